@@ -1,0 +1,154 @@
+//! The cooperative budget: how a task that is always ready still yields.
+//!
+//! The executor gives every task poll a budget of [`BUDGET`] operations (see [`budget`]). Each
+//! leaf operation that can block — a channel send or receive, a lock, a timer, a socket read —
+//! charges one unit through [`poll_proceed`] before it completes. Once the budget is spent,
+//! `poll_proceed` wakes the task and returns `Pending`, so a loop over an always-ready channel
+//! returns to the scheduler instead of starving the worker (tokio's `coop`, Go's preemption).
+//!
+//! Outside a gort task (tokio, smol, `futures::executor::block_on`, a plain thread) no budget is
+//! set and every call proceeds: the channel crate stays runtime independent. The hook lives here,
+//! in the lowest crate of the workspace, so the channel, the reactor and the executor all share it.
+//!
+//! ```
+//! use gort_channel::coop;
+//! use std::task::{Context, Poll};
+//!
+//! let waker = futures::task::noop_waker();
+//! let mut cx = Context::from_waker(&waker);
+//! // Inside a budget of 128, the 129th operation is told to yield.
+//! coop::budget(|| {
+//!     for _ in 0..coop::BUDGET {
+//!         assert!(coop::poll_proceed(&mut cx).is_ready());
+//!     }
+//!     assert!(coop::poll_proceed(&mut cx).is_pending());
+//! });
+//! // With no budget set, everything proceeds.
+//! assert!(coop::poll_proceed(&mut cx).is_ready());
+//! ```
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// Operations a task may complete in one poll before it is made to yield (tokio uses the same).
+pub const BUDGET: u8 = 128;
+
+thread_local! {
+    /// `None`: unconstrained (not inside a budgeted poll). `Some(n)`: `n` operations left.
+    static CURRENT: Cell<Option<u8>> = const { Cell::new(None) };
+}
+
+/// Runs `f` (one poll of a task) with a fresh budget, restoring the previous one afterwards.
+///
+/// The executor calls this around every task poll.
+///
+/// ```
+/// gort_channel::coop::budget(|| assert!(gort_channel::coop::has_budget_remaining()));
+/// ```
+pub fn budget<R>(f: impl FnOnce() -> R) -> R {
+    with_budget(Some(BUDGET), f)
+}
+
+/// Runs `f` with no budget: nothing inside is made to yield.
+///
+/// `select!` with a `default` branch polls its branches this way, so a spent budget never makes
+/// a ready branch look pending (Go's semantics).
+///
+/// ```
+/// use gort_channel::coop;
+/// let waker = futures::task::noop_waker();
+/// let mut cx = std::task::Context::from_waker(&waker);
+/// coop::budget(|| {
+///     while coop::poll_proceed(&mut cx).is_ready() {}
+///     coop::unconstrained(|| assert!(coop::poll_proceed(&mut cx).is_ready()));
+/// });
+/// ```
+pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    with_budget(None, f)
+}
+
+fn with_budget<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u8>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = CURRENT.try_with(|c| c.set(self.0));
+        }
+    }
+    let previous = CURRENT.with(|c| c.replace(budget));
+    let _restore = Restore(previous);
+    f()
+}
+
+/// True when the current poll may still complete an operation (always true outside a budget).
+///
+/// ```
+/// assert!(gort_channel::coop::has_budget_remaining());
+/// ```
+pub fn has_budget_remaining() -> bool {
+    CURRENT.with(|c| c.get() != Some(0))
+}
+
+/// Charges one unit of the budget for an operation about to complete.
+///
+/// Returns `Poll::Pending` after waking the task when the budget is spent: the caller must then
+/// return `Pending` without completing its operation. Call it before committing the operation
+/// (taking the value, the lock, the permit), never after.
+///
+/// ```
+/// use std::task::{Context, Poll};
+/// fn poll_op(cx: &mut Context<'_>) -> Poll<u32> {
+///     std::task::ready!(gort_channel::coop::poll_proceed(cx));
+///     Poll::Ready(7)
+/// }
+/// let waker = futures::task::noop_waker();
+/// assert_eq!(poll_op(&mut Context::from_waker(&waker)), Poll::Ready(7));
+/// ```
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    CURRENT.with(|c| match c.get() {
+        None => Poll::Ready(()),
+        Some(0) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Some(n) => {
+            c.set(Some(n - 1));
+            Poll::Ready(())
+        }
+    })
+}
+
+/// Gives back the unit charged by [`poll_proceed`] when the operation turned out not ready.
+///
+/// ```
+/// use gort_channel::coop;
+/// let waker = futures::task::noop_waker();
+/// let mut cx = std::task::Context::from_waker(&waker);
+/// coop::budget(|| {
+///     let _ = coop::poll_proceed(&mut cx);
+///     coop::refund();
+/// });
+/// ```
+pub fn refund() {
+    CURRENT.with(|c| {
+        if let Some(n) = c.get() {
+            c.set(Some(n.saturating_add(1).min(BUDGET)));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_budgets_restore() {
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        budget(|| {
+            let _ = poll_proceed(&mut cx);
+            unconstrained(|| assert!(has_budget_remaining()));
+            CURRENT.with(|c| assert_eq!(c.get(), Some(BUDGET - 1)));
+        });
+        CURRENT.with(|c| assert_eq!(c.get(), None));
+    }
+}

@@ -1,0 +1,3 @@
+//! gort's executor: tasks, the work-stealing scheduler and the tokio-shaped runtime API.
+#![warn(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]

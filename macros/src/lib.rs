@@ -1,0 +1,1 @@
+//! `#[gort::main]` and `#[gort::test]`.

@@ -1,0 +1,2 @@
+//! gort: Go-style concurrency for async Rust.
+#![warn(missing_docs)]
