@@ -5,4 +5,6 @@
 #![warn(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod chan;
 pub mod coop;
+pub mod sync;

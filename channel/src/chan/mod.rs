@@ -1,0 +1,1 @@
+//! Go's channel: multi-producer, multi-consumer, buffered or unbuffered, closable.

@@ -1,0 +1,1 @@
+//! `broadcast` channel with tokio's API.

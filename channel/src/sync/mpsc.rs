@@ -1,0 +1,1 @@
+//! `mpsc` channel with tokio's API.

@@ -1,0 +1,1 @@
+//! `oneshot` channel with tokio's API.

@@ -1,0 +1,1 @@
+//! `watch` channel with tokio's API.

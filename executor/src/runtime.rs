@@ -1,0 +1,1 @@
+//! The runtime: `Builder`, `Runtime`, `Handle`.

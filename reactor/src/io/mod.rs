@@ -1,0 +1,1 @@
+//! Asynchronous I/O traits and utilities, with tokio's signatures.
