@@ -1,0 +1,230 @@
+//! The wait-list core: a FIFO of parked operations, each completed in place by its peer.
+//!
+//! Every blocking primitive in this crate (channels, locks, semaphores, notifications) keeps one
+//! or more `WaitList`s under its own lock, as Go's `hchan` keeps `sendq`/`recvq` of `sudog`s
+//! (`runtime/chan.go`). A parked future pushes a waiter carrying whatever the primitive needs —
+//! the value a sender offers, the permits an acquirer wants — and keeps the returned
+//! [`WaiterId`]. A peer that can satisfy it pops the front waiter, completes it *in place* (takes
+//! the offered value, stores the handed-over one, marks the permits granted) and wakes it after
+//! releasing the lock. The woken future then reads its waiter's state and [`remove`]s it.
+//!
+//! Because a popped waiter stays in the slab until its own future removes it, a future dropped
+//! after being completed still finds what it was handed and can pass it on (cancel safety): the
+//! primitive's drop code checks [`is_queued`] and the waiter state, and either unlinks the waiter
+//! or returns the value/permit to the next one.
+//!
+//! Waiters live in a [`slab::Slab`] linked into a doubly linked list by index, so push, pop and
+//! removal from the middle (a cancelled waiter) are all O(1) with no allocation once warm and no
+//! `unsafe`.
+//!
+//! [`remove`]: WaitList::remove
+//! [`is_queued`]: WaitList::is_queued
+
+use slab::Slab;
+use std::task::Waker;
+
+/// Names one waiter of a [`WaitList`]; owned by the parked future that pushed it.
+///
+/// It stays valid until passed to [`WaitList::remove`]; using it afterwards is a logic error
+/// (it may name a newer waiter), so the owning future removes it exactly once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaiterId(usize);
+
+struct Node<W> {
+    prev: Option<usize>,
+    next: Option<usize>,
+    /// Still in the FIFO (not yet popped by a peer).
+    queued: bool,
+    waker: Option<Waker>,
+    waiter: W,
+}
+
+/// A FIFO of parked waiters of type `W`. Not synchronized: the owning primitive locks it.
+pub struct WaitList<W> {
+    nodes: Slab<Node<W>>,
+    head: Option<usize>,
+    tail: Option<usize>,
+    queued: usize,
+}
+
+impl<W> Default for WaitList<W> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<W> WaitList<W> {
+    /// An empty list; allocates nothing until the first push.
+    pub const fn new() -> Self {
+        WaitList {
+            nodes: Slab::new(),
+            head: None,
+            tail: None,
+            queued: 0,
+        }
+    }
+
+    /// Number of waiters still queued (popped ones awaiting removal are not counted).
+    pub fn len(&self) -> usize {
+        self.queued
+    }
+
+    /// True when no waiter is queued.
+    pub fn is_empty(&self) -> bool {
+        self.queued == 0
+    }
+
+    /// Parks a waiter at the back of the FIFO.
+    pub fn push_back(&mut self, waiter: W, waker: &Waker) -> WaiterId {
+        let key = self.nodes.insert(Node {
+            prev: self.tail,
+            next: None,
+            queued: true,
+            waker: Some(waker.clone()),
+            waiter,
+        });
+        match self.tail {
+            Some(tail) => self.nodes[tail].next = Some(key),
+            None => self.head = Some(key),
+        }
+        self.tail = Some(key);
+        self.queued += 1;
+        WaiterId(key)
+    }
+
+    /// True while the waiter is still in the FIFO; false once a peer popped it.
+    pub fn is_queued(&self, id: WaiterId) -> bool {
+        self.nodes[id.0].queued
+    }
+
+    /// The waiter's state.
+    pub fn get(&self, id: WaiterId) -> &W {
+        &self.nodes[id.0].waiter
+    }
+
+    /// The waiter's state, mutably.
+    pub fn get_mut(&mut self, id: WaiterId) -> &mut W {
+        &mut self.nodes[id.0].waiter
+    }
+
+    /// Replaces the stored waker if the task polling the waiter changed.
+    pub fn register(&mut self, id: WaiterId, waker: &Waker) {
+        let slot = &mut self.nodes[id.0].waker;
+        match slot {
+            Some(old) if old.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+    }
+
+    /// The front waiter, if any.
+    pub fn front(&self) -> Option<&W> {
+        self.head.map(|key| &self.nodes[key].waiter)
+    }
+
+    /// The front waiter, mutably.
+    pub fn front_mut(&mut self) -> Option<&mut W> {
+        self.head.map(|key| &mut self.nodes[key].waiter)
+    }
+
+    /// Unlinks the front waiter and returns its state (to complete in place) and its waker, which
+    /// the caller wakes after releasing its lock. The waiter stays allocated until removed.
+    pub fn pop_front(&mut self) -> Option<(&mut W, Option<Waker>)> {
+        let key = self.head?;
+        self.unlink(key);
+        let node = &mut self.nodes[key];
+        Some((&mut node.waiter, node.waker.take()))
+    }
+
+    /// Pops every waiter (on close), letting `complete` mark each, and returns their wakers.
+    pub fn drain(&mut self, mut complete: impl FnMut(&mut W)) -> Vec<Waker> {
+        let mut wakers = Vec::with_capacity(self.queued);
+        while let Some((waiter, waker)) = self.pop_front() {
+            complete(waiter);
+            wakers.extend(waker);
+        }
+        wakers
+    }
+
+    /// Frees the waiter, unlinking it first if still queued, and returns its state.
+    pub fn remove(&mut self, id: WaiterId) -> W {
+        if self.nodes[id.0].queued {
+            self.unlink(id.0);
+        }
+        self.nodes.remove(id.0).waiter
+    }
+
+    fn unlink(&mut self, key: usize) {
+        let node = &mut self.nodes[key];
+        debug_assert!(node.queued, "unlinking a waiter that is not queued");
+        node.queued = false;
+        let (prev, next) = (node.prev.take(), node.next.take());
+        match prev {
+            Some(p) => self.nodes[p].next = next,
+            None => self.head = next,
+        }
+        match next {
+            Some(n) => self.nodes[n].prev = prev,
+            None => self.tail = prev,
+        }
+        self.queued -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::task::noop_waker;
+
+    #[test]
+    fn fifo_order_and_removal_from_the_middle() {
+        let waker = noop_waker();
+        let mut list = WaitList::new();
+        let ids: Vec<_> = (0..5).map(|i| list.push_back(i, &waker)).collect();
+        assert_eq!(list.remove(ids[2]), 2);
+        assert_eq!(list.len(), 4);
+        let mut popped = Vec::new();
+        while let Some((w, _)) = list.pop_front() {
+            popped.push(*w);
+        }
+        assert_eq!(popped, vec![0, 1, 3, 4]);
+        assert!(list.is_empty());
+        for id in [ids[0], ids[1], ids[3], ids[4]] {
+            assert!(!list.is_queued(id));
+            list.remove(id);
+        }
+        assert_eq!(list.nodes.len(), 0);
+    }
+
+    #[test]
+    fn completed_in_place_survives_until_removed() {
+        let waker = noop_waker();
+        let mut list: WaitList<Option<&str>> = WaitList::new();
+        let id = list.push_back(None, &waker);
+        let (slot, woken) = list.pop_front().unwrap();
+        *slot = Some("handed");
+        assert!(woken.is_some());
+        assert!(!list.is_queued(id));
+        assert_eq!(list.remove(id), Some("handed"));
+    }
+
+    #[test]
+    fn drain_marks_everyone_and_returns_wakers() {
+        let waker = noop_waker();
+        let mut list = WaitList::new();
+        let ids: Vec<_> = (0..3).map(|_| list.push_back(false, &waker)).collect();
+        let wakers = list.drain(|closed| *closed = true);
+        assert_eq!(wakers.len(), 3);
+        assert!(ids.iter().all(|&id| *list.get(id) && !list.is_queued(id)));
+        // Slots are reused after removal and the list stays consistent.
+        for id in ids {
+            list.remove(id);
+        }
+        let a = list.push_back(true, &waker);
+        let b = list.push_back(false, &waker);
+        assert_eq!(list.front(), Some(&true));
+        list.remove(a);
+        assert_eq!(list.front(), Some(&false));
+        list.remove(b);
+        assert!(list.is_empty() && list.front().is_none());
+    }
+}
