@@ -9,7 +9,7 @@
 //! - [`GortIo`] adapts in both directions: a gort [`AsyncRead`] + [`AsyncWrite`] stream (say a
 //!   [`TcpStream`](crate::net::TcpStream)) becomes a hyper `Read + Write` one, and a hyper
 //!   stream becomes a gort one.
-//! - [`GortExecutor`] spawns hyper's background futures with [`crate::spawn`].
+//! - [`GortExecutor`] spawns hyper's background futures with [`crate::task::spawn`].
 //! - [`GortTimer`] sleeps with [`crate::time::sleep_until`].
 //!
 //! ```no_run
@@ -235,7 +235,7 @@ impl<T: ::hyper::rt::Write> AsyncWrite for GortIo<T> {
 }
 
 /// Runs hyper's background futures (HTTP/2 connection and stream tasks) as gort tasks, through
-/// [`crate::spawn`] (as hyper-util's `TokioExecutor`). Use it inside a gort runtime.
+/// [`crate::task::spawn`] (as hyper-util's `TokioExecutor`). Use it inside a gort runtime.
 ///
 /// ```
 /// use ::hyper::rt::Executor;
@@ -271,7 +271,7 @@ where
 {
     fn execute(&self, future: F) {
         // hyper never joins these tasks: they end when their connection or stream does.
-        drop(crate::spawn(future));
+        drop(crate::task::spawn(future));
     }
 }
 
