@@ -103,7 +103,9 @@ fn rewrite(kind: Kind, config: &Config, mut func: ItemFn) -> syn::Result<TokenSt
 
     // Mixed-site hygiene: the user's body can neither see nor shadow this local.
     let body_ident = syn::Ident::new("body", Span::mixed_site());
-    let block = &func.block;
+    // The body's statements go straight into the async block (not as a nested `{ .. }`, which
+    // would trip `unused_braces` on a one-expression body).
+    let statements = &func.block.stmts;
     // Errors about the return type point at the signature, where the user can fix them.
     let return_span = match &func.sig.output {
         syn::ReturnType::Default => func.sig.ident.span(),
@@ -129,7 +131,7 @@ fn rewrite(kind: Kind, config: &Config, mut func: ItemFn) -> syn::Result<TokenSt
         {
             let #body_ident = async {
                 #pause
-                #block
+                #(#statements)*
             };
             #run
         }
