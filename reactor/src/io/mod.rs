@@ -34,6 +34,9 @@ pub(crate) mod compat;
 mod read_buf;
 mod util;
 
+#[cfg(test)]
+mod tests;
+
 pub use async_buf_read::AsyncBufRead;
 pub use async_read::AsyncRead;
 pub use async_seek::AsyncSeek;
