@@ -15,3 +15,5 @@ pub(crate) mod loom;
 pub mod net;
 pub mod signal;
 pub mod time;
+#[cfg(all(test, not(loom)))]
+mod test_block_on;

@@ -40,6 +40,10 @@ impl<E: mio::event::Source> PollEvented<E> {
         self.shared.token
     }
 
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
     pub(crate) fn io(&self) -> &E {
         self.io.as_ref().expect("I/O source already taken")
     }
@@ -144,10 +148,6 @@ impl<E: mio::event::Source> PollEvented<E> {
         }
     }
 
-    /// Clears readiness seen in `event` (after the caller's own syscall returned `WouldBlock`).
-    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
-        self.shared.clear_readiness(event)
-    }
 }
 
 impl<E: mio::event::Source> Drop for PollEvented<E> {
