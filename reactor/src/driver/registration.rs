@@ -147,7 +147,6 @@ impl<E: mio::event::Source> PollEvented<E> {
             }
         }
     }
-
 }
 
 impl<E: mio::event::Source> Drop for PollEvented<E> {

@@ -53,7 +53,9 @@ pub(crate) mod sealed {
 /// }
 /// # Ok(()) }
 /// ```
-pub async fn lookup_host<T: ToSocketAddrs>(host: T) -> io::Result<impl Iterator<Item = SocketAddr>> {
+pub async fn lookup_host<T: ToSocketAddrs>(
+    host: T,
+) -> io::Result<impl Iterator<Item = SocketAddr>> {
     Ok(host.resolve().await?.into_iter())
 }
 
@@ -247,7 +249,10 @@ mod tests {
         assert_eq!(block("127.0.0.1:80".resolve()).unwrap(), vec![v4]);
         assert_eq!(block(("127.0.0.1", 80).resolve()).unwrap(), vec![v4]);
         assert_eq!(block(v4.resolve()).unwrap(), vec![v4]);
-        assert_eq!(block((Ipv4Addr::LOCALHOST, 80).resolve()).unwrap(), vec![v4]);
+        assert_eq!(
+            block((Ipv4Addr::LOCALHOST, 80).resolve()).unwrap(),
+            vec![v4]
+        );
         let v6 = block("[::1]:9".resolve()).unwrap();
         assert_eq!(v6[0].port(), 9);
     }

@@ -56,7 +56,8 @@ where
     if buf.remaining() == 0 {
         return Poll::Ready(Ok(()));
     }
-    let n = ready!(io.poll_io(cx, Direction::Read, |mut e| e.read(buf.initialize_unfilled())))?;
+    let n = ready!(io.poll_io(cx, Direction::Read, |mut e| e
+        .read(buf.initialize_unfilled())))?;
     buf.advance(n);
     Poll::Ready(Ok(()))
 }

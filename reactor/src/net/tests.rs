@@ -86,7 +86,9 @@ fn bind_in_use_and_connect_refused_are_errors() {
         let err = TcpStream::connect(addr).await.unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
         let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let err = UdpSocket::bind(udp.local_addr().unwrap()).await.unwrap_err();
+        let err = UdpSocket::bind(udp.local_addr().unwrap())
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
     });
 }

@@ -337,9 +337,8 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let (n, addr) = ready!(self
-            .io
-            .poll_io(cx, Direction::Read, |s| s.recv_from(buf.initialize_unfilled())))?;
+        let (n, addr) = ready!(self.io.poll_io(cx, Direction::Read, |s| s
+            .recv_from(buf.initialize_unfilled())))?;
         buf.advance(n);
         Poll::Ready(Ok(addr))
     }

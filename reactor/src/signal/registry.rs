@@ -119,8 +119,15 @@ impl Registry {
             .ok()
             .filter(|&i| i > 0 && i < MAX_SIGNAL)
             .ok_or_else(|| invalid(signal, "is not a valid signal number"))?;
-        if [libc::SIGKILL, libc::SIGSTOP, libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE]
-            .contains(&signal)
+        if [
+            libc::SIGKILL,
+            libc::SIGSTOP,
+            libc::SIGSEGV,
+            libc::SIGBUS,
+            libc::SIGILL,
+            libc::SIGFPE,
+        ]
+        .contains(&signal)
         {
             return Err(invalid(signal, "cannot be handled"));
         }
@@ -154,7 +161,10 @@ impl Registry {
 }
 
 fn invalid(signal: libc::c_int, why: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, format!("signal {signal} {why}"))
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("signal {signal} {why}"),
+    )
 }
 
 fn install(signal: libc::c_int) -> io::Result<()> {

@@ -248,7 +248,8 @@ mod tests {
     fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || tx.send(f()).unwrap());
-        rx.recv_timeout(Duration::from_secs(5)).expect("test timed out")
+        rx.recv_timeout(Duration::from_secs(5))
+            .expect("test timed out")
     }
 
     #[test]

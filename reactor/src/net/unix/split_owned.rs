@@ -1,12 +1,12 @@
 //! [`OwnedReadHalf`] and [`OwnedWriteHalf`]: a `UnixStream` split into two halves sharing it
 //! through an `Arc`, so each can move to its own task.
 
+use super::SocketAddr;
 use super::UnixStream;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use std::error::Error;
 use std::fmt;
 use std::io::{self, IoSlice};
-use super::SocketAddr;
 use std::net::Shutdown;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -152,7 +152,6 @@ impl OwnedReadHalf {
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.try_read(buf)
     }
-
 }
 
 impl OwnedWriteHalf {
@@ -242,13 +241,21 @@ impl Drop for OwnedWriteHalf {
 }
 
 impl AsyncRead for OwnedReadHalf {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         self.inner.poll_read_priv(cx, buf)
     }
 }
 
 impl AsyncWrite for OwnedWriteHalf {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.inner.poll_write_priv(cx, buf)
     }
 
