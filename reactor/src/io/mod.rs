@@ -30,8 +30,10 @@ mod async_buf_read;
 mod async_read;
 mod async_seek;
 mod async_write;
+mod blocking;
 pub(crate) mod compat;
 mod read_buf;
+mod stdio;
 mod util;
 
 #[cfg(test)]
@@ -46,6 +48,7 @@ pub(crate) use compat::{impl_futures_io_buf_read, impl_futures_io_read, impl_fut
 pub use compat::{Compat, CompatExt};
 pub use read_buf::ReadBuf;
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 pub use util::{
     copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat,
     simplex, sink, split, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
