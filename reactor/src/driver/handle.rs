@@ -190,7 +190,6 @@ impl Handle {
     }
 
     /// Runs `job` off the worker threads (the installed blocking spawner, or a new thread).
-    #[allow(dead_code)] // used by name resolution in `net`
     pub(crate) fn spawn_blocking(&self, job: Box<dyn FnOnce() + Send>) {
         let spawner = self.inner.blocking_spawner.lock().unwrap().clone();
         match spawner {

@@ -27,11 +27,8 @@
 //! ```
 
 mod handle;
-#[allow(dead_code)]
 pub(crate) mod ready;
-#[allow(dead_code)] // The net types use it; they land next.
 pub(crate) mod registration;
-#[allow(dead_code)]
 pub(crate) mod scheduled_io;
 #[cfg(all(test, not(loom)))]
 mod tests;
