@@ -671,10 +671,15 @@ fn releasing_to_more_waiters_than_one_wake_batch_serves_them_all() {
     let wakers: Vec<_> = (0..40).map(|_| counting_waker()).collect();
     let mut readers: Vec<_> = (0..40).map(|_| Box::pin(lock.read())).collect();
     for (r, (_, waker)) in readers.iter_mut().zip(&wakers) {
-        assert!(r.as_mut().poll(&mut Context::from_waker(waker)).is_pending());
+        assert!(r
+            .as_mut()
+            .poll(&mut Context::from_waker(waker))
+            .is_pending());
     }
     drop(writer);
-    assert!(wakers.iter().all(|(count, _)| count.0.load(Ordering::SeqCst) == 1));
+    assert!(wakers
+        .iter()
+        .all(|(count, _)| count.0.load(Ordering::SeqCst) == 1));
     let guards: Vec<_> = readers
         .iter_mut()
         .map(|r| match poll_once(r.as_mut()) {

@@ -38,10 +38,12 @@ pub trait AsyncBufRead: super::AsyncRead {
 
 macro_rules! deref_async_buf_read {
     () => {
+        #[inline]
         fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
             Pin::new(&mut **self.get_mut()).poll_fill_buf(cx)
         }
 
+        #[inline]
         fn consume(mut self: Pin<&mut Self>, amt: usize) {
             Pin::new(&mut **self).consume(amt)
         }
@@ -61,30 +63,36 @@ where
     P: DerefMut + Unpin,
     P::Target: AsyncBufRead,
 {
+    #[inline]
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         self.get_mut().as_mut().poll_fill_buf(cx)
     }
 
+    #[inline]
     fn consume(self: Pin<&mut Self>, amt: usize) {
         self.get_mut().as_mut().consume(amt)
     }
 }
 
 impl AsyncBufRead for &[u8] {
+    #[inline]
     fn poll_fill_buf(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         Poll::Ready(Ok(*self.get_mut()))
     }
 
+    #[inline]
     fn consume(mut self: Pin<&mut Self>, amt: usize) {
         *self = &self[amt..];
     }
 }
 
 impl<T: AsRef<[u8]> + Unpin> AsyncBufRead for io::Cursor<T> {
+    #[inline]
     fn poll_fill_buf(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         Poll::Ready(io::BufRead::fill_buf(self.get_mut()))
     }
 
+    #[inline]
     fn consume(self: Pin<&mut Self>, amt: usize) {
         io::BufRead::consume(self.get_mut(), amt)
     }

@@ -30,10 +30,12 @@ pub trait AsyncSeek {
 
 macro_rules! deref_async_seek {
     () => {
+        #[inline]
         fn start_seek(mut self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
             Pin::new(&mut **self).start_seek(position)
         }
 
+        #[inline]
         fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
             Pin::new(&mut **self).poll_complete(cx)
         }
@@ -53,20 +55,24 @@ where
     P: DerefMut + Unpin,
     P::Target: AsyncSeek,
 {
+    #[inline]
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
         self.get_mut().as_mut().start_seek(position)
     }
 
+    #[inline]
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         self.get_mut().as_mut().poll_complete(cx)
     }
 }
 
 impl<T: AsRef<[u8]> + Unpin> AsyncSeek for io::Cursor<T> {
+    #[inline]
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
         io::Seek::seek(self.get_mut(), position).map(drop)
     }
 
+    #[inline]
     fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         Poll::Ready(Ok(self.get_mut().position()))
     }

@@ -91,6 +91,7 @@ pub trait AsyncWrite {
 
 macro_rules! deref_async_write {
     () => {
+        #[inline]
         fn poll_write(
             mut self: Pin<&mut Self>,
             cx: &mut Context<'_>,
@@ -99,6 +100,7 @@ macro_rules! deref_async_write {
             Pin::new(&mut **self).poll_write(cx, buf)
         }
 
+        #[inline]
         fn poll_write_vectored(
             mut self: Pin<&mut Self>,
             cx: &mut Context<'_>,
@@ -107,14 +109,17 @@ macro_rules! deref_async_write {
             Pin::new(&mut **self).poll_write_vectored(cx, bufs)
         }
 
+        #[inline]
         fn is_write_vectored(&self) -> bool {
             (**self).is_write_vectored()
         }
 
+        #[inline]
         fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             Pin::new(&mut **self).poll_flush(cx)
         }
 
+        #[inline]
         fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             Pin::new(&mut **self).poll_shutdown(cx)
         }
@@ -134,6 +139,7 @@ where
     P: DerefMut + Unpin,
     P::Target: AsyncWrite,
 {
+    #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -142,6 +148,7 @@ where
         self.get_mut().as_mut().poll_write(cx, buf)
     }
 
+    #[inline]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -150,14 +157,17 @@ where
         self.get_mut().as_mut().poll_write_vectored(cx, bufs)
     }
 
+    #[inline]
     fn is_write_vectored(&self) -> bool {
         (**self).is_write_vectored()
     }
 
+    #[inline]
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().as_mut().poll_flush(cx)
     }
 
+    #[inline]
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().as_mut().poll_shutdown(cx)
     }
@@ -166,6 +176,7 @@ where
 /// Writers that are plain in-memory `std::io::Write`s: every call completes immediately.
 macro_rules! sync_async_write {
     () => {
+        #[inline]
         fn poll_write(
             self: Pin<&mut Self>,
             _cx: &mut Context<'_>,
@@ -174,6 +185,7 @@ macro_rules! sync_async_write {
             Poll::Ready(io::Write::write(self.get_mut(), buf))
         }
 
+        #[inline]
         fn poll_write_vectored(
             self: Pin<&mut Self>,
             _cx: &mut Context<'_>,
@@ -182,14 +194,17 @@ macro_rules! sync_async_write {
             Poll::Ready(io::Write::write_vectored(self.get_mut(), bufs))
         }
 
+        #[inline]
         fn is_write_vectored(&self) -> bool {
             true
         }
 
+        #[inline]
         fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             Poll::Ready(io::Write::flush(self.get_mut()))
         }
 
+        #[inline]
         fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             self.poll_flush(cx)
         }

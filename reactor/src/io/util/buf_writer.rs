@@ -63,6 +63,7 @@ impl<W: AsyncWrite> BufWriter<W> {
     }
 
     /// Writes the whole buffer to the inner writer (without flushing the inner writer).
+    #[inline(never)]
     fn flush_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut this = self.project();
         while *this.written < this.buf.len() {
@@ -121,6 +122,12 @@ impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        // Fast path: a small write that fits.
+        let this = self.as_mut().project();
+        if this.buf.len() + buf.len() <= this.buf.capacity() && buf.len() < this.buf.capacity() {
+            this.buf.extend_from_slice(buf);
+            return Poll::Ready(Ok(buf.len()));
+        }
         if self.buf.len() + buf.len() > self.buf.capacity() {
             ready!(self.as_mut().flush_buf(cx))?;
         }

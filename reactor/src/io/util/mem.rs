@@ -30,6 +30,7 @@ pub fn empty() -> Empty {
 }
 
 impl AsyncRead for Empty {
+    #[inline]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -41,15 +42,18 @@ impl AsyncRead for Empty {
 }
 
 impl AsyncBufRead for Empty {
+    #[inline]
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         ready!(coop::poll_proceed(cx));
         Poll::Ready(Ok(&[]))
     }
 
+    #[inline]
     fn consume(self: Pin<&mut Self>, _amt: usize) {}
 }
 
 impl AsyncWrite for Empty {
+    #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -59,6 +63,7 @@ impl AsyncWrite for Empty {
         Poll::Ready(Ok(buf.len()))
     }
 
+    #[inline]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -68,24 +73,29 @@ impl AsyncWrite for Empty {
         Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
     }
 
+    #[inline]
     fn is_write_vectored(&self) -> bool {
         true
     }
 
+    #[inline]
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
 
+    #[inline]
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
 }
 
 impl AsyncSeek for Empty {
+    #[inline]
     fn start_seek(self: Pin<&mut Self>, _position: SeekFrom) -> io::Result<()> {
         Ok(())
     }
 
+    #[inline]
     fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         Poll::Ready(Ok(0))
     }
@@ -116,6 +126,7 @@ pub fn repeat(byte: u8) -> Repeat {
 }
 
 impl AsyncRead for Repeat {
+    #[inline]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -151,6 +162,7 @@ pub fn sink() -> Sink {
 }
 
 impl AsyncWrite for Sink {
+    #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -160,6 +172,7 @@ impl AsyncWrite for Sink {
         Poll::Ready(Ok(buf.len()))
     }
 
+    #[inline]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -169,14 +182,17 @@ impl AsyncWrite for Sink {
         Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
     }
 
+    #[inline]
     fn is_write_vectored(&self) -> bool {
         true
     }
 
+    #[inline]
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
 
+    #[inline]
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
