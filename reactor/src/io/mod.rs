@@ -32,6 +32,7 @@ mod async_seek;
 mod async_write;
 mod blocking;
 pub(crate) mod compat;
+mod interest;
 mod read_buf;
 mod stdio;
 mod util;
@@ -46,6 +47,7 @@ pub use async_write::AsyncWrite;
 #[allow(unused_imports)] // used by the net types
 pub(crate) use compat::{impl_futures_io_buf_read, impl_futures_io_read, impl_futures_io_write};
 pub use compat::{Compat, CompatExt};
+pub use interest::{Interest, Ready};
 pub use read_buf::ReadBuf;
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
