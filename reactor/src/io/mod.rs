@@ -13,6 +13,12 @@
 //! always-ready [`empty`], [`repeat`], [`sink`]) charge the task's budget
 //! (`gort_channel::coop`); adapters such as [`BufReader`] or [`copy`] pass it through.
 //!
+//! The pieces, one per file: `read_buf` (the three-region buffer of RFC 2930 / tokio), the four
+//! traits and their blanket impls, `util/` (extension traits and their named futures, buffered
+//! wrappers, `copy*`, `split`, the in-memory pipes), `compat` (futures-io bridge), `stdio` over
+//! `blocking` (blocking std streams run on the blocking pool), `interest` ([`Interest`],
+//! [`Ready`]).
+//!
 //! ```
 //! use gort_reactor::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 //!
