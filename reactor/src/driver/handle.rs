@@ -300,6 +300,21 @@ impl Handle {
         (key, fired)
     }
 
+    /// Registers a self-freeing timer whose waker is a callback. False if the deadline is
+    /// already due or the driver is gone (nothing registered; the caller acts now or gives up).
+    pub(crate) fn insert_detached_timer(&self, deadline: u64, waker: Waker) -> bool {
+        let mut timers = self.inner.timers.lock().unwrap();
+        if timers.shutdown || !timers.wheel.insert_detached(deadline, waker) {
+            return false;
+        }
+        self.unpark_if_earlier(timers, deadline, false);
+        true
+    }
+
+    pub(crate) fn timers_shut_down(&self) -> bool {
+        self.inner.timers.lock().unwrap().shutdown
+    }
+
     /// Moves a registered timer to a new deadline.
     pub(crate) fn reset_timer(&self, key: TimerKey, deadline: u64) {
         let mut timers = self.inner.timers.lock().unwrap();
