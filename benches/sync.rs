@@ -90,14 +90,14 @@ fn semaphore(c: &mut Criterion) {
     group.bench_function("gort", |b| {
         b.to_async(&rt).iter(|| async {
             for _ in 0..OPS {
-                black_box(gort_s.acquire().await.unwrap());
+                drop(black_box(gort_s.acquire().await.unwrap()));
             }
         })
     });
     group.bench_function("tokio", |b| {
         b.to_async(&rt).iter(|| async {
             for _ in 0..OPS {
-                black_box(tokio_s.acquire().await.unwrap());
+                drop(black_box(tokio_s.acquire().await.unwrap()));
             }
         })
     });
