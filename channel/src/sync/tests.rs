@@ -662,3 +662,51 @@ fn coop_budget_makes_an_always_ready_lock_loop_yield() {
     assert_eq!(completed, crate::coop::BUDGET as usize);
     assert!(m.try_lock().is_ok(), "the refused attempt took nothing");
 }
+
+#[test]
+fn releasing_to_more_waiters_than_one_wake_batch_serves_them_all() {
+    // 40 readers queued behind a writer: more than one batch of wakers on release.
+    let lock = RwLock::new(0);
+    let writer = lock.try_write().unwrap();
+    let wakers: Vec<_> = (0..40).map(|_| counting_waker()).collect();
+    let mut readers: Vec<_> = (0..40).map(|_| Box::pin(lock.read())).collect();
+    for (r, (_, waker)) in readers.iter_mut().zip(&wakers) {
+        assert!(r
+            .as_mut()
+            .poll(&mut Context::from_waker(waker))
+            .is_pending());
+    }
+    drop(writer);
+    assert!(wakers
+        .iter()
+        .all(|(count, _)| count.0.load(Ordering::SeqCst) == 1));
+    let guards: Vec<_> = readers
+        .iter_mut()
+        .map(|r| match poll_once(r.as_mut()) {
+            Poll::Ready(g) => g,
+            Poll::Pending => panic!("every reader was admitted"),
+        })
+        .collect();
+    assert!(lock.try_write().is_err());
+    drop(guards);
+    assert!(lock.try_write().is_ok());
+}
+
+#[test]
+fn a_large_request_is_filled_by_several_releases() {
+    let sem = Semaphore::new(0);
+    let mut big = Box::pin(sem.acquire_many(10));
+    assert!(poll_once(big.as_mut()).is_pending());
+    for _ in 0..9 {
+        sem.add_permits(1);
+        assert!(poll_once(big.as_mut()).is_pending());
+    }
+    assert_eq!(sem.available_permits(), 0, "permits went to the waiter");
+    sem.add_permits(3);
+    let permit = match poll_once(big.as_mut()) {
+        Poll::Ready(p) => p.unwrap(),
+        Poll::Pending => panic!("filled"),
+    };
+    assert_eq!(permit.num_permits(), 10);
+    assert_eq!(sem.available_permits(), 2);
+}

@@ -190,7 +190,6 @@ impl Handle {
     }
 
     /// Runs `job` off the worker threads (the installed blocking spawner, or a new thread).
-    #[allow(dead_code)] // used by name resolution in `net`
     pub(crate) fn spawn_blocking(&self, job: Box<dyn FnOnce() + Send>) {
         let spawner = self.inner.blocking_spawner.lock().unwrap().clone();
         match spawner {
@@ -299,6 +298,21 @@ impl Handle {
         let fired = timers.wheel.is_fired(key);
         self.unpark_if_earlier(timers, deadline, fired);
         (key, fired)
+    }
+
+    /// Registers a self-freeing timer whose waker is a callback. False if the deadline is
+    /// already due or the driver is gone (nothing registered; the caller acts now or gives up).
+    pub(crate) fn insert_detached_timer(&self, deadline: u64, waker: Waker) -> bool {
+        let mut timers = self.inner.timers.lock().unwrap();
+        if timers.shutdown || !timers.wheel.insert_detached(deadline, waker) {
+            return false;
+        }
+        self.unpark_if_earlier(timers, deadline, false);
+        true
+    }
+
+    pub(crate) fn timers_shut_down(&self) -> bool {
+        self.inner.timers.lock().unwrap().shutdown
     }
 
     /// Moves a registered timer to a new deadline.

@@ -27,11 +27,8 @@
 //! ```
 
 mod handle;
-#[allow(dead_code)]
 pub(crate) mod ready;
-#[allow(dead_code)] // The net types use it; they land next.
 pub(crate) mod registration;
-#[allow(dead_code)]
 pub(crate) mod scheduled_io;
 #[cfg(all(test, not(loom)))]
 mod tests;
@@ -137,7 +134,7 @@ impl Driver {
         if paused && timeout != Some(Duration::ZERO) {
             // The runtime is idle: take any ready I/O, else jump the clock to the next timer.
             let (events, woken) = self.poll_io(Some(Duration::ZERO));
-            if events == 0 && !woken && self.advance_paused_clock(timeout) {
+            if events == 0 && !woken && self.advance_paused_clock() {
                 return;
             }
             if events > 0 || woken {
@@ -191,27 +188,26 @@ impl Driver {
         self.wake_all();
     }
 
-    /// Paused clock: advance it to the next timer (bounded by `timeout`) and fire. False if
-    /// there is no timer to advance to.
+    /// Paused clock: advance it to the next timer and fire. False if there is no timer to
+    /// advance to.
     #[cfg(feature = "test-util")]
-    fn advance_paused_clock(&mut self, timeout: Option<Duration>) -> bool {
+    fn advance_paused_clock(&mut self) -> bool {
         let inner = self.handle.inner.clone();
         let clock = &inner.clock;
         let next = inner.timers.lock().unwrap().wheel.next_deadline();
         let Some(next) = next else { return false };
-        let mut by = clock
+        // A paused clock does not wait, it jumps: `timeout` (which bounds real waiting) does
+        // not apply.
+        let by = clock
             .instant_of(next)
             .saturating_duration_since(clock.now());
-        if let Some(limit) = timeout {
-            by = by.min(limit);
-        }
         clock.advance(by);
         self.fire_due_timers();
         true
     }
 
     #[cfg(not(feature = "test-util"))]
-    fn advance_paused_clock(&mut self, _timeout: Option<Duration>) -> bool {
+    fn advance_paused_clock(&mut self) -> bool {
         false
     }
 

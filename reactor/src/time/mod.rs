@@ -30,12 +30,16 @@
 
 pub(crate) mod clock;
 pub mod error;
+mod go;
 mod instant;
 mod interval;
 mod sleep;
+#[cfg(all(test, not(loom), not(miri)))]
+mod tests;
 mod timeout;
 pub(crate) mod wheel;
 
+pub use go::{after, tick};
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};

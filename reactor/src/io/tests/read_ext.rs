@@ -313,3 +313,50 @@ fn seek_ext_on_cursor() {
         );
     });
 }
+
+/// Fails with `Interrupted` on every other call, then behaves as the slice.
+struct Interrupting {
+    data: &'static [u8],
+    interrupt_next: bool,
+}
+
+impl crate::io::AsyncRead for Interrupting {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.interrupt_next = !self.interrupt_next;
+        if !self.interrupt_next {
+            return std::task::Poll::Ready(Err(ErrorKind::Interrupted.into()));
+        }
+        let n = self.data.len().min(buf.remaining()).min(2);
+        buf.put_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        let _ = cx;
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn interrupted_reads_are_retried_where_tokio_retries() {
+    block_on(async {
+        let mut r = Interrupting {
+            data: b"\x00\x00\x01\x02rest of it",
+            interrupt_next: false,
+        };
+        assert_eq!(r.read_u32().await.unwrap(), 0x0102);
+        let mut out = Vec::new();
+        assert_eq!(r.read_to_end(&mut out).await.unwrap(), 10);
+        assert_eq!(out, b"rest of it");
+        // A plain read reports it, as tokio's does.
+        let mut r = Interrupting {
+            data: b"x",
+            interrupt_next: true,
+        };
+        assert_eq!(
+            r.read(&mut [0u8; 1]).await.unwrap_err().kind(),
+            ErrorKind::Interrupted
+        );
+    });
+}
