@@ -242,6 +242,16 @@ impl Ready {
         ready
     }
 
+    /// The raw bits (the driver's readiness layout).
+    pub(crate) const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// From raw bits in the driver's readiness layout (unknown bits are dropped).
+    pub(crate) const fn from_bits(bits: u8) -> Ready {
+        Ready(bits & Ready::ALL.0)
+    }
+
     /// Whether nothing is ready.
     ///
     /// ```

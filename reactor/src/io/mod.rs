@@ -41,6 +41,8 @@ pub(crate) mod compat;
 mod interest;
 mod read_buf;
 mod stdio;
+#[cfg(unix)]
+pub mod unix;
 mod util;
 
 #[cfg(test)]
