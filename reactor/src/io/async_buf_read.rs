@@ -28,11 +28,28 @@ use std::task::{Context, Poll};
 /// ```
 pub trait AsyncBufRead: super::AsyncRead {
     /// Returns the buffered bytes, reading more from the source if the buffer is empty.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncBufRead;
+    /// use std::{pin::Pin, task::{Context, Poll}};
+    /// let waker = futures::task::noop_waker();
+    /// let mut cx = Context::from_waker(&waker);
+    /// let mut src = std::io::Cursor::new(b"xyz");
+    /// assert!(matches!(Pin::new(&mut src).poll_fill_buf(&mut cx), Poll::Ready(Ok(b"xyz"))));
+    /// ```
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>>;
 
     /// Marks `amt` buffered bytes as consumed; they are not returned again.
     ///
     /// `amt` must not exceed the length of the slice last returned by `poll_fill_buf`.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncBufRead;
+    /// use std::pin::Pin;
+    /// let mut src = std::io::Cursor::new(b"xyz");
+    /// Pin::new(&mut src).consume(2);
+    /// assert_eq!(src.position(), 2);
+    /// ```
     fn consume(self: Pin<&mut Self>, amt: usize);
 }
 

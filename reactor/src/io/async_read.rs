@@ -51,6 +51,18 @@ use std::task::{Context, Poll};
 /// ```
 pub trait AsyncRead {
     /// Attempts to read into `buf`; see the trait docs for the meaning of each outcome.
+    ///
+    /// ```
+    /// use gort_reactor::io::{AsyncRead, ReadBuf};
+    /// use std::{pin::Pin, task::{Context, Poll}};
+    /// let waker = futures::task::noop_waker();
+    /// let mut cx = Context::from_waker(&waker);
+    /// let mut src: &[u8] = b"abc";
+    /// let mut storage = [0u8; 2];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// assert!(matches!(Pin::new(&mut src).poll_read(&mut cx, &mut buf), Poll::Ready(Ok(()))));
+    /// assert_eq!(buf.filled(), b"ab");
+    /// ```
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -20,11 +20,31 @@ use std::task::{Context, Poll};
 /// ```
 pub trait AsyncSeek {
     /// Starts a seek to `position`. An error is returned if a seek is already in progress.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncSeek;
+    /// use std::{io::SeekFrom, pin::Pin, task::{Context, Poll}};
+    /// let waker = futures::task::noop_waker();
+    /// let mut cx = Context::from_waker(&waker);
+    /// let mut c = std::io::Cursor::new(vec![0u8; 8]);
+    /// Pin::new(&mut c).start_seek(SeekFrom::Start(3)).unwrap();
+    /// assert!(matches!(Pin::new(&mut c).poll_complete(&mut cx), Poll::Ready(Ok(3))));
+    /// ```
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()>;
 
     /// Waits for the seek started by `start_seek` and returns the new position from the start.
     ///
     /// With no seek in progress it returns the current position.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncSeek;
+    /// use std::{io::SeekFrom, pin::Pin, task::{Context, Poll}};
+    /// let waker = futures::task::noop_waker();
+    /// let mut cx = Context::from_waker(&waker);
+    /// let mut c = std::io::Cursor::new(vec![0u8; 8]);
+    /// c.set_position(5);
+    /// assert!(matches!(Pin::new(&mut c).poll_complete(&mut cx), Poll::Ready(Ok(5))));
+    /// ```
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>>;
 }
 

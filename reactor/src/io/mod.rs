@@ -13,6 +13,12 @@
 //! always-ready [`empty`], [`repeat`], [`sink`]) charge the task's budget
 //! (`gort_channel::coop`); adapters such as [`BufReader`] or [`copy`] pass it through.
 //!
+//! The pieces, one per file: `read_buf` (the three-region buffer of RFC 2930 / tokio), the four
+//! traits and their blanket impls, `util/` (extension traits and their named futures, buffered
+//! wrappers, `copy*`, `split`, the in-memory pipes), `compat` (futures-io bridge), `stdio` over
+//! `blocking` (blocking std streams run on the blocking pool), `interest` ([`Interest`],
+//! [`Ready`]).
+//!
 //! ```
 //! use gort_reactor::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 //!
@@ -32,8 +38,11 @@ mod async_seek;
 mod async_write;
 mod blocking;
 pub(crate) mod compat;
+mod interest;
 mod read_buf;
 mod stdio;
+#[cfg(unix)]
+pub mod unix;
 mod util;
 
 #[cfg(test)]
@@ -46,6 +55,7 @@ pub use async_write::AsyncWrite;
 #[allow(unused_imports)] // used by the net types
 pub(crate) use compat::{impl_futures_io_buf_read, impl_futures_io_read, impl_futures_io_write};
 pub use compat::{Compat, CompatExt};
+pub use interest::{Interest, Ready};
 pub use read_buf::ReadBuf;
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};

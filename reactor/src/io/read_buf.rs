@@ -399,6 +399,28 @@ impl<'a> ReadBuf<'a> {
     }
 }
 
+// SAFETY: `remaining_mut` is exactly the unfilled length; `chunk_mut` hands out the unfilled
+// region as uninitialized memory (writes through it never de-initialize anything);
+// `advance_mut(cnt)` is called by `BufMut` users only after initializing `cnt` bytes of that
+// chunk (its contract), so marking them initialized then filled keeps the struct invariant.
+unsafe impl bytes::BufMut for ReadBuf<'_> {
+    fn remaining_mut(&self) -> usize {
+        self.remaining()
+    }
+
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        // SAFETY: the caller initialized `cnt` bytes of the unfilled region (BufMut contract).
+        unsafe { self.assume_init(cnt) };
+        self.advance(cnt);
+    }
+
+    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
+        // SAFETY: only initialized bytes are ever written through an `UninitSlice`.
+        let unfilled = unsafe { self.unfilled_mut() };
+        bytes::buf::UninitSlice::uninit(unfilled)
+    }
+}
+
 impl fmt::Debug for ReadBuf<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadBuf")
@@ -564,6 +586,21 @@ mod tests {
             format!("{buf:?}"),
             "ReadBuf { filled: 1, initialized: 3, capacity: 3 }"
         );
+    }
+
+    #[test]
+    fn buf_mut_puts_advance_filled_and_initialized() {
+        use bytes::BufMut;
+        let mut storage = [MaybeUninit::<u8>::uninit(); 8];
+        let mut buf = ReadBuf::uninit(&mut storage);
+        buf.put_u16(0x0102);
+        BufMut::put_slice(&mut buf, b"xy");
+        assert_eq!(buf.remaining_mut(), 4);
+        assert_eq!(buf.filled(), &[1, 2, b'x', b'y']);
+        assert_eq!(buf.initialized().len(), 4);
+        buf.put_bytes(9, 4);
+        assert_eq!(buf.filled(), &[1, 2, b'x', b'y', 9, 9, 9, 9]);
+        assert!(!buf.has_remaining_mut());
     }
 
     #[test]

@@ -15,6 +15,10 @@ use std::task::{Context, Poll};
 /// As with tokio's, a read in progress cannot be interrupted: it holds a blocking thread until
 /// input arrives, even if the future is dropped. Reads are unbuffered per call; wrap it in a
 /// [`BufReader`](super::BufReader) to read lines.
+///
+/// ```
+/// let _input: gort_reactor::io::Stdin = gort_reactor::io::stdin();
+/// ```
 pub struct Stdin {
     inner: Blocking<io::Stdin>,
 }
@@ -51,6 +55,10 @@ impl AsyncRead for Stdin {
 /// Writes are handed to a blocking thread and reported written at once; call
 /// [`flush`](super::AsyncWriteExt::flush) to wait until they reached the OS (and to see a
 /// write error). Separate `Stdout` handles may interleave.
+///
+/// ```
+/// let _out: gort_reactor::io::Stdout = gort_reactor::io::stdout();
+/// ```
 pub struct Stdout {
     inner: Blocking<io::Stdout>,
 }
@@ -72,6 +80,10 @@ pub fn stdout() -> Stdout {
 }
 
 /// The standard error of the process; see [`stderr`]. Behaves as [`Stdout`].
+///
+/// ```
+/// let _err: gort_reactor::io::Stderr = gort_reactor::io::stderr();
+/// ```
 pub struct Stderr {
     inner: Blocking<io::Stderr>,
 }

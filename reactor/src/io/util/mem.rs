@@ -12,6 +12,11 @@ use std::task::{ready, Context, Poll};
 
 /// A reader at end of stream and a writer that accepts (and drops) every byte; see [`empty`].
 #[derive(Debug, Clone, Copy, Default)]
+///
+/// ```
+/// let e: gort_reactor::io::Empty = gort_reactor::io::empty();
+/// let _copy = e;
+/// ```
 pub struct Empty {
     _private: (),
 }
@@ -107,6 +112,11 @@ crate::io::impl_futures_io_write!(Empty);
 
 /// A reader that yields one byte forever; see [`repeat`].
 #[derive(Debug, Clone, Copy)]
+///
+/// ```
+/// let r: gort_reactor::io::Repeat = gort_reactor::io::repeat(0);
+/// let _copy = r;
+/// ```
 pub struct Repeat {
     byte: u8,
 }
@@ -144,6 +154,11 @@ crate::io::impl_futures_io_read!(Repeat);
 
 /// A writer that accepts and drops every byte; see [`sink`].
 #[derive(Debug, Clone, Copy, Default)]
+///
+/// ```
+/// let s: gort_reactor::io::Sink = gort_reactor::io::sink();
+/// let _copy = s;
+/// ```
 pub struct Sink {
     _private: (),
 }
