@@ -200,6 +200,27 @@ fn readiness_api_and_try_io() {
                 Err(e) => panic!("{e}"),
             }
         }
+        // tokio's readiness API: `ready` reports, `try_io` clears on WouldBlock.
+        use crate::io::Interest;
+        let ready = client.ready(Interest::WRITABLE).await.unwrap();
+        assert!(ready.is_writable() && !ready.is_readable());
+        assert_eq!(
+            server
+                .try_io(Interest::READABLE, || Err::<(), _>(
+                    std::io::ErrorKind::WouldBlock.into()
+                ))
+                .unwrap_err()
+                .kind(),
+            std::io::ErrorKind::WouldBlock
+        );
+        client.try_write(b"z").unwrap();
+        let ready = server.ready(Interest::READABLE).await.unwrap();
+        assert!(ready.is_readable());
+        let n = server
+            .async_io(Interest::READABLE, || server.try_read(&mut buf))
+            .await
+            .unwrap();
+        assert_eq!(&buf[..n], b"z");
         server.set_nodelay(true).unwrap();
         assert!(server.nodelay().unwrap());
         assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());

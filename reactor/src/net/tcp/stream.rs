@@ -472,3 +472,5 @@ impl fmt::Debug for TcpStream {
         self.io.io().fmt(f)
     }
 }
+
+crate::net::readiness_api!(TcpStream);
