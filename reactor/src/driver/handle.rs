@@ -346,12 +346,15 @@ impl Handle {
             drop(timers);
             panic_timer_shutdown();
         }
-        timers.wheel.set_waker(key, waker);
+        let replaced = timers.wheel.set_waker(key, waker);
+        drop(timers);
+        drop(replaced);
         false
     }
 
     pub(crate) fn remove_timer(&self, key: TimerKey) {
-        self.inner.timers.lock().unwrap().wheel.remove(key);
+        let waker = self.inner.timers.lock().unwrap().wheel.remove(key);
+        drop(waker); // outside the lock: dropping a waker may run arbitrary code
     }
 
     /// Says whether `time::pause` may freeze this driver's clock. The multi-thread runtime
