@@ -175,6 +175,15 @@ impl Handle {
         CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
     }
 
+    /// Runs `f` on the current handle without cloning it (`None` outside a runtime).
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> Option<R> {
+        CURRENT
+            .try_with(|c| c.borrow().as_ref().map(f))
+            .ok()
+            .flatten()
+    }
+
     /// Installs how blocking work (name resolution) is run: the executor passes its
     /// `spawn_blocking`. Without one, the reactor starts a plain thread per job.
     ///

@@ -31,8 +31,8 @@ impl Instant {
     /// ```
     pub fn now() -> Instant {
         #[cfg(feature = "test-util")]
-        if let Some(handle) = crate::driver::Handle::try_current() {
-            return Instant::from_std(handle.clock().now());
+        if let Some(now) = crate::driver::Handle::with_current(|h| h.clock().now()) {
+            return Instant::from_std(now);
         }
         Instant::from_std(std::time::Instant::now())
     }
