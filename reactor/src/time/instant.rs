@@ -7,8 +7,8 @@ use std::time::Duration;
 /// A measurement of a monotonically nondecreasing clock, as `tokio::time::Instant`.
 ///
 /// It wraps [`std::time::Instant`]; with the `test-util` feature, [`Instant::now`] reads the
-/// current runtime's clock, which [`pause`](super::pause) can freeze and
-/// [`advance`](super::advance) move.
+/// current runtime's clock, which `time::pause()` can freeze and
+/// `time::advance()` move.
 ///
 /// ```
 /// use gort_reactor::time::{Duration, Instant};
