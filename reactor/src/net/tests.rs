@@ -256,3 +256,42 @@ fn connect_by_host_name_resolves_off_thread() {
         assert!(a.is_ok());
     });
 }
+
+#[test]
+fn tcp_socket_configures_then_listens_and_connects() {
+    block_on(LIMIT, async {
+        let server = TcpSocket::new_v4().unwrap();
+        server.set_reuseaddr(true).unwrap();
+        server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = server.local_addr().unwrap();
+        let listener = server.listen(16).unwrap();
+        let client = TcpSocket::new_v4().unwrap();
+        client.set_nodelay(true).unwrap();
+        let (stream, accepted) = futures::join!(client.connect(addr), listener.accept());
+        let (mut stream, (mut accepted, _)) = (stream.unwrap(), accepted.unwrap());
+        assert!(stream.nodelay().unwrap());
+        stream.write_all(b"via TcpSocket").await.unwrap();
+        stream.shutdown().await.unwrap();
+        let mut got = Vec::new();
+        accepted.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"via TcpSocket");
+        // Binding the same address again without SO_REUSEPORT fails cleanly.
+        let again = TcpSocket::new_v4().unwrap();
+        assert_eq!(
+            again
+                .bind(addr)
+                .and_then(|()| again.listen(1).map(drop))
+                .unwrap_err()
+                .kind(),
+            std::io::ErrorKind::AddrInUse
+        );
+        // Connecting to a closed port fails.
+        drop(listener);
+        let err = TcpSocket::new_v4()
+            .unwrap()
+            .connect(addr)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    });
+}
