@@ -741,7 +741,7 @@ impl<T> Chan<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 impl<T> Chan<T> {
     /// The buffer's allocated capacity (for the shrink-after-burst test).
     pub(crate) fn buffer_capacity(&self) -> usize {

@@ -506,3 +506,6 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
 
 #[cfg(all(test, not(loom)))]
 pub(crate) mod tests;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
