@@ -66,6 +66,10 @@ fn usage(problem: &str) -> ! {
     std::process::exit(2);
 }
 
+fn bad<T>(flag: &str, value: &str) -> T {
+    usage(&format!("bad value {value:?} for {flag}"))
+}
+
 /// `5s`, `500ms` or plain seconds.
 fn parse_duration(text: &str) -> Option<Duration> {
     if let Some(ms) = text.strip_suffix("ms") {
@@ -92,17 +96,16 @@ fn parse_args() -> Args {
         let value = it
             .next()
             .unwrap_or_else(|| usage(&format!("{flag} needs a value")));
-        let bad = || usage(&format!("bad value {value:?} for {flag}"));
         match flag.as_str() {
             "--runtime" => args.runtime = value.clone(),
             "--server" => args.server = Some(value.clone()),
             "--client" => args.client = Some(value.clone()),
-            "--addr" => args.addr = value.parse().unwrap_or_else(|_| bad()),
-            "--workers" => args.workers = value.parse().unwrap_or_else(|_| bad()),
-            "--conns" => args.conns = value.parse().unwrap_or_else(|_| bad()),
-            "--size" => args.size = value.parse().unwrap_or_else(|_| bad()),
-            "--duration" => args.duration = parse_duration(&value).unwrap_or_else(|| bad()),
-            "--exit-after" => args.exit_after = parse_duration(&value).unwrap_or_else(|| bad()),
+            "--addr" => args.addr = value.parse().unwrap_or_else(|_| bad(&flag, &value)),
+            "--workers" => args.workers = value.parse().unwrap_or_else(|_| bad(&flag, &value)),
+            "--conns" => args.conns = value.parse().unwrap_or_else(|_| bad(&flag, &value)),
+            "--size" => args.size = value.parse().unwrap_or_else(|_| bad(&flag, &value)),
+            "--duration" => args.duration = parse_duration(&value).unwrap_or_else(|| bad(&flag, &value)),
+            "--exit-after" => args.exit_after = parse_duration(&value).unwrap_or_else(|| bad(&flag, &value)),
             _ => usage(&format!("unknown flag {flag}")),
         }
     }
