@@ -284,5 +284,6 @@ impl Handle {
             drop(self.take_lifo(index));
         }
         drop(self.inject.close());
+        self.driver.shutdown();
     }
 }
