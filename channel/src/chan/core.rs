@@ -448,7 +448,9 @@ impl<T> Chan<T> {
         let mut wk = Wakeups::default();
         let result = {
             let mut st = self.state.lock();
-            self.send_locked(&mut st, value, None, &mut wk)
+            let result = self.send_locked(&mut st, value, None, &mut wk);
+            self.sync_counts(&st);
+            result
         };
         wk.wake();
         result
@@ -478,7 +480,7 @@ impl<T> Chan<T> {
                 }
             }
             let mut st = self.state.lock();
-            loop {
+            let out = (|| loop {
                 match std::mem::replace(op, SendOp::Done) {
                     SendOp::Idle(value) => {
                         return match self.send_locked(&mut st, value, me, &mut wk) {
@@ -550,7 +552,9 @@ impl<T> Chan<T> {
                     },
                     SendOp::Done => panic!("a send future was polled after it completed"),
                 }
-            }
+            })();
+            self.sync_counts(&st);
+            out
         });
         wk.wake();
         if out.is_pending() {
@@ -573,6 +577,7 @@ impl<T> Chan<T> {
                     }
                     _ => {}
                 }
+                self.sync_counts(&st);
             }
             wk.wake();
             drop(value);
@@ -635,7 +640,9 @@ impl<T> Chan<T> {
         let mut wk = Wakeups::default();
         let result = {
             let mut st = self.state.lock();
-            self.recv_locked(&mut st, None, &mut wk)
+            let result = self.recv_locked(&mut st, None, &mut wk);
+            self.sync_counts(&st);
+            result
         };
         wk.wake();
         result
@@ -654,7 +661,7 @@ impl<T> Chan<T> {
                 }
             }
             let mut st = self.state.lock();
-            loop {
+            let out = (|| loop {
                 match *op {
                     RecvOp::Idle => {
                         return match self.recv_locked(&mut st, me, &mut wk) {
@@ -721,7 +728,9 @@ impl<T> Chan<T> {
                         }
                     }
                 }
-            }
+            })();
+            self.sync_counts(&st);
+            out
         });
         wk.wake();
         if out.is_pending() {
@@ -772,7 +781,7 @@ impl<T> Chan<T> {
         let mut wk = Wakeups::default();
         let out = select::with_current(|me| {
             let mut st = self.state.lock();
-            match *op {
+            let out = (|| match *op {
                 ReserveOp::Idle => {
                     if st.closed {
                         *op = ReserveOp::Done;
@@ -832,7 +841,9 @@ impl<T> Chan<T> {
                     }
                 },
                 ReserveOp::Done => panic!("a reserve future was polled after it completed"),
-            }
+            })();
+            self.sync_counts(&st);
+            out
         });
         wk.wake();
         if out.is_pending() {
@@ -850,6 +861,7 @@ impl<T> Chan<T> {
                 if st.sendq.remove(id).status == SendStatus::Granted {
                     self.release_locked(&mut st, &mut wk);
                 }
+                self.sync_counts(&st);
             }
             wk.wake();
         }
