@@ -607,24 +607,31 @@ impl<T: Clone> Future for Recv<'_, T> {
             Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
             Err(TryRecvError::Closed) => Err(RecvError::Closed),
             Err(TryRecvError::Empty) => {
+                // A replaced waker is dropped only after the lock is released: its drop may
+                // send on this very channel.
+                let mut stale = None;
                 match this.waiter {
                     Some(id) if state.waiters.is_queued(id) => {
-                        state.waiters.register(id, cx.waker())
+                        stale = state.waiters.register_take_old(id, cx.waker());
                     }
                     Some(id) => {
-                        state.waiters.remove(id);
+                        stale = state.waiters.remove_with_waker(id).1;
                         this.waiter = Some(state.waiters.push_back((), cx.waker()));
                     }
                     None => this.waiter = Some(state.waiters.push_back((), cx.waker())),
                 }
                 drop(state);
+                drop(stale);
                 coop::refund();
                 return Poll::Pending;
             }
         };
-        if let Some(id) = this.waiter.take() {
-            state.waiters.remove(id);
-        }
+        let stale = this
+            .waiter
+            .take()
+            .and_then(|id| state.waiters.remove_with_waker(id).1);
+        drop(state);
+        drop(stale);
         Poll::Ready(result)
     }
 }
@@ -632,7 +639,10 @@ impl<T: Clone> Future for Recv<'_, T> {
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
         if let Some(id) = self.waiter.take() {
-            self.receiver.shared.state.lock().waiters.remove(id);
+            let mut state = self.receiver.shared.state.lock();
+            let (_, stale) = state.waiters.remove_with_waker(id);
+            drop(state);
+            drop(stale);
         }
     }
 }
