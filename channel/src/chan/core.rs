@@ -1,12 +1,16 @@
 //! The channel engine shared by `chan`, `mpsc`: Go's `hchan` (`runtime/chan.go`) made async.
 //!
-//! One lock guards a FIFO buffer and two wait-lists, `sendq` and `recvq` (at most one of them
-//! holds waiters at a time, as in Go). A send hands its value straight to the first parked
-//! receiver if there is one (the value is written into the receiver's waiter, "completed in
-//! place"), else appends it to the buffer if there is room, else parks with the value in its own
-//! waiter. A receive takes the buffer's front and moves the first parked sender's value into the
-//! freed slot; on an unbuffered channel (`cap == 0`) it takes the value straight from the first
-//! parked sender, so a send completes exactly when a receiver takes its value (rendezvous).
+//! One lock guards two wait-lists, `sendq` and `recvq`. A send hands its value straight to the
+//! first parked receiver if there is one (the value is written into the receiver's waiter,
+//! "completed in place"), else buffers it if it gets a capacity unit, else parks. A parked
+//! sender keeps its value in its own future (so a dropped send never delivers): a receive that
+//! frees a unit grants it to the first parked sender and wakes it; on an unbuffered channel
+//! (`cap == 0`) a receiver parks and wakes the first parked sender, which hands it the value —
+//! a send completes exactly when a receiver takes its value (rendezvous).
+//!
+//! The buffer of a bounded channel is the lock-free [`Ring`]: while nobody is parked, sends and
+//! receives complete without the lock (see [`Chan`]); unbuffered and unbounded channels keep
+//! their buffer (a `VecDeque` that shrinks after a burst) under the lock.
 //!
 //! Every completion first wins the waiter's `select!` token ([`crate::select`]): a peer skips a
 //! waiter whose `select!` already committed another branch, so exactly one branch commits.
