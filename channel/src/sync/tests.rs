@@ -864,3 +864,24 @@ fn a_waker_dropped_by_a_primitive_may_reenter_it() {
         assert!(poll_once(Box::pin(notify.notified()).as_mut()).is_ready());
     });
 }
+
+#[test]
+fn broadcast_receiver_skips_a_value_whose_clone_panics() {
+    #[derive(Debug, PartialEq)]
+    struct Picky(usize);
+    impl Clone for Picky {
+        fn clone(&self) -> Self {
+            assert_ne!(self.0, 0, "refusing to clone 0");
+            Picky(self.0)
+        }
+    }
+    let (tx, mut rx) = broadcast::channel(16);
+    tx.send(Picky(0)).unwrap();
+    tx.send(Picky(1)).unwrap();
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = rx.try_recv();
+    }));
+    assert!(res.is_err());
+    assert_eq!(rx.try_recv(), Ok(Picky(1)));
+    assert_eq!(tx.len(), 0);
+}
