@@ -104,8 +104,12 @@ fn parse_args() -> Args {
             "--workers" => args.workers = value.parse().unwrap_or_else(|_| bad(&flag, &value)),
             "--conns" => args.conns = value.parse().unwrap_or_else(|_| bad(&flag, &value)),
             "--size" => args.size = value.parse().unwrap_or_else(|_| bad(&flag, &value)),
-            "--duration" => args.duration = parse_duration(&value).unwrap_or_else(|| bad(&flag, &value)),
-            "--exit-after" => args.exit_after = parse_duration(&value).unwrap_or_else(|| bad(&flag, &value)),
+            "--duration" => {
+                args.duration = parse_duration(&value).unwrap_or_else(|| bad(&flag, &value))
+            }
+            "--exit-after" => {
+                args.exit_after = parse_duration(&value).unwrap_or_else(|| bad(&flag, &value))
+            }
             _ => usage(&format!("unknown flag {flag}")),
         }
     }

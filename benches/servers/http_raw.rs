@@ -47,5 +47,8 @@ pub async fn serve_http(listener: rt::net::TcpListener) -> std::io::Result<()> {
 
 /// Length of the first complete request header block in `bytes` (through its CRLF CRLF).
 fn find_request_end(bytes: &[u8]) -> Option<usize> {
-    bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
+    bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 4)
 }
