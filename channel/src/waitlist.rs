@@ -135,6 +135,14 @@ impl<W> WaitList<W> {
         Some((&mut node.waiter, node.waker.take()))
     }
 
+    /// Unlinks the back waiter (the newest), as [`pop_front`](Self::pop_front) does the front.
+    pub fn pop_back(&mut self) -> Option<(&mut W, Option<Waker>)> {
+        let key = self.tail?;
+        self.unlink(key);
+        let node = &mut self.nodes[key];
+        Some((&mut node.waiter, node.waker.take()))
+    }
+
     /// Pops every waiter (on close), letting `complete` mark each, and returns their wakers.
     pub fn drain(&mut self, mut complete: impl FnMut(&mut W)) -> Vec<Waker> {
         let mut wakers = Vec::with_capacity(self.queued);

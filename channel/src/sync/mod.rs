@@ -1,6 +1,60 @@
-//! Synchronization primitives and channels with tokio's names, plus Go's `WaitGroup` and context.
+//! Synchronization primitives and channels with tokio's names, plus Go's `WaitGroup` and
+//! `context` cancellation.
+//!
+//! Everything here is runtime independent: the futures work under gort, tokio, smol or
+//! `futures::executor::block_on`. Every blocking wait parks in the crate's FIFO wait-list
+//! (`waitlist.rs`), is cancel safe, and charges the cooperative budget (`crate::coop`).
+//!
+//! | gort | tokio | Go |
+//! | --- | --- | --- |
+//! | [`Mutex`] | `tokio::sync::Mutex` | `sync.Mutex` |
+//! | [`RwLock`] | `tokio::sync::RwLock` | `sync.RWMutex` |
+//! | [`Semaphore`] | `tokio::sync::Semaphore` | `x/sync/semaphore.Weighted` |
+//! | [`Notify`] | `tokio::sync::Notify` | `sync.Cond` (`Signal`, `Broadcast`) |
+//! | [`Barrier`] | `tokio::sync::Barrier` | — |
+//! | [`OnceCell`] | `tokio::sync::OnceCell` | `sync.Once` |
+//! | [`WaitGroup`] | — | `sync.WaitGroup` |
+//! | [`CancellationToken`] | `tokio_util::sync::CancellationToken` | `context.Context` |
+//!
+//! The lock-free fast paths are model-checked with loom (`loom_*` tests, run with
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p gort-channel --lib loom_`).
+
+mod barrier;
+mod batch_semaphore;
+mod blocking;
+mod cancellation_token;
+mod mutex;
+mod notify;
+mod once_cell;
+mod rwlock;
+mod semaphore;
+mod shim;
+mod wait_group;
 
 pub mod broadcast;
 pub mod mpsc;
 pub mod oneshot;
 pub mod watch;
+
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use cancellation_token::{
+    CancellationToken, DropGuard, WaitForCancellationFuture, WaitForCancellationFutureOwned,
+};
+pub use mutex::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
+};
+pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
+    RwLockWriteGuard,
+};
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};
+pub use wait_group::{Wait, WaitGroup};
+
+#[cfg(all(test, loom))]
+mod loom_tests;
+#[cfg(all(test, not(loom)))]
+mod tests;

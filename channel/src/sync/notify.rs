@@ -1,0 +1,400 @@
+//! Task notification (tokio's `Notify`; the async form of Go's `sync.Cond` `Signal`/`Broadcast`).
+//!
+//! # How it works
+//!
+//! One atomic word holds a three-state tag — `EMPTY`, `NOTIFIED` (a stored permit) or `WAITING`
+//! (the wait-list is not empty) — and, above it, a count of `notify_waiters` calls.
+//! `notify_one` with nobody waiting stores the permit with one CAS; a `Notified` that finds the
+//! permit consumes it with one CAS: no lock either way. Only when tasks wait is the lock taken:
+//! `notify_one` pops the first waiter and completes it in place (FIFO), `notify_waiters` pops
+//! them all and bumps the call count. A `Notified` remembers the count when it is created, so
+//! it completes on any later `notify_waiters` call even if it had not been polled yet (tokio's
+//! rule). The tag leaves `WAITING` only under the lock, which keeps the lock-free transitions
+//! and the list in step. The design follows tokio's `sync/notify.rs`.
+//!
+//! # Cancel safety
+//!
+//! A `Notified` dropped after `notify_one` picked it but before it observed the notification
+//! passes the notification on (to the next waiter, or as the stored permit): nothing is lost.
+
+use super::shim::{AtomicUsize, Lock, Ordering};
+use crate::coop;
+use crate::waitlist::{WaitList, WaiterId};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll, Waker};
+
+const EMPTY: usize = 0;
+const WAITING: usize = 1;
+const NOTIFIED: usize = 2;
+const TAG: usize = 3;
+/// The `notify_waiters` call count starts above the tag bits.
+const CALL: usize = 4;
+
+/// How a parked waiter was completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Waiter {
+    Waiting,
+    /// Picked by `notify_one`/`notify_last`: must be passed on if dropped unobserved.
+    One,
+    /// Released by `notify_waiters`.
+    All,
+}
+
+/// Wakes tasks waiting for an event.
+///
+/// [`notify_one`](Notify::notify_one) wakes the first waiter, or stores a single permit that
+/// the next [`notified`](Notify::notified) consumes at once (so a notification sent just before
+/// the wait is not lost). [`notify_waiters`](Notify::notify_waiters) wakes every current waiter
+/// and stores nothing.
+///
+/// Go equivalent: `sync.Cond`'s `Signal` (`notify_one`) and `Broadcast` (`notify_waiters`),
+/// without the external lock; or a `chan struct{}` of capacity 1 used as a wake-up signal.
+///
+/// ```
+/// use gort_channel::sync::Notify;
+/// use std::sync::Arc;
+/// futures::executor::block_on(async {
+///     let notify = Arc::new(Notify::new());
+///     let n2 = notify.clone();
+///     let t = std::thread::spawn(move || n2.notify_one());
+///     notify.notified().await; // the permit may already be stored: no lost wake-up
+///     t.join().unwrap();
+/// });
+/// ```
+pub struct Notify {
+    state: AtomicUsize,
+    waiters: Lock<WaitList<Waiter>>,
+}
+
+/// The future returned by [`Notify::notified`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Notified<'a> {
+    notify: &'a Notify,
+    /// The `notify_waiters` call count when this future was created.
+    calls: usize,
+    stage: Stage,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Init,
+    Waiting(WaiterId),
+    Done,
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify::new()
+    }
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notify").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Notified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notified")
+            .field("stage", &self.stage)
+            .finish()
+    }
+}
+
+impl Notify {
+    /// A `Notify` with no stored permit.
+    ///
+    /// ```
+    /// let _notify = gort_channel::sync::Notify::new();
+    /// ```
+    pub fn new() -> Self {
+        Notify {
+            state: AtomicUsize::new(EMPTY),
+            waiters: Lock::new(WaitList::new()),
+        }
+    }
+
+    /// As [`Notify::new`], usable in a `static`.
+    ///
+    /// ```
+    /// static READY: gort_channel::sync::Notify = gort_channel::sync::Notify::const_new();
+    /// READY.notify_one();
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new() -> Self {
+        Notify {
+            state: AtomicUsize::new(EMPTY),
+            waiters: Lock::new(WaitList::new()),
+        }
+    }
+
+    /// Waits for a notification.
+    ///
+    /// Completes when `notify_one` picks this waiter or finds the stored permit for it, or on
+    /// any `notify_waiters` call made after this method was called (even before the first
+    /// poll). Call [`Notified::enable`] to take a place in the `notify_one` queue before
+    /// polling.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a notification from `notify_one` that reached a dropped `Notified` is
+    /// passed on to the next waiter (or stored as the permit).
+    ///
+    /// ```
+    /// futures::executor::block_on(async {
+    ///     let notify = gort_channel::sync::Notify::new();
+    ///     notify.notify_one();
+    ///     notify.notified().await; // consumes the stored permit
+    /// });
+    /// ```
+    pub fn notified(&self) -> Notified<'_> {
+        Notified {
+            notify: self,
+            calls: self.state.load(Ordering::SeqCst) & !TAG,
+            stage: Stage::Init,
+        }
+    }
+
+    /// Wakes the first waiter; with nobody waiting, stores one permit (at most one) that the
+    /// next `notified()` consumes.
+    ///
+    /// ```
+    /// let notify = gort_channel::sync::Notify::new();
+    /// notify.notify_one();
+    /// notify.notify_one(); // permits do not accumulate
+    /// futures::executor::block_on(notify.notified());
+    /// ```
+    pub fn notify_one(&self) {
+        self.notify(false);
+    }
+
+    /// As [`Notify::notify_one`], but wakes the most recent waiter (LIFO) instead of the first.
+    ///
+    /// ```
+    /// let notify = gort_channel::sync::Notify::new();
+    /// notify.notify_last();
+    /// futures::executor::block_on(notify.notified());
+    /// ```
+    pub fn notify_last(&self) {
+        self.notify(true);
+    }
+
+    fn notify(&self, last: bool) {
+        if self.store_permit_if_nobody_waits() {
+            return;
+        }
+        let mut list = self.waiters.lock();
+        if self.store_permit_if_nobody_waits() {
+            return;
+        }
+        let waker = self.pop_one(&mut list, last);
+        drop(list);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// `EMPTY`/`NOTIFIED` -> `NOTIFIED`; false if the tag is `WAITING`.
+    fn store_permit_if_nobody_waits(&self) -> bool {
+        let mut state = self.state.load(Ordering::SeqCst);
+        loop {
+            if state & TAG == WAITING {
+                return false;
+            }
+            let new = (state & !TAG) | NOTIFIED;
+            match self
+                .state
+                .compare_exchange(state, new, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Lock held, tag `WAITING`: completes one waiter in place and returns its waker.
+    fn pop_one(&self, list: &mut WaitList<Waiter>, last: bool) -> Option<Waker> {
+        let popped = if last {
+            list.pop_back()
+        } else {
+            list.pop_front()
+        };
+        let (waiter, waker) = popped.expect("WAITING implies a queued waiter");
+        *waiter = Waiter::One;
+        if list.is_empty() {
+            self.set_tag_locked(EMPTY);
+        }
+        waker
+    }
+
+    /// Lock held and tag `WAITING`: nothing else changes the word, so a plain store is exact.
+    fn set_tag_locked(&self, tag: usize) {
+        let state = self.state.load(Ordering::SeqCst);
+        debug_assert_eq!(state & TAG, WAITING);
+        self.state.store((state & !TAG) | tag, Ordering::SeqCst);
+    }
+
+    /// Wakes every task waiting right now, and every `Notified` created before this call;
+    /// stores no permit.
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::task::{Context, Poll};
+    /// let notify = gort_channel::sync::Notify::new();
+    /// let mut notified = Box::pin(notify.notified()); // created before the call, not polled
+    /// notify.notify_waiters();
+    /// let waker = futures::task::noop_waker();
+    /// assert!(notified.as_mut().poll(&mut Context::from_waker(&waker)).is_ready());
+    /// ```
+    pub fn notify_waiters(&self) {
+        let mut list = self.waiters.lock();
+        let state = self.state.load(Ordering::SeqCst);
+        if state & TAG != WAITING {
+            // Only the count changes; the tag may be flipping lock-free, so add atomically.
+            self.state.fetch_add(CALL, Ordering::SeqCst);
+            return;
+        }
+        self.state
+            .store(state.wrapping_add(CALL) & !TAG, Ordering::SeqCst);
+        let wakers = list.drain(|waiter| *waiter = Waiter::All);
+        drop(list);
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Polls (`waker` is `None` for `enable`); true once notified.
+    fn poll_notified(&self, notified_calls: usize, stage: &mut Stage, waker: &Waker) -> bool {
+        match *stage {
+            Stage::Done => true,
+            Stage::Init => {
+                let mut state = self.state.load(Ordering::SeqCst);
+                if state & !TAG != notified_calls {
+                    *stage = Stage::Done;
+                    return true;
+                }
+                if state & TAG == NOTIFIED
+                    && self
+                        .state
+                        .compare_exchange(state, state & !TAG, Ordering::SeqCst, Ordering::SeqCst)
+                        .is_ok()
+                {
+                    *stage = Stage::Done;
+                    return true;
+                }
+                let mut list = self.waiters.lock();
+                state = self.state.load(Ordering::SeqCst);
+                loop {
+                    if state & !TAG != notified_calls {
+                        *stage = Stage::Done;
+                        return true;
+                    }
+                    let (new, done) = match state & TAG {
+                        NOTIFIED => (state & !TAG, true),
+                        EMPTY => ((state & !TAG) | WAITING, false),
+                        _ => break,
+                    };
+                    match self.state.compare_exchange(
+                        state,
+                        new,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    ) {
+                        Ok(_) if done => {
+                            *stage = Stage::Done;
+                            return true;
+                        }
+                        Ok(_) => break,
+                        Err(actual) => state = actual,
+                    }
+                }
+                *stage = Stage::Waiting(list.push_back(Waiter::Waiting, waker));
+                false
+            }
+            Stage::Waiting(id) => {
+                let mut list = self.waiters.lock();
+                if list.is_queued(id) {
+                    list.register(id, waker);
+                    return false;
+                }
+                list.remove(id);
+                *stage = Stage::Done;
+                true
+            }
+        }
+    }
+}
+
+impl<'a> Notified<'a> {
+    /// Takes this future's place in the `notify_one` queue now, without waiting to be polled.
+    /// Returns true if it is already notified.
+    ///
+    /// Use it to avoid a lost wake-up when checking a condition and then waiting:
+    /// create and enable the `Notified`, check the condition, then await.
+    ///
+    /// ```
+    /// use gort_channel::sync::Notify;
+    /// use std::pin::pin;
+    /// futures::executor::block_on(async {
+    ///     let notify = Notify::new();
+    ///     let mut notified = pin!(notify.notified());
+    ///     assert!(!notified.as_mut().enable());
+    ///     notify.notify_one(); // goes to the enabled waiter, not to the stored permit
+    ///     notified.await;
+    /// });
+    /// ```
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        let this = self.get_mut();
+        if this.stage != Stage::Init {
+            return this.stage == Stage::Done
+                || matches!(this.stage, Stage::Waiting(id)
+                    if !this.notify.waiters.lock().is_queued(id));
+        }
+        let waker = futures_util::task::noop_waker_ref();
+        this.notify
+            .poll_notified(this.calls, &mut this.stage, waker)
+    }
+}
+
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        ready!(coop::poll_proceed(cx));
+        if this
+            .notify
+            .poll_notified(this.calls, &mut this.stage, cx.waker())
+        {
+            Poll::Ready(())
+        } else {
+            coop::refund();
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for Notified<'_> {
+    fn drop(&mut self) {
+        let Stage::Waiting(id) = self.stage else {
+            return;
+        };
+        let notify = self.notify;
+        let mut list = notify.waiters.lock();
+        let queued = list.is_queued(id);
+        let waiter = list.remove(id);
+        if queued {
+            if list.is_empty() {
+                notify.set_tag_locked(EMPTY);
+            }
+            return;
+        }
+        drop(list);
+        if waiter == Waiter::One {
+            // Pass the notification on: to the next waiter, or as the stored permit.
+            notify.notify_one();
+        }
+    }
+}
