@@ -90,14 +90,14 @@ fn semaphore(c: &mut Criterion) {
     group.bench_function("gort", |b| {
         b.to_async(&rt).iter(|| async {
             for _ in 0..OPS {
-                black_box(gort_s.acquire().await.unwrap());
+                drop(black_box(gort_s.acquire().await.unwrap()));
             }
         })
     });
     group.bench_function("tokio", |b| {
         b.to_async(&rt).iter(|| async {
             for _ in 0..OPS {
-                black_box(tokio_s.acquire().await.unwrap());
+                drop(black_box(tokio_s.acquire().await.unwrap()));
             }
         })
     });
@@ -226,9 +226,113 @@ fn rwlock(c: &mut Criterion) {
     }
 }
 
+fn broadcast(c: &mut Criterion) {
+    let rt = rt();
+    let mut group = c.benchmark_group("broadcast_1_sender_4_receivers");
+    group.throughput(Throughput::Elements(OPS * TASKS));
+    group.bench_function("gort", |b| {
+        b.to_async(&rt).iter(|| async {
+            let (tx, _) = gort::sync::broadcast::channel::<u64>(128);
+            let receivers: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    let mut rx = tx.subscribe();
+                    tokio::spawn(async move {
+                        let mut n = 0;
+                        loop {
+                            match rx.recv().await {
+                                Ok(v) => {
+                                    black_box(v);
+                                    n += 1;
+                                }
+                                Err(gort::sync::broadcast::error::RecvError::Lagged(k)) => n += k,
+                                Err(gort::sync::broadcast::error::RecvError::Closed) => return n,
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for i in 0..OPS {
+                tx.send(i).unwrap();
+                if i % 64 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+            drop(tx);
+            for r in receivers {
+                black_box(r.await.unwrap());
+            }
+        })
+    });
+    group.bench_function("tokio", |b| {
+        b.to_async(&rt).iter(|| async {
+            let (tx, _) = tokio::sync::broadcast::channel::<u64>(128);
+            let receivers: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    let mut rx = tx.subscribe();
+                    tokio::spawn(async move {
+                        let mut n = 0;
+                        loop {
+                            match rx.recv().await {
+                                Ok(v) => {
+                                    black_box(v);
+                                    n += 1;
+                                }
+                                Err(tokio::sync::broadcast::error::RecvError::Lagged(k)) => n += k,
+                                Err(tokio::sync::broadcast::error::RecvError::Closed) => return n,
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for i in 0..OPS {
+                tx.send(i).unwrap();
+                if i % 64 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+            drop(tx);
+            for r in receivers {
+                black_box(r.await.unwrap());
+            }
+        })
+    });
+    group.finish();
+}
+
+fn watch(c: &mut Criterion) {
+    let rt = rt();
+    let mut group = c.benchmark_group("watch_send_borrow");
+    group.throughput(Throughput::Elements(OPS));
+    group.bench_function("gort", |b| {
+        let (tx, rx) = gort::sync::watch::channel(0u64);
+        b.to_async(&rt).iter(|| {
+            let (tx, mut rx) = (tx.clone(), rx.clone());
+            async move {
+                for i in 0..OPS {
+                    tx.send(i).unwrap();
+                    black_box(*rx.borrow_and_update());
+                }
+            }
+        })
+    });
+    group.bench_function("tokio", |b| {
+        let (tx, rx) = tokio::sync::watch::channel(0u64);
+        b.to_async(&rt).iter(|| {
+            let (tx, mut rx) = (tx.clone(), rx.clone());
+            async move {
+                for i in 0..OPS {
+                    tx.send(i).unwrap();
+                    black_box(*rx.borrow_and_update());
+                }
+            }
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = mutex, semaphore, notify, rwlock
+    targets = mutex, semaphore, notify, rwlock, broadcast, watch
 }
 criterion_main!(benches);

@@ -400,7 +400,7 @@ macro_rules! select {
             // Only this reference is used from here on: the futures are never moved again.
             let mut __futures = &mut __futures;
             let __scope = $crate::__private::SelectScope::new(__HAS_DEFAULT);
-            $crate::__private::poll_fn(|__cx| {
+            $crate::__private::poll_fn(move |__cx| {
                 $crate::__private::maybe_unconstrained(__HAS_DEFAULT, || {
                     let __start: u32 = $crate::__select_start!($start, __BRANCHES);
                     let mut __pending = false;
@@ -646,7 +646,7 @@ macro_rules! __select_clean {
     };
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

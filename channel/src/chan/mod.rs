@@ -67,6 +67,7 @@
 mod blocking;
 mod core;
 mod error;
+mod ring;
 pub(crate) mod shim;
 
 pub use error::{SendError, TryRecvError, TrySendError};
@@ -506,3 +507,6 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
 
 #[cfg(all(test, not(loom)))]
 pub(crate) mod tests;
+
+#[cfg(all(test, loom))]
+mod loom_tests;

@@ -175,6 +175,15 @@ impl Handle {
         CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
     }
 
+    /// Runs `f` on the current handle without cloning it (`None` outside a runtime).
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> Option<R> {
+        CURRENT
+            .try_with(|c| c.borrow().as_ref().map(f))
+            .ok()
+            .flatten()
+    }
+
     /// Installs how blocking work (name resolution) is run: the executor passes its
     /// `spawn_blocking`. Without one, the reactor starts a plain thread per job.
     ///
@@ -346,12 +355,15 @@ impl Handle {
             drop(timers);
             panic_timer_shutdown();
         }
-        timers.wheel.set_waker(key, waker);
+        let replaced = timers.wheel.set_waker(key, waker);
+        drop(timers);
+        drop(replaced);
         false
     }
 
     pub(crate) fn remove_timer(&self, key: TimerKey) {
-        self.inner.timers.lock().unwrap().wheel.remove(key);
+        let waker = self.inner.timers.lock().unwrap().wheel.remove(key);
+        drop(waker); // outside the lock: dropping a waker may run arbitrary code
     }
 
     /// Says whether `time::pause` may freeze this driver's clock. The multi-thread runtime

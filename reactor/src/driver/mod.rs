@@ -107,6 +107,7 @@ impl Driver {
 
         // Fire what is due, and work out how long we may sleep.
         let mut timeout = timeout;
+        let mut blocking;
         {
             let now = clock.now_ms();
             let mut timers = inner.timers.lock().unwrap();
@@ -122,7 +123,9 @@ impl Driver {
                     timeout = Some(timeout.map_or(until, |t| t.min(until)));
                 }
             }
-            let blocking = timeout != Some(Duration::ZERO) && !paused;
+            blocking = timeout != Some(Duration::ZERO) && !paused;
+            // Set under the same lock that computed `next`: a timer registered from here on
+            // with an earlier deadline sees it and unparks us.
             timers.sleeping_until = match (blocking, next) {
                 (false, _) => 0,
                 (true, Some(next)) => next,
@@ -143,11 +146,20 @@ impl Driver {
             }
             // No timer to advance to: wait for I/O like an unpaused driver.
             inner.timers.lock().unwrap().sleeping_until = u64::MAX;
+            blocking = true;
         }
 
         self.poll_io(timeout);
-        inner.timers.lock().unwrap().sleeping_until = 0;
-        self.fire_due_timers();
+        if blocking {
+            // Time passed while we slept: fire what came due, in the same lock section that
+            // marks us awake. (A zero-timeout poll already fired everything due above.)
+            let now = clock.now_ms();
+            let mut timers = inner.timers.lock().unwrap();
+            timers.sleeping_until = 0;
+            timers.wheel.advance(now, &mut self.wake);
+            drop(timers);
+            self.wake_all();
+        }
     }
 
     /// Polls mio and dispatches readiness; returns (I/O events, whether unparked).

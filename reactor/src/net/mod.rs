@@ -33,7 +33,7 @@ pub mod unix;
 mod tests;
 
 pub use addr::{lookup_host, ToSocketAddrs};
-pub use tcp::{TcpListener, TcpStream};
+pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
@@ -136,3 +136,77 @@ macro_rules! futures_io_for_borrowed_halves {
     };
 }
 pub(crate) use futures_io_for_borrowed_halves;
+
+/// tokio's readiness API (`ready`, `try_io`, `async_io`) for a socket type whose registration
+/// is the field `io`.
+macro_rules! readiness_api {
+    ($ty:ident) => {
+        impl $ty {
+            /// Waits until the socket is ready for any of `interest` and returns the readiness
+            /// seen (it is not cleared: follow with a `try_*` call, which clears it on
+            /// `WouldBlock`).
+            ///
+            /// # Cancel safety
+            ///
+            /// Cancel safe.
+            ///
+            /// ```
+            /// use gort_reactor::io::Interest;
+            #[doc = concat!("# async fn f(s: gort_reactor::net::", stringify!($ty), ") -> std::io::Result<()> {")]
+            /// let ready = s.ready(Interest::READABLE | Interest::WRITABLE).await?;
+            /// if ready.is_readable() { /* try a read */ }
+            /// # Ok(()) }
+            /// ```
+            pub async fn ready(
+                &self,
+                interest: $crate::io::Interest,
+            ) -> ::std::io::Result<$crate::io::Ready> {
+                let mask = $crate::driver::ready::Ready::from_interest(interest);
+                let event = self.io.readiness(mask).await?;
+                Ok(event.ready.to_public())
+            }
+
+            /// Runs `f` (a non-blocking operation on the raw socket) if the socket looks ready
+            /// for `interest`; a `WouldBlock` from `f` clears that readiness. Returns
+            /// `WouldBlock` without calling `f` if the socket is not ready.
+            ///
+            /// ```
+            /// use gort_reactor::io::Interest;
+            #[doc = concat!("# fn f(s: &gort_reactor::net::", stringify!($ty), ") {")]
+            /// let r = s.try_io(Interest::READABLE, || Err::<(), _>(std::io::ErrorKind::WouldBlock.into()));
+            /// assert!(r.is_err());
+            /// # }
+            /// ```
+            pub fn try_io<R>(
+                &self,
+                interest: $crate::io::Interest,
+                f: impl FnOnce() -> ::std::io::Result<R>,
+            ) -> ::std::io::Result<R> {
+                let mask = $crate::driver::ready::Ready::from_interest(interest);
+                self.io.try_io(mask, |_| f())
+            }
+
+            /// Waits for `interest` and runs `f` until it does not return `WouldBlock`.
+            ///
+            /// # Cancel safety
+            ///
+            /// Cancel safe as long as `f` is (it only runs when polled).
+            ///
+            /// ```
+            /// use gort_reactor::io::Interest;
+            #[doc = concat!("# async fn f(s: gort_reactor::net::", stringify!($ty), ") -> std::io::Result<()> {")]
+            /// s.async_io(Interest::WRITABLE, || Ok(())).await?;
+            /// # Ok(()) }
+            /// ```
+            pub async fn async_io<R>(
+                &self,
+                interest: $crate::io::Interest,
+                mut f: impl FnMut() -> ::std::io::Result<R>,
+            ) -> ::std::io::Result<R> {
+                let mask = $crate::driver::ready::Ready::from_interest(interest);
+                self.io.async_io(mask, |_| f()).await
+            }
+        }
+    };
+}
+pub(crate) use readiness_api;

@@ -39,7 +39,12 @@ pub(crate) fn linger(fd: &impl AsRawFd) -> io::Result<Option<Duration>> {
     Ok((value.l_onoff != 0).then(|| Duration::from_secs(value.l_linger as u64)))
 }
 
-fn setsockopt<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, value: &T) -> io::Result<()> {
+pub(crate) fn setsockopt<T>(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &T,
+) -> io::Result<()> {
     // SAFETY: `value` points to a live `T` and the length passed is its size; the fd is a live
     // socket owned by the caller.
     let rc = unsafe {
@@ -55,5 +60,31 @@ fn setsockopt<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, value: &T) ->
         Err(io::Error::last_os_error())
     } else {
         Ok(())
+    }
+}
+
+/// Reads an integer socket option.
+pub(crate) fn getsockopt_int(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+) -> io::Result<libc::c_int> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are valid for writes and `len` is `value`'s size; the fd is a
+    // live socket owned by the caller.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            level,
+            name,
+            (&mut value as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    if rc == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(value)
     }
 }

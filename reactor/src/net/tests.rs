@@ -200,6 +200,27 @@ fn readiness_api_and_try_io() {
                 Err(e) => panic!("{e}"),
             }
         }
+        // tokio's readiness API: `ready` reports, `try_io` clears on WouldBlock.
+        use crate::io::Interest;
+        let ready = client.ready(Interest::WRITABLE).await.unwrap();
+        assert!(ready.is_writable() && !ready.is_readable());
+        assert_eq!(
+            server
+                .try_io(Interest::READABLE, || Err::<(), _>(
+                    std::io::ErrorKind::WouldBlock.into()
+                ))
+                .unwrap_err()
+                .kind(),
+            std::io::ErrorKind::WouldBlock
+        );
+        client.try_write(b"z").unwrap();
+        let ready = server.ready(Interest::READABLE).await.unwrap();
+        assert!(ready.is_readable());
+        let n = server
+            .async_io(Interest::READABLE, || server.try_read(&mut buf))
+            .await
+            .unwrap();
+        assert_eq!(&buf[..n], b"z");
         server.set_nodelay(true).unwrap();
         assert!(server.nodelay().unwrap());
         assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
@@ -233,5 +254,44 @@ fn connect_by_host_name_resolves_off_thread() {
         // localhost may resolve to ::1 first, which nobody listens on; 127.0.0.1 then wins.
         assert_eq!(s.unwrap().peer_addr().unwrap().port(), port);
         assert!(a.is_ok());
+    });
+}
+
+#[test]
+fn tcp_socket_configures_then_listens_and_connects() {
+    block_on(LIMIT, async {
+        let server = TcpSocket::new_v4().unwrap();
+        server.set_reuseaddr(true).unwrap();
+        server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = server.local_addr().unwrap();
+        let listener = server.listen(16).unwrap();
+        let client = TcpSocket::new_v4().unwrap();
+        client.set_nodelay(true).unwrap();
+        let (stream, accepted) = futures::join!(client.connect(addr), listener.accept());
+        let (mut stream, (mut accepted, _)) = (stream.unwrap(), accepted.unwrap());
+        assert!(stream.nodelay().unwrap());
+        stream.write_all(b"via TcpSocket").await.unwrap();
+        stream.shutdown().await.unwrap();
+        let mut got = Vec::new();
+        accepted.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"via TcpSocket");
+        // Binding the same address again without SO_REUSEPORT fails cleanly.
+        let again = TcpSocket::new_v4().unwrap();
+        assert_eq!(
+            again
+                .bind(addr)
+                .and_then(|()| again.listen(1).map(drop))
+                .unwrap_err()
+                .kind(),
+            std::io::ErrorKind::AddrInUse
+        );
+        // Connecting to a closed port fails.
+        drop(listener);
+        let err = TcpSocket::new_v4()
+            .unwrap()
+            .connect(addr)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     });
 }

@@ -441,3 +441,5 @@ impl fmt::Debug for UdpSocket {
         self.io.io().fmt(f)
     }
 }
+
+crate::net::readiness_api!(UdpSocket);

@@ -8,7 +8,7 @@
 //! sleeps until the earliest deadline; a timer registered from another thread with an earlier
 //! deadline wakes it. Timer polls charge the task's cooperative budget.
 //!
-//! With the `test-util` feature, [`pause`] freezes the clock of a current-thread runtime;
+//! With the `test-util` feature, `pause()` freezes the clock of a current-thread runtime;
 //! while paused, an idle runtime jumps the clock straight to the next timer (as tokio).
 //!
 //! ```

@@ -137,12 +137,13 @@ impl Wheel {
         self.entries[key].fired
     }
 
-    /// Stores the waker to wake when the timer fires.
-    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) {
+    /// Stores the waker to wake when the timer fires; returns the one it replaced (to be
+    /// dropped by the caller once it has released its lock: dropping a waker may run user code).
+    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) -> Option<Waker> {
         let entry = &mut self.entries[key];
         match &entry.waker {
-            Some(w) if w.will_wake(waker) => {}
-            _ => entry.waker = Some(waker.clone()),
+            Some(w) if w.will_wake(waker) => None,
+            _ => entry.waker.replace(waker.clone()),
         }
     }
 
@@ -160,12 +161,13 @@ impl Wheel {
         }
     }
 
-    /// Removes a timer, pending or fired, freeing its entry.
-    pub(crate) fn remove(&mut self, key: TimerKey) {
+    /// Removes a timer, pending or fired, freeing its entry; returns its waker for the caller
+    /// to drop outside its lock.
+    pub(crate) fn remove(&mut self, key: TimerKey) -> Option<Waker> {
         if !self.entries[key].fired {
             self.unlink(key);
         }
-        self.entries.remove(key);
+        self.entries.remove(key).waker
     }
 
     /// The start (ms) of the earliest occupied slot: no timer fires before it.

@@ -59,12 +59,18 @@ impl TcpStream {
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?, Handle::current())?;
-        // The socket turns writable once the handshake finished, or failed.
-        poll_fn(|cx| stream.io.poll_ready(cx, Direction::Write)).await?;
-        if let Some(e) = stream.io.io().take_error()? {
-            return Err(e);
-        }
+        stream.finish_connect().await?;
         Ok(stream)
+    }
+
+    /// Waits for a non-blocking connect to finish: the socket turns writable once the
+    /// handshake succeeded or failed, and `SO_ERROR` tells which.
+    pub(crate) async fn finish_connect(&self) -> io::Result<()> {
+        poll_fn(|cx| self.io.poll_ready(cx, Direction::Write)).await?;
+        match self.io.io().take_error()? {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn from_mio(stream: mio::net::TcpStream, handle: Handle) -> io::Result<TcpStream> {
@@ -472,3 +478,5 @@ impl fmt::Debug for TcpStream {
         self.io.io().fmt(f)
     }
 }
+
+crate::net::readiness_api!(TcpStream);

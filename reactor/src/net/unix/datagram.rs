@@ -309,3 +309,5 @@ impl fmt::Debug for UnixDatagram {
         self.io.io().fmt(f)
     }
 }
+
+crate::net::readiness_api!(UnixDatagram);

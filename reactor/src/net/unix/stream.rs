@@ -347,3 +347,5 @@ impl fmt::Debug for UnixStream {
         self.io.io().fmt(f)
     }
 }
+
+crate::net::readiness_api!(UnixStream);
