@@ -30,7 +30,7 @@
 
 pub use gort_channel::{chan, coop, sync};
 pub use gort_channel::{join, select, try_join};
-pub use gort_executor::{runtime, task};
+pub use gort_executor::{runtime, spawn, task, task_local};
 pub use gort_macros::{main, test};
 pub use gort_reactor::{io, net, signal, time};
 
@@ -38,7 +38,7 @@ pub use gort_reactor::{io, net, signal, time};
 /// `Pin<&mut _>` to it, so it can be polled by reference (for example in a `select!` loop).
 ///
 /// ```
-/// # gort::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// # gort::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let sleep = gort::time::sleep(std::time::Duration::from_millis(1));
 /// gort::pin!(sleep);
 /// (&mut sleep).await;
