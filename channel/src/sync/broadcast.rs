@@ -28,6 +28,13 @@ pub mod error {
     use std::fmt;
 
     /// No receiver was alive: the value comes back.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::sync::broadcast::channel(1);
+    /// drop(rx);
+    /// let err = tx.send(5).unwrap_err();
+    /// assert_eq!(err.0, 5);
+    /// ```
     #[derive(PartialEq, Eq, Clone, Copy)]
     pub struct SendError<T>(pub T);
 
@@ -46,6 +53,15 @@ pub mod error {
     impl<T> std::error::Error for SendError<T> {}
 
     /// Why [`Receiver::recv`](super::Receiver::recv) returned no value.
+    ///
+    /// ```
+    /// use gort_channel::sync::broadcast::{self, error::RecvError};
+    /// futures::executor::block_on(async {
+    ///     let (tx, mut rx) = broadcast::channel::<u8>(1);
+    ///     drop(tx);
+    ///     assert_eq!(rx.recv().await, Err(RecvError::Closed));
+    /// });
+    /// ```
     #[derive(Debug, PartialEq, Eq, Clone)]
     pub enum RecvError {
         /// Every sender is gone and every value was received.
@@ -67,6 +83,12 @@ pub mod error {
     impl std::error::Error for RecvError {}
 
     /// Why [`Receiver::try_recv`](super::Receiver::try_recv) returned no value.
+    ///
+    /// ```
+    /// use gort_channel::sync::broadcast::{self, error::TryRecvError};
+    /// let (_tx, mut rx) = broadcast::channel::<u8>(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// ```
     #[derive(Debug, PartialEq, Eq, Clone)]
     pub enum TryRecvError {
         /// No value is waiting right now.
@@ -121,11 +143,24 @@ impl<T> Shared<T> {
 }
 
 /// The sending half; `Clone` for more senders. Dropping the last one closes the channel.
+///
+/// ```
+/// let (tx, _rx) = gort_channel::sync::broadcast::channel(4);
+/// let tx2 = tx.clone();
+/// tx2.send("hi").unwrap();
+/// assert_eq!(tx.len(), 1);
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// A receiving half; each receiver sees every value sent after it was created.
+///
+/// ```
+/// let (tx, mut rx) = gort_channel::sync::broadcast::channel(4);
+/// tx.send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     next: u64,

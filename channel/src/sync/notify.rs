@@ -91,6 +91,13 @@ pub struct Notify {
 /// The future returned by [`Notify::notified`].
 ///
 /// `!Unpin` (as tokio's): while it waits, the `Notify` points at a word inside it.
+///
+/// ```
+/// let notify = gort_channel::sync::Notify::new();
+/// let notified = notify.notified();
+/// notify.notify_waiters(); // reaches `notified`, created before the call
+/// futures::executor::block_on(notified);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Notified<'a> {
     notify: &'a Notify,
