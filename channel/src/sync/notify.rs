@@ -365,7 +365,9 @@ impl Notify {
                 if outcome.load(Ordering::Acquire) == PARKED {
                     let mut list = self.waiters.lock();
                     if outcome.load(Ordering::Acquire) == PARKED {
-                        list.register(id, waker);
+                        let stale = list.register_take_old(id, waker);
+                        drop(list);
+                        drop(stale); // outside the lock: a waker's drop may re-enter
                         return false;
                     }
                 }
@@ -441,10 +443,12 @@ impl Drop for Notified<'_> {
             // Outcomes are published under this lock, so this answer is final.
             outcome = self.outcome.load(Ordering::Acquire);
             if outcome == PARKED {
-                list.remove(id);
+                let (_, stale) = list.remove_with_waker(id);
                 if list.is_empty() {
                     notify.set_tag_locked(EMPTY);
                 }
+                drop(list);
+                drop(stale); // outside the lock: a waker's drop may re-enter
                 return;
             }
         }
