@@ -217,7 +217,7 @@ fn gort_io_runs_on_tokios_executor_too() {
 
 #[test]
 fn custom_impls_are_interchangeable_through_compat() {
-    use gort::io::{AsyncReadExt as _, CompatExt};
+    use gort::io::{compat::CompatExt, AsyncReadExt as _};
     // A gort reader, seen as a futures reader, seen as a gort reader again.
     let reader = on_gort::Trickle(b"round trip").compat().compat();
     let mut reader = reader;

@@ -227,8 +227,10 @@ impl Notify {
     fn store_permit_if_nobody_waits(&self) -> bool {
         let mut state = self.state.load(Ordering::SeqCst);
         loop {
-            if state & TAG == WAITING {
-                return false;
+            match state & TAG {
+                WAITING => return false,
+                NOTIFIED => return true, // permits do not accumulate
+                _ => {}
             }
             let new = (state & !TAG) | NOTIFIED;
             match self

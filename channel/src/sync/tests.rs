@@ -755,3 +755,44 @@ fn public_types_are_send_and_sync_as_tokios() {
     drop(tx);
     send::<broadcast::error::SendError<u8>>();
 }
+
+#[test]
+fn dropped_pending_recv_loses_no_broadcast_value() {
+    let (tx, mut rx) = broadcast::channel(4);
+    {
+        let mut pending = Box::pin(rx.recv());
+        assert!(poll_once(pending.as_mut()).is_pending());
+        tx.send(1).unwrap(); // wakes the pending recv, which is then dropped unpolled
+    }
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(tx.len(), 0);
+}
+
+#[test]
+fn dropped_pending_changed_keeps_the_change_unseen() {
+    let (tx, mut rx) = watch::channel(0);
+    {
+        let mut pending = Box::pin(rx.changed());
+        assert!(poll_once(pending.as_mut()).is_pending());
+        tx.send(1).unwrap();
+    }
+    assert!(rx.has_changed().unwrap());
+    assert_eq!(*rx.borrow_and_update(), 1);
+}
+
+#[test]
+fn dropped_receivers_release_their_unread_broadcast_values() {
+    let (tx, rx) = broadcast::channel(8);
+    let mut rx2 = tx.subscribe();
+    for i in 0..3 {
+        tx.send(i).unwrap();
+    }
+    assert_eq!(tx.len(), 3);
+    drop(rx);
+    assert_eq!(tx.len(), 3, "rx2 has not read them yet");
+    assert_eq!(rx2.try_recv(), Ok(0));
+    assert_eq!(tx.len(), 2);
+    drop(rx2);
+    assert_eq!(tx.len(), 0);
+    assert!(tx.send(9).is_err(), "no receiver left");
+}

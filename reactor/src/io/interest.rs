@@ -30,7 +30,8 @@ impl Interest {
     pub const WRITABLE: Interest = Interest(WRITE);
     /// Interest in error events only.
     pub const ERROR: Interest = Interest(ERR);
-    /// Interest in priority (out-of-band) data, as `POLLPRI` (Linux).
+    /// Interest in priority (out-of-band) data, as `POLLPRI` (Linux). gort's driver does not
+    /// report priority readiness yet: waiting for it alone only ends on close or error.
     pub const PRIORITY: Interest = Interest(PRI);
 
     /// Whether the set includes readable.
@@ -95,12 +96,7 @@ impl Interest {
 
     /// The `mio` interest to register with (errors are always reported by mio; an interest in
     /// errors alone registers for readability, the closest mio offers).
-    ///
-    /// ```
-    /// use gort_reactor::io::Interest;
-    /// assert!(Interest::WRITABLE.to_mio().is_writable());
-    /// ```
-    pub fn to_mio(self) -> mio::Interest {
+    pub(crate) fn to_mio(self) -> mio::Interest {
         let mut mio_interest: Option<mio::Interest> = None;
         let mut add = |i: mio::Interest| {
             mio_interest = Some(mio_interest.map_or(i, |m| m | i));
@@ -212,13 +208,9 @@ impl Ready {
     pub const ALL: Ready =
         Ready(R_READABLE | R_WRITABLE | R_READ_CLOSED | R_WRITE_CLOSED | R_ERROR | R_PRIORITY);
 
-    /// Builds a `Ready` from a `mio` event.
-    ///
-    /// ```
-    /// // Events come from `mio::Poll`; an empty set is what nothing reported looks like.
-    /// assert!(gort_reactor::io::Ready::EMPTY.is_empty());
-    /// ```
-    pub fn from_mio(event: &mio::event::Event) -> Ready {
+    /// Builds a `Ready` from a `mio` event (for the socket types' `ready()` methods).
+    #[allow(dead_code)] // not every socket type reports readiness yet
+    pub(crate) fn from_mio(event: &mio::event::Event) -> Ready {
         let mut ready = Ready::EMPTY;
         if event.is_readable() {
             ready |= Ready::READABLE;

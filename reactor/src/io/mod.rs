@@ -7,7 +7,9 @@
 //! `Unpin` futures, and every `async` method documents its cancel safety as tokio's do.
 //!
 //! Interop: gort's I/O types also implement `futures_io::{AsyncRead, AsyncWrite}`, and
-//! [`Compat`] adapts any other type in either direction.
+//! [`Compat`] adapts any other type in either direction ([`compat::CompatExt`] adds
+//! `.compat()`; it lives in that submodule so a glob import of `io::*` never brings a
+//! `.compat()` method that could clash with tokio-util's).
 //!
 //! Cooperative scheduling: only leaf types that can wait (sockets, [`DuplexStream`], and the
 //! always-ready [`empty`], [`repeat`], [`sink`]) charge the task's budget
@@ -37,7 +39,7 @@ mod async_read;
 mod async_seek;
 mod async_write;
 mod blocking;
-pub(crate) mod compat;
+pub mod compat;
 mod interest;
 mod read_buf;
 mod stdio;
@@ -52,9 +54,9 @@ pub use async_buf_read::AsyncBufRead;
 pub use async_read::AsyncRead;
 pub use async_seek::AsyncSeek;
 pub use async_write::AsyncWrite;
+pub use compat::Compat;
 #[allow(unused_imports)] // used by the net types
 pub(crate) use compat::{impl_futures_io_buf_read, impl_futures_io_read, impl_futures_io_write};
-pub use compat::{Compat, CompatExt};
 pub use interest::{Interest, Ready};
 pub use read_buf::ReadBuf;
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};

@@ -225,6 +225,7 @@ impl<'a> ReadBuf<'a> {
     /// assert_eq!(buf.initialized().len(), 4);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn initialize_unfilled(&mut self) -> &mut [u8] {
         self.initialize_unfilled_to(self.remaining())
     }
@@ -244,10 +245,11 @@ impl<'a> ReadBuf<'a> {
     /// assert_eq!(buf.initialized().len(), 2);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn initialize_unfilled_to(&mut self, n: usize) -> &mut [u8] {
         assert!(
             self.remaining() >= n,
-            "ReadBuf::initialize_unfilled_to: n ({n}) is larger than the remaining capacity ({})",
+            "n overflows remaining; n = {n}, remaining() = {}",
             self.remaining()
         );
         let end = self.filled + n;
@@ -304,11 +306,9 @@ impl<'a> ReadBuf<'a> {
     /// assert_eq!(buf.filled(), b"ok");
     /// ```
     #[inline]
+    #[track_caller]
     pub fn advance(&mut self, n: usize) {
-        let new = self
-            .filled
-            .checked_add(n)
-            .expect("ReadBuf::advance: filled length overflow");
+        let new = self.filled.checked_add(n).expect("filled overflow");
         self.set_filled(new);
     }
 
@@ -326,11 +326,12 @@ impl<'a> ReadBuf<'a> {
     /// assert_eq!(buf.filled(), b"a");
     /// ```
     #[inline]
+    #[track_caller]
     pub fn set_filled(&mut self, n: usize) {
         assert!(
             n <= self.initialized,
-            "ReadBuf::set_filled: filled ({n}) must not become larger than initialized ({}); \
-             initialize the bytes first (initialize_unfilled / assume_init)",
+            "filled must not become larger than initialized; n = {n}, initialized = {} \
+             (initialize the bytes first: initialize_unfilled, put_slice or assume_init)",
             self.initialized
         );
         self.filled = n;
@@ -378,10 +379,11 @@ impl<'a> ReadBuf<'a> {
     /// assert_eq!(buf.filled(), b"abcd");
     /// ```
     #[inline]
+    #[track_caller]
     pub fn put_slice(&mut self, buf: &[u8]) {
         assert!(
             self.remaining() >= buf.len(),
-            "ReadBuf::put_slice: buf.len() must fit in remaining() (buf.len() = {}, remaining() = {})",
+            "buf.len() must fit in remaining(); buf.len() = {}, remaining() = {}",
             buf.len(),
             self.remaining()
         );
@@ -487,14 +489,14 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "put_slice")]
+    #[should_panic(expected = "buf.len() must fit in remaining()")]
     fn put_slice_overflow_panics() {
         let mut storage = [0u8; 2];
         ReadBuf::new(&mut storage).put_slice(b"abc");
     }
 
     #[test]
-    #[should_panic(expected = "larger than initialized")]
+    #[should_panic(expected = "filled must not become larger than initialized")]
     fn advance_past_initialized_panics() {
         let mut storage = [MaybeUninit::<u8>::uninit(); 4];
         let mut buf = ReadBuf::uninit(&mut storage);
@@ -502,7 +504,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "initialize_unfilled_to")]
+    #[should_panic(expected = "n overflows remaining")]
     fn initialize_unfilled_to_beyond_remaining_panics() {
         let mut storage = [0u8; 4];
         let mut buf = ReadBuf::new(&mut storage);

@@ -1,7 +1,7 @@
 use super::{pattern, Chunked, SlowWriter};
+use crate::io::compat::CompatExt;
 use crate::io::{
     duplex, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, Compat,
-    CompatExt,
 };
 use futures::executor::block_on;
 use std::io::SeekFrom;
