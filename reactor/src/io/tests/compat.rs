@@ -108,5 +108,44 @@ fn gort_types_implement_futures_io_directly() {
         drop(x);
         let n = futures::io::copy(&mut y, &mut sink).await.unwrap();
         assert_eq!(n, 5);
+
+        // Take, Chain and Join too.
+        use crate::io::AsyncReadExt;
+        let mut limited = BufReader::new(
+            &b"ab
+cd
+"[..],
+        )
+        .take(4);
+        let mut line = String::new();
+        futures::io::AsyncBufReadExt::read_line(&mut limited, &mut line)
+            .await
+            .unwrap();
+        futures::io::AsyncBufReadExt::read_line(&mut limited, &mut line)
+            .await
+            .unwrap();
+        assert_eq!(
+            line,
+            "ab
+c"
+        );
+        let mut chained = (&b"x"[..]).chain(&b"y"[..]);
+        let mut s = String::new();
+        futures::io::AsyncReadExt::read_to_string(&mut chained, &mut s)
+            .await
+            .unwrap();
+        assert_eq!(s, "xy");
+        let mut joined = crate::io::join(&b"in"[..], Vec::new());
+        futures::io::AsyncWriteExt::write_all(&mut joined, b"out")
+            .await
+            .unwrap();
+        let mut s = String::new();
+        futures::io::AsyncReadExt::read_to_string(&mut joined, &mut s)
+            .await
+            .unwrap();
+        assert_eq!(
+            (s.as_str(), &joined.into_inner().1[..]),
+            ("in", &b"out"[..])
+        );
     });
 }

@@ -128,3 +128,6 @@ impl<T: AsyncBufRead, U: AsyncBufRead> AsyncBufRead for Chain<T, U> {
         }
     }
 }
+
+crate::io::impl_futures_io_read!(generic [T: AsyncRead, U: AsyncRead] Chain<T, U>);
+crate::io::impl_futures_io_buf_read!(generic [T: AsyncBufRead, U: AsyncBufRead] Chain<T, U>);

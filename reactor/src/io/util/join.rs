@@ -174,3 +174,7 @@ impl<R, W: AsyncWrite> AsyncWrite for Join<R, W> {
         self.project().writer.poll_shutdown(cx)
     }
 }
+
+crate::io::impl_futures_io_read!(generic [R: AsyncRead, W] Join<R, W>);
+crate::io::impl_futures_io_buf_read!(generic [R: AsyncBufRead, W] Join<R, W>);
+crate::io::impl_futures_io_write!(generic [R, W: AsyncWrite] Join<R, W>);

@@ -153,3 +153,6 @@ impl<R: AsyncBufRead> AsyncBufRead for Take<R> {
         this.inner.consume(amt as usize);
     }
 }
+
+crate::io::impl_futures_io_read!(generic [R: AsyncRead] Take<R>);
+crate::io::impl_futures_io_buf_read!(generic [R: AsyncBufRead] Take<R>);
