@@ -28,7 +28,8 @@ where
         drop(rt);
         tx.send(()).unwrap();
     });
-    rx.recv_timeout(limit).expect("test timed out (or panicked)");
+    rx.recv_timeout(limit)
+        .expect("test timed out (or panicked)");
 }
 
 /// An echo server: one task per connection, echoing until EOF, then half-closing.
@@ -60,7 +61,9 @@ async fn echo_server() -> SocketAddr {
 }
 
 fn payload(i: usize) -> Vec<u8> {
-    (0..20_000 + i * 7).map(|b| (b * 131 + i * 7) as u8).collect()
+    (0..20_000 + i * 7)
+        .map(|b| (b * 131 + i * 7) as u8)
+        .collect()
 }
 
 #[test]
@@ -196,7 +199,9 @@ fn addresses_in_every_form_and_host_names() {
             }
         });
         let forms: Vec<TcpStream> = vec![
-            TcpStream::connect(format!("127.0.0.1:{port}")).await.unwrap(),
+            TcpStream::connect(format!("127.0.0.1:{port}"))
+                .await
+                .unwrap(),
             TcpStream::connect(("127.0.0.1", port)).await.unwrap(),
             TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port)))
                 .await

@@ -22,7 +22,8 @@ where
         drop(rt);
         tx.send(()).unwrap();
     });
-    rx.recv_timeout(limit).expect("test timed out (or panicked)");
+    rx.recv_timeout(limit)
+        .expect("test timed out (or panicked)");
 }
 
 #[test]
@@ -107,7 +108,11 @@ fn unix_stream_echo_and_datagrams() {
         let (x, mut y) = UnixStream::pair().unwrap();
         drop(x);
         let mut buf = [0u8; 4];
-        assert_eq!(y.read(&mut buf).await.unwrap(), 0, "EOF after the peer closes");
+        assert_eq!(
+            y.read(&mut buf).await.unwrap(),
+            0,
+            "EOF after the peer closes"
+        );
     });
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -19,7 +19,8 @@ where
         drop(rt);
         tx.send(()).unwrap();
     });
-    rx.recv_timeout(limit).expect("test timed out (or panicked)");
+    rx.recv_timeout(limit)
+        .expect("test timed out (or panicked)");
 }
 
 #[test]

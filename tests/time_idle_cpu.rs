@@ -35,6 +35,9 @@ fn an_idle_runtime_uses_no_cpu() {
     let before = process_cpu();
     std::thread::sleep(Duration::from_secs(1));
     let used = process_cpu() - before;
-    assert!(used < Duration::from_millis(50), "idle runtime used {used:?} of CPU in 1 s");
+    assert!(
+        used < Duration::from_millis(50),
+        "idle runtime used {used:?} of CPU in 1 s"
+    );
     drop(rt);
 }

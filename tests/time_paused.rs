@@ -38,5 +38,8 @@ fn paused_time_auto_advances_in_deadline_order() {
         advance(Duration::from_millis(1500)).await;
         assert_eq!(Instant::now() - t, Duration::from_millis(1500));
     });
-    assert!(real.elapsed() < Duration::from_secs(5), "a day of paused time took real time");
+    assert!(
+        real.elapsed() < Duration::from_secs(5),
+        "a day of paused time took real time"
+    );
 }

@@ -32,38 +32,43 @@ where
         drop(rt);
         tx.send(()).unwrap();
     });
-    rx.recv_timeout(limit).expect("test timed out (or panicked)");
+    rx.recv_timeout(limit)
+        .expect("test timed out (or panicked)");
 }
 
 #[test]
 fn timers_fire_in_deadline_order_and_never_early() {
     // One thread: the driver wakes due timers in deadline order and the tasks run in wake
     // order, so the completion order is the deadline order however loaded the machine is.
-    run_on(Builder::new_current_thread, Duration::from_secs(10), || async {
-        // Deadlines start 50 ms out, so every task is still pending at its first poll.
-        let start = Instant::now() + Duration::from_millis(50);
-        let order = Arc::new(Mutex::new(Vec::new()));
-        let delays = [90u64, 15, 60, 30, 105, 45, 75, 0, 31, 32, 1];
-        let tasks: Vec<_> = delays
-            .iter()
-            .map(|&ms| {
-                let order = order.clone();
-                gort::task::spawn(async move {
-                    let deadline = start + Duration::from_millis(ms);
-                    sleep_until(deadline).await;
-                    let now = Instant::now();
-                    assert!(now >= deadline, "{ms} ms timer fired early");
-                    order.lock().unwrap().push(ms);
+    run_on(
+        Builder::new_current_thread,
+        Duration::from_secs(10),
+        || async {
+            // Deadlines start 50 ms out, so every task is still pending at its first poll.
+            let start = Instant::now() + Duration::from_millis(50);
+            let order = Arc::new(Mutex::new(Vec::new()));
+            let delays = [90u64, 15, 60, 30, 105, 45, 75, 0, 31, 32, 1];
+            let tasks: Vec<_> = delays
+                .iter()
+                .map(|&ms| {
+                    let order = order.clone();
+                    gort::task::spawn(async move {
+                        let deadline = start + Duration::from_millis(ms);
+                        sleep_until(deadline).await;
+                        let now = Instant::now();
+                        assert!(now >= deadline, "{ms} ms timer fired early");
+                        order.lock().unwrap().push(ms);
+                    })
                 })
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap();
-        }
-        let mut sorted = delays.to_vec();
-        sorted.sort();
-        assert_eq!(*order.lock().unwrap(), sorted);
-    });
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+            let mut sorted = delays.to_vec();
+            sorted.sort();
+            assert_eq!(*order.lock().unwrap(), sorted);
+        },
+    );
 }
 
 #[test]
