@@ -11,3 +11,5 @@ pub use gort_channel::{chan, coop, sync};
 pub use gort_executor::{runtime, task};
 pub use gort_macros::{main, test};
 pub use gort_reactor::{io, net, signal, time};
+#[cfg(feature = "hyper")]
+pub mod hyper;
