@@ -267,6 +267,14 @@ impl CancellationToken {
     }
 }
 
+#[cfg(all(test, not(loom)))]
+impl CancellationToken {
+    /// Children still linked to this token (for the unlink tests).
+    pub(crate) fn child_count(&self) -> usize {
+        self.node.state.lock().children.len()
+    }
+}
+
 impl Default for CancellationToken {
     fn default() -> Self {
         CancellationToken::new()

@@ -21,7 +21,7 @@ use std::task::{Context, Poll};
 /// Use the [`AsyncReadExt`](super::AsyncReadExt) methods (`read`, `read_exact`, ...) to call it
 /// from `async` code.
 ///
-/// ```ignore
+/// ```
 /// use gort_reactor::io::{AsyncRead, AsyncReadExt, ReadBuf};
 /// use std::pin::Pin;
 /// use std::task::{Context, Poll};

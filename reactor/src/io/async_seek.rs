@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 /// Seeks asynchronously (tokio's signature): `start_seek` submits the request, `poll_complete`
 /// waits for it and returns the new position.
 ///
-/// ```ignore
+/// ```
 /// use gort_reactor::io::{AsyncReadExt, AsyncSeekExt};
 /// use std::io::{Cursor, SeekFrom};
 ///

@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 /// Use the [`AsyncWriteExt`](super::AsyncWriteExt) methods (`write_all`, `flush`, ...) to call it
 /// from `async` code.
 ///
-/// ```ignore
+/// ```
 /// use gort_reactor::io::{AsyncWrite, AsyncWriteExt};
 /// use std::pin::Pin;
 /// use std::task::{Context, Poll};

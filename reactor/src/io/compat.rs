@@ -21,7 +21,7 @@ pin_project! {
     /// - if `T` implements gort's traits, `Compat<T>` implements the `futures_io` ones
     ///   (`poll_close` calls `poll_shutdown`).
     ///
-    /// ```ignore
+    /// ```
     /// use gort_reactor::io::{AsyncReadExt, Compat, CompatExt};
     ///
     /// futures::executor::block_on(async {
@@ -95,7 +95,7 @@ impl<T> Compat<T> {
 /// Adds `.compat()` to every value: wraps it in [`Compat`], converting between gort's and
 /// `futures_io`'s io traits in whichever direction the value supports.
 ///
-/// ```ignore
+/// ```
 /// use gort_reactor::io::{AsyncWriteExt, CompatExt};
 ///
 /// futures::executor::block_on(async {
@@ -264,12 +264,13 @@ pub(crate) fn poll_read_slice<R: AsyncRead + ?Sized>(
 
 /// Implements `futures_io::AsyncRead` for a type that implements gort's [`AsyncRead`].
 ///
-/// Usage inside gort-reactor: `crate::io::impl_futures_io_read!(TcpStream);` or, for types with
-/// lifetime parameters, `crate::io::impl_futures_io_read!(<'a> ReadHalf<'a>);`.
+/// Usage inside gort-reactor: `crate::io::impl_futures_io_read!(TcpStream);`, for types with
+/// lifetime parameters `crate::io::impl_futures_io_read!(<'a> ReadHalf<'a>);`, and for generic
+/// types `crate::io::impl_futures_io_read!(generic [R: AsyncRead] BufReader<R>);`.
 #[allow(unused_macros)] // used by the net types
 macro_rules! impl_futures_io_read {
-    ($(<$($lt:lifetime),+>)? $ty:ty) => {
-        impl $(<$($lt),+>)? ::futures_io::AsyncRead for $ty {
+    (generic [$($g:tt)*] $ty:ty) => {
+        impl<$($g)*> ::futures_io::AsyncRead for $ty {
             fn poll_read(
                 self: ::std::pin::Pin<&mut Self>,
                 cx: &mut ::std::task::Context<'_>,
@@ -279,18 +280,44 @@ macro_rules! impl_futures_io_read {
             }
         }
     };
+    ($(<$($lt:lifetime),+>)? $ty:ty) => {
+        $crate::io::impl_futures_io_read!(generic [$($($lt),+)?] $ty);
+    };
 }
 pub(crate) use impl_futures_io_read;
 
+/// Implements `futures_io::AsyncBufRead` for a type that implements gort's [`AsyncBufRead`]
+/// (same forms as `impl_futures_io_read!`).
+#[allow(unused_macros)] // used by the net types
+macro_rules! impl_futures_io_buf_read {
+    (generic [$($g:tt)*] $ty:ty) => {
+        impl<$($g)*> ::futures_io::AsyncBufRead for $ty {
+            fn poll_fill_buf(
+                self: ::std::pin::Pin<&mut Self>,
+                cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<&[u8]>> {
+                $crate::io::AsyncBufRead::poll_fill_buf(self, cx)
+            }
+
+            fn consume(self: ::std::pin::Pin<&mut Self>, amt: usize) {
+                $crate::io::AsyncBufRead::consume(self, amt)
+            }
+        }
+    };
+    ($(<$($lt:lifetime),+>)? $ty:ty) => {
+        $crate::io::impl_futures_io_buf_read!(generic [$($($lt),+)?] $ty);
+    };
+}
+pub(crate) use impl_futures_io_buf_read;
+
 /// Implements `futures_io::AsyncWrite` for a type that implements gort's [`AsyncWrite`]
-/// (`poll_close` is `poll_shutdown`).
-///
-/// Usage inside gort-reactor: `crate::io::impl_futures_io_write!(TcpStream);` or
+/// (`poll_close` is `poll_shutdown`); same forms as `impl_futures_io_read!`:
+/// `crate::io::impl_futures_io_write!(TcpStream);`,
 /// `crate::io::impl_futures_io_write!(<'a> WriteHalf<'a>);`.
 #[allow(unused_macros)] // used by the net types
 macro_rules! impl_futures_io_write {
-    ($(<$($lt:lifetime),+>)? $ty:ty) => {
-        impl $(<$($lt),+>)? ::futures_io::AsyncWrite for $ty {
+    (generic [$($g:tt)*] $ty:ty) => {
+        impl<$($g)*> ::futures_io::AsyncWrite for $ty {
             fn poll_write(
                 self: ::std::pin::Pin<&mut Self>,
                 cx: &mut ::std::task::Context<'_>,
@@ -321,6 +348,9 @@ macro_rules! impl_futures_io_write {
                 $crate::io::AsyncWrite::poll_shutdown(self, cx)
             }
         }
+    };
+    ($(<$($lt:lifetime),+>)? $ty:ty) => {
+        $crate::io::impl_futures_io_write!(generic [$($($lt),+)?] $ty);
     };
 }
 pub(crate) use impl_futures_io_write;

@@ -13,7 +13,7 @@
 //! always-ready [`empty`], [`repeat`], [`sink`]) charge the task's budget
 //! (`gort_channel::coop`); adapters such as [`BufReader`] or [`copy`] pass it through.
 //!
-//! ```ignore
+//! ```
 //! use gort_reactor::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 //!
 //! futures::executor::block_on(async {
@@ -32,13 +32,20 @@ mod async_seek;
 mod async_write;
 pub(crate) mod compat;
 mod read_buf;
+mod util;
 
 pub use async_buf_read::AsyncBufRead;
 pub use async_read::AsyncRead;
 pub use async_seek::AsyncSeek;
 pub use async_write::AsyncWrite;
 #[allow(unused_imports)] // used by the net types
-pub(crate) use compat::{impl_futures_io_read, impl_futures_io_write};
+pub(crate) use compat::{impl_futures_io_buf_read, impl_futures_io_read, impl_futures_io_write};
 pub use compat::{Compat, CompatExt};
 pub use read_buf::ReadBuf;
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+pub use util::{
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat,
+    simplex, sink, split, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
+    BufStream, BufWriter, Chain, DuplexStream, Empty, Join, Lines, ReadHalf, Repeat, SimplexStream,
+    Sink, Split, Take, WriteHalf,
+};

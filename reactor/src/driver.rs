@@ -1,1 +1,0 @@
-//! The mio driver: readiness, timers, wakeups.

@@ -1,0 +1,108 @@
+//! Readiness bits, as reported by mio and stored in each registration's readiness word.
+
+use std::ops;
+
+/// A set of readiness bits (a subset of `READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED | ERROR`).
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Ready(usize);
+
+impl Ready {
+    pub(crate) const EMPTY: Ready = Ready(0);
+    pub(crate) const READABLE: Ready = Ready(1);
+    pub(crate) const WRITABLE: Ready = Ready(1 << 1);
+    pub(crate) const READ_CLOSED: Ready = Ready(1 << 2);
+    pub(crate) const WRITE_CLOSED: Ready = Ready(1 << 3);
+    pub(crate) const ERROR: Ready = Ready(1 << 4);
+    /// Every bit above: the mask of the readiness part of the readiness word.
+    pub(crate) const ALL: Ready = Ready(0b1_1111);
+
+    pub(crate) fn from_mio(event: &mio::event::Event) -> Ready {
+        let mut ready = Ready::EMPTY;
+        if event.is_readable() {
+            ready |= Ready::READABLE;
+        }
+        if event.is_writable() {
+            ready |= Ready::WRITABLE;
+        }
+        if event.is_read_closed() {
+            ready |= Ready::READ_CLOSED;
+        }
+        if event.is_write_closed() {
+            ready |= Ready::WRITE_CLOSED;
+        }
+        if event.is_error() {
+            ready |= Ready::ERROR;
+        }
+        ready
+    }
+
+    pub(crate) const fn from_usize(bits: usize) -> Ready {
+        Ready(bits & Ready::ALL.0)
+    }
+
+    pub(crate) const fn as_usize(self) -> usize {
+        self.0
+    }
+
+    pub(crate) fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub(crate) fn intersects(self, other: Ready) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// The bits that stay set once seen: a closed half never reopens.
+    pub(crate) fn without_closed(self) -> Ready {
+        Ready(self.0 & !(Ready::READ_CLOSED.0 | Ready::WRITE_CLOSED.0))
+    }
+}
+
+impl ops::BitOr for Ready {
+    type Output = Ready;
+    fn bitor(self, rhs: Ready) -> Ready {
+        Ready(self.0 | rhs.0)
+    }
+}
+
+impl ops::BitOrAssign for Ready {
+    fn bitor_assign(&mut self, rhs: Ready) {
+        self.0 |= rhs.0;
+    }
+}
+
+impl ops::BitAnd for Ready {
+    type Output = Ready;
+    fn bitand(self, rhs: Ready) -> Ready {
+        Ready(self.0 & rhs.0)
+    }
+}
+
+impl std::fmt::Debug for Ready {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ready")
+            .field("readable", &self.intersects(Ready::READABLE))
+            .field("writable", &self.intersects(Ready::WRITABLE))
+            .field("read_closed", &self.intersects(Ready::READ_CLOSED))
+            .field("write_closed", &self.intersects(Ready::WRITE_CLOSED))
+            .field("error", &self.intersects(Ready::ERROR))
+            .finish()
+    }
+}
+
+/// Which half of a registration an operation waits on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+impl Direction {
+    /// The readiness bits that let an operation in this direction make progress (or fail).
+    pub(crate) fn mask(self) -> Ready {
+        match self {
+            Direction::Read => Ready::READABLE | Ready::READ_CLOSED | Ready::ERROR,
+            Direction::Write => Ready::WRITABLE | Ready::WRITE_CLOSED | Ready::ERROR,
+        }
+    }
+}

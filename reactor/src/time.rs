@@ -1,1 +1,0 @@
-//! Timers: sleep, timeout, interval.

@@ -1,0 +1,196 @@
+//! [`Sleep`]: a future that completes at a deadline, backed by one timer-wheel entry.
+
+use super::Instant;
+use crate::driver::Handle;
+use crate::time::wheel::TimerKey;
+use gort_channel::coop;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+/// Waits until `duration` has elapsed; never completes early. Resolution is 1 ms.
+///
+/// A duration too large to add to now sleeps for about 30 years.
+///
+/// # Panics
+///
+/// When called outside a gort runtime.
+///
+/// # Cancel safety
+///
+/// Cancel safe: dropping the future just removes its timer.
+///
+/// ```
+/// # let driver = gort_reactor::driver::Driver::new().unwrap();
+/// # let _g = driver.handle().enter();
+/// let sleep = gort_reactor::time::sleep(std::time::Duration::from_millis(10));
+/// assert!(!sleep.is_elapsed());
+/// ```
+#[track_caller]
+pub fn sleep(duration: Duration) -> Sleep {
+    let deadline = Instant::now()
+        .checked_add(duration)
+        .unwrap_or_else(Instant::far_future);
+    Sleep::new(deadline)
+}
+
+/// Waits until `deadline`; never completes early. Resolution is 1 ms.
+///
+/// # Panics
+///
+/// When called outside a gort runtime.
+///
+/// # Cancel safety
+///
+/// Cancel safe.
+///
+/// ```
+/// use gort_reactor::time::{sleep_until, Duration, Instant};
+/// # let driver = gort_reactor::driver::Driver::new().unwrap();
+/// # let _g = driver.handle().enter();
+/// let deadline = Instant::now() + Duration::from_millis(10);
+/// assert_eq!(sleep_until(deadline).deadline(), deadline);
+/// ```
+#[track_caller]
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(deadline)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// It registers its timer on first poll and removes it when dropped, so abandoned sleeps cost
+/// nothing. It is `Unpin`; the `Pin<&mut Self>` receivers match tokio's.
+///
+/// ```
+/// use gort_reactor::time::{sleep, Duration, Instant};
+/// # let driver = gort_reactor::driver::Driver::new().unwrap();
+/// # let _g = driver.handle().enter();
+/// let mut s = Box::pin(sleep(Duration::from_secs(60)));
+/// s.as_mut().reset(Instant::now());
+/// assert!(s.is_elapsed());
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Sleep {
+    deadline: Instant,
+    handle: Handle,
+    key: Option<TimerKey>,
+}
+
+impl Sleep {
+    #[track_caller]
+    pub(crate) fn new(deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            handle: Handle::current(),
+            key: None,
+        }
+    }
+
+    /// The instant at which the future completes.
+    ///
+    /// ```
+    /// use gort_reactor::time::{sleep_until, Instant};
+    /// # let driver = gort_reactor::driver::Driver::new().unwrap();
+    /// # let _g = driver.handle().enter();
+    /// let now = Instant::now();
+    /// assert_eq!(sleep_until(now).deadline(), now);
+    /// ```
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// True once the deadline has passed (the future would complete if polled).
+    ///
+    /// ```
+    /// use gort_reactor::time::{sleep, Duration};
+    /// # let driver = gort_reactor::driver::Driver::new().unwrap();
+    /// # let _g = driver.handle().enter();
+    /// assert!(sleep(Duration::ZERO).is_elapsed());
+    /// assert!(!sleep(Duration::from_secs(60)).is_elapsed());
+    /// ```
+    pub fn is_elapsed(&self) -> bool {
+        self.deadline.into_std() <= self.handle.clock().now()
+    }
+
+    /// Moves the deadline (earlier or later), even after the sleep completed; the future may
+    /// then be polled again.
+    ///
+    /// ```
+    /// use gort_reactor::time::{sleep, Duration, Instant};
+    /// # let driver = gort_reactor::driver::Driver::new().unwrap();
+    /// # let _g = driver.handle().enter();
+    /// let mut s = Box::pin(sleep(Duration::ZERO));
+    /// let later = Instant::now() + Duration::from_secs(5);
+    /// s.as_mut().reset(later);
+    /// assert_eq!(s.deadline(), later);
+    /// ```
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        let this = self.get_mut();
+        this.deadline = deadline;
+        if let Some(key) = this.key {
+            let ms = this.handle.clock().deadline_ms(deadline.into_std());
+            this.handle.reset_timer(key, ms);
+        }
+    }
+
+    /// Polls without charging the cooperative budget (for wrappers that already did).
+    pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let clock = self.handle.clock();
+        match self.key {
+            Some(key) => {
+                if self.handle.poll_timer(key, cx.waker()) {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }
+            None => {
+                if self.deadline.into_std() <= clock.now() {
+                    return Poll::Ready(());
+                }
+                let ms = clock.deadline_ms(self.deadline.into_std());
+                let (key, fired) = self.handle.insert_timer(ms, cx.waker());
+                self.key = Some(key);
+                if fired {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        ready!(coop::poll_proceed(cx));
+        let this = self.get_mut();
+        match this.poll_elapsed(cx) {
+            Poll::Ready(()) => Poll::Ready(()),
+            Poll::Pending => {
+                coop::refund();
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.handle.remove_timer(key);
+        }
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
