@@ -143,6 +143,24 @@ impl<W> WaitList<W> {
         Some((&mut node.waiter, node.waker.take()))
     }
 
+    /// Unlinks and frees the front waiter, returning its state and waker: for primitives whose
+    /// waiters learn the outcome some other way (an atomic in the pinned future) and so never
+    /// [`remove`](Self::remove) a completed waiter themselves.
+    pub fn pop_front_free(&mut self) -> Option<(W, Option<Waker>)> {
+        let key = self.head?;
+        self.unlink(key);
+        let node = self.nodes.remove(key);
+        Some((node.waiter, node.waker))
+    }
+
+    /// As [`pop_front_free`](Self::pop_front_free), from the back (the newest waiter).
+    pub fn pop_back_free(&mut self) -> Option<(W, Option<Waker>)> {
+        let key = self.tail?;
+        self.unlink(key);
+        let node = self.nodes.remove(key);
+        Some((node.waiter, node.waker))
+    }
+
     /// Pops every waiter (on close), letting `complete` mark each, and returns their wakers.
     pub fn drain(&mut self, mut complete: impl FnMut(&mut W)) -> Vec<Waker> {
         let mut wakers = Vec::with_capacity(self.queued);

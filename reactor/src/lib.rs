@@ -14,4 +14,6 @@ pub mod io;
 pub(crate) mod loom;
 pub mod net;
 pub mod signal;
+#[cfg(all(test, not(loom)))]
+mod test_block_on;
 pub mod time;

@@ -1,1 +1,511 @@
 //! Go's channel: multi-producer, multi-consumer, buffered or unbuffered, closable.
+//!
+//! [`bounded`]`(n)` is Go's `make(chan T, n)`: up to `n` values wait in the buffer, and with
+//! `n == 0` the channel is unbuffered — a send completes only when a receiver takes its value
+//! (rendezvous). [`unbounded`] never makes a sender wait. Both ends are `Clone`; every clone of
+//! either end can send or receive. The futures work on any executor (gort, tokio, smol,
+//! `futures::executor::block_on`), and plain threads use [`Sender::send_blocking`] and
+//! [`Receiver::recv_blocking`].
+//!
+//! # Go to gort
+//!
+//! | Go | gort |
+//! | --- | --- |
+//! | `ch := make(chan T, n)` | `let (tx, rx) = chan::bounded::<T>(n);` |
+//! | `ch := make(chan T)` | `let (tx, rx) = chan::bounded::<T>(0);` |
+//! | `ch <- v` | `tx.send(v).await?` (`Err(SendError(v))` once closed: never a panic) |
+//! | `v := <-ch` | `let v = rx.recv().await;` (`Option<T>`) |
+//! | `v, ok := <-ch` | `match rx.recv().await { Some(v) => .., None => /* closed */ }` |
+//! | `close(ch)` | `tx.close()` (or drop every `Sender`) |
+//! | `len(ch)`, `cap(ch)` | `tx.len()`, `tx.capacity()` (`None` for unbounded) |
+//! | `select { case v := <-a: .. case b <- x: .. default: .. }` | `select! { Some(v) = a.recv() => .., Ok(()) = b.send(x) => .., default => .. }` |
+//! | `for v := range ch { .. }` | `while let Some(v) = rx.recv().await { .. }` (or `rx` as a `Stream`) |
+//! | `<-time.After(d)` | `gort::time::after(d).recv().await` |
+//! | `sync.WaitGroup` | `gort::sync::WaitGroup` |
+//! | `context.Context` | `gort::sync::CancellationToken` (+ `gort::time::timeout`) |
+//! | `go f()` | `gort::spawn(f())` |
+//!
+//! # Closing
+//!
+//! As in Go, [`Sender::close`] (or [`Receiver::close`]) wakes every waiter: parked senders get
+//! their value back in a [`SendError`], receivers first drain what is buffered and then get
+//! `None`. Dropping the last `Sender` closes the channel; dropping the last `Receiver` closes it
+//! too (senders get their values back instead of blocking forever) and drops what was buffered.
+//!
+//! # How it works
+//!
+//! Go's `hchan` (`runtime/chan.go`): one lock, a FIFO buffer and FIFO wait-lists of parked
+//! senders and receivers (the crate's wait-list core); a sender hands its value directly to a
+//! parked receiver, completing it in place. `select!` coordinates its branches through one
+//! "selected" word that a peer must win with a compare-and-swap before completing a parked
+//! operation (crossbeam-channel's `Context`, Go's `selectDone`), so exactly one branch commits
+//! even when several sends are parked on unbuffered channels.
+//!
+//! # Cancel safety
+//!
+//! Dropping a pending `recv` never loses a message (a value already handed to it goes to the next
+//! receiver or back to the buffer); dropping a pending `send` never delivers its value.
+//!
+//! ```
+//! use gort_channel::chan;
+//! # futures::executor::block_on(async {
+//! let (tx, rx) = chan::bounded(0);
+//! let worker = std::thread::spawn(move || {
+//!     for i in 0..3 {
+//!         tx.send_blocking(i).unwrap(); // blocks until received
+//!     }
+//! });
+//! let mut got = Vec::new();
+//! while let Some(v) = rx.recv().await {
+//!     got.push(v);
+//! }
+//! assert_eq!(got, [0, 1, 2]);
+//! worker.join().unwrap();
+//! # });
+//! ```
+
+mod blocking;
+mod core;
+mod error;
+pub(crate) mod shim;
+
+pub use error::{SendError, TryRecvError, TrySendError};
+
+pub(crate) use self::core::{Chan, RecvFail, RecvOp, ReserveOp, SendFail, SendOp, UNBOUNDED};
+pub(crate) use blocking::block_on;
+
+use futures_core::Stream;
+use shim::Arc;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A channel with a buffer of `cap` values; `cap == 0` makes it unbuffered (rendezvous).
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let (tx, rx) = gort_channel::chan::bounded(2);
+/// tx.send("a").await.unwrap();
+/// tx.send("b").await.unwrap();
+/// assert!(tx.try_send("c").is_err()); // full
+/// assert_eq!(rx.recv().await, Some("a"));
+/// # });
+/// ```
+pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    let chan = Arc::new(Chan::new(cap));
+    (
+        Sender { chan: chan.clone() },
+        Receiver {
+            chan,
+            op: RecvOp::Idle,
+        },
+    )
+}
+
+/// A channel whose senders never wait. Its buffer shrinks again after a burst.
+///
+/// ```
+/// let (tx, rx) = gort_channel::chan::unbounded();
+/// for i in 0..1000 {
+///     tx.try_send(i).unwrap();
+/// }
+/// assert_eq!(rx.len(), 1000);
+/// assert_eq!(rx.capacity(), None);
+/// ```
+pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+    bounded(UNBOUNDED)
+}
+
+fn capacity_of<T>(chan: &Chan<T>) -> Option<usize> {
+    match chan.cap() {
+        UNBOUNDED => None,
+        cap => Some(cap),
+    }
+}
+
+/// The sending end of a [`chan`](self); clone it for more producers.
+pub struct Sender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value`, waiting while the buffer is full (on an unbuffered channel: until a
+    /// receiver takes it). Fails, returning the value, once the channel is closed.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes (say another `select!` branch
+    /// won), the value was not delivered and nobody will receive it.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let (tx, rx) = gort_channel::chan::bounded(1);
+    /// tx.send(1).await.unwrap();
+    /// rx.close();
+    /// assert_eq!(tx.send(2).await.unwrap_err().0, 2);
+    /// # });
+    /// ```
+    pub fn send(&self, value: T) -> SendFuture<'_, T> {
+        send_future(&self.chan, value)
+    }
+
+    /// Sends without waiting: `Full` when no slot is free and no receiver waits, `Closed` once
+    /// closed; either way the value comes back.
+    ///
+    /// ```
+    /// use gort_channel::chan::{bounded, TrySendError};
+    /// let (tx, rx) = bounded(0);
+    /// assert!(matches!(tx.try_send(1), Err(TrySendError::Full(1)))); // nobody receiving
+    /// drop(rx);
+    /// assert!(matches!(tx.try_send(1), Err(TrySendError::Closed(1))));
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.chan.try_send(value).map_err(|fail| match fail {
+            SendFail::Full(value) | SendFail::Lost(value) => TrySendError::Full(value),
+            SendFail::Closed(value) => TrySendError::Closed(value),
+        })
+    }
+
+    /// Sends from a plain thread, blocking it while the buffer is full.
+    ///
+    /// Do not call it from async code: it blocks the worker thread.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::chan::bounded(1);
+    /// std::thread::spawn(move || tx.send_blocking(5).unwrap());
+    /// assert_eq!(rx.recv_blocking(), Some(5));
+    /// ```
+    pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
+        block_on(self.send(value))
+    }
+
+    /// Closes the channel: wakes every waiting sender (their values come back) and receiver
+    /// (they drain the buffer, then get `None`). Returns `true` if this call closed it.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::chan::bounded::<()>(1);
+    /// assert!(tx.close());
+    /// assert!(!tx.close());
+    /// assert!(rx.is_closed());
+    /// ```
+    pub fn close(&self) -> bool {
+        close(&self.chan)
+    }
+
+    /// True once the channel is closed.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::chan::unbounded::<()>();
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// Number of values buffered (Go's `len(ch)`).
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::chan::bounded(4);
+    /// tx.try_send(()).unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.chan.len()
+    }
+
+    /// True when nothing is buffered.
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::chan::bounded::<()>(4);
+    /// assert!(tx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The buffer size given to [`bounded`] (Go's `cap(ch)`); `None` for [`unbounded`].
+    ///
+    /// ```
+    /// assert_eq!(gort_channel::chan::bounded::<()>(0).0.capacity(), Some(0));
+    /// assert_eq!(gort_channel::chan::unbounded::<()>().0.capacity(), None);
+    /// ```
+    pub fn capacity(&self) -> Option<usize> {
+        capacity_of(&self.chan)
+    }
+
+    /// True when both handles belong to the same channel.
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::chan::bounded::<()>(1);
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// ```
+    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+}
+
+/// A send future on any channel of the engine (`mpsc` uses it too).
+pub(crate) fn send_future<T>(chan: &Chan<T>, value: T) -> SendFuture<'_, T> {
+    SendFuture {
+        chan,
+        op: SendOp::Idle(value),
+    }
+}
+
+fn close<T>(chan: &Chan<T>) -> bool {
+    let was_closed = chan.is_closed();
+    chan.close();
+    !was_closed
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_sender();
+        Sender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        self.chan.drop_sender();
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("chan::Sender")
+            .field("capacity", &self.capacity())
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The receiving end of a [`chan`](self); clone it for more consumers. Also a
+/// [`Stream`] that ends when the channel is closed and drained.
+pub struct Receiver<T> {
+    chan: Arc<Chan<T>>,
+    /// The receive in progress when polled as a `Stream`.
+    op: RecvOp,
+}
+
+impl<T> Receiver<T> {
+    /// Receives the next value, waiting for one; `None` once the channel is closed and drained.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, no value is lost (one already
+    /// handed to it goes to the next receiver or back to the front of the buffer).
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let (tx, rx) = gort_channel::chan::bounded(1);
+    /// tx.send(9).await.unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.recv().await, Some(9));
+    /// assert_eq!(rx.recv().await, None);
+    /// # });
+    /// ```
+    pub fn recv(&self) -> RecvFuture<'_, T> {
+        RecvFuture {
+            chan: &self.chan,
+            op: RecvOp::Idle,
+        }
+    }
+
+    /// Receives without waiting.
+    ///
+    /// ```
+    /// use gort_channel::chan::{unbounded, TryRecvError};
+    /// let (tx, rx) = unbounded();
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// ```
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.chan.try_recv().map_err(|fail| match fail {
+            RecvFail::Closed => TryRecvError::Closed,
+            RecvFail::Empty | RecvFail::Lost => TryRecvError::Empty,
+        })
+    }
+
+    /// Receives on a plain thread, blocking it until a value arrives or the channel closes.
+    ///
+    /// Do not call it from async code: it blocks the worker thread.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::chan::bounded(0);
+    /// std::thread::spawn(move || tx.send_blocking("hi").unwrap());
+    /// assert_eq!(rx.recv_blocking(), Some("hi"));
+    /// ```
+    pub fn recv_blocking(&self) -> Option<T> {
+        block_on(self.recv())
+    }
+
+    /// Closes the channel (see [`Sender::close`]). Returns `true` if this call closed it.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::chan::bounded(1);
+    /// tx.try_send(1).unwrap();
+    /// rx.close();
+    /// assert!(tx.try_send(2).is_err());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // buffered values still drain
+    /// ```
+    pub fn close(&self) -> bool {
+        close(&self.chan)
+    }
+
+    /// True once the channel is closed (values may still be buffered).
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::chan::bounded::<()>(1);
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// Number of values buffered.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::chan::bounded(2);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.chan.len()
+    }
+
+    /// True when nothing is buffered.
+    ///
+    /// ```
+    /// let (_tx, rx) = gort_channel::chan::bounded::<()>(2);
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The buffer size; `None` for an unbounded channel.
+    ///
+    /// ```
+    /// assert_eq!(gort_channel::chan::bounded::<()>(3).1.capacity(), Some(3));
+    /// ```
+    pub fn capacity(&self) -> Option<usize> {
+        capacity_of(&self.chan)
+    }
+
+    /// True when both handles belong to the same channel.
+    ///
+    /// ```
+    /// let (_tx, rx) = gort_channel::chan::bounded::<()>(1);
+    /// assert!(rx.same_channel(&rx.clone()));
+    /// ```
+    pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_receiver();
+        Receiver {
+            chan: self.chan.clone(),
+            op: RecvOp::Idle,
+        }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        self.chan.cancel_recv(&mut self.op);
+        self.chan.drop_receiver();
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("chan::Receiver")
+            .field("capacity", &self.capacity())
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Stream for Receiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        this.chan.poll_recv(&mut this.op, cx)
+    }
+}
+
+/// The future of [`Sender::send`].
+#[must_use = "futures do nothing unless polled"]
+pub struct SendFuture<'a, T> {
+    chan: &'a Chan<T>,
+    op: SendOp<T>,
+}
+
+// The value is never pinned: it is only moved into the channel.
+impl<T> Unpin for SendFuture<'_, T> {}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.chan.poll_send(&mut this.op, cx).map_err(SendError)
+    }
+}
+
+impl<T> Drop for SendFuture<'_, T> {
+    fn drop(&mut self) {
+        self.chan.cancel_send(&mut self.op);
+    }
+}
+
+impl<T> fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture").finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Receiver::recv`].
+#[must_use = "futures do nothing unless polled"]
+pub struct RecvFuture<'a, T> {
+    chan: &'a Chan<T>,
+    op: RecvOp,
+}
+
+impl<T> Future for RecvFuture<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        this.chan.poll_recv(&mut this.op, cx)
+    }
+}
+
+impl<T> Drop for RecvFuture<'_, T> {
+    fn drop(&mut self) {
+        self.chan.cancel_recv(&mut self.op);
+    }
+}
+
+impl<T> fmt::Debug for RecvFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvFuture").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+pub(crate) mod tests;
+
+#[cfg(all(test, loom))]
+mod loom_tests;

@@ -20,6 +20,11 @@
 //! `batch_semaphore` (itself after Go's `sync.Mutex` starvation mode handoff), with a lock-free
 //! release when nobody waits.
 //!
+//! A served waiter is unlinked and freed by the releaser, which then publishes the outcome in
+//! an atomic inside the waiter's pinned future (`GRANTED` or `CLOSED`): the woken future reads
+//! it without taking the lock. The list holds a pointer to that atomic only while the waiter is
+//! queued; a future dropped while queued unlinks itself under the lock first.
+//!
 //! # Cancel safety
 //!
 //! Permits handed to a waiter whose future is dropped before it completes are released again
@@ -29,7 +34,9 @@ use super::shim::{AtomicUsize, Lock, LockGuard, Ordering};
 use crate::coop;
 use crate::waitlist::{WaitList, WaiterId};
 use std::future::Future;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
+use std::ptr::NonNull;
 use std::task::{ready, Context, Poll, Waker};
 
 const CLOSED: usize = 1;
@@ -42,14 +49,37 @@ pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
 /// How many wakers a release collects before it drops the lock to wake them.
 const WAKE_BATCH: usize = 16;
 
+/// Outcomes published in a waiter's [`Acquire::outcome`].
+const QUEUED: usize = 0;
+const GRANTED: usize = 1;
+const SHUT: usize = 2;
+
 /// A parked acquirer.
 #[derive(Debug)]
 struct Waiter {
     /// Permits still owed to it.
     remaining: usize,
-    /// The semaphore closed before it was served.
-    closed: bool,
+    /// Permits already handed to it (given back if it leaves early or the semaphore closes).
+    assigned: usize,
+    /// The `outcome` word of the parked `Acquire` future.
+    outcome: NonNull<AtomicUsize>,
 }
+
+impl Waiter {
+    /// Unlinked and freed by the caller (lock held): tell the future how it ended.
+    fn publish(self, outcome: usize) {
+        // SAFETY: the pointer targets the `outcome` field of a pinned `Acquire` that is still
+        // queued (this waiter was linked until now, under the lock we hold); such a future
+        // cannot be dropped or moved without first taking that lock to unlink itself. This
+        // store is the last access through the pointer.
+        unsafe { self.outcome.as_ref() }.store(outcome, Ordering::Release);
+    }
+}
+
+// SAFETY: the raw pointer is only dereferenced under the semaphore's lock while the pointee is
+// alive and pinned (see `Waiter::publish`); the pointee is an atomic, safe to touch from any
+// thread.
+unsafe impl Send for Waiter {}
 
 /// The semaphore was closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,9 +232,11 @@ impl Semaphore {
                 let Some(front) = list.front_mut() else { break };
                 let take = n.min(front.remaining);
                 front.remaining -= take;
+                front.assigned += take;
                 n -= take;
                 if front.remaining == 0 {
-                    let (_, waker) = list.pop_front().expect("front exists");
+                    let (served, waker) = list.pop_front_free().expect("front exists");
+                    served.publish(GRANTED);
                     wakers[woken] = waker;
                     woken += 1;
                 }
@@ -248,10 +280,15 @@ impl Semaphore {
     pub(crate) fn close(&self) {
         let mut list = self.waiters.lock();
         self.state.fetch_or(CLOSED, Ordering::AcqRel);
-        let wakers = list.drain(|waiter| waiter.closed = true);
-        // The list is empty now; any permits owed stay with the drained waiters, which give
-        // back what they were already handed when they observe the close.
-        self.state.fetch_and(!WAITING, Ordering::AcqRel);
+        let mut wakers = Vec::with_capacity(list.len());
+        let mut handed_back = 0;
+        while let Some((waiter, waker)) = list.pop_front_free() {
+            handed_back += waiter.assigned;
+            waiter.publish(SHUT);
+            wakers.extend(waker);
+        }
+        // Nobody waits now: return what the failed waiters had collected, clear `WAITING`.
+        self.settle(handed_back, true);
         drop(list);
         for waker in wakers {
             waker.wake();
@@ -264,32 +301,38 @@ impl Semaphore {
             semaphore: self,
             permits: n,
             waiter: None,
+            outcome: AtomicUsize::new(QUEUED),
+            _pinned: PhantomPinned,
         }
     }
 
-    /// The acquire state machine; `waiter` is the future's parked entry, if any.
+    /// The acquire state machine; `waiter` is the future's parked entry, if any, and
+    /// `outcome` the pinned word a releaser publishes to.
     fn poll_acquire(
         &self,
         cx: &mut Context<'_>,
         n: usize,
         waiter: &mut Option<WaiterId>,
+        outcome: &AtomicUsize,
     ) -> Poll<Result<(), Closed>> {
         ready!(coop::poll_proceed(cx));
         let Some(id) = *waiter else {
-            return self.poll_first(cx, n, waiter);
+            return self.poll_first(cx, n, waiter, outcome);
         };
-        let mut list = self.waiters.lock();
-        if list.is_queued(id) {
-            list.register(id, cx.waker());
-            drop(list);
-            coop::refund();
-            return Poll::Pending;
+        // Served waiters were unlinked and freed by the releaser: no lock needed to see it.
+        let mut result = outcome.load(Ordering::Acquire);
+        if result == QUEUED {
+            let mut list = self.waiters.lock();
+            result = outcome.load(Ordering::Acquire);
+            if result == QUEUED {
+                list.register(id, cx.waker());
+                drop(list);
+                coop::refund();
+                return Poll::Pending;
+            }
         }
-        let served = list.remove(id);
         *waiter = None;
-        if served.closed {
-            // Give back what was handed over before the close.
-            self.release_locked(n - served.remaining, list);
+        if result == SHUT {
             return Poll::Ready(Err(Closed));
         }
         Poll::Ready(Ok(()))
@@ -300,6 +343,7 @@ impl Semaphore {
         cx: &mut Context<'_>,
         n: usize,
         waiter: &mut Option<WaiterId>,
+        outcome: &AtomicUsize,
     ) -> Poll<Result<(), Closed>> {
         // Fast path: one CAS, no lock.
         let mut state = self.state.load(Ordering::Acquire);
@@ -323,7 +367,7 @@ impl Semaphore {
         // Slow path: take what is free and queue for the rest, under the lock.
         let mut list = self.waiters.lock();
         let mut state = self.state.load(Ordering::Acquire);
-        let remaining = loop {
+        let (remaining, assigned) = loop {
             if state & CLOSED != 0 {
                 return Poll::Ready(Err(Closed));
             }
@@ -341,7 +385,7 @@ impl Semaphore {
                 .state
                 .compare_exchange_weak(state, new, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) => break remaining,
+                Ok(_) => break (remaining, take),
                 Err(actual) => state = actual,
             }
         };
@@ -351,7 +395,8 @@ impl Semaphore {
         *waiter = Some(list.push_back(
             Waiter {
                 remaining,
-                closed: false,
+                assigned,
+                outcome: NonNull::from(outcome),
             },
             cx.waker(),
         ));
@@ -360,12 +405,26 @@ impl Semaphore {
         Poll::Pending
     }
 
-    /// The future was dropped while parked: give back whatever it was handed.
-    fn cancel(&self, n: usize, id: WaiterId) {
+    /// The future was dropped while parked: unlink it, or give back what it was granted.
+    fn cancel(&self, n: usize, id: WaiterId, outcome: &AtomicUsize) {
+        match outcome.load(Ordering::Acquire) {
+            GRANTED => return self.release(n),
+            SHUT => return,
+            _ => {}
+        }
         let mut list = self.waiters.lock();
-        let waiter = list.remove(id);
-        let handed = n - waiter.remaining;
-        self.release_locked(handed, list);
+        // Outcomes are published under this lock, so this answer is final.
+        match outcome.load(Ordering::Acquire) {
+            GRANTED => {
+                drop(list);
+                self.release(n);
+            }
+            SHUT => {}
+            _ => {
+                let waiter = list.remove(id);
+                self.release_locked(waiter.assigned, list);
+            }
+        }
     }
 }
 
@@ -378,27 +437,35 @@ fn wake_all(wakers: &mut [Option<Waker>]) {
 }
 
 /// The future of [`Semaphore::acquire`]; cancel safe (see the module docs).
+///
+/// `!Unpin`: while it waits, the semaphore's wait-list points at its `outcome` word.
 #[derive(Debug)]
 pub(crate) struct Acquire<'a> {
     semaphore: &'a Semaphore,
     permits: usize,
+    /// Our entry in the wait-list while queued.
     waiter: Option<WaiterId>,
+    /// Where a releaser publishes `GRANTED` or `SHUT` after freeing our entry.
+    outcome: AtomicUsize,
+    _pinned: PhantomPinned,
 }
 
 impl Future for Acquire<'_> {
     type Output = Result<(), Closed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
+        // SAFETY: nothing is moved out of the pinned future; `outcome` stays where the
+        // wait-list's pointer expects it until `Drop` unlinks us.
+        let this = unsafe { self.get_unchecked_mut() };
         this.semaphore
-            .poll_acquire(cx, this.permits, &mut this.waiter)
+            .poll_acquire(cx, this.permits, &mut this.waiter, &this.outcome)
     }
 }
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.waiter.take() {
-            self.semaphore.cancel(self.permits, id);
+            self.semaphore.cancel(self.permits, id, &self.outcome);
         }
     }
 }
@@ -409,15 +476,15 @@ mod tests {
     use futures::task::noop_waker;
     use std::pin::pin;
 
-    fn poll<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
+    fn poll<F: Future>(f: &mut Pin<Box<F>>) -> Poll<F::Output> {
         let waker = noop_waker();
-        Pin::new(f).poll(&mut Context::from_waker(&waker))
+        f.as_mut().poll(&mut Context::from_waker(&waker))
     }
 
     #[test]
     fn fast_paths_take_and_return_permits() {
         let sem = Semaphore::new(3);
-        assert_eq!(poll(&mut sem.acquire(2)), Poll::Ready(Ok(())));
+        assert_eq!(poll(&mut Box::pin(sem.acquire(2))), Poll::Ready(Ok(())));
         assert_eq!(sem.available_permits(), 1);
         assert_eq!(sem.try_acquire(2), Err(TryAcquireError::NoPermits));
         sem.release(2);
@@ -427,14 +494,14 @@ mod tests {
     #[test]
     fn partial_grants_are_kept_in_fifo_order() {
         let sem = Semaphore::new(1);
-        let mut big = sem.acquire(3);
+        let mut big = Box::pin(sem.acquire(3));
         assert!(poll(&mut big).is_pending());
         assert_eq!(
             sem.available_permits(),
             0,
             "the free permit went to the waiter"
         );
-        let mut small = sem.acquire(1);
+        let mut small = Box::pin(sem.acquire(1));
         assert!(poll(&mut small).is_pending());
         sem.release(1);
         assert!(
@@ -451,9 +518,9 @@ mod tests {
     #[test]
     fn cancelled_waiter_passes_its_permits_on() {
         let sem = Semaphore::new(1);
-        let mut first = sem.acquire(2);
+        let mut first = Box::pin(sem.acquire(2));
         assert!(poll(&mut first).is_pending());
-        let mut second = sem.acquire(2);
+        let mut second = Box::pin(sem.acquire(2));
         assert!(poll(&mut second).is_pending());
         sem.release(1);
         drop(first); // held 2 permits: both go to `second`

@@ -279,6 +279,17 @@ impl<T> Sender<T> {
         self.len() == 0
     }
 
+    /// How many senders are alive.
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::sync::broadcast::channel::<u8>(4);
+    /// let _tx2 = tx.clone();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.shared.state.lock().senders
+    }
+
     /// True if both senders belong to the same channel.
     ///
     /// ```
@@ -382,6 +393,18 @@ impl<T> Receiver<T> {
     /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.state.lock().senders == 0
+    }
+
+    /// How many senders are alive.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::sync::broadcast::channel::<u8>(4);
+    /// assert_eq!(rx.sender_strong_count(), 1);
+    /// drop(tx);
+    /// assert_eq!(rx.sender_strong_count(), 0);
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        self.shared.state.lock().senders
     }
 
     /// True if both receivers belong to the same channel.

@@ -178,3 +178,31 @@ fn loom_cancel_races_child_wait() {
         assert!(child.is_cancelled());
     });
 }
+
+#[test]
+fn loom_semaphore_partial_grant_cancel_races_release() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(1));
+        let mut waiter = Box::pin(sem.acquire_many(2));
+        assert!(poll_once(waiter.as_mut()).is_pending()); // holds 1 of 2
+        let sem2 = sem.clone();
+        let t = thread::spawn(move || sem2.add_permits(1));
+        drop(waiter);
+        t.join().unwrap();
+        assert_eq!(sem.available_permits(), 2, "no permit leaked");
+    });
+}
+
+#[test]
+fn loom_rwlock_writer_waits_for_the_reader() {
+    loom::model(|| {
+        let lock = Arc::new(RwLock::new(0));
+        let reader = lock.clone().try_read_owned().unwrap();
+        let lock2 = lock.clone();
+        let writer = thread::spawn(move || block_on(async { *lock2.write().await += 1 }));
+        assert_eq!(*reader, 0);
+        drop(reader);
+        writer.join().unwrap();
+        assert_eq!(*lock.try_read().unwrap(), 1);
+    });
+}

@@ -291,6 +291,32 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         }
     }
 
+    /// Narrows the guard to a part of the value if `f` returns `Some`; otherwise gives the
+    /// guard back.
+    ///
+    /// ```
+    /// use gort_channel::sync::{Mutex, MutexGuard};
+    /// let m = Mutex::new(Some(3));
+    /// let inner = MutexGuard::try_map(m.try_lock().unwrap(), |v| v.as_mut()).unwrap();
+    /// assert_eq!(*inner, 3);
+    /// ```
+    pub fn try_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<MappedMutexGuard<'a, U>, Self> {
+        // SAFETY: the guard holds the lock, so access to the value is exclusive.
+        let data: *mut U = match f(unsafe { &mut *this.lock.data.get() }) {
+            Some(data) => data,
+            None => return Err(this),
+        };
+        let this = ManuallyDrop::new(this);
+        Ok(MappedMutexGuard {
+            sem: &this.lock.sem,
+            data,
+            _marker: PhantomData,
+        })
+    }
+
     /// The mutex this guard locks.
     ///
     /// ```
@@ -305,6 +331,29 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
 }
 
 impl<T: ?Sized> OwnedMutexGuard<T> {
+    /// Narrows the guard to a part of the value, keeping the lock (and the `Arc`).
+    ///
+    /// ```
+    /// use gort_channel::sync::{Mutex, OwnedMutexGuard};
+    /// use std::sync::Arc;
+    /// let m = Arc::new(Mutex::new((1, 2)));
+    /// let mut second = OwnedMutexGuard::map(m.clone().try_lock_owned().unwrap(), |p| &mut p.1);
+    /// *second = 7;
+    /// drop(second);
+    /// assert_eq!(*m.try_lock().unwrap(), (1, 7));
+    /// ```
+    pub fn map<U: ?Sized>(
+        mut this: Self,
+        f: impl FnOnce(&mut T) -> &mut U,
+    ) -> OwnedMappedMutexGuard<T, U> {
+        let data: *mut U = f(&mut *this);
+        let this = ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again; the Arc (and the lock it stands for)
+        // moves into the mapped guard.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedMappedMutexGuard { lock, data }
+    }
+
     /// The mutex this guard locks.
     ///
     /// ```
@@ -315,6 +364,61 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
     /// ```
     pub fn mutex(&self) -> &Arc<Mutex<T>> {
         &self.lock
+    }
+}
+
+/// An [`OwnedMutexGuard`] narrowed to a part of the value by [`OwnedMutexGuard::map`].
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
+    lock: Arc<Mutex<T>>,
+    data: *mut U,
+}
+
+// SAFETY: as `OwnedMutexGuard`: the pointer is into the locked value, which the guard owns
+// exclusive access to; sending it sends `&mut U` and keeps the `Arc<Mutex<T>>` alive.
+unsafe impl<T: ?Sized + Send, U: ?Sized + Send> Send for OwnedMappedMutexGuard<T, U> {}
+// SAFETY: sharing the guard shares `&U`.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Sync> Sync for OwnedMappedMutexGuard<T, U> {}
+
+impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
+    /// The mutex this guard locks.
+    ///
+    /// ```
+    /// use gort_channel::sync::{Mutex, OwnedMutexGuard};
+    /// use std::sync::Arc;
+    /// let m = Arc::new(Mutex::new((1, 2)));
+    /// let g = OwnedMutexGuard::map(m.clone().try_lock_owned().unwrap(), |p| &mut p.0);
+    /// assert!(Arc::ptr_eq(g.mutex(), &m));
+    /// ```
+    pub fn mutex(&self) -> &Arc<Mutex<T>> {
+        &self.lock
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Deref for OwnedMappedMutexGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        // SAFETY: the pointer is into the locked value and the guard holds the lock.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> DerefMut for OwnedMappedMutexGuard<T, U> {
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: the pointer is into the locked value, the guard holds the lock, `&mut self`.
+        unsafe { &mut *self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
+    fn drop(&mut self) {
+        self.lock.unlock();
+    }
+}
+
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for OwnedMappedMutexGuard<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
     }
 }
 

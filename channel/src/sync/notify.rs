@@ -12,6 +12,10 @@
 //! rule). The tag leaves `WAITING` only under the lock, which keeps the lock-free transitions
 //! and the list in step. The design follows tokio's `sync/notify.rs`.
 //!
+//! A woken waiter learns how it was notified from an atomic in its own pinned `Notified`
+//! (the notifier unlinks and frees the list entry, then publishes there), so it completes
+//! without taking the lock.
+//!
 //! # Cancel safety
 //!
 //! A `Notified` dropped after `notify_one` picked it but before it observed the notification
@@ -22,7 +26,9 @@ use crate::coop;
 use crate::waitlist::{WaitList, WaiterId};
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
+use std::ptr::NonNull;
 use std::task::{ready, Context, Poll, Waker};
 
 const EMPTY: usize = 0;
@@ -32,15 +38,29 @@ const TAG: usize = 3;
 /// The `notify_waiters` call count starts above the tag bits.
 const CALL: usize = 4;
 
-/// How a parked waiter was completed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Waiter {
-    Waiting,
-    /// Picked by `notify_one`/`notify_last`: must be passed on if dropped unobserved.
-    One,
-    /// Released by `notify_waiters`.
-    All,
+/// Outcomes published in a parked `Notified`'s `outcome` word.
+const PARKED: usize = 0;
+/// Picked by `notify_one`/`notify_last`: must be passed on if dropped unobserved.
+const BY_ONE: usize = 1;
+/// Released by `notify_waiters`.
+const BY_ALL: usize = 2;
+
+/// A parked `Notified`: where to publish its outcome.
+struct Waiter(NonNull<AtomicUsize>);
+
+impl Waiter {
+    /// Unlinked and freed by the caller (lock held): tell the future how it was notified.
+    fn publish(self, outcome: usize) {
+        // SAFETY: the pointer targets the `outcome` field of a pinned `Notified` that was
+        // queued until now, under the lock we hold; such a future cannot be dropped or moved
+        // without taking that lock to unlink itself first. This is the last access.
+        unsafe { self.0.as_ref() }.store(outcome, Ordering::Release);
+    }
 }
+
+// SAFETY: the pointer is dereferenced only under the lock while the pointee is alive and
+// pinned (see `Waiter::publish`); the pointee is an atomic.
+unsafe impl Send for Waiter {}
 
 /// Wakes tasks waiting for an event.
 ///
@@ -69,12 +89,17 @@ pub struct Notify {
 }
 
 /// The future returned by [`Notify::notified`].
+///
+/// `!Unpin` (as tokio's): while it waits, the `Notify` points at a word inside it.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Notified<'a> {
     notify: &'a Notify,
     /// The `notify_waiters` call count when this future was created.
     calls: usize,
     stage: Stage,
+    /// Where a notifier publishes `BY_ONE`/`BY_ALL` after freeing our list entry.
+    outcome: AtomicUsize,
+    _pinned: PhantomPinned,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +179,8 @@ impl Notify {
             notify: self,
             calls: self.state.load(Ordering::SeqCst) & !TAG,
             stage: Stage::Init,
+            outcome: AtomicUsize::new(PARKED),
+            _pinned: PhantomPinned,
         }
     }
 
@@ -200,8 +227,10 @@ impl Notify {
     fn store_permit_if_nobody_waits(&self) -> bool {
         let mut state = self.state.load(Ordering::SeqCst);
         loop {
-            if state & TAG == WAITING {
-                return false;
+            match state & TAG {
+                WAITING => return false,
+                NOTIFIED => return true, // permits do not accumulate
+                _ => {}
             }
             let new = (state & !TAG) | NOTIFIED;
             match self
@@ -217,12 +246,12 @@ impl Notify {
     /// Lock held, tag `WAITING`: completes one waiter in place and returns its waker.
     fn pop_one(&self, list: &mut WaitList<Waiter>, last: bool) -> Option<Waker> {
         let popped = if last {
-            list.pop_back()
+            list.pop_back_free()
         } else {
-            list.pop_front()
+            list.pop_front_free()
         };
         let (waiter, waker) = popped.expect("WAITING implies a queued waiter");
-        *waiter = Waiter::One;
+        waiter.publish(BY_ONE);
         if list.is_empty() {
             self.set_tag_locked(EMPTY);
         }
@@ -258,15 +287,25 @@ impl Notify {
         }
         self.state
             .store(state.wrapping_add(CALL) & !TAG, Ordering::SeqCst);
-        let wakers = list.drain(|waiter| *waiter = Waiter::All);
+        let mut wakers = Vec::with_capacity(list.len());
+        while let Some((waiter, waker)) = list.pop_front_free() {
+            waiter.publish(BY_ALL);
+            wakers.extend(waker);
+        }
         drop(list);
         for waker in wakers {
             waker.wake();
         }
     }
 
-    /// Polls (`waker` is `None` for `enable`); true once notified.
-    fn poll_notified(&self, notified_calls: usize, stage: &mut Stage, waker: &Waker) -> bool {
+    /// Polls (`enable` passes a no-op waker); true once notified.
+    fn poll_notified(
+        &self,
+        notified_calls: usize,
+        stage: &mut Stage,
+        outcome: &AtomicUsize,
+        waker: &Waker,
+    ) -> bool {
         match *stage {
             Stage::Done => true,
             Stage::Init => {
@@ -310,16 +349,19 @@ impl Notify {
                         Err(actual) => state = actual,
                     }
                 }
-                *stage = Stage::Waiting(list.push_back(Waiter::Waiting, waker));
+                let waiter = Waiter(NonNull::from(outcome));
+                *stage = Stage::Waiting(list.push_back(waiter, waker));
                 false
             }
             Stage::Waiting(id) => {
-                let mut list = self.waiters.lock();
-                if list.is_queued(id) {
-                    list.register(id, waker);
-                    return false;
+                // A notifier freed our entry before publishing: no lock needed to see it.
+                if outcome.load(Ordering::Acquire) == PARKED {
+                    let mut list = self.waiters.lock();
+                    if outcome.load(Ordering::Acquire) == PARKED {
+                        list.register(id, waker);
+                        return false;
+                    }
                 }
-                list.remove(id);
                 *stage = Stage::Done;
                 true
             }
@@ -346,15 +388,17 @@ impl<'a> Notified<'a> {
     /// });
     /// ```
     pub fn enable(self: Pin<&mut Self>) -> bool {
-        let this = self.get_mut();
-        if this.stage != Stage::Init {
-            return this.stage == Stage::Done
-                || matches!(this.stage, Stage::Waiting(id)
-                    if !this.notify.waiters.lock().is_queued(id));
+        // SAFETY: nothing is moved out of the pinned future (see `poll`).
+        let this = unsafe { self.get_unchecked_mut() };
+        match this.stage {
+            Stage::Done => true,
+            Stage::Waiting(_) => this.outcome.load(Ordering::Acquire) != PARKED,
+            Stage::Init => {
+                let waker = futures_util::task::noop_waker_ref();
+                this.notify
+                    .poll_notified(this.calls, &mut this.stage, &this.outcome, waker)
+            }
         }
-        let waker = futures_util::task::noop_waker_ref();
-        this.notify
-            .poll_notified(this.calls, &mut this.stage, waker)
     }
 }
 
@@ -362,11 +406,13 @@ impl Future for Notified<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
+        // SAFETY: nothing is moved out of the pinned future; `outcome` stays where the
+        // wait-list's pointer expects it until `Drop` unlinks us.
+        let this = unsafe { self.get_unchecked_mut() };
         ready!(coop::poll_proceed(cx));
         if this
             .notify
-            .poll_notified(this.calls, &mut this.stage, cx.waker())
+            .poll_notified(this.calls, &mut this.stage, &this.outcome, cx.waker())
         {
             Poll::Ready(())
         } else {
@@ -382,18 +428,21 @@ impl Drop for Notified<'_> {
             return;
         };
         let notify = self.notify;
-        let mut list = notify.waiters.lock();
-        let queued = list.is_queued(id);
-        let waiter = list.remove(id);
-        if queued {
-            if list.is_empty() {
-                notify.set_tag_locked(EMPTY);
+        let mut outcome = self.outcome.load(Ordering::Acquire);
+        if outcome == PARKED {
+            let mut list = notify.waiters.lock();
+            // Outcomes are published under this lock, so this answer is final.
+            outcome = self.outcome.load(Ordering::Acquire);
+            if outcome == PARKED {
+                list.remove(id);
+                if list.is_empty() {
+                    notify.set_tag_locked(EMPTY);
+                }
+                return;
             }
-            return;
         }
-        drop(list);
-        if waiter == Waiter::One {
-            // Pass the notification on: to the next waiter, or as the stored permit.
+        if outcome == BY_ONE {
+            // Never observed: pass it on, to the next waiter or as the stored permit.
             notify.notify_one();
         }
     }

@@ -76,10 +76,25 @@ pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
     _marker: PhantomData<&'a mut T>,
 }
 
-/// Shared access through an `Arc<RwLock<T>>`, so it can move into a task.
+/// Shared access through an `Arc<RwLock<T>>`, so it can move into a task; `U` is the part of
+/// the value it reads (see [`OwnedRwLockReadGuard::map`]).
 #[must_use = "the lock is released as soon as the guard is dropped"]
-pub struct OwnedRwLockReadGuard<T: ?Sized> {
+pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
     lock: Arc<RwLock<T>>,
+    data: *const U,
+}
+
+// SAFETY: the guard hands out `&U` only and keeps an `Arc<RwLock<T>>` (which needs
+// `T: Send + Sync` to be shared or sent).
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Sync> Send for OwnedRwLockReadGuard<T, U> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Sync> Sync for OwnedRwLockReadGuard<T, U> {}
+
+impl<T: ?Sized> OwnedRwLockReadGuard<T> {
+    fn new(lock: Arc<RwLock<T>>) -> Self {
+        let data = lock.data.get();
+        OwnedRwLockReadGuard { lock, data }
+    }
 }
 
 /// Exclusive access through an `Arc<RwLock<T>>`, so it can move into a task.
@@ -287,7 +302,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
         self.acquire(1).await;
-        OwnedRwLockReadGuard { lock: self }
+        OwnedRwLockReadGuard::new(self)
     }
 
     /// Exclusive access through an `Arc`, as an owned guard.
@@ -317,7 +332,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         match self.sem.try_acquire(1) {
-            Ok(()) => Ok(OwnedRwLockReadGuard { lock: self }),
+            Ok(()) => Ok(OwnedRwLockReadGuard::new(self)),
             Err(_) => Err(TryLockError(())),
         }
     }
@@ -393,7 +408,65 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     }
 }
 
+impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
+    /// Narrows the guard to a part of the value if `f` returns `Some`; otherwise gives the
+    /// guard back.
+    ///
+    /// ```
+    /// use gort_channel::sync::{RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new(Some(1));
+    /// let inner = RwLockReadGuard::try_map(lock.try_read().unwrap(), |v| v.as_ref()).unwrap();
+    /// assert_eq!(*inner, 1);
+    /// ```
+    pub fn try_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&T) -> Option<&U>,
+    ) -> Result<RwLockReadGuard<'a, U>, Self> {
+        // SAFETY: the guard holds a read permit.
+        let data: *const U = match f(unsafe { &*this.data }) {
+            Some(data) => data,
+            None => return Err(this),
+        };
+        let this = ManuallyDrop::new(this);
+        Ok(RwLockReadGuard {
+            sem: this.sem,
+            data,
+            _marker: PhantomData,
+        })
+    }
+}
+
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    /// Narrows the guard to a part of the value if `f` returns `Some`; otherwise gives the
+    /// guard back.
+    ///
+    /// ```
+    /// use gort_channel::sync::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new(Some(1));
+    /// let mut inner =
+    ///     RwLockWriteGuard::try_map(lock.try_write().unwrap(), |v| v.as_mut()).unwrap();
+    /// *inner = 2;
+    /// drop(inner);
+    /// assert_eq!(*lock.try_read().unwrap(), Some(2));
+    /// ```
+    pub fn try_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<RwLockMappedWriteGuard<'a, U>, Self> {
+        // SAFETY: the guard holds every permit, so access is exclusive.
+        let data: *mut U = match f(unsafe { &mut *this.data }) {
+            Some(data) => data,
+            None => return Err(this),
+        };
+        let this = ManuallyDrop::new(this);
+        Ok(RwLockMappedWriteGuard {
+            sem: this.sem,
+            permits: this.permits,
+            data,
+            _marker: PhantomData,
+        })
+    }
+
     /// Narrows the guard to a part of the value.
     ///
     /// ```
@@ -442,7 +515,26 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     }
 }
 
-impl<T: ?Sized> OwnedRwLockReadGuard<T> {
+impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
+    /// Narrows the guard to a part of the value, keeping the read permit (and the `Arc`).
+    ///
+    /// ```
+    /// use gort_channel::sync::{OwnedRwLockReadGuard, RwLock};
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(RwLock::new((1, 2)));
+    /// let second = OwnedRwLockReadGuard::map(lock.try_read_owned().unwrap(), |p| &p.1);
+    /// assert_eq!(*second, 2);
+    /// ```
+    pub fn map<V: ?Sized>(this: Self, f: impl FnOnce(&U) -> &V) -> OwnedRwLockReadGuard<T, V> {
+        // SAFETY: the guard holds a read permit.
+        let data: *const V = f(unsafe { &*this.data });
+        let this = ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again; the Arc (and the permit it stands
+        // for) moves into the new guard.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedRwLockReadGuard { lock, data }
+    }
+
     /// The lock this guard reads.
     ///
     /// ```
@@ -471,7 +563,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         // SAFETY: `this` is never used or dropped again; the Arc moves into the read guard.
         let lock = unsafe { std::ptr::read(&this.lock) };
         lock.sem.release(lock.max_readers as usize - 1);
-        OwnedRwLockReadGuard { lock }
+        OwnedRwLockReadGuard::new(lock)
     }
 
     /// The lock this guard writes.
@@ -543,15 +635,15 @@ impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
     }
 }
 
-impl<T: ?Sized> Deref for OwnedRwLockReadGuard<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
+impl<T: ?Sized, U: ?Sized> Deref for OwnedRwLockReadGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
         // SAFETY: the guard holds a read permit, so no writer exists.
-        unsafe { &*self.lock.data.get() }
+        unsafe { &*self.data }
     }
 }
 
-impl<T: ?Sized> Drop for OwnedRwLockReadGuard<T> {
+impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockReadGuard<T, U> {
     fn drop(&mut self) {
         self.lock.sem.release(1);
     }

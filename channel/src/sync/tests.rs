@@ -662,3 +662,137 @@ fn coop_budget_makes_an_always_ready_lock_loop_yield() {
     assert_eq!(completed, crate::coop::BUDGET as usize);
     assert!(m.try_lock().is_ok(), "the refused attempt took nothing");
 }
+
+#[test]
+fn releasing_to_more_waiters_than_one_wake_batch_serves_them_all() {
+    // 40 readers queued behind a writer: more than one batch of wakers on release.
+    let lock = RwLock::new(0);
+    let writer = lock.try_write().unwrap();
+    let wakers: Vec<_> = (0..40).map(|_| counting_waker()).collect();
+    let mut readers: Vec<_> = (0..40).map(|_| Box::pin(lock.read())).collect();
+    for (r, (_, waker)) in readers.iter_mut().zip(&wakers) {
+        assert!(r
+            .as_mut()
+            .poll(&mut Context::from_waker(waker))
+            .is_pending());
+    }
+    drop(writer);
+    assert!(wakers
+        .iter()
+        .all(|(count, _)| count.0.load(Ordering::SeqCst) == 1));
+    let guards: Vec<_> = readers
+        .iter_mut()
+        .map(|r| match poll_once(r.as_mut()) {
+            Poll::Ready(g) => g,
+            Poll::Pending => panic!("every reader was admitted"),
+        })
+        .collect();
+    assert!(lock.try_write().is_err());
+    drop(guards);
+    assert!(lock.try_write().is_ok());
+}
+
+#[test]
+fn a_large_request_is_filled_by_several_releases() {
+    let sem = Semaphore::new(0);
+    let mut big = Box::pin(sem.acquire_many(10));
+    assert!(poll_once(big.as_mut()).is_pending());
+    for _ in 0..9 {
+        sem.add_permits(1);
+        assert!(poll_once(big.as_mut()).is_pending());
+    }
+    assert_eq!(sem.available_permits(), 0, "permits went to the waiter");
+    sem.add_permits(3);
+    let permit = match poll_once(big.as_mut()) {
+        Poll::Ready(p) => p.unwrap(),
+        Poll::Pending => panic!("filled"),
+    };
+    assert_eq!(permit.num_permits(), 10);
+    assert_eq!(sem.available_permits(), 2);
+}
+
+#[test]
+fn public_types_are_send_and_sync_as_tokios() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Mutex<Vec<u8>>>();
+    send_sync::<MutexGuard<'static, u8>>();
+    send_sync::<OwnedMutexGuard<u8>>();
+    send_sync::<RwLock<u8>>();
+    send_sync::<RwLockReadGuard<'static, u8>>();
+    send_sync::<RwLockWriteGuard<'static, u8>>();
+    send_sync::<OwnedRwLockWriteGuard<u8>>();
+    send_sync::<Semaphore>();
+    send_sync::<SemaphorePermit<'static>>();
+    send_sync::<OwnedSemaphorePermit>();
+    send_sync::<Notify>();
+    send_sync::<Notified<'static>>();
+    send_sync::<Barrier>();
+    send_sync::<OnceCell<u8>>();
+    send_sync::<WaitGroup>();
+    send_sync::<CancellationToken>();
+    send_sync::<broadcast::Sender<u8>>();
+    send_sync::<broadcast::Receiver<u8>>();
+    send_sync::<watch::Sender<u8>>();
+    send_sync::<watch::Receiver<u8>>();
+    // The futures can be spawned on a multi-thread runtime.
+    fn future_is_send<F: Future + Send>(_: &F) {}
+    let (m, s, n) = (Mutex::new(0), Semaphore::new(1), Notify::new());
+    future_is_send(&m.lock());
+    future_is_send(&s.acquire());
+    future_is_send(&n.notified());
+    let rw = RwLock::new(0);
+    future_is_send(&rw.write());
+    let wg = WaitGroup::new();
+    future_is_send(&wg.wait());
+    let token = CancellationToken::new();
+    future_is_send(&token.cancelled());
+    let (tx, mut rx) = broadcast::channel::<u8>(1);
+    future_is_send(&rx.recv());
+    let (wtx, mut wrx) = watch::channel(0u8);
+    future_is_send(&wrx.changed());
+    future_is_send(&wtx.closed());
+    drop(tx);
+    send::<broadcast::error::SendError<u8>>();
+}
+
+#[test]
+fn dropped_pending_recv_loses_no_broadcast_value() {
+    let (tx, mut rx) = broadcast::channel(4);
+    {
+        let mut pending = Box::pin(rx.recv());
+        assert!(poll_once(pending.as_mut()).is_pending());
+        tx.send(1).unwrap(); // wakes the pending recv, which is then dropped unpolled
+    }
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(tx.len(), 0);
+}
+
+#[test]
+fn dropped_pending_changed_keeps_the_change_unseen() {
+    let (tx, mut rx) = watch::channel(0);
+    {
+        let mut pending = Box::pin(rx.changed());
+        assert!(poll_once(pending.as_mut()).is_pending());
+        tx.send(1).unwrap();
+    }
+    assert!(rx.has_changed().unwrap());
+    assert_eq!(*rx.borrow_and_update(), 1);
+}
+
+#[test]
+fn dropped_receivers_release_their_unread_broadcast_values() {
+    let (tx, rx) = broadcast::channel(8);
+    let mut rx2 = tx.subscribe();
+    for i in 0..3 {
+        tx.send(i).unwrap();
+    }
+    assert_eq!(tx.len(), 3);
+    drop(rx);
+    assert_eq!(tx.len(), 3, "rx2 has not read them yet");
+    assert_eq!(rx2.try_recv(), Ok(0));
+    assert_eq!(tx.len(), 2);
+    drop(rx2);
+    assert_eq!(tx.len(), 0);
+    assert!(tx.send(9).is_err(), "no receiver left");
+}

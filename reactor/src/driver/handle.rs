@@ -175,6 +175,15 @@ impl Handle {
         CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
     }
 
+    /// Runs `f` on the current handle without cloning it (`None` outside a runtime).
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> Option<R> {
+        CURRENT
+            .try_with(|c| c.borrow().as_ref().map(f))
+            .ok()
+            .flatten()
+    }
+
     /// Installs how blocking work (name resolution) is run: the executor passes its
     /// `spawn_blocking`. Without one, the reactor starts a plain thread per job.
     ///
@@ -190,7 +199,6 @@ impl Handle {
     }
 
     /// Runs `job` off the worker threads (the installed blocking spawner, or a new thread).
-    #[allow(dead_code)] // used by name resolution in `net`
     pub(crate) fn spawn_blocking(&self, job: Box<dyn FnOnce() + Send>) {
         let spawner = self.inner.blocking_spawner.lock().unwrap().clone();
         match spawner {
@@ -301,6 +309,21 @@ impl Handle {
         (key, fired)
     }
 
+    /// Registers a self-freeing timer whose waker is a callback. False if the deadline is
+    /// already due or the driver is gone (nothing registered; the caller acts now or gives up).
+    pub(crate) fn insert_detached_timer(&self, deadline: u64, waker: Waker) -> bool {
+        let mut timers = self.inner.timers.lock().unwrap();
+        if timers.shutdown || !timers.wheel.insert_detached(deadline, waker) {
+            return false;
+        }
+        self.unpark_if_earlier(timers, deadline, false);
+        true
+    }
+
+    pub(crate) fn timers_shut_down(&self) -> bool {
+        self.inner.timers.lock().unwrap().shutdown
+    }
+
     /// Moves a registered timer to a new deadline.
     pub(crate) fn reset_timer(&self, key: TimerKey, deadline: u64) {
         let mut timers = self.inner.timers.lock().unwrap();
@@ -332,12 +355,15 @@ impl Handle {
             drop(timers);
             panic_timer_shutdown();
         }
-        timers.wheel.set_waker(key, waker);
+        let replaced = timers.wheel.set_waker(key, waker);
+        drop(timers);
+        drop(replaced);
         false
     }
 
     pub(crate) fn remove_timer(&self, key: TimerKey) {
-        self.inner.timers.lock().unwrap().wheel.remove(key);
+        let waker = self.inner.timers.lock().unwrap().wheel.remove(key);
+        drop(waker); // outside the lock: dropping a waker may run arbitrary code
     }
 
     /// Says whether `time::pause` may freeze this driver's clock. The multi-thread runtime

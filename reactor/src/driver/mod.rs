@@ -27,11 +27,8 @@
 //! ```
 
 mod handle;
-#[allow(dead_code)]
 pub(crate) mod ready;
-#[allow(dead_code)] // The net types use it; they land next.
 pub(crate) mod registration;
-#[allow(dead_code)]
 pub(crate) mod scheduled_io;
 #[cfg(all(test, not(loom)))]
 mod tests;
@@ -110,6 +107,7 @@ impl Driver {
 
         // Fire what is due, and work out how long we may sleep.
         let mut timeout = timeout;
+        let mut blocking;
         {
             let now = clock.now_ms();
             let mut timers = inner.timers.lock().unwrap();
@@ -125,7 +123,9 @@ impl Driver {
                     timeout = Some(timeout.map_or(until, |t| t.min(until)));
                 }
             }
-            let blocking = timeout != Some(Duration::ZERO) && !paused;
+            blocking = timeout != Some(Duration::ZERO) && !paused;
+            // Set under the same lock that computed `next`: a timer registered from here on
+            // with an earlier deadline sees it and unparks us.
             timers.sleeping_until = match (blocking, next) {
                 (false, _) => 0,
                 (true, Some(next)) => next,
@@ -137,7 +137,7 @@ impl Driver {
         if paused && timeout != Some(Duration::ZERO) {
             // The runtime is idle: take any ready I/O, else jump the clock to the next timer.
             let (events, woken) = self.poll_io(Some(Duration::ZERO));
-            if events == 0 && !woken && self.advance_paused_clock(timeout) {
+            if events == 0 && !woken && self.advance_paused_clock() {
                 return;
             }
             if events > 0 || woken {
@@ -146,11 +146,20 @@ impl Driver {
             }
             // No timer to advance to: wait for I/O like an unpaused driver.
             inner.timers.lock().unwrap().sleeping_until = u64::MAX;
+            blocking = true;
         }
 
         self.poll_io(timeout);
-        inner.timers.lock().unwrap().sleeping_until = 0;
-        self.fire_due_timers();
+        if blocking {
+            // Time passed while we slept: fire what came due, in the same lock section that
+            // marks us awake. (A zero-timeout poll already fired everything due above.)
+            let now = clock.now_ms();
+            let mut timers = inner.timers.lock().unwrap();
+            timers.sleeping_until = 0;
+            timers.wheel.advance(now, &mut self.wake);
+            drop(timers);
+            self.wake_all();
+        }
     }
 
     /// Polls mio and dispatches readiness; returns (I/O events, whether unparked).
@@ -191,27 +200,26 @@ impl Driver {
         self.wake_all();
     }
 
-    /// Paused clock: advance it to the next timer (bounded by `timeout`) and fire. False if
-    /// there is no timer to advance to.
+    /// Paused clock: advance it to the next timer and fire. False if there is no timer to
+    /// advance to.
     #[cfg(feature = "test-util")]
-    fn advance_paused_clock(&mut self, timeout: Option<Duration>) -> bool {
+    fn advance_paused_clock(&mut self) -> bool {
         let inner = self.handle.inner.clone();
         let clock = &inner.clock;
         let next = inner.timers.lock().unwrap().wheel.next_deadline();
         let Some(next) = next else { return false };
-        let mut by = clock
+        // A paused clock does not wait, it jumps: `timeout` (which bounds real waiting) does
+        // not apply.
+        let by = clock
             .instant_of(next)
             .saturating_duration_since(clock.now());
-        if let Some(limit) = timeout {
-            by = by.min(limit);
-        }
         clock.advance(by);
         self.fire_due_timers();
         true
     }
 
     #[cfg(not(feature = "test-util"))]
-    fn advance_paused_clock(&mut self, _timeout: Option<Duration>) -> bool {
+    fn advance_paused_clock(&mut self) -> bool {
         false
     }
 

@@ -106,3 +106,41 @@ impl Direction {
         }
     }
 }
+
+impl Ready {
+    /// The driver bits that satisfy a public [`Interest`](crate::io::Interest).
+    pub(crate) fn from_interest(interest: crate::io::Interest) -> Ready {
+        let public = interest.mask();
+        let mut ready = Ready::EMPTY;
+        for (bit, set) in [
+            (Ready::READABLE, public.is_readable()),
+            (Ready::WRITABLE, public.is_writable()),
+            (Ready::READ_CLOSED, public.is_read_closed()),
+            (Ready::WRITE_CLOSED, public.is_write_closed()),
+            (Ready::ERROR, public.is_error()),
+        ] {
+            if set {
+                ready |= bit;
+            }
+        }
+        ready
+    }
+
+    /// The public [`Ready`](crate::io::Ready) with the same bits.
+    pub(crate) fn to_public(self) -> crate::io::Ready {
+        use crate::io::Ready as Public;
+        let mut out = Public::EMPTY;
+        for (bit, public) in [
+            (Ready::READABLE, Public::READABLE),
+            (Ready::WRITABLE, Public::WRITABLE),
+            (Ready::READ_CLOSED, Public::READ_CLOSED),
+            (Ready::WRITE_CLOSED, Public::WRITE_CLOSED),
+            (Ready::ERROR, Public::ERROR),
+        ] {
+            if self.intersects(bit) {
+                out |= public;
+            }
+        }
+        out
+    }
+}

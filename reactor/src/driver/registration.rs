@@ -40,6 +40,10 @@ impl<E: mio::event::Source> PollEvented<E> {
         self.shared.token
     }
 
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
     pub(crate) fn io(&self) -> &E {
         self.io.as_ref().expect("I/O source already taken")
     }
@@ -142,11 +146,6 @@ impl<E: mio::event::Source> PollEvented<E> {
                 result => return result,
             }
         }
-    }
-
-    /// Clears readiness seen in `event` (after the caller's own syscall returned `WouldBlock`).
-    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
-        self.shared.clear_readiness(event)
     }
 }
 

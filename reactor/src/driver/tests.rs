@@ -59,8 +59,14 @@ fn park_fires_timers_in_deadline_order_never_early() {
         let flags: Vec<_> = delays.iter().map(|_| flag()).collect();
         let mut done = vec![None; delays.len()];
         let mut order = Vec::new();
+        // Poll in deadline order, so timers that come due in the same park (a loaded machine
+        // oversleeps) are recorded in deadline order too; a timer that fired before an
+        // earlier-deadline one would still show up out of order.
+        let mut by_deadline: Vec<usize> = (0..delays.len()).collect();
+        by_deadline.sort_by_key(|&i| delays[i]);
         while order.len() < delays.len() {
-            for (i, s) in sleeps.iter_mut().enumerate() {
+            for &i in &by_deadline {
+                let s = &mut sleeps[i];
                 if done[i].is_none() {
                     let mut cx = Context::from_waker(&flags[i].1);
                     if s.as_mut().poll(&mut cx).is_ready() {

@@ -51,6 +51,18 @@ use std::task::{Context, Poll};
 /// ```
 pub trait AsyncRead {
     /// Attempts to read into `buf`; see the trait docs for the meaning of each outcome.
+    ///
+    /// ```
+    /// use gort_reactor::io::{AsyncRead, ReadBuf};
+    /// use std::{pin::Pin, task::{Context, Poll}};
+    /// let waker = futures::task::noop_waker();
+    /// let mut cx = Context::from_waker(&waker);
+    /// let mut src: &[u8] = b"abc";
+    /// let mut storage = [0u8; 2];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// assert!(matches!(Pin::new(&mut src).poll_read(&mut cx, &mut buf), Poll::Ready(Ok(()))));
+    /// assert_eq!(buf.filled(), b"ab");
+    /// ```
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -60,6 +72,7 @@ pub trait AsyncRead {
 
 macro_rules! deref_async_read {
     () => {
+        #[inline]
         fn poll_read(
             mut self: Pin<&mut Self>,
             cx: &mut Context<'_>,
@@ -83,6 +96,7 @@ where
     P: DerefMut + Unpin,
     P::Target: AsyncRead,
 {
+    #[inline]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -93,6 +107,7 @@ where
 }
 
 impl AsyncRead for &[u8] {
+    #[inline]
     fn poll_read(
         mut self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
@@ -107,6 +122,7 @@ impl AsyncRead for &[u8] {
 }
 
 impl<T: AsRef<[u8]> + Unpin> AsyncRead for io::Cursor<T> {
+    #[inline]
     fn poll_read(
         mut self: Pin<&mut Self>,
         _cx: &mut Context<'_>,

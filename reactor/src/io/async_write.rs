@@ -53,6 +53,15 @@ use std::task::{Context, Poll};
 /// ```
 pub trait AsyncWrite {
     /// Attempts to write bytes from `buf`, returning how many were written.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncWrite;
+    /// use std::{pin::Pin, task::{Context, Poll}};
+    /// let waker = futures::task::noop_waker();
+    /// let mut cx = Context::from_waker(&waker);
+    /// let mut out = Vec::new();
+    /// assert!(matches!(Pin::new(&mut out).poll_write(&mut cx, b"hi"), Poll::Ready(Ok(2))));
+    /// ```
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -60,15 +69,45 @@ pub trait AsyncWrite {
     ) -> Poll<Result<usize, io::Error>>;
 
     /// Attempts to flush buffered data to its destination.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncWrite;
+    /// use std::{pin::Pin, task::{Context, Poll}};
+    /// let waker = futures::task::noop_waker();
+    /// let mut cx = Context::from_waker(&waker);
+    /// let mut out = Vec::<u8>::new();
+    /// assert!(matches!(Pin::new(&mut out).poll_flush(&mut cx), Poll::Ready(Ok(()))));
+    /// ```
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), io::Error>>;
 
     /// Flushes, then shuts the write side down. Writing afterwards is an error.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncWrite;
+    /// use std::{pin::Pin, task::{Context, Poll}};
+    /// let waker = futures::task::noop_waker();
+    /// let mut cx = Context::from_waker(&waker);
+    /// let (mut a, _b) = gort_reactor::io::duplex(8);
+    /// assert!(matches!(Pin::new(&mut a).poll_shutdown(&mut cx), Poll::Ready(Ok(()))));
+    /// assert!(matches!(Pin::new(&mut a).poll_write(&mut cx, b"x"), Poll::Ready(Err(_))));
+    /// ```
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), io::Error>>;
 
     /// Like `poll_write`, from a list of buffers.
     ///
     /// The default writes the first non-empty buffer with `poll_write` (as tokio's does);
     /// writers that can do better override it and [`is_write_vectored`](Self::is_write_vectored).
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncWrite;
+    /// use std::{pin::Pin, task::{Context, Poll}};
+    /// let waker = futures::task::noop_waker();
+    /// let mut cx = Context::from_waker(&waker);
+    /// use std::io::IoSlice;
+    /// let mut out = Vec::new();
+    /// let bufs = [IoSlice::new(b"a"), IoSlice::new(b"b")];
+    /// assert!(matches!(Pin::new(&mut out).poll_write_vectored(&mut cx, &bufs), Poll::Ready(Ok(2))));
+    /// ```
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -84,6 +123,11 @@ pub trait AsyncWrite {
     /// Whether `poll_write_vectored` is more efficient than writing buffers one by one.
     ///
     /// Defaults to `false`.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncWrite;
+    /// assert!(Vec::<u8>::new().is_write_vectored());
+    /// ```
     fn is_write_vectored(&self) -> bool {
         false
     }
@@ -91,6 +135,7 @@ pub trait AsyncWrite {
 
 macro_rules! deref_async_write {
     () => {
+        #[inline]
         fn poll_write(
             mut self: Pin<&mut Self>,
             cx: &mut Context<'_>,
@@ -99,6 +144,7 @@ macro_rules! deref_async_write {
             Pin::new(&mut **self).poll_write(cx, buf)
         }
 
+        #[inline]
         fn poll_write_vectored(
             mut self: Pin<&mut Self>,
             cx: &mut Context<'_>,
@@ -107,14 +153,17 @@ macro_rules! deref_async_write {
             Pin::new(&mut **self).poll_write_vectored(cx, bufs)
         }
 
+        #[inline]
         fn is_write_vectored(&self) -> bool {
             (**self).is_write_vectored()
         }
 
+        #[inline]
         fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             Pin::new(&mut **self).poll_flush(cx)
         }
 
+        #[inline]
         fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             Pin::new(&mut **self).poll_shutdown(cx)
         }
@@ -134,6 +183,7 @@ where
     P: DerefMut + Unpin,
     P::Target: AsyncWrite,
 {
+    #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -142,6 +192,7 @@ where
         self.get_mut().as_mut().poll_write(cx, buf)
     }
 
+    #[inline]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -150,14 +201,17 @@ where
         self.get_mut().as_mut().poll_write_vectored(cx, bufs)
     }
 
+    #[inline]
     fn is_write_vectored(&self) -> bool {
         (**self).is_write_vectored()
     }
 
+    #[inline]
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().as_mut().poll_flush(cx)
     }
 
+    #[inline]
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().as_mut().poll_shutdown(cx)
     }
@@ -166,6 +220,7 @@ where
 /// Writers that are plain in-memory `std::io::Write`s: every call completes immediately.
 macro_rules! sync_async_write {
     () => {
+        #[inline]
         fn poll_write(
             self: Pin<&mut Self>,
             _cx: &mut Context<'_>,
@@ -174,6 +229,7 @@ macro_rules! sync_async_write {
             Poll::Ready(io::Write::write(self.get_mut(), buf))
         }
 
+        #[inline]
         fn poll_write_vectored(
             self: Pin<&mut Self>,
             _cx: &mut Context<'_>,
@@ -182,14 +238,17 @@ macro_rules! sync_async_write {
             Poll::Ready(io::Write::write_vectored(self.get_mut(), bufs))
         }
 
+        #[inline]
         fn is_write_vectored(&self) -> bool {
             true
         }
 
+        #[inline]
         fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             Poll::Ready(io::Write::flush(self.get_mut()))
         }
 
+        #[inline]
         fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             self.poll_flush(cx)
         }

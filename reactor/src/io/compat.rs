@@ -22,7 +22,8 @@ pin_project! {
     ///   (`poll_close` calls `poll_shutdown`).
     ///
     /// ```
-    /// use gort_reactor::io::{AsyncReadExt, Compat, CompatExt};
+    /// use gort_reactor::io::compat::{Compat, CompatExt};
+    /// use gort_reactor::io::AsyncReadExt;
     ///
     /// futures::executor::block_on(async {
     ///     // A futures-io reader used with gort's AsyncReadExt.
@@ -96,7 +97,7 @@ impl<T> Compat<T> {
 /// `futures_io`'s io traits in whichever direction the value supports.
 ///
 /// ```
-/// use gort_reactor::io::{AsyncWriteExt, CompatExt};
+/// use gort_reactor::io::{compat::CompatExt, AsyncWriteExt};
 ///
 /// futures::executor::block_on(async {
 ///     let mut w = futures::io::Cursor::new(Vec::new()).compat();

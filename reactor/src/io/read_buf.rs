@@ -225,6 +225,7 @@ impl<'a> ReadBuf<'a> {
     /// assert_eq!(buf.initialized().len(), 4);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn initialize_unfilled(&mut self) -> &mut [u8] {
         self.initialize_unfilled_to(self.remaining())
     }
@@ -244,10 +245,11 @@ impl<'a> ReadBuf<'a> {
     /// assert_eq!(buf.initialized().len(), 2);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn initialize_unfilled_to(&mut self, n: usize) -> &mut [u8] {
         assert!(
             self.remaining() >= n,
-            "ReadBuf::initialize_unfilled_to: n ({n}) is larger than the remaining capacity ({})",
+            "n overflows remaining; n = {n}, remaining() = {}",
             self.remaining()
         );
         let end = self.filled + n;
@@ -304,11 +306,9 @@ impl<'a> ReadBuf<'a> {
     /// assert_eq!(buf.filled(), b"ok");
     /// ```
     #[inline]
+    #[track_caller]
     pub fn advance(&mut self, n: usize) {
-        let new = self
-            .filled
-            .checked_add(n)
-            .expect("ReadBuf::advance: filled length overflow");
+        let new = self.filled.checked_add(n).expect("filled overflow");
         self.set_filled(new);
     }
 
@@ -326,11 +326,12 @@ impl<'a> ReadBuf<'a> {
     /// assert_eq!(buf.filled(), b"a");
     /// ```
     #[inline]
+    #[track_caller]
     pub fn set_filled(&mut self, n: usize) {
         assert!(
             n <= self.initialized,
-            "ReadBuf::set_filled: filled ({n}) must not become larger than initialized ({}); \
-             initialize the bytes first (initialize_unfilled / assume_init)",
+            "filled must not become larger than initialized; n = {n}, initialized = {} \
+             (initialize the bytes first: initialize_unfilled, put_slice or assume_init)",
             self.initialized
         );
         self.filled = n;
@@ -378,10 +379,11 @@ impl<'a> ReadBuf<'a> {
     /// assert_eq!(buf.filled(), b"abcd");
     /// ```
     #[inline]
+    #[track_caller]
     pub fn put_slice(&mut self, buf: &[u8]) {
         assert!(
             self.remaining() >= buf.len(),
-            "ReadBuf::put_slice: buf.len() must fit in remaining() (buf.len() = {}, remaining() = {})",
+            "buf.len() must fit in remaining(); buf.len() = {}, remaining() = {}",
             buf.len(),
             self.remaining()
         );
@@ -396,6 +398,28 @@ impl<'a> ReadBuf<'a> {
             self.initialized = end;
         }
         self.filled = end;
+    }
+}
+
+// SAFETY: `remaining_mut` is exactly the unfilled length; `chunk_mut` hands out the unfilled
+// region as uninitialized memory (writes through it never de-initialize anything);
+// `advance_mut(cnt)` is called by `BufMut` users only after initializing `cnt` bytes of that
+// chunk (its contract), so marking them initialized then filled keeps the struct invariant.
+unsafe impl bytes::BufMut for ReadBuf<'_> {
+    fn remaining_mut(&self) -> usize {
+        self.remaining()
+    }
+
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        // SAFETY: the caller initialized `cnt` bytes of the unfilled region (BufMut contract).
+        unsafe { self.assume_init(cnt) };
+        self.advance(cnt);
+    }
+
+    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
+        // SAFETY: only initialized bytes are ever written through an `UninitSlice`.
+        let unfilled = unsafe { self.unfilled_mut() };
+        bytes::buf::UninitSlice::uninit(unfilled)
     }
 }
 
@@ -465,14 +489,14 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "put_slice")]
+    #[should_panic(expected = "buf.len() must fit in remaining()")]
     fn put_slice_overflow_panics() {
         let mut storage = [0u8; 2];
         ReadBuf::new(&mut storage).put_slice(b"abc");
     }
 
     #[test]
-    #[should_panic(expected = "larger than initialized")]
+    #[should_panic(expected = "filled must not become larger than initialized")]
     fn advance_past_initialized_panics() {
         let mut storage = [MaybeUninit::<u8>::uninit(); 4];
         let mut buf = ReadBuf::uninit(&mut storage);
@@ -480,7 +504,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "initialize_unfilled_to")]
+    #[should_panic(expected = "n overflows remaining")]
     fn initialize_unfilled_to_beyond_remaining_panics() {
         let mut storage = [0u8; 4];
         let mut buf = ReadBuf::new(&mut storage);
@@ -564,6 +588,21 @@ mod tests {
             format!("{buf:?}"),
             "ReadBuf { filled: 1, initialized: 3, capacity: 3 }"
         );
+    }
+
+    #[test]
+    fn buf_mut_puts_advance_filled_and_initialized() {
+        use bytes::BufMut;
+        let mut storage = [MaybeUninit::<u8>::uninit(); 8];
+        let mut buf = ReadBuf::uninit(&mut storage);
+        buf.put_u16(0x0102);
+        BufMut::put_slice(&mut buf, b"xy");
+        assert_eq!(buf.remaining_mut(), 4);
+        assert_eq!(buf.filled(), &[1, 2, b'x', b'y']);
+        assert_eq!(buf.initialized().len(), 4);
+        buf.put_bytes(9, 4);
+        assert_eq!(buf.filled(), &[1, 2, b'x', b'y', 9, 9, 9, 9]);
+        assert!(!buf.has_remaining_mut());
     }
 
     #[test]

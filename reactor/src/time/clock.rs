@@ -90,6 +90,13 @@ impl Clock {
         let mut state = self.state.lock().unwrap();
         if let Some(unfrozen) = state.unfrozen.take() {
             state.base += unfrozen.elapsed();
+            // Freeze on a whole millisecond of the wheel, so deadlines a whole number of ms
+            // away land exactly on a wheel tick and `advance` by that much fires them.
+            let since = state.base.saturating_duration_since(self.start);
+            let rem = since.subsec_nanos() % 1_000_000;
+            if rem != 0 {
+                state.base += Duration::from_nanos(u64::from(1_000_000 - rem));
+            }
         } else {
             panic!("time is already frozen: `gort::time::pause` was called twice");
         }

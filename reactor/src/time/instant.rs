@@ -7,8 +7,8 @@ use std::time::Duration;
 /// A measurement of a monotonically nondecreasing clock, as `tokio::time::Instant`.
 ///
 /// It wraps [`std::time::Instant`]; with the `test-util` feature, [`Instant::now`] reads the
-/// current runtime's clock, which [`pause`](super::pause) can freeze and
-/// [`advance`](super::advance) move.
+/// current runtime's clock, which `time::pause()` can freeze and
+/// `time::advance()` move.
 ///
 /// ```
 /// use gort_reactor::time::{Duration, Instant};
@@ -31,8 +31,8 @@ impl Instant {
     /// ```
     pub fn now() -> Instant {
         #[cfg(feature = "test-util")]
-        if let Some(handle) = crate::driver::Handle::try_current() {
-            return Instant::from_std(handle.clock().now());
+        if let Some(now) = crate::driver::Handle::with_current(|h| h.clock().now()) {
+            return Instant::from_std(now);
         }
         Instant::from_std(std::time::Instant::now())
     }

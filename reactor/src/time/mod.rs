@@ -8,7 +8,7 @@
 //! sleeps until the earliest deadline; a timer registered from another thread with an earlier
 //! deadline wakes it. Timer polls charge the task's cooperative budget.
 //!
-//! With the `test-util` feature, [`pause`] freezes the clock of a current-thread runtime;
+//! With the `test-util` feature, `pause()` freezes the clock of a current-thread runtime;
 //! while paused, an idle runtime jumps the clock straight to the next timer (as tokio).
 //!
 //! ```
@@ -30,12 +30,16 @@
 
 pub(crate) mod clock;
 pub mod error;
+mod go;
 mod instant;
 mod interval;
 mod sleep;
+#[cfg(all(test, not(loom), not(miri)))]
+mod tests;
 mod timeout;
 pub(crate) mod wheel;
 
+pub use go::{after, tick};
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};

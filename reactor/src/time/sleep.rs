@@ -140,7 +140,11 @@ impl Sleep {
         let clock = self.handle.clock();
         match self.key {
             Some(key) => {
-                if self.handle.poll_timer(key, cx.waker()) {
+                // The wheel has millisecond ticks; the exact check lets a sleep complete as soon
+                // as its deadline passes even if the tick that fires it is still to come.
+                if self.handle.poll_timer(key, cx.waker())
+                    || self.deadline.into_std() <= clock.now()
+                {
                     Poll::Ready(())
                 } else {
                     Poll::Pending

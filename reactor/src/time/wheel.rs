@@ -29,6 +29,8 @@ struct Entry {
     deadline: u64,
     waker: Option<Waker>,
     fired: bool,
+    /// Nobody polls this timer (Go's `time.After`): its entry is freed as it fires.
+    detached: bool,
     prev: usize,
     next: usize,
     level: u8,
@@ -53,6 +55,8 @@ pub(crate) struct Wheel {
     /// The wheel's notion of now, in ms since the clock's start; only moves forward.
     elapsed: u64,
     pending: usize,
+    /// Scratch space for `advance` (kept to reuse its allocation).
+    fired: Vec<(u64, Option<Waker>)>,
 }
 
 /// The earliest occupied slot: where it is and when it starts.
@@ -77,6 +81,7 @@ impl Wheel {
             levels: Box::new([level(), level(), level(), level(), level(), level()]),
             elapsed: 0,
             pending: 0,
+            fired: Vec::new(),
         }
     }
 
@@ -104,6 +109,7 @@ impl Wheel {
             deadline,
             waker,
             fired: true,
+            detached: false,
             prev: NIL,
             next: NIL,
             level: 0,
@@ -115,17 +121,29 @@ impl Wheel {
         key
     }
 
+    /// Adds a timer whose entry frees itself when it fires (its waker is the callback).
+    /// Returns false, adding nothing, if the deadline is not after the wheel's time.
+    pub(crate) fn insert_detached(&mut self, deadline: u64, waker: Waker) -> bool {
+        if deadline <= self.elapsed {
+            return false;
+        }
+        let key = self.insert(deadline, Some(waker));
+        self.entries[key].detached = true;
+        true
+    }
+
     /// True once the timer has fired.
     pub(crate) fn is_fired(&self, key: TimerKey) -> bool {
         self.entries[key].fired
     }
 
-    /// Stores the waker to wake when the timer fires.
-    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) {
+    /// Stores the waker to wake when the timer fires; returns the one it replaced (to be
+    /// dropped by the caller once it has released its lock: dropping a waker may run user code).
+    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) -> Option<Waker> {
         let entry = &mut self.entries[key];
         match &entry.waker {
-            Some(w) if w.will_wake(waker) => {}
-            _ => entry.waker = Some(waker.clone()),
+            Some(w) if w.will_wake(waker) => None,
+            _ => entry.waker.replace(waker.clone()),
         }
     }
 
@@ -143,12 +161,13 @@ impl Wheel {
         }
     }
 
-    /// Removes a timer, pending or fired, freeing its entry.
-    pub(crate) fn remove(&mut self, key: TimerKey) {
+    /// Removes a timer, pending or fired, freeing its entry; returns its waker for the caller
+    /// to drop outside its lock.
+    pub(crate) fn remove(&mut self, key: TimerKey) -> Option<Waker> {
         if !self.entries[key].fired {
             self.unlink(key);
         }
-        self.entries.remove(key);
+        self.entries.remove(key).waker
     }
 
     /// The start (ms) of the earliest occupied slot: no timer fires before it.
@@ -158,14 +177,21 @@ impl Wheel {
 
     /// Advances the wheel's time to `now` (ms), firing every timer whose deadline is `<= now`
     /// and pushing its waker into `wake`.
+    /// Wakers are pushed in deadline order (ties in registration order), even when one call
+    /// fires timers from several slots.
     pub(crate) fn advance(&mut self, now: u64, wake: &mut Vec<Waker>) {
+        let mut fired = std::mem::take(&mut self.fired);
         while let Some(expiration) = self.next_expiration() {
             if expiration.deadline > now {
                 break;
             }
-            self.process(expiration, now, wake);
+            self.process(expiration, now, &mut fired);
         }
         self.elapsed = self.elapsed.max(now);
+        // Usually one slot of equal deadlines, already sorted: the stable sort is then linear.
+        fired.sort_by_key(|(deadline, _)| *deadline);
+        wake.extend(fired.drain(..).filter_map(|(_, waker)| waker));
+        self.fired = fired;
     }
 
     /// Takes every stored waker without firing anything (the driver is shutting down).
@@ -173,7 +199,7 @@ impl Wheel {
         wake.extend(self.entries.iter_mut().filter_map(|(_, e)| e.waker.take()));
     }
 
-    fn process(&mut self, expiration: Expiration, now: u64, wake: &mut Vec<Waker>) {
+    fn process(&mut self, expiration: Expiration, now: u64, fired: &mut Vec<(u64, Option<Waker>)>) {
         let list = &mut self.levels[expiration.level].slots[expiration.slot];
         let mut key = list.head;
         *list = List {
@@ -191,7 +217,10 @@ impl Wheel {
             if entry.deadline <= now {
                 entry.fired = true;
                 self.pending -= 1;
-                wake.extend(entry.waker.take());
+                fired.push((entry.deadline, entry.waker.take()));
+                if entry.detached {
+                    self.entries.remove(key);
+                }
             } else {
                 self.pending -= 1;
                 self.link(key);
@@ -384,6 +413,19 @@ mod tests {
         wheel.remove(d);
         assert_eq!(wheel.len(), 0);
         assert_eq!(wheel.next_deadline(), None);
+    }
+
+    #[test]
+    fn detached_timers_free_themselves() {
+        let mut wheel = Wheel::new();
+        let waker = futures::task::noop_waker();
+        assert!(wheel.insert_detached(5, waker.clone()));
+        assert!(!wheel.insert_detached(0, waker));
+        assert_eq!(wheel.len(), 1);
+        let mut wake = Vec::new();
+        wheel.advance(5, &mut wake);
+        assert_eq!(wake.len(), 1);
+        assert_eq!(wheel.len(), 0);
     }
 
     #[test]

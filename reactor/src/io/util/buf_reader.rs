@@ -66,27 +66,62 @@ impl<R: AsyncRead> BufReader<R> {
 
 impl<R> BufReader<R> {
     /// Returns a shared reference to the inner reader.
+    ///
+    /// ```
+    /// use gort_reactor::io::BufReader;
+    /// let r = BufReader::new(&b"abc"[..]);
+    /// assert_eq!(*r.get_ref(), b"abc");
+    /// ```
     pub fn get_ref(&self) -> &R {
         &self.inner
     }
 
     /// Returns a mutable reference to the inner reader. Reading from it directly skips the
     /// buffered bytes.
+    ///
+    /// ```
+    /// use gort_reactor::io::BufReader;
+    /// let mut r = BufReader::new(&b"abc"[..]);
+    /// *r.get_mut() = &b"xyz"[..];
+    /// assert_eq!(*r.get_ref(), b"xyz");
+    /// ```
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
     }
 
     /// Returns a pinned mutable reference to the inner reader.
+    ///
+    /// ```
+    /// use gort_reactor::io::BufReader;
+    /// let mut r = std::pin::pin!(BufReader::new(&b"abc"[..]));
+    /// assert_eq!(*r.as_mut().get_pin_mut(), b"abc");
+    /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> {
         self.project().inner
     }
 
     /// Returns the inner reader; buffered bytes are lost.
+    ///
+    /// ```
+    /// use gort_reactor::io::BufReader;
+    /// let r = BufReader::new(&b"abc"[..]);
+    /// assert_eq!(r.into_inner(), b"abc");
+    /// ```
     pub fn into_inner(self) -> R {
         self.inner
     }
 
     /// Returns the bytes buffered but not yet read.
+    ///
+    /// ```
+    /// use gort_reactor::io::{AsyncBufReadExt, BufReader};
+    /// futures::executor::block_on(async {
+    ///     let mut r = BufReader::new(&b"abc"[..]);
+    ///     r.fill_buf().await.unwrap();
+    ///     r.consume(1);
+    ///     assert_eq!(r.buffer(), b"bc");
+    /// });
+    /// ```
     pub fn buffer(&self) -> &[u8] {
         &self.buf[self.pos..self.cap]
     }

@@ -65,21 +65,45 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
 
 impl<RW> BufStream<RW> {
     /// Returns a shared reference to the stream.
+    ///
+    /// ```
+    /// use gort_reactor::io::{duplex, BufStream};
+    /// let s = BufStream::new(duplex(8).0);
+    /// let _stream: &gort_reactor::io::DuplexStream = s.get_ref();
+    /// ```
     pub fn get_ref(&self) -> &RW {
         self.inner.get_ref().get_ref()
     }
 
     /// Returns a mutable reference to the stream.
+    ///
+    /// ```
+    /// use gort_reactor::io::{duplex, BufStream};
+    /// let mut s = BufStream::new(duplex(8).0);
+    /// let _stream: &mut gort_reactor::io::DuplexStream = s.get_mut();
+    /// ```
     pub fn get_mut(&mut self) -> &mut RW {
         self.inner.get_mut().get_mut()
     }
 
     /// Returns a pinned mutable reference to the stream.
+    ///
+    /// ```
+    /// use gort_reactor::io::{duplex, BufStream};
+    /// let mut s = std::pin::pin!(BufStream::new(duplex(8).0));
+    /// let _stream = s.as_mut().get_pin_mut();
+    /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut RW> {
         self.project().inner.get_pin_mut().get_pin_mut()
     }
 
     /// Returns the stream; buffered data in either direction is lost.
+    ///
+    /// ```
+    /// use gort_reactor::io::{duplex, BufStream};
+    /// let s = BufStream::new(duplex(8).0);
+    /// let _stream: gort_reactor::io::DuplexStream = s.into_inner();
+    /// ```
     pub fn into_inner(self) -> RW {
         self.inner.into_inner().into_inner()
     }

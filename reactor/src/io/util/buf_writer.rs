@@ -63,6 +63,7 @@ impl<W: AsyncWrite> BufWriter<W> {
     }
 
     /// Writes the whole buffer to the inner writer (without flushing the inner writer).
+    #[inline(never)]
     fn flush_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut this = self.project();
         while *this.written < this.buf.len() {
@@ -89,27 +90,65 @@ impl<W: AsyncWrite> BufWriter<W> {
 
 impl<W> BufWriter<W> {
     /// Returns a shared reference to the inner writer.
+    ///
+    /// ```
+    /// use gort_reactor::io::BufWriter;
+    /// let w = BufWriter::new(vec![1u8]);
+    /// assert_eq!(w.get_ref(), &[1]);
+    /// ```
     pub fn get_ref(&self) -> &W {
         &self.inner
     }
 
     /// Returns a mutable reference to the inner writer. Writing to it directly may reorder
     /// data with what is still buffered.
+    ///
+    /// ```
+    /// use gort_reactor::io::BufWriter;
+    /// let mut w = BufWriter::new(Vec::<u8>::new());
+    /// w.get_mut().push(2);
+    /// assert_eq!(w.get_ref(), &[2]);
+    /// ```
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.inner
     }
 
     /// Returns a pinned mutable reference to the inner writer.
+    ///
+    /// ```
+    /// use gort_reactor::io::BufWriter;
+    /// let mut w = std::pin::pin!(BufWriter::new(Vec::<u8>::new()));
+    /// assert!(w.as_mut().get_pin_mut().is_empty());
+    /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut W> {
         self.project().inner
     }
 
     /// Returns the inner writer. **Unflushed data is lost**: flush first.
+    ///
+    /// ```
+    /// use gort_reactor::io::{AsyncWriteExt, BufWriter};
+    /// futures::executor::block_on(async {
+    ///     let mut w = BufWriter::new(Vec::new());
+    ///     w.write_all(b"x").await.unwrap();
+    ///     w.flush().await.unwrap(); // without this, "x" would be lost
+    ///     assert_eq!(w.into_inner(), b"x");
+    /// });
+    /// ```
     pub fn into_inner(self) -> W {
         self.inner
     }
 
     /// Returns the buffered bytes not yet written to the inner writer.
+    ///
+    /// ```
+    /// use gort_reactor::io::{AsyncWriteExt, BufWriter};
+    /// futures::executor::block_on(async {
+    ///     let mut w = BufWriter::new(Vec::new());
+    ///     w.write_all(b"pending").await.unwrap();
+    ///     assert_eq!(w.buffer(), b"pending");
+    /// });
+    /// ```
     pub fn buffer(&self) -> &[u8] {
         &self.buf[self.written..]
     }
@@ -121,6 +160,12 @@ impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        // Fast path: a small write that fits.
+        let this = self.as_mut().project();
+        if this.buf.len() + buf.len() <= this.buf.capacity() && buf.len() < this.buf.capacity() {
+            this.buf.extend_from_slice(buf);
+            return Poll::Ready(Ok(buf.len()));
+        }
         if self.buf.len() + buf.len() > self.buf.capacity() {
             ready!(self.as_mut().flush_buf(cx))?;
         }

@@ -40,22 +40,48 @@ impl<T, U> Chain<T, U> {
     }
 
     /// Returns shared references to both readers.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncReadExt;
+    /// let c = (&b"a"[..]).chain(&b"b"[..]);
+    /// assert_eq!(c.get_ref(), (&&b"a"[..], &&b"b"[..]));
+    /// ```
     pub fn get_ref(&self) -> (&T, &U) {
         (&self.first, &self.second)
     }
 
     /// Returns mutable references to both readers.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncReadExt;
+    /// let mut c = (&b"a"[..]).chain(&b"b"[..]);
+    /// *c.get_mut().1 = &b"c"[..];
+    /// assert_eq!(*c.get_ref().1, b"c");
+    /// ```
     pub fn get_mut(&mut self) -> (&mut T, &mut U) {
         (&mut self.first, &mut self.second)
     }
 
     /// Returns pinned mutable references to both readers.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncReadExt;
+    /// let mut c = std::pin::pin!((&b"a"[..]).chain(&b"b"[..]));
+    /// let (first, _second) = c.as_mut().get_pin_mut();
+    /// assert_eq!(*first, b"a");
+    /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> (Pin<&mut T>, Pin<&mut U>) {
         let this = self.project();
         (this.first, this.second)
     }
 
     /// Returns both readers.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncReadExt;
+    /// let c = (&b"a"[..]).chain(&b"b"[..]);
+    /// assert_eq!(c.into_inner(), (&b"a"[..], &b"b"[..]));
+    /// ```
     pub fn into_inner(self) -> (T, U) {
         (self.first, self.second)
     }
@@ -102,3 +128,6 @@ impl<T: AsyncBufRead, U: AsyncBufRead> AsyncBufRead for Chain<T, U> {
         }
     }
 }
+
+crate::io::impl_futures_io_read!(generic [T: AsyncRead, U: AsyncRead] Chain<T, U>);
+crate::io::impl_futures_io_buf_read!(generic [T: AsyncBufRead, U: AsyncBufRead] Chain<T, U>);

@@ -136,6 +136,18 @@ fn with_budget<T>(cx: &mut Context<'_>, op: impl FnOnce(&mut Context<'_>) -> Pol
 /// gives the peer end of stream; writing to an end whose peer was dropped fails with
 /// [`ErrorKind::BrokenPipe`](std::io::ErrorKind::BrokenPipe).
 #[derive(Debug)]
+///
+/// ```
+/// use gort_reactor::io::{duplex, AsyncReadExt, AsyncWriteExt};
+/// futures::executor::block_on(async {
+///     let (mut a, mut b) = duplex(8);
+///     b.write_all(b"x").await.unwrap();
+///     let mut one = [0u8; 1];
+///     a.read_exact(&mut one).await.unwrap();
+///     drop(b);
+///     assert_eq!(a.read(&mut one).await.unwrap(), 0, "peer dropped: end of stream");
+/// });
+/// ```
 pub struct DuplexStream {
     read: Arc<Mutex<Pipe>>,
     write: Arc<Mutex<Pipe>>,

@@ -9,6 +9,11 @@ use std::task::{Context, Poll};
 pin_project! {
     /// A reader and a writer joined into one `AsyncRead + AsyncWrite`; see [`join`].
     #[derive(Debug)]
+    ///
+    /// ```
+    /// let j: gort_reactor::io::Join<&[u8], Vec<u8>> = gort_reactor::io::join(&b""[..], Vec::new());
+    /// let _ = j.into_inner();
+    /// ```
     pub struct Join<R, W> {
         #[pin]
         reader: R,
@@ -40,36 +45,81 @@ where
 
 impl<R, W> Join<R, W> {
     /// Returns the reader and the writer.
+    ///
+    /// ```
+    /// use gort_reactor::io::join;
+    /// let j = join(&b"r"[..], Vec::<u8>::new());
+    /// let (r, w) = j.into_inner();
+    /// assert_eq!((r, w.len()), (&b"r"[..], 0));
+    /// ```
     pub fn into_inner(self) -> (R, W) {
         (self.reader, self.writer)
     }
 
     /// Returns a shared reference to the reader.
+    ///
+    /// ```
+    /// use gort_reactor::io::join;
+    /// let j = join(&b"r"[..], Vec::<u8>::new());
+    /// assert_eq!(*j.reader(), b"r");
+    /// ```
     pub fn reader(&self) -> &R {
         &self.reader
     }
 
     /// Returns a shared reference to the writer.
+    ///
+    /// ```
+    /// use gort_reactor::io::join;
+    /// let j = join(&b"r"[..], vec![1u8]);
+    /// assert_eq!(j.writer(), &[1]);
+    /// ```
     pub fn writer(&self) -> &W {
         &self.writer
     }
 
     /// Returns a mutable reference to the reader.
+    ///
+    /// ```
+    /// use gort_reactor::io::join;
+    /// let mut j = join(&b"r"[..], Vec::<u8>::new());
+    /// *j.reader_mut() = &b"s"[..];
+    /// assert_eq!(*j.reader(), b"s");
+    /// ```
     pub fn reader_mut(&mut self) -> &mut R {
         &mut self.reader
     }
 
     /// Returns a mutable reference to the writer.
+    ///
+    /// ```
+    /// use gort_reactor::io::join;
+    /// let mut j = join(&b"r"[..], Vec::<u8>::new());
+    /// j.writer_mut().push(9);
+    /// assert_eq!(j.writer(), &[9]);
+    /// ```
     pub fn writer_mut(&mut self) -> &mut W {
         &mut self.writer
     }
 
     /// Returns a pinned mutable reference to the reader.
+    ///
+    /// ```
+    /// use gort_reactor::io::join;
+    /// let mut j = std::pin::pin!(join(&b"r"[..], Vec::<u8>::new()));
+    /// assert_eq!(*j.as_mut().reader_pin_mut(), b"r");
+    /// ```
     pub fn reader_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> {
         self.project().reader
     }
 
     /// Returns a pinned mutable reference to the writer.
+    ///
+    /// ```
+    /// use gort_reactor::io::join;
+    /// let mut j = std::pin::pin!(join(&b"r"[..], Vec::<u8>::new()));
+    /// assert!(j.as_mut().writer_pin_mut().is_empty());
+    /// ```
     pub fn writer_pin_mut(self: Pin<&mut Self>) -> Pin<&mut W> {
         self.project().writer
     }
@@ -124,3 +174,7 @@ impl<R, W: AsyncWrite> AsyncWrite for Join<R, W> {
         self.project().writer.poll_shutdown(cx)
     }
 }
+
+crate::io::impl_futures_io_read!(generic [R: AsyncRead, W] Join<R, W>);
+crate::io::impl_futures_io_buf_read!(generic [R: AsyncBufRead, W] Join<R, W>);
+crate::io::impl_futures_io_write!(generic [R, W: AsyncWrite] Join<R, W>);

@@ -47,16 +47,35 @@ impl<R> Lines<R> {
     }
 
     /// Returns a shared reference to the underlying reader.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncBufReadExt;
+    /// let lines = (&b"x\n"[..]).lines();
+    /// assert_eq!(*lines.get_ref(), b"x\n");
+    /// ```
     pub fn get_ref(&self) -> &R {
         &self.reader
     }
 
     /// Returns a mutable reference to the underlying reader.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncBufReadExt;
+    /// let mut lines = (&b"x\n"[..]).lines();
+    /// *lines.get_mut() = &b"y\n"[..];
+    /// assert_eq!(*lines.get_ref(), b"y\n");
+    /// ```
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.reader
     }
 
     /// Returns the underlying reader. A partially read line is lost.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncBufReadExt;
+    /// let lines = (&b"x\n"[..]).lines();
+    /// assert_eq!(lines.into_inner(), b"x\n");
+    /// ```
     pub fn into_inner(self) -> R {
         self.reader
     }

@@ -12,6 +12,11 @@ use std::task::{ready, Context, Poll};
 
 /// A reader at end of stream and a writer that accepts (and drops) every byte; see [`empty`].
 #[derive(Debug, Clone, Copy, Default)]
+///
+/// ```
+/// let e: gort_reactor::io::Empty = gort_reactor::io::empty();
+/// let _copy = e;
+/// ```
 pub struct Empty {
     _private: (),
 }
@@ -30,6 +35,7 @@ pub fn empty() -> Empty {
 }
 
 impl AsyncRead for Empty {
+    #[inline]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -41,15 +47,18 @@ impl AsyncRead for Empty {
 }
 
 impl AsyncBufRead for Empty {
+    #[inline]
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         ready!(coop::poll_proceed(cx));
         Poll::Ready(Ok(&[]))
     }
 
+    #[inline]
     fn consume(self: Pin<&mut Self>, _amt: usize) {}
 }
 
 impl AsyncWrite for Empty {
+    #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -59,6 +68,7 @@ impl AsyncWrite for Empty {
         Poll::Ready(Ok(buf.len()))
     }
 
+    #[inline]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -68,24 +78,29 @@ impl AsyncWrite for Empty {
         Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
     }
 
+    #[inline]
     fn is_write_vectored(&self) -> bool {
         true
     }
 
+    #[inline]
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
 
+    #[inline]
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
 }
 
 impl AsyncSeek for Empty {
+    #[inline]
     fn start_seek(self: Pin<&mut Self>, _position: SeekFrom) -> io::Result<()> {
         Ok(())
     }
 
+    #[inline]
     fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         Poll::Ready(Ok(0))
     }
@@ -97,6 +112,11 @@ crate::io::impl_futures_io_write!(Empty);
 
 /// A reader that yields one byte forever; see [`repeat`].
 #[derive(Debug, Clone, Copy)]
+///
+/// ```
+/// let r: gort_reactor::io::Repeat = gort_reactor::io::repeat(0);
+/// let _copy = r;
+/// ```
 pub struct Repeat {
     byte: u8,
 }
@@ -116,6 +136,7 @@ pub fn repeat(byte: u8) -> Repeat {
 }
 
 impl AsyncRead for Repeat {
+    #[inline]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -133,6 +154,11 @@ crate::io::impl_futures_io_read!(Repeat);
 
 /// A writer that accepts and drops every byte; see [`sink`].
 #[derive(Debug, Clone, Copy, Default)]
+///
+/// ```
+/// let s: gort_reactor::io::Sink = gort_reactor::io::sink();
+/// let _copy = s;
+/// ```
 pub struct Sink {
     _private: (),
 }
@@ -151,6 +177,7 @@ pub fn sink() -> Sink {
 }
 
 impl AsyncWrite for Sink {
+    #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -160,6 +187,7 @@ impl AsyncWrite for Sink {
         Poll::Ready(Ok(buf.len()))
     }
 
+    #[inline]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -169,14 +197,17 @@ impl AsyncWrite for Sink {
         Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
     }
 
+    #[inline]
     fn is_write_vectored(&self) -> bool {
         true
     }
 
+    #[inline]
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
 
+    #[inline]
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }

@@ -8,6 +8,8 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+#[cold]
+#[inline(never)]
 fn eof() -> io::Error {
     io::Error::new(io::ErrorKind::UnexpectedEof, "early eof")
 }
@@ -100,54 +102,98 @@ where
     }
 }
 
-/// Future of the `read_u8`... methods: reads exactly `size` bytes, then decodes them.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadInt<'a, R: ?Sized, T> {
-    reader: &'a mut R,
-    bytes: [u8; 16],
-    filled: usize,
-    size: usize,
-    decode: fn(&[u8]) -> T,
-    _output: PhantomData<fn() -> T>,
+/// How a fixed-size number is decoded from its bytes (implemented by [`BigEndian`] and
+/// [`LittleEndian`] for every integer and float type).
+pub trait Decode {
+    /// The decoded number.
+    type Output;
+    /// `[u8; size_of::<Output>()]`.
+    type Bytes: AsRef<[u8]> + AsMut<[u8]> + Default;
+    /// Decodes the number.
+    fn decode(bytes: Self::Bytes) -> Self::Output;
 }
 
-impl<'a, R: ?Sized, T> ReadInt<'a, R, T> {
-    pub(super) fn new(reader: &'a mut R, size: usize, decode: fn(&[u8]) -> T) -> Self {
-        debug_assert!(size <= 16);
+/// Marks a big-endian encoding of `T` (network order, tokio's default).
+#[derive(Debug)]
+pub struct BigEndian<T>(PhantomData<T>);
+
+/// Marks a little-endian encoding of `T`.
+#[derive(Debug)]
+pub struct LittleEndian<T>(PhantomData<T>);
+
+macro_rules! decode_impls {
+    ($($ty:ty),*) => {$(
+        impl Decode for BigEndian<$ty> {
+            type Output = $ty;
+            type Bytes = [u8; std::mem::size_of::<$ty>()];
+            #[inline]
+            fn decode(bytes: Self::Bytes) -> $ty {
+                <$ty>::from_be_bytes(bytes)
+            }
+        }
+
+        impl Decode for LittleEndian<$ty> {
+            type Output = $ty;
+            type Bytes = [u8; std::mem::size_of::<$ty>()];
+            #[inline]
+            fn decode(bytes: Self::Bytes) -> $ty {
+                <$ty>::from_le_bytes(bytes)
+            }
+        }
+    )*};
+}
+
+decode_impls!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, f32, f64);
+
+/// Future of the `read_u8`... methods: reads exactly the number's size in bytes, then decodes.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadInt<'a, R: ?Sized, D: Decode> {
+    reader: &'a mut R,
+    bytes: D::Bytes,
+    filled: usize,
+}
+
+impl<'a, R: ?Sized, D: Decode> ReadInt<'a, R, D> {
+    pub(super) fn new(reader: &'a mut R) -> Self {
         ReadInt {
             reader,
-            bytes: [0; 16],
+            bytes: D::Bytes::default(),
             filled: 0,
-            size,
-            decode,
-            _output: PhantomData,
         }
     }
 }
 
-impl<R: ?Sized, T> std::fmt::Debug for ReadInt<'_, R, T> {
+impl<R: ?Sized, D: Decode> std::fmt::Debug for ReadInt<'_, R, D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReadInt")
             .field("filled", &self.filled)
-            .field("size", &self.size)
             .finish()
     }
 }
 
-impl<R: AsyncRead + ?Sized + Unpin, T> Future for ReadInt<'_, R, T> {
-    type Output = io::Result<T>;
+// The future holds no pinned data: `D::Bytes` is a byte array.
+impl<R: ?Sized, D: Decode> Unpin for ReadInt<'_, R, D> {}
+
+impl<R: AsyncRead + ?Sized + Unpin, D: Decode> Future for ReadInt<'_, R, D> {
+    type Output = io::Result<D::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        while this.filled < this.size {
-            let mut buf = ReadBuf::new(&mut this.bytes[this.filled..this.size]);
-            ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut buf))?;
+        let size = this.bytes.as_ref().len();
+        while this.filled < size {
+            let mut buf = ReadBuf::new(&mut this.bytes.as_mut()[this.filled..]);
+            match ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut buf)) {
+                Ok(()) => {}
+                // As tokio's: an interrupted read is retried.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
             let n = buf.filled().len();
             if n == 0 {
                 return Poll::Ready(Err(eof()));
             }
             this.filled += n;
         }
-        Poll::Ready(Ok((this.decode)(&this.bytes[..this.size])))
+        Poll::Ready(Ok(D::decode(std::mem::take(&mut this.bytes))))
     }
 }

@@ -1,14 +1,14 @@
 //! [`AsyncReadExt`]: the `async` methods every [`AsyncRead`] gets.
 
 use super::chain::Chain;
-use super::read::{Read, ReadExact, ReadInt, ReadIntoBuf};
+use super::read::{BigEndian, LittleEndian, Read, ReadExact, ReadInt, ReadIntoBuf};
 use super::read_to_end::{ReadToEnd, ReadToString, SpareState};
 use super::take::Take;
 use crate::io::AsyncRead;
 
 /// Generates `read_<int>` methods: each reads exactly `size_of::<T>()` bytes and decodes them.
 macro_rules! read_int_methods {
-    ($($name:ident / $write:ident: $ty:ty, $from:ident, $endian:literal;)*) => {$(
+    ($($name:ident / $write:ident: $ty:ty, $marker:ident, $endian:literal;)*) => {$(
         #[doc = concat!("Reads a ", $endian, "`", stringify!($ty), "`.")]
         ///
         /// Equivalent to
@@ -34,16 +34,11 @@ macro_rules! read_int_methods {
         #[doc = concat!("    assert_eq!((&bytes[..]).", stringify!($name), "().await.unwrap(), value);")]
         /// });
         /// ```
-        fn $name(&mut self) -> ReadInt<'_, Self, $ty>
+        fn $name(&mut self) -> ReadInt<'_, Self, $marker<$ty>>
         where
             Self: Unpin,
         {
-            const SIZE: usize = std::mem::size_of::<$ty>();
-            ReadInt::new(self, SIZE, |bytes| {
-                let mut array = [0u8; SIZE];
-                array.copy_from_slice(bytes);
-                <$ty>::$from(array)
-            })
+            ReadInt::new(self)
         }
     )*};
 }
@@ -164,28 +159,28 @@ pub trait AsyncReadExt: AsyncRead {
     }
 
     read_int_methods! {
-        read_u8 / write_u8: u8, from_be_bytes, "";
-        read_i8 / write_i8: i8, from_be_bytes, "";
-        read_u16 / write_u16: u16, from_be_bytes, "big-endian ";
-        read_i16 / write_i16: i16, from_be_bytes, "big-endian ";
-        read_u32 / write_u32: u32, from_be_bytes, "big-endian ";
-        read_i32 / write_i32: i32, from_be_bytes, "big-endian ";
-        read_u64 / write_u64: u64, from_be_bytes, "big-endian ";
-        read_i64 / write_i64: i64, from_be_bytes, "big-endian ";
-        read_u128 / write_u128: u128, from_be_bytes, "big-endian ";
-        read_i128 / write_i128: i128, from_be_bytes, "big-endian ";
-        read_f32 / write_f32: f32, from_be_bytes, "big-endian ";
-        read_f64 / write_f64: f64, from_be_bytes, "big-endian ";
-        read_u16_le / write_u16_le: u16, from_le_bytes, "little-endian ";
-        read_i16_le / write_i16_le: i16, from_le_bytes, "little-endian ";
-        read_u32_le / write_u32_le: u32, from_le_bytes, "little-endian ";
-        read_i32_le / write_i32_le: i32, from_le_bytes, "little-endian ";
-        read_u64_le / write_u64_le: u64, from_le_bytes, "little-endian ";
-        read_i64_le / write_i64_le: i64, from_le_bytes, "little-endian ";
-        read_u128_le / write_u128_le: u128, from_le_bytes, "little-endian ";
-        read_i128_le / write_i128_le: i128, from_le_bytes, "little-endian ";
-        read_f32_le / write_f32_le: f32, from_le_bytes, "little-endian ";
-        read_f64_le / write_f64_le: f64, from_le_bytes, "little-endian ";
+        read_u8 / write_u8: u8, BigEndian, "";
+        read_i8 / write_i8: i8, BigEndian, "";
+        read_u16 / write_u16: u16, BigEndian, "big-endian ";
+        read_i16 / write_i16: i16, BigEndian, "big-endian ";
+        read_u32 / write_u32: u32, BigEndian, "big-endian ";
+        read_i32 / write_i32: i32, BigEndian, "big-endian ";
+        read_u64 / write_u64: u64, BigEndian, "big-endian ";
+        read_i64 / write_i64: i64, BigEndian, "big-endian ";
+        read_u128 / write_u128: u128, BigEndian, "big-endian ";
+        read_i128 / write_i128: i128, BigEndian, "big-endian ";
+        read_f32 / write_f32: f32, BigEndian, "big-endian ";
+        read_f64 / write_f64: f64, BigEndian, "big-endian ";
+        read_u16_le / write_u16_le: u16, LittleEndian, "little-endian ";
+        read_i16_le / write_i16_le: i16, LittleEndian, "little-endian ";
+        read_u32_le / write_u32_le: u32, LittleEndian, "little-endian ";
+        read_i32_le / write_i32_le: i32, LittleEndian, "little-endian ";
+        read_u64_le / write_u64_le: u64, LittleEndian, "little-endian ";
+        read_i64_le / write_i64_le: i64, LittleEndian, "little-endian ";
+        read_u128_le / write_u128_le: u128, LittleEndian, "little-endian ";
+        read_i128_le / write_i128_le: i128, LittleEndian, "little-endian ";
+        read_f32_le / write_f32_le: f32, LittleEndian, "little-endian ";
+        read_f64_le / write_f64_le: f64, LittleEndian, "little-endian ";
     }
 
     /// Reads until end of stream, appending to `buf`; returns how many bytes were appended.

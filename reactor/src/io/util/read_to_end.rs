@@ -46,7 +46,12 @@ pub(super) fn poll_read_to_end<R: AsyncRead + ?Sized + Unpin>(
         // `vec.len()`, were initialized by an earlier read and not modified since.
         unsafe { buf.assume_init(state.initialized_spare.min(capacity)) };
         let start = buf.filled().as_ptr();
-        ready!(Pin::new(&mut *reader).poll_read(cx, &mut buf))?;
+        match ready!(Pin::new(&mut *reader).poll_read(cx, &mut buf)) {
+            Ok(()) => {}
+            // As std's read_to_end: an interrupted read is retried.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Poll::Ready(Err(e)),
+        }
         assert_eq!(
             start,
             buf.filled().as_ptr(),

@@ -36,11 +36,21 @@ impl<T> Shared<T> {
 }
 
 /// The read half of a value split by [`split`].
+///
+/// ```
+/// let (r, _w) = gort_reactor::io::split(gort_reactor::io::duplex(4).0);
+/// let _: &gort_reactor::io::ReadHalf<_> = &r;
+/// ```
 pub struct ReadHalf<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// The write half of a value split by [`split`].
+///
+/// ```
+/// let (_r, w) = gort_reactor::io::split(gort_reactor::io::duplex(4).0);
+/// let _: &gort_reactor::io::WriteHalf<_> = &w;
+/// ```
 pub struct WriteHalf<T> {
     shared: Arc<Shared<T>>,
 }

@@ -36,31 +36,69 @@ impl<R> Take<R> {
     }
 
     /// Bytes that can still be read before this reader reports end of stream.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncReadExt;
+    /// let t = (&b"abc"[..]).take(2);
+    /// assert_eq!(t.limit(), 2);
+    /// ```
     pub fn limit(&self) -> u64 {
         self.limit
     }
 
     /// Sets the number of bytes that can still be read.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncReadExt;
+    /// let mut t = (&b"abc"[..]).take(2);
+    /// t.set_limit(1);
+    /// assert_eq!(t.limit(), 1);
+    /// ```
     pub fn set_limit(&mut self, limit: u64) {
         self.limit = limit;
     }
 
     /// Returns a shared reference to the inner reader.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncReadExt;
+    /// let t = (&b"abc"[..]).take(2);
+    /// assert_eq!(*t.get_ref(), b"abc");
+    /// ```
     pub fn get_ref(&self) -> &R {
         &self.inner
     }
 
     /// Returns a mutable reference to the inner reader.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncReadExt;
+    /// let mut t = (&b"abc"[..]).take(2);
+    /// *t.get_mut() = &b"xy"[..];
+    /// assert_eq!(*t.get_ref(), b"xy");
+    /// ```
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
     }
 
     /// Returns a pinned mutable reference to the inner reader.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncReadExt;
+    /// let mut t = std::pin::pin!((&b"abc"[..]).take(2));
+    /// assert_eq!(*t.as_mut().get_pin_mut(), b"abc");
+    /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> {
         self.project().inner
     }
 
     /// Returns the inner reader.
+    ///
+    /// ```
+    /// use gort_reactor::io::AsyncReadExt;
+    /// let t = (&b"abc"[..]).take(2);
+    /// assert_eq!(t.into_inner(), b"abc");
+    /// ```
     pub fn into_inner(self) -> R {
         self.inner
     }
@@ -115,3 +153,6 @@ impl<R: AsyncBufRead> AsyncBufRead for Take<R> {
         this.inner.consume(amt as usize);
     }
 }
+
+crate::io::impl_futures_io_read!(generic [R: AsyncRead] Take<R>);
+crate::io::impl_futures_io_buf_read!(generic [R: AsyncBufRead] Take<R>);

@@ -6,6 +6,8 @@ use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+#[cold]
+#[inline(never)]
 fn write_zero() -> io::Error {
     io::Error::new(
         io::ErrorKind::WriteZero,
@@ -126,37 +128,38 @@ impl<W: AsyncWrite + ?Sized + Unpin, B: bytes::Buf + ?Sized> Future for WriteAll
     }
 }
 
-/// Future of the `write_u8`... methods: writes the encoded bytes of one number.
+/// Future of the `write_u8`... methods: writes the `N` encoded bytes of one number.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct WriteInt<'a, W: ?Sized> {
+pub struct WriteInt<'a, W: ?Sized, const N: usize> {
     writer: &'a mut W,
-    bytes: [u8; 16],
+    bytes: [u8; N],
     written: usize,
-    size: usize,
 }
 
-impl<'a, W: ?Sized> WriteInt<'a, W> {
-    pub(super) fn new(writer: &'a mut W, encoded: &[u8]) -> Self {
-        let mut bytes = [0; 16];
-        bytes[..encoded.len()].copy_from_slice(encoded);
+impl<'a, W: ?Sized, const N: usize> WriteInt<'a, W, N> {
+    pub(super) fn new(writer: &'a mut W, bytes: [u8; N]) -> Self {
         WriteInt {
             writer,
             bytes,
             written: 0,
-            size: encoded.len(),
         }
     }
 }
 
-impl<W: AsyncWrite + ?Sized + Unpin> Future for WriteInt<'_, W> {
+impl<W: AsyncWrite + ?Sized + Unpin, const N: usize> Future for WriteInt<'_, W, N> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        while this.written < this.size {
-            let rest = &this.bytes[this.written..this.size];
-            let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, rest))?;
+        while this.written < N {
+            let rest = &this.bytes[this.written..];
+            let n = match ready!(Pin::new(&mut *this.writer).poll_write(cx, rest)) {
+                Ok(n) => n,
+                // As tokio's: an interrupted write is retried.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            };
             if n == 0 {
                 return Poll::Ready(Err(write_zero()));
             }

@@ -31,11 +31,11 @@ macro_rules! write_int_methods {
             stringify!($ty), ");")]
         /// });
         /// ```
-        fn $name(&mut self, n: $ty) -> WriteInt<'_, Self>
+        fn $name(&mut self, n: $ty) -> WriteInt<'_, Self, { std::mem::size_of::<$ty>() }>
         where
             Self: Unpin,
         {
-            WriteInt::new(self, &n.$to())
+            WriteInt::new(self, n.$to())
         }
     )*};
 }

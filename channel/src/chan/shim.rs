@@ -1,0 +1,40 @@
+//! The channel engine's view of atomics and locks: std normally, loom's model-checked versions
+//! under `--cfg loom`, so the loom models explore the real code paths.
+//!
+//! The lock ignores poisoning: every critical section leaves the channel consistent before it
+//! can panic (user code — value destructors and wakers — only runs after the lock is released).
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize};
+pub(crate) use std::sync::atomic::Ordering;
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::Arc;
+#[cfg(not(loom))]
+pub(crate) use std::sync::Arc;
+
+#[cfg(loom)]
+use loom::sync as imp;
+#[cfg(not(loom))]
+use std::sync as imp;
+
+/// A mutex that shrugs off poisoning (see the module docs).
+pub(crate) struct Lock<T>(imp::Mutex<T>);
+
+/// The guard of a [`Lock`].
+pub(crate) type LockGuard<'a, T> = imp::MutexGuard<'a, T>;
+
+impl<T> Lock<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Lock(imp::Mutex::new(value))
+    }
+
+    #[inline]
+    pub(crate) fn lock(&self) -> LockGuard<'_, T> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

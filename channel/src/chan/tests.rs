@@ -1,0 +1,610 @@
+//! Unit tests of Go's channel: futures driven by hand or by `futures::executor`, plain threads.
+
+use super::*;
+use crate::select;
+use futures::task::{noop_waker, ArcWake};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc as std_mpsc, Arc as StdArc};
+use std::time::Duration;
+
+/// Runs `f` on a thread and fails the test if it takes longer than 10 s (instead of hanging).
+pub(crate) fn with_timeout<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (done_tx, done_rx) = std_mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let _ = done_tx.send(f());
+    });
+    match done_rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(result) => {
+            worker.join().unwrap();
+            result
+        }
+        Err(_) => match worker.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => panic!("test timed out"),
+        },
+    }
+}
+
+struct CountingWaker(AtomicUsize);
+
+impl ArcWake for CountingWaker {
+    fn wake_by_ref(arc_self: &StdArc<Self>) {
+        arc_self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn counting_waker() -> (std::task::Waker, StdArc<CountingWaker>) {
+    let counter = StdArc::new(CountingWaker(AtomicUsize::new(0)));
+    (futures::task::waker(counter.clone()), counter)
+}
+
+fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
+    let waker = noop_waker();
+    Pin::new(fut).poll(&mut Context::from_waker(&waker))
+}
+
+const N: usize = if cfg!(miri) { 50 } else { 2_000 };
+
+#[test]
+fn fifo_per_sender_across_threads() {
+    with_timeout(|| {
+        let (tx, rx) = bounded::<(usize, usize)>(4);
+        let producers: Vec<_> = (0..3)
+            .map(|p| {
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    for i in 0..N {
+                        tx.send_blocking((p, i)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut next = [0usize; 3];
+        while let Some((p, i)) = rx.recv_blocking() {
+            assert_eq!(i, next[p], "sender {p} out of order");
+            next[p] += 1;
+        }
+        assert_eq!(next, [N; 3]);
+        for p in producers {
+            p.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn rendezvous_send_completes_only_when_received() {
+    let (tx, rx) = bounded(0);
+    let mut send = tx.send(7);
+    assert!(poll_once(&mut send).is_pending(), "no receiver yet");
+    assert!(poll_once(&mut send).is_pending(), "still no receiver");
+    assert_eq!(tx.len(), 0, "nothing is buffered on an unbuffered channel");
+    // A parked send is not committed: only its own future moves the value, to a waiting
+    // receiver (that is what makes dropping it safe).
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    let mut recv = rx.recv();
+    assert!(
+        poll_once(&mut recv).is_pending(),
+        "the receiver parks and wakes the sender"
+    );
+    assert!(matches!(poll_once(&mut send), Poll::Ready(Ok(()))));
+    assert_eq!(poll_once(&mut recv), Poll::Ready(Some(7)));
+    // With nobody parked, try_send on an unbuffered channel is Full.
+    assert!(matches!(tx.try_send(1), Err(TrySendError::Full(1))));
+}
+
+#[test]
+fn dropped_notified_send_passes_the_receiver_on() {
+    let (tx, rx) = bounded(0);
+    let mut first = tx.send(1);
+    let mut second = tx.send(2);
+    assert!(poll_once(&mut first).is_pending());
+    assert!(poll_once(&mut second).is_pending());
+    let mut recv = rx.recv();
+    assert!(poll_once(&mut recv).is_pending()); // notifies `first`
+    drop(first); // cancelled: never delivers, and `second` is told instead
+    assert!(matches!(poll_once(&mut second), Poll::Ready(Ok(()))));
+    assert_eq!(poll_once(&mut recv), Poll::Ready(Some(2)));
+}
+
+#[test]
+fn rendezvous_with_a_parked_receiver() {
+    let (tx, rx) = bounded(0);
+    let mut recv = rx.recv();
+    assert!(poll_once(&mut recv).is_pending());
+    tx.try_send(3).unwrap();
+    assert_eq!(poll_once(&mut recv), Poll::Ready(Some(3)));
+}
+
+#[test]
+fn rendezvous_blocks_a_thread_until_received() {
+    with_timeout(|| {
+        let (tx, rx) = bounded(0);
+        let sent = StdArc::new(AtomicUsize::new(0));
+        let flag = sent.clone();
+        let sender = std::thread::spawn(move || {
+            tx.send_blocking(1).unwrap();
+            flag.store(1, Ordering::SeqCst);
+        });
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(
+            sent.load(Ordering::SeqCst),
+            0,
+            "send completed without a receiver"
+        );
+        assert_eq!(rx.recv_blocking(), Some(1));
+        sender.join().unwrap();
+        assert_eq!(sent.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn close_wakes_every_parked_sender_and_receiver() {
+    let (tx, rx) = bounded::<u32>(0);
+    let (waker, wakes) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut sends: Vec<_> = (0..3).map(|i| tx.send(i)).collect();
+    for send in &mut sends {
+        assert!(Pin::new(send).poll(&mut cx).is_pending());
+    }
+    let (tx2, rx2) = bounded::<u32>(1);
+    let mut recvs: Vec<_> = (0..3).map(|_| rx2.recv()).collect();
+    for recv in &mut recvs {
+        assert!(Pin::new(recv).poll(&mut cx).is_pending());
+    }
+    assert!(tx.close());
+    assert!(rx2.close());
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 6);
+    for (i, send) in sends.iter_mut().enumerate() {
+        match Pin::new(send).poll(&mut cx) {
+            Poll::Ready(Err(SendError(v))) => assert_eq!(v, i as u32),
+            other => panic!("expected the value back, got {other:?}"),
+        }
+    }
+    for recv in &mut recvs {
+        assert_eq!(Pin::new(recv).poll(&mut cx), Poll::Ready(None));
+    }
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    assert!(matches!(tx2.try_send(1), Err(TrySendError::Closed(1))));
+}
+
+#[test]
+fn buffered_values_drain_after_close() {
+    futures::executor::block_on(async {
+        let (tx, rx) = bounded(3);
+        for i in 0..3 {
+            tx.send(i).await.unwrap();
+        }
+        tx.close();
+        assert!(tx.send(9).await.is_err());
+        assert_eq!(rx.recv().await, Some(0));
+        assert_eq!(rx.recv().await, Some(1));
+        assert_eq!(rx.recv().await, Some(2));
+        assert_eq!(rx.recv().await, None);
+        assert_eq!(rx.recv().await, None);
+    });
+}
+
+#[test]
+fn dropping_every_sender_or_receiver_closes() {
+    let (tx, rx) = unbounded::<u8>();
+    let tx2 = tx.clone();
+    drop(tx);
+    assert!(!rx.is_closed());
+    drop(tx2);
+    assert!(rx.is_closed());
+
+    let (tx, rx) = bounded::<u8>(0);
+    let (waker, wakes) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut send = tx.send(5);
+    assert!(Pin::new(&mut send).poll(&mut cx).is_pending());
+    let rx2 = rx.clone();
+    drop(rx);
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
+    drop(rx2);
+    assert_eq!(
+        wakes.0.load(Ordering::SeqCst),
+        1,
+        "the parked sender is woken"
+    );
+    assert!(matches!(
+        Pin::new(&mut send).poll(&mut cx),
+        Poll::Ready(Err(SendError(5)))
+    ));
+}
+
+#[test]
+fn dropped_recv_that_was_handed_a_value_puts_it_back() {
+    let (tx, rx) = bounded(0);
+    let mut first = rx.recv();
+    assert!(poll_once(&mut first).is_pending());
+    let mut second = rx.recv();
+    assert!(poll_once(&mut second).is_pending());
+    tx.try_send(1).unwrap(); // handed to `first`
+    drop(first); // never polled again: the value goes to `second`
+    assert_eq!(poll_once(&mut second), Poll::Ready(Some(1)));
+
+    let mut third = rx.recv();
+    assert!(poll_once(&mut third).is_pending());
+    tx.try_send(2).unwrap();
+    drop(third); // nobody else waiting: back into the buffer
+    assert_eq!(rx.try_recv(), Ok(2));
+}
+
+#[test]
+fn dropped_pending_send_never_delivers() {
+    let (tx, rx) = bounded(1);
+    tx.try_send(1).unwrap();
+    let mut send = tx.send(2);
+    assert!(poll_once(&mut send).is_pending());
+    drop(send);
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn parked_sender_moves_into_freed_slot_in_order() {
+    let (tx, rx) = bounded(1);
+    tx.try_send(0).unwrap();
+    let mut a = tx.send(1);
+    let mut b = tx.send(2);
+    assert!(poll_once(&mut a).is_pending());
+    assert!(poll_once(&mut b).is_pending());
+    assert_eq!(rx.try_recv(), Ok(0));
+    assert!(matches!(poll_once(&mut a), Poll::Ready(Ok(()))));
+    assert!(poll_once(&mut b).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert!(matches!(poll_once(&mut b), Poll::Ready(Ok(()))));
+    assert_eq!(rx.try_recv(), Ok(2));
+}
+
+#[test]
+fn unbounded_gives_memory_back_after_a_burst() {
+    let (tx, rx) = unbounded();
+    let burst = if cfg!(miri) { 500 } else { 100_000 };
+    for i in 0..burst {
+        tx.try_send(i).unwrap();
+    }
+    let peak = rx.chan.buffer_capacity();
+    assert!(peak >= burst);
+    for i in 0..burst {
+        assert_eq!(rx.try_recv(), Ok(i));
+    }
+    assert!(
+        rx.chan.buffer_capacity() <= 256,
+        "capacity {} after draining",
+        rx.chan.buffer_capacity()
+    );
+}
+
+#[test]
+fn stream_yields_until_closed() {
+    use futures::StreamExt;
+    futures::executor::block_on(async {
+        let (tx, rx) = bounded(2);
+        std::thread::spawn(move || {
+            for i in 0..5 {
+                tx.send_blocking(i).unwrap();
+            }
+        });
+        let got: Vec<i32> = rx.collect().await;
+        assert_eq!(got, [0, 1, 2, 3, 4]);
+    });
+}
+
+#[test]
+fn budget_is_charged_and_refunded() {
+    let (tx, rx) = unbounded();
+    for i in 0..200 {
+        tx.try_send(i).unwrap();
+    }
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let received = crate::coop::budget(|| {
+        let mut n = 0;
+        loop {
+            let mut recv = rx.recv();
+            match Pin::new(&mut recv).poll(&mut cx) {
+                Poll::Ready(Some(_)) => n += 1,
+                Poll::Ready(None) => unreachable!(),
+                Poll::Pending => break n,
+            }
+        }
+    });
+    assert_eq!(received, crate::coop::BUDGET as usize);
+    assert_eq!(
+        rx.len(),
+        200 - crate::coop::BUDGET as usize,
+        "the yielding recv took nothing"
+    );
+}
+
+// ----- select! -----
+
+#[test]
+fn select_two_parked_unbuffered_sends_commit_exactly_once() {
+    for _ in 0..if cfg!(miri) { 5 } else { 200 } {
+        let (tx1, rx1) = bounded::<u8>(0);
+        let (tx2, rx2) = bounded::<u8>(0);
+        let mut sel = Box::pin(async {
+            select! {
+                r = tx1.send(1) => { r.unwrap(); 1 }
+                r = tx2.send(2) => { r.unwrap(); 2 }
+            }
+        });
+        assert!(poll_once(&mut sel).is_pending());
+        // Two receivers park at the same time, one on each channel, from two threads.
+        let mut r1 = rx1.recv();
+        let mut r2 = rx2.recv();
+        std::thread::scope(|s| {
+            s.spawn(|| assert!(poll_once(&mut r1).is_pending()));
+            s.spawn(|| assert!(poll_once(&mut r2).is_pending()));
+        });
+        let chosen = match poll_once(&mut sel) {
+            Poll::Ready(n) => n,
+            Poll::Pending => panic!("a receiver is waiting on both channels"),
+        };
+        drop(sel);
+        let (a, b) = (poll_once(&mut r1), poll_once(&mut r2));
+        let delivered = [a.is_ready(), b.is_ready()];
+        assert_eq!(delivered.iter().filter(|&&d| d).count(), 1, "{a:?} {b:?}");
+        assert_eq!(if chosen == 1 { a } else { b }, Poll::Ready(Some(chosen)));
+    }
+}
+
+#[test]
+fn select_parked_recvs_take_exactly_one_value() {
+    let (tx1, rx1) = bounded::<u8>(0);
+    let (tx2, rx2) = bounded::<u8>(0);
+    let mut sel = Box::pin(async {
+        select! {
+            Some(v) = rx1.recv() => v,
+            Some(v) = rx2.recv() => v,
+        }
+    });
+    assert!(poll_once(&mut sel).is_pending());
+    assert!(tx1.try_send(1).is_ok());
+    // The select already committed to rx1: a second sender finds no receiver.
+    assert!(matches!(tx2.try_send(2), Err(TrySendError::Full(2))));
+    assert_eq!(poll_once(&mut sel), Poll::Ready(1));
+}
+
+#[test]
+fn select_is_fair_between_two_ready_branches() {
+    futures::executor::block_on(async {
+        let (tx1, rx1) = unbounded();
+        let (tx2, rx2) = unbounded();
+        let rounds = if cfg!(miri) { 200 } else { 10_000 };
+        let mut counts = [0usize; 2];
+        for _ in 0..rounds {
+            tx1.try_send(()).unwrap();
+            tx2.try_send(()).unwrap();
+            let which = select! {
+                Some(()) = rx1.recv() => 0,
+                Some(()) = rx2.recv() => 1,
+            };
+            counts[which] += 1;
+            // Keep exactly one value in each channel per round.
+            match which {
+                0 => rx2.try_recv().unwrap(),
+                _ => rx1.try_recv().unwrap(),
+            }
+        }
+        let min = rounds * 40 / 100;
+        assert!(counts[0] >= min && counts[1] >= min, "unfair: {counts:?}");
+        assert_eq!(counts[0] + counts[1], rounds);
+    });
+}
+
+#[test]
+fn select_biased_polls_in_order() {
+    futures::executor::block_on(async {
+        let (tx1, rx1) = unbounded();
+        let (tx2, rx2) = unbounded();
+        for _ in 0..100 {
+            tx1.try_send(1).unwrap();
+            tx2.try_send(2).unwrap();
+            let got = select! {
+                biased;
+                Some(v) = rx1.recv() => v,
+                Some(v) = rx2.recv() => v,
+            };
+            assert_eq!(got, 1);
+            assert_eq!(rx2.try_recv(), Ok(2));
+        }
+    });
+}
+
+#[test]
+fn select_default_never_blocks_and_is_not_taken_when_ready() {
+    futures::executor::block_on(async {
+        let (tx, rx) = bounded::<u8>(1);
+        let (tx0, rx0) = bounded::<u8>(0);
+        let got = select! {
+            Some(v) = rx.recv() => v,
+            r = tx0.send(3) => { r.unwrap(); 100 }
+            default => 0,
+        };
+        assert_eq!(got, 0, "nothing ready: default");
+        assert_eq!(
+            rx0.try_recv(),
+            Err(TryRecvError::Empty),
+            "the send did not park"
+        );
+        tx.try_send(5).unwrap();
+        let got = select! {
+            Some(v) = rx.recv() => v,
+            default => 0,
+        };
+        assert_eq!(got, 5, "a ready branch wins over default");
+    });
+}
+
+#[test]
+fn select_default_ignores_a_spent_budget() {
+    let (tx, rx) = bounded::<u8>(1);
+    tx.try_send(9).unwrap();
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let got = crate::coop::budget(|| {
+        while crate::coop::poll_proceed(&mut cx).is_ready() {}
+        let mut sel = Box::pin(async {
+            select! {
+                Some(v) = rx.recv() => v,
+                default => 0,
+            }
+        });
+        sel.as_mut().poll(&mut cx)
+    });
+    assert_eq!(got, Poll::Ready(9));
+}
+
+#[test]
+fn select_mismatched_pattern_disables_the_branch() {
+    futures::executor::block_on(async {
+        let (tx1, rx1) = bounded::<u8>(1);
+        drop(tx1); // rx1.recv() returns None at once: the branch is disabled
+        let (tx2, rx2) = bounded::<u8>(1);
+        tx2.try_send(4).unwrap();
+        let got = select! {
+            biased;
+            Some(v) = rx1.recv() => v,
+            Some(v) = rx2.recv() => v + 1,
+        };
+        assert_eq!(got, 5);
+        drop(tx2);
+        let got = select! {
+            Some(v) = rx1.recv() => v,
+            Some(v) = rx2.recv() => v,
+            else => 42,
+        };
+        assert_eq!(got, 42);
+    });
+}
+
+#[test]
+fn select_preconditions_mut_patterns_and_control_flow() {
+    futures::executor::block_on(async {
+        let (tx, rx) = unbounded::<Vec<u8>>();
+        let (_tx2, rx2) = unbounded::<Vec<u8>>();
+        for i in 0..3 {
+            tx.try_send(vec![i]).unwrap();
+        }
+        let mut seen = Vec::new();
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            if rounds > 10 {
+                break;
+            }
+            select! {
+                Some(mut v) = rx.recv(), if seen.len() < 3 => {
+                    v.push(9);
+                    seen.push(v);
+                    continue;
+                }
+                Some(_v) = rx2.recv(), if false => unreachable!(),
+                else => break,
+            }
+        }
+        assert_eq!(seen, [vec![0, 9], vec![1, 9], vec![2, 9]]);
+        assert_eq!(rounds, 4);
+    });
+}
+
+#[test]
+fn select_with_foreign_futures_and_async_blocks() {
+    futures::executor::block_on(async {
+        let (tx, rx) = bounded::<u8>(1);
+        tx.try_send(1).unwrap();
+        let got = select! {
+            v = async { rx.recv().await.map(|v| v * 10) } => v,
+            _ = futures::future::pending::<()>() => None,
+        };
+        assert_eq!(got, Some(10));
+        let got = select! {
+            v = futures::future::ready(3) => v,
+            Some(v) = rx.recv() => v,
+        };
+        assert_eq!(got, 3);
+    });
+}
+
+#[test]
+fn select_stress_exactly_once_with_cancellation() {
+    with_timeout(|| {
+        let total = if cfg!(miri) { 100 } else { 4_000 };
+        let (tx_a, rx_a) = bounded::<usize>(0);
+        let (tx_b, rx_b) = bounded::<usize>(1);
+        let received = StdArc::new(std::sync::Mutex::new(Vec::new()));
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let (rx_a, rx_b) = (rx_a.clone(), rx_b.clone());
+                let received = received.clone();
+                std::thread::spawn(move || {
+                    futures::executor::block_on(async {
+                        let mut mine = Vec::new();
+                        loop {
+                            let v = select! {
+                                v = rx_a.recv() => v,
+                                v = rx_b.recv() => v,
+                            };
+                            match v {
+                                Some(v) => mine.push(v),
+                                None => break,
+                            }
+                        }
+                        // Drain whichever channel is still open.
+                        while let Some(v) = rx_a.recv().await {
+                            mine.push(v);
+                        }
+                        while let Some(v) = rx_b.recv().await {
+                            mine.push(v);
+                        }
+                        received.lock().unwrap().extend(mine);
+                    })
+                })
+            })
+            .collect();
+        drop((rx_a, rx_b));
+        // The producer offers each value to both channels in one select; half the time it
+        // gives up on a pending select (dropping both sends) and retries.
+        futures::executor::block_on(async {
+            let mut i = 0;
+            while i < total {
+                let (ta, tb, v) = (&tx_a, &tx_b, i);
+                let mut sel = Box::pin(async move {
+                    select! {
+                        r = ta.send(v) => r.is_ok(),
+                        r = tb.send(v) => r.is_ok(),
+                    }
+                });
+                let sent = if i % 2 == 0 {
+                    match poll_once(&mut sel) {
+                        Poll::Ready(ok) => ok,
+                        Poll::Pending => {
+                            drop(sel); // cancel: must not deliver
+                            continue;
+                        }
+                    }
+                } else {
+                    sel.await
+                };
+                assert!(sent);
+                i += 1;
+            }
+        });
+        drop((tx_a, tx_b));
+        for c in consumers {
+            c.join().unwrap();
+        }
+        let mut got = received.lock().unwrap().clone();
+        got.sort_unstable();
+        assert_eq!(
+            got,
+            (0..total).collect::<Vec<_>>(),
+            "every value exactly once"
+        );
+    });
+}

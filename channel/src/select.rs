@@ -1,0 +1,678 @@
+//! `select!`'s coordination word: how exactly one branch of a `select!` commits.
+//!
+//! A `select!` over gort channel operations may leave several of them parked in their channels'
+//! wait-lists at once (say two sends on unbuffered channels). Were each wait-list to complete its
+//! waiter on its own, two receivers could each take a value and both branches would commit. So
+//! every `select!` owns one [`Token`], the "selected" word of crossbeam-channel's `Context` and of
+//! Go's `selectDone` (`runtime/select.go`): whoever completes one of its operations — a peer
+//! popping a parked waiter, or the operation itself finding the channel ready — must first win
+//! the token for that operation's branch with one compare-and-swap. A peer that loses skips the
+//! waiter (and wakes it, so its future notices) and serves the next one.
+//!
+//! The token travels without any change to the futures' types: while `select!` polls branch `k`,
+//! a thread-local points at its [`SelectScope`]; a gort channel future polled inside picks the
+//! scope up, claims the token for branch `k` before committing, and stores it with its waiter when
+//! it parks. Futures polled outside a `select!` see no scope and commit freely. The token is
+//! created lazily, on the first park: a `select!` whose branch is ready at once allocates nothing.
+//!
+//! With a `default` branch the scope is *try-only*: gort operations complete if they can and
+//! otherwise return `Pending` without parking (Go's `select` with `default` never enqueues), so
+//! `default` runs exactly when nothing was ready, and nothing is left to race.
+
+use crate::chan::shim::{Arc, AtomicU32, Ordering};
+use std::cell::{Cell, OnceCell};
+use std::ptr;
+
+const OPEN: u32 = 0;
+
+/// The outcome of trying to win a `select!`'s token for one branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// No coordination needed: not inside a `select!`, or nothing of it is parked yet.
+    Free,
+    /// This call won the token; [`Current::release`] gives it back if the operation then fails.
+    Acquired,
+    /// The branch already held the token (an earlier operation of the same branch won it).
+    Held,
+    /// Another branch won: this operation must not commit.
+    Lost,
+}
+
+/// The "selected" word shared by every operation of one `select!` call.
+#[derive(Debug)]
+pub(crate) struct Token {
+    /// `OPEN`, or `branch + 1` of the branch that won.
+    state: AtomicU32,
+}
+
+impl Token {
+    fn new() -> Self {
+        Token {
+            state: AtomicU32::new(OPEN),
+        }
+    }
+
+    fn claim(&self, branch: u32) -> Claim {
+        let mine = branch + 1;
+        match self
+            .state
+            .compare_exchange(OPEN, mine, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => Claim::Acquired,
+            Err(current) if current == mine => Claim::Held,
+            Err(_) => Claim::Lost,
+        }
+    }
+
+    fn reopen(&self, branch: u32) {
+        let _ = self
+            .state
+            .compare_exchange(branch + 1, OPEN, Ordering::AcqRel, Ordering::Acquire);
+    }
+}
+
+/// A parked operation's membership in a `select!`: the token and the branch it belongs to.
+#[derive(Debug, Clone)]
+pub(crate) struct SelectRef {
+    token: Arc<Token>,
+    branch: u32,
+}
+
+impl SelectRef {
+    /// A peer about to complete this waiter calls this; `false` means skip it.
+    pub(crate) fn claim_for_peer(&self) -> bool {
+        self.token.claim(self.branch) != Claim::Lost
+    }
+
+    /// Builds a reference from a raw token, for the loom models.
+    #[cfg(all(test, loom))]
+    pub(crate) fn new_for_test(branch: u32) -> (Self, Arc<Token>) {
+        let token = Arc::new(Token::new());
+        (
+            SelectRef {
+                token: token.clone(),
+                branch,
+            },
+            token,
+        )
+    }
+
+    /// Another branch of the same token, for the loom models.
+    #[cfg(all(test, loom))]
+    pub(crate) fn sibling(&self, branch: u32) -> Self {
+        SelectRef {
+            token: self.token.clone(),
+            branch,
+        }
+    }
+}
+
+/// Claims on behalf of a parked waiter (`None`: not in a `select!`, always wins).
+#[inline]
+pub(crate) fn claim_peer(sel: &Option<SelectRef>) -> bool {
+    match sel {
+        None => true,
+        Some(sel) => sel.claim_for_peer(),
+    }
+}
+
+/// One `select!` call's shared state; lives in the `select!`'s future, polled in place.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct SelectScope {
+    token: OnceCell<Arc<Token>>,
+    try_only: bool,
+}
+
+thread_local! {
+    static CURRENT: Cell<(*const SelectScope, u32)> = const { Cell::new((ptr::null(), 0)) };
+}
+
+impl SelectScope {
+    /// A scope; `try_only` when the `select!` has a `default` branch.
+    pub fn new(try_only: bool) -> Self {
+        SelectScope {
+            token: OnceCell::new(),
+            try_only,
+        }
+    }
+
+    /// Runs `poll` (one poll of branch `branch`) with this scope installed for gort futures.
+    pub fn poll_branch<R>(&self, branch: u32, poll: impl FnOnce() -> R) -> R {
+        struct Restore((*const SelectScope, u32));
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let _ = CURRENT.try_with(|c| c.set(self.0));
+            }
+        }
+        let previous = CURRENT.with(|c| c.replace((self as *const SelectScope, branch)));
+        let _restore = Restore(previous);
+        poll()
+    }
+
+    /// A branch completed: win the token for it so no parked operation of another branch can
+    /// still be completed by a peer (a foreign future's completion cannot be undone).
+    pub fn finish(&self, branch: u32) {
+        if let Some(token) = self.token.get() {
+            let _ = token.claim(branch);
+        }
+    }
+
+    /// A completed branch's value did not match its pattern: the branch is disabled and the
+    /// others may commit again.
+    pub fn reopen(&self, branch: u32) {
+        if let Some(token) = self.token.get() {
+            token.reopen(branch);
+        }
+    }
+}
+
+/// The `select!` branch being polled on this thread, as seen by a gort channel operation.
+pub(crate) struct Current<'a> {
+    scope: &'a SelectScope,
+    branch: u32,
+}
+
+impl Current<'_> {
+    /// Tries to win the token for this operation's branch before committing it.
+    #[inline]
+    pub(crate) fn claim(&self) -> Claim {
+        match self.scope.token.get() {
+            None => Claim::Free,
+            Some(token) => token.claim(self.branch),
+        }
+    }
+
+    /// Gives back a token won by [`claim`](Self::claim) when the operation could not commit.
+    #[inline]
+    pub(crate) fn release(&self, claim: Claim) {
+        if claim == Claim::Acquired {
+            if let Some(token) = self.scope.token.get() {
+                token.reopen(self.branch);
+            }
+        }
+    }
+
+    /// The reference a parking operation stores with its waiter (creates the token).
+    pub(crate) fn park_ref(&self) -> SelectRef {
+        SelectRef {
+            token: self
+                .scope
+                .token
+                .get_or_init(|| Arc::new(Token::new()))
+                .clone(),
+            branch: self.branch,
+        }
+    }
+
+    /// True when `sel` already is this branch's reference (no need to replace it).
+    pub(crate) fn is(&self, sel: &SelectRef) -> bool {
+        self.branch == sel.branch
+            && self
+                .scope
+                .token
+                .get()
+                .is_some_and(|t| ptr::eq(Arc::as_ptr(t), Arc::as_ptr(&sel.token)))
+    }
+
+    /// True inside a `select!` with `default`: operations must not park.
+    pub(crate) fn try_only(&self) -> bool {
+        self.scope.try_only
+    }
+}
+
+/// Claims for an operation of the current branch (`None`: not in a `select!`).
+#[inline]
+pub(crate) fn claim(me: Option<&Current<'_>>) -> Claim {
+    me.map_or(Claim::Free, Current::claim)
+}
+
+/// Releases a claim made by [`claim`].
+#[inline]
+pub(crate) fn release(me: Option<&Current<'_>>, claim: Claim) {
+    if let Some(me) = me {
+        me.release(claim);
+    }
+}
+
+/// The reference a waiter parked from the current branch stores.
+pub(crate) fn park_ref(me: Option<&Current<'_>>) -> Option<SelectRef> {
+    me.map(Current::park_ref)
+}
+
+/// Updates a parked waiter's reference when it is polled from a (new) `select!`.
+pub(crate) fn refresh(me: Option<&Current<'_>>, sel: &mut Option<SelectRef>) {
+    match (me, &*sel) {
+        (None, None) => {}
+        (Some(me), Some(current)) if me.is(current) => {}
+        (me, _) => *sel = park_ref(me),
+    }
+}
+
+/// Runs `f` with the `select!` branch being polled on this thread, if any.
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Current<'_>>) -> R) -> R {
+    let (scope, branch) = CURRENT.with(Cell::get);
+    if scope.is_null() {
+        f(None)
+    } else {
+        // SAFETY: `poll_branch` installs the pointer only while it runs the branch's poll, with
+        // the scope borrowed for that whole call, and restores the previous value before
+        // returning; we are inside that poll, so the scope is alive and not moved. `Current`
+        // does not escape `f`.
+        let scope = unsafe { &*scope };
+        f(Some(&Current { scope, branch }))
+    }
+}
+
+/// `select!`'s random start: a per-thread xorshift generator (seeded from std's hasher keys).
+#[doc(hidden)]
+pub fn random_below(n: u32) -> u32 {
+    thread_local! {
+        static RNG: Cell<u64> = Cell::new({
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_usize(&h as *const _ as usize);
+            h.finish() | 1
+        });
+    }
+    RNG.with(|rng| {
+        let mut x = rng.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        rng.set(x);
+        (((x >> 32) * u64::from(n)) >> 32) as u32
+    })
+}
+
+/// The value a `select!` poll produces: which branch completed (nested [`Branch`]), or why none.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum SelectOutput<B> {
+    /// A branch completed and matched its pattern.
+    Branch(B),
+    /// Every branch is disabled (the `else` branch runs).
+    Disabled,
+    /// Nothing was ready at the first poll (the `default` branch runs).
+    Default,
+}
+
+/// One level of a `select!` output: this branch's value, or a later branch's.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Branch<T, Rest> {
+    /// This branch completed.
+    Here(T),
+    /// A later branch completed.
+    Next(Rest),
+}
+
+/// Terminates the nested [`Branch`] chain; no value of it exists.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum NoBranch {}
+
+/// Uses up an impossible [`NoBranch`].
+#[doc(hidden)]
+pub fn no_branch(never: NoBranch) -> ! {
+    match never {}
+}
+
+/// Waits on several futures at once and runs the handler of the first that completes and
+/// matches its pattern (tokio's `select!`, plus Go's `default`).
+///
+/// ```text
+/// select! {
+///     biased;                                   // optional: poll in order instead of randomly
+///     <pattern> = <future> (, if <condition>)? => <handler>,
+///     ...
+///     else => <handler>,                        // optional: every branch is disabled
+///     default => <handler>,                     // optional, gort-only: nothing is ready now
+/// }
+/// ```
+///
+/// 1. Every `if` condition is evaluated; a branch whose condition is false is disabled.
+/// 2. Every future expression is evaluated (disabled ones too, but they are never polled).
+/// 3. The enabled futures are polled, starting from a random branch (`biased;`: from the first),
+///    until one completes. If its output matches the pattern, its handler runs with the
+///    pattern's bindings and the other futures are dropped; if not, the branch is disabled and
+///    the rest continue. When every branch is disabled, `else` runs (without `else`, the macro
+///    panics).
+/// 4. With `default`, nothing waits: if no branch is ready when first polled, `default` runs
+///    (Go's `select { ... default: }`). Branches are then polled outside the cooperative budget
+///    ([`crate::coop::unconstrained`]), so a spent budget never makes a ready branch look pending.
+///
+/// Handlers run outside the polling, so `break`, `continue`, `return`, `?` and `.await` act on
+/// the surrounding code as usual.
+///
+/// # Exactly one branch commits
+///
+/// gort channel operations in the branches share one "selected" word: a peer completing one of
+/// them first wins it with a compare-and-swap, so even two sends parked on unbuffered channels
+/// can never both be taken (crossbeam-channel's `Context`, Go's `selectDone`). Every gort channel
+/// future is cancel safe, so the losing branches leave their channels unchanged.
+///
+/// ```
+/// use gort_channel::{chan, select};
+/// # futures::executor::block_on(async {
+/// let (tx_a, rx_a) = chan::bounded::<u32>(1);
+/// let (_tx_b, rx_b) = chan::bounded::<&str>(1);
+/// tx_a.send(7).await.unwrap();
+/// let got = select! {
+///     Some(n) = rx_a.recv() => n,
+///     Some(_) = rx_b.recv() => 0,
+/// };
+/// assert_eq!(got, 7);
+///
+/// // Go's `default`: taken only when nothing is ready.
+/// let waited = select! {
+///     Some(n) = rx_a.recv() => n,
+///     default => 99,
+/// };
+/// assert_eq!(waited, 99);
+/// # });
+/// ```
+#[macro_export]
+macro_rules! select {
+    // ----- emit -----
+    (@parse { $start:tt [$($default:tt)*] [$($else:tt)*] }
+        [$( ( ($($skip:tt)*) [$($pat:tt)*] ($fut:expr) ($cond:expr) [$($handler:tt)*] ) )*]
+        ($($count:tt)*)
+    ) => {{
+        const __BRANCHES: u32 = 0 $(+ $crate::__select_one!($count))*;
+        const __HAS_DEFAULT: bool = $crate::__select_has!([$($default)*]);
+        #[allow(unused_mut)]
+        let mut __disabled: u64 = 0;
+        $(
+            if !$cond {
+                __disabled |= 1u64 << (0u32 $(+ $crate::__select_one!($skip))*);
+            }
+        )*
+        let mut __output = {
+            let __init = ( $( $fut, )* );
+            let mut __futures = ( $(
+                $crate::__private::IntoFuture::into_future({
+                    let ( $($skip,)* __fut, .. ) = __init;
+                    __fut
+                }),
+            )* );
+            // Only this reference is used from here on: the futures are never moved again.
+            let mut __futures = &mut __futures;
+            let __scope = $crate::__private::SelectScope::new(__HAS_DEFAULT);
+            $crate::__private::poll_fn(move |__cx| {
+                $crate::__private::maybe_unconstrained(__HAS_DEFAULT, || {
+                    let __start: u32 = $crate::__select_start!($start, __BRANCHES);
+                    let mut __pending = false;
+                    for __i in 0..__BRANCHES {
+                        let __branch = $crate::__private::wrap_index(__start + __i, __BRANCHES);
+                        $(
+                            if __branch == (0u32 $(+ $crate::__select_one!($skip))*) {
+                                let __mask = 1u64 << __branch;
+                                if __disabled & __mask != 0 {
+                                    continue;
+                                }
+                                let ( $($skip,)* __fut, .. ) = &mut *__futures;
+                                // SAFETY: the future lives in `__futures`, a local of the
+                                // enclosing (pinned) async frame that is only reachable through
+                                // this reference and is never moved (tokio's select! layout).
+                                let __fut = unsafe { $crate::__private::Pin::new_unchecked(__fut) };
+                                match __scope.poll_branch(__branch, || {
+                                    $crate::__private::Future::poll(__fut, __cx)
+                                }) {
+                                    $crate::__private::Poll::Pending => {
+                                        __pending = true;
+                                        continue;
+                                    }
+                                    $crate::__private::Poll::Ready(__out) => {
+                                        __disabled |= __mask;
+                                        match &__out {
+                                            #[allow(unused_variables)]
+                                            $crate::__select_clean!($($pat)*) => {}
+                                            #[allow(unreachable_patterns)]
+                                            _ => {
+                                                __scope.reopen(__branch);
+                                                continue;
+                                            }
+                                        }
+                                        __scope.finish(__branch);
+                                        return $crate::__private::Poll::Ready(
+                                            $crate::__private::SelectOutput::Branch(
+                                                $crate::__select_wrap!(($($skip)*) __out),
+                                            ),
+                                        );
+                                    }
+                                }
+                            }
+                        )*
+                    }
+                    if !__pending {
+                        $crate::__private::Poll::Ready($crate::__private::SelectOutput::Disabled)
+                    } else if __HAS_DEFAULT {
+                        $crate::__private::Poll::Ready($crate::__private::SelectOutput::Default)
+                    } else {
+                        $crate::__private::Poll::Pending
+                    }
+                })
+            }).await
+        };
+        match __output {
+            $(
+                $crate::__private::SelectOutput::Branch(
+                    $crate::__select_wrap!(($($skip)*) $($pat)*)
+                ) => { $($handler)* }
+            )*
+            $crate::__private::SelectOutput::Branch($crate::__select_tail!(($($count)*) __never)) => {
+                $crate::__private::no_branch(__never)
+            }
+            $crate::__private::SelectOutput::Disabled => {
+                $crate::__select_else!([$($else)*])
+            }
+            $crate::__private::SelectOutput::Default => {
+                $crate::__select_default!([$($default)*])
+            }
+            #[allow(unreachable_patterns)]
+            _ => ::core::unreachable!("select!: the output matched its pattern when polled"),
+        }
+    }};
+
+    // ----- parse: else / default / separators -----
+    (@parse $st:tt $br:tt $s:tt) => {
+        ::core::compile_error!("select!: malformed branches")
+    };
+    (@parse $st:tt $br:tt $s:tt , $($rest:tt)*) => {
+        $crate::select!(@parse $st $br $s $($rest)*)
+    };
+    (@parse { $start:tt [$($d:tt)*] [] } $br:tt $s:tt else => $h:block $($rest:tt)*) => {
+        $crate::select!(@parse { $start [$($d)*] [$h] } $br $s $($rest)*)
+    };
+    (@parse { $start:tt [$($d:tt)*] [] } $br:tt $s:tt else => $h:expr $(, $($rest:tt)*)?) => {
+        $crate::select!(@parse { $start [$($d)*] [$h] } $br $s $($($rest)*)?)
+    };
+    (@parse { $start:tt [] [$($e:tt)*] } $br:tt $s:tt default => $h:block $($rest:tt)*) => {
+        $crate::select!(@parse { $start [$h] [$($e)*] } $br $s $($rest)*)
+    };
+    (@parse { $start:tt [] [$($e:tt)*] } $br:tt $s:tt default => $h:expr $(, $($rest:tt)*)?) => {
+        $crate::select!(@parse { $start [$h] [$($e)*] } $br $s $($($rest)*)?)
+    };
+    // ----- parse: a branch (pattern tokens up to `=`) -----
+    (@parse $st:tt $br:tt $s:tt $($rest:tt)+) => {
+        $crate::select!(@pat $st $br $s [] $($rest)+)
+    };
+    (@pat $st:tt [$($br:tt)*] ($($s:tt)*) [$($p:tt)+] = $f:expr, if $c:expr => $h:block $($rest:tt)*) => {
+        $crate::select!(@parse $st [$($br)* ( ($($s)*) [$($p)+] ($f) ($c) [$h] )] ($($s)* _) $($rest)*)
+    };
+    (@pat $st:tt [$($br:tt)*] ($($s:tt)*) [$($p:tt)+] = $f:expr, if $c:expr => $h:expr $(, $($rest:tt)*)?) => {
+        $crate::select!(@parse $st [$($br)* ( ($($s)*) [$($p)+] ($f) ($c) [$h] )] ($($s)* _) $($($rest)*)?)
+    };
+    (@pat $st:tt [$($br:tt)*] ($($s:tt)*) [$($p:tt)+] = $f:expr => $h:block $($rest:tt)*) => {
+        $crate::select!(@parse $st [$($br)* ( ($($s)*) [$($p)+] ($f) (true) [$h] )] ($($s)* _) $($rest)*)
+    };
+    (@pat $st:tt [$($br:tt)*] ($($s:tt)*) [$($p:tt)+] = $f:expr => $h:expr $(, $($rest:tt)*)?) => {
+        $crate::select!(@parse $st [$($br)* ( ($($s)*) [$($p)+] ($f) (true) [$h] )] ($($s)* _) $($($rest)*)?)
+    };
+    (@pat $st:tt $br:tt $s:tt [$($p:tt)*] $t:tt $($rest:tt)*) => {
+        $crate::select!(@pat $st $br $s [$($p)* $t] $($rest)*)
+    };
+    (@pat $st:tt $br:tt $s:tt [$($p:tt)*]) => {
+        ::core::compile_error!("select!: expected `<pattern> = <future> => <handler>`")
+    };
+    // ----- entry -----
+    (biased; $($rest:tt)*) => {
+        $crate::select!(@parse { biased [] [] } [] () $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::select!(@parse { random [] [] } [] () $($rest)*)
+    };
+}
+
+/// `1` per token (counts `select!` branches).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_one {
+    ($t:tt) => {
+        1u32
+    };
+}
+
+/// Whether an optional `select!` part is present.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_has {
+    ([]) => {
+        false
+    };
+    ([$($t:tt)+]) => {
+        true
+    };
+}
+
+/// The first branch a `select!` polls.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_start {
+    (biased, $n:expr) => {
+        0u32
+    };
+    (random, $n:expr) => {
+        $crate::__private::random_below($n)
+    };
+}
+
+/// The `else` handler, or tokio's panic when there is none.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_else {
+    ([]) => {
+        ::core::panic!("all branches are disabled and there is no else branch")
+    };
+    ([$($h:tt)+]) => {
+        $($h)+
+    };
+}
+
+/// The `default` handler (unreachable without one: then the output is never `Default`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_default {
+    ([]) => {
+        ::core::unreachable!("select!: no default branch")
+    };
+    ([$($h:tt)+]) => {
+        $($h)+
+    };
+}
+
+/// Wraps a branch's value (or pattern) in its nested `Branch` position.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_wrap {
+    (() $($e:tt)*) => {
+        $crate::__private::Branch::Here($($e)*)
+    };
+    ((_ $($skip:tt)*) $($e:tt)*) => {
+        $crate::__private::Branch::Next($crate::__select_wrap!(($($skip)*) $($e)*))
+    };
+}
+
+/// The pattern of the (impossible) position after the last branch.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_tail {
+    (() $x:ident) => {
+        $x
+    };
+    ((_ $($skip:tt)*) $x:ident) => {
+        $crate::__private::Branch::Next($crate::__select_tail!(($($skip)*) $x))
+    };
+}
+
+/// A branch pattern without `mut`/`ref`, to test it against a reference to the output.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_clean {
+    (@go [$($stack:tt)*] [$($acc:tt)*] mut $($rest:tt)*) => {
+        $crate::__select_clean!(@go [$($stack)*] [$($acc)*] $($rest)*)
+    };
+    (@go [$($stack:tt)*] [$($acc:tt)*] ref $($rest:tt)*) => {
+        $crate::__select_clean!(@go [$($stack)*] [$($acc)*] $($rest)*)
+    };
+    (@go [$($stack:tt)*] [$($acc:tt)*] ( $($inner:tt)* ) $($rest:tt)*) => {
+        $crate::__select_clean!(@go [(paren [$($acc)*] [$($rest)*]) $($stack)*] [] $($inner)*)
+    };
+    (@go [$($stack:tt)*] [$($acc:tt)*] [ $($inner:tt)* ] $($rest:tt)*) => {
+        $crate::__select_clean!(@go [(bracket [$($acc)*] [$($rest)*]) $($stack)*] [] $($inner)*)
+    };
+    (@go [$($stack:tt)*] [$($acc:tt)*] { $($inner:tt)* } $($rest:tt)*) => {
+        $crate::__select_clean!(@go [(brace [$($acc)*] [$($rest)*]) $($stack)*] [] $($inner)*)
+    };
+    (@go [$($stack:tt)*] [$($acc:tt)*] $t:tt $($rest:tt)*) => {
+        $crate::__select_clean!(@go [$($stack)*] [$($acc)* $t] $($rest)*)
+    };
+    (@go [(paren [$($up:tt)*] [$($uprest:tt)*]) $($stack:tt)*] [$($acc:tt)*]) => {
+        $crate::__select_clean!(@go [$($stack)*] [$($up)* ($($acc)*)] $($uprest)*)
+    };
+    (@go [(bracket [$($up:tt)*] [$($uprest:tt)*]) $($stack:tt)*] [$($acc:tt)*]) => {
+        $crate::__select_clean!(@go [$($stack)*] [$($up)* [$($acc)*]] $($uprest)*)
+    };
+    (@go [(brace [$($up:tt)*] [$($uprest:tt)*]) $($stack:tt)*] [$($acc:tt)*]) => {
+        $crate::__select_clean!(@go [$($stack)*] [$($up)* {$($acc)*}] $($uprest)*)
+    };
+    (@go [] [$($acc:tt)*]) => {
+        $($acc)*
+    };
+    ($($pat:tt)*) => {
+        $crate::__select_clean!(@go [] [] $($pat)*)
+    };
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_below_covers_the_range() {
+        let mut seen = [0u32; 3];
+        for _ in 0..3000 {
+            seen[random_below(3) as usize] += 1;
+        }
+        assert!(seen.iter().all(|&n| n > 700), "{seen:?}");
+    }
+
+    #[test]
+    fn token_admits_one_branch() {
+        let scope = SelectScope::new(false);
+        let a = scope.poll_branch(0, || with_current(|me| park_ref(me).unwrap()));
+        let b = scope.poll_branch(1, || with_current(|me| park_ref(me).unwrap()));
+        assert!(a.claim_for_peer());
+        assert!(a.claim_for_peer(), "the same branch may commit again");
+        assert!(!b.claim_for_peer());
+        scope.reopen(0);
+        assert!(b.claim_for_peer());
+        scope.poll_branch(0, || with_current(|me| assert_eq!(claim(me), Claim::Lost)));
+        assert!(
+            with_current(|me| me.is_none()),
+            "scope removed after the poll"
+        );
+    }
+}

@@ -1,1 +1,0 @@
-//! `mpsc` channel with tokio's API.

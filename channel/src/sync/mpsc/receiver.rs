@@ -1,0 +1,382 @@
+//! The receiving halves, [`Receiver`] and [`UnboundedReceiver`], over one shared core.
+
+use super::error::TryRecvError;
+use crate::chan::shim::Arc;
+use crate::chan::{block_on, Chan, RecvFail, RecvOp, UNBOUNDED};
+use futures_core::Stream;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// What both receivers are: the channel and the receive in progress.
+pub(super) struct RxCore<T> {
+    pub(super) chan: Arc<Chan<T>>,
+    op: RecvOp,
+}
+
+impl<T> RxCore<T> {
+    pub(super) fn new(chan: Arc<Chan<T>>) -> Self {
+        RxCore {
+            chan,
+            op: RecvOp::Idle,
+        }
+    }
+
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.chan.poll_recv(&mut self.op, cx)
+    }
+
+    fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        if limit == 0 {
+            return Poll::Ready(0);
+        }
+        match self.poll_recv(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => Poll::Ready(0),
+            Poll::Ready(Some(first)) => {
+                buffer.push(first);
+                let mut n = 1;
+                while n < limit {
+                    match self.chan.try_recv() {
+                        Ok(value) => {
+                            buffer.push(value);
+                            n += 1;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                Poll::Ready(n)
+            }
+        }
+    }
+
+    fn cancel(&mut self) {
+        self.chan.cancel_recv(&mut self.op);
+    }
+
+    fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.chan.try_recv().map_err(|fail| match fail {
+            RecvFail::Closed => TryRecvError::Disconnected,
+            RecvFail::Empty | RecvFail::Lost => TryRecvError::Empty,
+        })
+    }
+}
+
+impl<T> Drop for RxCore<T> {
+    fn drop(&mut self) {
+        self.cancel();
+        self.chan.drop_receiver();
+    }
+}
+
+macro_rules! receiver_methods {
+    ($name:ident, $ctor:literal, $send:literal) => {
+        impl<T> $name<T> {
+            /// Receives the next value, waiting for one; `None` once every sender is gone (or
+            /// the channel was closed) and the buffer is drained.
+            ///
+            /// # Cancel safety
+            ///
+            /// Cancel safe: if the future is dropped before it completes (say another
+            /// `select!` branch won), no message is lost.
+            ///
+            /// ```
+            /// # futures::executor::block_on(async {
+            #[doc = concat!("let (tx, mut rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            /// drop(tx);
+            /// assert_eq!(rx.recv().await, None);
+            /// # });
+            /// ```
+            pub fn recv(&mut self) -> RecvFuture<'_, T> {
+                RecvFuture { rx: &mut self.core }
+            }
+
+            /// Waits for at least one value, then moves up to `limit` buffered values into
+            /// `buffer`; returns how many (0 only when `limit == 0` or the channel is closed and
+            /// drained).
+            ///
+            /// # Cancel safety
+            ///
+            /// Cancel safe: nothing is received unless the future completes.
+            ///
+            /// ```
+            /// # futures::executor::block_on(async {
+            #[doc = concat!("let (tx, mut rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            #[doc = concat!(" for i in 0..3 { tx.", $send, "(i).unwrap(); }")]
+            /// let mut buf = Vec::new();
+            /// assert_eq!(rx.recv_many(&mut buf, 10).await, 3);
+            /// assert_eq!(buf, [0, 1, 2]);
+            /// # });
+            /// ```
+            pub fn recv_many<'a>(
+                &'a mut self,
+                buffer: &'a mut Vec<T>,
+                limit: usize,
+            ) -> RecvManyFuture<'a, T> {
+                RecvManyFuture {
+                    rx: &mut self.core,
+                    buffer,
+                    limit,
+                }
+            }
+
+            /// Receives without waiting.
+            ///
+            /// ```
+            /// use gort_channel::sync::mpsc::error::TryRecvError;
+            #[doc = concat!("let (tx, mut rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+            #[doc = concat!(" tx.", $send, "(1).unwrap();")]
+            /// assert_eq!(rx.try_recv(), Ok(1));
+            /// ```
+            pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+                self.core.try_recv()
+            }
+
+            /// Receives on a plain thread, blocking it (never call it from async code).
+            ///
+            /// ```
+            #[doc = concat!("let (tx, mut rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            #[doc = concat!(" std::thread::spawn(move || tx.", $send, "(5).unwrap());")]
+            /// assert_eq!(rx.blocking_recv(), Some(5));
+            /// ```
+            pub fn blocking_recv(&mut self) -> Option<T> {
+                block_on(self.recv())
+            }
+
+            /// [`recv_many`](Self::recv_many) on a plain thread, blocking it.
+            ///
+            /// ```
+            #[doc = concat!("let (tx, mut rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            #[doc = concat!(" tx.", $send, "(5).unwrap();")]
+            /// let mut buf = Vec::new();
+            /// assert_eq!(rx.blocking_recv_many(&mut buf, 4), 1);
+            /// ```
+            pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+                block_on(self.recv_many(buffer, limit))
+            }
+
+            /// Closes the receiving half: sends fail from now on, while buffered values (and
+            /// those of permits already granted) can still be received.
+            ///
+            /// ```
+            #[doc = concat!("let (tx, mut rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            #[doc = concat!(" tx.", $send, "(1).unwrap();")]
+            /// rx.close();
+            #[doc = concat!(" assert!(tx.", $send, "(2).is_err());")]
+            /// assert_eq!(rx.try_recv(), Ok(1));
+            /// ```
+            pub fn close(&mut self) {
+                self.core.chan.close();
+            }
+
+            /// Polls for the next value (what [`recv`](Self::recv) does), for manual `Future`
+            /// and `Stream` implementations.
+            ///
+            /// ```
+            /// use std::task::{Context, Poll};
+            #[doc = concat!("let (tx, mut rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            /// let waker = futures::task::noop_waker();
+            /// let mut cx = Context::from_waker(&waker);
+            /// assert!(rx.poll_recv(&mut cx).is_pending());
+            #[doc = concat!(" tx.", $send, "(3).unwrap();")]
+            /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(3)));
+            /// ```
+            pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+                self.core.poll_recv(cx)
+            }
+
+            /// Polls for up to `limit` values (what [`recv_many`](Self::recv_many) does).
+            ///
+            /// ```
+            /// use std::task::{Context, Poll};
+            #[doc = concat!("let (tx, mut rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            /// let waker = futures::task::noop_waker();
+            /// let mut cx = Context::from_waker(&waker);
+            #[doc = concat!(" tx.", $send, "(3).unwrap();")]
+            /// let mut buf = Vec::new();
+            /// assert_eq!(rx.poll_recv_many(&mut cx, &mut buf, 2), Poll::Ready(1));
+            /// ```
+            pub fn poll_recv_many(
+                &mut self,
+                cx: &mut Context<'_>,
+                buffer: &mut Vec<T>,
+                limit: usize,
+            ) -> Poll<usize> {
+                self.core.poll_recv_many(cx, buffer, limit)
+            }
+
+            /// True once closed (every sender gone, or [`close`](Self::close) called).
+            ///
+            /// ```
+            #[doc = concat!("let (tx, rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            /// drop(tx);
+            /// assert!(rx.is_closed());
+            /// ```
+            pub fn is_closed(&self) -> bool {
+                self.core.chan.is_closed()
+            }
+
+            /// True when nothing is buffered.
+            ///
+            /// ```
+            #[doc = concat!("let (_tx, rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            /// assert!(rx.is_empty());
+            /// ```
+            pub fn is_empty(&self) -> bool {
+                self.core.chan.len() == 0
+            }
+
+            /// Number of values buffered.
+            ///
+            /// ```
+            #[doc = concat!("let (tx, rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            #[doc = concat!(" tx.", $send, "(1).unwrap();")]
+            /// assert_eq!(rx.len(), 1);
+            /// ```
+            pub fn len(&self) -> usize {
+                self.core.chan.len()
+            }
+
+            /// Number of live senders (weak senders not counted).
+            ///
+            /// ```
+            #[doc = concat!("let (tx, rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            /// let _tx2 = tx.clone();
+            /// assert_eq!(rx.sender_strong_count(), 2);
+            /// ```
+            pub fn sender_strong_count(&self) -> usize {
+                self.core.chan.sender_count()
+            }
+        }
+
+        impl<T> Stream for $name<T> {
+            type Item = T;
+
+            fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+                self.get_mut().core.poll_recv(cx)
+            }
+        }
+
+        impl<T> fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("closed", &self.is_closed())
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+/// The receiving half of a bounded [`channel`](super::channel).
+pub struct Receiver<T> {
+    core: RxCore<T>,
+}
+
+impl<T> Receiver<T> {
+    pub(super) fn new(chan: Arc<Chan<T>>) -> Self {
+        Receiver {
+            core: RxCore::new(chan),
+        }
+    }
+
+    /// Free slots: the bound minus buffered values and outstanding permits.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::sync::mpsc::channel(4);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.capacity(), 3);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.core.chan.free_slots()
+    }
+
+    /// The bound given to [`channel`](super::channel).
+    ///
+    /// ```
+    /// let (_tx, rx) = gort_channel::sync::mpsc::channel::<()>(4);
+    /// assert_eq!(rx.max_capacity(), 4);
+    /// ```
+    pub fn max_capacity(&self) -> usize {
+        self.core.chan.cap()
+    }
+}
+
+receiver_methods!(Receiver, "channel::<u8>(4)", "try_send");
+
+/// The receiving half of an [`unbounded_channel`](super::unbounded_channel).
+pub struct UnboundedReceiver<T> {
+    core: RxCore<T>,
+}
+
+impl<T> UnboundedReceiver<T> {
+    pub(super) fn new(chan: Arc<Chan<T>>) -> Self {
+        debug_assert_eq!(chan.cap(), UNBOUNDED);
+        UnboundedReceiver {
+            core: RxCore::new(chan),
+        }
+    }
+}
+
+receiver_methods!(UnboundedReceiver, "unbounded_channel::<u8>()", "send");
+
+/// The future of `recv`.
+#[must_use = "futures do nothing unless polled"]
+pub struct RecvFuture<'a, T> {
+    rx: &'a mut RxCore<T>,
+}
+
+impl<T> Future for RecvFuture<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.get_mut().rx.poll_recv(cx)
+    }
+}
+
+impl<T> Drop for RecvFuture<'_, T> {
+    fn drop(&mut self) {
+        self.rx.cancel();
+    }
+}
+
+impl<T> fmt::Debug for RecvFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvFuture").finish_non_exhaustive()
+    }
+}
+
+/// The future of `recv_many`.
+#[must_use = "futures do nothing unless polled"]
+pub struct RecvManyFuture<'a, T> {
+    rx: &'a mut RxCore<T>,
+    buffer: &'a mut Vec<T>,
+    limit: usize,
+}
+
+impl<T> Future for RecvManyFuture<'_, T> {
+    type Output = usize;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let this = self.get_mut();
+        this.rx.poll_recv_many(cx, this.buffer, this.limit)
+    }
+}
+
+impl<T> Drop for RecvManyFuture<'_, T> {
+    fn drop(&mut self) {
+        self.rx.cancel();
+    }
+}
+
+impl<T> fmt::Debug for RecvManyFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvManyFuture").finish_non_exhaustive()
+    }
+}

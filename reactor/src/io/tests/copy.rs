@@ -1,0 +1,137 @@
+use super::{pattern, with_timeout, Chunked, SlowWriter};
+use crate::io::{
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, repeat,
+    AsyncReadExt, AsyncWriteExt, BufReader,
+};
+use futures::executor::block_on;
+
+fn size() -> usize {
+    if cfg!(miri) {
+        500
+    } else {
+        300_000
+    }
+}
+
+#[test]
+fn copy_counts_exact_bytes_through_partial_reads_and_writes() {
+    block_on(async {
+        let data = pattern(size());
+        let mut reader = Chunked::new(&data, 1000, true);
+        let mut writer = SlowWriter::new(333, true);
+        let n = copy(&mut reader, &mut writer).await.unwrap();
+        assert_eq!(n, data.len() as u64);
+        assert_eq!(writer.data, data);
+        assert!(writer.flushes >= 1, "copy flushes at the end");
+        assert_eq!(writer.shutdowns, 0, "copy does not shut the writer down");
+    });
+}
+
+#[test]
+fn copy_of_nothing_and_of_limited_repeat() {
+    block_on(async {
+        let mut out = Vec::new();
+        assert_eq!(copy(&mut empty(), &mut out).await.unwrap(), 0);
+        let mut limited = repeat(b'r').take(12_345);
+        assert_eq!(copy(&mut limited, &mut out).await.unwrap(), 12_345);
+        assert!(out.len() == 12_345 && out.iter().all(|&b| b == b'r'));
+    });
+}
+
+#[test]
+fn copy_into_full_writer_is_write_zero() {
+    block_on(async {
+        let mut storage = [0u8; 4];
+        let mut writer = std::io::Cursor::new(&mut storage[..]);
+        let err = copy(&mut &b"too long"[..], &mut writer).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WriteZero);
+    });
+}
+
+#[test]
+fn copy_buf_counts_exact_bytes() {
+    block_on(async {
+        let data = pattern(size());
+        let mut reader = BufReader::with_capacity(777, Chunked::new(&data, 500, true));
+        let mut writer = SlowWriter::new(100, true);
+        assert_eq!(
+            copy_buf(&mut reader, &mut writer).await.unwrap(),
+            data.len() as u64
+        );
+        assert_eq!(writer.data, data);
+    });
+}
+
+#[test]
+fn copy_through_a_duplex_pipe_between_threads() {
+    let data = pattern(size());
+    let expected = data.clone();
+    let got = with_timeout(20, move || {
+        let (mut tx, mut rx) = duplex(1024);
+        let writer = std::thread::spawn(move || {
+            block_on(async {
+                let n = copy(&mut &data[..], &mut tx).await.unwrap();
+                tx.shutdown().await.unwrap();
+                n
+            })
+        });
+        let mut out = Vec::new();
+        let n = block_on(copy(&mut rx, &mut out)).unwrap();
+        assert_eq!(writer.join().unwrap(), n);
+        out
+    });
+    assert_eq!(got.len(), expected.len());
+    assert!(got == expected, "bytes arrived intact and in order");
+}
+
+#[test]
+fn copy_bidirectional_proxies_both_ways_and_forwards_shutdown() {
+    let up = pattern(size());
+    let down: Vec<u8> = pattern(size() / 2 + 3).into_iter().rev().collect();
+    let (up2, down2) = (up.clone(), down.clone());
+    let (sent_up, sent_down, client_got, server_got) = with_timeout(20, move || {
+        let (mut client, mut proxy_a) = duplex(512);
+        let (mut proxy_b, mut server) = duplex(512);
+        block_on(async {
+            let client_side = async {
+                let (mut rd, mut wr) = crate::io::split(&mut client);
+                let send = async {
+                    wr.write_all(&up2).await.unwrap();
+                    wr.shutdown().await.unwrap();
+                };
+                let mut got = Vec::new();
+                let recv = rd.read_to_end(&mut got);
+                let ((), n) = futures::join!(send, recv);
+                n.unwrap();
+                got
+            };
+            let server_side = async {
+                let mut got = Vec::new();
+                // The proxy forwards the client's shutdown, so this ends.
+                server.read_to_end(&mut got).await.unwrap();
+                server.write_all(&down2).await.unwrap();
+                server.shutdown().await.unwrap();
+                got
+            };
+            let proxy = copy_bidirectional_with_sizes(&mut proxy_a, &mut proxy_b, 100, 300);
+            let (client_got, server_got, counts) = futures::join!(client_side, server_side, proxy);
+            let (a, b) = counts.unwrap();
+            (a, b, client_got, server_got)
+        })
+    });
+    assert_eq!(sent_up, up.len() as u64);
+    assert_eq!(sent_down, down.len() as u64);
+    assert!(server_got == up && client_got == down);
+}
+
+#[test]
+fn copy_bidirectional_reports_errors() {
+    block_on(async {
+        let (mut a, peer_a) = duplex(16);
+        let (mut b, mut peer_b) = duplex(16);
+        drop(peer_a); // a reads end of stream; writes to a fail
+        peer_b.write_all(b"data").await.unwrap();
+        let err = copy_bidirectional(&mut a, &mut b).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+    });
+}

@@ -1,1 +1,0 @@
-//! TCP, UDP and Unix sockets.

@@ -1,0 +1,115 @@
+//! gort's tokio-shaped `mpsc` used exactly as tokio's, on tokio's runtime.
+
+use gort::sync::mpsc;
+use std::time::Duration;
+use tokio::time::timeout;
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn producers_and_consumer_count_exactly() {
+    timeout(LIMIT, async {
+        let (tx, mut rx) = mpsc::channel::<usize>(32);
+        for p in 0..4 {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                for i in 0..10_000 {
+                    tx.send(p * 100_000 + i).await.unwrap();
+                }
+            });
+        }
+        drop(tx);
+        let mut next = [0usize; 4];
+        let mut n = 0;
+        while let Some(v) = rx.recv().await {
+            let (p, i) = (v / 100_000, v % 100_000);
+            assert_eq!(next[p], i);
+            next[p] += 1;
+            n += 1;
+        }
+        assert_eq!(n, 40_000);
+    })
+    .await
+    .expect("timed out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_sends_never_deliver_and_cancelled_recvs_never_lose() {
+    timeout(LIMIT, async {
+        let (tx, mut rx) = mpsc::channel::<u32>(1);
+        let producer = tokio::spawn(async move {
+            let mut delivered = Vec::new();
+            for i in 0..3_000u32 {
+                // Either the send completes in time (delivered) or it is dropped (never sent).
+                if let Ok(r) = timeout(Duration::from_micros(30), tx.send(i)).await {
+                    r.unwrap();
+                    delivered.push(i);
+                }
+            }
+            delivered
+        });
+        let mut got = Vec::new();
+        loop {
+            match timeout(Duration::from_micros(25), rx.recv()).await {
+                Ok(Some(v)) => got.push(v),
+                Ok(None) => break,
+                Err(_) => {}
+            }
+        }
+        assert_eq!(got, producer.await.unwrap());
+    })
+    .await
+    .expect("timed out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reserve_then_send_and_blocking_ends() {
+    timeout(LIMIT, async {
+        let (tx, mut rx) = mpsc::channel::<u32>(2);
+        let permit = tx.reserve().await.unwrap();
+        let owned = tx.clone().reserve_owned().await.unwrap();
+        assert_eq!(tx.capacity(), 0);
+        permit.send(1);
+        owned.send(2);
+        let blocking = std::thread::spawn({
+            let tx = tx.clone();
+            move || tx.blocking_send(3).unwrap()
+        });
+        assert_eq!(rx.recv().await, Some(1));
+        assert_eq!(rx.recv().await, Some(2));
+        assert_eq!(rx.recv().await, Some(3));
+        tokio::task::spawn_blocking(move || blocking.join().unwrap())
+            .await
+            .unwrap();
+        let (utx, mut urx) = mpsc::unbounded_channel();
+        let t = std::thread::spawn(move || urx.blocking_recv());
+        utx.send(9).unwrap();
+        assert_eq!(
+            tokio::task::spawn_blocking(move || t.join().unwrap())
+                .await
+                .unwrap(),
+            Some(9)
+        );
+    })
+    .await
+    .expect("timed out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_and_drop_semantics() {
+    timeout(LIMIT, async {
+        let (tx, rx) = mpsc::channel::<u8>(1);
+        let watcher = {
+            let tx = tx.clone();
+            tokio::spawn(async move { tx.closed().await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!watcher.is_finished());
+        drop(rx);
+        watcher.await.unwrap();
+        assert!(tx.is_closed());
+        assert!(tx.send(1).await.is_err());
+    })
+    .await
+    .expect("timed out");
+}
