@@ -30,7 +30,10 @@ async fn main() -> io::Result<()> {
     let mut clients = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        match (flag.as_str(), args.next().and_then(|v| v.parse::<u64>().ok())) {
+        match (
+            flag.as_str(),
+            args.next().and_then(|v| v.parse::<u64>().ok()),
+        ) {
             ("--port", Some(p)) if p <= u64::from(u16::MAX) => port = p as u16,
             ("--clients", Some(n)) => clients = Some(n as usize),
             _ => {
@@ -59,7 +62,10 @@ pub async fn serve(listener: TcpListener, max_clients: Option<usize>) -> io::Res
         joined += 1;
         // Subscribe before announcing, so the newcomer misses nothing said after it joined.
         let inbox = room.subscribe();
-        let _ = room.send(Message { from: joined, text: format!("* guest{joined} joined") });
+        let _ = room.send(Message {
+            from: joined,
+            text: format!("* guest{joined} joined"),
+        });
         clients.spawn(client(socket, joined, room.clone(), inbox));
     }
     while clients.join_next().await.is_some() {}
@@ -74,7 +80,9 @@ async fn client(
 ) -> io::Result<()> {
     let (reader, mut writer) = socket.into_split();
     let mut lines = BufReader::new(reader).lines();
-    writer.write_all(format!("welcome, you are guest{me}\n").as_bytes()).await?;
+    writer
+        .write_all(format!("welcome, you are guest{me}\n").as_bytes())
+        .await?;
     loop {
         gort::select! {
             line = lines.next_line() => match line? {
@@ -95,6 +103,9 @@ async fn client(
             },
         }
     }
-    let _ = room.send(Message { from: me, text: format!("* guest{me} left") });
+    let _ = room.send(Message {
+        from: me,
+        text: format!("* guest{me} left"),
+    });
     Ok(())
 }

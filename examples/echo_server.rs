@@ -30,7 +30,10 @@ fn parse_args() -> (u16, Option<usize>) {
     let mut connections = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        match (flag.as_str(), args.next().and_then(|v| v.parse::<u64>().ok())) {
+        match (
+            flag.as_str(),
+            args.next().and_then(|v| v.parse::<u64>().ok()),
+        ) {
             ("--port", Some(p)) if p <= u64::from(u16::MAX) => port = p as u16,
             ("--connections", Some(n)) => connections = Some(n as usize),
             _ => {

@@ -27,7 +27,10 @@ async fn main() -> io::Result<()> {
     let mut requests = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        match (flag.as_str(), args.next().and_then(|v| v.parse::<u64>().ok())) {
+        match (
+            flag.as_str(),
+            args.next().and_then(|v| v.parse::<u64>().ok()),
+        ) {
             ("--port", Some(p)) if p <= u64::from(u16::MAX) => port = p as u16,
             ("--requests", Some(n)) => requests = Some(n as usize),
             _ => {
@@ -117,7 +120,10 @@ async fn connection(
         }
         // Read (and ignore) a request body, refusing absurd ones.
         if content_length > MAX_BODY {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "request body too large"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "request body too large",
+            ));
         }
         let mut body = vec![0; content_length as usize];
         reader.read_exact(&mut body).await?;
@@ -125,7 +131,8 @@ async fn connection(
         let count = answered.fetch_add(1, Ordering::SeqCst) + 1;
         let last = max_requests.is_some_and(|max| count >= max);
         let keep_alive = keep_alive && !last;
-        let response = format!(
+        let response =
+            format!(
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{}\r\n{HELLO}",
             HELLO.len(),
             if keep_alive { "" } else { "Connection: close\r\n" },

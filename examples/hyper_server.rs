@@ -54,7 +54,10 @@ async fn main() -> io::Result<()> {
         }
     }
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
-    println!("listening on http://{} (HTTP/1.1 and HTTP/2)", listener.local_addr()?);
+    println!(
+        "listening on http://{} (HTTP/1.1 and HTTP/2)",
+        listener.local_addr()?
+    );
     let stop = CancellationToken::new();
     let ctrl_c = stop.clone();
     gort::spawn(async move {
@@ -92,7 +95,10 @@ pub async fn serve(
     }
     // Give in-flight requests a moment to finish; connections idle in keep-alive close at once.
     let drain = async { while connections.join_next().await.is_some() {} };
-    if gort::time::timeout(Duration::from_secs(5), drain).await.is_err() {
+    if gort::time::timeout(Duration::from_secs(5), drain)
+        .await
+        .is_err()
+    {
         connections.abort_all();
     }
     Ok(served.load(Ordering::SeqCst))
@@ -106,10 +112,15 @@ async fn serve_connection(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let prefix = read_preface(&mut stream).await?;
     let is_h2 = prefix == H2_PREFACE;
-    let io = GortIo::new(Rewind { prefix, pos: 0, inner: stream });
+    let io = GortIo::new(Rewind {
+        prefix,
+        pos: 0,
+        inner: stream,
+    });
+    let stop_after_last = stop.clone();
     let service = service_fn(move |request| {
         let served = served.clone();
-        let stop = stop.clone();
+        let stop = stop_after_last.clone();
         async move {
             let response = respond(request).await;
             let count = served.fetch_add(1, Ordering::SeqCst) + 1;
@@ -119,7 +130,6 @@ async fn serve_connection(
             response
         }
     });
-    let stop = stop.clone();
     if is_h2 {
         let connection = hyper::server::conn::http2::Builder::new(GortExecutor::new())
             .timer(GortTimer::new())
@@ -155,7 +165,10 @@ async fn respond(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, In
             Ok(body) => Response::new(Full::new(body.to_bytes())),
             Err(err) => status(StatusCode::BAD_REQUEST, format!("bad body: {err}\n")),
         },
-        _ => status(StatusCode::NOT_FOUND, "try GET / or POST /echo\n".to_string()),
+        _ => status(
+            StatusCode::NOT_FOUND,
+            "try GET / or POST /echo\n".to_string(),
+        ),
     };
     Ok(response)
 }
@@ -171,7 +184,9 @@ async fn read_preface(stream: &mut TcpStream) -> io::Result<Vec<u8>> {
     let mut seen = Vec::with_capacity(H2_PREFACE.len());
     let mut chunk = [0u8; 24];
     while seen.len() < H2_PREFACE.len() && H2_PREFACE.starts_with(&seen) {
-        let n = stream.read(&mut chunk[..H2_PREFACE.len() - seen.len()]).await?;
+        let n = stream
+            .read(&mut chunk[..H2_PREFACE.len() - seen.len()])
+            .await?;
         if n == 0 {
             break;
         }

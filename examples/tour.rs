@@ -33,14 +33,18 @@ pub async fn tour(mut say: impl FnMut(&str)) {
     say(&select_with_default().await);
     say(&timeout().await);
     say(&ticker().await);
-    say(&tcp_echo().await.unwrap_or_else(|err| format!("7. tcp echo failed: {err}")));
+    say(&tcp_echo()
+        .await
+        .unwrap_or_else(|err| format!("7. tcp echo failed: {err}")));
     say(&wait_group().await);
     say(&join_set().await);
 }
 
 /// `go f()`: spawn goroutine-like tasks and collect their results.
 pub async fn spawn_tasks() -> String {
-    let handles: Vec<_> = (0..5u64).map(|i| gort::spawn(async move { i * i })).collect();
+    let handles: Vec<_> = (0..5u64)
+        .map(|i| gort::spawn(async move { i * i }))
+        .collect();
     let mut squares = Vec::new();
     for handle in handles {
         squares.push(handle.await.expect("a square task panicked"));
@@ -106,13 +110,18 @@ pub async fn select_with_default() -> String {
 pub async fn timeout() -> String {
     let (_tx, rx) = chan::bounded::<u32>(1);
     let waited = time::timeout(Duration::from_millis(50), rx.recv()).await;
+    let deadline = time::after(Duration::from_millis(30));
     let after = gort::select! {
         v = rx.recv() => format!("got {v:?}"),
-        _ = time::after(Duration::from_millis(30)).recv() => "time.After fired first".to_string(),
+        _ = deadline.recv() => "time.After fired first".to_string(),
     };
     format!(
         "5. timeout: no message within 50ms -> {}; {after}",
-        if waited.is_err() { "Elapsed" } else { "a message?!" }
+        if waited.is_err() {
+            "Elapsed"
+        } else {
+            "a message?!"
+        }
     )
 }
 
@@ -144,7 +153,9 @@ pub async fn tcp_echo() -> std::io::Result<String> {
     let mut echoed = String::new();
     client.read_to_string(&mut echoed).await?;
     let copied = server.await.map_err(std::io::Error::other)??;
-    Ok(format!("7. tcp echo on loopback: sent \"hello, gort\", got back {echoed:?} ({copied} bytes)"))
+    Ok(format!(
+        "7. tcp echo on loopback: sent \"hello, gort\", got back {echoed:?} ({copied} bytes)"
+    ))
 }
 
 /// Go's `sync.WaitGroup`: wait for a group of goroutines to finish.
@@ -162,7 +173,10 @@ pub async fn wait_group() -> String {
         });
     }
     wg.wait().await;
-    format!("8. WaitGroup: 4 workers done, their sum is {}", total.load(Ordering::SeqCst))
+    format!(
+        "8. WaitGroup: 4 workers done, their sum is {}",
+        total.load(Ordering::SeqCst)
+    )
 }
 
 /// tokio's `JoinSet`: results in the order tasks finish.

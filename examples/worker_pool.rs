@@ -27,7 +27,10 @@ async fn main() {
     let mut jobs = 9;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        match (flag.as_str(), args.next().and_then(|v| v.parse::<u64>().ok())) {
+        match (
+            flag.as_str(),
+            args.next().and_then(|v| v.parse::<u64>().ok()),
+        ) {
             ("--workers", Some(n)) if n > 0 => workers = n as usize,
             ("--jobs", Some(n)) => jobs = n,
             _ => {
@@ -36,7 +39,10 @@ async fn main() {
             }
         }
     }
-    let done = run(workers, jobs, Duration::from_millis(20), |line| println!("{line}")).await;
+    let done = run(workers, jobs, Duration::from_millis(20), |line| {
+        println!("{line}")
+    })
+    .await;
     println!("{} jobs done by {workers} workers", done.len());
 }
 
@@ -57,14 +63,29 @@ pub async fn run(
     let wg = WaitGroup::new();
     for worker in 1..=workers {
         wg.add(1);
-        let (jobs, results, log, wg) = (job_rx.clone(), result_tx.clone(), log_tx.clone(), wg.clone());
+        let (jobs, results, log, wg) = (
+            job_rx.clone(),
+            result_tx.clone(),
+            log_tx.clone(),
+            wg.clone(),
+        );
         gort::spawn(async move {
             // `for j := range jobs`: ends when the channel is closed and drained.
             while let Some(job) = jobs.recv().await {
-                let _ = log.send(format!("worker {worker} started  job {job}")).await;
+                let _ = log
+                    .send(format!("worker {worker} started  job {job}"))
+                    .await;
                 gort::time::sleep(job_time).await;
-                let _ = log.send(format!("worker {worker} finished job {job}")).await;
-                let _ = results.send(Done { worker, job, result: job * 2 }).await;
+                let _ = log
+                    .send(format!("worker {worker} finished job {job}"))
+                    .await;
+                let _ = results
+                    .send(Done {
+                        worker,
+                        job,
+                        result: job * 2,
+                    })
+                    .await;
             }
             wg.done();
         });
@@ -81,7 +102,10 @@ pub async fn run(
     drop((job_rx, result_tx, log_tx));
 
     for job in 1..=jobs {
-        job_tx.send(job).await.expect("the workers hold the receiving end");
+        job_tx
+            .send(job)
+            .await
+            .expect("the workers hold the receiving end");
     }
     job_tx.close();
 

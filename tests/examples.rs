@@ -54,14 +54,18 @@ fn expected_tour() -> Vec<String> {
 #[gort::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tour_prints_every_step() {
     let mut lines = Vec::new();
-    timeout(LIMIT, tour::tour(|line| lines.push(line.to_string()))).await.expect("tour ends");
+    timeout(LIMIT, tour::tour(|line| lines.push(line.to_string())))
+        .await
+        .expect("tour ends");
     assert_eq!(lines, expected_tour());
 }
 
 #[gort::test]
 async fn tour_runs_on_one_thread_too() {
     let mut lines = Vec::new();
-    timeout(LIMIT, tour::tour(|line| lines.push(line.to_string()))).await.expect("tour ends");
+    timeout(LIMIT, tour::tour(|line| lines.push(line.to_string())))
+        .await
+        .expect("tour ends");
     assert_eq!(lines, expected_tour());
 }
 
@@ -69,14 +73,22 @@ async fn tour_runs_on_one_thread_too() {
 #[test]
 fn tour_binary_prints_the_same_lines() {
     let deps = std::env::current_exe().expect("test binary path");
-    let profile_dir = deps.parent().and_then(|d| d.parent()).expect("target/<profile>");
-    let binary = profile_dir.join("examples").join(format!("tour{}", std::env::consts::EXE_SUFFIX));
+    let profile_dir = deps
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>");
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("tour{}", std::env::consts::EXE_SUFFIX));
     if !binary.exists() {
         // `cargo test --test examples` alone does not build the examples; build this one.
         let status = std::process::Command::new(env!("CARGO"))
             .args(["build", "--quiet", "--example", "tour", "--manifest-path"])
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-            .env("CARGO_TARGET_DIR", profile_dir.parent().expect("target dir"))
+            .env(
+                "CARGO_TARGET_DIR",
+                profile_dir.parent().expect("target dir"),
+            )
             .status()
             .expect("run cargo");
         assert!(status.success(), "cargo build --example tour failed");
@@ -105,7 +117,10 @@ fn run_bounded(mut command: std::process::Command, limit: Duration) -> std::proc
     match rx.recv_timeout(limit) {
         Ok(output) => output.expect("wait for the example"),
         Err(_) => {
-            let _ = std::process::Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            let _ = std::process::Command::new("kill")
+                .arg("-9")
+                .arg(pid.to_string())
+                .status();
             panic!("the example did not finish within {limit:?}");
         }
     }
@@ -129,12 +144,19 @@ async fn echo_server_echoes_every_connection_then_stops() {
         });
     }
     let mut matched = 0;
-    while let Some(result) = timeout(LIMIT, clients.join_next()).await.expect("clients finish") {
+    while let Some(result) = timeout(LIMIT, clients.join_next())
+        .await
+        .expect("clients finish")
+    {
         assert!(result.unwrap().unwrap(), "echo came back different");
         matched += 1;
     }
     assert_eq!(matched, 3);
-    let echoed = timeout(LIMIT, server).await.expect("server stops").unwrap().unwrap();
+    let echoed = timeout(LIMIT, server)
+        .await
+        .expect("server stops")
+        .unwrap()
+        .unwrap();
     assert_eq!(echoed, 1000 + 2000 + 3000);
 }
 
@@ -158,23 +180,40 @@ async fn chat_server_relays_lines_to_the_others() {
     assert_eq!(next_line(&mut bob).await, "welcome, you are guest2");
     assert_eq!(next_line(&mut alice).await, "* guest2 joined");
 
-    alice.get_mut().get_mut().write_all(b"hi bob\n").await.unwrap();
+    alice
+        .get_mut()
+        .get_mut()
+        .write_all(b"hi bob\n")
+        .await
+        .unwrap();
     assert_eq!(next_line(&mut bob).await, "guest1: hi bob");
-    bob.get_mut().get_mut().write_all(b"hi alice\nbye\n").await.unwrap();
+    bob.get_mut()
+        .get_mut()
+        .write_all(b"hi alice\nbye\n")
+        .await
+        .unwrap();
     assert_eq!(next_line(&mut alice).await, "guest2: hi alice");
     assert_eq!(next_line(&mut alice).await, "guest2: bye");
 
     drop(bob);
     assert_eq!(next_line(&mut alice).await, "* guest2 left");
     drop(alice);
-    timeout(LIMIT, server).await.expect("room closes").unwrap().unwrap();
+    timeout(LIMIT, server)
+        .await
+        .expect("room closes")
+        .unwrap()
+        .unwrap();
 }
 
 #[gort::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_hello_keeps_the_connection_alive() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = gort::spawn(http_hello::serve(listener, Some(3), CancellationToken::new()));
+    let server = gort::spawn(http_hello::serve(
+        listener,
+        Some(3),
+        CancellationToken::new(),
+    ));
 
     let expected_keep_alive =
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, world!";
@@ -185,34 +224,55 @@ async fn http_hello_keeps_the_connection_alive() {
     ] {
         stream.write_all(request.as_bytes()).await.unwrap();
         let mut response = vec![0; expected_keep_alive.len()];
-        timeout(LIMIT, stream.read_exact(&mut response)).await.expect("in time").unwrap();
+        timeout(LIMIT, stream.read_exact(&mut response))
+            .await
+            .expect("in time")
+            .unwrap();
         assert_eq!(String::from_utf8(response).unwrap(), expected_keep_alive);
     }
     // The third request is the server's last: it answers and closes.
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let mut rest = String::new();
-    timeout(LIMIT, stream.read_to_string(&mut rest)).await.expect("closed in time").unwrap();
+    timeout(LIMIT, stream.read_to_string(&mut rest))
+        .await
+        .expect("closed in time")
+        .unwrap();
     assert_eq!(
         rest,
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\
          Connection: close\r\n\r\nHello, world!"
     );
-    let answered = timeout(LIMIT, server).await.expect("server stops").unwrap().unwrap();
+    let answered = timeout(LIMIT, server)
+        .await
+        .expect("server stops")
+        .unwrap()
+        .unwrap();
     assert_eq!(answered, 3);
 }
 
 #[gort::test(flavor = "multi_thread", worker_threads = 3)]
 async fn worker_pool_does_every_job_exactly_once() {
     let mut log = Vec::new();
-    let done = timeout(LIMIT, worker_pool::run(3, 12, Duration::from_millis(5), |l| log.push(l)))
-        .await
-        .expect("the pool finishes");
+    let done = timeout(
+        LIMIT,
+        worker_pool::run(3, 12, Duration::from_millis(5), |l| log.push(l)),
+    )
+    .await
+    .expect("the pool finishes");
     assert_eq!(done.len(), 12, "{done:?}");
     let jobs: BTreeSet<u64> = done.iter().map(|d| d.job).collect();
     assert_eq!(jobs, (1..=12).collect::<BTreeSet<u64>>(), "each job once");
-    assert!(done.iter().all(|d| d.result == d.job * 2 && (1..=3).contains(&d.worker)));
+    assert!(done
+        .iter()
+        .all(|d| d.result == d.job * 2 && (1..=3).contains(&d.worker)));
     assert_eq!(log.len(), 24, "a start and a finish line per job: {log:?}");
     for d in &done {
-        assert!(log.contains(&format!("worker {} finished job {}", d.worker, d.job)), "{log:?}");
+        assert!(
+            log.contains(&format!("worker {} finished job {}", d.worker, d.job)),
+            "{log:?}"
+        );
     }
 }

@@ -27,38 +27,51 @@ fn request(method: Method, path: &str, body: &'static str) -> Request<Full<Bytes
 }
 
 async fn body_text(response: hyper::Response<hyper::body::Incoming>) -> String {
-    let bytes = response.into_body().collect().await.expect("the whole body").to_bytes();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the whole body")
+        .to_bytes();
     String::from_utf8(bytes.to_vec()).expect("utf-8 body")
 }
 
 async fn http1_requests(addr: std::net::SocketAddr) {
     let stream = TcpStream::connect(addr).await.expect("connect");
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(GortIo::new(stream)).await.expect("handshake");
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(GortIo::new(stream))
+        .await
+        .expect("handshake");
     let connection = gort::spawn(connection);
 
     // Two requests on one keep-alive connection, then an echo.
     for _ in 0..2 {
-        let response = sender.send_request(request(Method::GET, "/", "")).await.expect("GET /");
+        let response = sender
+            .send_request(request(Method::GET, "/", ""))
+            .await
+            .expect("GET /");
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.version(), Version::HTTP_11);
         assert_eq!(body_text(response).await, "hello from gort over HTTP/1.1\n");
     }
-    let response =
-        sender.send_request(request(Method::POST, "/echo", "ping over h1")).await.expect("POST");
+    let response = sender
+        .send_request(request(Method::POST, "/echo", "ping over h1"))
+        .await
+        .expect("POST");
     assert_eq!(body_text(response).await, "ping over h1");
     drop(sender);
-    connection.await.expect("connection task").expect("clean close");
+    connection
+        .await
+        .expect("connection task")
+        .expect("clean close");
 }
 
 async fn http2_requests(addr: std::net::SocketAddr) {
     let stream = TcpStream::connect(addr).await.expect("connect");
-    let (sender, connection) =
-        hyper::client::conn::http2::Builder::new(GortExecutor::new())
-            .timer(GortTimer::new())
-            .handshake(GortIo::new(stream))
-            .await
-            .expect("h2 handshake");
+    let (sender, connection) = hyper::client::conn::http2::Builder::new(GortExecutor::new())
+        .timer(GortTimer::new())
+        .handshake(GortIo::new(stream))
+        .await
+        .expect("h2 handshake");
     gort::spawn(connection);
 
     // Three streams multiplexed on one connection at once.
@@ -68,8 +81,10 @@ async fn http2_requests(addr: std::net::SocketAddr) {
         streams.spawn(async move {
             sender.ready().await.expect("h2 ready");
             let body: &'static str = ["zero", "one", "two"][i];
-            let response =
-                sender.send_request(request(Method::POST, "/echo", body)).await.expect("POST");
+            let response = sender
+                .send_request(request(Method::POST, "/echo", body))
+                .await
+                .expect("POST");
             assert_eq!(response.version(), Version::HTTP_2);
             (body, body_text(response).await)
         });
@@ -83,9 +98,15 @@ async fn http2_requests(addr: std::net::SocketAddr) {
     assert_eq!(echoed, 3);
 
     let mut sender = sender;
-    let response = sender.send_request(request(Method::GET, "/", "")).await.expect("GET /");
+    let response = sender
+        .send_request(request(Method::GET, "/", ""))
+        .await
+        .expect("GET /");
     assert_eq!(body_text(response).await, "hello from gort over HTTP/2.0\n");
-    let response = sender.send_request(request(Method::GET, "/nope", "")).await.expect("GET");
+    let response = sender
+        .send_request(request(Method::GET, "/nope", ""))
+        .await
+        .expect("GET");
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
@@ -94,8 +115,11 @@ async fn example_server_answers_http1_and_http2_then_stops() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
     // 3 HTTP/1 + 5 HTTP/2 requests; the server stops by itself after the 8th.
-    let server =
-        gort::spawn(hyper_server::serve(listener, Some(8), CancellationToken::new()));
+    let server = gort::spawn(hyper_server::serve(
+        listener,
+        Some(8),
+        CancellationToken::new(),
+    ));
 
     gort::time::timeout(LIMIT, async {
         http1_requests(addr).await;
@@ -130,12 +154,19 @@ async fn timer_enforces_hyper_header_read_timeout() {
 
     let mut client = TcpStream::connect(addr).await.expect("connect");
     let started = std::time::Instant::now();
-    client.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.expect("half a request");
+    client
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("half a request");
     let mut rest = Vec::new();
     let read = gort::time::timeout(LIMIT, client.read_to_end(&mut rest)).await;
     let elapsed = started.elapsed();
-    read.expect("hyper closes the connection once the timer fires").expect("read");
-    assert!(elapsed >= Duration::from_millis(90), "closed too early: {elapsed:?}");
+    read.expect("hyper closes the connection once the timer fires")
+        .expect("read");
+    assert!(
+        elapsed >= Duration::from_millis(90),
+        "closed too early: {elapsed:?}"
+    );
     let result = server.await.expect("server task");
     assert!(result.is_err(), "hyper reports the header timeout");
 }
@@ -165,10 +196,18 @@ async fn executor_spawns_onto_gort() {
     use hyper::rt::Executor;
     let (tx, rx) = gort::sync::oneshot::channel();
     GortExecutor::new().execute(async move {
-        tx.send(std::thread::current().id()).expect("receiver alive");
+        tx.send(std::thread::current().id())
+            .expect("receiver alive");
     });
-    let ran_on = gort::time::timeout(LIMIT, rx).await.expect("in time").expect("sent");
-    assert_ne!(ran_on, std::thread::current().id(), "ran on a worker, not the test thread");
+    let ran_on = gort::time::timeout(LIMIT, rx)
+        .await
+        .expect("in time")
+        .expect("sent");
+    assert_ne!(
+        ran_on,
+        std::thread::current().id(),
+        "ran on a worker, not the test thread"
+    );
 }
 
 #[gort::test]
@@ -177,8 +216,13 @@ async fn timer_sleeps_and_resets() {
     let timer = GortTimer::new();
     let start = std::time::Instant::now();
     let mut sleep = timer.sleep(Duration::from_secs(60));
-    timer.reset(&mut sleep, std::time::Instant::now() + Duration::from_millis(30));
-    gort::time::timeout(LIMIT, sleep).await.expect("the reset deadline fires");
+    timer.reset(
+        &mut sleep,
+        std::time::Instant::now() + Duration::from_millis(30),
+    );
+    gort::time::timeout(LIMIT, sleep)
+        .await
+        .expect("the reset deadline fires");
     let elapsed = start.elapsed();
     assert!(elapsed >= Duration::from_millis(30), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");

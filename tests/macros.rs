@@ -46,7 +46,10 @@ fn main_defaults_to_multi_thread_with_the_given_worker_count() {
     let (met, threads) = main_on_three_workers();
     assert_eq!(met, 3, "three blocking tasks ran at once on three workers");
     assert_eq!(threads.len(), 3, "each on its own worker");
-    assert!(!threads.contains(&thread::current().id()), "workers, not the calling thread");
+    assert!(
+        !threads.contains(&thread::current().id()),
+        "workers, not the calling thread"
+    );
 }
 
 #[gort::main]
@@ -85,7 +88,10 @@ async fn main_returning_err() -> Result<u32, String> {
 
 #[test]
 fn main_returns_the_bodys_result() {
-    assert_eq!(main_returning_err(), Err("failed after parsing 12".to_string()));
+    assert_eq!(
+        main_returning_err(),
+        Err("failed after parsing 12".to_string())
+    );
 }
 
 #[gort::main(flavor = "current_thread")]
@@ -102,7 +108,10 @@ fn non_main_functions_may_take_arguments() {
 async fn test_defaults_to_current_thread() {
     let me = thread::current().id();
     let on = gort::spawn(async { thread::current().id() }).await.unwrap();
-    assert_eq!(on, me, "current_thread runs spawned tasks on the test's thread");
+    assert_eq!(
+        on, me,
+        "current_thread runs spawned tasks on the test's thread"
+    );
 }
 
 #[gort::test(flavor = "multi_thread", worker_threads = 2)]

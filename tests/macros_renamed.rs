@@ -26,7 +26,12 @@ fn gort_rlib(deps: &Path) -> PathBuf {
             let name = name.to_string_lossy();
             name.starts_with("libgort-") && name.ends_with(".rlib")
         })
-        .max_by_key(|entry| entry.metadata().and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH))
+        .max_by_key(|entry| {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .unwrap_or(SystemTime::UNIX_EPOCH)
+        })
         .map(|entry| entry.path())
         .expect("libgort rlib next to the test binary")
 }
@@ -69,7 +74,14 @@ fn compile_fixture(extra: &[&str], out_name: &str) -> PathBuf {
     let binary = out_dir.join(out_name);
     let mut rustc = Command::new(rustc());
     rustc
-        .args(["--edition", "2021", "--crate-type", "bin", "--crate-name", "gort_renamed_fixture"])
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "bin",
+            "--crate-name",
+            "gort_renamed_fixture",
+        ])
         .args(extra)
         .arg(Path::new(FIXTURE).join("src/main.rs"))
         .arg("--extern")
