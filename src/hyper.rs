@@ -324,18 +324,25 @@ impl ::hyper::rt::Sleep for GortSleep {}
 
 impl ::hyper::rt::Timer for GortTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn ::hyper::rt::Sleep>> {
-        Box::pin(GortSleep { inner: crate::time::sleep(duration) })
+        Box::pin(GortSleep {
+            inner: crate::time::sleep(duration),
+        })
     }
 
     fn sleep_until(&self, deadline: StdInstant) -> Pin<Box<dyn ::hyper::rt::Sleep>> {
         let deadline = crate::time::Instant::from_std(deadline);
-        Box::pin(GortSleep { inner: crate::time::sleep_until(deadline) })
+        Box::pin(GortSleep {
+            inner: crate::time::sleep_until(deadline),
+        })
     }
 
     fn reset(&self, sleep: &mut Pin<Box<dyn ::hyper::rt::Sleep>>, new_deadline: StdInstant) {
         match sleep.as_mut().downcast_mut_pin::<GortSleep>() {
             // Ours: move the deadline in place, keeping the timer entry.
-            Some(ours) => ours.project().inner.reset(crate::time::Instant::from_std(new_deadline)),
+            Some(ours) => ours
+                .project()
+                .inner
+                .reset(crate::time::Instant::from_std(new_deadline)),
             None => *sleep = self.sleep_until(new_deadline),
         }
     }

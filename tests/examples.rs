@@ -81,9 +81,19 @@ fn tour_binary_prints_the_same_lines() {
         .join("examples")
         .join(format!("tour{}", std::env::consts::EXE_SUFFIX));
     if !binary.exists() {
-        // `cargo test --test examples` alone does not build the examples; build this one.
+        // `cargo test --test examples` alone does not build the examples; build this one, with
+        // this test's features so the library built for it is reused.
+        let mut features = Vec::new();
+        if cfg!(feature = "hyper") {
+            features.push("hyper");
+        }
+        if cfg!(feature = "test-util") {
+            features.push("test-util");
+        }
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", "tour", "--manifest-path"])
+            .args(["build", "--quiet", "--example", "tour", "--features"])
+            .arg(features.join(","))
+            .arg("--manifest-path")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
             .env(
                 "CARGO_TARGET_DIR",
