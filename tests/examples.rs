@@ -83,13 +83,23 @@ fn tour_binary_prints_the_same_lines() {
     if !binary.exists() {
         // `cargo test --test examples` alone does not build the examples; build this one, with
         // this test's features so the library built for it is reused.
-        let mut features = Vec::new();
-        if cfg!(feature = "hyper") {
-            features.push("hyper");
-        }
-        if cfg!(feature = "test-util") {
-            features.push("test-util");
-        }
+        let features: Vec<&str> = [
+            ("hyper", cfg!(feature = "hyper")),
+            ("test-util", cfg!(feature = "test-util")),
+            ("full", cfg!(feature = "full")),
+            ("rt", cfg!(feature = "rt")),
+            ("rt-multi-thread", cfg!(feature = "rt-multi-thread")),
+            ("macros", cfg!(feature = "macros")),
+            ("net", cfg!(feature = "net")),
+            ("time", cfg!(feature = "time")),
+            ("sync", cfg!(feature = "sync")),
+            ("io-util", cfg!(feature = "io-util")),
+            ("io-std", cfg!(feature = "io-std")),
+            ("signal", cfg!(feature = "signal")),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
         let status = std::process::Command::new(env!("CARGO"))
             .args(["build", "--quiet", "--example", "tour", "--features"])
             .arg(features.join(","))
