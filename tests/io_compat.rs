@@ -99,6 +99,36 @@ macro_rules! application {
                 Ok(n)
             }
 
+            /// Readiness code as low-level libraries write it (compile check of `AsyncFd`,
+            /// `Interest`, `Ready` and the guard API).
+            #[allow(dead_code)]
+            pub async fn wait_readable<T: std::os::unix::io::AsRawFd>(
+                fd: &io::unix::AsyncFd<T>,
+                read: impl FnOnce(&T) -> io::Result<usize>,
+            ) -> io::Result<usize> {
+                let mut guard = fd.readable().await?;
+                let ready: io::Ready = guard.ready();
+                assert!(ready.is_readable() || ready.is_read_closed() || ready.is_error());
+                match guard.try_io(|inner| read(inner.get_ref())) {
+                    Ok(result) => result,
+                    Err(_would_block) => Ok(0),
+                }
+            }
+
+            pub fn interest_transcript() -> String {
+                let both = io::Interest::READABLE | io::Interest::WRITABLE;
+                let ready = io::Ready::READABLE | io::Ready::WRITE_CLOSED;
+                format!(
+                    "{} {} {:?} {} {} {}",
+                    both.is_readable(),
+                    both.is_writable(),
+                    both.remove(io::Interest::WRITABLE).map(|i| i.is_writable()),
+                    ready.is_readable(),
+                    ready.is_writable(),
+                    io::Ready::EMPTY.is_empty()
+                )
+            }
+
             /// Runs the application; returns a transcript to compare between runtimes.
             pub async fn run() -> io::Result<Vec<String>> {
                 let mut transcript = Vec::new();
@@ -179,6 +209,7 @@ macro_rules! application {
                     .await
                     .unwrap_err();
                 transcript.push(format!("{:?}", err.kind()));
+                transcript.push(interest_transcript());
                 Ok(transcript)
             }
         }

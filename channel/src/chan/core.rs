@@ -18,7 +18,8 @@
 //! User code (value destructors, wakers) never runs under the lock: wakers are collected in
 //! [`Wakeups`] and values to drop are carried out of the critical section.
 
-use super::shim::{AtomicBool, AtomicUsize, Lock, Ordering};
+use super::ring::Ring;
+use super::shim::{fence, AtomicBool, AtomicUsize, Lock, Ordering};
 use crate::coop;
 use crate::select::{self, claim_peer, Claim, Current, SelectRef};
 use crate::waitlist::{WaitList, WaiterId};
@@ -48,7 +49,7 @@ enum RecvStatus {
 enum SendStatus {
     /// Parked.
     Waiting,
-    /// A buffer slot was reserved for it (counted in `reserved`).
+    /// A capacity unit of the bounded buffer was reserved for it.
     Granted,
     /// Unbuffered channel: a receiver parked and waits for this sender to hand it the value.
     Notified,
@@ -67,9 +68,9 @@ struct RecvWaiter<T> {
 }
 
 struct State<T> {
+    /// The buffer of unbuffered and unbounded channels; for bounded ones (whose buffer is the
+    /// lock-free ring) only the values a cancelled receive put back, which go first.
     buf: VecDeque<T>,
-    /// Buffer slots promised to outstanding permits (`mpsc::Permit`).
-    reserved: usize,
     sendq: WaitList<SendWaiter>,
     recvq: WaitList<RecvWaiter<T>>,
     /// `Sender::closed()` futures.
@@ -151,10 +152,32 @@ impl Wakeups {
     }
 }
 
+/// The buffer of a bounded channel (`cap >= 1`): a lock-free ring plus its capacity units.
+///
+/// `free` counts the units not held by anyone: a value in the ring, a send between taking a
+/// unit and pushing, a granted parked sender and an `mpsc` permit each hold one. A pop returns
+/// its unit only once the slot is read, so a unit holder always finds a slot (tokio's
+/// semaphore-plus-queue layout). `free == cap` means nothing is buffered or on its way.
+struct Bounded<T> {
+    ring: Ring<T>,
+    free: AtomicUsize,
+}
+
 /// A channel: the state both ends share.
+///
+/// Bounded channels complete sends and receives without the lock when they can (a free unit,
+/// a buffered value, nobody parked): the ring and the counters below. Parking takes the lock,
+/// publishes the parked count, fences, and looks at the ring again; the lock-free side fences
+/// after its push or pop and then reads the parked counts — so one of the two always sees the
+/// other and no wake-up is lost (the Dekker pattern crossbeam-channel's `SyncWaker` uses).
 pub(crate) struct Chan<T> {
     state: Lock<State<T>>,
     cap: usize,
+    bounded: Option<Bounded<T>>,
+    /// `recvq.len()`, `sendq.len()` and `buf.len()`, published for the lock-free paths.
+    recv_parked: AtomicUsize,
+    send_parked: AtomicUsize,
+    front_len: AtomicUsize,
     senders: AtomicUsize,
     receivers: AtomicUsize,
     closed: AtomicBool,
@@ -166,13 +189,19 @@ impl<T> Chan<T> {
         Chan {
             state: Lock::new(State {
                 buf: VecDeque::new(),
-                reserved: 0,
                 sendq: WaitList::new(),
                 recvq: WaitList::new(),
                 closedq: WaitList::new(),
                 closed: false,
             }),
             cap,
+            bounded: (cap > 0 && cap != UNBOUNDED).then(|| Bounded {
+                ring: Ring::new(cap),
+                free: AtomicUsize::new(cap),
+            }),
+            recv_parked: AtomicUsize::new(0),
+            send_parked: AtomicUsize::new(0),
+            front_len: AtomicUsize::new(0),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
             closed: AtomicBool::new(false),
@@ -182,6 +211,177 @@ impl<T> Chan<T> {
     /// The buffer capacity ([`UNBOUNDED`] for an unbounded channel).
     pub(crate) fn cap(&self) -> usize {
         self.cap
+    }
+
+    // ----- buffer and counters -----
+
+    /// Publishes the queue lengths for the lock-free paths. Called (then fenced) right after
+    /// anything that raises them; lowering them late only costs a lock.
+    fn sync_counts(&self, st: &State<T>) {
+        self.recv_parked.store(st.recvq.len(), Ordering::SeqCst);
+        self.send_parked.store(st.sendq.len(), Ordering::SeqCst);
+        self.front_len.store(st.buf.len(), Ordering::SeqCst);
+    }
+
+    /// Takes a capacity unit: room for one value.
+    fn take_unit(&self, st: &State<T>) -> bool {
+        match &self.bounded {
+            Some(b) => {
+                let mut free = b.free.load(Ordering::Acquire);
+                loop {
+                    if free == 0 {
+                        return false;
+                    }
+                    match b.free.compare_exchange_weak(
+                        free,
+                        free - 1,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => return true,
+                        Err(now) => free = now,
+                    }
+                }
+            }
+            None => st.buf.len() < self.cap,
+        }
+    }
+
+    /// Gives a unit back (a bounded channel's; the others count their buffer).
+    fn return_unit(&self) {
+        if let Some(b) = &self.bounded {
+            b.free.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Buffers `value` with the unit taken for it.
+    fn push_unit(&self, st: &mut State<T>, value: T) {
+        match &self.bounded {
+            Some(b) => b.ring.push_reserved(value),
+            None => st.buf.push_back(value),
+        }
+    }
+
+    /// The oldest buffered value (put-back values first), returning its unit.
+    fn pop_any(&self, st: &mut State<T>) -> Option<T> {
+        if let Some(value) = st.buf.pop_front() {
+            return Some(value);
+        }
+        let b = self.bounded.as_ref()?;
+        let value = b.ring.pop()?;
+        self.return_unit();
+        Some(value)
+    }
+
+    /// Nothing buffered and no unit out (no value on its way, no permit).
+    fn drained(&self, st: &State<T>) -> bool {
+        st.buf.is_empty()
+            && self
+                .bounded
+                .as_ref()
+                .map_or(true, |b| b.free.load(Ordering::Acquire) == self.cap)
+    }
+
+    /// Moves buffered values to parked receivers (after a lock-free push saw them parked).
+    fn kick_locked(&self, st: &mut State<T>, wk: &mut Wakeups) {
+        while !st.recvq.is_empty() {
+            let Some(value) = self.pop_any(st) else {
+                break;
+            };
+            if let Err(value) = Self::handoff(st, value, wk) {
+                st.buf.push_front(value);
+                break;
+            }
+        }
+        self.refill(st, wk);
+        self.sync_counts(st);
+    }
+
+    fn kick(&self) {
+        let mut wk = Wakeups::default();
+        {
+            let mut st = self.state.lock();
+            self.kick_locked(&mut st, &mut wk);
+        }
+        wk.wake();
+    }
+
+    /// A send without the lock: a free unit, nobody parked. `Err` falls back to the lock.
+    fn fast_send(&self, value: T, me: Option<&Current<'_>>) -> Result<(), SendFail<T>> {
+        let Some(b) = &self.bounded else {
+            return Err(SendFail::Full(value));
+        };
+        if self.closed.load(Ordering::Acquire)
+            || self.send_parked.load(Ordering::Acquire) != 0
+            || self.recv_parked.load(Ordering::Acquire) != 0
+        {
+            return Err(SendFail::Full(value));
+        }
+        let claim = select::claim(me);
+        if claim == Claim::Lost {
+            return Err(SendFail::Lost(value));
+        }
+        let mut free = b.free.load(Ordering::Acquire);
+        loop {
+            if free == 0 {
+                select::release(me, claim);
+                return Err(SendFail::Full(value));
+            }
+            match b
+                .free
+                .compare_exchange_weak(free, free - 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => break,
+                Err(now) => free = now,
+            }
+        }
+        b.ring.push_reserved(value);
+        fence(Ordering::SeqCst);
+        if self.recv_parked.load(Ordering::Relaxed) != 0 {
+            self.kick();
+        }
+        Ok(())
+    }
+
+    /// A receive without the lock: a value in the ring. `None` falls back to the lock.
+    fn fast_recv(&self, me: Option<&Current<'_>>) -> Option<Result<T, RecvFail>> {
+        let b = self.bounded.as_ref()?;
+        if self.front_len.load(Ordering::Acquire) != 0 {
+            return None;
+        }
+        let claim = select::claim(me);
+        if claim == Claim::Lost {
+            return Some(Err(RecvFail::Lost));
+        }
+        let Some(value) = b.ring.pop() else {
+            select::release(me, claim);
+            return None;
+        };
+        b.free.fetch_add(1, Ordering::AcqRel);
+        fence(Ordering::SeqCst);
+        if self.send_parked.load(Ordering::Relaxed) != 0
+            || (self.closed.load(Ordering::Relaxed)
+                && self.recv_parked.load(Ordering::Relaxed) != 0)
+        {
+            let mut wk = Wakeups::default();
+            {
+                let mut st = self.state.lock();
+                self.refill(&mut st, &mut wk);
+                self.wake_receivers_if_done(&mut st, &mut wk);
+                self.sync_counts(&st);
+            }
+            wk.wake();
+        }
+        Some(Ok(value))
+    }
+
+    /// After close, once nothing is buffered or on its way, parked receivers get `None`.
+    fn wake_receivers_if_done(&self, st: &mut State<T>, wk: &mut Wakeups) {
+        if st.closed && self.drained(st) {
+            for waker in st.recvq.drain(|w| w.status = RecvStatus::Closed) {
+                wk.push(Some(waker));
+            }
+        }
     }
 
     // ----- sending -----
@@ -209,6 +409,10 @@ impl<T> Chan<T> {
         if st.closed {
             return Err(SendFail::Closed(value));
         }
+        if !st.recvq.is_empty() && self.bounded.is_some() {
+            // Values already buffered go first (per-sender FIFO).
+            self.kick_locked(st, wk);
+        }
         if !st.recvq.is_empty() {
             let claim = select::claim(me);
             if claim == Claim::Lost {
@@ -220,11 +424,12 @@ impl<T> Chan<T> {
             }
             select::release(me, claim);
         }
-        if st.buf.len() + st.reserved < self.cap {
+        if st.sendq.is_empty() && self.take_unit(st) {
             if select::claim(me) == Claim::Lost {
+                self.return_unit();
                 return Err(SendFail::Lost(value));
             }
-            st.buf.push_back(value);
+            self.push_unit(st, value);
             return Ok(());
         }
         Err(SendFail::Full(value))
@@ -232,6 +437,10 @@ impl<T> Chan<T> {
 
     /// A send that never waits.
     pub(crate) fn try_send(&self, value: T) -> Result<(), SendFail<T>> {
+        let value = match self.fast_send(value, None) {
+            Ok(()) => return Ok(()),
+            Err(SendFail::Full(value) | SendFail::Lost(value) | SendFail::Closed(value)) => value,
+        };
         let mut wk = Wakeups::default();
         let result = {
             let mut st = self.state.lock();
@@ -250,6 +459,20 @@ impl<T> Chan<T> {
         ready!(coop::poll_proceed(cx));
         let mut wk = Wakeups::default();
         let out = select::with_current(|me| {
+            if self.bounded.is_some() && matches!(op, SendOp::Idle(_)) {
+                if let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) {
+                    match self.fast_send(value, me) {
+                        Ok(()) => return Poll::Ready(Ok(())),
+                        Err(SendFail::Lost(value)) => {
+                            *op = SendOp::Idle(value);
+                            return Poll::Pending;
+                        }
+                        Err(SendFail::Full(value) | SendFail::Closed(value)) => {
+                            *op = SendOp::Idle(value)
+                        }
+                    }
+                }
+            }
             let mut st = self.state.lock();
             loop {
                 match std::mem::replace(op, SendOp::Done) {
@@ -271,7 +494,15 @@ impl<T> Chan<T> {
                                 };
                                 let id = st.sendq.push_back(waiter, cx.waker());
                                 *op = SendOp::Parked(id, value);
-                                Poll::Pending
+                                // Publish, then look again: a lock-free receive that freed a
+                                // unit before seeing us parked left it for `refill`.
+                                self.sync_counts(&st);
+                                fence(Ordering::SeqCst);
+                                self.refill(&mut st, &mut wk);
+                                if st.sendq.get(id).status == SendStatus::Waiting {
+                                    return Poll::Pending;
+                                }
+                                continue;
                             }
                         };
                     }
@@ -297,15 +528,19 @@ impl<T> Chan<T> {
                                 return Poll::Ready(Err(value));
                             }
                             if select::claim(me) == Claim::Lost {
-                                // Another branch of our `select!` won: pass the slot on.
+                                // Another branch of our `select!` won: pass the unit on.
                                 self.release_locked(&mut st, &mut wk);
                                 *op = SendOp::Idle(value);
                                 return Poll::Pending;
                             }
-                            st.reserved -= 1;
-                            if let Err(value) = Self::handoff(&mut st, value, &mut wk) {
-                                st.buf.push_back(value);
+                            if !st.recvq.is_empty() {
+                                self.kick_locked(&mut st, &mut wk);
                             }
+                            match Self::handoff(&mut st, value, &mut wk) {
+                                Ok(()) => self.release_locked(&mut st, &mut wk),
+                                Err(value) => self.push_unit(&mut st, value),
+                            }
+                            self.sync_counts(&st);
                             return Poll::Ready(Ok(()));
                         }
                     },
@@ -352,12 +587,9 @@ impl<T> Chan<T> {
 
     /// Grants free buffer slots to parked senders and permit requests, in FIFO order.
     fn refill(&self, st: &mut State<T>, wk: &mut Wakeups) {
-        while st.buf.len() + st.reserved < self.cap {
-            let Some((waiter, waker)) = st.sendq.pop_front() else {
-                break;
-            };
+        while !st.sendq.is_empty() && self.take_unit(st) {
+            let (waiter, waker) = st.sendq.pop_front().expect("checked non-empty");
             waiter.status = SendStatus::Granted;
-            st.reserved += 1;
             wk.push(waker);
         }
     }
@@ -368,11 +600,11 @@ impl<T> Chan<T> {
         me: Option<&Current<'_>>,
         wk: &mut Wakeups,
     ) -> Result<T, RecvFail> {
-        if !st.buf.is_empty() {
-            if select::claim(me) == Claim::Lost {
-                return Err(RecvFail::Lost);
-            }
-            let value = st.buf.pop_front().expect("checked non-empty");
+        let claim = select::claim(me);
+        if claim == Claim::Lost {
+            return Err(RecvFail::Lost);
+        }
+        if let Some(value) = self.pop_any(st) {
             if !st.sendq.is_empty() {
                 self.refill(st, wk);
             } else if self.cap == UNBOUNDED {
@@ -383,7 +615,8 @@ impl<T> Chan<T> {
             }
             return Ok(value);
         }
-        if st.closed && st.reserved == 0 {
+        select::release(me, claim);
+        if st.closed && self.drained(st) {
             Err(RecvFail::Closed)
         } else {
             Err(RecvFail::Empty)
@@ -392,6 +625,9 @@ impl<T> Chan<T> {
 
     /// A receive that never waits (`Lost` never happens here).
     pub(crate) fn try_recv(&self) -> Result<T, RecvFail> {
+        if let Some(Ok(value)) = self.fast_recv(None) {
+            return Ok(value);
+        }
         let mut wk = Wakeups::default();
         let result = {
             let mut st = self.state.lock();
@@ -406,6 +642,13 @@ impl<T> Chan<T> {
         ready!(coop::poll_proceed(cx));
         let mut wk = Wakeups::default();
         let out = select::with_current(|me| {
+            if let RecvOp::Idle = op {
+                match self.fast_recv(me) {
+                    Some(Ok(value)) => return Poll::Ready(Some(value)),
+                    Some(Err(_)) => return Poll::Pending, // our `select!` committed elsewhere
+                    None => {}
+                }
+            }
             let mut st = self.state.lock();
             loop {
                 match *op {
@@ -423,11 +666,30 @@ impl<T> Chan<T> {
                                     status: RecvStatus::Waiting,
                                     sel: select::park_ref(me),
                                 };
-                                *op = RecvOp::Parked(st.recvq.push_back(waiter, cx.waker()));
+                                let id = st.recvq.push_back(waiter, cx.waker());
+                                *op = RecvOp::Parked(id);
                                 if self.cap == 0 {
                                     Self::notify_sender(&mut st, &mut wk);
+                                    self.sync_counts(&st);
+                                    return Poll::Pending;
                                 }
-                                Poll::Pending
+                                // Publish, then look again: a lock-free send that pushed before
+                                // seeing us parked did not kick.
+                                self.sync_counts(&st);
+                                fence(Ordering::SeqCst);
+                                match self.recv_locked(&mut st, me, &mut wk) {
+                                    Err(RecvFail::Empty) => Poll::Pending,
+                                    again => {
+                                        st.recvq.remove(id);
+                                        *op = RecvOp::Idle;
+                                        self.sync_counts(&st);
+                                        match again {
+                                            Ok(value) => Poll::Ready(Some(value)),
+                                            Err(RecvFail::Closed) => Poll::Ready(None),
+                                            Err(_) => Poll::Pending,
+                                        }
+                                    }
+                                }
                             }
                         };
                     }
@@ -476,6 +738,7 @@ impl<T> Chan<T> {
                         st.buf.push_front(value);
                     }
                 }
+                self.sync_counts(&st);
             }
             wk.wake();
         }
@@ -485,11 +748,10 @@ impl<T> Chan<T> {
 
     /// Takes a permit if a slot is free.
     pub(crate) fn try_reserve(&self) -> Result<(), SendFail<()>> {
-        let mut st = self.state.lock();
+        let st = self.state.lock();
         if st.closed {
             Err(SendFail::Closed(()))
-        } else if st.buf.len() + st.reserved < self.cap {
-            st.reserved += 1;
+        } else if st.sendq.is_empty() && self.take_unit(&st) {
             Ok(())
         } else {
             Err(SendFail::Full(()))
@@ -512,11 +774,11 @@ impl<T> Chan<T> {
                         *op = ReserveOp::Done;
                         return Poll::Ready(Err(()));
                     }
-                    if st.buf.len() + st.reserved < self.cap {
+                    if st.sendq.is_empty() && self.take_unit(&st) {
                         if select::claim(me) == Claim::Lost {
+                            self.return_unit();
                             return Poll::Pending;
                         }
-                        st.reserved += 1;
                         *op = ReserveOp::Done;
                         return Poll::Ready(Ok(()));
                     }
@@ -526,7 +788,22 @@ impl<T> Chan<T> {
                     let waiter = SendWaiter {
                         status: SendStatus::Waiting,
                     };
-                    *op = ReserveOp::Parked(st.sendq.push_back(waiter, cx.waker()));
+                    let id = st.sendq.push_back(waiter, cx.waker());
+                    *op = ReserveOp::Parked(id);
+                    // Publish, then look again (see `poll_send`).
+                    self.sync_counts(&st);
+                    fence(Ordering::SeqCst);
+                    self.refill(&mut st, &mut wk);
+                    if st.sendq.get(id).status == SendStatus::Granted {
+                        st.sendq.remove(id);
+                        if select::claim(me) == Claim::Lost {
+                            self.release_locked(&mut st, &mut wk);
+                            *op = ReserveOp::Idle;
+                            return Poll::Pending;
+                        }
+                        *op = ReserveOp::Done;
+                        return Poll::Ready(Ok(()));
+                    }
                     Poll::Pending
                 }
                 ReserveOp::Parked(id) => match st.sendq.get(id).status {
@@ -574,15 +851,13 @@ impl<T> Chan<T> {
         }
     }
 
+    /// Gives a unit back under the lock: to the next parked sender, or, after close, lets
+    /// receivers waiting for outstanding units finish.
     fn release_locked(&self, st: &mut State<T>, wk: &mut Wakeups) {
-        st.reserved -= 1;
+        self.return_unit();
         self.refill(st, wk);
-        if st.closed && st.reserved == 0 {
-            // Receivers waiting for outstanding permits learn the channel is done.
-            for waker in st.recvq.drain(|w| w.status = RecvStatus::Closed) {
-                wk.push(Some(waker));
-            }
-        }
+        self.wake_receivers_if_done(st, wk);
+        self.sync_counts(st);
     }
 
     /// Sends through a permit: never waits, and works even after `close` (as tokio's).
@@ -591,22 +866,19 @@ impl<T> Chan<T> {
         let garbage = {
             let mut st = self.state.lock();
             let garbage = if self.receivers.load(Ordering::Acquire) == 0 {
+                self.release_locked(&mut st, &mut wk);
                 Some(value)
             } else {
+                if !st.recvq.is_empty() {
+                    self.kick_locked(&mut st, &mut wk);
+                }
                 match Self::handoff(&mut st, value, &mut wk) {
-                    Ok(()) => None,
-                    Err(value) => {
-                        st.buf.push_back(value);
-                        None
-                    }
+                    Ok(()) => self.release_locked(&mut st, &mut wk),
+                    Err(value) => self.push_unit(&mut st, value),
                 }
+                None
             };
-            st.reserved -= 1;
-            if st.closed && st.reserved == 0 {
-                for waker in st.recvq.drain(|w| w.status = RecvStatus::Closed) {
-                    wk.push(Some(waker));
-                }
-            }
+            self.sync_counts(&st);
             garbage
         };
         wk.wake();
@@ -644,6 +916,7 @@ impl<T> Chan<T> {
             for waker in st.closedq.drain(|_| {}) {
                 wk.push(Some(waker));
             }
+            self.sync_counts(&st);
         }
         wk.wake();
     }
@@ -655,13 +928,16 @@ impl<T> Chan<T> {
 
     /// Values buffered.
     pub(crate) fn len(&self) -> usize {
-        self.state.lock().buf.len()
+        let front = self.state.lock().buf.len();
+        front + self.bounded.as_ref().map_or(0, |b| b.ring.len())
     }
 
-    /// Free slots (`cap - buffered - reserved`).
+    /// Free slots: units nobody holds (buffered values, permits and granted senders hold one).
     pub(crate) fn free_slots(&self) -> usize {
-        let st = self.state.lock();
-        self.cap.saturating_sub(st.buf.len() + st.reserved)
+        match &self.bounded {
+            Some(b) => b.free.load(Ordering::Acquire),
+            None => self.cap.saturating_sub(self.state.lock().buf.len()),
+        }
     }
 
     /// Polls for the channel being closed (`mpsc::Sender::closed`).
@@ -735,7 +1011,18 @@ impl<T> Chan<T> {
     pub(crate) fn drop_receiver(&self) {
         if self.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.close();
-            let garbage = std::mem::take(&mut self.state.lock().buf);
+            let garbage = {
+                let mut st = self.state.lock();
+                let mut garbage = std::mem::take(&mut st.buf);
+                if let Some(b) = &self.bounded {
+                    while let Some(value) = b.ring.pop() {
+                        self.return_unit();
+                        garbage.push_back(value);
+                    }
+                }
+                self.sync_counts(&st);
+                garbage
+            };
             drop(garbage);
         }
     }

@@ -67,6 +67,7 @@
 mod blocking;
 mod core;
 mod error;
+mod ring;
 pub(crate) mod shim;
 
 pub use error::{SendError, TryRecvError, TrySendError};

@@ -608,3 +608,42 @@ fn select_stress_exactly_once_with_cancellation() {
         );
     });
 }
+
+#[test]
+fn select_accepts_tokio_syntax_variants() {
+    #[derive(Debug)]
+    struct Pair {
+        a: u8,
+        b: Vec<u8>,
+    }
+    futures::executor::block_on(async {
+        let (tx, rx) = unbounded::<u8>();
+        for i in [1, 2, 3] {
+            tx.try_send(i).unwrap();
+        }
+        // Or-patterns, blocks without commas, expression handlers, `else` before the end.
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            select! {
+                biased;
+                Some(1) | Some(2) = rx.recv() => got.push(12),
+                else => got.push(0),
+                Some(v) = async { Some(9) } => { got.push(v) }
+            }
+        }
+        assert_eq!(got, [12, 12, 9]);
+        // Tuple, struct and `ref`/`mut` patterns are checked without moving the output.
+        let (a, mut b) = select! {
+            (x, y) = async { (1u8, vec![2u8]) } => (x, y),
+        };
+        b.push(a);
+        let total = select! {
+            Pair { a, mut b } = async { Pair { a: 4, b: vec![5] } } => { b.push(a); b.len() }
+        };
+        assert_eq!((b, total), (vec![2, 1], 2));
+        let s = select! {
+            ref s = async { String::from("ref") } => s.clone(),
+        };
+        assert_eq!(s, "ref");
+    });
+}

@@ -206,3 +206,52 @@ fn loom_rwlock_writer_waits_for_the_reader() {
         assert_eq!(*lock.try_read().unwrap(), 1);
     });
 }
+
+#[test]
+fn loom_once_cell_concurrent_init_runs_once() {
+    loom::model(|| {
+        let cell = Arc::new(OnceCell::new());
+        let runs = Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        let (cell2, runs2) = (cell.clone(), runs.clone());
+        let t = thread::spawn(move || {
+            *block_on(cell2.get_or_init(|| async {
+                runs2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                1
+            }))
+        });
+        let mine = *block_on(cell.get_or_init(|| async {
+            runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            2
+        }));
+        let theirs = t.join().unwrap();
+        assert_eq!(mine, theirs);
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn loom_watch_send_races_changed() {
+    loom::model(|| {
+        let (tx, mut rx) = watch::channel(0);
+        let t = thread::spawn(move || {
+            tx.send(1).unwrap();
+        });
+        // Either the send lands first (changed sees it) or later (changed is woken by it);
+        // after the sender is gone, the change is still reported before the close.
+        assert!(block_on(rx.changed()).is_ok());
+        assert_eq!(*rx.borrow_and_update(), 1);
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_broadcast_send_races_recv() {
+    loom::model(|| {
+        let (tx, mut rx) = broadcast::channel(2);
+        let t = thread::spawn(move || {
+            tx.send(7).unwrap();
+        });
+        assert_eq!(block_on(rx.recv()), Ok(7));
+        t.join().unwrap();
+    });
+}

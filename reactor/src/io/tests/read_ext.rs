@@ -360,3 +360,38 @@ fn interrupted_reads_are_retried_where_tokio_retries() {
         );
     });
 }
+
+/// Yields its data, then fails.
+struct ThenFail(&'static [u8]);
+
+impl crate::io::AsyncRead for ThenFail {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.0.is_empty() {
+            return std::task::Poll::Ready(Err(std::io::Error::other("disk on fire")));
+        }
+        let n = self.0.len().min(buf.remaining());
+        buf.put_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn read_to_end_error_keeps_what_was_read() {
+    block_on(async {
+        let mut out = Vec::new();
+        let err = ThenFail(b"partial")
+            .read_to_end(&mut out)
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "disk on fire");
+        assert_eq!(out, b"partial");
+        let mut s = String::new();
+        assert!(ThenFail(b"text").read_to_string(&mut s).await.is_err());
+        assert_eq!(s, "text", "valid UTF-8 read before the error is kept");
+    });
+}

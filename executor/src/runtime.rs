@@ -1,1 +1,0 @@
-//! The runtime: `Builder`, `Runtime`, `Handle`.

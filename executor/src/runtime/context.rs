@@ -1,0 +1,131 @@
+//! The thread's runtime context: which runtime `spawn` uses, whether the thread is already
+//! running a runtime (so `block_on` would deadlock), and the worker's scheduler state for fast
+//! local scheduling.
+
+use super::handle::TryCurrentError;
+use super::scheduler;
+use std::cell::{Cell, RefCell};
+use std::ptr;
+
+struct Context {
+    /// The runtime `spawn` uses here (set by `Runtime::enter`, `block_on` and worker threads).
+    handle: RefCell<Option<scheduler::Handle>>,
+    /// True while a runtime is running on this thread (worker, `block_on`).
+    in_runtime: Cell<bool>,
+    /// The scheduler state of the worker (or `block_on`) running here, for local scheduling.
+    scheduler: Cell<*const scheduler::Context>,
+}
+
+thread_local! {
+    static CONTEXT: Context = const {
+        Context {
+            handle: RefCell::new(None),
+            in_runtime: Cell::new(false),
+            scheduler: Cell::new(ptr::null()),
+        }
+    };
+}
+
+/// Runs `f` with the current runtime's handle.
+pub(crate) fn with_current<R>(
+    f: impl FnOnce(&scheduler::Handle) -> R,
+) -> Result<R, TryCurrentError> {
+    match CONTEXT.try_with(|cx| match &*cx.handle.borrow() {
+        Some(handle) => Ok(f(handle)),
+        None => Err(TryCurrentError::no_context()),
+    }) {
+        Ok(res) => res,
+        Err(_) => Err(TryCurrentError::thread_local_destroyed()),
+    }
+}
+
+/// Restores the previous current runtime on drop.
+pub(crate) struct SetCurrentGuard {
+    prev: Option<scheduler::Handle>,
+}
+
+/// Makes `handle` the thread's current runtime until the guard drops.
+pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
+    let prev = CONTEXT.with(|cx| cx.handle.replace(Some(handle.clone())));
+    SetCurrentGuard { prev }
+}
+
+impl Drop for SetCurrentGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = CONTEXT.try_with(|cx| *cx.handle.borrow_mut() = prev);
+    }
+}
+
+/// Marks the thread as running a runtime; undone on drop.
+pub(crate) struct EnterRuntimeGuard {
+    _current: SetCurrentGuard,
+}
+
+const NESTED_BLOCK_ON: &str =
+    "Cannot start a runtime from within a runtime. This happens because a \
+function (like `block_on`) attempted to block the current thread while the thread is being used \
+to drive asynchronous tasks: use `spawn` (and await the JoinHandle) or \
+`gort::task::block_in_place` instead";
+
+/// Enters a runtime for `block_on` or a worker thread.
+///
+/// # Panics
+/// When this thread already runs a runtime (nested `block_on`).
+#[track_caller]
+pub(crate) fn enter_runtime(handle: &scheduler::Handle) -> EnterRuntimeGuard {
+    let nested = CONTEXT.with(|cx| cx.in_runtime.replace(true));
+    if nested {
+        panic!("{NESTED_BLOCK_ON}");
+    }
+    EnterRuntimeGuard {
+        _current: set_current(handle),
+    }
+}
+
+impl Drop for EnterRuntimeGuard {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|cx| cx.in_runtime.set(false));
+    }
+}
+
+/// True when this thread is running a runtime (a worker or inside `block_on`).
+pub(crate) fn in_runtime() -> bool {
+    CONTEXT.try_with(|cx| cx.in_runtime.get()).unwrap_or(false)
+}
+
+/// Runs `f` as if the thread were not running a runtime (`block_in_place`).
+pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = CONTEXT.try_with(|cx| cx.in_runtime.set(self.0));
+        }
+    }
+    let was = CONTEXT.with(|cx| cx.in_runtime.replace(false));
+    let _reset = Reset(was);
+    f()
+}
+
+/// Runs `f` with the scheduler state of the worker running on this thread, if any.
+pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R) -> R {
+    let ptr = CONTEXT
+        .try_with(|cx| cx.scheduler.get())
+        .unwrap_or(ptr::null());
+    // SAFETY: the pointer is set by `set_scheduler` for the duration of a borrow of a live
+    // context on this same thread, and reset before that borrow ends.
+    f(unsafe { ptr.as_ref() })
+}
+
+/// Installs `scheduler` as this thread's scheduler state while `f` runs.
+pub(crate) fn set_scheduler<R>(scheduler: &scheduler::Context, f: impl FnOnce() -> R) -> R {
+    struct Reset(*const scheduler::Context);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = CONTEXT.try_with(|cx| cx.scheduler.set(self.0));
+        }
+    }
+    let prev = CONTEXT.with(|cx| cx.scheduler.replace(scheduler as *const _));
+    let _reset = Reset(prev);
+    f()
+}

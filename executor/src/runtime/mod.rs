@@ -1,0 +1,214 @@
+//! The runtime: [`Builder`], [`Runtime`], [`Handle`].
+//!
+//! A runtime is a scheduler (multi-thread work-stealing, or current-thread), a driver for I/O and
+//! timers that idle workers block in, and a pool for blocking calls. The API is tokio's:
+//!
+//! ```
+//! use gort_executor::runtime::Builder;
+//!
+//! let rt = Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+//! let sum = rt.block_on(async {
+//!     let tasks: Vec<_> = (0..10u64).map(|i| gort_executor::spawn(async move { i * i })).collect();
+//!     let mut sum = 0;
+//!     for t in tasks {
+//!         sum += t.await.unwrap();
+//!     }
+//!     sum
+//! });
+//! assert_eq!(sum, 285);
+//! ```
+//!
+//! Dropping a runtime cancels every task it owns (their futures are dropped), joins its worker
+//! threads and waits for running `spawn_blocking` calls (use
+//! [`Runtime::shutdown_timeout`] to bound that wait).
+
+pub(crate) mod blocking;
+mod builder;
+pub(crate) mod context;
+pub(crate) mod driver;
+mod handle;
+pub(crate) mod owned;
+pub(crate) mod park;
+pub(crate) mod scheduler;
+
+pub use builder::Builder;
+pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
+
+use crate::task::{Id, JoinHandle};
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+/// A running gort runtime: worker threads (or the current thread), the I/O and timer driver,
+/// and the blocking pool.
+///
+/// ```
+/// let rt = gort_executor::runtime::Runtime::new().unwrap();
+/// let handle = rt.spawn(async { "hello" });
+/// assert_eq!(rt.block_on(handle).unwrap(), "hello");
+/// ```
+pub struct Runtime {
+    kind: Kind,
+    handle: Handle,
+}
+
+enum Kind {
+    CurrentThread(scheduler::current_thread::CurrentThread),
+    MultiThread,
+}
+
+impl Runtime {
+    /// A multi-thread runtime with default settings (one worker per CPU, everything enabled).
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+    /// ```
+    pub fn new() -> std::io::Result<Runtime> {
+        Builder::new_multi_thread().enable_all().build()
+    }
+
+    pub(crate) fn from_parts(
+        kind_ct: Option<scheduler::current_thread::CurrentThread>,
+        handle: Handle,
+    ) -> Runtime {
+        let kind = match kind_ct {
+            Some(ct) => Kind::CurrentThread(ct),
+            None => Kind::MultiThread,
+        };
+        Runtime { kind, handle }
+    }
+
+    /// Runs `future` to completion on the current thread, driving the runtime meanwhile (on a
+    /// current-thread runtime, this is where all tasks run).
+    ///
+    /// # Panics
+    /// When called from inside a runtime (a task, or another `block_on`): blocking there would
+    /// stall the workers. Use `spawn` and await the handle, or `task::block_in_place`.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.block_on(async { 40 + 2 }), 42);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _rt = context::enter_runtime(&self.handle.inner);
+        let _driver = self.handle.inner.driver().enter();
+        match (&self.kind, &self.handle.inner) {
+            (Kind::CurrentThread(ct), scheduler::Handle::CurrentThread(h)) => {
+                ct.block_on(h, future)
+            }
+            _ => park::block_on(future),
+        }
+    }
+
+    /// Spawns a task onto this runtime (callable from any thread).
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let handle = rt.spawn(async { 5 });
+    /// assert_eq!(rt.block_on(handle).unwrap(), 5);
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.inner.spawn(future, Id::next())
+    }
+
+    /// Runs a blocking closure on the runtime's blocking pool.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let handle = rt.spawn_blocking(|| std::thread::current().name().map(str::to_owned));
+    /// assert!(rt.block_on(handle).unwrap().is_some());
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.inner.spawn_blocking(f)
+    }
+
+    /// A handle to this runtime, usable from any thread.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let out = std::thread::spawn(move || handle.block_on(async { 3 })).join().unwrap();
+    /// assert_eq!(out, 3);
+    /// ```
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes this runtime the thread's current one until the guard is dropped, so
+    /// `gort_executor::spawn` works from plain code.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// let handle = gort_executor::spawn(async { 9 });
+    /// assert_eq!(rt.block_on(handle).unwrap(), 9);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
+    /// Shuts down, waiting at most `duration` for running blocking calls.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// rt.spawn_blocking(|| std::thread::sleep(std::time::Duration::from_secs(1)));
+    /// let start = std::time::Instant::now();
+    /// rt.shutdown_timeout(std::time::Duration::from_millis(10));
+    /// assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    /// ```
+    pub fn shutdown_timeout(mut self, duration: Duration) {
+        self.shutdown(Some(duration));
+    }
+
+    /// Shuts down without waiting for running blocking calls.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// rt.spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(200)));
+    /// rt.shutdown_background();
+    /// ```
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
+    }
+
+    fn shutdown(&mut self, blocking_timeout: Option<Duration>) {
+        // Tasks' destructors run with this runtime current (they may spawn or use the driver).
+        let _current = context::set_current(&self.handle.inner);
+        let _driver = self.handle.inner.driver().enter();
+        match (&self.kind, &self.handle.inner) {
+            (Kind::CurrentThread(ct), scheduler::Handle::CurrentThread(h)) => ct.shutdown(h),
+            (_, scheduler::Handle::MultiThread(h)) => h.shutdown(),
+            _ => unreachable!("runtime kind and handle disagree"),
+        }
+        self.handle
+            .inner
+            .blocking_spawner()
+            .shutdown(blocking_timeout);
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("flavor", &self.handle.runtime_flavor())
+            .finish()
+    }
+}

@@ -1,0 +1,105 @@
+//! Every live task of a runtime (or `LocalSet`), so shutdown can cancel them all.
+//!
+//! A sharded set of `Task` references: spawning inserts (under one shard's lock, chosen by task
+//! id so concurrent spawns rarely contend), completing removes, shutdown closes the set and
+//! cancels whatever is left. The task remembers its slot in its header (`owner_key`).
+
+use crate::task::{new_task, Id, JoinHandle, Notified, Schedule, Task};
+use slab::Slab;
+use std::future::Future;
+use std::sync::atomic::{
+    AtomicBool,
+    Ordering::{Acquire, Release},
+};
+use std::sync::{Mutex, MutexGuard};
+
+pub(crate) struct OwnedTasks<S: 'static> {
+    shards: Box<[Mutex<Slab<Task<S>>>]>,
+    mask: usize,
+    closed: AtomicBool,
+}
+
+impl<S: Schedule> OwnedTasks<S> {
+    /// `concurrency`: the number of threads expected to spawn at once.
+    pub(crate) fn new(concurrency: usize) -> OwnedTasks<S> {
+        let n = (concurrency * 4).next_power_of_two().clamp(1, 256);
+        OwnedTasks {
+            shards: (0..n).map(|_| Mutex::new(Slab::new())).collect(),
+            mask: n - 1,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    fn shard(&self, id: Id) -> MutexGuard<'_, Slab<Task<S>>> {
+        let i = (id.as_u64() as usize) & self.mask;
+        self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Creates a task and registers it; `None` for the `Notified` when the set is closed
+    /// (the task is then already cancelled and its handle reports so).
+    pub(crate) fn bind<F>(
+        &self,
+        future: F,
+        scheduler: S,
+        id: Id,
+    ) -> (JoinHandle<F::Output>, Option<Notified<S>>)
+    where
+        F: Future + 'static,
+    {
+        let (task, notified, join) = new_task(future, scheduler, id);
+        let mut shard = self.shard(id);
+        if self.closed.load(Acquire) {
+            drop(shard);
+            drop(notified);
+            task.shutdown();
+            return (join, None);
+        }
+        let entry = shard.vacant_entry();
+        let key = entry.key();
+        // SAFETY: `owner_key` is only accessed under this shard's lock, which we hold.
+        task.raw()
+            .header()
+            .owner_key
+            .with_mut(|k| unsafe { *k = key });
+        entry.insert(task);
+        (join, Some(notified))
+    }
+
+    /// Removes a completed task; returns the set's reference if it was still there.
+    pub(crate) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
+        let mut shard = self.shard(task.id());
+        // SAFETY: `owner_key` is only accessed under this shard's lock, which we hold.
+        let key = task.raw().header().owner_key.with(|k| unsafe { *k });
+        match shard.get(key) {
+            Some(t) if t.raw() == task.raw() => Some(shard.remove(key)),
+            _ => None,
+        }
+    }
+
+    /// Refuses new tasks and cancels every registered one (dropping their futures here).
+    pub(crate) fn close_and_shutdown_all(&self) {
+        self.closed.store(true, Release);
+        for shard in self.shards.iter() {
+            loop {
+                let tasks: Vec<Task<S>> = {
+                    let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+                    shard.drain().collect()
+                };
+                if tasks.is_empty() {
+                    break;
+                }
+                for task in tasks {
+                    task.shutdown();
+                }
+            }
+        }
+    }
+
+    /// Number of live tasks (a snapshot).
+    pub(crate) fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len())
+            .sum()
+    }
+}

@@ -1,0 +1,260 @@
+//! Parking threads: workers (in the shared driver or on their own condvar) and threads blocked
+//! in `block_on`.
+//!
+//! A worker's [`Parker`] first tries to take the runtime's single [`Driver`]: the winner blocks
+//! in it (so I/O and timers keep being served while the runtime is idle), everyone else waits on
+//! a private condvar. [`Unparker::unpark`] looks at what the sleeper is blocked in and wakes
+//! exactly that (tokio's `park.rs`; the state word prevents lost wake-ups: a notification sent
+//! before the sleeper blocks makes the park return at once).
+
+use super::driver::{self, Driver};
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+const EMPTY: usize = 0;
+const PARKED_CONDVAR: usize = 1;
+const PARKED_DRIVER: usize = 2;
+const NOTIFIED: usize = 3;
+
+/// The runtime's driver, shared by its workers: whoever holds the lock may block in it.
+pub(crate) struct DriverShared {
+    driver: Mutex<Driver>,
+    handle: driver::Handle,
+    /// What the driver holder is doing: [`WATCH_NONE`], [`WATCH_INDEFINITE`] or [`WATCH_TIMED`].
+    watch: AtomicUsize,
+}
+
+/// Nobody blocks in the driver.
+pub(crate) const WATCH_NONE: usize = 0;
+/// A worker blocks in the driver with no timeout (nothing else was running when it parked).
+pub(crate) const WATCH_INDEFINITE: usize = 1;
+/// A worker blocks in the driver with a timeout: it checks for stalled LIFO slots.
+pub(crate) const WATCH_TIMED: usize = 2;
+
+impl DriverShared {
+    pub(crate) fn new(driver: Driver) -> Arc<DriverShared> {
+        let handle = driver.handle();
+        Arc::new(DriverShared {
+            driver: Mutex::new(driver),
+            handle,
+            watch: AtomicUsize::new(WATCH_NONE),
+        })
+    }
+
+    pub(crate) fn handle(&self) -> &driver::Handle {
+        &self.handle
+    }
+
+    /// Polls the driver without blocking, unless another worker is blocked in it.
+    pub(crate) fn poll_if_free(&self) {
+        if let Ok(mut driver) = self.driver.try_lock() {
+            driver.park(Some(Duration::ZERO));
+        }
+    }
+
+    /// What the driver holder is doing (`WATCH_*`).
+    pub(crate) fn watch(&self) -> usize {
+        self.watch.load(SeqCst)
+    }
+
+    /// If the driver's holder sleeps with no timeout, wake it so it re-parks with one.
+    pub(crate) fn kick_indefinite_sleeper(&self) {
+        if self
+            .watch
+            .compare_exchange(WATCH_INDEFINITE, WATCH_NONE, SeqCst, SeqCst)
+            .is_ok()
+        {
+            self.handle.unpark();
+        }
+    }
+}
+
+/// A worker's parking spot.
+pub(crate) struct Parker {
+    inner: Arc<Inner>,
+}
+
+/// Wakes the worker owning the matching [`Parker`].
+#[derive(Clone)]
+pub(crate) struct Unparker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: AtomicUsize,
+    mutex: Mutex<()>,
+    condvar: Condvar,
+    shared: Arc<DriverShared>,
+}
+
+impl Parker {
+    pub(crate) fn new(shared: Arc<DriverShared>) -> Parker {
+        Parker {
+            inner: Arc::new(Inner {
+                state: AtomicUsize::new(EMPTY),
+                mutex: Mutex::new(()),
+                condvar: Condvar::new(),
+                shared,
+            }),
+        }
+    }
+
+    pub(crate) fn unparker(&self) -> Unparker {
+        Unparker {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Blocks until unparked. `driver_timeout` bounds the wait only if this worker ends up
+    /// holding the driver (the stall check of the LIFO slot needs one periodic waker, not all).
+    pub(crate) fn park(&mut self, driver_timeout: Option<Duration>) {
+        let inner = &*self.inner;
+        if inner
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        if let Ok(mut driver) = inner.shared.driver.try_lock() {
+            match inner
+                .state
+                .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+            {
+                Ok(_) => {}
+                Err(NOTIFIED) => {
+                    inner.state.swap(EMPTY, SeqCst);
+                    return;
+                }
+                Err(actual) => panic!("inconsistent park state {actual}"),
+            }
+            let watch = if driver_timeout.is_none() {
+                WATCH_INDEFINITE
+            } else {
+                WATCH_TIMED
+            };
+            inner.shared.watch.store(watch, SeqCst);
+            driver.park(driver_timeout);
+            inner.shared.watch.store(WATCH_NONE, SeqCst);
+            inner.state.swap(EMPTY, SeqCst);
+            return;
+        }
+        let mut guard = inner.mutex.lock().unwrap_or_else(|e| e.into_inner());
+        match inner
+            .state
+            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                inner.state.swap(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => panic!("inconsistent park state {actual}"),
+        }
+        loop {
+            guard = inner.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
+            if inner
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+}
+
+impl Unparker {
+    pub(crate) fn unpark(&self) {
+        let inner = &*self.inner;
+        match inner.state.swap(NOTIFIED, SeqCst) {
+            EMPTY | NOTIFIED => {}
+            PARKED_CONDVAR => {
+                // Taking the lock orders this notify after the sleeper started waiting.
+                drop(inner.mutex.lock().unwrap_or_else(|e| e.into_inner()));
+                inner.condvar.notify_one();
+            }
+            PARKED_DRIVER => inner.shared.handle.unpark(),
+            actual => panic!("inconsistent park state {actual}"),
+        }
+    }
+}
+
+/// Parks a thread that blocks on a future outside the workers (`block_on`).
+struct ThreadParker {
+    state: AtomicUsize,
+    mutex: Mutex<()>,
+    condvar: Condvar,
+}
+
+impl ThreadParker {
+    fn park(&self) {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        let mut guard = self.mutex.lock().unwrap_or_else(|e| e.into_inner());
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
+        {
+            Ok(_) => {}
+            Err(_) => {
+                self.state.swap(EMPTY, SeqCst);
+                return;
+            }
+        }
+        loop {
+            guard = self.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+}
+
+impl Wake for ThreadParker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref()
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.state.swap(NOTIFIED, SeqCst) == PARKED_CONDVAR {
+            drop(self.mutex.lock().unwrap_or_else(|e| e.into_inner()));
+            self.condvar.notify_one();
+        }
+    }
+}
+
+thread_local! {
+    static THREAD_PARKER: Arc<ThreadParker> = Arc::new(ThreadParker {
+        state: AtomicUsize::new(EMPTY),
+        mutex: Mutex::new(()),
+        condvar: Condvar::new(),
+    });
+}
+
+/// Runs `future` to completion on this thread, sleeping while it is pending.
+/// Each poll runs inside a cooperative budget, as a task's would.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    let parker = THREAD_PARKER.with(Arc::clone);
+    let waker = Waker::from(parker.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(out) = gort_channel::coop::budget(|| future.as_mut().poll(&mut cx)) {
+            return out;
+        }
+        parker.park();
+    }
+}

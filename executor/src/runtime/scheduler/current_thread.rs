@@ -1,0 +1,331 @@
+//! The current-thread scheduler: every task runs on the thread inside `Runtime::block_on`.
+//!
+//! A local FIFO (touched only by the thread holding the core) and a mutex-protected remote queue
+//! for wakes from other threads; every `event_interval` ticks the `block_on` future is polled
+//! again and the driver is polled without blocking, and when nothing is runnable the thread
+//! blocks in the driver (tokio's `current_thread.rs`). The core can be held by one `block_on`
+//! at a time; another thread calling `block_on` meanwhile just drives its own future.
+
+use super::super::blocking;
+use super::super::context;
+use super::super::driver::{self, Driver};
+use super::super::owned::OwnedTasks;
+use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::atomic::{
+    AtomicBool,
+    Ordering::{AcqRel, Acquire, Release},
+};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::time::Duration;
+
+/// Shared by everything that can schedule onto this runtime.
+pub(crate) struct Handle {
+    /// Tasks woken from other threads; `None` once shut down.
+    remote: Mutex<Option<VecDeque<Notified<Arc<Handle>>>>>,
+    owned: OwnedTasks<Arc<Handle>>,
+    /// The `block_on` future was woken.
+    woken: AtomicBool,
+    driver: driver::Handle,
+    pub(crate) blocking: blocking::Spawner,
+    event_interval: u32,
+    global_queue_interval: u32,
+    /// Threads in `block_on` waiting for the core.
+    core_waiters: Mutex<Vec<Waker>>,
+}
+
+/// The runtime-owned part: the core, parked here while no `block_on` runs.
+pub(crate) struct CurrentThread {
+    core: Mutex<Option<Box<Core>>>,
+}
+
+struct Core {
+    tasks: VecDeque<Notified<Arc<Handle>>>,
+    tick: u32,
+    driver: Option<Driver>,
+}
+
+/// The scheduler state of the `block_on` running on this thread.
+pub(crate) struct Context {
+    pub(crate) handle: Arc<Handle>,
+    core: RefCell<Option<Box<Core>>>,
+}
+
+impl Schedule for Arc<Handle> {
+    fn schedule(&self, task: Notified<Self>) {
+        let task = context::with_scheduler(|cx| {
+            if let Some(super::Context::CurrentThread(cx)) = cx {
+                if Arc::ptr_eq(&cx.handle, self) {
+                    if let Some(core) = cx.core.borrow_mut().as_mut() {
+                        core.tasks.push_back(task);
+                        return None;
+                    }
+                }
+            }
+            Some(task)
+        });
+        if let Some(task) = task {
+            let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(queue) = remote.as_mut() {
+                queue.push_back(task);
+                drop(remote);
+                self.driver.unpark();
+            }
+        }
+    }
+
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.owned.remove(task)
+    }
+}
+
+/// Wakes the `block_on` future: flags it and interrupts the driver.
+struct BlockOnWaker(Weak<Handle>);
+
+impl Wake for BlockOnWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if let Some(handle) = self.0.upgrade() {
+            handle.woken.store(true, Release);
+            handle.driver.unpark();
+        }
+    }
+}
+
+impl Handle {
+    pub(crate) fn driver(&self) -> &driver::Handle {
+        &self.driver
+    }
+
+    pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = me.owned.bind(future, me.clone(), id);
+        if let Some(notified) = notified {
+            me.schedule(notified);
+        }
+        join
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.owned.len()
+    }
+
+    fn pop_remote(&self) -> Option<Notified<Arc<Handle>>> {
+        self.remote
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+            .and_then(VecDeque::pop_front)
+    }
+
+    fn remote_is_empty(&self) -> bool {
+        self.remote
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map_or(true, VecDeque::is_empty)
+    }
+}
+
+impl CurrentThread {
+    pub(crate) fn new(
+        driver: Driver,
+        blocking: blocking::Spawner,
+        event_interval: u32,
+        global_queue_interval: u32,
+    ) -> (CurrentThread, Arc<Handle>) {
+        let handle = Arc::new(Handle {
+            remote: Mutex::new(Some(VecDeque::new())),
+            owned: OwnedTasks::new(1),
+            woken: AtomicBool::new(false),
+            driver: driver.handle(),
+            blocking,
+            event_interval,
+            global_queue_interval,
+            core_waiters: Mutex::new(Vec::new()),
+        });
+        let core = Box::new(Core {
+            tasks: VecDeque::with_capacity(64),
+            tick: 0,
+            driver: Some(driver),
+        });
+        (
+            CurrentThread {
+                core: Mutex::new(Some(core)),
+            },
+            handle,
+        )
+    }
+
+    fn take_core(&self) -> Option<Box<Core>> {
+        self.core.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    fn put_core(&self, handle: &Handle, core: Box<Core>) {
+        *self.core.lock().unwrap_or_else(|e| e.into_inner()) = Some(core);
+        for waker in std::mem::take(
+            &mut *handle
+                .core_waiters
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        ) {
+            waker.wake();
+        }
+    }
+
+    /// Runs `future` and the runtime's tasks on this thread until `future` completes.
+    pub(crate) fn block_on<F: Future>(&self, handle: &Arc<Handle>, future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let Some(core) = self.take_core() {
+                // Give the core back even if the future panics.
+                struct PutBack<'a>(&'a CurrentThread, &'a Arc<Handle>, Option<Box<Core>>);
+                impl Drop for PutBack<'_> {
+                    fn drop(&mut self) {
+                        if let Some(core) = self.2.take() {
+                            self.0.put_core(self.1, core);
+                        }
+                    }
+                }
+                let mut guard = PutBack(self, handle, None);
+                let (core, out) = run_block_on(handle, core, future.as_mut());
+                guard.2 = Some(core);
+                drop(guard);
+                return out;
+            }
+            // Another thread drives the tasks: poll our future until it finishes or the core
+            // comes free.
+            let core_free = Arc::new(AtomicBool::new(false));
+            let out = super::super::park::block_on(std::future::poll_fn(|cx| {
+                if let Poll::Ready(out) = future.as_mut().poll(cx) {
+                    return Poll::Ready(Some(out));
+                }
+                if core_free.load(Acquire) {
+                    return Poll::Ready(None);
+                }
+                handle
+                    .core_waiters
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(cx.waker().clone());
+                if self
+                    .core
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .is_some()
+                {
+                    core_free.store(true, Release);
+                    return Poll::Ready(None);
+                }
+                Poll::Pending
+            }));
+            if let Some(out) = out {
+                return out;
+            }
+        }
+    }
+
+    /// Cancels every task and refuses new ones.
+    pub(crate) fn shutdown(&self, handle: &Arc<Handle>) {
+        let remote = handle
+            .remote
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        handle.owned.close_and_shutdown_all();
+        drop(remote);
+        if let Some(mut core) = self.take_core() {
+            core.tasks.clear();
+            drop(core.driver.take());
+        }
+    }
+}
+
+fn run_block_on<F: Future>(
+    handle: &Arc<Handle>,
+    core: Box<Core>,
+    mut future: std::pin::Pin<&mut F>,
+) -> (Box<Core>, F::Output) {
+    let cx = super::Context::CurrentThread(Context {
+        handle: handle.clone(),
+        core: RefCell::new(Some(core)),
+    });
+    let out = context::set_scheduler(&cx, || {
+        let super::Context::CurrentThread(cx) = &cx else {
+            unreachable!()
+        };
+        let waker = Waker::from(Arc::new(BlockOnWaker(Arc::downgrade(handle))));
+        let mut task_cx = TaskContext::from_waker(&waker);
+        handle.woken.store(true, Release);
+        'outer: loop {
+            if handle.woken.swap(false, AcqRel) {
+                if let Poll::Ready(out) =
+                    gort_channel::coop::budget(|| future.as_mut().poll(&mut task_cx))
+                {
+                    return out;
+                }
+            }
+            for _ in 0..handle.event_interval {
+                let task = {
+                    let mut slot = cx.core.borrow_mut();
+                    let core = slot.as_mut().expect("current_thread core missing");
+                    core.tick = core.tick.wrapping_add(1);
+                    if core.tick % handle.global_queue_interval == 0 {
+                        handle.pop_remote().or_else(|| core.tasks.pop_front())
+                    } else {
+                        core.tasks.pop_front().or_else(|| handle.pop_remote())
+                    }
+                };
+                match task {
+                    Some(task) => gort_channel::coop::budget(|| task.run()),
+                    None => {
+                        cx.park(handle, false);
+                        continue 'outer;
+                    }
+                }
+            }
+            // Busy: poll the driver without blocking, then give the future its turn.
+            cx.park(handle, true);
+        }
+    });
+    let core = match &cx {
+        super::Context::CurrentThread(cx) => cx.core.borrow_mut().take().expect("core lost"),
+        _ => unreachable!(),
+    };
+    (core, out)
+}
+
+impl Context {
+    /// Blocks in the driver when nothing is runnable (or only polls it when `yield_only`).
+    fn park(&self, handle: &Handle, yield_only: bool) {
+        let mut driver = {
+            let mut slot = self.core.borrow_mut();
+            let core = slot.as_mut().expect("current_thread core missing");
+            core.driver.take().expect("current_thread driver missing")
+        };
+        let idle = !yield_only
+            && !handle.woken.load(Acquire)
+            && self
+                .core
+                .borrow()
+                .as_ref()
+                .is_some_and(|c| c.tasks.is_empty())
+            && handle.remote_is_empty();
+        // The core stays in the context: tasks woken by I/O or timers go to the local queue.
+        driver.park(if idle { None } else { Some(Duration::ZERO) });
+        self.core
+            .borrow_mut()
+            .as_mut()
+            .expect("current_thread core missing")
+            .driver = Some(driver);
+    }
+}

@@ -1,0 +1,65 @@
+//! The two scheduler flavors behind one handle type.
+
+pub(crate) mod current_thread;
+pub(crate) mod multi_thread;
+
+use super::blocking;
+use super::driver;
+use crate::task::{Id, JoinHandle};
+use std::future::Future;
+use std::sync::Arc;
+
+/// A cloneable reference to a running scheduler.
+#[derive(Clone)]
+pub(crate) enum Handle {
+    CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
+}
+
+/// The per-thread state of the scheduler running on this thread.
+pub(crate) enum Context {
+    CurrentThread(current_thread::Context),
+    MultiThread(multi_thread::Context),
+}
+
+impl Handle {
+    pub(crate) fn spawn<F>(&self, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id),
+            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id),
+        }
+    }
+
+    pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {
+        match self {
+            Handle::CurrentThread(h) => &h.blocking,
+            Handle::MultiThread(h) => &h.blocking,
+        }
+    }
+
+    pub(crate) fn driver(&self) -> &driver::Handle {
+        match self {
+            Handle::CurrentThread(h) => h.driver(),
+            Handle::MultiThread(h) => h.driver(),
+        }
+    }
+
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking_spawner().spawn_blocking(self, f)
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.num_alive_tasks(),
+            Handle::MultiThread(h) => h.num_alive_tasks(),
+        }
+    }
+}

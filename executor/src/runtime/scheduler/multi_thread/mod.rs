@@ -1,0 +1,288 @@
+//! The multi-thread, work-stealing scheduler.
+//!
+//! tokio's design (`runtime/scheduler/multi_thread`), after Go's scheduler: each worker owns a
+//! fixed 256-slot run queue ([`queue`]) plus a LIFO slot for the task the running task just
+//! woke; spawns and wakes from outside a worker, and overflow, go to the global [`inject`]
+//! queue; idle workers steal half of another worker's queue; at most half the workers search at
+//! once and sleepers are woken one at a time ([`idle`]). Unlike tokio, the LIFO slot is
+//! stealable: the worker holding the driver checks it periodically while others run, so a task
+//! parked there behind a long poll is not stranded (tokio#4941).
+
+mod idle;
+mod inject;
+pub(crate) mod queue;
+mod worker;
+
+pub(crate) use worker::{block_in_place, Context};
+
+use super::super::blocking;
+use super::super::driver;
+use super::super::owned::OwnedTasks;
+use super::super::park::{DriverShared, Parker, Unparker, WATCH_INDEFINITE, WATCH_TIMED};
+use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
+use idle::Idle;
+use inject::Inject;
+use queue::Overflow;
+use std::future::Future;
+use std::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU64,
+    Ordering::{AcqRel, Acquire, Relaxed},
+};
+use std::sync::{Arc, Mutex};
+
+/// Everything the workers share.
+pub(crate) struct Handle {
+    remotes: Box<[Remote]>,
+    inject: Inject<Arc<Handle>>,
+    idle: Idle,
+    owned: OwnedTasks<Arc<Handle>>,
+    /// Cores of workers that exited, drained at shutdown.
+    #[allow(clippy::vec_box)] // cores are boxed everywhere else; moving them out would copy
+    cores: Mutex<Vec<Box<worker::Core>>>,
+    /// Worker threads to join at shutdown.
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    shutdown: AtomicBool,
+    pub(crate) driver: Arc<DriverShared>,
+    pub(crate) blocking: blocking::Spawner,
+    config: Config,
+}
+
+pub(crate) struct Config {
+    pub(crate) thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) on_start: Option<Arc<dyn Fn() + Send + Sync>>,
+    pub(crate) on_stop: Option<Arc<dyn Fn() + Send + Sync>>,
+    pub(crate) event_interval: u32,
+    pub(crate) global_queue_interval: u32,
+}
+
+/// What other threads may touch of a worker.
+struct Remote {
+    steal: queue::Steal<Notified<Arc<Handle>>>,
+    unpark: Unparker,
+    /// The LIFO slot (a `Notified` reference, or null); the owner swaps, a thief may CAS it out.
+    lifo: AtomicPtr<crate::task::Header>,
+    /// Polls run by this worker, for the stall check of its LIFO slot.
+    polls: AtomicU64,
+}
+
+impl Overflow<Notified<Arc<Handle>>> for Inject<Arc<Handle>> {
+    fn push(&self, task: Notified<Arc<Handle>>) {
+        Inject::push(self, task);
+    }
+
+    fn push_batch(&self, tasks: impl Iterator<Item = Notified<Arc<Handle>>>) {
+        Inject::push_batch(self, tasks);
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn schedule(&self, task: Notified<Self>) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule_task(task, true);
+    }
+
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.owned.remove(task)
+    }
+}
+
+impl Handle {
+    /// Creates the scheduler and starts its worker threads.
+    pub(crate) fn start(
+        num_workers: usize,
+        driver: driver::Driver,
+        blocking: blocking::Spawner,
+        config: Config,
+    ) -> std::io::Result<Arc<Handle>> {
+        let driver = DriverShared::new(driver);
+        let mut cores = Vec::with_capacity(num_workers);
+        let mut remotes = Vec::with_capacity(num_workers);
+        for index in 0..num_workers {
+            let (steal, local) = queue::local();
+            let park = Parker::new(driver.clone());
+            remotes.push(Remote {
+                steal,
+                unpark: park.unparker(),
+                lifo: AtomicPtr::new(std::ptr::null_mut()),
+                polls: AtomicU64::new(0),
+            });
+            cores.push(worker::Core::new(index, local, park, num_workers));
+        }
+        let handle = Arc::new(Handle {
+            remotes: remotes.into_boxed_slice(),
+            inject: Inject::new(),
+            idle: Idle::new(num_workers),
+            owned: OwnedTasks::new(num_workers),
+            cores: Mutex::new(Vec::new()),
+            threads: Mutex::new(Vec::new()),
+            shutdown: AtomicBool::new(false),
+            driver,
+            blocking,
+            config,
+        });
+        for core in cores {
+            if let Err(e) = worker::launch(&handle, core) {
+                handle.shutdown();
+                return Err(e);
+            }
+        }
+        Ok(handle)
+    }
+
+    pub(crate) fn driver(&self) -> &driver::Handle {
+        self.driver.handle()
+    }
+
+    pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = me.owned.bind(future, me.clone(), id);
+        if let Some(notified) = notified {
+            me.schedule_task(notified, false);
+        }
+        join
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.owned.len()
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Acquire)
+    }
+
+    /// Queues a woken task: on this runtime's worker, locally (LIFO slot unless it yielded);
+    /// elsewhere, in the injection queue with a sleeper woken.
+    fn schedule_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, is_yield: bool) {
+        let task = crate::runtime::context::with_scheduler(|cx| {
+            if let Some(super::Context::MultiThread(cx)) = cx {
+                if Arc::ptr_eq(&cx.handle, self) {
+                    if let Some(core) = cx.core.borrow_mut().as_mut() {
+                        self.schedule_local(core, task, is_yield);
+                        return None;
+                    }
+                }
+            }
+            Some(task)
+        });
+        if let Some(task) = task {
+            if self.inject.push(task) {
+                self.notify_parked();
+            }
+        }
+    }
+
+    fn schedule_local(&self, core: &mut worker::Core, task: Notified<Arc<Handle>>, is_yield: bool) {
+        if is_yield || !core.lifo_enabled {
+            core.run_queue.push_back_or_overflow(task, &self.inject);
+            self.notify_parked();
+            return;
+        }
+        let ptr = task.into_raw().header_ptr().as_ptr();
+        let prev = self.remotes[core.index].lifo.swap(ptr, AcqRel);
+        match std::ptr::NonNull::new(prev) {
+            Some(prev) => {
+                // SAFETY: the slot held a `Notified` reference; the swap gave it to us.
+                let prev = unsafe { Notified::from_raw(crate::task::RawTask::from_raw(prev)) };
+                core.run_queue.push_back_or_overflow(prev, &self.inject);
+                self.notify_parked();
+            }
+            None => {
+                // Not worth waking a sleeper: we run it next. But make sure an idle worker
+                // watches (blocks in the driver with a timeout) so it can rescue the task should
+                // our current poll take long (tokio#4941).
+                match self.driver.watch() {
+                    WATCH_TIMED => {}
+                    WATCH_INDEFINITE => self.driver.kick_indefinite_sleeper(),
+                    _ => self.notify_parked(),
+                }
+            }
+        }
+    }
+
+    /// Takes a task out of worker `index`'s LIFO slot.
+    fn take_lifo(&self, index: usize) -> Option<Notified<Arc<Handle>>> {
+        let slot = &self.remotes[index].lifo;
+        if slot.load(Relaxed).is_null() {
+            return None;
+        }
+        let ptr = std::ptr::NonNull::new(slot.swap(std::ptr::null_mut(), AcqRel))?;
+        // SAFETY: the slot held a `Notified` reference; the swap gave it to us.
+        Some(unsafe { Notified::from_raw(crate::task::RawTask::from_raw(ptr)) })
+    }
+
+    /// Takes worker `index`'s LIFO task only if it is still `expected` (a stalled worker).
+    fn steal_lifo(
+        &self,
+        index: usize,
+        expected: *mut crate::task::Header,
+    ) -> Option<Notified<Arc<Handle>>> {
+        let slot = &self.remotes[index].lifo;
+        slot.compare_exchange(expected, std::ptr::null_mut(), AcqRel, Relaxed)
+            .ok()?;
+        let ptr = std::ptr::NonNull::new(expected)?;
+        // SAFETY: the CAS moved the slot's `Notified` reference to us.
+        Some(unsafe { Notified::from_raw(crate::task::RawTask::from_raw(ptr)) })
+    }
+
+    /// Wakes one sleeping worker if nobody is searching already.
+    fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].unpark.unpark();
+        }
+    }
+
+    fn notify_if_work_pending(&self) {
+        let pending = !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty());
+        if pending {
+            self.notify_parked();
+        }
+    }
+
+    /// Stops the workers and cancels every task. Idempotent.
+    pub(crate) fn shutdown(&self) {
+        if self.shutdown.swap(true, AcqRel) {
+            return;
+        }
+        let queued = self.inject.close();
+        for remote in self.remotes.iter() {
+            remote.unpark.unpark();
+        }
+        let me = std::thread::current().id();
+        loop {
+            let threads: Vec<_> =
+                std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+            if threads.is_empty() {
+                break;
+            }
+            for thread in threads {
+                if thread.thread().id() != me {
+                    let _ = thread.join();
+                }
+            }
+        }
+        // Every worker is gone: cancel all tasks here, then drop the queued references.
+        self.owned.close_and_shutdown_all();
+        drop(queued);
+        let cores = std::mem::take(&mut *self.cores.lock().unwrap_or_else(|e| e.into_inner()));
+        for mut core in cores {
+            while let Some(task) = core.run_queue.pop() {
+                drop(task);
+            }
+        }
+        for index in 0..self.remotes.len() {
+            drop(self.take_lifo(index));
+        }
+        drop(self.inject.close());
+    }
+}

@@ -1,0 +1,339 @@
+//! A worker thread's loop: run local work, check the injection queue for fairness, steal when
+//! out of work, park when there is nothing anywhere.
+//!
+//! The loop and its constants follow tokio's `worker.rs`: every `event_interval` (61) ticks the
+//! worker polls the driver without blocking and looks at the injection queue first; a task's
+//! poll and the LIFO tasks it wakes share one cooperative budget (at most 3 LIFO polls in a row);
+//! a searching worker that finds work hands the search on to one sleeper.
+
+use super::super::super::context;
+use super::super::super::park::Parker;
+use super::queue::{self, Local};
+use super::Handle;
+use crate::task::{Header, Notified};
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// LIFO polls allowed in a row before the LIFO slot is skipped for the rest of the tick.
+const MAX_LIFO_POLLS: usize = 3;
+/// How often the driver holder checks other workers' LIFO slots while they run.
+const STALL_CHECK_INTERVAL: Duration = Duration::from_millis(10);
+
+/// The worker's own state; moves between threads only through `block_in_place`.
+pub(crate) struct Core {
+    pub(super) index: usize,
+    tick: u32,
+    pub(super) lifo_enabled: bool,
+    pub(super) run_queue: Local<Notified<Arc<Handle>>>,
+    is_searching: bool,
+    park: Option<Parker>,
+    rand: FastRand,
+    polls: u64,
+    /// Last seen `(lifo pointer, polls)` of every worker, for the stall check.
+    stall_seen: Vec<(*mut Header, u64)>,
+}
+
+// SAFETY: the raw pointers in `stall_seen` are only compared, never dereferenced.
+unsafe impl Send for Core {}
+
+/// The scheduler state of the worker running on this thread.
+pub(crate) struct Context {
+    pub(crate) handle: Arc<Handle>,
+    /// The core, while a task is being polled (so wakes can schedule locally).
+    pub(super) core: RefCell<Option<Box<Core>>>,
+}
+
+impl Core {
+    pub(super) fn new(
+        index: usize,
+        run_queue: Local<Notified<Arc<Handle>>>,
+        park: Parker,
+        workers: usize,
+    ) -> Box<Core> {
+        Box::new(Core {
+            index,
+            tick: 0,
+            lifo_enabled: true,
+            run_queue,
+            is_searching: false,
+            park: Some(park),
+            rand: FastRand::new(index as u64 + 1),
+            polls: 0,
+            stall_seen: vec![(std::ptr::null_mut(), 0); workers],
+        })
+    }
+}
+
+/// Starts a thread running `core`.
+pub(super) fn launch(handle: &Arc<Handle>, core: Box<Core>) -> std::io::Result<()> {
+    let mut builder = std::thread::Builder::new().name((handle.config.thread_name)());
+    if let Some(size) = handle.config.stack_size {
+        builder = builder.stack_size(size);
+    }
+    let h = handle.clone();
+    let mut threads = handle.threads.lock().unwrap_or_else(|e| e.into_inner());
+    let thread = builder.spawn(move || run(h, core))?;
+    threads.push(thread);
+    Ok(())
+}
+
+fn run(handle: Arc<Handle>, core: Box<Core>) {
+    if let Some(f) = &handle.config.on_start {
+        f();
+    }
+    let rt = crate::runtime::scheduler::Handle::MultiThread(handle.clone());
+    {
+        let _rt = context::enter_runtime(&rt);
+        let _driver = handle.driver().enter();
+        let cx = crate::runtime::scheduler::Context::MultiThread(Context {
+            handle: handle.clone(),
+            core: RefCell::new(None),
+        });
+        context::set_scheduler(&cx, || {
+            let crate::runtime::scheduler::Context::MultiThread(cx) = &cx else {
+                unreachable!()
+            };
+            // `None`: the core was handed to another thread by `block_in_place`.
+            if let Some(core) = cx.run(core) {
+                handle
+                    .cores
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(core);
+            }
+        });
+    }
+    if let Some(f) = &handle.config.on_stop {
+        f();
+    }
+}
+
+impl Context {
+    fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
+        let handle = &*self.handle;
+        while !handle.is_shutdown() {
+            core.tick = core.tick.wrapping_add(1);
+            if core.tick % handle.config.event_interval == 0 {
+                // Maintenance: serve I/O and timers even while busy; re-enable the LIFO slot.
+                handle.driver.poll_if_free();
+                core.lifo_enabled = true;
+            }
+            if let Some(task) = core.next_task(handle) {
+                core = self.run_task(task, core)?;
+                continue;
+            }
+            if let Some(task) = core.steal_work(handle) {
+                core = self.run_task(task, core)?;
+                continue;
+            }
+            core = self.park(core);
+        }
+        Some(core)
+    }
+
+    /// Polls `task`, then the tasks it puts in the LIFO slot, under one budget.
+    fn run_task(&self, task: Notified<Arc<Handle>>, mut core: Box<Core>) -> Option<Box<Core>> {
+        let handle = &*self.handle;
+        if core.is_searching {
+            core.is_searching = false;
+            if handle.idle.transition_from_searching() {
+                // We were the last searcher: let another sleeper look for the rest.
+                handle.notify_parked();
+            }
+        }
+        core.count_poll(handle);
+        *self.core.borrow_mut() = Some(core);
+        gort_channel::coop::budget(|| {
+            task.run();
+            let mut lifo_polls = 0;
+            loop {
+                // `None`: `block_in_place` moved the core to another thread.
+                let mut core = self.core.borrow_mut().take()?;
+                let Some(task) = handle.take_lifo(core.index) else {
+                    return Some(core);
+                };
+                if !gort_channel::coop::has_budget_remaining() || lifo_polls >= MAX_LIFO_POLLS {
+                    // Out of budget (or a LIFO ping-pong): back of the queue, others go first.
+                    core.lifo_enabled = lifo_polls < MAX_LIFO_POLLS;
+                    core.run_queue.push_back_or_overflow(task, &handle.inject);
+                    handle.notify_parked();
+                    return Some(core);
+                }
+                lifo_polls += 1;
+                core.count_poll(handle);
+                *self.core.borrow_mut() = Some(core);
+                task.run();
+            }
+        })
+    }
+
+    fn park(&self, mut core: Box<Core>) -> Box<Core> {
+        let handle = &*self.handle;
+        if !core.run_queue.is_empty()
+            || !handle.remotes[core.index]
+                .lifo
+                .load(std::sync::atomic::Ordering::Acquire)
+                .is_null()
+        {
+            return core;
+        }
+        if handle
+            .idle
+            .transition_to_parked(core.index, core.is_searching)
+        {
+            // The last searcher leaving: make sure no pending work is left unnoticed.
+            handle.notify_if_work_pending();
+        }
+        core.is_searching = false;
+        let mut park = core.park.take().expect("worker parker missing");
+        while !handle.is_shutdown() {
+            let timeout = if handle.idle.any_unparked() {
+                Some(STALL_CHECK_INTERVAL)
+            } else {
+                None
+            };
+            park.park(timeout);
+            if !handle.idle.is_parked(core.index) {
+                // A notifier picked us: we are searching now.
+                core.is_searching = true;
+                break;
+            }
+            if let Some(task) = core.check_stalled(handle) {
+                if handle.idle.unpark_worker_by_id(core.index) {
+                    core.is_searching = true;
+                    core.run_queue.push_back_or_overflow(task, &handle.inject);
+                    break;
+                }
+                // Raced with a notifier: it unparks us and we run the task then.
+                core.run_queue.push_back_or_overflow(task, &handle.inject);
+            }
+            if !handle.inject.is_empty() && handle.idle.unpark_worker_by_id(core.index) {
+                core.is_searching = true;
+                break;
+            }
+        }
+        core.park = Some(park);
+        core
+    }
+}
+
+impl Core {
+    fn count_poll(&mut self, handle: &Handle) {
+        self.polls = self.polls.wrapping_add(1);
+        handle.remotes[self.index]
+            .polls
+            .store(self.polls, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn next_task(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
+        if self.tick % handle.config.global_queue_interval == 0 {
+            if let Some(task) = handle.inject.pop() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.run_queue.pop() {
+            return Some(task);
+        }
+        if let Some(task) = handle.take_lifo(self.index) {
+            return Some(task);
+        }
+        if handle.inject.is_empty() {
+            return None;
+        }
+        // Refill from the injection queue: a fair share, at most half our queue.
+        let share = handle.inject.len() / handle.num_workers() + 1;
+        let n = share
+            .min(self.run_queue.remaining_slots())
+            .min(queue::CAPACITY / 2);
+        let mut first = None;
+        handle.inject.pop_n(n, |task| {
+            if first.is_none() {
+                first = Some(task);
+            } else {
+                self.run_queue.push_back_or_overflow(task, &handle.inject);
+            }
+        });
+        first
+    }
+
+    fn steal_work(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
+        if !self.is_searching {
+            self.is_searching = handle.idle.transition_to_searching();
+            if !self.is_searching {
+                return None;
+            }
+        }
+        let n = handle.remotes.len();
+        let start = self.rand.next_n(n as u32) as usize;
+        for i in 0..n {
+            let i = (start + i) % n;
+            if i == self.index {
+                continue;
+            }
+            if let Some(task) = handle.remotes[i].steal.steal_into(&mut self.run_queue) {
+                return Some(task);
+            }
+        }
+        handle.inject.pop()
+    }
+
+    /// The LIFO task of a worker that has not finished a poll since the last check.
+    fn check_stalled(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
+        for (i, remote) in handle.remotes.iter().enumerate() {
+            if i == self.index {
+                continue;
+            }
+            let lifo = remote.lifo.load(std::sync::atomic::Ordering::Acquire);
+            let polls = remote.polls.load(std::sync::atomic::Ordering::Relaxed);
+            let seen = std::mem::replace(&mut self.stall_seen[i], (lifo, polls));
+            if !lifo.is_null() && seen == (lifo, polls) {
+                if let Some(task) = handle.steal_lifo(i, lifo) {
+                    return Some(task);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `block_in_place` on a multi-thread worker: hand the core to a new worker thread, then run
+/// `f` here with the runtime exited. Returns `Err(f)` when this thread is not such a worker.
+pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> Result<R, F> {
+    let handed_off = context::with_scheduler(|cx| {
+        let Some(crate::runtime::scheduler::Context::MultiThread(cx)) = cx else {
+            return Ok(false);
+        };
+        let Some(core) = cx.core.borrow_mut().take() else {
+            // Already in block_in_place, or not inside a task poll.
+            return Ok(false);
+        };
+        match launch(&cx.handle, core) {
+            Ok(()) => Ok(true),
+            Err(e) => Err(e),
+        }
+    });
+    match handed_off {
+        Ok(true) => Ok(context::exit_runtime(f)),
+        Ok(false) => Err(f),
+        Err(e) => panic!("block_in_place: failed to start a replacement worker thread: {e}"),
+    }
+}
+
+/// xorshift for picking a steal victim.
+struct FastRand(u64);
+
+impl FastRand {
+    fn new(seed: u64) -> FastRand {
+        FastRand(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next_n(&mut self, n: u32) -> u32 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        (((x >> 32) * n as u64) >> 32) as u32
+    }
+}

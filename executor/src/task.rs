@@ -1,1 +1,0 @@
-//! Tasks: spawning, joining, aborting.

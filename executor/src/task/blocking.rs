@@ -1,0 +1,74 @@
+//! `spawn_blocking` and `block_in_place`.
+
+use super::{JoinHandle, NO_RUNTIME_SPAWN};
+use crate::runtime::context;
+use crate::runtime::scheduler;
+
+/// Runs a blocking closure on the runtime's blocking pool (threads created on demand, up to
+/// 512 by default, retired after 10 s idle), returning a handle to await its result.
+/// A panic in `f` is reported as a [`JoinError`](super::JoinError). Once started, a blocking
+/// call cannot be aborted; one still queued when the runtime shuts down is cancelled.
+///
+/// # Panics
+/// When called outside a gort runtime.
+///
+/// ```
+/// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+/// # rt.block_on(async {
+/// let sum = gort_executor::task::spawn_blocking(|| (1..=10).sum::<u32>()).await.unwrap();
+/// assert_eq!(sum, 55);
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let mut f = Some(f);
+    match context::with_current(|handle| handle.spawn_blocking(f.take().expect("spawned once"))) {
+        Ok(join) => join,
+        Err(e) => panic!("spawn_blocking {NO_RUNTIME_SPAWN} ({e})"),
+    }
+}
+
+/// Runs blocking code inside a task without stalling the other tasks of its worker: the worker's
+/// queue is handed to a new worker thread first, and this thread becomes a blocking thread for
+/// the duration of `f`.
+///
+/// Outside a runtime, or on a thread in `block_on` of a multi-thread runtime, `f` just runs.
+///
+/// # Panics
+/// On a current-thread runtime (there is no other thread to hand the tasks to): use
+/// `spawn_blocking` there.
+///
+/// ```
+/// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+/// # rt.block_on(gort_executor::spawn(async {
+/// let v = gort_executor::task::block_in_place(|| {
+///     std::thread::sleep(std::time::Duration::from_millis(1));
+///     5
+/// });
+/// assert_eq!(v, 5);
+/// # })).unwrap();
+/// ```
+#[track_caller]
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    let f = match scheduler::multi_thread::block_in_place(f) {
+        Ok(out) => return out,
+        Err(f) => f,
+    };
+    let on_current_thread = context::in_runtime()
+        && context::with_current(|h| matches!(h, scheduler::Handle::CurrentThread(_)))
+            .unwrap_or(false);
+    if on_current_thread {
+        panic!(
+            "block_in_place cannot be called on a current_thread runtime: there is no other \
+             worker to take over its tasks; use spawn_blocking, or a multi_thread runtime"
+        );
+    }
+    context::exit_runtime(f)
+}
