@@ -330,9 +330,104 @@ fn watch(c: &mut Criterion) {
     group.finish();
 }
 
+/// gort's runtime as a criterion executor.
+struct GortRuntime(gort::runtime::Runtime);
+
+impl criterion::async_executor::AsyncExecutor for &GortRuntime {
+    fn block_on<T>(&self, future: impl std::future::Future<Output = T>) -> T {
+        self.0.block_on(future)
+    }
+}
+
+/// Each library on its own runtime: gort's primitives on gort's runtime, tokio's on tokio's.
+fn own_runtime(c: &mut Criterion) {
+    let tokio_rt = rt();
+    let gort_rt = GortRuntime(
+        gort::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    );
+    let mut group = c.benchmark_group("mutex_contended_4_tasks_own_runtime");
+    group.throughput(Throughput::Elements(OPS * TASKS));
+    let gort_m = Arc::new(gort::sync::Mutex::new(0u64));
+    let tokio_m = Arc::new(tokio::sync::Mutex::new(0u64));
+    group.bench_function("gort", |b| {
+        b.to_async(&gort_rt).iter(|| async {
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    let m = gort_m.clone();
+                    gort::task::spawn(async move {
+                        for _ in 0..OPS {
+                            *m.lock().await += 1;
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        })
+    });
+    group.bench_function("tokio", |b| {
+        b.to_async(&tokio_rt).iter(|| {
+            contended(|| {
+                let m = tokio_m.clone();
+                async move {
+                    for _ in 0..OPS {
+                        *m.lock().await += 1;
+                    }
+                }
+            })
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("notify_ping_pong_own_runtime");
+    group.throughput(Throughput::Elements(OPS));
+    group.bench_function("gort", |b| {
+        b.to_async(&gort_rt).iter(|| async {
+            let ping = Arc::new(gort::sync::Notify::new());
+            let pong = Arc::new(gort::sync::Notify::new());
+            let (ping2, pong2) = (ping.clone(), pong.clone());
+            let peer = gort::task::spawn(async move {
+                for _ in 0..OPS {
+                    ping2.notified().await;
+                    pong2.notify_one();
+                }
+            });
+            for _ in 0..OPS {
+                ping.notify_one();
+                pong.notified().await;
+            }
+            peer.await.unwrap();
+        })
+    });
+    group.bench_function("tokio", |b| {
+        b.to_async(&tokio_rt).iter(|| async {
+            let ping = Arc::new(tokio::sync::Notify::new());
+            let pong = Arc::new(tokio::sync::Notify::new());
+            let (ping2, pong2) = (ping.clone(), pong.clone());
+            let peer = tokio::spawn(async move {
+                for _ in 0..OPS {
+                    ping2.notified().await;
+                    pong2.notify_one();
+                }
+            });
+            for _ in 0..OPS {
+                ping.notify_one();
+                pong.notified().await;
+            }
+            peer.await.unwrap();
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = mutex, semaphore, notify, rwlock, broadcast, watch
+    targets = mutex, semaphore, notify, rwlock, broadcast, watch, own_runtime
 }
 criterion_main!(benches);

@@ -116,6 +116,27 @@ impl<W> WaitList<W> {
         }
     }
 
+    /// As [`register`](Self::register), but hands back the replaced waker so the caller can
+    /// drop it after releasing its lock: dropping a waker may run arbitrary code (even code
+    /// that re-enters the primitive).
+    pub fn register_take_old(&mut self, id: WaiterId, waker: &Waker) -> Option<Waker> {
+        let slot = &mut self.nodes[id.0].waker;
+        match slot {
+            Some(old) if old.will_wake(waker) => None,
+            _ => slot.replace(waker.clone()),
+        }
+    }
+
+    /// As [`remove`](Self::remove), also handing back the waiter's waker (to drop outside the
+    /// caller's lock, see [`register_take_old`](Self::register_take_old)).
+    pub fn remove_with_waker(&mut self, id: WaiterId) -> (W, Option<Waker>) {
+        if self.nodes[id.0].queued {
+            self.unlink(id.0);
+        }
+        let node = self.nodes.remove(id.0);
+        (node.waiter, node.waker)
+    }
+
     /// The front waiter, if any.
     pub fn front(&self) -> Option<&W> {
         self.head.map(|key| &self.nodes[key].waiter)

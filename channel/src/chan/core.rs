@@ -1,12 +1,16 @@
 //! The channel engine shared by `chan`, `mpsc`: Go's `hchan` (`runtime/chan.go`) made async.
 //!
-//! One lock guards a FIFO buffer and two wait-lists, `sendq` and `recvq` (at most one of them
-//! holds waiters at a time, as in Go). A send hands its value straight to the first parked
-//! receiver if there is one (the value is written into the receiver's waiter, "completed in
-//! place"), else appends it to the buffer if there is room, else parks with the value in its own
-//! waiter. A receive takes the buffer's front and moves the first parked sender's value into the
-//! freed slot; on an unbuffered channel (`cap == 0`) it takes the value straight from the first
-//! parked sender, so a send completes exactly when a receiver takes its value (rendezvous).
+//! One lock guards two wait-lists, `sendq` and `recvq`. A send hands its value straight to the
+//! first parked receiver if there is one (the value is written into the receiver's waiter,
+//! "completed in place"), else buffers it if it gets a capacity unit, else parks. A parked
+//! sender keeps its value in its own future (so a dropped send never delivers): a receive that
+//! frees a unit grants it to the first parked sender and wakes it; on an unbuffered channel
+//! (`cap == 0`) a receiver parks and wakes the first parked sender, which hands it the value —
+//! a send completes exactly when a receiver takes its value (rendezvous).
+//!
+//! The buffer of a bounded channel is the lock-free [`Ring`]: while nobody is parked, sends and
+//! receives complete without the lock (see [`Chan`]); unbuffered and unbounded channels keep
+//! their buffer (a `VecDeque` that shrinks after a burst) under the lock.
 //!
 //! Every completion first wins the waiter's `select!` token ([`crate::select`]): a peer skips a
 //! waiter whose `select!` already committed another branch, so exactly one branch commits.
@@ -444,7 +448,9 @@ impl<T> Chan<T> {
         let mut wk = Wakeups::default();
         let result = {
             let mut st = self.state.lock();
-            self.send_locked(&mut st, value, None, &mut wk)
+            let result = self.send_locked(&mut st, value, None, &mut wk);
+            self.sync_counts(&st);
+            result
         };
         wk.wake();
         result
@@ -474,7 +480,7 @@ impl<T> Chan<T> {
                 }
             }
             let mut st = self.state.lock();
-            loop {
+            let out = (|| loop {
                 match std::mem::replace(op, SendOp::Done) {
                     SendOp::Idle(value) => {
                         return match self.send_locked(&mut st, value, me, &mut wk) {
@@ -546,7 +552,9 @@ impl<T> Chan<T> {
                     },
                     SendOp::Done => panic!("a send future was polled after it completed"),
                 }
-            }
+            })();
+            self.sync_counts(&st);
+            out
         });
         wk.wake();
         if out.is_pending() {
@@ -569,6 +577,7 @@ impl<T> Chan<T> {
                     }
                     _ => {}
                 }
+                self.sync_counts(&st);
             }
             wk.wake();
             drop(value);
@@ -631,7 +640,9 @@ impl<T> Chan<T> {
         let mut wk = Wakeups::default();
         let result = {
             let mut st = self.state.lock();
-            self.recv_locked(&mut st, None, &mut wk)
+            let result = self.recv_locked(&mut st, None, &mut wk);
+            self.sync_counts(&st);
+            result
         };
         wk.wake();
         result
@@ -650,7 +661,7 @@ impl<T> Chan<T> {
                 }
             }
             let mut st = self.state.lock();
-            loop {
+            let out = (|| loop {
                 match *op {
                     RecvOp::Idle => {
                         return match self.recv_locked(&mut st, me, &mut wk) {
@@ -717,7 +728,9 @@ impl<T> Chan<T> {
                         }
                     }
                 }
-            }
+            })();
+            self.sync_counts(&st);
+            out
         });
         wk.wake();
         if out.is_pending() {
@@ -768,7 +781,7 @@ impl<T> Chan<T> {
         let mut wk = Wakeups::default();
         let out = select::with_current(|me| {
             let mut st = self.state.lock();
-            match *op {
+            let out = (|| match *op {
                 ReserveOp::Idle => {
                     if st.closed {
                         *op = ReserveOp::Done;
@@ -828,7 +841,9 @@ impl<T> Chan<T> {
                     }
                 },
                 ReserveOp::Done => panic!("a reserve future was polled after it completed"),
-            }
+            })();
+            self.sync_counts(&st);
+            out
         });
         wk.wake();
         if out.is_pending() {
@@ -846,6 +861,7 @@ impl<T> Chan<T> {
                 if st.sendq.remove(id).status == SendStatus::Granted {
                     self.release_locked(&mut st, &mut wk);
                 }
+                self.sync_counts(&st);
             }
             wk.wake();
         }

@@ -34,17 +34,25 @@
 //!
 //! # How it works
 //!
-//! Go's `hchan` (`runtime/chan.go`): one lock, a FIFO buffer and FIFO wait-lists of parked
-//! senders and receivers (the crate's wait-list core); a sender hands its value directly to a
-//! parked receiver, completing it in place. `select!` coordinates its branches through one
-//! "selected" word that a peer must win with a compare-and-swap before completing a parked
-//! operation (crossbeam-channel's `Context`, Go's `selectDone`), so exactly one branch commits
-//! even when several sends are parked on unbuffered channels.
+//! Go's `hchan` (`runtime/chan.go`): FIFO wait-lists of parked senders and receivers (the
+//! crate's wait-list core) under one lock; a sender hands its value directly to a parked
+//! receiver, completing it in place. A bounded channel's buffer is a lock-free ring (Vyukov's
+//! bounded MPMC queue, as crossbeam-channel's array flavor) with tokio-style capacity units, so a
+//! send with room and a receive with a value take no lock at all; the lock is only for parking
+//! and waking. `select!` coordinates its branches through one "selected" word that a peer must
+//! win with a compare-and-swap before completing a parked operation (crossbeam-channel's
+//! `Context`, Go's `selectDone`), so exactly one branch commits.
 //!
 //! # Cancel safety
 //!
 //! Dropping a pending `recv` never loses a message (a value already handed to it goes to the next
-//! receiver or back to the buffer); dropping a pending `send` never delivers its value.
+//! receiver or back to the buffer); dropping a pending `send` never delivers its value. For that,
+//! a parked sender keeps its value in its own future: when room frees up (or, on an unbuffered
+//! channel, a receiver arrives) the sender is woken and moves the value itself. So on an
+//! unbuffered channel a *waiting* receiver is what makes a send complete, and `try_recv` (or a
+//! `select!` with `default`) sees `Empty` while a sender is parked — unlike Go, where the
+//! receiver would take the parked sender's value, which an async runtime cannot do without
+//! giving up cancel safety.
 //!
 //! ```
 //! use gort_channel::chan;

@@ -45,6 +45,14 @@ struct State {
 }
 
 /// What [`Barrier::wait`] returns: tells the one leader of each round apart.
+///
+/// ```
+/// futures::executor::block_on(async {
+///     let barrier = gort_channel::sync::Barrier::new(1);
+///     let result: gort_channel::sync::BarrierWaitResult = barrier.wait().await;
+///     assert!(result.is_leader());
+/// });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BarrierWaitResult(bool);
 

@@ -325,8 +325,9 @@ impl Semaphore {
             let mut list = self.waiters.lock();
             result = outcome.load(Ordering::Acquire);
             if result == QUEUED {
-                list.register(id, cx.waker());
+                let stale = list.register_take_old(id, cx.waker());
                 drop(list);
+                drop(stale); // outside the lock: a waker's drop may re-enter the semaphore
                 coop::refund();
                 return Poll::Pending;
             }
@@ -421,8 +422,9 @@ impl Semaphore {
             }
             SHUT => {}
             _ => {
-                let waiter = list.remove(id);
+                let (waiter, stale) = list.remove_with_waker(id);
                 self.release_locked(waiter.assigned, list);
+                drop(stale); // outside the lock: a waker's drop may re-enter the semaphore
             }
         }
     }

@@ -6,8 +6,8 @@
 //! One lock guards a ring of `capacity` slots (rounded up to a power of two, as tokio's), the
 //! write position, the handle counts and the wait-list of parked receivers. A send writes the
 //! next slot, noting how many receivers still have to read it, and completes every parked
-//! receiver. A receiver keeps its own read position; reading a slot decrements its count, and
-//! the last reader moves the value out instead of cloning it. A receiver whose position has
+//! receiver. A receiver keeps its own read position; reading a slot clones the value and
+//! decrements the count, and the last reader drops the slot's copy. A receiver whose position has
 //! been overwritten gets [`RecvError::Lagged`] with the number of values it missed, and resumes
 //! at the oldest value still held (tokio's semantics).
 //!
@@ -28,6 +28,13 @@ pub mod error {
     use std::fmt;
 
     /// No receiver was alive: the value comes back.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::sync::broadcast::channel(1);
+    /// drop(rx);
+    /// let err = tx.send(5).unwrap_err();
+    /// assert_eq!(err.0, 5);
+    /// ```
     #[derive(PartialEq, Eq, Clone, Copy)]
     pub struct SendError<T>(pub T);
 
@@ -46,6 +53,15 @@ pub mod error {
     impl<T> std::error::Error for SendError<T> {}
 
     /// Why [`Receiver::recv`](super::Receiver::recv) returned no value.
+    ///
+    /// ```
+    /// use gort_channel::sync::broadcast::{self, error::RecvError};
+    /// futures::executor::block_on(async {
+    ///     let (tx, mut rx) = broadcast::channel::<u8>(1);
+    ///     drop(tx);
+    ///     assert_eq!(rx.recv().await, Err(RecvError::Closed));
+    /// });
+    /// ```
     #[derive(Debug, PartialEq, Eq, Clone)]
     pub enum RecvError {
         /// Every sender is gone and every value was received.
@@ -67,6 +83,12 @@ pub mod error {
     impl std::error::Error for RecvError {}
 
     /// Why [`Receiver::try_recv`](super::Receiver::try_recv) returned no value.
+    ///
+    /// ```
+    /// use gort_channel::sync::broadcast::{self, error::TryRecvError};
+    /// let (_tx, mut rx) = broadcast::channel::<u8>(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// ```
     #[derive(Debug, PartialEq, Eq, Clone)]
     pub enum TryRecvError {
         /// No value is waiting right now.
@@ -121,11 +143,24 @@ impl<T> Shared<T> {
 }
 
 /// The sending half; `Clone` for more senders. Dropping the last one closes the channel.
+///
+/// ```
+/// let (tx, _rx) = gort_channel::sync::broadcast::channel(4);
+/// let tx2 = tx.clone();
+/// tx2.send("hi").unwrap();
+/// assert_eq!(tx.len(), 1);
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// A receiving half; each receiver sees every value sent after it was created.
+///
+/// ```
+/// let (tx, mut rx) = gort_channel::sync::broadcast::channel(4);
+/// tx.send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     next: u64,
@@ -454,13 +489,16 @@ impl<T> Receiver<T> {
             });
         }
         let slot = &mut state.slots[(self.next & self.shared.mask) as usize];
+        // Advance and release our claim first: if `T::clone` panics, this receiver skips the
+        // value, as tokio's does.
         self.next += 1;
         slot.remaining -= 1;
-        let value = if slot.remaining == 0 {
-            slot.value.take()
-        } else {
-            slot.value.clone()
-        };
+        // Always cloned, even for the last reader (tokio's behaviour, which user `Clone`
+        // impls may observe); the slot's copy is dropped once everyone has read it.
+        let value = slot.value.clone();
+        if slot.remaining == 0 {
+            slot.value = None;
+        }
         Ok(value.expect("an unread slot holds its value"))
     }
 
@@ -572,24 +610,31 @@ impl<T: Clone> Future for Recv<'_, T> {
             Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
             Err(TryRecvError::Closed) => Err(RecvError::Closed),
             Err(TryRecvError::Empty) => {
+                // A replaced waker is dropped only after the lock is released: its drop may
+                // send on this very channel.
+                let mut stale = None;
                 match this.waiter {
                     Some(id) if state.waiters.is_queued(id) => {
-                        state.waiters.register(id, cx.waker())
+                        stale = state.waiters.register_take_old(id, cx.waker());
                     }
                     Some(id) => {
-                        state.waiters.remove(id);
+                        stale = state.waiters.remove_with_waker(id).1;
                         this.waiter = Some(state.waiters.push_back((), cx.waker()));
                     }
                     None => this.waiter = Some(state.waiters.push_back((), cx.waker())),
                 }
                 drop(state);
+                drop(stale);
                 coop::refund();
                 return Poll::Pending;
             }
         };
-        if let Some(id) = this.waiter.take() {
-            state.waiters.remove(id);
-        }
+        let stale = this
+            .waiter
+            .take()
+            .and_then(|id| state.waiters.remove_with_waker(id).1);
+        drop(state);
+        drop(stale);
         Poll::Ready(result)
     }
 }
@@ -597,7 +642,10 @@ impl<T: Clone> Future for Recv<'_, T> {
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
         if let Some(id) = self.waiter.take() {
-            self.receiver.shared.state.lock().waiters.remove(id);
+            let mut state = self.receiver.shared.state.lock();
+            let (_, stale) = state.waiters.remove_with_waker(id);
+            drop(state);
+            drop(stale);
         }
     }
 }

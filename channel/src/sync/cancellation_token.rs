@@ -312,6 +312,13 @@ impl fmt::Debug for CancellationToken {
 }
 
 /// Cancels its token when dropped; see [`CancellationToken::drop_guard`].
+///
+/// ```
+/// let token = gort_channel::sync::CancellationToken::new();
+/// let guard = token.clone().drop_guard();
+/// drop(guard);
+/// assert!(token.is_cancelled());
+/// ```
 #[must_use = "the token is cancelled as soon as the guard is dropped"]
 #[derive(Debug)]
 pub struct DropGuard {
@@ -373,6 +380,13 @@ fn forget_waiter(node: &Node, waiter: &mut Option<WaiterId>) {
 }
 
 /// The future returned by [`CancellationToken::cancelled`].
+///
+/// ```
+/// let token = gort_channel::sync::CancellationToken::new();
+/// let wait = token.cancelled();
+/// token.cancel();
+/// futures::executor::block_on(wait);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct WaitForCancellationFuture<'a> {
     node: &'a Arc<Node>,
@@ -401,6 +415,16 @@ impl fmt::Debug for WaitForCancellationFuture<'_> {
 }
 
 /// The future returned by [`CancellationToken::cancelled_owned`].
+///
+/// ```
+/// let token = gort_channel::sync::CancellationToken::new();
+/// let wait = std::thread::spawn({
+///     let token = token.clone();
+///     move || futures::executor::block_on(token.cancelled_owned())
+/// });
+/// token.cancel();
+/// wait.join().unwrap();
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct WaitForCancellationFutureOwned {
     token: CancellationToken,

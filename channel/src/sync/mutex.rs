@@ -42,6 +42,13 @@ unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 
 /// The lock was held: returned by [`Mutex::try_lock`] and the `try_*` methods of `RwLock`.
+///
+/// ```
+/// let m = gort_channel::sync::Mutex::new(());
+/// let _held = m.try_lock().unwrap();
+/// let err: gort_channel::sync::TryLockError = m.try_lock().unwrap_err();
+/// assert_eq!(err.to_string(), "operation would block");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TryLockError(pub(crate) ());
 
@@ -54,18 +61,41 @@ impl fmt::Display for TryLockError {
 impl std::error::Error for TryLockError {}
 
 /// Exclusive access to a [`Mutex`]'s value; unlocks on drop.
+///
+/// ```
+/// futures::executor::block_on(async {
+///     let m = gort_channel::sync::Mutex::new(1);
+///     let mut guard: gort_channel::sync::MutexGuard<'_, i32> = m.lock().await;
+///     *guard += 1;
+///     assert_eq!(*guard, 2);
+/// });
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct MutexGuard<'a, T: ?Sized> {
     lock: &'a Mutex<T>,
 }
 
 /// Exclusive access to a [`Mutex`] held through an `Arc`, so it can move into a task.
+///
+/// ```
+/// use std::sync::Arc;
+/// let m = Arc::new(gort_channel::sync::Mutex::new(1));
+/// let guard = m.clone().try_lock_owned().unwrap();
+/// std::thread::spawn(move || assert_eq!(*guard, 1)).join().unwrap();
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct OwnedMutexGuard<T: ?Sized> {
     lock: Arc<Mutex<T>>,
 }
 
 /// A [`MutexGuard`] narrowed to a part of the value by [`MutexGuard::map`].
+///
+/// ```
+/// use gort_channel::sync::{MappedMutexGuard, Mutex, MutexGuard};
+/// let m = Mutex::new((1, 2));
+/// let first: MappedMutexGuard<'_, i32> = MutexGuard::map(m.try_lock().unwrap(), |p| &mut p.0);
+/// assert_eq!(*first, 1);
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
     sem: &'a ll::Semaphore,
@@ -368,6 +398,14 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
 }
 
 /// An [`OwnedMutexGuard`] narrowed to a part of the value by [`OwnedMutexGuard::map`].
+///
+/// ```
+/// use gort_channel::sync::{Mutex, OwnedMutexGuard};
+/// use std::sync::Arc;
+/// let m = Arc::new(Mutex::new(vec![1, 2]));
+/// let len = OwnedMutexGuard::map(m.try_lock_owned().unwrap(), |v| v);
+/// assert_eq!(len.len(), 2);
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
     lock: Arc<Mutex<T>>,

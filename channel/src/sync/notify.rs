@@ -91,6 +91,13 @@ pub struct Notify {
 /// The future returned by [`Notify::notified`].
 ///
 /// `!Unpin` (as tokio's): while it waits, the `Notify` points at a word inside it.
+///
+/// ```
+/// let notify = gort_channel::sync::Notify::new();
+/// let notified = notify.notified();
+/// notify.notify_waiters(); // reaches `notified`, created before the call
+/// futures::executor::block_on(notified);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Notified<'a> {
     notify: &'a Notify,
@@ -358,7 +365,9 @@ impl Notify {
                 if outcome.load(Ordering::Acquire) == PARKED {
                     let mut list = self.waiters.lock();
                     if outcome.load(Ordering::Acquire) == PARKED {
-                        list.register(id, waker);
+                        let stale = list.register_take_old(id, waker);
+                        drop(list);
+                        drop(stale); // outside the lock: a waker's drop may re-enter
                         return false;
                     }
                 }
@@ -434,10 +443,12 @@ impl Drop for Notified<'_> {
             // Outcomes are published under this lock, so this answer is final.
             outcome = self.outcome.load(Ordering::Acquire);
             if outcome == PARKED {
-                list.remove(id);
+                let (_, stale) = list.remove_with_waker(id);
                 if list.is_empty() {
                     notify.set_tag_locked(EMPTY);
                 }
+                drop(list);
+                drop(stale); // outside the lock: a waker's drop may re-enter
                 return;
             }
         }

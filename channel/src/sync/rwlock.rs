@@ -51,6 +51,13 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
 
 /// Shared access to an [`RwLock`]'s value; releases its read permit on drop.
+///
+/// ```
+/// let lock = gort_channel::sync::RwLock::new(1);
+/// let a = lock.try_read().unwrap();
+/// let b = lock.try_read().unwrap();
+/// assert_eq!(*a + *b, 2);
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     sem: &'a ll::Semaphore,
@@ -59,6 +66,12 @@ pub struct RwLockReadGuard<'a, T: ?Sized> {
 }
 
 /// Exclusive access to an [`RwLock`]'s value; releases the lock on drop.
+///
+/// ```
+/// let lock = gort_channel::sync::RwLock::new(1);
+/// *lock.try_write().unwrap() = 2;
+/// assert_eq!(*lock.try_read().unwrap(), 2);
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
     sem: &'a ll::Semaphore,
@@ -68,6 +81,13 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
 }
 
 /// A write guard narrowed to a part of the value by [`RwLockWriteGuard::map`].
+///
+/// ```
+/// use gort_channel::sync::{RwLock, RwLockWriteGuard};
+/// let lock = RwLock::new((1, 2));
+/// *RwLockWriteGuard::map(lock.try_write().unwrap(), |p| &mut p.1) = 3;
+/// assert_eq!(*lock.try_read().unwrap(), (1, 3));
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
     sem: &'a ll::Semaphore,
@@ -78,6 +98,13 @@ pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
 
 /// Shared access through an `Arc<RwLock<T>>`, so it can move into a task; `U` is the part of
 /// the value it reads (see [`OwnedRwLockReadGuard::map`]).
+///
+/// ```
+/// use std::sync::Arc;
+/// let lock = Arc::new(gort_channel::sync::RwLock::new(1));
+/// let guard = lock.clone().try_read_owned().unwrap();
+/// std::thread::spawn(move || assert_eq!(*guard, 1)).join().unwrap();
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
     lock: Arc<RwLock<T>>,
@@ -98,6 +125,14 @@ impl<T: ?Sized> OwnedRwLockReadGuard<T> {
 }
 
 /// Exclusive access through an `Arc<RwLock<T>>`, so it can move into a task.
+///
+/// ```
+/// use std::sync::Arc;
+/// let lock = Arc::new(gort_channel::sync::RwLock::new(1));
+/// let mut guard = lock.clone().try_write_owned().unwrap();
+/// std::thread::spawn(move || *guard = 2).join().unwrap();
+/// assert_eq!(*lock.try_read().unwrap(), 2);
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct OwnedRwLockWriteGuard<T: ?Sized> {
     lock: Arc<RwLock<T>>,

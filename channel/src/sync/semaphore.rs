@@ -32,6 +32,14 @@ pub struct Semaphore {
 }
 
 /// A permit from a [`Semaphore`], released when dropped.
+///
+/// ```
+/// let sem = gort_channel::sync::Semaphore::new(1);
+/// let permit = sem.try_acquire().unwrap();
+/// assert_eq!(sem.available_permits(), 0);
+/// drop(permit);
+/// assert_eq!(sem.available_permits(), 1);
+/// ```
 #[must_use = "the permit is released as soon as it is dropped"]
 pub struct SemaphorePermit<'a> {
     sem: &'a Semaphore,
@@ -40,6 +48,14 @@ pub struct SemaphorePermit<'a> {
 
 /// A permit from an `Arc<Semaphore>`, released when dropped; it owns a handle to the semaphore
 /// so it can move into a spawned task.
+///
+/// ```
+/// use std::sync::Arc;
+/// let sem = Arc::new(gort_channel::sync::Semaphore::new(1));
+/// let permit = sem.clone().try_acquire_owned().unwrap();
+/// std::thread::spawn(move || drop(permit)).join().unwrap();
+/// assert_eq!(sem.available_permits(), 1);
+/// ```
 #[must_use = "the permit is released as soon as it is dropped"]
 pub struct OwnedSemaphorePermit {
     sem: Arc<Semaphore>,
@@ -47,10 +63,27 @@ pub struct OwnedSemaphorePermit {
 }
 
 /// The semaphore was closed: returned by the `acquire` methods.
+///
+/// ```
+/// futures::executor::block_on(async {
+///     let sem = gort_channel::sync::Semaphore::new(0);
+///     sem.close();
+///     let err = sem.acquire().await.unwrap_err();
+///     assert_eq!(err.to_string(), "semaphore closed");
+/// });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcquireError(());
 
 /// Why a `try_acquire` method failed.
+///
+/// ```
+/// use gort_channel::sync::{Semaphore, TryAcquireError};
+/// let sem = Semaphore::new(0);
+/// assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+/// sem.close();
+/// assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::Closed);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TryAcquireError {
     /// The semaphore was closed.

@@ -796,3 +796,92 @@ fn dropped_receivers_release_their_unread_broadcast_values() {
     assert_eq!(tx.len(), 0);
     assert!(tx.send(9).is_err(), "no receiver left");
 }
+
+/// A waker whose drop runs `on_drop` (which may re-enter a primitive).
+struct DropHook(std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>);
+
+impl Wake for DropHook {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for DropHook {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.lock().unwrap().take() {
+            f();
+        }
+    }
+}
+
+fn drop_hook_waker(f: impl FnOnce() + Send + 'static) -> Waker {
+    Waker::from(Arc::new(DropHook(std::sync::Mutex::new(Some(Box::new(f))))))
+}
+
+#[test]
+fn a_waker_dropped_by_a_primitive_may_reenter_it() {
+    bounded(|| {
+        // broadcast (tokio's `send_in_waker_drop`): re-polling replaces the stored waker.
+        let (tx, mut rx) = broadcast::channel(16);
+        let mut fut = Box::pin(async move {
+            let _ = rx.recv().await;
+        });
+        let tx2 = tx.clone();
+        let waker = drop_hook_waker(move || {
+            let _ = tx2.send(());
+        });
+        assert!(fut
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        drop(waker);
+        let _ = poll_once(fut.as_mut()); // drops the hook waker: it sends
+        drop(fut);
+        let _ = tx.send(());
+
+        // Semaphore: the replaced waker's drop releases a permit (re-enters `release`).
+        let sem = Arc::new(Semaphore::new(0));
+        let mut acquire = Box::pin(sem.acquire());
+        let sem2 = sem.clone();
+        let waker = drop_hook_waker(move || sem2.add_permits(1));
+        assert!(acquire
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        drop(waker);
+        assert!(poll_once(acquire.as_mut()).is_pending()); // replaces, then drops the hook
+        assert!(poll_once(acquire.as_mut()).is_ready());
+
+        // Notify: a dropped `Notified` whose waker notifies on drop.
+        let notify = Arc::new(Notify::new());
+        let mut notified = Box::pin(notify.notified());
+        let n2 = notify.clone();
+        let waker = drop_hook_waker(move || n2.notify_one());
+        assert!(notified
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        drop(waker);
+        drop(notified); // removes the entry, then drops the hook: it stores a permit
+        assert!(poll_once(Box::pin(notify.notified()).as_mut()).is_ready());
+    });
+}
+
+#[test]
+fn broadcast_receiver_skips_a_value_whose_clone_panics() {
+    #[derive(Debug, PartialEq)]
+    struct Picky(usize);
+    impl Clone for Picky {
+        fn clone(&self) -> Self {
+            assert_ne!(self.0, 0, "refusing to clone 0");
+            Picky(self.0)
+        }
+    }
+    let (tx, mut rx) = broadcast::channel(16);
+    tx.send(Picky(0)).unwrap();
+    tx.send(Picky(1)).unwrap();
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = rx.try_recv();
+    }));
+    assert!(res.is_err());
+    assert_eq!(rx.try_recv(), Ok(Picky(1)));
+    assert_eq!(tx.len(), 0);
+}

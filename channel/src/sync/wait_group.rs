@@ -166,6 +166,12 @@ impl WaitGroup {
 }
 
 /// The future returned by [`WaitGroup::wait`].
+///
+/// ```
+/// let wg = gort_channel::sync::WaitGroup::new();
+/// let wait: gort_channel::sync::Wait<'_> = wg.wait();
+/// futures::executor::block_on(wait);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Wait<'a> {
     group: &'a WaitGroup,

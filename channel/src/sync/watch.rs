@@ -23,6 +23,12 @@ pub mod error {
     use std::fmt;
 
     /// Every receiver was gone: the value comes back (and was not stored).
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::sync::watch::channel(0);
+    /// drop(rx);
+    /// assert_eq!(tx.send(1).unwrap_err().0, 1);
+    /// ```
     #[derive(PartialEq, Eq, Clone, Copy)]
     pub struct SendError<T>(pub T);
 
@@ -41,6 +47,14 @@ pub mod error {
     impl<T> std::error::Error for SendError<T> {}
 
     /// Every sender is gone (returned by `changed`, `has_changed` and `wait_for`).
+    ///
+    /// ```
+    /// futures::executor::block_on(async {
+    ///     let (tx, mut rx) = gort_channel::sync::watch::channel(0);
+    ///     drop(tx);
+    ///     assert!(rx.changed().await.is_err());
+    /// });
+    /// ```
     #[derive(Debug, PartialEq, Eq, Clone)]
     pub struct RecvError(pub(crate) ());
 
@@ -81,11 +95,25 @@ impl<T> Shared<T> {
 }
 
 /// The sending half; `Clone` for more senders. Dropping the last one closes the channel.
+///
+/// ```
+/// let (tx, rx) = gort_channel::sync::watch::channel(0);
+/// let tx2 = tx.clone();
+/// tx2.send(1).unwrap();
+/// assert_eq!(*rx.borrow(), 1);
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// A receiving half; `Clone` for more receivers (a clone has seen what this one has seen).
+///
+/// ```
+/// let (tx, mut rx) = gort_channel::sync::watch::channel("a");
+/// tx.send("b").unwrap();
+/// assert!(rx.has_changed().unwrap());
+/// assert_eq!(*rx.borrow_and_update(), "b");
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The version this receiver last saw (odd: `mark_changed` forced "changed").
@@ -93,6 +121,12 @@ pub struct Receiver<T> {
 }
 
 /// A read lock on the channel's value; hold it briefly, as it blocks senders.
+///
+/// ```
+/// let (_tx, rx) = gort_channel::sync::watch::channel(vec![1]);
+/// let value = rx.borrow();
+/// assert_eq!(value.len(), 1);
+/// ```
 pub struct Ref<'a, T> {
     guard: ValueReadGuard<'a, T>,
     has_changed: bool,
