@@ -45,6 +45,7 @@ async fn http1_requests(addr: std::net::SocketAddr) {
 
     // Two requests on one keep-alive connection, then an echo.
     for _ in 0..2 {
+        sender.ready().await.expect("connection ready");
         let response = sender
             .send_request(request(Method::GET, "/", ""))
             .await
@@ -53,6 +54,7 @@ async fn http1_requests(addr: std::net::SocketAddr) {
         assert_eq!(response.version(), Version::HTTP_11);
         assert_eq!(body_text(response).await, "hello from gort over HTTP/1.1\n");
     }
+    sender.ready().await.expect("connection ready");
     let response = sender
         .send_request(request(Method::POST, "/echo", "ping over h1"))
         .await
@@ -98,11 +100,13 @@ async fn http2_requests(addr: std::net::SocketAddr) {
     assert_eq!(echoed, 3);
 
     let mut sender = sender;
+    sender.ready().await.expect("connection ready");
     let response = sender
         .send_request(request(Method::GET, "/", ""))
         .await
         .expect("GET /");
     assert_eq!(body_text(response).await, "hello from gort over HTTP/2.0\n");
+    sender.ready().await.expect("connection ready");
     let response = sender
         .send_request(request(Method::GET, "/nope", ""))
         .await
