@@ -2,7 +2,9 @@
 //! checked line by line; plus the built `tour` binary, run as the README runs it.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::time::Duration;
+use std::time::SystemTime;
 
 use gort::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use gort::net::{TcpListener, TcpStream};
@@ -80,38 +82,8 @@ fn tour_binary_prints_the_same_lines() {
     let binary = profile_dir
         .join("examples")
         .join(format!("tour{}", std::env::consts::EXE_SUFFIX));
-    if !binary.exists() {
-        // `cargo test --test examples` alone does not build the examples; build this one, with
-        // this test's features so the library built for it is reused.
-        let features: Vec<&str> = [
-            ("hyper", cfg!(feature = "hyper")),
-            ("test-util", cfg!(feature = "test-util")),
-            ("full", cfg!(feature = "full")),
-            ("rt", cfg!(feature = "rt")),
-            ("rt-multi-thread", cfg!(feature = "rt-multi-thread")),
-            ("macros", cfg!(feature = "macros")),
-            ("net", cfg!(feature = "net")),
-            ("time", cfg!(feature = "time")),
-            ("sync", cfg!(feature = "sync")),
-            ("io-util", cfg!(feature = "io-util")),
-            ("io-std", cfg!(feature = "io-std")),
-            ("signal", cfg!(feature = "signal")),
-        ]
-        .into_iter()
-        .filter_map(|(name, on)| on.then_some(name))
-        .collect();
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", "tour", "--features"])
-            .arg(features.join(","))
-            .arg("--manifest-path")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-            .env(
-                "CARGO_TARGET_DIR",
-                profile_dir.parent().expect("target dir"),
-            )
-            .status()
-            .expect("run cargo");
-        assert!(status.success(), "cargo build --example tour failed");
+    if !is_fresh(&binary, profile_dir) {
+        build_tour(profile_dir);
     }
     let output = run_bounded(std::process::Command::new(&binary), LIMIT);
     assert!(output.status.success(), "tour failed: {output:?}");
@@ -120,6 +92,67 @@ fn tour_binary_prints_the_same_lines() {
     assert_eq!(lines.len(), 10, "{stdout}");
     assert_eq!(lines[..9], expected_tour()[..]);
     assert!(lines[9].starts_with("tour finished in "), "{stdout}");
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// `cargo test` builds the examples next to the tests; the binary is fresh when it is newer than
+/// its source and than every gort library built in this profile.
+fn is_fresh(binary: &Path, profile_dir: &Path) -> bool {
+    let Some(built) = modified(binary) else {
+        return false;
+    };
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tour.rs");
+    if modified(&source).map_or(true, |m| m > built) {
+        return false;
+    }
+    let Ok(deps) = std::fs::read_dir(profile_dir.join("deps")) else {
+        return false;
+    };
+    deps.filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("libgort"))
+        .all(|e| modified(&e.path()).is_some_and(|m| m <= built))
+}
+
+/// `cargo test --test examples` alone does not build the examples: build the tour with this
+/// test's profile and features, so the libraries built for the test are reused.
+fn build_tour(profile_dir: &Path) {
+    let features: Vec<&str> = [
+        ("hyper", cfg!(feature = "hyper")),
+        ("test-util", cfg!(feature = "test-util")),
+        ("full", cfg!(feature = "full")),
+        ("rt", cfg!(feature = "rt")),
+        ("rt-multi-thread", cfg!(feature = "rt-multi-thread")),
+        ("macros", cfg!(feature = "macros")),
+        ("net", cfg!(feature = "net")),
+        ("time", cfg!(feature = "time")),
+        ("sync", cfg!(feature = "sync")),
+        ("io-util", cfg!(feature = "io-util")),
+        ("io-std", cfg!(feature = "io-std")),
+        ("signal", cfg!(feature = "signal")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect();
+    let mut cargo = std::process::Command::new(env!("CARGO"));
+    cargo
+        .args(["build", "--quiet", "--example", "tour", "--features"])
+        .arg(features.join(","));
+    if profile_dir.ends_with("release") {
+        cargo.arg("--release");
+    }
+    let status = cargo
+        .arg("--manifest-path")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .env(
+            "CARGO_TARGET_DIR",
+            profile_dir.parent().expect("target dir"),
+        )
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "cargo build --example tour failed");
 }
 
 /// Runs a child process, killing it if it outlives `limit`.
