@@ -32,6 +32,7 @@ pub struct Builder {
     on_stop: Option<Arc<dyn Fn() + Send + Sync>>,
     event_interval: u32,
     global_queue_interval: Option<u32>,
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     start_paused: bool,
 }
 
@@ -246,13 +247,14 @@ impl Builder {
         self
     }
 
-    /// Starts the runtime's clock paused (tokio's `test-util`): time only advances when every
+    /// Starts the runtime's clock paused (current-thread runtime; feature `test-util`) (tokio's `test-util`): time only advances when every
     /// task is idle, jumping to the next timer.
     ///
     /// ```
     /// let rt = gort_executor::runtime::Builder::new_current_thread().start_paused(true).build().unwrap();
     /// # drop(rt);
     /// ```
+    #[cfg(feature = "test-util")]
     pub fn start_paused(&mut self, start_paused: bool) -> &mut Builder {
         self.start_paused = start_paused;
         self
@@ -292,6 +294,8 @@ impl Builder {
             }
             Kind::MultiThread => {
                 let workers = self.worker_threads.unwrap_or_else(default_workers);
+                // As tokio: pausing the clock needs the current-thread runtime.
+                driver.handle().set_clock_pausable(false);
                 let handle = multi_thread::Handle::start(
                     workers,
                     driver,
@@ -311,6 +315,11 @@ impl Builder {
                 Runtime::from_parts(None, handle)
             }
         };
+        #[cfg(feature = "test-util")]
+        if self.start_paused {
+            let _driver = runtime.handle().inner.driver().enter();
+            gort_reactor::time::pause();
+        }
         let spawner_handle = runtime.handle().inner.clone();
         let weak = match &spawner_handle {
             scheduler::Handle::CurrentThread(h) => WeakHandle::CurrentThread(Arc::downgrade(h)),

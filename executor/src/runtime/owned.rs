@@ -14,17 +14,21 @@ use std::sync::atomic::{
 use std::sync::{Mutex, MutexGuard};
 
 pub(crate) struct OwnedTasks<S: 'static> {
-    shards: Box<[Mutex<Slab<Task<S>>>]>,
+    shards: Box<[Shard<S>]>,
     mask: usize,
     closed: AtomicBool,
 }
+
+/// One lock per cache line, so workers spawning at once do not false-share.
+#[repr(align(128))]
+struct Shard<S: 'static>(Mutex<Slab<Task<S>>>);
 
 impl<S: Schedule> OwnedTasks<S> {
     /// `concurrency`: the number of threads expected to spawn at once.
     pub(crate) fn new(concurrency: usize) -> OwnedTasks<S> {
         let n = (concurrency * 4).next_power_of_two().clamp(1, 256);
         OwnedTasks {
-            shards: (0..n).map(|_| Mutex::new(Slab::new())).collect(),
+            shards: (0..n).map(|_| Shard(Mutex::new(Slab::new()))).collect(),
             mask: n - 1,
             closed: AtomicBool::new(false),
         }
@@ -32,7 +36,7 @@ impl<S: Schedule> OwnedTasks<S> {
 
     fn shard(&self, id: Id) -> MutexGuard<'_, Slab<Task<S>>> {
         let i = (id.as_u64() as usize) & self.mask;
-        self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
+        self.shards[i].0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Creates a task and registers it; `None` for the `Notified` when the set is closed
@@ -82,7 +86,7 @@ impl<S: Schedule> OwnedTasks<S> {
         for shard in self.shards.iter() {
             loop {
                 let tasks: Vec<Task<S>> = {
-                    let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut shard = shard.0.lock().unwrap_or_else(|e| e.into_inner());
                     shard.drain().collect()
                 };
                 if tasks.is_empty() {
@@ -99,7 +103,7 @@ impl<S: Schedule> OwnedTasks<S> {
     pub(crate) fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len())
+            .map(|s| s.0.lock().unwrap_or_else(|e| e.into_inner()).len())
             .sum()
     }
 }

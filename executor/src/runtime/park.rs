@@ -21,7 +21,9 @@ const NOTIFIED: usize = 3;
 
 /// The runtime's driver, shared by its workers: whoever holds the lock may block in it.
 pub(crate) struct DriverShared {
-    driver: Mutex<Driver>,
+    /// `None` once the runtime shut down (the driver is dropped then, failing its sockets and
+    /// timers).
+    driver: Mutex<Option<Driver>>,
     handle: driver::Handle,
     /// What the driver holder is doing: [`WATCH_NONE`], [`WATCH_INDEFINITE`] or [`WATCH_TIMED`].
     watch: AtomicUsize,
@@ -38,7 +40,7 @@ impl DriverShared {
     pub(crate) fn new(driver: Driver) -> Arc<DriverShared> {
         let handle = driver.handle();
         Arc::new(DriverShared {
-            driver: Mutex::new(driver),
+            driver: Mutex::new(Some(driver)),
             handle,
             watch: AtomicUsize::new(WATCH_NONE),
         })
@@ -51,8 +53,17 @@ impl DriverShared {
     /// Polls the driver without blocking, unless another worker is blocked in it.
     pub(crate) fn poll_if_free(&self) {
         if let Ok(mut driver) = self.driver.try_lock() {
-            driver.park(Some(Duration::ZERO));
+            if let Some(driver) = driver.as_mut() {
+                driver.park(Some(Duration::ZERO));
+            }
         }
+    }
+
+    /// Drops the driver (runtime shutdown), waiting for a worker still blocked in it.
+    pub(crate) fn shutdown(&self) {
+        self.handle.unpark();
+        let driver = self.driver.lock().unwrap_or_else(|e| e.into_inner()).take();
+        drop(driver);
     }
 
     /// What the driver holder is doing (`WATCH_*`).
@@ -119,7 +130,8 @@ impl Parker {
         {
             return;
         }
-        if let Ok(mut driver) = inner.shared.driver.try_lock() {
+        if let Some(mut driver) = inner.shared.driver.try_lock().ok().filter(|d| d.is_some()) {
+            let driver = driver.as_mut().expect("checked above");
             match inner
                 .state
                 .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)

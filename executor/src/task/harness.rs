@@ -36,7 +36,7 @@ pub(super) unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>
             let waker = waker_ref(raw);
             let mut cx = Context::from_waker(&waker);
             if poll_future(cell, &mut cx) {
-                complete(cell, raw);
+                complete::<F, S>(raw);
                 return;
             }
             match cell.header.state.transition_to_idle() {
@@ -49,13 +49,13 @@ pub(super) unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>
                 ToIdle::OkDealloc => unsafe { dealloc::<F, S>(ptr) },
                 ToIdle::Cancelled => {
                     cancel_task(cell);
-                    complete(cell, raw);
+                    complete::<F, S>(raw);
                 }
             }
         }
         ToRunning::Cancelled => {
             cancel_task(cell);
-            complete(cell, raw);
+            complete::<F, S>(raw);
         }
         ToRunning::Failed => {}
         // SAFETY: that was the last reference.
@@ -117,7 +117,12 @@ fn cancel_task<F: Future, S>(cell: &Cell<F, S>) {
 }
 
 /// Publishes completion, wakes the joiner, leaves the owner's list, drops the poller's reference.
-fn complete<F: Future + 'static, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
+///
+/// Takes the raw task rather than a `&Cell`: it may free the cell, which must not happen while
+/// a reference to it is a live function argument.
+fn complete<F: Future + 'static, S: Schedule>(raw: RawTask) {
+    // SAFETY: the caller's reference keeps the task alive until the end of this function.
+    let cell = unsafe { cell::<F, S>(raw.header_ptr()) };
     let snapshot = cell.header.state.transition_to_complete();
     if !snapshot.is_join_interested() {
         // Nobody will read the output: drop it here.
@@ -257,7 +262,7 @@ pub(super) unsafe fn shutdown<F: Future + 'static, S: Schedule>(ptr: NonNull<Hea
     if cell.header.state.transition_to_shutdown() {
         // Claimed (it was idle): cancel here; `complete` drops the caller's reference.
         cancel_task(cell);
-        complete(cell, raw);
+        complete::<F, S>(raw);
     } else {
         // Running or finished: the poller sees `CANCELLED`.
         raw.drop_reference();

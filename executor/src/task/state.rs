@@ -29,7 +29,7 @@ const JOIN_INTEREST: usize = 1 << 4;
 const JOIN_WAKER: usize = 1 << 5;
 const REF_SHIFT: usize = 6;
 const REF_ONE: usize = 1 << REF_SHIFT;
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 const FLAGS: usize = REF_ONE - 1;
 
 /// Initial state: scheduled once, a `JoinHandle` exists, three references.
@@ -363,7 +363,7 @@ impl State {
         })
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn flags(&self) -> usize {
         self.val.load(Acquire) & FLAGS
     }

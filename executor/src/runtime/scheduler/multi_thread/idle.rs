@@ -113,7 +113,7 @@ impl Idle {
         unparked(self.state.load(SeqCst)) > 0
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn num_searching(&self) -> usize {
         searching(self.state.load(SeqCst))
     }

@@ -56,7 +56,9 @@ pub(crate) struct Config {
     pub(crate) global_queue_interval: u32,
 }
 
-/// What other threads may touch of a worker.
+/// What other threads may touch of a worker (cache-line aligned: the owner writes `lifo` and
+/// `polls` constantly, which must not slow down the neighbouring worker's entry).
+#[repr(align(128))]
 struct Remote {
     steal: queue::Steal<Notified<Arc<Handle>>>,
     unpark: Unparker,
@@ -284,5 +286,6 @@ impl Handle {
             drop(self.take_lifo(index));
         }
         drop(self.inject.close());
+        self.driver.shutdown();
     }
 }

@@ -393,3 +393,67 @@ mod tests {
         assert_eq!(mine, (0..n).collect::<Vec<_>>());
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Mutex;
+    use loom::thread;
+
+    struct VecOverflow(Mutex<Vec<usize>>);
+
+    impl Overflow<usize> for VecOverflow {
+        fn push(&self, task: usize) {
+            self.0.lock().unwrap().push(task);
+        }
+        fn push_batch(&self, tasks: impl Iterator<Item = usize>) {
+            self.0.lock().unwrap().extend(tasks);
+        }
+    }
+
+    fn thief(steal: Steal<usize>) -> thread::JoinHandle<Vec<usize>> {
+        thread::spawn(move || {
+            let (_s, mut dst) = local::<usize>();
+            let mut got = Vec::new();
+            got.extend(steal.steal_into(&mut dst));
+            got.extend(std::iter::from_fn(|| dst.pop()));
+            got
+        })
+    }
+
+    #[test]
+    fn loom_queue_steal_while_owner_pops() {
+        loom::model(|| {
+            let (steal, mut local) = local::<usize>();
+            let overflow = VecOverflow(Mutex::new(Vec::new()));
+            for i in 0..3 {
+                local.push_back_or_overflow(i, &overflow);
+            }
+            let th = thief(steal);
+            let mut all: Vec<usize> = std::iter::from_fn(|| local.pop()).collect();
+            all.extend(th.join().unwrap());
+            all.extend(overflow.0.lock().unwrap().drain(..));
+            all.sort_unstable();
+            assert_eq!(all, vec![0, 1, 2]);
+        });
+    }
+
+    #[test]
+    fn loom_queue_overflow_while_stealing() {
+        loom::model(|| {
+            let (steal, mut local) = local::<usize>();
+            let overflow = VecOverflow(Mutex::new(Vec::new()));
+            for i in 0..CAPACITY {
+                local.push_back_or_overflow(i, &overflow);
+            }
+            let th = thief(steal);
+            // The queue is full: this push overflows half (or races with the thief).
+            local.push_back_or_overflow(CAPACITY, &overflow);
+            let mut all: Vec<usize> = std::iter::from_fn(|| local.pop()).collect();
+            all.extend(th.join().unwrap());
+            all.extend(overflow.0.lock().unwrap().drain(..));
+            all.sort_unstable();
+            assert_eq!(all, (0..=CAPACITY).collect::<Vec<_>>());
+        });
+    }
+}
