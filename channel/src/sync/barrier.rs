@@ -116,6 +116,7 @@ impl Barrier {
         };
         poll_fn(|cx| {
             std::task::ready!(coop::poll_proceed(cx));
+            let mut stale = None;
             let mut state = self.state.lock();
             if !arrived {
                 arrived = true;
@@ -134,16 +135,19 @@ impl Barrier {
                 guard.id = Some(state.waiters.push_back((), cx.waker()));
             } else if let Some(id) = guard.id {
                 if state.waiters.is_queued(id) {
-                    state.waiters.register(id, cx.waker());
+                    stale = state.waiters.register_take_old(id, cx.waker());
                 }
             }
             if state.generation != generation {
                 if let Some(id) = guard.id.take() {
-                    state.waiters.remove(id);
+                    stale = state.waiters.remove_with_waker(id).1;
                 }
+                drop(state);
+                drop(stale);
                 return Poll::Ready(BarrierWaitResult(false));
             }
             drop(state);
+            drop(stale); // after the lock: a waker's drop may re-enter
             coop::refund();
             Poll::Pending
         })
@@ -160,7 +164,8 @@ struct WaiterGuard<'a> {
 impl Drop for WaiterGuard<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
-            self.barrier.state.lock().waiters.remove(id);
+            let (_, stale) = self.barrier.state.lock().waiters.remove_with_waker(id);
+            drop(stale); // after the lock: a waker's drop may re-enter
         }
     }
 }

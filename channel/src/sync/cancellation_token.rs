@@ -352,30 +352,32 @@ impl Drop for DropGuard {
 fn poll_cancelled(node: &Node, waiter: &mut Option<WaiterId>, cx: &mut Context<'_>) -> Poll<()> {
     ready!(coop::poll_proceed(cx));
     if node.cancelled.load(Ordering::Acquire) {
-        if let Some(id) = waiter.take() {
-            node.state.lock().waiters.remove(id);
-        }
+        forget_waiter(node, waiter);
         return Poll::Ready(());
     }
     let mut state = node.state.lock();
     if state.cancelled {
-        if let Some(id) = waiter.take() {
-            state.waiters.remove(id);
-        }
+        drop(state);
+        forget_waiter(node, waiter);
         return Poll::Ready(());
     }
-    match *waiter {
-        Some(id) => state.waiters.register(id, cx.waker()),
-        None => *waiter = Some(state.waiters.push_back((), cx.waker())),
-    }
+    let stale = match *waiter {
+        Some(id) => state.waiters.register_take_old(id, cx.waker()),
+        None => {
+            *waiter = Some(state.waiters.push_back((), cx.waker()));
+            None
+        }
+    };
     drop(state);
+    drop(stale); // after the lock: a waker's drop may re-enter
     coop::refund();
     Poll::Pending
 }
 
 fn forget_waiter(node: &Node, waiter: &mut Option<WaiterId>) {
     if let Some(id) = waiter.take() {
-        node.state.lock().waiters.remove(id);
+        let (_, stale) = node.state.lock().waiters.remove_with_waker(id);
+        drop(stale); // after the lock: a waker's drop may re-enter
     }
 }
 

@@ -283,13 +283,15 @@ impl<T> OnceCell<T> {
     /// Permit held: write the value, publish it, and release every waiter.
     fn publish(&self, value: T) -> &T {
         // SAFETY: the caller holds the only permit and the flag is unset, so nobody reads or
-        // writes the slot concurrently.
-        let value = unsafe { (*self.value.get()).write(value) };
+        // writes the slot concurrently. The `&mut T` that `write` returns is dropped here: once
+        // the flag is published, readers take shared references (Miri's Stacked Borrows).
+        unsafe { (*self.value.get()).write(value) };
         self.value_set.store(true, Ordering::Release);
         // Waiters complete with `Closed`, which tells them the value is there; the permit is
         // never returned.
         self.semaphore.close();
-        value
+        // SAFETY: written and published above; from now on the slot is only read.
+        unsafe { (*self.value.get()).assume_init_ref() }
     }
 
     /// The value, initializing it with `f` first if the cell is empty. Concurrent callers wait

@@ -195,19 +195,26 @@ impl Future for Wait<'_> {
             return Poll::Ready(());
         }
         let mut waiters = inner.waiters.lock();
-        match this.waiter {
+        // Wakers replaced or freed here are dropped after the lock: their drop may re-enter.
+        let stale = match this.waiter {
             Some(id) if waiters.is_queued(id) && inner.count.load(Ordering::Acquire) != 0 => {
-                waiters.register(id, cx.waker());
+                waiters.register_take_old(id, cx.waker())
             }
             Some(id) => {
-                waiters.remove(id);
+                let (_, stale) = waiters.remove_with_waker(id);
                 this.waiter = None;
+                drop(waiters);
+                drop(stale);
                 return Poll::Ready(());
             }
             None if inner.count.load(Ordering::Acquire) == 0 => return Poll::Ready(()),
-            None => this.waiter = Some(waiters.push_back((), cx.waker())),
-        }
+            None => {
+                this.waiter = Some(waiters.push_back((), cx.waker()));
+                None
+            }
+        };
         drop(waiters);
+        drop(stale);
         coop::refund();
         Poll::Pending
     }
@@ -216,7 +223,8 @@ impl Future for Wait<'_> {
 impl Drop for Wait<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.waiter.take() {
-            self.group.inner.waiters.lock().remove(id);
+            let (_, stale) = self.group.inner.waiters.lock().remove_with_waker(id);
+            drop(stale); // after the lock: a waker's drop may re-enter
         }
     }
 }
