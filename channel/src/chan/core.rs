@@ -221,10 +221,17 @@ impl<T> Chan<T> {
 
     /// Publishes the queue lengths for the lock-free paths. Called (then fenced) right after
     /// anything that raises them; lowering them late only costs a lock.
+    #[inline]
     fn sync_counts(&self, st: &State<T>) {
-        self.recv_parked.store(st.recvq.len(), Ordering::SeqCst);
-        self.send_parked.store(st.sendq.len(), Ordering::SeqCst);
-        self.front_len.store(st.buf.len(), Ordering::SeqCst);
+        // Only the lock holder writes these: skip the (fencing) store when nothing changed.
+        fn publish(count: &AtomicUsize, now: usize) {
+            if count.load(Ordering::Relaxed) != now {
+                count.store(now, Ordering::SeqCst);
+            }
+        }
+        publish(&self.recv_parked, st.recvq.len());
+        publish(&self.send_parked, st.sendq.len());
+        publish(&self.front_len, st.buf.len());
     }
 
     /// Takes a capacity unit: room for one value.

@@ -115,7 +115,7 @@ impl Builder {
     ///
     /// ```
     /// let rt = gort_executor::runtime::Builder::new_multi_thread().thread_name("w").build().unwrap();
-    /// let name = rt.block_on(gort_executor::spawn(async { std::thread::current().name().map(String::from) }));
+    /// let name = rt.block_on(rt.spawn(async { std::thread::current().name().map(String::from) }));
     /// assert_eq!(name.unwrap().as_deref(), Some("w"));
     /// ```
     pub fn thread_name(&mut self, val: impl Into<String>) -> &mut Builder {

@@ -79,7 +79,8 @@ impl Handle {
     pub fn current() -> Handle {
         match Handle::try_current() {
             Ok(handle) => handle,
-            Err(e) => panic!("Handle::current() {NO_RUNTIME} ({e})"),
+            Err(e) if e.is_thread_local_destroyed() => panic!("Handle::current(): {e}"),
+            Err(_) => panic!("Handle::current() {NO_RUNTIME}"),
         }
     }
 
@@ -157,7 +158,7 @@ impl Handle {
     /// ```
     /// let rt = gort_executor::runtime::Runtime::new().unwrap();
     /// let handle = rt.handle().clone();
-    /// let out = std::thread::spawn(move || handle.block_on(gort_executor::spawn(async { 4 })))
+    /// let out = std::thread::spawn(move || handle.block_on(async { gort_executor::spawn(async { 4 }).await }))
     ///     .join()
     ///     .unwrap();
     /// assert_eq!(out.unwrap(), 4);

@@ -28,7 +28,8 @@ where
     let mut f = Some(f);
     match context::with_current(|handle| handle.spawn_blocking(f.take().expect("spawned once"))) {
         Ok(join) => join,
-        Err(e) => panic!("spawn_blocking {NO_RUNTIME_SPAWN} ({e})"),
+        Err(e) if e.is_thread_local_destroyed() => panic!("spawn_blocking: {e}"),
+        Err(_) => panic!("spawn_blocking {NO_RUNTIME_SPAWN}"),
     }
 }
 
@@ -44,7 +45,7 @@ where
 ///
 /// ```
 /// # let rt = gort_executor::runtime::Runtime::new().unwrap();
-/// # rt.block_on(gort_executor::spawn(async {
+/// # rt.block_on(rt.spawn(async {
 /// let v = gort_executor::task::block_in_place(|| {
 ///     std::thread::sleep(std::time::Duration::from_millis(1));
 ///     5

@@ -91,6 +91,7 @@ where
     let mut future = Some(future);
     match context::with_current(|handle| handle.spawn(future.take().expect("spawned once"), id)) {
         Ok(join) => join,
-        Err(e) => panic!("gort::spawn {NO_RUNTIME_SPAWN} ({e})"),
+        Err(e) if e.is_thread_local_destroyed() => panic!("gort::spawn: {e}"),
+        Err(_) => panic!("gort::spawn {NO_RUNTIME_SPAWN}"),
     }
 }

@@ -44,7 +44,8 @@ pub(crate) struct CurrentThread {
 
 struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
-    tick: u32,
+    /// Ticks left until the remote queue is checked first (a countdown: no division).
+    until_global: u32,
     driver: Option<Driver>,
 }
 
@@ -155,7 +156,7 @@ impl CurrentThread {
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
-            tick: 0,
+            until_global: 1,
             driver: Some(driver),
         });
         (
@@ -278,8 +279,9 @@ fn run_block_on<F: Future>(
                 let task = {
                     let mut slot = cx.core.borrow_mut();
                     let core = slot.as_mut().expect("current_thread core missing");
-                    core.tick = core.tick.wrapping_add(1);
-                    if core.tick % handle.global_queue_interval == 0 {
+                    core.until_global -= 1;
+                    if core.until_global == 0 {
+                        core.until_global = handle.global_queue_interval;
                         handle.pop_remote().or_else(|| core.tasks.pop_front())
                     } else {
                         core.tasks.pop_front().or_else(|| handle.pop_remote())

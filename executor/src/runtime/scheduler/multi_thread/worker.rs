@@ -23,7 +23,11 @@ const STALL_CHECK_INTERVAL: Duration = Duration::from_millis(10);
 /// The worker's own state; moves between threads only through `block_in_place`.
 pub(crate) struct Core {
     pub(super) index: usize,
-    tick: u32,
+    /// Ticks left until the next maintenance (driver poll); a countdown, not `tick % n`, so
+    /// the hot loop does no division.
+    until_maintenance: u32,
+    /// Ticks left until the injection queue is checked before local work.
+    until_global: u32,
     pub(super) lifo_enabled: bool,
     pub(super) run_queue: Local<Notified<Arc<Handle>>>,
     is_searching: bool,
@@ -53,7 +57,8 @@ impl Core {
     ) -> Box<Core> {
         Box::new(Core {
             index,
-            tick: 0,
+            until_maintenance: 1,
+            until_global: 1,
             lifo_enabled: true,
             run_queue,
             is_searching: false,
@@ -113,8 +118,9 @@ impl Context {
     fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
         let handle = &*self.handle;
         while !handle.is_shutdown() {
-            core.tick = core.tick.wrapping_add(1);
-            if core.tick % handle.config.event_interval == 0 {
+            core.until_maintenance -= 1;
+            if core.until_maintenance == 0 {
+                core.until_maintenance = handle.config.event_interval;
                 // Maintenance: serve I/O and timers even while busy; re-enable the LIFO slot.
                 handle.driver.poll_if_free();
                 core.lifo_enabled = true;
@@ -227,7 +233,9 @@ impl Core {
     }
 
     fn next_task(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
-        if self.tick % handle.config.global_queue_interval == 0 {
+        self.until_global -= 1;
+        if self.until_global == 0 {
+            self.until_global = handle.config.global_queue_interval;
             if let Some(task) = handle.inject.pop() {
                 return Some(task);
             }
