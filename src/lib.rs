@@ -33,6 +33,8 @@ pub use gort_channel::{join, select, try_join};
 pub use gort_executor::{runtime, spawn, task, task_local};
 pub use gort_macros::{main, test};
 pub use gort_reactor::{io, net, signal, time};
+#[cfg(feature = "hyper")]
+pub mod hyper;
 
 /// Pins values on the stack, as `tokio::pin!`: `gort::pin!(fut);` shadows `fut` with a
 /// `Pin<&mut _>` to it, so it can be polled by reference (for example in a `select!` loop).

@@ -15,9 +15,7 @@
 //! }
 //! ```
 //!
-//! `start_paused = true` pauses the clock (`gort::time::pause()`) as the body's first step, on the
-//! current-thread runtime before any other task exists, which is what tokio's
-//! `Builder::start_paused(true)` amounts to.
+//! `start_paused = true` adds `.start_paused(true)` to the builder chain, as tokio's macros do.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -99,7 +97,7 @@ fn rewrite(kind: Kind, config: &Config, mut func: ItemFn) -> syn::Result<TokenSt
     let worker_threads = config
         .worker_threads
         .map(|(n, span)| quote_spanned!(span=> .worker_threads(#n)));
-    let pause = config.start_paused.then(|| quote!(#gort::time::pause();));
+    let start_paused = config.start_paused.then(|| quote!(.start_paused(true)));
 
     // Mixed-site hygiene: the user's body can neither see nor shadow this local.
     let body_ident = syn::Ident::new("body", Span::mixed_site());
@@ -121,6 +119,7 @@ fn rewrite(kind: Kind, config: &Config, mut func: ItemFn) -> syn::Result<TokenSt
         {
             return #builder
                 #worker_threads
+                #start_paused
                 .enable_all()
                 .build()
                 .expect("failed to build the gort runtime")
@@ -130,7 +129,6 @@ fn rewrite(kind: Kind, config: &Config, mut func: ItemFn) -> syn::Result<TokenSt
     let new_block: syn::Block = syn::parse_quote! {
         {
             let #body_ident = async {
-                #pause
                 #(#statements)*
             };
             #run

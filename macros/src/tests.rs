@@ -128,7 +128,7 @@ fn crate_argument_replaces_the_looked_up_path() {
 }
 
 #[test]
-fn start_paused_pauses_the_clock_before_the_body() {
+fn start_paused_asks_the_builder_for_a_paused_clock() {
     let out = squeeze(&expand_to_string(
         Kind::Test,
         quote!(start_paused = true, crate = "gort"),
@@ -138,11 +138,12 @@ fn start_paused_pauses_the_clock_before_the_body() {
             }
         ),
     ));
-    let pause = out
-        .find("gort::time::pause();")
-        .expect("pause() is generated");
-    let body = out.find("work().await").expect("the body is kept");
-    assert!(pause < body, "{out}");
+    assert!(
+        out.contains(
+            "gort::runtime::Builder::new_current_thread().start_paused(true).enable_all()"
+        ),
+        "{out}"
+    );
 
     let out = squeeze(&expand_to_string(
         Kind::Test,
@@ -151,7 +152,7 @@ fn start_paused_pauses_the_clock_before_the_body() {
             async fn t() {}
         ),
     ));
-    assert!(!out.contains("pause"), "{out}");
+    assert!(!out.contains("start_paused"), "{out}");
 }
 
 #[test]
