@@ -77,7 +77,22 @@ impl<E: mio::event::Source> PollEvented<E> {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
+        op: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_drain(cx, direction, op, |_| false)
+    }
+
+    /// [`poll_io`](Self::poll_io) for stream reads and writes: when `drained` says the
+    /// operation moved fewer bytes than asked (the kernel buffer is now empty, or full), the
+    /// readiness is cleared at once, saving the syscall that would only return `WouldBlock`
+    /// (tokio does the same). Readiness that arrives meanwhile bumps the tick, so the clear
+    /// is skipped and nothing is lost.
+    pub(crate) fn poll_io_drain<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
         mut op: impl FnMut(&E) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         ready!(coop::poll_proceed(cx));
         loop {
@@ -92,6 +107,12 @@ impl<E: mio::event::Source> PollEvented<E> {
             match op(self.io()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.shared.clear_readiness(event)
+                }
+                Ok(r) => {
+                    if drained(&r) {
+                        self.shared.clear_readiness(event);
+                    }
+                    return Poll::Ready(Ok(r));
                 }
                 result => return Poll::Ready(result),
             }

@@ -56,8 +56,13 @@ where
     if buf.remaining() == 0 {
         return Poll::Ready(Ok(()));
     }
-    let n = ready!(io.poll_io(cx, Direction::Read, |mut e| e
-        .read(buf.initialize_unfilled())))?;
+    let len = buf.remaining();
+    let n = ready!(io.poll_io_drain(
+        cx,
+        Direction::Read,
+        |mut e| e.read(buf.initialize_unfilled()),
+        |&n| n > 0 && n < len,
+    ))?;
     buf.advance(n);
     Poll::Ready(Ok(()))
 }
@@ -72,7 +77,12 @@ where
     E: mio::event::Source,
     for<'a> &'a E: Write,
 {
-    io.poll_io(cx, Direction::Write, |mut e| e.write(data))
+    io.poll_io_drain(
+        cx,
+        Direction::Write,
+        |mut e| e.write(data),
+        |&n| n > 0 && n < data.len(),
+    )
 }
 
 /// Writes `bufs` (one `writev`) once the source is writable.
@@ -85,7 +95,13 @@ where
     E: mio::event::Source,
     for<'a> &'a E: Write,
 {
-    io.poll_io(cx, Direction::Write, |mut e| e.write_vectored(bufs))
+    let len: usize = bufs.iter().map(|b| b.len()).sum();
+    io.poll_io_drain(
+        cx,
+        Direction::Write,
+        |mut e| e.write_vectored(bufs),
+        |&n| n > 0 && n < len,
+    )
 }
 
 /// `futures_io::{AsyncRead, AsyncWrite}` for the borrowed split halves (`ReadHalf<'_>`,
