@@ -26,7 +26,7 @@ fn paused_time_auto_advances_in_deadline_order() {
         for t in tasks {
             t.await.unwrap();
         }
-        let order = order.lock().unwrap();
+        let order = std::mem::take(&mut *order.lock().unwrap());
         assert_eq!(
             order.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
             [60, 3_600, 86_400]
