@@ -28,6 +28,9 @@
 //! ```
 #![warn(missing_docs)]
 
+// Lets `#[gort::test]` (which names `::gort`) work in this crate's own unit tests.
+extern crate self as gort;
+
 pub use gort_channel::{chan, coop, sync};
 pub use gort_channel::{join, select, try_join};
 pub use gort_executor::{runtime, spawn, task, task_local};

@@ -687,3 +687,65 @@ fn wakes_from_foreign_threads_resume_tasks() {
         }
     });
 }
+
+/// A pinned task future is dropped where it lies (tasks pending at shutdown, and aborted ones):
+/// futures that link themselves into wait-lists by address depend on it.
+#[test]
+fn pending_futures_are_dropped_in_place_not_moved() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct AddressCheck {
+        polled_at: usize,
+        in_place: Arc<AtomicUsize>,
+    }
+    impl std::future::Future for AddressCheck {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            // SAFETY: only the address is read; nothing is moved.
+            let this = unsafe { self.get_unchecked_mut() };
+            this.polled_at = this as *const AddressCheck as usize;
+            Poll::Pending
+        }
+    }
+    impl Drop for AddressCheck {
+        fn drop(&mut self) {
+            if self.polled_at == self as *const AddressCheck as usize {
+                self.in_place.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    let in_place = Arc::new(AtomicUsize::new(0));
+    for rt in [
+        Builder::new_current_thread().enable_all().build().unwrap(),
+        Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    ] {
+        let in_place = in_place.clone();
+        rt.block_on(async move {
+            let aborted = gort::task::spawn(AddressCheck {
+                polled_at: 0,
+                in_place: in_place.clone(),
+            });
+            for _ in 0..4 {
+                gort::task::spawn(AddressCheck {
+                    polled_at: 0,
+                    in_place: in_place.clone(),
+                });
+            }
+            gort::task::yield_now().await;
+            gort::time::sleep(std::time::Duration::from_millis(20)).await;
+            aborted.abort();
+            assert!(aborted.await.unwrap_err().is_cancelled());
+        });
+        drop(rt);
+    }
+    assert_eq!(
+        in_place.load(Ordering::SeqCst),
+        10,
+        "every task future dropped in place"
+    );
+}

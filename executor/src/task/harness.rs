@@ -13,9 +13,9 @@ use super::refs::{Notified, Schedule, Task};
 use super::state::{Snapshot, ToIdle, ToRunning};
 use super::waker::waker_ref;
 use std::future::Future;
-use std::mem;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::{mem, ptr};
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
@@ -96,14 +96,18 @@ fn set_stage<F: Future, S>(
     stage: Stage<F>,
 ) -> Result<(), Box<dyn std::any::Any + Send>> {
     let _id = id::enter(cell.header.id);
-    catch_unwind(AssertUnwindSafe(|| {
-        cell.stage.with_mut(|slot| {
-            // SAFETY: the caller owns the stage (it holds `RUNNING`, or the task is complete
-            // and it is the output's owner).
-            let old = unsafe { mem::replace(&mut *slot, stage) };
-            drop(old);
-        })
-    }))
+    cell.stage.with_mut(|slot| {
+        // The old stage is dropped where it lies, never moved out first: the future is pinned,
+        // and a future that linked itself into a wait-list by address (a `Notified`, a
+        // `CancellationToken::cancelled()`) must unlink itself from that address.
+        // SAFETY: the caller owns the stage (it holds `RUNNING`, or the task is complete and it
+        // is the output's owner), so nothing else reads or drops it concurrently.
+        let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(slot) }));
+        // SAFETY: the old value is gone (its drop glue ran to the end, even if a destructor
+        // panicked), so the slot is overwritten without dropping it again.
+        unsafe { ptr::write(slot, stage) };
+        dropped
+    })
 }
 
 /// Drops the future of a cancelled task and stores the matching `JoinError`.
