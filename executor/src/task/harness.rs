@@ -15,9 +15,9 @@ use super::waker::waker_ref;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::{mem, ptr};
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
+use std::{mem, ptr};
 
 /// # Safety
 /// `ptr` must point to a live `Cell<F, S>`.
