@@ -15,7 +15,6 @@ pub mod coop;
 mod join;
 mod select;
 pub mod sync;
-#[allow(dead_code)] // A shared core: not every primitive uses every method (`front`, `pop_back`).
 pub(crate) mod waitlist;
 
 /// Support for the exported macros; not public API.

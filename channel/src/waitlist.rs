@@ -137,11 +137,6 @@ impl<W> WaitList<W> {
         (node.waiter, node.waker)
     }
 
-    /// The front waiter, if any.
-    pub fn front(&self) -> Option<&W> {
-        self.head.map(|key| &self.nodes[key].waiter)
-    }
-
     /// The front waiter, mutably.
     pub fn front_mut(&mut self) -> Option<&mut W> {
         self.head.map(|key| &mut self.nodes[key].waiter)
@@ -151,14 +146,6 @@ impl<W> WaitList<W> {
     /// the caller wakes after releasing its lock. The waiter stays allocated until removed.
     pub fn pop_front(&mut self) -> Option<(&mut W, Option<Waker>)> {
         let key = self.head?;
-        self.unlink(key);
-        let node = &mut self.nodes[key];
-        Some((&mut node.waiter, node.waker.take()))
-    }
-
-    /// Unlinks the back waiter (the newest), as [`pop_front`](Self::pop_front) does the front.
-    pub fn pop_back(&mut self) -> Option<(&mut W, Option<Waker>)> {
-        let key = self.tail?;
         self.unlink(key);
         let node = &mut self.nodes[key];
         Some((&mut node.waiter, node.waker.take()))
@@ -268,10 +255,10 @@ mod tests {
         }
         let a = list.push_back(true, &waker);
         let b = list.push_back(false, &waker);
-        assert_eq!(list.front(), Some(&true));
+        assert_eq!(list.front_mut(), Some(&mut true));
         list.remove(a);
-        assert_eq!(list.front(), Some(&false));
+        assert_eq!(list.front_mut(), Some(&mut false));
         list.remove(b);
-        assert!(list.is_empty() && list.front().is_none());
+        assert!(list.is_empty() && list.front_mut().is_none());
     }
 }
