@@ -8,7 +8,7 @@
 use crate::select::random_below;
 use core::task::{Context, Poll};
 
-/// The most branches a `select!` (and futures a `join!`) may have: one bit each in a `u64`.
+/// The most branches a `select!` (and futures a `join!`) may have, as tokio's.
 pub const MAX_BRANCHES: u32 = 64;
 
 /// The value a `select!` poll produces.
@@ -88,10 +88,35 @@ impl<const N: usize> Iterator for PollOrder<N> {
     }
 }
 
-/// The bit of branch `index` in a `select!`'s mask of disabled branches.
-#[inline]
-pub fn bit(index: u32) -> u64 {
-    1u64 << index
+/// A `select!`'s disabled branches: one bit per branch in `BYTES = ceil(branches / 8)` bytes,
+/// so a small `select!` keeps a small future (tokio's `select!` sizes its mask the same way).
+#[derive(Debug)]
+pub struct Mask<const BYTES: usize>([u8; BYTES]);
+
+impl<const BYTES: usize> Mask<BYTES> {
+    /// No branch disabled.
+    #[inline]
+    pub const fn new() -> Self {
+        Mask([0; BYTES])
+    }
+
+    /// Disables branch `index`.
+    #[inline]
+    pub fn set(&mut self, index: u32) {
+        self.0[index as usize / 8] |= 1 << (index % 8);
+    }
+
+    /// Whether branch `index` is disabled.
+    #[inline]
+    pub fn get(&self, index: u32) -> bool {
+        self.0[index as usize / 8] & (1 << (index % 8)) != 0
+    }
+}
+
+impl<const BYTES: usize> Default for Mask<BYTES> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// `select!` without `default` yields at once when the task's cooperative budget is spent
@@ -220,6 +245,18 @@ mod tests {
         }
         assert!(first.iter().all(|&n| n > 800), "{first:?}");
         assert_eq!(PollOrder::<0>::new(false).next(), None);
+    }
+
+    #[test]
+    fn mask_bits() {
+        let mut mask = Mask::<8>::new();
+        for i in [0, 7, 8, 63] {
+            assert!(!mask.get(i));
+            mask.set(i);
+            assert!(mask.get(i));
+        }
+        assert!(!mask.get(9));
+        assert_eq!(std::mem::size_of::<Mask<1>>(), 1);
     }
 
     #[test]

@@ -157,10 +157,10 @@ macro_rules! select {
         const __HAS_ELSE: bool = $crate::__select_has!([$($else)*]);
         // Step 1: the conditions, before any future expression is evaluated.
         #[allow(unused_mut)]
-        let mut __disabled: u64 = 0;
+        let mut __disabled = $crate::__private::Mask::<{ (__BRANCHES as usize + 7) / 8 }>::new();
         $(
             if !$crate::__select_cond!($($c)?) {
-                __disabled |= $crate::__private::bit(0 $(+ $crate::__select_one!($skip))*);
+                __disabled.set(0 $(+ $crate::__select_one!($skip))*);
             }
         )*
         #[allow(unused_mut)]
@@ -192,8 +192,7 @@ macro_rules! select {
                         $crate::__select_biased!($start),
                     );
                     for __branch in __order {
-                        let __mask = $crate::__private::bit(__branch);
-                        if __disabled & __mask != 0 {
+                        if __disabled.get(__branch) {
                             continue;
                         }
                         $(
@@ -215,7 +214,7 @@ macro_rules! select {
                                         continue;
                                     }
                                 };
-                                __disabled |= __mask;
+                                __disabled.set(__branch);
                                 // Test the pattern without moving the output: the guard runs
                                 // only when the pattern matches, records it and refuses the
                                 // arm, so no binding is ever moved out of `__out`.
