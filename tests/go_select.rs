@@ -123,7 +123,10 @@ fn ready_cases_are_never_skipped_for_default() {
                 Ok(()) = tx.send(7) => true,
                 default => false,
             };
-            assert!(sent, "round {round}: send with free buffer space took default");
+            assert!(
+                sent,
+                "round {round}: send with free buffer space took default"
+            );
             // A buffered value: the receive is ready.
             let got = select! {
                 v = rx.recv() => v,
@@ -152,7 +155,12 @@ fn empty_and_self_facing_selects_block() {
     on_both_flavors(|| async {
         let (tx, rx) = chan::bounded::<i32>(0);
         // A receive from a channel nobody sends on blocks.
-        assert!(blocks(50, async { select! { v = rx.recv() => v } }).await);
+        assert!(
+            blocks(50, async {
+                select! { v = rx.recv() => v }
+            })
+            .await
+        );
         // Sending to and receiving from the same unbuffered channel in one select must not
         // pair with itself.
         assert!(
@@ -243,9 +251,17 @@ fn fairness_closed_vs_parked_producer_needs_parked_sender_handoff() {
             values.iter().copied().eq(0..values.len() as u32),
             "values in order, none lost"
         );
-        assert_eq!(sent as usize, values.len(), "every completed send was received");
+        assert_eq!(
+            sent as usize,
+            values.len(),
+            "every completed send was received"
+        );
         assert!(closed * 10 >= N * 3, "closed case starved: {closed} of {N}");
-        assert!(values.len() * 10 >= N * 3, "producer starved: {} of {N}", values.len());
+        assert!(
+            values.len() * 10 >= N * 3,
+            "producer starved: {} of {N}",
+            values.len()
+        );
     });
 }
 
@@ -267,7 +283,10 @@ fn nonblocking_send_reaches_a_parked_receiver() {
                     break;
                 }
                 tries += 1;
-                assert!(tries < 100_000, "cap {cap}: the send never found the receiver");
+                assert!(
+                    tries < 100_000,
+                    "cap {cap}: the send never found the receiver"
+                );
                 gort::task::yield_now().await;
             }
             assert_eq!(receiver.await.unwrap(), Some(123), "cap {cap}");
@@ -348,7 +367,10 @@ fn doubleselect_every_value_arrives_exactly_once() {
         drop(out_tx);
         let mut seen = HashSet::new();
         while seen.len() < N as usize {
-            let v = out_rx.recv().await.expect("out closed before every value arrived");
+            let v = out_rx
+                .recv()
+                .await
+                .expect("out closed before every value arrived");
             assert!(seen.insert(v), "value {v} received twice");
         }
         sender.await.unwrap();
@@ -356,7 +378,11 @@ fn doubleselect_every_value_arrives_exactly_once() {
             mux.await.unwrap();
         }
         assert!(seen.iter().all(|&v| v < N));
-        assert_eq!(out_rx.recv().await, None, "nothing extra after all {N} values");
+        assert_eq!(
+            out_rx.recv().await,
+            None,
+            "nothing extra after all {N} values"
+        );
     });
 }
 

@@ -60,7 +60,12 @@ impl<const N: usize> PollOrder<N> {
     /// A fresh order for one poll.
     #[inline]
     pub fn new(biased: bool) -> Self {
-        const { assert!(N <= MAX_BRANCHES as usize, "select! takes at most 64 branches") };
+        const {
+            assert!(
+                N <= MAX_BRANCHES as usize,
+                "select! takes at most 64 branches"
+            )
+        };
         PollOrder {
             order: core::array::from_fn(|i| i as u8),
             next: 0,
@@ -228,8 +233,16 @@ mod tests {
         assert_eq!(idle(true, true, true), "default");
         assert_eq!(idle(false, false, false), "else", "the macro panics here");
         assert_eq!(idle(false, false, true), "else");
-        assert_eq!(idle(false, true, false), "default", "nil cases take default");
-        assert_eq!(idle(false, true, true), "else", "else keeps tokio's meaning");
+        assert_eq!(
+            idle(false, true, false),
+            "default",
+            "nil cases take default"
+        );
+        assert_eq!(
+            idle(false, true, true),
+            "else",
+            "else keeps tokio's meaning"
+        );
     }
 
     #[test]

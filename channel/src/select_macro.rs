@@ -153,6 +153,10 @@ macro_rules! select {
         ($($count:tt)*)
     ) => {{
         const __BRANCHES: u32 = 0 $(+ $crate::__select_one!($count))*;
+        const _: () = ::core::assert!(
+            __BRANCHES <= $crate::__private::MAX_BRANCHES,
+            "select! takes at most 64 branches"
+        );
         const __HAS_DEFAULT: bool = $crate::__select_has!([$($default)*]);
         const __HAS_ELSE: bool = $crate::__select_has!([$($else)*]);
         // Step 1: the conditions, before any future expression is evaluated.
@@ -308,12 +312,20 @@ macro_rules! select {
         $crate::select!(@parse $st [$($br)* ( ($($s)*) [$p] [$f] [$($c)?] [$h] )] ($($s)* _))
     };
     // ----- parse: anything else is a mistake -----
+    (@parse $st:tt $br:tt $s:tt $p:pat = $f:expr $(, if $c:expr)? $(,)?) => {
+        ::core::compile_error!(::core::concat!(
+            "select!: the branch `",
+            ::core::stringify!($p = $f $(, if $c)?),
+            "` has no `=> <handler>`"
+        ))
+    };
     (@parse $st:tt $br:tt $s:tt $($rest:tt)+) => {
         ::core::compile_error!(::core::concat!(
-            "select!: expected `<pattern> = <future> (, if <condition>)? => <handler>`, ",
-            "`else => <handler>` or `default => <handler>`, found `",
+            "select!: expected a branch `<pattern> = <future> (, if <condition>)? => <handler>` ",
+            "(an expression handler ends with `,` unless it is the last), `else => <handler>` ",
+            "or `default => <handler>`; could not read `",
             ::core::stringify!($($rest)+),
-            "` (an expression handler needs a `,` before the next branch)"
+            "`"
         ))
     };
     // ----- entry -----
