@@ -6,8 +6,8 @@ use gort::{join, select, try_join};
 #[gort::test]
 async fn select_with_64_branches_dispatches_every_branch() {
     let (txs, rxs): (Vec<_>, Vec<_>) = (0..64).map(|_| chan::bounded::<u32>(1)).unzip();
-    for ready in 0..64 {
-        txs[ready].send(ready as u32 * 10).await.unwrap();
+    for (ready, tx) in txs.iter().enumerate() {
+        tx.send(ready as u32 * 10).await.unwrap();
         let got = select! {
                 Some(v) = rxs[0].recv() => v,
                 Some(v) = rxs[1].recv() => v,

@@ -105,6 +105,7 @@ macro_rules! __join_impl {
             let __first = $crate::__private::Rotation::first(&mut __rotation, __COUNT);
             #[allow(unused_mut)]
             let mut __done = true;
+            #[allow(clippy::reversed_empty_ranges)] // `join!()`: no future
             for __i in 0..__COUNT {
                 let __index = $crate::__private::nth_from(__first, __i, __COUNT);
                 $(

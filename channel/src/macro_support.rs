@@ -98,6 +98,11 @@ impl<const N: usize> Iterator for PollOrder<N> {
 #[derive(Debug)]
 pub struct Mask<const BYTES: usize>([u8; BYTES]);
 
+/// The `BYTES` of a [`Mask`] for `branches` branches.
+pub const fn mask_bytes(branches: u32) -> usize {
+    (branches as usize).div_ceil(8)
+}
+
 impl<const BYTES: usize> Mask<BYTES> {
     /// No branch disabled.
     #[inline]

@@ -161,7 +161,7 @@ macro_rules! select {
         const __HAS_ELSE: bool = $crate::__select_has!([$($else)*]);
         // Step 1: the conditions, before any future expression is evaluated.
         #[allow(unused_mut)]
-        let mut __disabled = $crate::__private::Mask::<{ (__BRANCHES as usize + 7) / 8 }>::new();
+        let mut __disabled = $crate::__private::Mask::<{ $crate::__private::mask_bytes(__BRANCHES) }>::new();
         $(
             if !$crate::__select_cond!($($c)?) {
                 __disabled.set(0 $(+ $crate::__select_one!($skip))*);
