@@ -455,6 +455,47 @@ mod tests {
     }
 
     #[test]
+    fn handlers_act_on_the_callers_code() {
+        async fn first_even(rx: &chan::Receiver<u32>) -> Result<u32, &'static str> {
+            loop {
+                crate::select! {
+                    v = rx.recv() => {
+                        let v = v.ok_or("closed")?;
+                        if v % 2 == 1 {
+                            continue;
+                        }
+                        return Ok(v);
+                    }
+                }
+            }
+        }
+        block_on(async {
+            let (tx, rx) = chan::bounded::<u32>(4);
+            for v in [1, 3, 4] {
+                tx.send(v).await.unwrap();
+            }
+            assert_eq!(first_even(&rx).await, Ok(4));
+            tx.close();
+            assert_eq!(first_even(&rx).await, Err("closed"));
+        });
+    }
+
+    #[test]
+    fn works_in_generic_functions() {
+        async fn pick<T: Clone, F: std::future::Future<Output = T>>(fut: F, other: T) -> (T, u8) {
+            crate::select! {
+                v = fut => (v, 1),
+                v = async { other.clone() }, if false => (v, 2),
+                default => (other, 3),
+            }
+        }
+        block_on(async {
+            assert_eq!(pick(async { 5 }, 6).await, (5, 1));
+            assert_eq!(pick(std::future::pending(), 6).await, (6, 3));
+        });
+    }
+
+    #[test]
     fn patterns_with_mut_and_ref_bindings() {
         block_on(async {
             let got = crate::select! {
