@@ -496,6 +496,33 @@ mod tests {
     }
 
     #[test]
+    fn a_spent_budget_yields_but_never_hides_a_ready_branch_from_default() {
+        use std::future::Future;
+        use std::task::{Context, Poll};
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        crate::coop::budget(|| {
+            for _ in 0..crate::coop::BUDGET {
+                assert!(crate::coop::poll_proceed(&mut cx).is_ready());
+            }
+            let mut plain = std::pin::pin!(async {
+                crate::select! { v = async { 1 } => v }
+            });
+            assert!(
+                plain.as_mut().poll(&mut cx).is_pending(),
+                "tokio's rule: yield first"
+            );
+            let mut with_default = std::pin::pin!(async {
+                crate::select! {
+                    v = async { 1 } => v,
+                    default => 0,
+                }
+            });
+            assert_eq!(with_default.as_mut().poll(&mut cx), Poll::Ready(1));
+        });
+    }
+
+    #[test]
     fn patterns_with_mut_and_ref_bindings() {
         block_on(async {
             let got = crate::select! {
