@@ -189,18 +189,16 @@ macro_rules! select {
                     ::core::task::ready!($crate::__private::poll_budget(__cx));
                 }
                 $crate::__private::maybe_unconstrained(__HAS_DEFAULT, || {
-                    #[allow(unused_mut, clippy::let_unit_value)]
-                    let mut __outs = ( $( $crate::__select_none!($count), )* );
-                    let mut __pending = false;
-                    let __order = $crate::__private::PollOrder::<{ __BRANCHES as usize }>::new(
-                        $crate::__select_biased!($start),
-                    );
-                    for __branch in __order {
+                    // Polls one branch; a completed, matching output comes back in its own slot
+                    // of a tuple of `Option`s, with whether its commit stands.
+                    #[allow(unreachable_code)]
+                    let mut __poll_one = |__branch: u32| {
+                        #[allow(unused_mut, clippy::let_unit_value)]
+                        let mut __outs = ( $( $crate::__select_none!($count), )* );
                         if __disabled.get(__branch) {
-                            continue;
+                            return $crate::__private::Step::skip(&__outs);
                         }
                         $(
-                            #[allow(unreachable_code)]
                             if __branch == 0 $(+ $crate::__select_one!($skip))* {
                                 let ( $($skip,)* __fut, .. ) = &mut *__futures;
                                 // SAFETY: the future lives in `__futures`, a local of the
@@ -214,8 +212,7 @@ macro_rules! select {
                                 let mut __out = match __poll {
                                     $crate::__private::Poll::Ready(__out) => __out,
                                     $crate::__private::Poll::Pending => {
-                                        __pending = true;
-                                        continue;
+                                        return $crate::__private::Step::Pending;
                                     }
                                 };
                                 __disabled.set(__branch);
@@ -233,18 +230,54 @@ macro_rules! select {
                                 }
                                 if !__matched {
                                     __scope.reopen(__branch);
-                                    continue;
+                                    return $crate::__private::Step::skip(&__outs);
                                 }
-                                __scope.finish(__branch);
+                                let __stands =
+                                    $crate::__private::Commit::stands(__scope.finish(__branch));
                                 let ( $($skip,)* __slot, .. ) = &mut __outs;
                                 *__slot = ::core::option::Option::Some(__out);
+                                return $crate::__private::Step::Done(__outs, __stands);
+                            }
+                        )*
+                        $crate::__private::Step::skip(&__outs)
+                    };
+                    let mut __pending = false;
+                    let __order = $crate::__private::PollOrder::<{ __BRANCHES as usize }>::new(
+                        $crate::__select_biased!($start),
+                    );
+                    for __branch in __order {
+                        match __poll_one(__branch) {
+                            $crate::__private::Step::Skip => {}
+                            $crate::__private::Step::Pending => __pending = true,
+                            $crate::__private::Step::Done(__outs, true) => {
                                 return $crate::__private::Poll::Ready(
                                     $crate::__private::SelectOutput::Branch(__outs),
                                 );
                             }
-                        )*
+                            $crate::__private::Step::Done(__outs, false) => {
+                                // A peer already completed a parked operation of another
+                                // branch (say took a parked send's value): that branch has
+                                // committed, so report it; this output is dropped.
+                                #[allow(clippy::reversed_empty_ranges)]
+                                for __other in 0..__BRANCHES {
+                                    if __other == __branch {
+                                        continue;
+                                    }
+                                    if let $crate::__private::Step::Done(__committed, true) =
+                                        __poll_one(__other)
+                                    {
+                                        return $crate::__private::Poll::Ready(
+                                            $crate::__private::SelectOutput::Branch(__committed),
+                                        );
+                                    }
+                                }
+                                return $crate::__private::Poll::Ready(
+                                    $crate::__private::SelectOutput::Branch(__outs),
+                                );
+                            }
+                        }
                     }
-                    $crate::__private::settle(__pending, __HAS_DEFAULT, __HAS_ELSE, &__outs)
+                    $crate::__private::settle(__pending, __HAS_DEFAULT, __HAS_ELSE)
                 })
             }).await
         };
@@ -520,6 +553,48 @@ mod tests {
             });
             assert_eq!(with_default.as_mut().poll(&mut cx), Poll::Ready(1));
         });
+    }
+
+    /// A parked send whose value a peer took has committed, even when a foreign future of an
+    /// earlier (biased) branch completes before the `select!` polls again: the handler must
+    /// report the send. (Without Go's hand-off, the peer cannot take the value and the foreign
+    /// branch wins with nothing delivered; either way the handler says what happened.)
+    #[test]
+    fn a_branch_a_peer_committed_wins_over_a_later_foreign_completion() {
+        use std::cell::Cell;
+        use std::future::Future;
+        use std::task::{Context, Poll};
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let ready = Cell::new(false);
+        let foreign = std::future::poll_fn(|_| {
+            if ready.get() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        });
+        let mut sel = std::pin::pin!(async {
+            crate::select! {
+                biased;
+                () = foreign => "foreign",
+                r = tx.send(7) => { r.unwrap(); "send" }
+            }
+        });
+        assert!(sel.as_mut().poll(&mut cx).is_pending(), "the send parks");
+        let taken = rx.try_recv().ok();
+        ready.set(true);
+        let Poll::Ready(which) = sel.as_mut().poll(&mut cx) else {
+            panic!("the foreign branch is ready");
+        };
+        match taken {
+            Some(v) => assert_eq!((v, which), (7, "send")),
+            None => {
+                assert_eq!(which, "foreign");
+                assert!(rx.try_recv().is_err(), "the send never delivered");
+            }
+        }
     }
 
     #[test]
