@@ -28,33 +28,18 @@ pub enum SelectOutput<B> {
 /// `pending` says whether some enabled branch is still waiting. With `default`, nothing waits:
 /// a waiting branch means "not ready now", and when every branch is disabled they are Go's nil
 /// channels, never ready — `default` runs in both cases unless `else` claims the second.
-pub fn settle<B>(pending: bool, has_default: bool, has_else: bool) -> Poll<SelectOutput<B>> {
+/// `_slots` (the poll's empty output tuple) only fixes `B`, which a `select!` without branches
+/// would otherwise leave open.
+pub fn settle<B>(
+    pending: bool,
+    has_default: bool,
+    has_else: bool,
+    _slots: &B,
+) -> Poll<SelectOutput<B>> {
     match (pending, has_default, has_else) {
         (true, false, _) => Poll::Pending,
         (true, true, _) | (false, true, false) => Poll::Ready(SelectOutput::Default),
         (false, _, _) => Poll::Ready(SelectOutput::Disabled),
-    }
-}
-
-/// What polling one `select!` branch gave.
-#[derive(Debug)]
-pub enum Step<B> {
-    /// The branch is disabled, or its output did not match its pattern (it is disabled now).
-    Skip,
-    /// The branch's future is pending.
-    Pending,
-    /// The branch completed and matched; its output is in its slot of `B`. The flag says whether
-    /// its commit stands: `false` when another branch already committed (a peer completed one
-    /// of its parked operations), which the `select!` must then report instead if it can.
-    Done(B, bool),
-}
-
-impl<B> Step<B> {
-    /// [`Step::Skip`]; `_slots` (the empty output tuple) only fixes `B`, which a `select!`
-    /// without branches would otherwise leave open.
-    #[inline]
-    pub fn skip(_slots: &B) -> Self {
-        Step::Skip
     }
 }
 
@@ -264,7 +249,7 @@ mod tests {
 
     #[test]
     fn settle_follows_go_and_tokio() {
-        let idle = |p, d, e| match settle::<()>(p, d, e) {
+        let idle = |p, d, e| match settle(p, d, e, &()) {
             Poll::Pending => "pending",
             Poll::Ready(SelectOutput::Default) => "default",
             Poll::Ready(SelectOutput::Disabled) => "else",

@@ -13,6 +13,13 @@
 //! moved (a match guard that records the match and then refuses the arm), and travels out of the
 //! poll in its own slot of a tuple of `Option`s; the handlers run after the poll, in the caller's
 //! scope, so `break`, `continue`, `return`, `?` and `.await` in them act on the caller's code.
+//!
+//! A completed branch may find that another branch committed first: a peer completed one of
+//! that branch's parked gort operations (took a parked send's value) while, say, a timer branch
+//! fired. [`SelectScope::finish`](crate::select::SelectScope::finish) says so, and a second pass
+//! (in order, only then) polls the other branches for the committed one, which completes at
+//! once; its output is reported and the first one dropped, so the handler that runs is the
+//! operation that happened.
 
 /// Waits on several futures at once and runs the handler of the first that completes and
 /// matches its pattern (tokio's `select!`, plus Go's `default`).
@@ -53,7 +60,9 @@
 /// gort channel operations in the branches share one "selected" word: a peer completing one of
 /// them first wins it with a compare-and-swap, so even two sends parked on unbuffered channels
 /// can never both be taken (crossbeam-channel's `Context`, Go's `selectDone`). Every gort channel
-/// future is cancel safe, so the losing branches leave their channels unchanged.
+/// future is cancel safe, so the losing branches leave their channels unchanged. When a peer
+/// completes a parked operation of one branch while another (non-gort) future completes too, the
+/// `select!` reports the branch whose operation happened and drops the other output.
 ///
 /// # Examples
 ///
@@ -189,95 +198,97 @@ macro_rules! select {
                     ::core::task::ready!($crate::__private::poll_budget(__cx));
                 }
                 $crate::__private::maybe_unconstrained(__HAS_DEFAULT, || {
-                    // Polls one branch; a completed, matching output comes back in its own slot
-                    // of a tuple of `Option`s, with whether its commit stands.
-                    #[allow(unreachable_code)]
-                    let mut __poll_one = |__branch: u32| {
-                        #[allow(unused_mut, clippy::let_unit_value)]
-                        let mut __outs = ( $( $crate::__select_none!($count), )* );
-                        if __disabled.get(__branch) {
-                            return $crate::__private::Step::skip(&__outs);
-                        }
-                        $(
-                            if __branch == 0 $(+ $crate::__select_one!($skip))* {
-                                let ( $($skip,)* __fut, .. ) = &mut *__futures;
-                                // SAFETY: the future lives in `__futures`, a local of the
-                                // enclosing (pinned) async frame that is only reachable through
-                                // this reference and is never moved (tokio's select! layout).
-                                let __fut = unsafe { $crate::__private::Pin::new_unchecked(__fut) };
-                                let __poll = __scope.poll_branch(__branch, || {
-                                    $crate::__private::Future::poll(__fut, __cx)
-                                });
-                                #[allow(unused_mut)]
-                                let mut __out = match __poll {
-                                    $crate::__private::Poll::Ready(__out) => __out,
-                                    $crate::__private::Poll::Pending => {
-                                        return $crate::__private::Step::Pending;
-                                    }
-                                };
-                                __disabled.set(__branch);
-                                // Test the pattern without moving the output: the guard runs
-                                // only when the pattern matches, records it and refuses the
-                                // arm, so no binding is ever moved out of `__out`.
-                                let mut __matched = false;
-                                #[allow(unused_variables, unused_mut, unreachable_patterns)]
-                                match __out {
-                                    $p if {
-                                        __matched = true;
-                                        false
-                                    } => ::core::unreachable!(),
-                                    _ => {}
-                                }
-                                if !__matched {
-                                    __scope.reopen(__branch);
-                                    return $crate::__private::Step::skip(&__outs);
-                                }
-                                let __stands =
-                                    $crate::__private::Commit::stands(__scope.finish(__branch));
-                                let ( $($skip,)* __slot, .. ) = &mut __outs;
-                                *__slot = ::core::option::Option::Some(__out);
-                                return $crate::__private::Step::Done(__outs, __stands);
-                            }
-                        )*
-                        $crate::__private::Step::skip(&__outs)
-                    };
+                    // A completed, matching output leaves the poll in its own slot of a tuple of
+                    // `Option`s: `__outs` normally, `__preferred` in the second pass below.
+                    #[allow(unused_mut, clippy::let_unit_value)]
+                    let mut __outs = ( $( $crate::__select_none!($count), )* );
+                    #[allow(unused_mut, clippy::let_unit_value)]
+                    let mut __preferred = ( $( $crate::__select_none!($count), )* );
                     let mut __pending = false;
-                    let __order = $crate::__private::PollOrder::<{ __BRANCHES as usize }>::new(
-                        $crate::__select_biased!($start),
-                    );
-                    for __branch in __order {
-                        match __poll_one(__branch) {
-                            $crate::__private::Step::Skip => {}
-                            $crate::__private::Step::Pending => __pending = true,
-                            $crate::__private::Step::Done(__outs, true) => {
-                                return $crate::__private::Poll::Ready(
-                                    $crate::__private::SelectOutput::Branch(__outs),
-                                );
+                    // Set when a branch completed but another had committed first (a peer
+                    // completed one of its parked operations, say took a parked send's value):
+                    // a second pass then looks for that branch, which completes at once; the
+                    // first output is reported only if it is not found.
+                    let mut __superseded = false;
+                    #[allow(clippy::reversed_empty_ranges)]
+                    for __pass in 0..2u8 {
+                        if __pass == 1 && !__superseded {
+                            break;
+                        }
+                        let __order = $crate::__private::PollOrder::<{ __BRANCHES as usize }>::new(
+                            __pass == 1 || $crate::__select_biased!($start),
+                        );
+                        for __branch in __order {
+                            if __disabled.get(__branch) {
+                                continue;
                             }
-                            $crate::__private::Step::Done(__outs, false) => {
-                                // A peer already completed a parked operation of another
-                                // branch (say took a parked send's value): that branch has
-                                // committed, so report it; this output is dropped.
-                                #[allow(clippy::reversed_empty_ranges)]
-                                for __other in 0..__BRANCHES {
-                                    if __other == __branch {
+                            $(
+                                #[allow(unreachable_code)]
+                                if __branch == 0 $(+ $crate::__select_one!($skip))* {
+                                    let ( $($skip,)* __fut, .. ) = &mut *__futures;
+                                    // SAFETY: the future lives in `__futures`, a local of the
+                                    // enclosing (pinned) async frame that is only reachable
+                                    // through this reference and is never moved (tokio's layout).
+                                    let __f = unsafe { $crate::__private::Pin::new_unchecked(__fut) };
+                                    let __poll = __scope.poll_branch(__branch, || {
+                                        $crate::__private::Future::poll(__f, __cx)
+                                    });
+                                    #[allow(unused_mut)]
+                                    let mut __out = match __poll {
+                                        $crate::__private::Poll::Ready(__out) => __out,
+                                        $crate::__private::Poll::Pending => {
+                                            __pending = true;
+                                            continue;
+                                        }
+                                    };
+                                    __disabled.set(__branch);
+                                    // Test the pattern without moving the output: the guard
+                                    // runs only when the pattern matches, records it and
+                                    // refuses the arm, so no binding is moved out of `__out`.
+                                    let mut __matched = false;
+                                    #[allow(unused_variables, unused_mut, unreachable_patterns)]
+                                    match __out {
+                                        $p if {
+                                            __matched = true;
+                                            false
+                                        } => ::core::unreachable!(),
+                                        _ => {}
+                                    }
+                                    if !__matched {
+                                        __scope.reopen(__branch);
                                         continue;
                                     }
-                                    if let $crate::__private::Step::Done(__committed, true) =
-                                        __poll_one(__other)
-                                    {
+                                    let __stands = $crate::__private::Commit::stands(
+                                        __scope.finish(__branch),
+                                    );
+                                    if __pass == 0 {
+                                        let ( $($skip,)* __slot, .. ) = &mut __outs;
+                                        *__slot = ::core::option::Option::Some(__out);
+                                        if !__stands {
+                                            __superseded = true;
+                                            break;
+                                        }
                                         return $crate::__private::Poll::Ready(
-                                            $crate::__private::SelectOutput::Branch(__committed),
+                                            $crate::__private::SelectOutput::Branch(__outs),
+                                        );
+                                    }
+                                    if __stands {
+                                        let ( $($skip,)* __slot, .. ) = &mut __preferred;
+                                        *__slot = ::core::option::Option::Some(__out);
+                                        return $crate::__private::Poll::Ready(
+                                            $crate::__private::SelectOutput::Branch(__preferred),
                                         );
                                     }
                                 }
-                                return $crate::__private::Poll::Ready(
-                                    $crate::__private::SelectOutput::Branch(__outs),
-                                );
-                            }
+                            )*
                         }
                     }
-                    $crate::__private::settle(__pending, __HAS_DEFAULT, __HAS_ELSE)
+                    if __superseded {
+                        return $crate::__private::Poll::Ready(
+                            $crate::__private::SelectOutput::Branch(__outs),
+                        );
+                    }
+                    $crate::__private::settle(__pending, __HAS_DEFAULT, __HAS_ELSE, &__outs)
                 })
             }).await
         };
