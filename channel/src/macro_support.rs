@@ -1,0 +1,312 @@
+//! Run-time pieces of `select!`, `join!` and `try_join!`, reached through `$crate::__private`.
+//!
+//! The macros only lay out the futures and dispatch on a branch index; every decision that does
+//! not need the caller's tokens lives here as plain, tested functions: the order in which a
+//! `select!` polls its branches ([`PollOrder`]), what an idle `select!` poll returns
+//! ([`settle`]), the cooperative budget check, and `join!`'s rotation ([`Rotation`]).
+
+use crate::select::random_below;
+use core::task::{Context, Poll};
+
+/// The most branches a `select!` (and futures a `join!`) may have, as tokio's.
+pub const MAX_BRANCHES: u32 = 64;
+
+/// The value a `select!` poll produces.
+#[derive(Debug)]
+pub enum SelectOutput<B> {
+    /// A branch completed and matched its pattern. `B` is a tuple with one `Option` per branch;
+    /// exactly the completed branch's slot is `Some`.
+    Branch(B),
+    /// Every branch is disabled: the `else` branch runs (without one, the macro panics).
+    Disabled,
+    /// No branch can complete now: the `default` branch runs (Go's `select { ... default: }`).
+    Default,
+}
+
+/// What a `select!` poll returns when no branch completed.
+///
+/// `pending` says whether some enabled branch is still waiting. With `default`, nothing waits:
+/// a waiting branch means "not ready now", and when every branch is disabled they are Go's nil
+/// channels, never ready — `default` runs in both cases unless `else` claims the second.
+/// `_slots` (the poll's empty output tuple) only fixes `B`, which a `select!` without branches
+/// would otherwise leave open.
+pub fn settle<B>(
+    pending: bool,
+    has_default: bool,
+    has_else: bool,
+    _slots: &B,
+) -> Poll<SelectOutput<B>> {
+    match (pending, has_default, has_else) {
+        (true, false, _) => Poll::Pending,
+        (true, true, _) | (false, true, false) => Poll::Ready(SelectOutput::Default),
+        (false, _, _) => Poll::Ready(SelectOutput::Disabled),
+    }
+}
+
+/// What [`SelectScope::finish`](crate::select::SelectScope::finish) says about a completed
+/// branch: whether its commit stands. A scope that reports nothing (`()`) lets it stand.
+pub trait Commit {
+    /// Whether the branch's commit stands.
+    fn stands(self) -> bool;
+}
+
+impl Commit for bool {
+    #[inline]
+    fn stands(self) -> bool {
+        self
+    }
+}
+
+impl Commit for () {
+    #[inline]
+    fn stands(self) -> bool {
+        true
+    }
+}
+
+/// The order in which one `select!` poll visits its `N` branches.
+///
+/// Unbiased, it is a uniformly random permutation drawn lazily (Fisher–Yates, one draw per
+/// branch visited), as Go shuffles its `pollorder`: among the branches ready at a poll each is
+/// equally likely to be taken, so no ready branch starves, however many branches are disabled.
+/// `biased;` visits the branches in the order written.
+#[derive(Debug)]
+pub struct PollOrder<const N: usize> {
+    order: [u8; N],
+    next: usize,
+    random: bool,
+}
+
+impl<const N: usize> PollOrder<N> {
+    /// A fresh order for one poll.
+    #[inline]
+    pub fn new(biased: bool) -> Self {
+        const {
+            assert!(
+                N <= MAX_BRANCHES as usize,
+                "select! takes at most 64 branches"
+            )
+        };
+        PollOrder {
+            order: core::array::from_fn(|i| i as u8),
+            next: 0,
+            random: !biased,
+        }
+    }
+}
+
+impl<const N: usize> Iterator for PollOrder<N> {
+    type Item = u32;
+
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        let i = self.next;
+        if i >= N {
+            return None;
+        }
+        let left = N - i;
+        if self.random && left > 1 {
+            let pick = i + random_below(left as u32) as usize;
+            self.order.swap(i, pick);
+        }
+        self.next += 1;
+        Some(u32::from(self.order[i]))
+    }
+}
+
+/// A `select!`'s disabled branches: one bit per branch in `BYTES = ceil(branches / 8)` bytes,
+/// so a small `select!` keeps a small future (tokio's `select!` sizes its mask the same way).
+#[derive(Debug)]
+pub struct Mask<const BYTES: usize>([u8; BYTES]);
+
+/// The `BYTES` of a [`Mask`] for `branches` branches.
+pub const fn mask_bytes(branches: u32) -> usize {
+    (branches as usize).div_ceil(8)
+}
+
+impl<const BYTES: usize> Mask<BYTES> {
+    /// No branch disabled.
+    #[inline]
+    pub const fn new() -> Self {
+        Mask([0; BYTES])
+    }
+
+    /// Disables branch `index`.
+    #[inline]
+    pub fn set(&mut self, index: u32) {
+        self.0[index as usize / 8] |= 1 << (index % 8);
+    }
+
+    /// Whether branch `index` is disabled.
+    #[inline]
+    pub fn get(&self, index: u32) -> bool {
+        self.0[index as usize / 8] & (1 << (index % 8)) != 0
+    }
+}
+
+impl<const BYTES: usize> Default for Mask<BYTES> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `select!` without `default` yields at once when the task's cooperative budget is spent
+/// (tokio's `select!` does the same): its branches would yield anyway, and a foreign future in
+/// it would otherwise keep the task running.
+#[inline]
+pub fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
+    if crate::coop::has_budget_remaining() {
+        Poll::Ready(())
+    } else {
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Runs `f` outside the cooperative budget when `unconstrained` (a `select!` with `default`):
+/// a spent budget must never make a ready branch look pending to `default`.
+#[inline]
+pub fn maybe_unconstrained<R>(unconstrained: bool, f: impl FnOnce() -> R) -> R {
+    if unconstrained {
+        crate::coop::unconstrained(f)
+    } else {
+        f()
+    }
+}
+
+/// Which of its `n` futures a `join!` polls first at each poll.
+pub trait Rotation {
+    /// The first index for this poll.
+    fn first(&mut self, n: u32) -> u32;
+}
+
+/// `join!`'s default: each poll starts one future later than the previous one, so a future that
+/// is always ready cannot starve the others of the task's budget.
+#[derive(Debug, Default)]
+pub struct RoundRobin(u32);
+
+impl Rotation for RoundRobin {
+    #[inline]
+    fn first(&mut self, n: u32) -> u32 {
+        let first = self.0;
+        self.0 = if first + 1 >= n { 0 } else { first + 1 };
+        first
+    }
+}
+
+/// `join!(biased; ...)`: always from the first future, in the order written (no state).
+#[derive(Debug, Default)]
+pub struct InOrder;
+
+impl Rotation for InOrder {
+    #[inline]
+    fn first(&mut self, _n: u32) -> u32 {
+        0
+    }
+}
+
+/// `(first + i) % n` for the `i`-th future of a `join!` poll.
+#[inline]
+pub fn nth_from(first: u32, i: u32, n: u32) -> u32 {
+    let index = first + i;
+    if index >= n {
+        index - n
+    } else {
+        index
+    }
+}
+
+/// `try_join!`: whether a finished future failed.
+#[inline]
+pub fn is_err<T, E>(output: Option<&mut Result<T, E>>) -> bool {
+    matches!(output, Some(Err(_)))
+}
+
+/// `try_join!`: the error of a failed future.
+pub fn take_err<T, E>(output: Option<Result<T, E>>) -> E {
+    match output {
+        Some(Err(err)) => err,
+        _ => unreachable!("try_join!: checked to be an error"),
+    }
+}
+
+/// `try_join!`: the value of a succeeded future.
+pub fn take_ok<T, E>(output: Option<Result<T, E>>) -> T {
+    match output {
+        Some(Ok(value)) => value,
+        _ => unreachable!("try_join!: checked to be a success"),
+    }
+}
+
+/// `join!`: the output of a finished future.
+pub fn take<T>(output: Option<T>) -> T {
+    output.expect("join!: every future finished and is taken once")
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settle_follows_go_and_tokio() {
+        let idle = |p, d, e| match settle(p, d, e, &()) {
+            Poll::Pending => "pending",
+            Poll::Ready(SelectOutput::Default) => "default",
+            Poll::Ready(SelectOutput::Disabled) => "else",
+            Poll::Ready(SelectOutput::Branch(())) => "branch",
+        };
+        assert_eq!(idle(true, false, false), "pending");
+        assert_eq!(idle(true, true, true), "default");
+        assert_eq!(idle(false, false, false), "else", "the macro panics here");
+        assert_eq!(idle(false, false, true), "else");
+        assert_eq!(
+            idle(false, true, false),
+            "default",
+            "nil cases take default"
+        );
+        assert_eq!(
+            idle(false, true, true),
+            "else",
+            "else keeps tokio's meaning"
+        );
+    }
+
+    #[test]
+    fn poll_order_is_a_permutation_and_uniform() {
+        let biased: Vec<u32> = PollOrder::<5>::new(true).collect();
+        assert_eq!(biased, [0, 1, 2, 3, 4]);
+        let mut first = [0u32; 5];
+        for _ in 0..5000 {
+            let mut order: Vec<u32> = PollOrder::<5>::new(false).collect();
+            first[order[0] as usize] += 1;
+            order.sort_unstable();
+            assert_eq!(order, [0, 1, 2, 3, 4]);
+        }
+        assert!(first.iter().all(|&n| n > 800), "{first:?}");
+        assert_eq!(PollOrder::<0>::new(false).next(), None);
+    }
+
+    #[test]
+    fn mask_bits() {
+        let mut mask = Mask::<8>::new();
+        for i in [0, 7, 8, 63] {
+            assert!(!mask.get(i));
+            mask.set(i);
+            assert!(mask.get(i));
+        }
+        assert!(!mask.get(9));
+        assert_eq!(std::mem::size_of::<Mask<1>>(), 1);
+    }
+
+    #[test]
+    fn rotations() {
+        let mut rr = RoundRobin::default();
+        let firsts: Vec<u32> = (0..4).map(|_| rr.first(3)).collect();
+        assert_eq!(firsts, [0, 1, 2, 0]);
+        assert_eq!(InOrder.first(3), 0);
+        assert_eq!(nth_from(2, 2, 3), 1);
+        assert_eq!(take_ok::<u8, ()>(Some(Ok(1))), 1);
+        assert_eq!(take_err::<u8, &str>(Some(Err("e"))), "e");
+        assert!(is_err::<u8, ()>(Some(&mut Err(()))));
+    }
+}
