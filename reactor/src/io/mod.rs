@@ -38,7 +38,7 @@ mod async_buf_read;
 mod async_read;
 mod async_seek;
 mod async_write;
-mod blocking;
+pub(crate) mod blocking;
 pub mod compat;
 mod interest;
 mod read_buf;
