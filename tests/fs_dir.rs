@@ -30,12 +30,18 @@ async fn read_dir_returns_every_entry_once() {
             assert_eq!(file_type.is_dir(), name == "sub");
             if name != "sub" {
                 let meta = entry.metadata().await.unwrap();
-                assert_eq!(meta.len() as usize, name[4..].parse::<u32>().unwrap().to_string().len());
+                assert_eq!(
+                    meta.len() as usize,
+                    name[4..].parse::<u32>().unwrap().to_string().len()
+                );
             }
             assert!(got.insert(name), "an entry came twice");
         }
         assert_eq!(got, want);
-        assert!(entries.next_entry().await.unwrap().is_none(), "stays at the end");
+        assert!(
+            entries.next_entry().await.unwrap().is_none(),
+            "stays at the end"
+        );
     })
     .await
 }
@@ -46,8 +52,17 @@ async fn dir_entry_ino_matches_metadata() {
     bounded(async {
         let dir = Scratch::new("dir-ino");
         fs::write(dir.path("f"), "").await.unwrap();
-        let entry = fs::read_dir(dir.dir()).await.unwrap().next_entry().await.unwrap().unwrap();
-        assert_eq!(entry.ino(), fs::metadata(dir.path("f")).await.unwrap().ino());
+        let entry = fs::read_dir(dir.dir())
+            .await
+            .unwrap()
+            .next_entry()
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            entry.ino(),
+            fs::metadata(dir.path("f")).await.unwrap().ino()
+        );
     })
     .await
 }
@@ -73,7 +88,11 @@ async fn create_dir_all_then_remove_dir_all() {
         assert!(fs::metadata(&deep).await.unwrap().is_dir());
 
         let err = fs::remove_dir(dir.path("a")).await.unwrap_err();
-        assert_ne!(err.kind(), ErrorKind::NotFound, "a non-empty dir is not removed");
+        assert_ne!(
+            err.kind(),
+            ErrorKind::NotFound,
+            "a non-empty dir is not removed"
+        );
         fs::remove_dir_all(dir.path("a")).await.unwrap();
         assert!(!fs::try_exists(dir.path("a")).await.unwrap());
 
@@ -94,8 +113,17 @@ async fn dir_builder_recursive_and_mode() {
         let dir = Scratch::new("dir-builder");
         let err = DirBuilder::new().create(dir.path("p/q")).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
-        DirBuilder::new().recursive(true).mode(0o700).create(dir.path("p/q")).await.unwrap();
-        let mode = fs::metadata(dir.path("p/q")).await.unwrap().permissions().mode();
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir.path("p/q"))
+            .await
+            .unwrap();
+        let mode = fs::metadata(dir.path("p/q"))
+            .await
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o700);
     })
     .await

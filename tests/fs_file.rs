@@ -27,7 +27,12 @@ async fn write_append_read() {
 
         assert_eq!(fs::read(&path).await.unwrap(), b"first\nsecond\nthird\n");
         let mut text = String::new();
-        File::open(&path).await.unwrap().read_to_string(&mut text).await.unwrap();
+        File::open(&path)
+            .await
+            .unwrap()
+            .read_to_string(&mut text)
+            .await
+            .unwrap();
         assert_eq!(text, "first\nsecond\nthird\n");
     })
     .await
@@ -85,10 +90,15 @@ async fn concurrent_appenders_lose_no_line() {
         for t in 0..TASKS {
             let path = path.clone();
             tasks.push(gort::spawn(async move {
-                let mut f = OpenOptions::new().append(true).create(true).open(&path).await?;
+                let mut f = OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(&path)
+                    .await?;
                 for i in 0..LINES {
                     // One write per line: O_APPEND keeps each one whole.
-                    f.write_all(format!("task{t} line{i:04}\n").as_bytes()).await?;
+                    f.write_all(format!("task{t} line{i:04}\n").as_bytes())
+                        .await?;
                 }
                 f.flush().await
             }));
@@ -100,8 +110,11 @@ async fn concurrent_appenders_lose_no_line() {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), TASKS * LINES);
         for t in 0..TASKS {
-            let mine: Vec<&str> =
-                lines.iter().copied().filter(|l| l.starts_with(&format!("task{t} "))).collect();
+            let mine: Vec<&str> = lines
+                .iter()
+                .copied()
+                .filter(|l| l.starts_with(&format!("task{t} ")))
+                .collect();
             let want: Vec<String> = (0..LINES).map(|i| format!("task{t} line{i:04}")).collect();
             assert_eq!(mine, want, "task {t}'s lines are all there, in order");
         }
@@ -116,7 +129,9 @@ async fn lines_through_bufreader_and_bufwriter() {
         let path = dir.path("lines.txt");
         let mut out = BufWriter::new(File::create(&path).await.unwrap());
         for i in 0..1_000 {
-            out.write_all(format!("line {i}\n").as_bytes()).await.unwrap();
+            out.write_all(format!("line {i}\n").as_bytes())
+                .await
+                .unwrap();
         }
         out.flush().await.unwrap();
 
@@ -138,10 +153,22 @@ async fn missing_file_is_not_found() {
     bounded(async {
         let dir = Scratch::new("file-missing");
         let missing = dir.path("nope");
-        assert_eq!(File::open(&missing).await.unwrap_err().kind(), ErrorKind::NotFound);
-        assert_eq!(fs::read(&missing).await.unwrap_err().kind(), ErrorKind::NotFound);
-        assert_eq!(fs::metadata(&missing).await.unwrap_err().kind(), ErrorKind::NotFound);
-        assert_eq!(fs::remove_file(&missing).await.unwrap_err().kind(), ErrorKind::NotFound);
+        assert_eq!(
+            File::open(&missing).await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            fs::read(&missing).await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            fs::metadata(&missing).await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            fs::remove_file(&missing).await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
         let no_create = OpenOptions::new().write(true).open(&missing).await;
         assert_eq!(no_create.unwrap_err().kind(), ErrorKind::NotFound);
     })
@@ -251,10 +278,21 @@ async fn open_options_mode_and_create_new() {
             .open(&path)
             .await
             .unwrap();
-        assert_eq!(file.metadata().await.unwrap().permissions().mode() & 0o777, 0o600);
-        let again = OpenOptions::new().write(true).create_new(true).open(&path).await;
+        assert_eq!(
+            file.metadata().await.unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let again = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await;
         assert_eq!(again.unwrap_err().kind(), ErrorKind::AlreadyExists);
-        let nofollow = OpenOptions::new().read(true).custom_flags(libc_o_nofollow()).open(&path).await;
+        let nofollow = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc_o_nofollow())
+            .open(&path)
+            .await;
         assert!(nofollow.is_ok(), "a regular file opens with O_NOFOLLOW");
     })
     .await

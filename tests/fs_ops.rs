@@ -50,20 +50,40 @@ async fn symlinks_and_hard_links() {
     bounded(async {
         let dir = Scratch::new("ops-links");
         fs::write(dir.path("target"), "data").await.unwrap();
-        fs::symlink(dir.path("target"), dir.path("soft")).await.unwrap();
-        fs::hard_link(dir.path("target"), dir.path("hard")).await.unwrap();
+        fs::symlink(dir.path("target"), dir.path("soft"))
+            .await
+            .unwrap();
+        fs::hard_link(dir.path("target"), dir.path("hard"))
+            .await
+            .unwrap();
 
-        assert_eq!(fs::read_link(dir.path("soft")).await.unwrap(), dir.path("target"));
-        assert!(fs::symlink_metadata(dir.path("soft")).await.unwrap().file_type().is_symlink());
-        assert!(fs::metadata(dir.path("soft")).await.unwrap().is_file(), "metadata follows");
+        assert_eq!(
+            fs::read_link(dir.path("soft")).await.unwrap(),
+            dir.path("target")
+        );
+        assert!(fs::symlink_metadata(dir.path("soft"))
+            .await
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(
+            fs::metadata(dir.path("soft")).await.unwrap().is_file(),
+            "metadata follows"
+        );
         assert_eq!(fs::read_to_string(dir.path("soft")).await.unwrap(), "data");
         assert_eq!(fs::read_to_string(dir.path("hard")).await.unwrap(), "data");
 
         let canonical = fs::canonicalize(dir.path("soft")).await.unwrap();
-        assert_eq!(canonical, fs::canonicalize(dir.path("target")).await.unwrap());
+        assert_eq!(
+            canonical,
+            fs::canonicalize(dir.path("target")).await.unwrap()
+        );
 
         fs::remove_file(dir.path("target")).await.unwrap();
-        assert!(!fs::try_exists(dir.path("soft")).await.unwrap(), "a dangling link");
+        assert!(
+            !fs::try_exists(dir.path("soft")).await.unwrap(),
+            "a dangling link"
+        );
         assert_eq!(fs::read_to_string(dir.path("hard")).await.unwrap(), "data");
         let err = fs::canonicalize(dir.path("soft")).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);

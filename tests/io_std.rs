@@ -34,7 +34,9 @@ fn child_entry() {
                 }
                 out.flush().await.unwrap();
                 let mut err = stderr();
-                err.write_all(format!("ERR:{n} lines\n").as_bytes()).await.unwrap();
+                err.write_all(format!("ERR:{n} lines\n").as_bytes())
+                    .await
+                    .unwrap();
                 err.flush().await.unwrap();
             }
             "count-bytes" => {
@@ -42,7 +44,9 @@ fn child_entry() {
                 stdin().read_to_end(&mut all).await.unwrap();
                 let sum: u64 = all.iter().map(|&b| u64::from(b)).sum();
                 let mut out = stdout();
-                out.write_all(format!("OUT:{} {sum}\n", all.len()).as_bytes()).await.unwrap();
+                out.write_all(format!("OUT:{} {sum}\n", all.len()).as_bytes())
+                    .await
+                    .unwrap();
                 out.flush().await.unwrap();
             }
             other => panic!("unknown child role {other}"),
@@ -86,7 +90,10 @@ fn run_child(role: &str, input: Vec<u8>) -> (Vec<String>, Vec<String>) {
     };
     feeder.join().unwrap().unwrap();
     let (out, err) = (out.join().unwrap().unwrap(), err.join().unwrap().unwrap());
-    assert!(status.success(), "child failed: {status}\nstdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        status.success(),
+        "child failed: {status}\nstdout:\n{out}\nstderr:\n{err}"
+    );
     let marked = |text: &str, tag: &str| {
         // The harness's own "test child_entry ... " may precede the first marker on its line.
         let after_tag = |l: &str| l.split_once(tag).map(|(_, rest)| rest.to_owned());

@@ -7,7 +7,7 @@ use crate::io::blocking::{Blocking, BlockingIo};
 use crate::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use gort_channel::sync::{Mutex, MutexGuard};
 use std::fs::{File as StdFile, Metadata, Permissions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -319,7 +319,8 @@ impl File {
         let inner = self.inner.get_mut();
         std::future::poll_fn(|cx| inner.poll_complete_inflight(cx)).await;
         drop(inner.take_idle());
-        Arc::try_unwrap(self.std).expect("File::into_std: the file is still in use by a blocking job")
+        Arc::try_unwrap(self.std)
+            .expect("File::into_std: the file is still in use by a blocking job")
     }
 
     /// Returns the `std::fs::File` at once if no operation is in flight, or the `File`
@@ -469,7 +470,22 @@ impl AsyncWrite for File {
         cx: &mut Context<'_>,
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().inner.get_mut().poll_write(cx, src)
+        self.get_mut()
+            .inner
+            .get_mut()
+            .poll_write(cx, &[IoSlice::new(src)])
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().inner.get_mut().poll_write(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

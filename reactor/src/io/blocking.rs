@@ -17,8 +17,8 @@
 
 use super::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use crate::offload::{self, Offload};
-use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::future::Future;
+use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -65,12 +65,15 @@ impl Buf {
         }
     }
 
-    fn copy_from(&mut self, src: &[u8], max: usize) -> usize {
-        let n = src.len().min(max);
+    /// Replaces the contents with up to `max` bytes gathered from `src`; returns how many.
+    fn copy_from(&mut self, src: &[IoSlice<'_>], max: usize) -> usize {
         self.bytes.clear();
-        self.bytes.extend_from_slice(&src[..n]);
         self.pos = 0;
-        n
+        for slice in src {
+            let take = slice.len().min(max - self.bytes.len());
+            self.bytes.extend_from_slice(&slice[..take]);
+        }
+        self.bytes.len()
     }
 
     fn read_from<R: Read>(&mut self, rd: &mut R, want: usize) -> io::Result<usize> {
@@ -209,7 +212,7 @@ impl<T: BlockingIo> Blocking<T> {
     /// Starts `job` on the blocking pool with `stage` copied into the buffer (at most
     /// `max_buf_size` bytes; returns how many); the adapter must be idle. `job` gets the handle
     /// already rewound over any read-ahead.
-    fn start<F>(&mut self, stage: &[u8], job: F) -> usize
+    fn start<F>(&mut self, stage: &[IoSlice<'_>], job: F) -> usize
     where
         F: FnOnce(&mut T, &mut Buf) -> Op + Send + 'static,
     {
@@ -299,12 +302,17 @@ impl<T: BlockingIo> Blocking<T> {
         }
     }
 
-    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>>
+    /// Writes (write-behind) what `src` holds, gathered into one blocking write.
+    pub(crate) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>
     where
         T: Write,
     {
         ready!(self.poll_write_done(cx))?;
-        if src.is_empty() {
+        if src.iter().all(|slice| slice.is_empty()) {
             return Poll::Ready(Ok(0));
         }
         // The source is staged before the job starts, so the write is reported at once.
@@ -374,7 +382,19 @@ impl<T: BlockingIo + Write> AsyncWrite for Blocking<T> {
         cx: &mut Context<'_>,
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_write(cx, src)
+        self.get_mut().poll_write(cx, &[IoSlice::new(src)])
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_write(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -463,7 +483,11 @@ mod tests {
             assert_eq!(data, expected);
             assert_eq!(flushes, 1);
             w.shutdown().await.unwrap();
-            assert_eq!(sink.0.lock().unwrap().1, 1, "nothing written since the flush");
+            assert_eq!(
+                sink.0.lock().unwrap().1,
+                1,
+                "nothing written since the flush"
+            );
         });
     }
 
@@ -486,8 +510,15 @@ mod tests {
         }
         block_on(async {
             let mut w = Blocking::new(Failing);
-            assert_eq!(w.write(b"x").await.unwrap(), 1, "write-behind reports success");
-            assert_eq!(w.flush().await.unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+            assert_eq!(
+                w.write(b"x").await.unwrap(),
+                1,
+                "write-behind reports success"
+            );
+            assert_eq!(
+                w.flush().await.unwrap_err().kind(),
+                io::ErrorKind::BrokenPipe
+            );
             w.flush().await.unwrap();
         });
     }
