@@ -8,7 +8,7 @@
 //! Outside a gort runtime a plain thread runs it instead, so these futures also work under any
 //! other executor.
 //!
-//! - The one-shot functions ([`read`], [`write`], [`metadata`], [`rename`], …) move their
+//! - The one-shot functions ([`read`], [`write()`], [`metadata`], [`rename`], …) move their
 //!   arguments into one blocking call each (one generic `asyncify` helper).
 //! - [`File`] keeps one operation in flight at a time with an internal buffer: a read fetches
 //!   up to [`File::max_buf_size`] bytes and serves later reads from them; a write copies the
