@@ -117,3 +117,21 @@ fn works_without_a_runtime() {
         assert_eq!(fs::read(dir.path("f")).await.unwrap(), b"x");
     })
 }
+
+#[test]
+fn after_runtime_shutdown_is_an_error_not_a_hang() {
+    let rt = gort::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let handle = rt.handle().clone();
+    let _enter = rt.enter();
+    rt.shutdown_timeout(std::time::Duration::from_secs(10));
+    // The pool drops the job unrun: the future reports it instead of waiting forever.
+    let err = handle
+        .block_on(fs::read_to_string("Cargo.toml"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Other);
+    assert_eq!(err.get_ref().unwrap().to_string(), "background task failed");
+}
