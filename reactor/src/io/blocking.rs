@@ -101,6 +101,8 @@ pub(crate) enum Op {
     Read(io::Result<usize>),
     Write(io::Result<()>),
     Seek(io::Result<u64>),
+    /// Moving the cursor back over the read-ahead failed; the operation did not run.
+    Rewind(io::Error),
 }
 
 /// The handle and its buffer: with the adapter while idle, on the pool while busy.
@@ -194,7 +196,7 @@ impl<T: BlockingIo> Blocking<T> {
     /// Keeps what a finished operation tells that the current caller does not consume.
     fn absorb(&mut self, op: Op) {
         match op {
-            Op::Write(Err(e)) => {
+            Op::Write(Err(e)) | Op::Rewind(e) => {
                 self.last_write_err.get_or_insert(e.kind());
             }
             Op::Seek(Ok(pos)) => self.pos = pos,
@@ -224,7 +226,7 @@ impl<T: BlockingIo> Blocking<T> {
         self.state = State::Busy(offload::run(move || {
             let op = match parts.io.rewind(unread) {
                 Ok(()) => job(&mut parts.io, &mut parts.buf),
-                Err(e) => Op::Write(Err(e)),
+                Err(e) => Op::Rewind(e),
             };
             (parts, op)
         }));
@@ -263,7 +265,7 @@ impl<T: BlockingIo> Blocking<T> {
         }
         while let Some(op) = ready!(self.poll_idle(cx))? {
             match op {
-                Op::Write(Err(e)) => return Poll::Ready(Err(e)),
+                Op::Write(Err(e)) | Op::Rewind(e) => return Poll::Ready(Err(e)),
                 other => self.absorb(other),
             }
         }
@@ -360,6 +362,7 @@ impl<T: BlockingIo> Blocking<T> {
                     }
                     return Poll::Ready(result);
                 }
+                Some(Op::Rewind(e)) => return Poll::Ready(Err(e)),
                 Some(other) => self.absorb(other),
             }
         }
@@ -524,25 +527,6 @@ mod tests {
     }
 
     #[test]
-    fn a_write_after_a_read_lands_at_the_logical_position() {
-        block_on(async {
-            let mut f = Blocking::new(io::Cursor::new(b"0123456789".to_vec()));
-            let mut two = [0; 2];
-            f.read_exact(&mut two).await.unwrap(); // reads ahead the whole cursor
-            assert_eq!(&two, b"01");
-            f.write_all(b"ab").await.unwrap();
-            assert_eq!(f.seek(SeekFrom::Current(0)).await.unwrap(), 4);
-            let mut rest = String::new();
-            f.read_to_string(&mut rest).await.unwrap();
-            assert_eq!(rest, "456789");
-            f.rewind().await.unwrap();
-            rest.clear();
-            f.read_to_string(&mut rest).await.unwrap();
-            assert_eq!(rest, "01ab456789");
-        });
-    }
-
-    #[test]
     fn start_seek_while_busy_is_an_error() {
         block_on(async {
             let mut f = Blocking::new(io::Cursor::new(Vec::new()));
@@ -551,6 +535,110 @@ mod tests {
             assert!(err.to_string().contains("poll_complete"));
             f.flush().await.unwrap();
             assert_eq!(f.seek(SeekFrom::End(0)).await.unwrap(), 3);
+        });
+    }
+
+    /// A handle whose first read waits until the test opens the gate, so that the read is
+    /// certainly still in flight when the test polls it.
+    struct Gated<T> {
+        inner: T,
+        gate: Option<std::sync::mpsc::Receiver<()>>,
+        rewinds: bool,
+    }
+
+    impl<T: Read> Read for Gated<T> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if let Some(gate) = self.gate.take() {
+                gate.recv().unwrap();
+            }
+            self.inner.read(buf)
+        }
+    }
+
+    impl<T: Write> Write for Gated<T> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.inner.write(buf)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.inner.flush()
+        }
+    }
+
+    impl<T: Seek> Seek for Gated<T> {
+        fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+            self.inner.seek(pos)
+        }
+    }
+
+    impl<T: Seek + Send + 'static> BlockingIo for Gated<T> {
+        const BUFFERED: bool = false;
+        fn rewind(&mut self, unread: usize) -> io::Result<()> {
+            match (unread, self.rewinds) {
+                (0, _) => Ok(()),
+                (n, true) => self.inner.seek(SeekFrom::Current(-(n as i64))).map(drop),
+                (_, false) => Err(io::ErrorKind::Unsupported.into()),
+            }
+        }
+    }
+
+    /// Starts a 64-byte read, abandons it, then reads one byte: the rest stays read ahead.
+    fn read_one_leaving_read_ahead(
+        data: &[u8],
+        rewinds: bool,
+    ) -> (Blocking<Gated<io::Cursor<Vec<u8>>>>, u8) {
+        let (open, gate) = std::sync::mpsc::channel();
+        let mut f = Blocking::new(Gated {
+            inner: io::Cursor::new(data.to_vec()),
+            gate: Some(gate),
+            rewinds,
+        });
+        let waker = futures::task::noop_waker();
+        let mut big = [0u8; 64];
+        let first = f.poll_read(
+            &mut Context::from_waker(&waker),
+            &mut ReadBuf::new(&mut big),
+        );
+        assert!(first.is_pending(), "the gate holds the read");
+        open.send(()).unwrap();
+        let mut one = [0u8; 1];
+        block_on(std::future::poll_fn(|cx| {
+            f.poll_read(cx, &mut ReadBuf::new(&mut one))
+        }))
+        .unwrap();
+        (f, one[0])
+    }
+
+    #[test]
+    fn writes_and_seeks_after_read_ahead_start_at_the_logical_position() {
+        let (mut f, first) = read_one_leaving_read_ahead(b"0123456789", true);
+        assert_eq!(first, b'0');
+        block_on(async {
+            f.write_all(b"ab").await.unwrap(); // at 1, not after the read-ahead
+            assert_eq!(f.seek(SeekFrom::Current(0)).await.unwrap(), 3);
+            f.rewind().await.unwrap();
+            let mut all = String::new();
+            f.read_to_string(&mut all).await.unwrap();
+            assert_eq!(all, "0ab3456789");
+        });
+        let (mut f, _) = read_one_leaving_read_ahead(b"0123456789", true);
+        block_on(async {
+            assert_eq!(f.seek(SeekFrom::Current(2)).await.unwrap(), 3);
+            assert_eq!(f.read_u8().await.unwrap(), b'3');
+        });
+    }
+
+    #[test]
+    fn a_failed_rewind_fails_the_seek() {
+        let (mut f, _) = read_one_leaving_read_ahead(b"abc", false);
+        block_on(async {
+            let err = f.seek(SeekFrom::Current(0)).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+            assert_eq!(
+                f.seek(SeekFrom::Start(1)).await.unwrap(),
+                1,
+                "nothing to rewind now"
+            );
+            assert_eq!(f.read_u8().await.unwrap(), b'b');
         });
     }
 }
