@@ -5,14 +5,17 @@
 //! - [`time`] — `sleep`, `timeout`, `interval` on the driver's timing wheel.
 //! - [`net`] — TCP, UDP and Unix sockets registered with the driver.
 //! - [`io`] — tokio-shaped `AsyncRead`/`AsyncWrite` and their utilities.
+//! - [`fs`] — `tokio::fs`: files and directories, each call run on the blocking pool.
 //! - [`signal`] — the ctrl-c future.
 #![warn(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod driver;
+pub mod fs;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;
+mod offload;
 pub mod signal;
 #[cfg(all(test, not(loom)))]
 mod test_block_on;

@@ -18,7 +18,8 @@
 //! The pieces, one per file: `read_buf` (the three-region buffer of RFC 2930 / tokio), the four
 //! traits and their blanket impls, `util/` (extension traits and their named futures, buffered
 //! wrappers, `copy*`, `split`, the in-memory pipes), `compat` (futures-io bridge), `stdio` over
-//! `blocking` (blocking std streams run on the blocking pool), `interest` ([`Interest`],
+//! `blocking` (a blocking `std::io` handle driven on the blocking pool, one operation in flight;
+//! shared with [`fs::File`](crate::fs::File)), `interest` ([`Interest`],
 //! [`Ready`]).
 //!
 //! ```
@@ -38,7 +39,7 @@ mod async_buf_read;
 mod async_read;
 mod async_seek;
 mod async_write;
-mod blocking;
+pub(crate) mod blocking;
 pub mod compat;
 mod interest;
 mod read_buf;

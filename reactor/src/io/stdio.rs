@@ -4,7 +4,7 @@
 //! reads and writes on a blocking thread (the runtime's `spawn_blocking` pool when inside a
 //! gort runtime, a plain thread otherwise) through [`Blocking`](super::blocking).
 
-use super::blocking::Blocking;
+use super::blocking::{Blocking, BlockingIo};
 use super::{AsyncRead, AsyncWrite, ReadBuf};
 use std::io;
 use std::pin::Pin;
@@ -103,6 +103,22 @@ pub fn stderr() -> Stderr {
         inner: Blocking::new(io::stderr()),
     }
 }
+
+/// The std streams go through `Blocking` as they are: each handle is only read or only
+/// written, so there is never read-ahead to rewind; std's `Stdout` buffers lines, so a flush
+/// must reach it.
+macro_rules! std_stream {
+    ($($std:ty),*) => { $(
+        impl BlockingIo for $std {
+            const BUFFERED: bool = true;
+            fn rewind(&mut self, _unread: usize) -> io::Result<()> {
+                Ok(())
+            }
+        }
+    )* };
+}
+
+std_stream!(io::Stdin, io::Stdout, io::Stderr);
 
 macro_rules! forward_async_write {
     ($ty:ty) => {

@@ -130,3 +130,46 @@ fn simplex_round_trip() {
         assert_eq!(got, "through a tiny pipe");
     });
 }
+
+/// A waker that polls the peer's future inline (as some executors do) must not find the
+/// pipe's lock held: wakes happen after the lock is released.
+#[test]
+fn wakers_run_outside_the_lock() {
+    use std::future::Future;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Wake, Waker};
+
+    type Reader = Pin<Box<dyn Future<Output = usize> + Send>>;
+    struct PollInline(Mutex<Option<Reader>>, Mutex<Option<usize>>);
+    impl Wake for PollInline {
+        fn wake(self: Arc<Self>) {
+            let waker = futures::task::noop_waker();
+            let mut cx = Context::from_waker(&waker);
+            let mut slot = self.0.lock().unwrap();
+            if let Poll::Ready(n) = slot.as_mut().unwrap().as_mut().poll(&mut cx) {
+                *self.1.lock().unwrap() = Some(n);
+            }
+        }
+    }
+
+    let (mut writer, mut reader) = duplex(1);
+    let task = Arc::new(PollInline(
+        Mutex::new(Some(Box::pin(async move {
+            reader.read(&mut [0; 1]).await.unwrap()
+        }))),
+        Mutex::new(None),
+    ));
+    let waker = Waker::from(task.clone());
+    let mut cx = Context::from_waker(&waker);
+    assert!(task
+        .0
+        .lock()
+        .unwrap()
+        .as_mut()
+        .unwrap()
+        .as_mut()
+        .poll(&mut cx)
+        .is_pending());
+    block_on(writer.write_all(b"x")).unwrap(); // wakes: the reader polls inline
+    assert_eq!(*task.1.lock().unwrap(), Some(1));
+}

@@ -215,3 +215,33 @@ fn always_ready_leaves_charge_the_budget() {
         assert_eq!(ready, coop::BUDGET as usize);
     });
 }
+
+#[test]
+fn sink_and_empty_flush_and_shutdown_charge_the_budget() {
+    use crate::io::{empty, AsyncWrite};
+    use gort_channel::coop;
+    use std::pin::Pin;
+    let waker = futures::task::noop_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    coop::budget(|| {
+        let (mut s, mut e) = (sink(), empty());
+        let mut ready = 0;
+        loop {
+            let op = match ready % 4 {
+                0 => Pin::new(&mut s).poll_flush(&mut cx),
+                1 => Pin::new(&mut s).poll_shutdown(&mut cx),
+                2 => Pin::new(&mut e).poll_flush(&mut cx),
+                _ => Pin::new(&mut e).poll_shutdown(&mut cx),
+            };
+            if op.is_pending() {
+                break;
+            }
+            ready += 1;
+            assert!(
+                ready <= coop::BUDGET as usize,
+                "flush/shutdown never yielded"
+            );
+        }
+        assert_eq!(ready, coop::BUDGET as usize);
+    });
+}

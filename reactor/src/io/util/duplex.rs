@@ -6,13 +6,15 @@
 //! full pipe makes the writer wait, an empty one the reader; closing the write side gives the
 //! reader end of stream, dropping the read side gives the writer `BrokenPipe` (as a socket).
 //! Reads and writes charge the cooperative budget (`gort_channel::coop`), as any leaf I/O.
+//! Wakers are woken (and replaced ones dropped) only after the lock is released: a waker may
+//! run arbitrary code, such as polling the peer inline or dropping the other end.
 
 use crate::io::{split, AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
 use gort_channel::coop;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll, Waker};
 
 /// One direction of an in-memory pipe.
@@ -26,6 +28,24 @@ struct Pipe {
     read_closed: bool,
     read_waker: Option<Waker>,
     write_waker: Option<Waker>,
+    /// What the last operation left to do once the lock is released.
+    deferred: Deferred,
+}
+
+/// A waker to wake and a replaced one to drop, outside the pipe's lock.
+#[derive(Debug, Default)]
+struct Deferred {
+    wake: Option<Waker>,
+    replaced: Option<Waker>,
+}
+
+impl Deferred {
+    fn run(self) {
+        drop(self.replaced);
+        if let Some(w) = self.wake {
+            w.wake();
+        }
+    }
 }
 
 impl Pipe {
@@ -37,21 +57,18 @@ impl Pipe {
             read_closed: false,
             read_waker: None,
             write_waker: None,
+            deferred: Deferred::default(),
         }
     }
 
     fn close_write(&mut self) {
         self.write_closed = true;
-        if let Some(w) = self.read_waker.take() {
-            w.wake();
-        }
+        self.deferred.wake = self.read_waker.take();
     }
 
     fn close_read(&mut self) {
         self.read_closed = true;
-        if let Some(w) = self.write_waker.take() {
-            w.wake();
-        }
+        self.deferred.wake = self.write_waker.take();
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
@@ -62,7 +79,7 @@ impl Pipe {
             if self.write_closed {
                 return Poll::Ready(Ok(()));
             }
-            self.read_waker = Some(cx.waker().clone());
+            self.deferred.replaced = self.read_waker.replace(cx.waker().clone());
             return Poll::Pending;
         }
         let (front, back) = self.buffer.as_slices();
@@ -71,9 +88,7 @@ impl Pipe {
         let n2 = back.len().min(buf.remaining());
         buf.put_slice(&back[..n2]);
         self.buffer.drain(..n1 + n2);
-        if let Some(w) = self.write_waker.take() {
-            w.wake();
-        }
+        self.deferred.wake = self.write_waker.take();
         Poll::Ready(Ok(()))
     }
 
@@ -97,7 +112,7 @@ impl Pipe {
         }
         let room = self.max_buf_size - self.buffer.len();
         if room == 0 {
-            self.write_waker = Some(cx.waker().clone());
+            self.deferred.replaced = self.write_waker.replace(cx.waker().clone());
             return Poll::Pending;
         }
         let mut written = 0;
@@ -109,15 +124,27 @@ impl Pipe {
                 break;
             }
         }
-        if let Some(w) = self.read_waker.take() {
-            w.wake();
-        }
+        self.deferred.wake = self.read_waker.take();
         Poll::Ready(Ok(written))
     }
 }
 
-fn lock(pipe: &Mutex<Pipe>) -> MutexGuard<'_, Pipe> {
-    pipe.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// Runs `op` on an unshared pipe, then its deferred wakes.
+fn on_pipe<R>(pipe: &mut Pipe, op: impl FnOnce(&mut Pipe) -> R) -> R {
+    let result = op(pipe);
+    std::mem::take(&mut pipe.deferred).run();
+    result
+}
+
+/// Runs `op` on a shared pipe under its lock, then its deferred wakes with the lock released.
+fn locked<R>(pipe: &Mutex<Pipe>, op: impl FnOnce(&mut Pipe) -> R) -> R {
+    let (result, deferred) = {
+        let mut pipe = pipe.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let result = op(&mut pipe);
+        (result, std::mem::take(&mut pipe.deferred))
+    };
+    deferred.run();
+    result
 }
 
 /// Charges the task's budget for one operation, refunding it if the operation waits.
@@ -192,7 +219,7 @@ impl AsyncRead for DuplexStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        with_budget(cx, |cx| lock(&self.read).poll_read(cx, buf))
+        with_budget(cx, |cx| locked(&self.read, |p| p.poll_read(cx, buf)))
     }
 }
 
@@ -203,7 +230,7 @@ impl AsyncWrite for DuplexStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         with_budget(cx, |cx| {
-            lock(&self.write).poll_write(cx, &[IoSlice::new(buf)])
+            locked(&self.write, |p| p.poll_write(cx, &[IoSlice::new(buf)]))
         })
     }
 
@@ -212,7 +239,7 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        with_budget(cx, |cx| lock(&self.write).poll_write(cx, bufs))
+        with_budget(cx, |cx| locked(&self.write, |p| p.poll_write(cx, bufs)))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -224,15 +251,15 @@ impl AsyncWrite for DuplexStream {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        lock(&self.write).close_write();
+        locked(&self.write, Pipe::close_write);
         Poll::Ready(Ok(()))
     }
 }
 
 impl Drop for DuplexStream {
     fn drop(&mut self) {
-        lock(&self.write).close_write();
-        lock(&self.read).close_read();
+        locked(&self.write, Pipe::close_write);
+        locked(&self.read, Pipe::close_read);
     }
 }
 
@@ -306,7 +333,9 @@ impl AsyncRead for SimplexStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        with_budget(cx, |cx| self.get_mut().pipe.poll_read(cx, buf))
+        with_budget(cx, |cx| {
+            on_pipe(&mut self.get_mut().pipe, |p| p.poll_read(cx, buf))
+        })
     }
 }
 
@@ -316,8 +345,9 @@ impl AsyncWrite for SimplexStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        let pipe = &mut self.get_mut().pipe;
         with_budget(cx, |cx| {
-            self.get_mut().pipe.poll_write(cx, &[IoSlice::new(buf)])
+            on_pipe(pipe, |p| p.poll_write(cx, &[IoSlice::new(buf)]))
         })
     }
 
@@ -326,7 +356,9 @@ impl AsyncWrite for SimplexStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        with_budget(cx, |cx| self.get_mut().pipe.poll_write(cx, bufs))
+        with_budget(cx, |cx| {
+            on_pipe(&mut self.get_mut().pipe, |p| p.poll_write(cx, bufs))
+        })
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -338,7 +370,7 @@ impl AsyncWrite for SimplexStream {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().pipe.close_write();
+        on_pipe(&mut self.get_mut().pipe, Pipe::close_write);
         Poll::Ready(Ok(()))
     }
 }

@@ -57,42 +57,52 @@ impl AsyncBufRead for Empty {
     fn consume(self: Pin<&mut Self>, _amt: usize) {}
 }
 
-impl AsyncWrite for Empty {
-    #[inline]
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        ready!(coop::poll_proceed(cx));
-        Poll::Ready(Ok(buf.len()))
-    }
+/// `AsyncWrite` for a stream that accepts and discards every byte ([`Empty`] and [`Sink`], as
+/// tokio's); each call, flush and shutdown included, charges the cooperative budget.
+macro_rules! swallowing_async_write {
+    ($ty:ty) => {
+        impl AsyncWrite for $ty {
+            #[inline]
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                ready!(coop::poll_proceed(cx));
+                Poll::Ready(Ok(buf.len()))
+            }
 
-    #[inline]
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        ready!(coop::poll_proceed(cx));
-        Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
-    }
+            #[inline]
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                ready!(coop::poll_proceed(cx));
+                Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+            }
 
-    #[inline]
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
+            #[inline]
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
 
-    #[inline]
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
+            #[inline]
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                ready!(coop::poll_proceed(cx));
+                Poll::Ready(Ok(()))
+            }
 
-    #[inline]
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
+            #[inline]
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                ready!(coop::poll_proceed(cx));
+                Poll::Ready(Ok(()))
+            }
+        }
+    };
 }
+
+swallowing_async_write!(Empty);
 
 impl AsyncSeek for Empty {
     #[inline]
@@ -101,7 +111,8 @@ impl AsyncSeek for Empty {
     }
 
     #[inline]
-    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        ready!(coop::poll_proceed(cx));
         Poll::Ready(Ok(0))
     }
 }
@@ -176,41 +187,6 @@ pub fn sink() -> Sink {
     Sink { _private: () }
 }
 
-impl AsyncWrite for Sink {
-    #[inline]
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        ready!(coop::poll_proceed(cx));
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    #[inline]
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        ready!(coop::poll_proceed(cx));
-        Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
-    }
-
-    #[inline]
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    #[inline]
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    #[inline]
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
+swallowing_async_write!(Sink);
 
 crate::io::impl_futures_io_write!(Sink);
