@@ -79,32 +79,50 @@ fn rendezvous_send_completes_only_when_received() {
     assert!(poll_once(&mut send).is_pending(), "no receiver yet");
     assert!(poll_once(&mut send).is_pending(), "still no receiver");
     assert_eq!(tx.len(), 0, "nothing is buffered on an unbuffered channel");
-    // A parked send is not committed: only its own future moves the value, to a waiting
-    // receiver (that is what makes dropping it safe).
-    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
-    let mut recv = rx.recv();
-    assert!(
-        poll_once(&mut recv).is_pending(),
-        "the receiver parks and wakes the sender"
-    );
+    // Go's hand-off: the parked sender's value waits in its waiter, so even a receive that
+    // does not wait takes it, completing the send.
+    assert_eq!(rx.try_recv(), Ok(7));
     assert!(matches!(poll_once(&mut send), Poll::Ready(Ok(()))));
-    assert_eq!(poll_once(&mut recv), Poll::Ready(Some(7)));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
     // With nobody parked, try_send on an unbuffered channel is Full.
     assert!(matches!(tx.try_send(1), Err(TrySendError::Full(1))));
 }
 
 #[test]
-fn dropped_notified_send_passes_the_receiver_on() {
+fn rendezvous_takes_one_wake() {
+    let (tx, rx) = bounded(0);
+    let (waker, wakes) = counting_waker();
+    let mut send = tx.send(5);
+    assert!(Pin::new(&mut send)
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    let mut recv = rx.recv();
+    assert_eq!(poll_once(&mut recv), Poll::Ready(Some(5)), "no second round trip");
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 1, "the sender is woken once");
+    assert!(matches!(poll_once(&mut send), Poll::Ready(Ok(()))));
+}
+
+#[test]
+fn dropped_parked_send_never_delivers_and_the_next_is_served() {
     let (tx, rx) = bounded(0);
     let mut first = tx.send(1);
     let mut second = tx.send(2);
     assert!(poll_once(&mut first).is_pending());
     assert!(poll_once(&mut second).is_pending());
-    let mut recv = rx.recv();
-    assert!(poll_once(&mut recv).is_pending()); // notifies `first`
-    drop(first); // cancelled: never delivers, and `second` is told instead
+    drop(first); // cancelled while its value is still in its waiter: never delivered
+    assert_eq!(rx.try_recv(), Ok(2));
     assert!(matches!(poll_once(&mut second), Poll::Ready(Ok(()))));
-    assert_eq!(poll_once(&mut recv), Poll::Ready(Some(2)));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn send_dropped_after_its_value_was_taken_has_delivered() {
+    let (tx, rx) = bounded(0);
+    let mut send = tx.send(9);
+    assert!(poll_once(&mut send).is_pending());
+    assert_eq!(rx.try_recv(), Ok(9));
+    drop(send); // too late to cancel: the value is delivered, and only once
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 }
 
 #[test]
@@ -334,22 +352,22 @@ fn select_two_parked_unbuffered_sends_commit_exactly_once() {
             }
         });
         assert!(poll_once(&mut sel).is_pending());
-        // Two receivers park at the same time, one on each channel, from two threads.
-        let mut r1 = rx1.recv();
-        let mut r2 = rx2.recv();
-        std::thread::scope(|s| {
-            s.spawn(|| assert!(poll_once(&mut r1).is_pending()));
-            s.spawn(|| assert!(poll_once(&mut r2).is_pending()));
+        // Two receivers race, one on each channel, from two threads: each would take the
+        // parked value at once, but only one may win the select's token.
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| rx1.try_recv());
+            let b = s.spawn(|| rx2.try_recv());
+            (a.join().unwrap(), b.join().unwrap())
         });
+        assert!(a.is_ok() ^ b.is_ok(), "exactly one receive commits: {a:?} {b:?}");
         let chosen = match poll_once(&mut sel) {
             Poll::Ready(n) => n,
-            Poll::Pending => panic!("a receiver is waiting on both channels"),
+            Poll::Pending => panic!("a receiver took a value"),
         };
         drop(sel);
-        let (a, b) = (poll_once(&mut r1), poll_once(&mut r2));
-        let delivered = [a.is_ready(), b.is_ready()];
-        assert_eq!(delivered.iter().filter(|&&d| d).count(), 1, "{a:?} {b:?}");
-        assert_eq!(if chosen == 1 { a } else { b }, Poll::Ready(Some(chosen)));
+        assert_eq!(if chosen == 1 { a } else { b }, Ok(chosen));
+        assert_eq!(rx1.try_recv(), Err(TryRecvError::Empty));
+        assert_eq!(rx2.try_recv(), Err(TryRecvError::Empty));
     }
 }
 
@@ -569,22 +587,26 @@ fn select_stress_exactly_once_with_cancellation() {
             .collect();
         drop((rx_a, rx_b));
         // The producer offers each value to both channels in one select; half the time it
-        // gives up on a pending select (dropping both sends) and retries.
+        // gives up on a pending select (dropping both sends) and offers a fresh value. A
+        // dropped send whose value a receiver already took has delivered (Go's hand-off), so a
+        // cancelled value is received at most once, a completed one exactly once.
+        let mut completed = Vec::new();
         futures::executor::block_on(async {
             let mut i = 0;
-            while i < total {
+            while completed.len() < total {
                 let (ta, tb, v) = (&tx_a, &tx_b, i);
+                i += 1;
                 let mut sel = Box::pin(async move {
                     select! {
                         r = ta.send(v) => r.is_ok(),
                         r = tb.send(v) => r.is_ok(),
                     }
                 });
-                let sent = if i % 2 == 0 {
+                let sent = if v % 2 == 0 {
                     match poll_once(&mut sel) {
                         Poll::Ready(ok) => ok,
                         Poll::Pending => {
-                            drop(sel); // cancel: must not deliver
+                            drop(sel); // cancelled: delivered at most once
                             continue;
                         }
                     }
@@ -592,20 +614,21 @@ fn select_stress_exactly_once_with_cancellation() {
                     sel.await
                 };
                 assert!(sent);
-                i += 1;
+                completed.push(v);
             }
         });
         drop((tx_a, tx_b));
         for c in consumers {
             c.join().unwrap();
         }
-        let mut got = received.lock().unwrap().clone();
-        got.sort_unstable();
-        assert_eq!(
-            got,
-            (0..total).collect::<Vec<_>>(),
-            "every value exactly once"
-        );
+        let got = received.lock().unwrap().clone();
+        let mut seen = std::collections::HashSet::new();
+        for v in &got {
+            assert!(seen.insert(*v), "{v} received twice");
+        }
+        for v in &completed {
+            assert!(seen.contains(v), "completed send {v} never received");
+        }
     });
 }
 
@@ -646,4 +669,77 @@ fn select_accepts_tokio_syntax_variants() {
         };
         assert_eq!(s, "ref");
     });
+}
+
+// ----- regressions: values and wake-ups that used to get lost (issue 9, item 4) -----
+
+/// An unbuffered receiver must not be stranded when the first parked sender belongs to a
+/// `select!` that already committed another branch: the receive passes over it to the next.
+#[test]
+fn regression_receiver_not_stranded_by_a_sender_whose_select_lost() {
+    let (tx, rx) = bounded::<u32>(0);
+    let (side_tx, side_rx) = bounded::<u32>(1);
+    let mut sel = Box::pin(async {
+        select! {
+            biased;
+            r = tx.send(1) => { r.unwrap(); 0 }
+            Some(v) = side_rx.recv() => v,
+        }
+    });
+    assert!(poll_once(&mut sel).is_pending(), "both branches parked");
+    let mut plain = tx.send(2);
+    assert!(poll_once(&mut plain).is_pending(), "parked behind the select's send");
+    side_tx.try_send(7).unwrap(); // commits the select's receive branch
+    let mut recv = rx.recv();
+    let early = poll_once(&mut recv);
+    assert_eq!(poll_once(&mut sel), Poll::Ready(7));
+    drop(sel);
+    let got = match early {
+        Poll::Ready(v) => Poll::Ready(v),
+        Poll::Pending => poll_once(&mut recv),
+    };
+    assert_eq!(got, Poll::Ready(Some(2)), "the receiver was stranded");
+    assert!(matches!(poll_once(&mut plain), Poll::Ready(Ok(()))));
+}
+
+/// A value for a receive parked by `mpsc::Receiver::poll_recv` stays visible to `try_recv`.
+#[test]
+fn regression_value_for_a_parked_mpsc_poll_recv_is_seen_by_try_recv() {
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(4);
+    assert!(rx.poll_recv(&mut cx).is_pending());
+    tx.try_send(5).unwrap();
+    assert_eq!(rx.try_recv(), Ok(5), "the value sat in the parked slot");
+    assert!(rx.poll_recv(&mut cx).is_pending(), "nothing left");
+    tx.try_send(6).unwrap();
+    assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(6)));
+
+    let (utx, mut urx) = crate::sync::mpsc::unbounded_channel::<u32>();
+    assert!(urx.poll_recv(&mut cx).is_pending());
+    utx.send(8).unwrap();
+    drop(utx);
+    assert_eq!(urx.try_recv(), Ok(8));
+    assert_eq!(
+        urx.try_recv(),
+        Err(crate::sync::mpsc::error::TryRecvError::Disconnected)
+    );
+}
+
+/// A value for a `chan::Receiver` parked as a `Stream` stays visible to its clones, even once
+/// every sender is gone.
+#[test]
+fn regression_value_for_a_parked_stream_is_seen_by_clones() {
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    for cap in [0, 2, UNBOUNDED] {
+        let (tx, mut rx) = bounded::<u32>(cap);
+        assert!(Pin::new(&mut rx).poll_next(&mut cx).is_pending());
+        tx.try_send(5).unwrap(); // a receiver waits, so even the unbuffered send goes through
+        let clone = rx.clone();
+        drop(tx);
+        assert_eq!(clone.try_recv(), Ok(5), "cap {cap}: the value sat in the parked slot");
+        assert_eq!(clone.try_recv(), Err(TryRecvError::Closed));
+        assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(None));
+    }
 }

@@ -23,8 +23,10 @@ impl<T> RxCore<T> {
         }
     }
 
+    /// The parked receive lives in the receiver across calls, so a value for it waits at the
+    /// front of the buffer (signalled, not handed over): `try_recv` still sees it.
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(&mut self.op, cx)
+        self.chan.poll_next(&mut self.op, cx)
     }
 
     fn poll_recv_many(

@@ -1,0 +1,201 @@
+//! The bounded flavor (`1 <= cap`): the lock-free [`Ring`] plus its capacity units, and the
+//! sends and receives that complete without the channel lock.
+//!
+//! `free` counts the units nobody holds: a value in the ring, a send between taking a unit and
+//! pushing, and an `mpsc` permit each hold one. A pop returns its unit only once the slot is read,
+//! so a unit holder always finds a slot (tokio's semaphore-plus-queue layout); `free == cap`
+//! means nothing is buffered or on its way.
+//!
+//! While nobody is parked, a send with a free unit and a receive with a buffered value take no
+//! lock. Parking takes the lock, publishes the parked count, fences, and looks at the ring again;
+//! the lock-free side fences after its push or pop and then reads the parked counts — so one of
+//! the two always sees the other and no wake-up is lost (the Dekker pattern crossbeam-channel's
+//! `SyncWaker` uses). A lock-free receive that sees a parked sender takes the lock and moves that
+//! sender's value into the slot it freed ([`Chan::refill`]): Go's receive from a full buffer.
+
+use super::core::{Chan, Flavor, SendFail, State};
+use super::ring::Ring;
+use super::shim::{fence, AtomicUsize, Ordering};
+use super::waiter::{pop_claimed, SendStatus, Wakeups};
+use crate::select::{self, Claim, Current};
+
+#[cfg(loom)]
+use loom::thread::yield_now;
+#[cfg(not(loom))]
+use std::thread::yield_now;
+
+/// The buffer of a bounded channel: a lock-free ring plus its capacity units.
+pub(super) struct Array<T> {
+    ring: Ring<T>,
+    free: AtomicUsize,
+    cap: usize,
+}
+
+impl<T> Array<T> {
+    pub(super) fn new(cap: usize) -> Self {
+        Array {
+            ring: Ring::new(cap),
+            free: AtomicUsize::new(cap),
+            cap,
+        }
+    }
+
+    /// Takes a capacity unit: room for one value.
+    pub(super) fn take_unit(&self) -> bool {
+        let mut free = self.free.load(Ordering::Acquire);
+        loop {
+            if free == 0 {
+                return false;
+            }
+            match self.free.compare_exchange_weak(
+                free,
+                free - 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(now) => free = now,
+            }
+        }
+    }
+
+    /// Gives a unit back.
+    pub(super) fn return_unit(&self) {
+        self.free.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Pushes `value` with the unit taken for it. Waits out a consumer of the previous lap that
+    /// is still reading the slot: a bounded spin inside the ring, then the thread yields (that
+    /// consumer holds no lock, so it finishes once it runs).
+    pub(super) fn push(&self, mut value: T) {
+        while let Err(back) = self.ring.try_push(value) {
+            value = back;
+            yield_now();
+        }
+    }
+
+    /// The oldest value, returning its unit.
+    pub(super) fn pop(&self) -> Option<T> {
+        let value = self.ring.pop()?;
+        self.return_unit();
+        Some(value)
+    }
+
+    /// Values in the ring (a snapshot).
+    pub(super) fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// Units nobody holds.
+    pub(super) fn free(&self) -> usize {
+        self.free.load(Ordering::Acquire)
+    }
+
+    /// No unit out: nothing buffered, no push in flight, no permit.
+    pub(super) fn all_free(&self) -> bool {
+        self.free() == self.cap
+    }
+}
+
+impl<T> Chan<T> {
+    fn array(&self) -> Option<&Array<T>> {
+        match &self.flavor {
+            Flavor::Array(a) => Some(a),
+            Flavor::Zero | Flavor::List => None,
+        }
+    }
+
+    /// A send without the lock: a free unit, nobody parked. `Err(Full)` falls back to the lock.
+    pub(super) fn fast_send(&self, value: T, me: Option<&Current<'_>>) -> Result<(), SendFail<T>> {
+        let Some(a) = self.array() else {
+            return Err(SendFail::Full(value));
+        };
+        if self.closed.load(Ordering::Acquire)
+            || self.send_parked.load(Ordering::Acquire) != 0
+            || self.recv_parked.load(Ordering::Acquire) != 0
+        {
+            return Err(SendFail::Full(value));
+        }
+        let claim = select::claim(me);
+        if claim == Claim::Lost {
+            return Err(SendFail::Lost(value));
+        }
+        if !a.take_unit() {
+            select::release(me, claim);
+            return Err(SendFail::Full(value));
+        }
+        a.push(value);
+        fence(Ordering::SeqCst);
+        if self.recv_parked.load(Ordering::Relaxed) != 0 {
+            self.locked(|st, wk| self.flush_to_receivers(st, wk));
+        }
+        Ok(())
+    }
+
+    /// A receive without the lock: a value in the ring. `None` falls back to the lock.
+    pub(super) fn fast_recv(&self, me: Option<&Current<'_>>) -> Option<Result<T, ()>> {
+        let a = self.array()?;
+        if self.front_len.load(Ordering::Acquire) != 0 {
+            return None;
+        }
+        let claim = select::claim(me);
+        if claim == Claim::Lost {
+            return Some(Err(()));
+        }
+        let Some(value) = a.pop() else {
+            select::release(me, claim);
+            return None;
+        };
+        fence(Ordering::SeqCst);
+        if self.send_parked.load(Ordering::Relaxed) != 0
+            || (self.closed.load(Ordering::Relaxed)
+                && self.recv_parked.load(Ordering::Relaxed) != 0)
+        {
+            self.locked(|st, wk| {
+                self.refill(st, wk);
+                self.wake_receivers_if_done(st, wk);
+            });
+        }
+        Some(Ok(value))
+    }
+
+    /// Moves buffered values to parked receivers (a lock-free push may have missed them), then
+    /// parked senders into the room that freed.
+    pub(super) fn flush_to_receivers(&self, st: &mut State<T>, wk: &mut Wakeups) {
+        while !st.recvq.is_empty() {
+            let Some(value) = self.pop_buffered(st) else {
+                break;
+            };
+            if let Err(value) = self.hand_to_receiver(st, value, true, wk) {
+                st.front.push_front(value);
+                break;
+            }
+        }
+        self.refill(st, wk);
+    }
+
+    /// Fills free units from parked senders, in FIFO order, skipping any whose `select!` already
+    /// committed elsewhere: a sender's value moves to a parked receiver or into the ring (its
+    /// send is then complete), a permit request is granted the unit.
+    pub(super) fn refill(&self, st: &mut State<T>, wk: &mut Wakeups) {
+        let Some(a) = self.array() else {
+            return;
+        };
+        while !st.sendq.is_empty() && a.take_unit() {
+            let Some(id) = pop_claimed(&mut st.sendq, wk) else {
+                a.return_unit();
+                return;
+            };
+            let waiter = st.sendq.get_mut(id);
+            let Some(value) = waiter.value.take() else {
+                waiter.status = SendStatus::Granted;
+                continue;
+            };
+            waiter.status = SendStatus::Taken;
+            match self.hand_to_receiver(st, value, false, wk) {
+                Ok(()) => a.return_unit(),
+                Err(value) => a.push(value),
+            }
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Sending, every flavor: Go's `chansend` step by step.
+//!
+//! 1. Closed: fail, giving the value back.
+//! 2. A receiver is parked: hand it the value ([`Chan::hand_to_receiver`]) — done.
+//! 3. Room in the buffer (and no sender queued ahead): buffer it — done.
+//! 4. Otherwise park, the value moving into the waiter, where a receive takes it
+//!    ([`super::zero`], [`Chan::refill`]) and marks the send [`Taken`](SendStatus::Taken).
+//!
+//! A send inside a `select!` first wins its token for its branch (step 2 and 3 commit); a parked
+//! one carries its `select!` reference so the peer that completes it wins the token instead.
+
+use super::core::{Chan, SendFail, SendOp, State};
+use super::shim::{fence, Ordering};
+use super::waiter::{pop_claimed, Delivery, RecvStatus, SendStatus, SendWaiter, Wakeups};
+use crate::coop;
+use crate::select::{self, Claim, Current};
+use crate::waitlist::WaiterId;
+use std::task::{ready, Context, Poll};
+
+/// What a look at a parked send found.
+enum Parked<T> {
+    /// Still waiting.
+    Waiting,
+    /// Finished: delivered, or the channel closed (value back).
+    Done(Result<(), T>),
+    /// A peer skipped it (its `select!` had committed elsewhere): try again from the start.
+    Again(T),
+}
+
+impl<T> Chan<T> {
+    /// Hands `value` to the first parked receiver whose `select!` (if any) it wins. `oldest`:
+    /// the value goes before everything buffered (it comes from the front), else after.
+    pub(super) fn hand_to_receiver(
+        &self,
+        st: &mut State<T>,
+        value: T,
+        oldest: bool,
+        wk: &mut Wakeups,
+    ) -> Result<(), T> {
+        let Some(id) = pop_claimed(&mut st.recvq, wk) else {
+            return Err(value);
+        };
+        let waiter = st.recvq.get_mut(id);
+        match waiter.delivery {
+            Delivery::InPlace => {
+                waiter.value = Some(value);
+                waiter.status = RecvStatus::Handed;
+            }
+            Delivery::Signal => {
+                waiter.status = RecvStatus::Signalled;
+                if oldest {
+                    st.front.push_front(value);
+                } else {
+                    st.front.push_back(value);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Steps 1–3 under the lock (see the module docs).
+    fn send_locked(
+        &self,
+        st: &mut State<T>,
+        mut value: T,
+        me: Option<&Current<'_>>,
+        wk: &mut Wakeups,
+    ) -> Result<(), SendFail<T>> {
+        if st.closed {
+            return Err(SendFail::Closed(value));
+        }
+        let claim = select::claim(me);
+        if claim == Claim::Lost {
+            return Err(SendFail::Lost(value));
+        }
+        if !st.recvq.is_empty() {
+            // Values already buffered go first (per-sender FIFO).
+            self.flush_to_receivers(st, wk);
+            match self.hand_to_receiver(st, value, false, wk) {
+                Ok(()) => return Ok(()),
+                Err(back) => value = back,
+            }
+        }
+        if st.sendq.is_empty() && self.take_unit() {
+            self.push_unit(st, value);
+            return Ok(());
+        }
+        select::release(me, claim);
+        Err(SendFail::Full(value))
+    }
+
+    /// A send that never waits.
+    pub(crate) fn try_send(&self, value: T) -> Result<(), SendFail<T>> {
+        let value = match self.fast_send(value, None) {
+            Ok(()) => return Ok(()),
+            Err(SendFail::Full(value) | SendFail::Lost(value) | SendFail::Closed(value)) => value,
+        };
+        self.locked(|st, wk| self.send_locked(st, value, None, wk))
+    }
+
+    /// Polls a send; `Err(value)` when the channel is closed.
+    pub(crate) fn poll_send(
+        &self,
+        op: &mut SendOp<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), T>> {
+        ready!(coop::poll_proceed(cx));
+        let out = select::with_current(|me| {
+            if let SendOp::Idle(_) = op {
+                if let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) {
+                    match self.fast_send(value, me) {
+                        Ok(()) => return Poll::Ready(Ok(())),
+                        Err(SendFail::Lost(value)) => {
+                            *op = SendOp::Idle(value);
+                            return Poll::Pending;
+                        }
+                        Err(SendFail::Full(value) | SendFail::Closed(value)) => {
+                            *op = SendOp::Idle(value)
+                        }
+                    }
+                }
+            }
+            self.locked(|st, wk| self.poll_send_locked(st, op, me, cx, wk))
+        });
+        if out.is_pending() {
+            coop::refund();
+        }
+        out
+    }
+
+    fn poll_send_locked(
+        &self,
+        st: &mut State<T>,
+        op: &mut SendOp<T>,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+        wk: &mut Wakeups,
+    ) -> Poll<Result<(), T>> {
+        loop {
+            match std::mem::replace(op, SendOp::Done) {
+                SendOp::Idle(value) => return self.start_send(st, op, value, me, cx, wk),
+                SendOp::Parked(id) => match Self::look_at_parked_send(st, id, me, cx) {
+                    Parked::Waiting => {
+                        *op = SendOp::Parked(id);
+                        return Poll::Pending;
+                    }
+                    Parked::Done(out) => return Poll::Ready(out),
+                    Parked::Again(value) => *op = SendOp::Idle(value),
+                },
+                SendOp::Done => panic!("a send future was polled after it completed"),
+            }
+        }
+    }
+
+    /// Steps 1–4 for a send not parked yet.
+    fn start_send(
+        &self,
+        st: &mut State<T>,
+        op: &mut SendOp<T>,
+        value: T,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+        wk: &mut Wakeups,
+    ) -> Poll<Result<(), T>> {
+        match self.send_locked(st, value, me, wk) {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(SendFail::Closed(value)) => Poll::Ready(Err(value)),
+            Err(SendFail::Lost(value)) => {
+                *op = SendOp::Idle(value);
+                Poll::Pending
+            }
+            Err(SendFail::Full(value)) if select::try_only(me) => {
+                *op = SendOp::Idle(value);
+                Poll::Pending
+            }
+            Err(SendFail::Full(value)) => {
+                let waiter = SendWaiter::new(Some(value), select::park_ref(me));
+                let id = st.sendq.push_back(waiter, cx.waker());
+                *op = SendOp::Parked(id);
+                // Publish, then look again: a lock-free receive that freed a unit before seeing
+                // us parked left it for `refill`.
+                self.publish(st);
+                fence(Ordering::SeqCst);
+                self.refill(st, wk);
+                match Self::look_at_parked_send(st, id, me, cx) {
+                    Parked::Waiting => Poll::Pending,
+                    Parked::Done(out) => {
+                        *op = SendOp::Done;
+                        Poll::Ready(out)
+                    }
+                    Parked::Again(value) => {
+                        // Our own `select!` committed elsewhere meanwhile.
+                        *op = SendOp::Idle(value);
+                        Poll::Pending
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads a parked send's waiter, removing it once finished.
+    fn look_at_parked_send(
+        st: &mut State<T>,
+        id: WaiterId,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+    ) -> Parked<T> {
+        let queued = st.sendq.is_queued(id);
+        let waiter = st.sendq.get_mut(id);
+        match waiter.status {
+            SendStatus::Waiting if queued => {
+                select::refresh(me, &mut waiter.sel);
+                st.sendq.register(id, cx.waker());
+                Parked::Waiting
+            }
+            SendStatus::Taken => {
+                st.sendq.remove(id);
+                Parked::Done(Ok(()))
+            }
+            SendStatus::Closed => Parked::Done(Err(Self::value_of(st, id))),
+            SendStatus::Waiting => Parked::Again(Self::value_of(st, id)),
+            SendStatus::Granted => unreachable!("only permit requests are granted units"),
+        }
+    }
+
+    fn value_of(st: &mut State<T>, id: WaiterId) -> T {
+        st.sendq
+            .remove(id)
+            .value
+            .expect("a parked send keeps its value until taken")
+    }
+
+    /// Drops a pending send. Parked with its value still in the waiter: unlinked, the value is
+    /// dropped, never delivered. Its value already taken: it has delivered.
+    pub(crate) fn cancel_send(&self, op: &mut SendOp<T>) {
+        if let SendOp::Parked(id) = std::mem::replace(op, SendOp::Done) {
+            let value = self.locked(|st, _| st.sendq.remove(id).value);
+            drop(value);
+        }
+    }
+}
