@@ -113,7 +113,10 @@ async fn conservation(cap: usize) {
         completed.iter().all(|v| unique.contains(v)),
         "no completed send lost"
     );
-    assert!(unique.is_subset(&offered), "nothing arrives that was not sent");
+    assert!(
+        unique.is_subset(&offered),
+        "nothing arrives that was not sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -294,10 +294,7 @@ impl<'a> Current<'a> {
         let mut sel = None;
         for (scope, branch) in links.into_iter().rev() {
             sel = Some(SelectRef {
-                token: scope
-                    .token
-                    .get_or_init(|| Arc::new(Token::new()))
-                    .clone(),
+                token: scope.token.get_or_init(|| Arc::new(Token::new())).clone(),
                 branch,
                 outer: sel.map(Box::new),
             });

@@ -159,21 +159,6 @@ impl<T> Chan<T> {
         Some(Ok(value))
     }
 
-    /// Moves buffered values to parked receivers (a lock-free push may have missed them), then
-    /// parked senders into the room that freed.
-    pub(super) fn flush_to_receivers(&self, st: &mut State<T>, wk: &mut Wakeups) {
-        while !st.recvq.is_empty() {
-            let Some(value) = self.pop_buffered(st) else {
-                break;
-            };
-            if let Err(value) = self.hand_to_receiver(st, value, true, wk) {
-                st.front.push_front(value);
-                break;
-            }
-        }
-        self.refill(st, wk);
-    }
-
     /// Fills free units from parked senders, in FIFO order, skipping any whose `select!` already
     /// committed elsewhere: a sender's value moves to a parked receiver or into the ring (its
     /// send is then complete), a permit request is granted the unit.
@@ -192,9 +177,9 @@ impl<T> Chan<T> {
                 continue;
             };
             waiter.status = SendStatus::Taken;
-            match self.hand_to_receiver(st, value, false, wk) {
-                Ok(()) => a.return_unit(),
-                Err(value) => a.push(value),
+            match self.offer_to_receiver(st, value, wk) {
+                Ok(None) => a.return_unit(),
+                Ok(Some(value)) | Err(value) => a.push(value),
             }
         }
     }

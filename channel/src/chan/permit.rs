@@ -134,9 +134,9 @@ impl<T> Chan<T> {
             if !st.recvq.is_empty() {
                 self.flush_to_receivers(st, wk);
             }
-            match self.hand_to_receiver(st, value, false, wk) {
-                Ok(()) => self.release_locked(st, wk),
-                Err(value) => self.push_unit(st, value),
+            match self.offer_to_receiver(st, value, wk) {
+                Ok(None) => self.release_locked(st, wk),
+                Ok(Some(value)) | Err(value) => self.push_unit(st, value),
             }
             None
         });

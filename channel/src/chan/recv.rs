@@ -228,28 +228,12 @@ impl<T> Chan<T> {
             self.locked(|st, wk| {
                 let waiter = st.recvq.remove(id);
                 match (waiter.status, waiter.value) {
-                    (RecvStatus::Handed, Some(value)) => {
-                        if let Err(value) = self.hand_to_receiver(st, value, true, wk) {
-                            st.front.push_front(value);
-                        }
-                    }
-                    (RecvStatus::Signalled, _) => self.pass_signal_on(st, wk),
+                    (RecvStatus::Handed, Some(value)) => self.put_back(st, value, wk),
+                    // The value meant for it waits at the front: pass the signal on.
+                    (RecvStatus::Signalled, _) => self.flush_to_receivers(st, wk),
                     _ => {}
                 }
             });
-        }
-    }
-
-    /// A signalled receive went away: values at the front go to the next parked receivers.
-    fn pass_signal_on(&self, st: &mut State<T>, wk: &mut Wakeups) {
-        while !st.recvq.is_empty() {
-            let Some(value) = st.front.pop_front() else {
-                return;
-            };
-            if let Err(value) = self.hand_to_receiver(st, value, true, wk) {
-                st.front.push_front(value);
-                return;
-            }
         }
     }
 }

@@ -28,15 +28,16 @@ enum Parked<T> {
 }
 
 impl<T> Chan<T> {
-    /// Hands `value` to the first parked receiver whose `select!` (if any) it wins. `oldest`:
-    /// the value goes before everything buffered (it comes from the front), else after.
-    pub(super) fn hand_to_receiver(
+    /// Offers `value` to the first parked receiver whose `select!` (if any) it wins.
+    /// `Ok(None)`: handed into its waiter. `Ok(Some(value))`: a receiver parked as a stream was
+    /// signalled instead, and the caller buffers the value where it belongs. `Err(value)`:
+    /// nobody to give it to.
+    pub(super) fn offer_to_receiver(
         &self,
         st: &mut State<T>,
         value: T,
-        oldest: bool,
         wk: &mut Wakeups,
-    ) -> Result<(), T> {
+    ) -> Result<Option<T>, T> {
         let Some(id) = pop_claimed(&mut st.recvq, wk) else {
             return Err(value);
         };
@@ -45,17 +46,62 @@ impl<T> Chan<T> {
             Delivery::InPlace => {
                 waiter.value = Some(value);
                 waiter.status = RecvStatus::Handed;
+                Ok(None)
             }
             Delivery::Signal => {
                 waiter.status = RecvStatus::Signalled;
-                if oldest {
-                    st.front.push_front(value);
-                } else {
-                    st.front.push_back(value);
+                Ok(Some(value))
+            }
+        }
+    }
+
+    /// Hands a new value (the newest) to a parked receiver: in place, or buffered behind
+    /// everything else for a signalled one (in the buffer proper if it has room, so an `mpsc`
+    /// channel's capacity still counts it).
+    fn hand_to_receiver(&self, st: &mut State<T>, value: T, wk: &mut Wakeups) -> Result<(), T> {
+        let value = match self.offer_to_receiver(st, value, wk)? {
+            None => return Ok(()),
+            Some(value) => value,
+        };
+        if self.take_unit() {
+            self.push_unit(st, value);
+        } else {
+            st.front.push_back(value);
+        }
+        Ok(())
+    }
+
+    /// Puts an old value (one a cancelled receive was handed) back: to the next parked
+    /// receiver, else first in line.
+    pub(super) fn put_back(&self, st: &mut State<T>, value: T, wk: &mut Wakeups) {
+        match self.offer_to_receiver(st, value, wk) {
+            Ok(None) => {}
+            Ok(Some(value)) | Err(value) => st.front.push_front(value),
+        }
+    }
+
+    /// Moves buffered values, oldest first, to parked receivers (a lock-free push may have
+    /// missed them), then parked senders into the room that freed.
+    pub(super) fn flush_to_receivers(&self, st: &mut State<T>, wk: &mut Wakeups) {
+        let mut keep = Vec::new();
+        while !st.recvq.is_empty() {
+            let Some(value) = self.pop_buffered(st) else {
+                break;
+            };
+            match self.offer_to_receiver(st, value, wk) {
+                Ok(None) => {}
+                // A signalled receiver finds it first in line.
+                Ok(Some(value)) => keep.push(value),
+                Err(value) => {
+                    keep.push(value);
+                    break;
                 }
             }
         }
-        Ok(())
+        for value in keep.into_iter().rev() {
+            st.front.push_front(value);
+        }
+        self.refill(st, wk);
     }
 
     /// Steps 1–3 under the lock (see the module docs).
@@ -76,7 +122,7 @@ impl<T> Chan<T> {
         if !st.recvq.is_empty() {
             // Values already buffered go first (per-sender FIFO).
             self.flush_to_receivers(st, wk);
-            match self.hand_to_receiver(st, value, false, wk) {
+            match self.hand_to_receiver(st, value, wk) {
                 Ok(()) => return Ok(()),
                 Err(back) => value = back,
             }

@@ -97,8 +97,16 @@ fn rendezvous_takes_one_wake() {
         .poll(&mut Context::from_waker(&waker))
         .is_pending());
     let mut recv = rx.recv();
-    assert_eq!(poll_once(&mut recv), Poll::Ready(Some(5)), "no second round trip");
-    assert_eq!(wakes.0.load(Ordering::SeqCst), 1, "the sender is woken once");
+    assert_eq!(
+        poll_once(&mut recv),
+        Poll::Ready(Some(5)),
+        "no second round trip"
+    );
+    assert_eq!(
+        wakes.0.load(Ordering::SeqCst),
+        1,
+        "the sender is woken once"
+    );
     assert!(matches!(poll_once(&mut send), Poll::Ready(Ok(()))));
 }
 
@@ -359,7 +367,10 @@ fn select_two_parked_unbuffered_sends_commit_exactly_once() {
             let b = s.spawn(|| rx2.try_recv());
             (a.join().unwrap(), b.join().unwrap())
         });
-        assert!(a.is_ok() ^ b.is_ok(), "exactly one receive commits: {a:?} {b:?}");
+        assert!(
+            a.is_ok() ^ b.is_ok(),
+            "exactly one receive commits: {a:?} {b:?}"
+        );
         let chosen = match poll_once(&mut sel) {
             Poll::Ready(n) => n,
             Poll::Pending => panic!("a receiver took a value"),
@@ -688,7 +699,10 @@ fn regression_receiver_not_stranded_by_a_sender_whose_select_lost() {
     });
     assert!(poll_once(&mut sel).is_pending(), "both branches parked");
     let mut plain = tx.send(2);
-    assert!(poll_once(&mut plain).is_pending(), "parked behind the select's send");
+    assert!(
+        poll_once(&mut plain).is_pending(),
+        "parked behind the select's send"
+    );
     side_tx.try_send(7).unwrap(); // commits the select's receive branch
     let mut recv = rx.recv();
     let early = poll_once(&mut recv);
@@ -714,6 +728,12 @@ fn regression_value_for_a_parked_mpsc_poll_recv_is_seen_by_try_recv() {
     assert!(rx.poll_recv(&mut cx).is_pending(), "nothing left");
     tx.try_send(6).unwrap();
     assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(6)));
+    // The signalled value still counts against the bound, as tokio's.
+    let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(1);
+    assert!(rx.poll_recv(&mut cx).is_pending());
+    tx.try_send(1).unwrap();
+    assert!(tx.try_send(2).is_err(), "the one slot is taken");
+    assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(1)));
 
     let (utx, mut urx) = crate::sync::mpsc::unbounded_channel::<u32>();
     assert!(urx.poll_recv(&mut cx).is_pending());
@@ -738,7 +758,11 @@ fn regression_value_for_a_parked_stream_is_seen_by_clones() {
         tx.try_send(5).unwrap(); // a receiver waits, so even the unbuffered send goes through
         let clone = rx.clone();
         drop(tx);
-        assert_eq!(clone.try_recv(), Ok(5), "cap {cap}: the value sat in the parked slot");
+        assert_eq!(
+            clone.try_recv(),
+            Ok(5),
+            "cap {cap}: the value sat in the parked slot"
+        );
         assert_eq!(clone.try_recv(), Err(TryRecvError::Closed));
         assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(None));
     }
