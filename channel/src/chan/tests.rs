@@ -767,3 +767,58 @@ fn regression_value_for_a_parked_stream_is_seen_by_clones() {
         assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(None));
     }
 }
+
+// ----- nested select! -----
+
+/// A `select!` inside a branch of another: a parked operation of the inner one commits only
+/// if it also wins the outer `select!`, so two receivers racing an inner and an outer parked
+/// send never both take a value.
+#[test]
+fn nested_select_commits_exactly_one_operation() {
+    for _ in 0..if cfg!(miri) { 5 } else { 200 } {
+        let (tx1, rx1) = bounded::<u8>(0);
+        let (tx2, rx2) = bounded::<u8>(0);
+        let (_never_tx, never_rx) = bounded::<u8>(0);
+        let mut sel = Box::pin(async {
+            select! {
+                v = async {
+                    select! {
+                        r = tx1.send(1) => { r.unwrap(); 1 }
+                        Some(v) = never_rx.recv() => v,
+                    }
+                } => v,
+                r = tx2.send(2) => { r.unwrap(); 2 }
+            }
+        });
+        assert!(poll_once(&mut sel).is_pending());
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| rx1.try_recv());
+            let b = s.spawn(|| rx2.try_recv());
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        assert!(a.is_ok() ^ b.is_ok(), "exactly one commits: {a:?} {b:?}");
+        let chosen = match poll_once(&mut sel) {
+            Poll::Ready(n) => n,
+            Poll::Pending => panic!("a receiver took a value"),
+        };
+        assert_eq!(if chosen == 1 { a } else { b }, Ok(chosen));
+    }
+}
+
+/// A `default` on the outer `select!` makes the inner one try-only too: nothing parks, so
+/// nothing can be taken after the outer `select!` ran `default`.
+#[test]
+fn nested_select_under_default_never_parks() {
+    let (tx, rx) = bounded::<u8>(0);
+    let outer = select::SelectScope::new(true); // has `default`
+    let inner = select::SelectScope::new(false);
+    let mut send = tx.send(1);
+    let polled = outer.poll_branch(0, || inner.poll_branch(0, || poll_once(&mut send)));
+    assert!(polled.is_pending());
+    assert_eq!(tx.chan.state.lock().sendq.len(), 0, "try-only: not parked");
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    // The same poll without the outer `default` parks (and the value is then visible).
+    let polled = inner.poll_branch(0, || poll_once(&mut send));
+    assert!(polled.is_pending());
+    assert_eq!(rx.try_recv(), Ok(1));
+}

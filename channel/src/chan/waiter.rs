@@ -10,7 +10,13 @@
 //! order and keeps the first whose `select!` token (if any) it wins for the waiter's branch
 //! ([`crate::select`]); a waiter whose `select!` already committed another branch is skipped —
 //! unlinked and woken, so its future notices — and the next one is served. That is the single
-//! commit point of a parked operation.
+//! commit point of a parked operation. The same pop grants free buffer room to parked senders
+//! ([`super::array`]), so room never goes to a sender whose `select!` already lost.
+//!
+//! FIFO: a waiter keeps its place until a peer completes it. A skipped one loses it — its
+//! `select!` has committed elsewhere and is about to drop it; only when the skip came from a
+//! nested `select!` whose outer token was held for a moment does it park again, at the back.
+//! A signalled receiver whose value another receive took first also parks again at the back.
 //!
 //! A popped waiter stays in the wait-list's slab until its own future removes it, so a future
 //! dropped after completion still finds the outcome: a receive passes a handed value on, a send
