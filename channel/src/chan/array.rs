@@ -7,17 +7,13 @@
 //! means nothing is buffered or on its way.
 //!
 //! While nobody is parked, a send with a free unit and a receive with a buffered value take no
-//! lock. Parking takes the lock, publishes the parked count, fences, and looks at the ring again;
-//! the lock-free side fences after its push or pop and then reads the parked counts — so one of
-//! the two always sees the other and no wake-up is lost (the Dekker pattern crossbeam-channel's
-//! `SyncWaker` uses). A lock-free receive that sees a parked sender takes the lock and moves that
+//! lock ([`super::fast`]). A receive that frees a unit while a sender is parked moves that
 //! sender's value into the slot it freed ([`Chan::refill`]): Go's receive from a full buffer.
 
-use super::core::{Chan, Flavor, SendFail, State};
+use super::core::{Chan, Flavor, State};
 use super::ring::Ring;
-use super::shim::{fence, AtomicUsize, Ordering};
+use super::shim::{AtomicUsize, Ordering};
 use super::waiter::{pop_claimed, SendStatus, Wakeups};
-use crate::select::{self, Claim, Current};
 
 #[cfg(loom)]
 use loom::thread::yield_now;
@@ -101,62 +97,8 @@ impl<T> Chan<T> {
     fn array(&self) -> Option<&Array<T>> {
         match &self.flavor {
             Flavor::Array(a) => Some(a),
-            Flavor::Zero | Flavor::List => None,
+            Flavor::Zero | Flavor::List(_) => None,
         }
-    }
-
-    /// A send without the lock: a free unit, nobody parked. `Err(Full)` falls back to the lock.
-    pub(super) fn fast_send(&self, value: T, me: Option<&Current<'_>>) -> Result<(), SendFail<T>> {
-        let Some(a) = self.array() else {
-            return Err(SendFail::Full(value));
-        };
-        if self.closed.load(Ordering::Acquire)
-            || self.send_parked.load(Ordering::Acquire) != 0
-            || self.recv_parked.load(Ordering::Acquire) != 0
-        {
-            return Err(SendFail::Full(value));
-        }
-        let claim = select::claim(me);
-        if claim == Claim::Lost {
-            return Err(SendFail::Lost(value));
-        }
-        if !a.take_unit() {
-            select::release(me, claim);
-            return Err(SendFail::Full(value));
-        }
-        a.push(value);
-        fence(Ordering::SeqCst);
-        if self.recv_parked.load(Ordering::Relaxed) != 0 {
-            self.locked(|st, wk| self.flush_to_receivers(st, wk));
-        }
-        Ok(())
-    }
-
-    /// A receive without the lock: a value in the ring. `None` falls back to the lock.
-    pub(super) fn fast_recv(&self, me: Option<&Current<'_>>) -> Option<Result<T, ()>> {
-        let a = self.array()?;
-        if self.front_len.load(Ordering::Acquire) != 0 {
-            return None;
-        }
-        let claim = select::claim(me);
-        if claim == Claim::Lost {
-            return Some(Err(()));
-        }
-        let Some(value) = a.pop() else {
-            select::release(me, claim);
-            return None;
-        };
-        fence(Ordering::SeqCst);
-        if self.send_parked.load(Ordering::Relaxed) != 0
-            || (self.closed.load(Ordering::Relaxed)
-                && self.recv_parked.load(Ordering::Relaxed) != 0)
-        {
-            self.locked(|st, wk| {
-                self.refill(st, wk);
-                self.wake_receivers_if_done(st, wk);
-            });
-        }
-        Some(Ok(value))
     }
 
     /// Fills free units from parked senders, in FIFO order, skipping any whose `select!` already

@@ -23,6 +23,7 @@
 //! wakers and wakes them after unlocking, and values to drop are carried out of the section.
 
 use super::array::Array;
+use super::list::BlockList;
 use super::shim::{AtomicBool, AtomicUsize, Lock, Ordering};
 use super::waiter::{RecvStatus, RecvWaiter, SendStatus, SendWaiter, Wakeups};
 use crate::waitlist::{WaitList, WaiterId};
@@ -41,16 +42,14 @@ pub(super) enum Flavor<T> {
     Zero,
     /// `1 <= cap < UNBOUNDED`: the lock-free ring ([`super::array`]).
     Array(Array<T>),
-    /// `UNBOUNDED`: a deque under the lock ([`super::list`]).
-    List,
+    /// `UNBOUNDED`: the lock-free block list ([`super::list`]).
+    List(BlockList<T>),
 }
 
 pub(super) struct State<T> {
     /// Goes before the flavor's buffer: values put back by a cancelled receive and values handed
     /// to a receiver parked as a stream.
     pub(super) front: VecDeque<T>,
-    /// The unbounded flavor's buffer.
-    pub(super) list: VecDeque<T>,
     pub(super) sendq: WaitList<SendWaiter<T>>,
     pub(super) recvq: WaitList<RecvWaiter<T>>,
     /// `Sender::closed()` futures.
@@ -127,13 +126,12 @@ impl<T> Chan<T> {
     pub(crate) fn new(cap: usize) -> Self {
         let flavor = match cap {
             0 => Flavor::Zero,
-            UNBOUNDED => Flavor::List,
+            UNBOUNDED => Flavor::List(BlockList::new()),
             cap => Flavor::Array(Array::new(cap)),
         };
         Chan {
             state: Lock::new(State {
                 front: VecDeque::new(),
-                list: VecDeque::new(),
                 sendq: WaitList::new(),
                 recvq: WaitList::new(),
                 closedq: WaitList::new(),
@@ -192,7 +190,7 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Zero => false,
             Flavor::Array(a) => a.take_unit(),
-            Flavor::List => true,
+            Flavor::List(_) => true,
         }
     }
 
@@ -204,33 +202,52 @@ impl<T> Chan<T> {
     }
 
     /// Buffers `value` in the room taken for it.
-    pub(super) fn push_unit(&self, st: &mut State<T>, value: T) {
+    pub(super) fn push_unit(&self, value: T) {
         match &self.flavor {
             Flavor::Zero => unreachable!("an unbuffered channel has no room"),
             Flavor::Array(a) => a.push(value),
-            Flavor::List => st.list.push_back(value),
+            Flavor::List(q) => q.push(value),
         }
     }
 
     /// The oldest buffered value (the front queue first), giving its room back.
     pub(super) fn pop_buffered(&self, st: &mut State<T>) -> Option<T> {
-        if let Some(value) = st.front.pop_front() {
-            return Some(value);
-        }
+        st.front.pop_front().or_else(|| self.pop_lock_free())
+    }
+
+    /// The oldest value of the flavor's (lock-free) buffer, giving its room back.
+    pub(super) fn pop_lock_free(&self) -> Option<T> {
         match &self.flavor {
             Flavor::Zero => None,
             Flavor::Array(a) => a.pop(),
-            Flavor::List => self.list_pop(st),
+            Flavor::List(q) => q.pop(),
+        }
+    }
+
+    /// Buffers `value` without the lock if there is room (a unit of the ring; the list always
+    /// has room).
+    pub(super) fn push_lock_free(&self, value: T) -> Result<(), T> {
+        match &self.flavor {
+            Flavor::Zero => Err(value),
+            Flavor::Array(a) if a.take_unit() => {
+                a.push(value);
+                Ok(())
+            }
+            Flavor::Array(_) => Err(value),
+            Flavor::List(q) => {
+                q.push(value);
+                Ok(())
+            }
         }
     }
 
     /// Nothing buffered and nothing on its way (no unit out: no push in flight, no permit).
     pub(super) fn drained(&self, st: &State<T>) -> bool {
         st.front.is_empty()
-            && st.list.is_empty()
             && match &self.flavor {
+                Flavor::Zero => true,
                 Flavor::Array(a) => a.all_free(),
-                Flavor::Zero | Flavor::List => true,
+                Flavor::List(q) => q.is_empty(),
             }
     }
 
@@ -264,13 +281,11 @@ impl<T> Chan<T> {
 
     /// Values buffered.
     pub(crate) fn len(&self) -> usize {
-        let locked = {
-            let st = self.state.lock();
-            st.front.len() + st.list.len()
-        };
+        let front = self.state.lock().front.len();
         match &self.flavor {
-            Flavor::Array(a) => locked + a.len(),
-            Flavor::Zero | Flavor::List => locked,
+            Flavor::Zero => front,
+            Flavor::Array(a) => front + a.len(),
+            Flavor::List(q) => front + q.len(),
         }
     }
 
@@ -279,7 +294,7 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Zero => 0,
             Flavor::Array(a) => a.free(),
-            Flavor::List => UNBOUNDED - self.state.lock().list.len(),
+            Flavor::List(q) => UNBOUNDED - q.len(),
         }
     }
 
@@ -356,11 +371,8 @@ impl<T> Chan<T> {
             self.close();
             let garbage = self.locked(|st, _| {
                 let mut garbage = std::mem::take(&mut st.front);
-                garbage.append(&mut st.list);
-                if let Flavor::Array(a) = &self.flavor {
-                    while let Some(value) = a.pop() {
-                        garbage.push_back(value);
-                    }
+                while let Some(value) = self.pop_lock_free() {
+                    garbage.push_back(value);
                 }
                 garbage
             });
@@ -371,8 +383,11 @@ impl<T> Chan<T> {
 
 #[cfg(all(test, not(loom)))]
 impl<T> Chan<T> {
-    /// The unbounded buffer's allocated capacity (for the shrink-after-burst test).
-    pub(crate) fn buffer_capacity(&self) -> usize {
-        self.state.lock().list.capacity()
+    /// Blocks the unbounded buffer holds (for the memory-after-a-burst test).
+    pub(crate) fn buffer_blocks(&self) -> usize {
+        match &self.flavor {
+            Flavor::List(q) => q.live_blocks(),
+            Flavor::Zero | Flavor::Array(_) => 0,
+        }
     }
 }

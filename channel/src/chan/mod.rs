@@ -79,6 +79,7 @@ mod array;
 mod blocking;
 mod core;
 mod error;
+mod fast;
 mod list;
 mod permit;
 mod recv;

@@ -67,7 +67,7 @@ impl<T> Chan<T> {
                 self.refill(st, wk);
                 Some(value)
             }
-            Flavor::Array(_) | Flavor::List => None,
+            Flavor::Array(_) | Flavor::List(_) => None,
         }
     }
 
@@ -146,7 +146,7 @@ impl<T> Chan<T> {
                 let waiter = RecvWaiter::new(delivery, select::park_ref(me));
                 let id = st.recvq.push_back(waiter, cx.waker());
                 *op = RecvOp::Parked(id);
-                if let Flavor::Array(_) = self.flavor {
+                if !matches!(self.flavor, Flavor::Zero) {
                     // Publish, then look again: a lock-free send that pushed before seeing us
                     // parked did not flush.
                     self.publish(st);

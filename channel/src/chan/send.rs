@@ -64,7 +64,7 @@ impl<T> Chan<T> {
             Some(value) => value,
         };
         if self.take_unit() {
-            self.push_unit(st, value);
+            self.push_unit(value);
         } else {
             st.front.push_back(value);
         }
@@ -128,7 +128,7 @@ impl<T> Chan<T> {
             }
         }
         if st.sendq.is_empty() && self.take_unit() {
-            self.push_unit(st, value);
+            self.push_unit(value);
             return Ok(());
         }
         select::release(me, claim);
