@@ -103,7 +103,8 @@ impl<T> Chan<T> {
 
     /// Fills free units from parked senders, in FIFO order, skipping any whose `select!` already
     /// committed elsewhere: a sender's value moves to a parked receiver or into the ring (its
-    /// send is then complete), a permit request is granted the unit.
+    /// send is then complete; Go's rule), while a permit request — or an `mpsc` send — is
+    /// granted the unit.
     pub(super) fn refill(&self, st: &mut State<T>, wk: &mut Wakeups) {
         let Some(a) = self.array() else {
             return;
@@ -114,10 +115,13 @@ impl<T> Chan<T> {
                 return;
             };
             let waiter = st.sendq.get_mut(id);
-            let Some(value) = waiter.value.take() else {
+            if waiter.value.is_none() || !self.pulls_parked_senders {
+                // A permit request, or an `mpsc` send: it holds the unit and moves its own
+                // value when it runs.
                 waiter.status = SendStatus::Granted;
                 continue;
-            };
+            }
+            let value = waiter.value.take().expect("checked above");
             waiter.status = SendStatus::Taken;
             match self.offer_to_receiver(st, value, wk) {
                 Ok(None) => a.return_unit(),

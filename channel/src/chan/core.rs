@@ -112,6 +112,10 @@ pub(crate) struct Chan<T> {
     pub(super) state: Lock<State<T>>,
     pub(super) cap: usize,
     pub(super) flavor: Flavor<T>,
+    /// Go's rule (`chan`): a receive that frees a slot moves the first parked sender's value
+    /// into it. Without it (tokio's `mpsc`) the slot is granted and the sender moves its value
+    /// itself when it next runs, so a send future dropped before completing never delivers.
+    pub(super) pulls_parked_senders: bool,
     /// `recvq.len()`, `sendq.len()` and `front.len()`, published for the lock-free paths.
     pub(super) recv_parked: AtomicUsize,
     pub(super) send_parked: AtomicUsize,
@@ -122,8 +126,19 @@ pub(crate) struct Chan<T> {
 }
 
 impl<T> Chan<T> {
-    /// A channel with one sender and one receiver counted; `cap` may be [`UNBOUNDED`].
+    /// A channel with tokio's `mpsc` rules (see [`Chan::new_go`] for Go's), one sender and one
+    /// receiver counted; `cap` may be [`UNBOUNDED`].
     pub(crate) fn new(cap: usize) -> Self {
+        Self::with_rules(cap, false)
+    }
+
+    /// A channel with Go's rules: a receive that frees a slot of a full buffer pulls the first
+    /// parked sender's value in.
+    pub(crate) fn new_go(cap: usize) -> Self {
+        Self::with_rules(cap, true)
+    }
+
+    fn with_rules(cap: usize, pulls_parked_senders: bool) -> Self {
         let flavor = match cap {
             0 => Flavor::Zero,
             UNBOUNDED => Flavor::List(BlockList::new()),
@@ -139,6 +154,7 @@ impl<T> Chan<T> {
             }),
             cap,
             flavor,
+            pulls_parked_senders,
             recv_parked: AtomicUsize::new(0),
             send_parked: AtomicUsize::new(0),
             front_len: AtomicUsize::new(0),

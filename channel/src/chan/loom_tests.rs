@@ -357,3 +357,41 @@ fn loom_unbounded_send_races_parking_recv() {
         assert_eq!(receiver.join().unwrap(), Some(3));
     });
 }
+
+// ----- tokio's mpsc rules: a freed slot is granted, the sender moves its own value -----
+
+/// A receive frees the slot of a full `mpsc` channel while a sender parks: the slot is granted
+/// and the sender delivers, in order.
+#[test]
+fn loom_mpsc_grant_races_parking_send() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(1);
+        tx.try_send(1).unwrap();
+        let sender = thread::spawn(move || block_on(tx.send(2)).is_ok());
+        assert_eq!(block_on(rx.recv()), Some(1));
+        assert_eq!(block_on(rx.recv()), Some(2));
+        assert!(sender.join().unwrap());
+    });
+}
+
+/// A parked `mpsc` send dropped while a receive frees the slot: the value is never delivered
+/// and the granted slot is not lost (a later send still fits).
+#[test]
+fn loom_mpsc_dropped_send_never_delivers() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(1);
+        tx.try_send(1).unwrap();
+        let mut send = tx.send(2);
+        assert!(poll_once(&mut send).is_pending());
+        let receiver = thread::spawn(move || {
+            let first = rx.try_recv().ok();
+            (rx, first)
+        });
+        drop(send);
+        let (mut rx, first) = receiver.join().unwrap();
+        assert_eq!(first, Some(1));
+        assert!(rx.try_recv().is_err(), "the dropped send never delivers");
+        tx.try_send(3).unwrap();
+        assert_eq!(rx.try_recv(), Ok(3));
+    });
+}

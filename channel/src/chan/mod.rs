@@ -42,8 +42,9 @@
 //! that sender's value into the slot it freed (the buffer stays full, in order). A sender that
 //! finds a receiver parked hands it the value the same way. A bounded channel's buffer is a
 //! lock-free ring (Vyukov's bounded MPMC queue, as crossbeam-channel's array flavor) with
-//! tokio-style capacity units, so a send with room and a receive with a value take no lock at
-//! all; the lock is only for parking and waking. `select!` coordinates its branches through one
+//! tokio-style capacity units, an unbounded channel's a lock-free list of blocks (as
+//! crossbeam-channel's list flavor, freed as they drain), so a send with room and a receive
+//! with a value take no lock at all; the lock is only for parking and waking. `select!` coordinates its branches through one
 //! "selected" word that a peer must win with a compare-and-swap before completing a parked
 //! operation (crossbeam-channel's `Context`, Go's `selectDone`), so exactly one branch commits.
 //!
@@ -93,6 +94,7 @@ pub use error::{SendError, TryRecvError, TrySendError};
 
 pub(crate) use self::core::{Chan, RecvFail, RecvOp, ReserveOp, SendFail, SendOp, UNBOUNDED};
 pub(crate) use blocking::block_on;
+pub(crate) use waiter::Delivery;
 
 use futures_core::Stream;
 use shim::Arc;
@@ -113,7 +115,7 @@ use std::task::{Context, Poll};
 /// # });
 /// ```
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    let chan = Arc::new(Chan::new(cap));
+    let chan = Arc::new(Chan::new_go(cap));
     (
         Sender { chan: chan.clone() },
         Receiver {
@@ -123,7 +125,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     )
 }
 
-/// A channel whose senders never wait. Its buffer shrinks again after a burst.
+/// A channel whose senders never wait. Its buffer gives memory back as it drains after a burst.
 ///
 /// ```
 /// let (tx, rx) = gort_channel::chan::unbounded();

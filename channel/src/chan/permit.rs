@@ -118,7 +118,7 @@ impl<T> Chan<T> {
 
     /// Gives a unit back under the lock: to the next parked sender, or, after close, lets
     /// receivers waiting for outstanding units finish.
-    fn release_locked(&self, st: &mut State<T>, wk: &mut Wakeups) {
+    pub(super) fn release_locked(&self, st: &mut State<T>, wk: &mut Wakeups) {
         self.return_unit();
         self.refill(st, wk);
         self.wake_receivers_if_done(st, wk);

@@ -25,6 +25,8 @@ enum Parked<T> {
     Done(Result<(), T>),
     /// A peer skipped it (its `select!` had committed elsewhere): try again from the start.
     Again(T),
+    /// `mpsc`: a unit of the buffer was granted to it; it moves its value itself.
+    Granted(T),
 }
 
 impl<T> Chan<T> {
@@ -192,6 +194,7 @@ impl<T> Chan<T> {
                     }
                     Parked::Done(out) => return Poll::Ready(out),
                     Parked::Again(value) => *op = SendOp::Idle(value),
+                    Parked::Granted(value) => return Poll::Ready(self.send_granted(st, value, wk)),
                 },
                 SendOp::Done => panic!("a send future was polled after it completed"),
             }
@@ -239,6 +242,10 @@ impl<T> Chan<T> {
                         *op = SendOp::Idle(value);
                         Poll::Pending
                     }
+                    Parked::Granted(value) => {
+                        *op = SendOp::Done;
+                        Poll::Ready(self.send_granted(st, value, wk))
+                    }
                 }
             }
         }
@@ -265,8 +272,25 @@ impl<T> Chan<T> {
             }
             SendStatus::Closed => Parked::Done(Err(Self::value_of(st, id))),
             SendStatus::Waiting => Parked::Again(Self::value_of(st, id)),
-            SendStatus::Granted => unreachable!("only permit requests are granted units"),
+            SendStatus::Granted => Parked::Granted(Self::value_of(st, id)),
         }
+    }
+
+    /// An `mpsc` send granted a unit (its `select!` token already won by the granting peer)
+    /// moves its value: to a parked receiver, else into the buffer.
+    fn send_granted(&self, st: &mut State<T>, value: T, wk: &mut Wakeups) -> Result<(), T> {
+        if st.closed {
+            self.release_locked(st, wk);
+            return Err(value);
+        }
+        if !st.recvq.is_empty() {
+            self.flush_to_receivers(st, wk);
+        }
+        match self.offer_to_receiver(st, value, wk) {
+            Ok(None) => self.release_locked(st, wk),
+            Ok(Some(value)) | Err(value) => self.push_unit(value),
+        }
+        Ok(())
     }
 
     fn value_of(st: &mut State<T>, id: WaiterId) -> T {
@@ -277,10 +301,17 @@ impl<T> Chan<T> {
     }
 
     /// Drops a pending send. Parked with its value still in the waiter: unlinked, the value is
-    /// dropped, never delivered. Its value already taken: it has delivered.
+    /// dropped, never delivered (a unit granted to it goes to the next sender). Its value
+    /// already taken: it has delivered.
     pub(crate) fn cancel_send(&self, op: &mut SendOp<T>) {
         if let SendOp::Parked(id) = std::mem::replace(op, SendOp::Done) {
-            let value = self.locked(|st, _| st.sendq.remove(id).value);
+            let value = self.locked(|st, wk| {
+                let waiter = st.sendq.remove(id);
+                if waiter.status == SendStatus::Granted {
+                    self.release_locked(st, wk);
+                }
+                waiter.value
+            });
             drop(value);
         }
     }

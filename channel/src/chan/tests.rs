@@ -822,3 +822,24 @@ fn nested_select_under_default_never_parks() {
     assert!(polled.is_pending());
     assert_eq!(rx.try_recv(), Ok(1));
 }
+
+/// `mpsc::Receiver::recv` futures take a value in place (one wake-up); dropped after being
+/// handed one, they give it back, so `try_recv` sees it.
+#[test]
+fn mpsc_recv_future_handed_in_place_gives_the_value_back_on_drop() {
+    let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(1);
+    let (waker, wakes) = counting_waker();
+    {
+        let mut recv = rx.recv();
+        assert!(Pin::new(&mut recv)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        tx.try_send(4).unwrap();
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    } // dropped without being polled again
+    assert_eq!(rx.try_recv(), Ok(4));
+    let mut recv = rx.recv();
+    assert!(poll_once(&mut recv).is_pending());
+    tx.try_send(5).unwrap();
+    assert_eq!(poll_once(&mut recv), Poll::Ready(Some(5)));
+}

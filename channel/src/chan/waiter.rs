@@ -41,7 +41,8 @@ pub(super) enum SendStatus {
     Waiting,
     /// A receiver took the value, or moved it into the freed buffer slot: the send delivered.
     Taken,
-    /// A permit request was granted a capacity unit, which it now holds.
+    /// A permit request — or a send on a channel with tokio's `mpsc` rules — was granted a
+    /// capacity unit, which it now holds (the send moves its own value when it runs).
     Granted,
     /// Woken by close; the value (if any) is still in the waiter.
     Closed,

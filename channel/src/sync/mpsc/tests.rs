@@ -88,12 +88,10 @@ fn parked_sends_keep_fifo_order_and_a_cancelled_one_never_delivers() {
     for f in [&mut a, &mut b, &mut c] {
         assert!(poll_once(f).is_pending());
     }
-    // Go's hand-off: the receive moves `a`'s value into the freed slot (the buffer stays
-    // full), so `a` has delivered even if dropped now.
-    assert_eq!(rx.try_recv(), Ok(0));
-    drop(a);
-    drop(b); // still parked with its value: cancelled, 2 is never sent
-    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.try_recv(), Ok(0)); // grants the slot to `a`
+    drop(a); // cancelled: 1 is never sent; the slot passes to `b`
+    assert!(matches!(poll_once(&mut b), Poll::Ready(Ok(()))));
+    assert_eq!(rx.try_recv(), Ok(2));
     assert!(matches!(poll_once(&mut c), Poll::Ready(Ok(()))));
     assert_eq!(rx.try_recv(), Ok(3));
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
