@@ -13,8 +13,11 @@
 //! a thread-local points at a [`Frame`] naming its [`SelectScope`] and `k`; a gort channel future
 //! polled inside picks the frame up, claims the token for branch `k` before committing, and
 //! stores a [`SelectRef`] with its waiter when it parks. Futures polled outside a `select!` see
-//! no frame and commit freely. A token is created lazily, on the first park: a `select!` whose
-//! branch is ready at once allocates nothing.
+//! no frame and commit freely. The shared token is created lazily, on the first park: until
+//! then nobody else can complete an operation of this `select!`, so a plain [`Cell`] in its
+//! scope records which branch committed (the token starts from it) — a `select!` whose branch
+//! is ready at once allocates nothing, and a branch whose future commits one operation and then
+//! waits on another still keeps every other branch from committing.
 //!
 //! # Nested `select!`
 //!
@@ -65,9 +68,9 @@ pub(crate) struct Token {
 }
 
 impl Token {
-    fn new() -> Self {
+    fn starting_at(state: u32) -> Self {
         Token {
-            state: AtomicU32::new(OPEN),
+            state: AtomicU32::new(state),
         }
     }
 
@@ -121,7 +124,7 @@ impl SelectRef {
     /// Builds a reference from a raw token, for the loom models.
     #[cfg(all(test, loom))]
     pub(crate) fn new_for_test(branch: u32) -> (Self, Arc<Token>) {
-        let token = Arc::new(Token::new());
+        let token = Arc::new(Token::starting_at(OPEN));
         (
             SelectRef {
                 token: token.clone(),
@@ -157,6 +160,8 @@ pub(crate) fn claim_peer(sel: &Option<SelectRef>) -> bool {
 #[derive(Debug)]
 pub struct SelectScope {
     token: OnceCell<Arc<Token>>,
+    /// The token's state while there is no token (nothing parked): only this task touches it.
+    local: Cell<u32>,
     try_only: bool,
 }
 
@@ -183,6 +188,7 @@ impl SelectScope {
     pub fn new(try_only: bool) -> Self {
         SelectScope {
             token: OnceCell::new(),
+            local: Cell::new(OPEN),
             try_only,
         }
     }
@@ -211,18 +217,39 @@ impl SelectScope {
     /// of another branch (say took a parked send's value): that branch has committed too, and
     /// the caller should prefer it when it can.
     pub fn finish(&self, branch: u32) -> bool {
-        match self.token.get() {
-            Some(token) => token.claim(branch) != TokenClaim::Lost,
-            None => true,
-        }
+        self.claim(branch) != TokenClaim::Lost
     }
 
     /// A completed branch's value did not match its pattern: the branch is disabled and the
     /// others may commit again.
     pub fn reopen(&self, branch: u32) {
-        if let Some(token) = self.token.get() {
-            token.reopen(branch);
+        match self.token.get() {
+            Some(token) => token.reopen(branch),
+            None if self.local.get() == branch + 1 => self.local.set(OPEN),
+            None => {}
         }
+    }
+
+    /// Wins this `select!` for `branch`: on the shared token once one exists, else locally.
+    fn claim(&self, branch: u32) -> TokenClaim {
+        if let Some(token) = self.token.get() {
+            return token.claim(branch);
+        }
+        let mine = branch + 1;
+        match self.local.get() {
+            OPEN => {
+                self.local.set(mine);
+                TokenClaim::Acquired
+            }
+            now if now == mine => TokenClaim::Held,
+            _ => TokenClaim::Lost,
+        }
+    }
+
+    /// The shared token, created on the first park from the local state.
+    fn token(&self) -> &Arc<Token> {
+        self.token
+            .get_or_init(|| Arc::new(Token::starting_at(self.local.get())))
     }
 }
 
@@ -256,10 +283,7 @@ impl<'a> Current<'a> {
     pub(crate) fn claim(&self) -> Claim {
         let mut acquired = 0;
         for (depth, (scope, branch)) in self.frames().enumerate() {
-            let Some(token) = scope.token.get() else {
-                continue; // nothing of that `select!` is parked: nobody can race us there
-            };
-            match token.claim(branch) {
+            match scope.claim(branch) {
                 TokenClaim::Acquired => acquired |= level_bit(depth),
                 TokenClaim::Held => {}
                 TokenClaim::Lost => {
@@ -281,9 +305,7 @@ impl<'a> Current<'a> {
         }
         for (depth, (scope, branch)) in self.frames().enumerate() {
             if acquired & level_bit(depth) != 0 {
-                if let Some(token) = scope.token.get() {
-                    token.reopen(branch);
-                }
+                scope.reopen(branch);
             }
         }
     }
@@ -294,7 +316,7 @@ impl<'a> Current<'a> {
         let mut sel = None;
         for (scope, branch) in links.into_iter().rev() {
             sel = Some(SelectRef {
-                token: scope.token.get_or_init(|| Arc::new(Token::new())).clone(),
+                token: scope.token().clone(),
                 branch,
                 outer: sel.map(Box::new),
             });

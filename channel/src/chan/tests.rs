@@ -843,3 +843,29 @@ fn mpsc_recv_future_handed_in_place_gives_the_value_back_on_drop() {
     tx.try_send(5).unwrap();
     assert_eq!(poll_once(&mut recv), Poll::Ready(Some(5)));
 }
+
+/// A branch whose future commits one gort operation and then waits on another has committed:
+/// no other branch may take a value meanwhile (before anything of the `select!` parked, the
+/// scope's local word records it).
+#[test]
+fn select_branch_that_committed_then_waits_keeps_the_others_out() {
+    let (tx1, rx1) = bounded::<u8>(1);
+    let (_tx3, rx3) = bounded::<u8>(1);
+    let (tx2, rx2) = bounded::<u8>(1);
+    tx1.try_send(1).unwrap();
+    tx2.try_send(2).unwrap();
+    let mut sel = Box::pin(async {
+        select! {
+            biased;
+            v = async { (rx1.recv().await, rx3.recv().await) } => v.0,
+            v = rx2.recv() => v,
+        }
+    });
+    assert!(
+        poll_once(&mut sel).is_pending(),
+        "branch 0 took 1 and waits for rx3"
+    );
+    assert!(poll_once(&mut sel).is_pending());
+    drop(sel);
+    assert_eq!(rx2.try_recv(), Ok(2), "branch 1 never committed");
+}
