@@ -9,6 +9,8 @@
 //!   it takes a parked sender's value from its waiter and completes that send in one wake; a
 //!   receive that frees a slot of a full bounded buffer ([`array`](super::array)) moves the first
 //!   parked sender's value into it, so the buffer stays full and FIFO ([`recv`](super::recv)).
+//!   Channels built with tokio's `mpsc` rules ([`Chan::new`]) grant that slot to the sender
+//!   instead, which moves its own value (a dropped `mpsc` send never delivers).
 //! - An unbounded channel ([`list`](super::list)) never makes a sender wait.
 //! - `mpsc` permits are capacity units of the bounded buffer ([`permit`](super::permit)).
 //!

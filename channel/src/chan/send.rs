@@ -5,6 +5,8 @@
 //! 3. Room in the buffer (and no sender queued ahead): buffer it — done.
 //! 4. Otherwise park, the value moving into the waiter, where a receive takes it
 //!    ([`super::zero`], [`Chan::refill`]) and marks the send [`Taken`](SendStatus::Taken).
+//!    Under tokio's `mpsc` rules a freed slot is [`Granted`](SendStatus::Granted) instead and
+//!    the send moves its own value when it runs, so a dropped `mpsc` send never delivers.
 //!
 //! A send inside a `select!` first wins its token for its branch (step 2 and 3 commit); a parked
 //! one carries its `select!` reference so the peer that completes it wins the token instead.
