@@ -62,7 +62,9 @@ impl<T> Array<T> {
 
     /// Pushes `value` with the unit taken for it. Waits out a consumer of the previous lap that
     /// is still reading the slot: a bounded spin inside the ring, then the thread yields (that
-    /// consumer holds no lock, so it finishes once it runs).
+    /// consumer holds no lock, so it finishes once it runs). A push under the channel lock
+    /// (`refill`, a locked send) yields holding it — only while such a consumer is preempted in
+    /// the middle of its read.
     pub(super) fn push(&self, mut value: T) {
         while let Err(back) = self.ring.try_push(value) {
             value = back;
