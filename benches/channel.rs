@@ -1,6 +1,8 @@
 //! Channel benchmarks: gort's `chan`/`mpsc`/`select!` side by side with tokio's mpsc, flume,
 //! kanal, async-channel (async, on the same tokio runtime with 2 workers, so only the channel
-//! differs) and crossbeam-channel (blocking, on std threads).
+//! differs) and crossbeam-channel (blocking, on std threads). Rows named `*_on_gort_rt` run
+//! the same work on gort's own runtime (2 workers): gort's channels and kanal, the fastest
+//! peer.
 //!
 //! Groups (throughput in elements = messages):
 //! - `ping_pong`: two tasks bounce a value over two channels (cap 1, and cap 0 where supported).
@@ -12,9 +14,9 @@
 //! Run briefly: `cargo bench --bench channel -- --warm-up-time 1 --measurement-time 3`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use futures::future::BoxFuture;
 use std::future::Future;
 use std::time::{Duration, Instant};
-use tokio::runtime::Runtime;
 
 const PING_PONGS: usize = 10_000;
 const PRODUCERS: usize = 4;
@@ -23,23 +25,60 @@ const CAP: usize = 1024;
 const UNBOUNDED_MSGS: usize = 1_000_000;
 const SELECT_PER_CHANNEL: usize = 250_000;
 
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+/// Where the async rows run: tokio's runtime (the peers' home) or gort's own, both with 2
+/// workers.
+enum Rt {
+    Tokio(tokio::runtime::Runtime),
+    Gort(gort::runtime::Runtime),
+}
+
+fn tokio_rt() -> Rt {
+    Rt::Tokio(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    )
+}
+
+fn gort_rt() -> Rt {
+    Rt::Gort(
+        gort::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    )
+}
+
+/// Spawns on whichever runtime runs the caller; the handle yields `Err` if the task panicked.
+fn spawn<F>(fut: F) -> BoxFuture<'static, Result<F::Output, String>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    if tokio::runtime::Handle::try_current().is_ok() {
+        let handle = tokio::spawn(fut);
+        Box::pin(async move { handle.await.map_err(|e| e.to_string()) })
+    } else {
+        let handle = gort::spawn(fut);
+        Box::pin(async move { handle.await.map_err(|e| e.to_string()) })
+    }
 }
 
 /// Times `iters` runs of `work` (a future spawned on the runtime).
-fn time_async<F, Fut>(rt: &Runtime, iters: u64, work: F) -> Duration
+fn time_async<F, Fut>(rt: &Rt, iters: u64, work: F) -> Duration
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let start = Instant::now();
     for _ in 0..iters {
-        rt.block_on(async { tokio::spawn(work()).await.unwrap() });
+        match rt {
+            Rt::Tokio(rt) => rt.block_on(async { spawn(work()).await.unwrap() }),
+            Rt::Gort(rt) => rt.block_on(async { spawn(work()).await.unwrap() }),
+        }
     }
     start.elapsed()
 }
@@ -59,7 +98,7 @@ macro_rules! async_ping_pong {
         move || async move {
             let (tx1, rx1) = $make;
             let (tx2, rx2) = $make;
-            let echo = tokio::spawn(async move {
+            let echo = spawn(async move {
                 #[allow(unused_mut)]
                 let mut rx1 = rx1;
                 while let Some(v) = async_ping_pong!(@recv rx1, $recv) {
@@ -84,7 +123,8 @@ macro_rules! async_ping_pong {
 }
 
 fn ping_pong(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = tokio_rt();
+    let grt = gort_rt();
     let mut g = c.benchmark_group("ping_pong");
     g.throughput(Throughput::Elements(PING_PONGS as u64));
     g.sample_size(10);
@@ -98,11 +138,29 @@ fn ping_pong(c: &mut Criterion) {
                 )
             })
         });
+        g.bench_function(BenchmarkId::new("gort_on_gort_rt", cap), |b| {
+            b.iter_custom(|n| {
+                time_async(
+                    &grt,
+                    n,
+                    async_ping_pong!(gort::chan::bounded::<usize>(cap), send, recv),
+                )
+            })
+        });
         if cap > 0 {
             g.bench_function(BenchmarkId::new("gort_mpsc", cap), |b| {
                 b.iter_custom(|n| {
                     time_async(
                         &rt,
+                        n,
+                        async_ping_pong!(gort::sync::mpsc::channel::<usize>(cap), send, recv),
+                    )
+                })
+            });
+            g.bench_function(BenchmarkId::new("gort_mpsc_on_gort_rt", cap), |b| {
+                b.iter_custom(|n| {
+                    time_async(
+                        &grt,
                         n,
                         async_ping_pong!(gort::sync::mpsc::channel::<usize>(cap), send, recv),
                     )
@@ -145,6 +203,15 @@ fn ping_pong(c: &mut Criterion) {
                 )
             })
         });
+        g.bench_function(BenchmarkId::new("kanal_on_gort_rt", cap), |b| {
+            b.iter_custom(|n| {
+                time_async(
+                    &grt,
+                    n,
+                    async_ping_pong!(kanal::bounded_async::<usize>(cap), send, recv_ok),
+                )
+            })
+        });
         g.bench_function(BenchmarkId::new("crossbeam_blocking", cap), |b| {
             b.iter_custom(|n| {
                 time_blocking(n, || {
@@ -177,7 +244,7 @@ macro_rules! async_throughput {
             let mut tasks = Vec::new();
             for _ in 0..$producers {
                 let tx = tx.clone();
-                tasks.push(tokio::spawn(async move {
+                tasks.push(spawn(async move {
                     for i in 0..$per {
                         async_ping_pong!(@send tx, $send, i);
                     }
@@ -188,7 +255,7 @@ macro_rules! async_throughput {
             for _ in 0..$consumers {
                 #[allow(unused_mut)]
                 let mut rx = rx.clone();
-                consumers.push(tokio::spawn(async move {
+                consumers.push(spawn(async move {
                     let mut n = 0usize;
                     while async_ping_pong!(@recv rx, $recv).is_some() {
                         n += 1;
@@ -217,14 +284,14 @@ macro_rules! async_mpsc {
             let mut tasks = Vec::new();
             for _ in 0..$producers {
                 let tx = tx.clone();
-                tasks.push(tokio::spawn(async move {
+                tasks.push(spawn(async move {
                     for i in 0..$per {
                         async_ping_pong!(@send tx, $send, i);
                     }
                 }));
             }
             drop(tx);
-            let consumer = tokio::spawn(async move {
+            let consumer = spawn(async move {
                 #[allow(unused_mut)]
                 let mut rx = rx;
                 let mut n = 0usize;
@@ -246,12 +313,12 @@ macro_rules! unbounded_sync_send {
     ($make:expr) => {
         move || async move {
             let (tx, mut rx) = $make;
-            let producer = tokio::spawn(async move {
+            let producer = spawn(async move {
                 for i in 0..UNBOUNDED_MSGS {
                     tx.send(i).unwrap();
                 }
             });
-            let consumer = tokio::spawn(async move {
+            let consumer = spawn(async move {
                 let mut n = 0usize;
                 while rx.recv().await.is_some() {
                     n += 1;
@@ -291,7 +358,8 @@ fn crossbeam_throughput(
 }
 
 fn mpsc_throughput(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = tokio_rt();
+    let grt = gort_rt();
     let mut g = c.benchmark_group("mpsc_throughput");
     g.throughput(Throughput::Elements((PRODUCERS * PER_PRODUCER) as u64));
     g.sample_size(10);
@@ -310,10 +378,40 @@ fn mpsc_throughput(c: &mut Criterion) {
             )
         })
     });
+    g.bench_function("gort_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
+                n,
+                async_mpsc!(
+                    gort::chan::bounded::<usize>(CAP),
+                    send,
+                    recv,
+                    PRODUCERS,
+                    PER_PRODUCER
+                ),
+            )
+        })
+    });
     g.bench_function("gort_mpsc", |b| {
         b.iter_custom(|n| {
             time_async(
                 &rt,
+                n,
+                async_mpsc!(
+                    gort::sync::mpsc::channel::<usize>(CAP),
+                    send,
+                    recv,
+                    PRODUCERS,
+                    PER_PRODUCER
+                ),
+            )
+        })
+    });
+    g.bench_function("gort_mpsc_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
                 n,
                 async_mpsc!(
                     gort::sync::mpsc::channel::<usize>(CAP),
@@ -370,6 +468,21 @@ fn mpsc_throughput(c: &mut Criterion) {
             )
         })
     });
+    g.bench_function("kanal_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
+                n,
+                async_mpsc!(
+                    kanal::bounded_async::<usize>(CAP),
+                    send,
+                    recv_ok,
+                    PRODUCERS,
+                    PER_PRODUCER
+                ),
+            )
+        })
+    });
     g.bench_function("async_channel", |b| {
         b.iter_custom(|n| {
             time_async(
@@ -397,7 +510,8 @@ fn mpsc_throughput(c: &mut Criterion) {
 }
 
 fn mpmc_throughput(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = tokio_rt();
+    let grt = gort_rt();
     let mut g = c.benchmark_group("mpmc_throughput");
     g.throughput(Throughput::Elements((PRODUCERS * PER_PRODUCER) as u64));
     g.sample_size(10);
@@ -405,6 +519,22 @@ fn mpmc_throughput(c: &mut Criterion) {
         b.iter_custom(|n| {
             time_async(
                 &rt,
+                n,
+                async_throughput!(
+                    gort::chan::bounded::<usize>(CAP),
+                    send,
+                    recv,
+                    PRODUCERS,
+                    PER_PRODUCER,
+                    4
+                ),
+            )
+        })
+    });
+    g.bench_function("gort_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
                 n,
                 async_throughput!(
                     gort::chan::bounded::<usize>(CAP),
@@ -449,6 +579,22 @@ fn mpmc_throughput(c: &mut Criterion) {
             )
         })
     });
+    g.bench_function("kanal_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
+                n,
+                async_throughput!(
+                    kanal::bounded_async::<usize>(CAP),
+                    send,
+                    recv_ok,
+                    PRODUCERS,
+                    PER_PRODUCER,
+                    4
+                ),
+            )
+        })
+    });
     g.bench_function("async_channel", |b| {
         b.iter_custom(|n| {
             time_async(
@@ -477,7 +623,8 @@ fn mpmc_throughput(c: &mut Criterion) {
 }
 
 fn unbounded_throughput(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = tokio_rt();
+    let grt = gort_rt();
     let mut g = c.benchmark_group("unbounded_throughput");
     g.throughput(Throughput::Elements(UNBOUNDED_MSGS as u64));
     g.sample_size(10);
@@ -496,10 +643,34 @@ fn unbounded_throughput(c: &mut Criterion) {
             )
         })
     });
+    g.bench_function("gort_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
+                n,
+                async_mpsc!(
+                    gort::chan::unbounded::<usize>(),
+                    send,
+                    recv,
+                    1,
+                    UNBOUNDED_MSGS
+                ),
+            )
+        })
+    });
     g.bench_function("gort_mpsc", |b| {
         b.iter_custom(|n| {
             time_async(
                 &rt,
+                n,
+                unbounded_sync_send!(gort::sync::mpsc::unbounded_channel::<usize>()),
+            )
+        })
+    });
+    g.bench_function("gort_mpsc_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
                 n,
                 unbounded_sync_send!(gort::sync::mpsc::unbounded_channel::<usize>()),
             )
@@ -533,6 +704,21 @@ fn unbounded_throughput(c: &mut Criterion) {
         b.iter_custom(|n| {
             time_async(
                 &rt,
+                n,
+                async_mpsc!(
+                    kanal::unbounded_async::<usize>(),
+                    send,
+                    recv_ok,
+                    1,
+                    UNBOUNDED_MSGS
+                ),
+            )
+        })
+    });
+    g.bench_function("kanal_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
                 n,
                 async_mpsc!(
                     kanal::unbounded_async::<usize>(),
@@ -585,14 +771,14 @@ macro_rules! async_select_two {
             let producers: Vec<_> = [tx_a, tx_b]
                 .into_iter()
                 .map(|tx| {
-                    tokio::spawn(async move {
+                    spawn(async move {
                         for i in 0..SELECT_PER_CHANNEL {
                             async_ping_pong!(@send tx, $send, i);
                         }
                     })
                 })
                 .collect();
-            let consumer = tokio::spawn(async move {
+            let consumer = spawn(async move {
                 #[allow(unused_mut)]
                 let (mut rx_a, mut rx_b) = (rx_a, rx_b);
                 let (mut n, mut open_a, mut open_b) = (0usize, true, true);
@@ -643,7 +829,8 @@ macro_rules! async_select_two {
 }
 
 fn select_two(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = tokio_rt();
+    let grt = gort_rt();
     let mut g = c.benchmark_group("select_two");
     g.throughput(Throughput::Elements((2 * SELECT_PER_CHANNEL) as u64));
     g.sample_size(10);
@@ -656,10 +843,28 @@ fn select_two(c: &mut Criterion) {
             )
         })
     });
+    g.bench_function("gort_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
+                n,
+                async_select_two!(gort::chan::bounded::<usize>(CAP), send, gort),
+            )
+        })
+    });
     g.bench_function("gort_mpsc", |b| {
         b.iter_custom(|n| {
             time_async(
                 &rt,
+                n,
+                async_select_two!(gort::sync::mpsc::channel::<usize>(CAP), send, gort),
+            )
+        })
+    });
+    g.bench_function("gort_mpsc_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
                 n,
                 async_select_two!(gort::sync::mpsc::channel::<usize>(CAP), send, gort),
             )
@@ -687,6 +892,15 @@ fn select_two(c: &mut Criterion) {
         b.iter_custom(|n| {
             time_async(
                 &rt,
+                n,
+                async_select_two!(kanal::bounded_async::<usize>(CAP), send, tokio_ok, false),
+            )
+        })
+    });
+    g.bench_function("kanal_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
                 n,
                 async_select_two!(kanal::bounded_async::<usize>(CAP), send, tokio_ok, false),
             )

@@ -18,6 +18,10 @@ fn xorshift(seed: &mut u64) -> u64 {
 
 /// N producers and M consumers; pending sends and receives are cancelled at random (by short
 /// timeouts) and some receives race inside `select!`: every message arrives exactly once.
+///
+/// A send cancelled after a receiver took its parked value has delivered (Go's hand-off), so a
+/// producer retries with a fresh value: every completed send's value arrives exactly once, a
+/// cancelled one at most once, and nothing else arrives.
 async fn conservation(cap: usize) {
     const PRODUCERS: usize = 4;
     const CONSUMERS: usize = 3;
@@ -30,9 +34,12 @@ async fn conservation(cap: usize) {
         let (tx, tx_side) = (tx.clone(), tx_side.clone());
         producers.push(tokio::spawn(async move {
             let mut seed = 0x9e37_79b9 ^ (p as u64 + 1);
-            for i in 0..PER {
-                let v = p * PER + i;
+            let mut attempt = 0;
+            let mut completed = Vec::with_capacity(PER);
+            for _ in 0..PER {
                 loop {
+                    let v = (p << 32) | attempt;
+                    attempt += 1;
                     let r = xorshift(&mut seed) % 4;
                     let sent = match r {
                         // A send that may be cancelled while pending: retry if it was.
@@ -48,10 +55,12 @@ async fn conservation(cap: usize) {
                         _ => tx.send(v).await.is_ok(),
                     };
                     if sent {
+                        completed.push(v);
                         break;
                     }
                 }
             }
+            (completed, attempt)
         }));
     }
     drop((tx, tx_side));
@@ -86,16 +95,28 @@ async fn conservation(cap: usize) {
         }));
     }
     drop((rx, rx_side));
-    for p in producers {
-        p.await.unwrap();
+    let mut completed = Vec::new();
+    let mut offered = HashSet::new();
+    for (p, handle) in producers.into_iter().enumerate() {
+        let (done, attempts) = handle.await.unwrap();
+        completed.extend(done);
+        offered.extend((0..attempts).map(|a| (p << 32) | a));
     }
     for c in consumers {
         c.await.unwrap();
     }
     let got = received.lock().unwrap();
     let unique: HashSet<_> = got.iter().copied().collect();
-    assert_eq!(got.len(), PRODUCERS * PER, "no message lost or duplicated");
-    assert_eq!(unique.len(), PRODUCERS * PER);
+    assert_eq!(unique.len(), got.len(), "no message duplicated");
+    assert_eq!(completed.len(), PRODUCERS * PER);
+    assert!(
+        completed.iter().all(|v| unique.contains(v)),
+        "no completed send lost"
+    );
+    assert!(
+        unique.is_subset(&offered),
+        "nothing arrives that was not sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

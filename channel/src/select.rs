@@ -10,10 +10,23 @@
 //! waiter (and wakes it, so its future notices) and serves the next one.
 //!
 //! The token travels without any change to the futures' types: while `select!` polls branch `k`,
-//! a thread-local points at its [`SelectScope`]; a gort channel future polled inside picks the
-//! scope up, claims the token for branch `k` before committing, and stores it with its waiter when
-//! it parks. Futures polled outside a `select!` see no scope and commit freely. The token is
-//! created lazily, on the first park: a `select!` whose branch is ready at once allocates nothing.
+//! a thread-local points at a [`Frame`] naming its [`SelectScope`] and `k`; a gort channel future
+//! polled inside picks the frame up, claims the token for branch `k` before committing, and
+//! stores a [`SelectRef`] with its waiter when it parks. Futures polled outside a `select!` see
+//! no frame and commit freely. The shared token is created lazily, on the first park: until
+//! then nobody else can complete an operation of this `select!`, so a plain [`Cell`] in its
+//! scope records which branch committed (the token starts from it) — a `select!` whose branch
+//! is ready at once allocates nothing, and a branch whose future commits one operation and then
+//! waits on another still keeps every other branch from committing.
+//!
+//! # Nested `select!`
+//!
+//! A `select!` polled inside a branch of another (`select! { _ = async { select! { .. } } => .. }`)
+//! pushes its frame on top of the outer one, so frames form a chain up the stack. An operation
+//! commits only if it wins the token of *every* enclosing `select!` for the branch it sits in,
+//! innermost first; a claim that fails part-way gives back what it won (a peer that raced it may
+//! have skipped a waiter meanwhile: that waiter is woken and parks again, nothing is lost). A
+//! `default` anywhere up the chain makes the whole chain try-only (see below).
 //!
 //! With a `default` branch the scope is *try-only*: gort operations complete if they can and
 //! otherwise return `Pending` without parking (Go's `select` with `default` never enqueues), so
@@ -25,15 +38,24 @@ use std::ptr;
 
 const OPEN: u32 = 0;
 
-/// The outcome of trying to win a `select!`'s token for one branch.
+/// What one compare-and-swap on a [`Token`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenClaim {
+    /// This call won the token.
+    Acquired,
+    /// The branch already held it.
+    Held,
+    /// Another branch holds it.
+    Lost,
+}
+
+/// The outcome of trying to win the tokens of the branch being polled (and of every branch
+/// enclosing it, for a nested `select!`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Claim {
-    /// No coordination needed: not inside a `select!`, or nothing of it is parked yet.
-    Free,
-    /// This call won the token; [`Current::release`] gives it back if the operation then fails.
-    Acquired,
-    /// The branch already held the token (an earlier operation of the same branch won it).
-    Held,
+    /// The operation may commit. `acquired` has bit `d` set for each frame (0 = innermost) whose
+    /// token this claim won; [`release`] gives exactly those back if the operation then fails.
+    Won { acquired: u64 },
     /// Another branch won: this operation must not commit.
     Lost,
 }
@@ -46,21 +68,21 @@ pub(crate) struct Token {
 }
 
 impl Token {
-    fn new() -> Self {
+    fn starting_at(state: u32) -> Self {
         Token {
-            state: AtomicU32::new(OPEN),
+            state: AtomicU32::new(state),
         }
     }
 
-    fn claim(&self, branch: u32) -> Claim {
+    fn claim(&self, branch: u32) -> TokenClaim {
         let mine = branch + 1;
         match self
             .state
             .compare_exchange(OPEN, mine, Ordering::AcqRel, Ordering::Acquire)
         {
-            Ok(_) => Claim::Acquired,
-            Err(current) if current == mine => Claim::Held,
-            Err(_) => Claim::Lost,
+            Ok(_) => TokenClaim::Acquired,
+            Err(current) if current == mine => TokenClaim::Held,
+            Err(_) => TokenClaim::Lost,
         }
     }
 
@@ -71,27 +93,43 @@ impl Token {
     }
 }
 
-/// A parked operation's membership in a `select!`: the token and the branch it belongs to.
+/// A parked operation's membership in a `select!`: the token and the branch it belongs to, and
+/// the same for every `select!` enclosing that one.
 #[derive(Debug, Clone)]
 pub(crate) struct SelectRef {
     token: Arc<Token>,
     branch: u32,
+    outer: Option<Box<SelectRef>>,
 }
 
 impl SelectRef {
-    /// A peer about to complete this waiter calls this; `false` means skip it.
+    /// A peer about to complete this waiter calls this; `false` means skip it. Wins the whole
+    /// chain or nothing.
     pub(crate) fn claim_for_peer(&self) -> bool {
-        self.token.claim(self.branch) != Claim::Lost
+        let claim = self.token.claim(self.branch);
+        if claim == TokenClaim::Lost {
+            return false;
+        }
+        match &self.outer {
+            Some(outer) if !outer.claim_for_peer() => {
+                if claim == TokenClaim::Acquired {
+                    self.token.reopen(self.branch);
+                }
+                false
+            }
+            _ => true,
+        }
     }
 
     /// Builds a reference from a raw token, for the loom models.
     #[cfg(all(test, loom))]
     pub(crate) fn new_for_test(branch: u32) -> (Self, Arc<Token>) {
-        let token = Arc::new(Token::new());
+        let token = Arc::new(Token::starting_at(OPEN));
         (
             SelectRef {
                 token: token.clone(),
                 branch,
+                outer: None,
             },
             token,
         )
@@ -103,6 +141,7 @@ impl SelectRef {
         SelectRef {
             token: self.token.clone(),
             branch,
+            outer: self.outer.clone(),
         }
     }
 }
@@ -121,11 +160,27 @@ pub(crate) fn claim_peer(sel: &Option<SelectRef>) -> bool {
 #[derive(Debug)]
 pub struct SelectScope {
     token: OnceCell<Arc<Token>>,
+    /// The token's state while there is no token (nothing parked): only this task touches it.
+    local: Cell<u32>,
     try_only: bool,
 }
 
+/// One branch being polled: a stack frame of [`SelectScope::poll_branch`], linked to the frame of
+/// the `select!` branch enclosing it (if any).
+struct Frame {
+    scope: *const SelectScope,
+    branch: u32,
+    parent: *const Frame,
+}
+
+#[cfg(not(loom))]
 thread_local! {
-    static CURRENT: Cell<(*const SelectScope, u32)> = const { Cell::new((ptr::null(), 0)) };
+    static CURRENT: Cell<*const Frame> = const { Cell::new(ptr::null()) };
+}
+// loom runs its model threads on one OS thread: the frame must be per model thread.
+#[cfg(loom)]
+loom::thread_local! {
+    static CURRENT: Cell<*const Frame> = Cell::new(ptr::null());
 }
 
 impl SelectScope {
@@ -133,98 +188,169 @@ impl SelectScope {
     pub fn new(try_only: bool) -> Self {
         SelectScope {
             token: OnceCell::new(),
+            local: Cell::new(OPEN),
             try_only,
         }
     }
 
     /// Runs `poll` (one poll of branch `branch`) with this scope installed for gort futures.
     pub fn poll_branch<R>(&self, branch: u32, poll: impl FnOnce() -> R) -> R {
-        struct Restore((*const SelectScope, u32));
+        struct Restore(*const Frame);
         impl Drop for Restore {
             fn drop(&mut self) {
                 let _ = CURRENT.try_with(|c| c.set(self.0));
             }
         }
-        let previous = CURRENT.with(|c| c.replace((self as *const SelectScope, branch)));
-        let _restore = Restore(previous);
+        let parent = CURRENT.with(Cell::get);
+        let frame = Frame {
+            scope: self,
+            branch,
+            parent,
+        };
+        CURRENT.with(|c| c.set(&frame));
+        let _restore = Restore(parent);
         poll()
     }
 
     /// A branch completed: win the token for it so no parked operation of another branch can
-    /// still be completed by a peer (a foreign future's completion cannot be undone).
-    pub fn finish(&self, branch: u32) {
-        if let Some(token) = self.token.get() {
-            let _ = token.claim(branch);
-        }
+    /// still be completed by a peer. `false` means a peer already completed a parked operation
+    /// of another branch (say took a parked send's value): that branch has committed too, and
+    /// the caller should prefer it when it can.
+    pub fn finish(&self, branch: u32) -> bool {
+        self.claim(branch) != TokenClaim::Lost
     }
 
     /// A completed branch's value did not match its pattern: the branch is disabled and the
     /// others may commit again.
     pub fn reopen(&self, branch: u32) {
-        if let Some(token) = self.token.get() {
-            token.reopen(branch);
+        match self.token.get() {
+            Some(token) => token.reopen(branch),
+            None if self.local.get() == branch + 1 => self.local.set(OPEN),
+            None => {}
         }
+    }
+
+    /// Wins this `select!` for `branch`: on the shared token once one exists, else locally.
+    fn claim(&self, branch: u32) -> TokenClaim {
+        if let Some(token) = self.token.get() {
+            return token.claim(branch);
+        }
+        let mine = branch + 1;
+        match self.local.get() {
+            OPEN => {
+                self.local.set(mine);
+                TokenClaim::Acquired
+            }
+            now if now == mine => TokenClaim::Held,
+            _ => TokenClaim::Lost,
+        }
+    }
+
+    /// The shared token, created on the first park from the local state.
+    fn token(&self) -> &Arc<Token> {
+        self.token
+            .get_or_init(|| Arc::new(Token::starting_at(self.local.get())))
     }
 }
 
 /// The `select!` branch being polled on this thread, as seen by a gort channel operation.
 pub(crate) struct Current<'a> {
-    scope: &'a SelectScope,
-    branch: u32,
+    frame: &'a Frame,
 }
 
-impl Current<'_> {
-    /// Tries to win the token for this operation's branch before committing it.
-    #[inline]
-    pub(crate) fn claim(&self) -> Claim {
-        match self.scope.token.get() {
-            None => Claim::Free,
-            Some(token) => token.claim(self.branch),
-        }
+/// One bit per nesting level (levels past 64 are claimed but never given back early).
+fn level_bit(depth: usize) -> u64 {
+    1u64.checked_shl(depth as u32).unwrap_or(0)
+}
+
+impl<'a> Current<'a> {
+    /// The frames from this branch out to the outermost `select!`: `(scope, branch)`.
+    fn frames(&self) -> impl Iterator<Item = (&'a SelectScope, u32)> {
+        let mut next: *const Frame = self.frame;
+        std::iter::from_fn(move || {
+            // SAFETY: every frame in the chain is a local of a `poll_branch` call that is still
+            // running further up this thread's stack (each installs its frame for the duration of
+            // its `poll` and restores the parent before returning), and `Current` never outlives
+            // the `with_current` call that made it, inside the innermost of them.
+            let frame = unsafe { next.as_ref()? };
+            next = frame.parent;
+            // SAFETY: a frame's scope is borrowed by its `poll_branch` call (see above).
+            Some((unsafe { &*frame.scope }, frame.branch))
+        })
     }
 
-    /// Gives back a token won by [`claim`](Self::claim) when the operation could not commit.
-    #[inline]
+    /// Tries to win the token of every enclosing branch before committing.
+    pub(crate) fn claim(&self) -> Claim {
+        let mut acquired = 0;
+        for (depth, (scope, branch)) in self.frames().enumerate() {
+            match scope.claim(branch) {
+                TokenClaim::Acquired => acquired |= level_bit(depth),
+                TokenClaim::Held => {}
+                TokenClaim::Lost => {
+                    self.release(Claim::Won { acquired });
+                    return Claim::Lost;
+                }
+            }
+        }
+        Claim::Won { acquired }
+    }
+
+    /// Gives back the tokens won by [`claim`](Self::claim) when the operation could not commit.
     pub(crate) fn release(&self, claim: Claim) {
-        if claim == Claim::Acquired {
-            if let Some(token) = self.scope.token.get() {
-                token.reopen(self.branch);
+        let Claim::Won { acquired } = claim else {
+            return;
+        };
+        if acquired == 0 {
+            return;
+        }
+        for (depth, (scope, branch)) in self.frames().enumerate() {
+            if acquired & level_bit(depth) != 0 {
+                scope.reopen(branch);
             }
         }
     }
 
-    /// The reference a parking operation stores with its waiter (creates the token).
+    /// The reference a parking operation stores with its waiter (creates the tokens).
     pub(crate) fn park_ref(&self) -> SelectRef {
-        SelectRef {
-            token: self
-                .scope
-                .token
-                .get_or_init(|| Arc::new(Token::new()))
-                .clone(),
-            branch: self.branch,
+        let links: Vec<_> = self.frames().collect();
+        let mut sel = None;
+        for (scope, branch) in links.into_iter().rev() {
+            sel = Some(SelectRef {
+                token: scope.token().clone(),
+                branch,
+                outer: sel.map(Box::new),
+            });
         }
+        sel.expect("a current branch has at least one frame")
     }
 
     /// True when `sel` already is this branch's reference (no need to replace it).
     pub(crate) fn is(&self, sel: &SelectRef) -> bool {
-        self.branch == sel.branch
-            && self
-                .scope
+        let mut link = Some(sel);
+        for (scope, branch) in self.frames() {
+            let Some(l) = link else { return false };
+            let same_token = scope
                 .token
                 .get()
-                .is_some_and(|t| ptr::eq(Arc::as_ptr(t), Arc::as_ptr(&sel.token)))
+                .is_some_and(|t| ptr::eq(Arc::as_ptr(t), Arc::as_ptr(&l.token)));
+            if !same_token || l.branch != branch {
+                return false;
+            }
+            link = l.outer.as_deref();
+        }
+        link.is_none()
     }
 
-    /// True inside a `select!` with `default`: operations must not park.
+    /// True inside a `select!` with `default` (at any level): operations must not park.
     pub(crate) fn try_only(&self) -> bool {
-        self.scope.try_only
+        self.frames().any(|(scope, _)| scope.try_only)
     }
 }
 
 /// Claims for an operation of the current branch (`None`: not in a `select!`).
 #[inline]
 pub(crate) fn claim(me: Option<&Current<'_>>) -> Claim {
-    me.map_or(Claim::Free, Current::claim)
+    me.map_or(Claim::Won { acquired: 0 }, Current::claim)
 }
 
 /// Releases a claim made by [`claim`].
@@ -233,6 +359,12 @@ pub(crate) fn release(me: Option<&Current<'_>>, claim: Claim) {
     if let Some(me) = me {
         me.release(claim);
     }
+}
+
+/// True inside a try-only `select!` (one with `default`).
+#[inline]
+pub(crate) fn try_only(me: Option<&Current<'_>>) -> bool {
+    me.is_some_and(Current::try_only)
 }
 
 /// The reference a waiter parked from the current branch stores.
@@ -252,16 +384,13 @@ pub(crate) fn refresh(me: Option<&Current<'_>>, sel: &mut Option<SelectRef>) {
 /// Runs `f` with the `select!` branch being polled on this thread, if any.
 #[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Current<'_>>) -> R) -> R {
-    let (scope, branch) = CURRENT.with(Cell::get);
-    if scope.is_null() {
-        f(None)
-    } else {
-        // SAFETY: `poll_branch` installs the pointer only while it runs the branch's poll, with
-        // the scope borrowed for that whole call, and restores the previous value before
-        // returning; we are inside that poll, so the scope is alive and not moved. `Current`
-        // does not escape `f`.
-        let scope = unsafe { &*scope };
-        f(Some(&Current { scope, branch }))
+    let frame = CURRENT.with(Cell::get);
+    // SAFETY: `poll_branch` installs the pointer only while it runs the branch's poll, with the
+    // frame alive on its stack for that whole call, and restores the previous value before
+    // returning; we are inside that poll. `Current` does not escape `f`.
+    match unsafe { frame.as_ref() } {
+        None => f(None),
+        Some(frame) => f(Some(&Current { frame })),
     }
 }
 

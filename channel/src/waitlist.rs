@@ -151,6 +151,14 @@ impl<W> WaitList<W> {
         Some((&mut node.waiter, node.waker.take()))
     }
 
+    /// As [`pop_front`](Self::pop_front), naming the waiter by its id (so the caller can look at
+    /// it and decide to keep popping: a waiter whose `select!` lost is skipped).
+    pub fn pop_front_id(&mut self) -> Option<(WaiterId, Option<Waker>)> {
+        let key = self.head?;
+        self.unlink(key);
+        Some((WaiterId(key), self.nodes[key].waker.take()))
+    }
+
     /// Unlinks and frees the front waiter, returning its state and waker: for primitives whose
     /// waiters learn the outcome some other way (an atomic in the pinned future) and so never
     /// [`remove`](Self::remove) a completed waiter themselves.

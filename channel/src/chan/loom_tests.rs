@@ -115,7 +115,11 @@ fn loom_lock_free_ring() {
         let producers: Vec<_> = (0..2)
             .map(|p| {
                 let ring = ring.clone();
-                thread::spawn(move || ring.push_reserved(p))
+                thread::spawn(move || {
+                    while ring.try_push(p).is_err() {
+                        loom::thread::yield_now();
+                    }
+                })
             })
             .collect();
         let mut got = Vec::new();
@@ -157,5 +161,237 @@ fn loom_fast_recv_races_parking_send() {
         assert_eq!(rx.try_recv().ok().or_else(|| block_on(rx.recv())), Some(1));
         assert_eq!(block_on(rx.recv()), Some(2));
         assert!(sender.join().unwrap());
+    });
+}
+
+// ----- Go's hand-off: a parked sender's value lives in its waiter -----
+
+use crate::select::{claim, with_current, Claim, SelectScope};
+
+/// Another branch of `scope`'s `select!` tries to commit (as a ready `recv` would).
+fn other_branch_commits(scope: &SelectScope) -> bool {
+    scope.poll_branch(1, || with_current(|me| claim(me) != Claim::Lost))
+}
+
+/// A sender parked inside a `select!` races a blocking receive, while its `select!` tries to
+/// commit another branch: either the receiver took the value (and the send's branch won), or
+/// the other branch won and the send never delivered — then a plain send feeds the receiver.
+#[test]
+fn loom_handoff_select_sender_races_recv() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(0);
+        let receiver = thread::spawn(move || block_on(rx.recv()));
+        let scope = SelectScope::new(false);
+        let mut send = tx.send(1);
+        let first = scope.poll_branch(0, || poll_once(&mut send));
+        let delivered = match first {
+            Poll::Ready(r) => {
+                r.unwrap(); // handed to the parked receiver directly
+                true
+            }
+            Poll::Pending if other_branch_commits(&scope) => {
+                drop(send); // the select took the other branch: never delivered
+                block_on(tx.send(2)).unwrap();
+                false
+            }
+            Poll::Pending => {
+                // The receiver won the token for branch 0: it has the value.
+                assert!(matches!(
+                    scope.poll_branch(0, || poll_once(&mut send)),
+                    Poll::Ready(Ok(()))
+                ));
+                true
+            }
+        };
+        let got = receiver.join().unwrap();
+        assert_eq!(got, Some(if delivered { 1 } else { 2 }));
+    });
+}
+
+/// `try_recv` (Go's `select` with `default`) races a parked `select!` sender committing
+/// another branch: the value is taken exactly when the send's branch won.
+#[test]
+fn loom_handoff_select_sender_races_try_recv() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(0);
+        let scope = SelectScope::new(false);
+        let mut send = tx.send(1);
+        assert!(scope.poll_branch(0, || poll_once(&mut send)).is_pending());
+        let receiver = thread::spawn(move || rx.try_recv());
+        let delivered = if other_branch_commits(&scope) {
+            drop(send);
+            false
+        } else {
+            assert!(matches!(
+                scope.poll_branch(0, || poll_once(&mut send)),
+                Poll::Ready(Ok(()))
+            ));
+            true
+        };
+        let got = receiver.join().unwrap();
+        assert_eq!(got.is_ok(), delivered, "{got:?}");
+        if delivered {
+            assert_eq!(got, Ok(1));
+        }
+    });
+}
+
+/// Close races a parked send and a non-blocking receive: the value is either received or
+/// returned to its sender, exactly once.
+#[test]
+fn loom_handoff_close_races_parked_send() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(0);
+        let closer = rx.clone();
+        let mut send = tx.send(1);
+        assert!(poll_once(&mut send).is_pending());
+        let closing = thread::spawn(move || {
+            closer.close();
+        });
+        let receiver = thread::spawn(move || rx.try_recv());
+        closing.join().unwrap();
+        let got = receiver.join().unwrap();
+        match block_on(send) {
+            Ok(()) => assert_eq!(got, Ok(1)),
+            Err(SendError(v)) => {
+                assert_eq!(v, 1);
+                assert!(got.is_err(), "{got:?}");
+            }
+        }
+    });
+}
+
+/// A parked send future dropped while a receive takes its value: the value ends up exactly
+/// once, in the receiver or dropped with the send (never both, never leaked).
+#[test]
+fn loom_handoff_send_dropped_races_try_recv() {
+    use crate::chan::shim::Arc;
+    loom::model(|| {
+        let marker = Arc::new(());
+        let (tx, rx) = bounded::<Arc<()>>(0);
+        let mut send = tx.send(marker.clone());
+        assert!(poll_once(&mut send).is_pending());
+        let receiver = thread::spawn(move || {
+            let got = rx.try_recv().ok();
+            assert!(rx.try_recv().is_err(), "no second copy");
+            got
+        });
+        drop(send);
+        let got = receiver.join().unwrap();
+        assert_eq!(Arc::strong_count(&marker), 1 + usize::from(got.is_some()));
+    });
+}
+
+/// A full buffer with a parked sender: a receive pulls the sender's value into the buffer, so
+/// the buffer stays full and in order while a second receive races it.
+#[test]
+fn loom_handoff_full_buffer_pulls_parked_sender() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        let mut send = tx.send(2);
+        assert!(poll_once(&mut send).is_pending());
+        let rx2 = rx.clone();
+        let other = thread::spawn(move || rx2.try_recv().ok());
+        let mine = rx.try_recv().ok();
+        let theirs = other.join().unwrap();
+        let mut got: Vec<_> = [mine, theirs].into_iter().flatten().collect();
+        assert!(!got.is_empty());
+        assert!(matches!(poll_once(&mut send), Poll::Ready(Ok(()))));
+        if got.len() == 1 {
+            assert_eq!(got, [1]);
+            assert_eq!(
+                rx.try_recv(),
+                Ok(2),
+                "the sender's value moved into the buffer"
+            );
+            got.push(2);
+        }
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
+// ----- the unbounded flavor's lock-free block list -----
+
+/// Two producers and a consumer race across block boundaries (two slots per block under
+/// loom): nothing lost, nothing duplicated, each producer's order kept, blocks freed.
+#[test]
+fn loom_block_list_crosses_blocks() {
+    use super::list::BlockList;
+    use crate::chan::shim::Arc;
+    loom::model(|| {
+        let q = Arc::new(BlockList::new());
+        let producers: Vec<_> = (0..2)
+            .map(|p| {
+                let q = q.clone();
+                thread::spawn(move || {
+                    q.push(p * 10);
+                    q.push(p * 10 + 1);
+                })
+            })
+            .collect();
+        // Pops racing the pushes (each may find the queue empty), then the rest.
+        let mut got: Vec<_> = (0..2).filter_map(|_| q.pop()).collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        while let Some(v) = q.pop() {
+            got.push(v);
+        }
+        for p in [0, 10] {
+            let mine: Vec<_> = got.iter().copied().filter(|v| v / 10 == p / 10).collect();
+            assert_eq!(mine, [p, p + 1], "per-producer order");
+        }
+        assert_eq!(got.len(), 4);
+    });
+}
+
+/// An unbounded lock-free send races a receiver that is parking: no lost wake-up.
+#[test]
+fn loom_unbounded_send_races_parking_recv() {
+    loom::model(|| {
+        let (tx, rx) = unbounded::<u32>();
+        let receiver = thread::spawn(move || block_on(rx.recv()));
+        tx.try_send(3).unwrap();
+        assert_eq!(receiver.join().unwrap(), Some(3));
+    });
+}
+
+// ----- tokio's mpsc rules: a freed slot is granted, the sender moves its own value -----
+
+/// A receive frees the slot of a full `mpsc` channel while a sender parks: the slot is granted
+/// and the sender delivers, in order.
+#[test]
+fn loom_mpsc_grant_races_parking_send() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(1);
+        tx.try_send(1).unwrap();
+        let sender = thread::spawn(move || block_on(tx.send(2)).is_ok());
+        assert_eq!(block_on(rx.recv()), Some(1));
+        assert_eq!(block_on(rx.recv()), Some(2));
+        assert!(sender.join().unwrap());
+    });
+}
+
+/// A parked `mpsc` send dropped while a receive frees the slot: the value is never delivered
+/// and the granted slot is not lost (a later send still fits).
+#[test]
+fn loom_mpsc_dropped_send_never_delivers() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(1);
+        tx.try_send(1).unwrap();
+        let mut send = tx.send(2);
+        assert!(poll_once(&mut send).is_pending());
+        let receiver = thread::spawn(move || {
+            let first = rx.try_recv().ok();
+            (rx, first)
+        });
+        drop(send);
+        let (mut rx, first) = receiver.join().unwrap();
+        assert_eq!(first, Some(1));
+        assert!(rx.try_recv().is_err(), "the dropped send never delivers");
+        tx.try_send(3).unwrap();
+        assert_eq!(rx.try_recv(), Ok(3));
     });
 }

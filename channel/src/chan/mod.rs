@@ -35,24 +35,28 @@
 //! # How it works
 //!
 //! Go's `hchan` (`runtime/chan.go`): FIFO wait-lists of parked senders and receivers (the
-//! crate's wait-list core) under one lock; a sender hands its value directly to a parked
-//! receiver, completing it in place. A bounded channel's buffer is a lock-free ring (Vyukov's
-//! bounded MPMC queue, as crossbeam-channel's array flavor) with tokio-style capacity units, so a
-//! send with room and a receive with a value take no lock at all; the lock is only for parking
-//! and waking. `select!` coordinates its branches through one "selected" word that a peer must
-//! win with a compare-and-swap before completing a parked operation (crossbeam-channel's
-//! `Context`, Go's `selectDone`), so exactly one branch commits.
+//! crate's wait-list core) under one lock. A parked sender's value waits in its waiter (Go's
+//! `sudog.elem`), so every receive — [`Receiver::recv`], [`Receiver::try_recv`],
+//! [`Receiver::recv_blocking`], a `select!` branch, `default` included — takes it at once and
+//! completes the send with one wake-up; a receive from a full buffer with a sender parked moves
+//! that sender's value into the slot it freed (the buffer stays full, in order). A sender that
+//! finds a receiver parked hands it the value the same way. A bounded channel's buffer is a
+//! lock-free ring (Vyukov's bounded MPMC queue, as crossbeam-channel's array flavor) with
+//! tokio-style capacity units, an unbounded channel's a lock-free list of blocks (as
+//! crossbeam-channel's list flavor, freed as they drain), so a send with room and a receive
+//! with a value take no lock at all; the lock is only for parking and waking. `select!` coordinates its branches through one
+//! "selected" word that a peer must win with a compare-and-swap before completing a parked
+//! operation (crossbeam-channel's `Context`, Go's `selectDone`), so exactly one branch commits.
 //!
 //! # Cancel safety
 //!
-//! Dropping a pending `recv` never loses a message (a value already handed to it goes to the next
-//! receiver or back to the buffer); dropping a pending `send` never delivers its value. For that,
-//! a parked sender keeps its value in its own future: when room frees up (or, on an unbuffered
-//! channel, a receiver arrives) the sender is woken and moves the value itself. So on an
-//! unbuffered channel a *waiting* receiver is what makes a send complete, and `try_recv` (or a
-//! `select!` with `default`) sees `Empty` while a sender is parked — unlike Go, where the
-//! receiver would take the parked sender's value, which an async runtime cannot do without
-//! giving up cancel safety.
+//! Dropping a pending `recv` never loses a message: a value already handed to it goes to the
+//! next receiver or back to the front of the buffer. Dropping a pending `send` whose value is
+//! still in its waiter takes the value back: it is never delivered. But a parked send's value is
+//! there for any receiver to take, so a send future dropped *after* a receiver took its value
+//! (it was woken and not polled again) has delivered — as in Go, where the blocked sender's
+//! value is gone once a receiver arrived. Inside `select!` this never makes two branches commit:
+//! the receiver must first win the `select!`'s token for the send's branch.
 //!
 //! ```
 //! use gort_channel::chan;
@@ -72,16 +76,25 @@
 //! # });
 //! ```
 
+mod array;
 mod blocking;
 mod core;
 mod error;
+mod fast;
+mod list;
+mod permit;
+mod recv;
 mod ring;
+mod send;
 pub(crate) mod shim;
+mod waiter;
+mod zero;
 
 pub use error::{SendError, TryRecvError, TrySendError};
 
 pub(crate) use self::core::{Chan, RecvFail, RecvOp, ReserveOp, SendFail, SendOp, UNBOUNDED};
 pub(crate) use blocking::block_on;
+pub(crate) use waiter::Delivery;
 
 use futures_core::Stream;
 use shim::Arc;
@@ -102,7 +115,7 @@ use std::task::{Context, Poll};
 /// # });
 /// ```
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    let chan = Arc::new(Chan::new(cap));
+    let chan = Arc::new(Chan::new_go(cap));
     (
         Sender { chan: chan.clone() },
         Receiver {
@@ -112,7 +125,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     )
 }
 
-/// A channel whose senders never wait. Its buffer shrinks again after a burst.
+/// A channel whose senders never wait. Its buffer gives memory back as it drains after a burst.
 ///
 /// ```
 /// let (tx, rx) = gort_channel::chan::unbounded();
@@ -144,8 +157,12 @@ impl<T> Sender<T> {
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe: if the future is dropped before it completes (say another `select!` branch
-    /// won), the value was not delivered and nobody will receive it.
+    /// Cancel safe inside `select!`: if another branch of a gort `select!` committed, the value
+    /// was not delivered and nobody will receive it (a receiver must win the `select!`'s token
+    /// before it takes a parked send's value). Dropped anywhere else while parked, the send
+    /// takes its value back — unless a receiver already took the value from the parked send
+    /// (Go's hand-off), in which case the send has delivered even though its future never
+    /// reported it.
     ///
     /// ```
     /// # futures::executor::block_on(async {
@@ -325,14 +342,27 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// Receives without waiting.
+    /// Receives without waiting: a buffered value, or the value of a parked sender (which that
+    /// completes, as Go's non-blocking receive does).
     ///
     /// ```
-    /// use gort_channel::chan::{unbounded, TryRecvError};
+    /// use gort_channel::chan::{bounded, unbounded, TryRecvError};
     /// let (tx, rx) = unbounded();
     /// tx.try_send(1).unwrap();
     /// assert_eq!(rx.try_recv(), Ok(1));
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    ///
+    /// // Unbuffered: a sender blocked in `send` is seen at once.
+    /// let (tx, rx) = bounded(0);
+    /// let sender = std::thread::spawn(move || tx.send_blocking("hi"));
+    /// let got = loop {
+    ///     match rx.try_recv() {
+    ///         Ok(v) => break v,
+    ///         Err(_) => std::thread::yield_now(), // the sender has not parked yet
+    ///     }
+    /// };
+    /// assert_eq!(got, "hi");
+    /// assert!(sender.join().unwrap().is_ok());
     /// ```
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         self.chan.try_recv().map_err(|fail| match fail {
@@ -445,12 +475,15 @@ impl<T> fmt::Debug for Receiver<T> {
     }
 }
 
+/// A receiver polled as a stream parks between polls; a value sent to it meanwhile waits at the
+/// front of the buffer (it is not handed into the parked slot), so `try_recv`, `recv` and every
+/// clone still see it.
 impl<T> Stream for Receiver<T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        this.chan.poll_recv(&mut this.op, cx)
+        this.chan.poll_next(&mut this.op, cx)
     }
 }
 

@@ -8,8 +8,10 @@
 //! the slot they won, so a send and a receive never contend on a lock.
 //!
 //! Capacity is accounted outside (the channel's `free` counter): a caller holding a unit knows
-//! a slot is free or about to be, so [`Ring::push_reserved`] only waits out a consumer that is
-//! still reading the slot from the previous lap (a few instructions).
+//! a slot is free or about to be, so [`Ring::try_push`] only has to wait out a consumer that is
+//! still reading the slot from the previous lap (a few instructions — unless that consumer was
+//! preempted). It spins a bounded number of times and then gives the value back; the caller
+//! yields its thread before trying again (see `array.rs`), so a push never spins unboundedly.
 
 use super::shim::{AtomicUsize, Ordering};
 use std::cell::UnsafeCell;
@@ -65,9 +67,15 @@ impl<T> Ring<T> {
         self.slots.len()
     }
 
+    /// Spins before [`try_push`](Self::try_push) gives up on a slot still being read.
+    const SPINS: u32 = 64;
+
     /// Pushes `value`; the caller holds a capacity unit, so a slot is free or being freed.
-    pub(crate) fn push_reserved(&self, value: T) {
+    /// `Err` gives the value back when the consumer of the previous lap is still reading the
+    /// slot after a bounded spin (the caller yields and tries again).
+    pub(crate) fn try_push(&self, value: T) -> Result<(), T> {
         let cap = self.cap();
+        let mut spins = 0;
         let mut pos = self.tail.0.load(Ordering::Relaxed);
         loop {
             let slot = &self.slots[pos % cap];
@@ -86,12 +94,16 @@ impl<T> Ring<T> {
                         // is empty (its stamp was `pos`).
                         unsafe { (*slot.value.get()).write(value) };
                         slot.stamp.store(pos.wrapping_add(1), Ordering::Release);
-                        return;
+                        return Ok(());
                     }
                     Err(now) => pos = now,
                 }
             } else if lag < 0 {
                 // The consumer of the previous lap is still reading this slot.
+                spins += 1;
+                if spins > Self::SPINS {
+                    return Err(value);
+                }
                 spin_loop();
                 pos = self.tail.0.load(Ordering::Relaxed);
             } else {
@@ -160,7 +172,7 @@ mod tests {
         let ring = Ring::new(3);
         for lap in 0..5 {
             for i in 0..3 {
-                ring.push_reserved(lap * 10 + i);
+                ring.try_push(lap * 10 + i).unwrap();
             }
             assert_eq!(ring.len(), 3);
             for i in 0..3 {
@@ -174,8 +186,8 @@ mod tests {
     fn drops_what_is_left() {
         let marker = std::sync::Arc::new(());
         let ring = Ring::new(4);
-        ring.push_reserved(marker.clone());
-        ring.push_reserved(marker.clone());
+        ring.try_push(marker.clone()).unwrap();
+        ring.try_push(marker.clone()).unwrap();
         drop(ring);
         assert_eq!(std::sync::Arc::strong_count(&marker), 1);
     }
@@ -208,7 +220,9 @@ mod tests {
                             }
                             std::thread::yield_now();
                         }
-                        ring.push_reserved(p * n + i + 1);
+                        while ring.try_push(p * n + i + 1).is_err() {
+                            std::thread::yield_now();
+                        }
                     }
                 });
             }

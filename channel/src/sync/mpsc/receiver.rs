@@ -2,7 +2,7 @@
 
 use super::error::TryRecvError;
 use crate::chan::shim::Arc;
-use crate::chan::{block_on, Chan, RecvFail, RecvOp, UNBOUNDED};
+use crate::chan::{block_on, Chan, Delivery, RecvFail, RecvOp, UNBOUNDED};
 use futures_core::Stream;
 use std::fmt;
 use std::future::Future;
@@ -23,8 +23,20 @@ impl<T> RxCore<T> {
         }
     }
 
+    /// Polls the receive in progress. `Signal`: polled directly (`poll_recv`, `Stream`), the
+    /// parked receive outlives the call, so a value for it waits at the front of the buffer
+    /// where `try_recv` still sees it. `InPlace`: polled by a `recv`/`recv_many` future, which
+    /// borrows the receiver until it completes or is dropped (its drop passes a handed value
+    /// back), so the value can go straight into the waiter (one wake-up).
+    fn poll(&mut self, cx: &mut Context<'_>, delivery: Delivery) -> Poll<Option<T>> {
+        match delivery {
+            Delivery::InPlace => self.chan.poll_recv(&mut self.op, cx),
+            Delivery::Signal => self.chan.poll_next(&mut self.op, cx),
+        }
+    }
+
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(&mut self.op, cx)
+        self.poll(cx, Delivery::Signal)
     }
 
     fn poll_recv_many(
@@ -32,11 +44,12 @@ impl<T> RxCore<T> {
         cx: &mut Context<'_>,
         buffer: &mut Vec<T>,
         limit: usize,
+        delivery: Delivery,
     ) -> Poll<usize> {
         if limit == 0 {
             return Poll::Ready(0);
         }
-        match self.poll_recv(cx) {
+        match self.poll(cx, delivery) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(None) => Poll::Ready(0),
             Poll::Ready(Some(first)) => {
@@ -209,7 +222,8 @@ macro_rules! receiver_methods {
                 buffer: &mut Vec<T>,
                 limit: usize,
             ) -> Poll<usize> {
-                self.core.poll_recv_many(cx, buffer, limit)
+                self.core
+                    .poll_recv_many(cx, buffer, limit, Delivery::Signal)
             }
 
             /// True once closed (every sender gone, or [`close`](Self::close) called).
@@ -336,7 +350,7 @@ impl<T> Future for RecvFuture<'_, T> {
     type Output = Option<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.get_mut().rx.poll_recv(cx)
+        self.get_mut().rx.poll(cx, Delivery::InPlace)
     }
 }
 
@@ -365,7 +379,8 @@ impl<T> Future for RecvManyFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
         let this = self.get_mut();
-        this.rx.poll_recv_many(cx, this.buffer, this.limit)
+        this.rx
+            .poll_recv_many(cx, this.buffer, this.limit, Delivery::InPlace)
     }
 }
 

@@ -1,0 +1,66 @@
+//! The lock-free paths of the flavors with a lock-free buffer (the bounded ring, the unbounded
+//! block list): a send with room and a receive with a buffered value take no lock while nobody
+//! is parked.
+//!
+//! Parking takes the lock, publishes the parked count, fences, and looks at the buffer again;
+//! the lock-free side fences after its push or pop and then reads the parked counts — so one of
+//! the two always sees the other and no wake-up is lost (the Dekker pattern crossbeam-channel's
+//! `SyncWaker` uses). A lock-free push that sees a receiver parked takes the lock to hand the
+//! buffered values over; a lock-free pop that sees a sender parked takes it to move the sender's
+//! value into the room it freed.
+
+use super::core::{Chan, SendFail};
+use super::shim::{fence, Ordering};
+use crate::select::{self, Claim, Current};
+
+impl<T> Chan<T> {
+    /// A send without the lock: room, nobody parked. `Err(Full)` falls back to the lock.
+    pub(super) fn fast_send(&self, value: T, me: Option<&Current<'_>>) -> Result<(), SendFail<T>> {
+        if self.closed.load(Ordering::Acquire)
+            || self.send_parked.load(Ordering::Acquire) != 0
+            || self.recv_parked.load(Ordering::Acquire) != 0
+        {
+            return Err(SendFail::Full(value));
+        }
+        let claim = select::claim(me);
+        if claim == Claim::Lost {
+            return Err(SendFail::Lost(value));
+        }
+        if let Err(value) = self.push_lock_free(value) {
+            select::release(me, claim);
+            return Err(SendFail::Full(value));
+        }
+        fence(Ordering::SeqCst);
+        if self.recv_parked.load(Ordering::Relaxed) != 0 {
+            self.locked(|st, wk| self.flush_to_receivers(st, wk));
+        }
+        Ok(())
+    }
+
+    /// A receive without the lock: a buffered value. `None` falls back to the lock;
+    /// `Some(Err(()))`: our `select!` committed another branch.
+    pub(super) fn fast_recv(&self, me: Option<&Current<'_>>) -> Option<Result<T, ()>> {
+        if self.front_len.load(Ordering::Acquire) != 0 {
+            return None;
+        }
+        let claim = select::claim(me);
+        if claim == Claim::Lost {
+            return Some(Err(()));
+        }
+        let Some(value) = self.pop_lock_free() else {
+            select::release(me, claim);
+            return None;
+        };
+        fence(Ordering::SeqCst);
+        if self.send_parked.load(Ordering::Relaxed) != 0
+            || (self.closed.load(Ordering::Relaxed)
+                && self.recv_parked.load(Ordering::Relaxed) != 0)
+        {
+            self.locked(|st, wk| {
+                self.refill(st, wk);
+                self.wake_receivers_if_done(st, wk);
+            });
+        }
+        Some(Ok(value))
+    }
+}

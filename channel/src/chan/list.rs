@@ -1,0 +1,477 @@
+//! The unbounded flavor: a lock-free MPMC queue that never makes a sender wait.
+//!
+//! A linked list of blocks of [`BLOCK_CAP`] slots — the layout of crossbeam-channel's list
+//! flavor (after Dmitry Vyukov's unbounded queue). `head` and `tail` are positions: an index
+//! (bumped by one compare-and-swap per pop or push) plus the block holding it. Index `i` lives at
+//! offset `(i >> SHIFT) % LAP` of its block; offset `BLOCK_CAP` is never used — the push that
+//! takes a block's last slot links a fresh block and moves `tail` past that offset, so a push or
+//! pop that sees it knows the next block is being installed and waits for it.
+//!
+//! A pop wins its index with the CAS on `head`, then waits for the value's `WRITE` bit (the push
+//! that won the index is between its CAS and its write: a few instructions). Memory goes back
+//! as it is consumed: a block is freed once every slot was read. The last reader of a block
+//! frees it; readers that are still busy on earlier slots are told so by a `DESTROY` bit and the
+//! last of them frees it instead — so an unbounded channel gives memory back after a burst.
+//!
+//! Waiting (for a write in flight, or for the next block) spins a few times with growing
+//! pauses, then yields the thread: the awaited thread holds no lock, so it finishes once it runs.
+
+use super::shim::{fence, AtomicPtr, AtomicUsize, Ordering};
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
+use std::ptr;
+
+#[cfg(loom)]
+use loom::{hint::spin_loop, thread::yield_now};
+#[cfg(not(loom))]
+use std::{hint::spin_loop, thread::yield_now};
+
+/// Indices per block, one of them the unused offset that marks "next block coming" (tiny
+/// blocks under loom, so its models cross block boundaries).
+#[cfg(not(loom))]
+const LAP: usize = 32;
+#[cfg(loom)]
+const LAP: usize = 3;
+/// Slots per block.
+const BLOCK_CAP: usize = LAP - 1;
+/// Low index bits used for flags.
+const SHIFT: usize = 1;
+/// In `head.index`: the head block is not the last one (no need to look at `tail`).
+const HAS_NEXT: usize = 1;
+
+/// A slot's value is written.
+const WRITE: usize = 1;
+/// A slot's value is read.
+const READ: usize = 2;
+/// The block is being freed; the reader of this slot must finish freeing it.
+const DESTROY: usize = 4;
+
+struct Slot<T> {
+    value: UnsafeCell<MaybeUninit<T>>,
+    state: AtomicUsize,
+}
+
+struct Block<T> {
+    next: AtomicPtr<Block<T>>,
+    slots: [Slot<T>; BLOCK_CAP],
+}
+
+/// A few spins with growing pauses, then yielding the thread.
+fn backoff(step: &mut u32) {
+    if *step < 6 {
+        for _ in 0..1u32 << *step {
+            spin_loop();
+        }
+        *step += 1;
+    } else {
+        yield_now();
+    }
+}
+
+impl<T> Slot<T> {
+    fn wait_write(&self) {
+        let mut step = 0;
+        while self.state.load(Ordering::Acquire) & WRITE == 0 {
+            backoff(&mut step);
+        }
+    }
+}
+
+impl<T> Block<T> {
+    fn new() -> Box<Self> {
+        Box::new(Block {
+            next: AtomicPtr::new(ptr::null_mut()),
+            slots: std::array::from_fn(|_| Slot {
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+                state: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    fn wait_next(&self) -> *mut Self {
+        let mut step = 0;
+        loop {
+            let next = self.next.load(Ordering::Acquire);
+            if !next.is_null() {
+                return next;
+            }
+            backoff(&mut step);
+        }
+    }
+
+    /// Frees the block once slots `start..` are read; a slot still being read gets `DESTROY`
+    /// and its reader continues from there.
+    ///
+    /// # Safety
+    ///
+    /// `this` came from `Box::into_raw`, every slot before `start` (and the last one) is read,
+    /// and nobody will take an index of this block any more.
+    unsafe fn destroy(this: *mut Self, start: usize) {
+        // The last slot needs no mark: its reader began (or is) this destruction.
+        for i in start..BLOCK_CAP - 1 {
+            // SAFETY: the block is alive: its last reader frees it, and that is us or later.
+            let slot = unsafe { &(*this).slots[i] };
+            if slot.state.load(Ordering::Acquire) & READ == 0
+                && slot.state.fetch_or(DESTROY, Ordering::AcqRel) & READ == 0
+            {
+                return; // that slot's reader will continue
+            }
+        }
+        // SAFETY: every slot is read and no index of the block can be taken any more.
+        drop(unsafe { Box::from_raw(this) });
+    }
+}
+
+/// An index and the block holding it.
+#[repr(align(128))]
+struct Position<T> {
+    index: AtomicUsize,
+    block: AtomicPtr<Block<T>>,
+}
+
+pub(crate) struct BlockList<T> {
+    head: Position<T>,
+    tail: Position<T>,
+}
+
+// SAFETY: values move between threads through the slots (hence `T: Send`); a slot's value is
+// written only by the push that won its index and read only by the pop that won it, ordered by
+// the slot's `WRITE` bit (release/acquire).
+unsafe impl<T: Send> Send for BlockList<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for BlockList<T> {}
+
+impl<T> BlockList<T> {
+    pub(crate) fn new() -> Self {
+        BlockList {
+            head: Position {
+                index: AtomicUsize::new(0),
+                block: AtomicPtr::new(ptr::null_mut()),
+            },
+            tail: Position {
+                index: AtomicUsize::new(0),
+                block: AtomicPtr::new(ptr::null_mut()),
+            },
+        }
+    }
+
+    /// Blocks still allocated: the chain from the head block on (tests only; call it while no
+    /// pop runs).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn live_blocks(&self) -> usize {
+        let mut n = 0;
+        let mut block = self.head.block.load(Ordering::Acquire);
+        while !block.is_null() {
+            n += 1;
+            // SAFETY: tests call this while no pop runs, so the chain is stable and alive.
+            block = unsafe { (*block).next.load(Ordering::Acquire) };
+        }
+        n
+    }
+
+    /// Pushes `value` at the tail. Never fails (memory permitting).
+    pub(crate) fn push(&self, value: T) {
+        let mut step = 0;
+        let mut tail = self.tail.index.load(Ordering::Acquire);
+        let mut block = self.tail.block.load(Ordering::Acquire);
+        let mut spare: Option<Box<Block<T>>> = None;
+        loop {
+            let offset = (tail >> SHIFT) % LAP;
+            if offset == BLOCK_CAP {
+                // Another push is linking the next block.
+                backoff(&mut step);
+                tail = self.tail.index.load(Ordering::Acquire);
+                block = self.tail.block.load(Ordering::Acquire);
+                continue;
+            }
+            // About to take the last slot: have the next block ready before the CAS.
+            if offset + 1 == BLOCK_CAP && spare.is_none() {
+                spare = Some(Block::new());
+            }
+            if block.is_null() {
+                // The very first push installs the first block.
+                let first = Box::into_raw(spare.take().unwrap_or_else(|| Block::new()));
+                if self
+                    .tail
+                    .block
+                    .compare_exchange(block, first, Ordering::Release, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    self.head.block.store(first, Ordering::Release);
+                    block = first;
+                } else {
+                    // SAFETY: `first` came from `Box::into_raw` above and was never published.
+                    spare = Some(unsafe { Box::from_raw(first) });
+                    tail = self.tail.index.load(Ordering::Acquire);
+                    block = self.tail.block.load(Ordering::Acquire);
+                    continue;
+                }
+            }
+            let new_tail = tail + (1 << SHIFT);
+            match self.tail.index.compare_exchange_weak(
+                tail,
+                new_tail,
+                Ordering::SeqCst,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    // SAFETY: winning index `tail` gives this push its slot in `block`, which
+                    // cannot be freed before that slot is written and read.
+                    unsafe { self.write(block, offset, new_tail, spare, value) };
+                    return;
+                }
+                Err(now) => {
+                    tail = now;
+                    block = self.tail.block.load(Ordering::Acquire);
+                    backoff(&mut step);
+                }
+            }
+        }
+    }
+
+    /// The second half of a push that won index `new_tail - 1` at `offset` of `block`.
+    ///
+    /// # Safety
+    ///
+    /// The caller won that index with the CAS on `tail.index`.
+    unsafe fn write(
+        &self,
+        block: *mut Block<T>,
+        offset: usize,
+        new_tail: usize,
+        spare: Option<Box<Block<T>>>,
+        value: T,
+    ) {
+        if offset + 1 == BLOCK_CAP {
+            // Took the last slot: link the next block and move `tail` past the unused offset.
+            let next = Box::into_raw(spare.expect("allocated before taking the last slot"));
+            self.tail.block.store(next, Ordering::Release);
+            self.tail
+                .index
+                .store(new_tail + (1 << SHIFT), Ordering::Release);
+            // SAFETY: `block` stays alive until its slots are read, ours included.
+            unsafe { (*block).next.store(next, Ordering::Release) };
+        } else {
+            drop(spare); // allocated for a last slot another push took
+        }
+        // SAFETY: as above; the slot is ours alone until we set `WRITE`.
+        let slot = unsafe { &(*block).slots[offset] };
+        // SAFETY: nobody reads the slot before `WRITE` is set below.
+        unsafe { (*slot.value.get()).write(value) };
+        slot.state.fetch_or(WRITE, Ordering::Release);
+    }
+
+    /// Pops the oldest value; `None` when empty. May wait (briefly) for a push that already
+    /// took the head index to write its value.
+    pub(crate) fn pop(&self) -> Option<T> {
+        let mut step = 0;
+        let mut head = self.head.index.load(Ordering::Acquire);
+        let mut block = self.head.block.load(Ordering::Acquire);
+        loop {
+            let offset = (head >> SHIFT) % LAP;
+            if offset == BLOCK_CAP {
+                // The pop that took the last slot is moving `head` to the next block.
+                backoff(&mut step);
+                head = self.head.index.load(Ordering::Acquire);
+                block = self.head.block.load(Ordering::Acquire);
+                continue;
+            }
+            let mut new_head = head + (1 << SHIFT);
+            if new_head & HAS_NEXT == 0 {
+                fence(Ordering::SeqCst);
+                let tail = self.tail.index.load(Ordering::Relaxed);
+                if head >> SHIFT == tail >> SHIFT {
+                    return None;
+                }
+                if (head >> SHIFT) / LAP != (tail >> SHIFT) / LAP {
+                    new_head |= HAS_NEXT;
+                }
+            }
+            if block.is_null() {
+                // The first push is installing the first block.
+                backoff(&mut step);
+                head = self.head.index.load(Ordering::Acquire);
+                block = self.head.block.load(Ordering::Acquire);
+                continue;
+            }
+            match self.head.index.compare_exchange_weak(
+                head,
+                new_head,
+                Ordering::SeqCst,
+                Ordering::Acquire,
+            ) {
+                // SAFETY: winning index `head` gives this pop its slot in `block`, alive until
+                // that slot is read.
+                Ok(_) => return Some(unsafe { self.read(block, offset, new_head) }),
+                Err(now) => {
+                    head = now;
+                    block = self.head.block.load(Ordering::Acquire);
+                    backoff(&mut step);
+                }
+            }
+        }
+    }
+
+    /// The second half of a pop that won the index before `new_head` at `offset` of `block`.
+    ///
+    /// # Safety
+    ///
+    /// The caller won that index with the CAS on `head.index`.
+    unsafe fn read(&self, block: *mut Block<T>, offset: usize, new_head: usize) -> T {
+        if offset + 1 == BLOCK_CAP {
+            // Took the last slot: move `head` to the next block (past the unused offset).
+            // SAFETY: `block` is alive until our slot is read.
+            let next = unsafe { (*block).wait_next() };
+            let mut next_index = (new_head & !HAS_NEXT) + (1 << SHIFT);
+            // SAFETY: `next` is linked, so alive (its slots are not all read yet).
+            if unsafe { !(*next).next.load(Ordering::Relaxed).is_null() } {
+                next_index |= HAS_NEXT;
+            }
+            self.head.block.store(next, Ordering::Release);
+            self.head.index.store(next_index, Ordering::Release);
+        }
+        // SAFETY: as above.
+        let slot = unsafe { &(*block).slots[offset] };
+        slot.wait_write();
+        // SAFETY: `WRITE` (acquired) says the push finished writing; only we read this slot.
+        let value = unsafe { (*slot.value.get()).assume_init_read() };
+        if offset + 1 == BLOCK_CAP {
+            // SAFETY: the last slot is read: start freeing the block from its first slot.
+            unsafe { Block::destroy(block, 0) };
+        } else if slot.state.fetch_or(READ, Ordering::AcqRel) & DESTROY != 0 {
+            // SAFETY: the freeing reader stopped at our slot: continue after it.
+            unsafe { Block::destroy(block, offset + 1) };
+        }
+        value
+    }
+
+    /// True when nothing is queued or on its way (no index taken and not yet popped).
+    pub(crate) fn is_empty(&self) -> bool {
+        let head = self.head.index.load(Ordering::SeqCst);
+        let tail = self.tail.index.load(Ordering::SeqCst);
+        head >> SHIFT == tail >> SHIFT
+    }
+
+    /// Values queued (a snapshot; pushes in flight count).
+    pub(crate) fn len(&self) -> usize {
+        loop {
+            let tail = self.tail.index.load(Ordering::SeqCst);
+            let head = self.head.index.load(Ordering::SeqCst);
+            if self.tail.index.load(Ordering::SeqCst) != tail {
+                continue;
+            }
+            // Positions, with the unused offset of each lap stepped over.
+            let position = |index: usize| {
+                let mut i = index >> SHIFT;
+                if i % LAP == BLOCK_CAP {
+                    i += 1;
+                }
+                i - i / LAP
+            };
+            return position(tail).saturating_sub(position(head));
+        }
+    }
+}
+
+impl<T> Drop for BlockList<T> {
+    fn drop(&mut self) {
+        let mut head = self.head.index.load(Ordering::Relaxed) >> SHIFT;
+        let tail = self.tail.index.load(Ordering::Relaxed) >> SHIFT;
+        let mut block = self.head.block.load(Ordering::Relaxed);
+        while head != tail {
+            let offset = head % LAP;
+            if offset < BLOCK_CAP {
+                // SAFETY: `&mut self`: no push or pop runs; indices in `head..tail` hold
+                // written, unread values in live blocks.
+                unsafe { (*block).slots[offset].value.get_mut().assume_init_drop() };
+            } else {
+                // SAFETY: every slot of this block is done; it came from `Box::into_raw`.
+                let next = unsafe { (*block).next.load(Ordering::Relaxed) };
+                // SAFETY: as above.
+                drop(unsafe { Box::from_raw(block) });
+                block = next;
+            }
+            head += 1;
+        }
+        if !block.is_null() {
+            // SAFETY: the last block, from `Box::into_raw`, no longer reachable.
+            drop(unsafe { Box::from_raw(block) });
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn fifo_across_blocks_and_len() {
+        let q = BlockList::new();
+        assert!(q.is_empty());
+        for i in 0..100 {
+            q.push(i);
+        }
+        assert_eq!(q.len(), 100);
+        for i in 0..100 {
+            assert_eq!(q.pop(), Some(i));
+            assert_eq!(q.len(), 99 - i);
+        }
+        assert_eq!(q.pop(), None);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn drops_what_is_left_and_frees_consumed_blocks() {
+        let marker = Arc::new(());
+        let q = BlockList::new();
+        for _ in 0..70 {
+            q.push(marker.clone());
+        }
+        assert_eq!(q.live_blocks(), 3);
+        for _ in 0..40 {
+            q.pop();
+        }
+        assert_eq!(q.live_blocks(), 2, "the first block went back");
+        drop(q);
+        assert_eq!(Arc::strong_count(&marker), 1);
+    }
+
+    #[test]
+    fn concurrent_producers_and_consumers_conserve_values() {
+        let n = if cfg!(miri) { 100 } else { 20_000 };
+        let q = Arc::new(BlockList::new());
+        let sum = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let got = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        std::thread::scope(|s| {
+            for p in 0..2 {
+                let q = q.clone();
+                s.spawn(move || {
+                    for i in 0..n {
+                        q.push(p * n + i + 1);
+                    }
+                });
+            }
+            for _ in 0..2 {
+                let (q, sum, got) = (q.clone(), sum.clone(), got.clone());
+                s.spawn(move || {
+                    while got.load(std::sync::atomic::Ordering::Relaxed) < 2 * n {
+                        match q.pop() {
+                            Some(v) => {
+                                sum.fetch_add(v, std::sync::atomic::Ordering::Relaxed);
+                                got.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                            None => std::thread::yield_now(),
+                        }
+                    }
+                });
+            }
+        });
+        let total = 2 * n;
+        assert_eq!(
+            sum.load(std::sync::atomic::Ordering::Relaxed),
+            total * (total + 1) / 2
+        );
+        assert_eq!(q.pop(), None);
+    }
+}

@@ -1,0 +1,239 @@
+//! Receiving, every flavor: Go's `chanrecv` step by step.
+//!
+//! 1. A buffered value (the front queue first): take it. On a full bounded buffer with a sender
+//!    parked, that sender's value moves into the freed slot ([`Chan::refill`]), so the buffer
+//!    stays full and FIFO.
+//! 2. Unbuffered with a sender parked: take its value from its waiter ([`super::zero`]).
+//! 3. Closed and drained: `None`.
+//! 4. Otherwise park, to be handed a value ([`Delivery::InPlace`]) or signalled
+//!    ([`Delivery::Signal`]).
+//!
+//! A receive inside a `select!` first wins its token for its branch; a parked one carries its
+//! `select!` reference so the peer that completes it wins the token instead.
+
+use super::core::{Chan, Flavor, RecvFail, RecvOp, State};
+use super::shim::{fence, Ordering};
+use super::waiter::{Delivery, RecvStatus, RecvWaiter, Wakeups};
+use crate::coop;
+use crate::select::{self, Claim, Current};
+use crate::waitlist::WaiterId;
+use std::task::{ready, Context, Poll};
+
+/// What a look at a parked receive found.
+enum Parked<T> {
+    /// Still waiting.
+    Waiting,
+    /// A value was handed to it.
+    Done(T),
+    /// Skipped by a peer, signalled, or woken by close: look again from the start.
+    Again,
+}
+
+impl<T> Chan<T> {
+    /// Steps 1–3 under the lock (see the module docs).
+    fn recv_locked(
+        &self,
+        st: &mut State<T>,
+        me: Option<&Current<'_>>,
+        wk: &mut Wakeups,
+    ) -> Result<T, RecvFail> {
+        let claim = select::claim(me);
+        if claim == Claim::Lost {
+            return Err(RecvFail::Lost);
+        }
+        if let Some(value) = self.take_value(st, wk) {
+            return Ok(value);
+        }
+        select::release(me, claim);
+        if st.closed && self.drained(st) {
+            Err(RecvFail::Closed)
+        } else {
+            Err(RecvFail::Empty)
+        }
+    }
+
+    /// The value a receive gets now, if any: steps 1 and 2.
+    fn take_value(&self, st: &mut State<T>, wk: &mut Wakeups) -> Option<T> {
+        if let Some(value) = self.pop_buffered(st) {
+            self.refill(st, wk);
+            return Some(value);
+        }
+        match &self.flavor {
+            Flavor::Zero => self.take_from_sender(st, wk),
+            Flavor::Array(_) if !st.sendq.is_empty() => {
+                // A lock-free receive freed a unit and is on its way to refill: do it now.
+                self.refill(st, wk);
+                let value = self.pop_buffered(st)?;
+                self.refill(st, wk);
+                Some(value)
+            }
+            Flavor::Array(_) | Flavor::List(_) => None,
+        }
+    }
+
+    /// A receive that never waits (`Lost` never happens here).
+    pub(crate) fn try_recv(&self) -> Result<T, RecvFail> {
+        if let Some(Ok(value)) = self.fast_recv(None) {
+            return Ok(value);
+        }
+        self.locked(|st, wk| self.recv_locked(st, None, wk))
+    }
+
+    /// Polls a receive future (a handed value goes into its waiter); `None` once the channel is
+    /// closed and drained.
+    pub(crate) fn poll_recv(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.poll_recv_as(op, cx, Delivery::InPlace)
+    }
+
+    /// Polls a receive whose parked state outlives the call (a receiver polled as a `Stream`,
+    /// `mpsc::Receiver::poll_recv`): a value for it waits at the front of the buffer, where every
+    /// other receive sees it too.
+    pub(crate) fn poll_next(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.poll_recv_as(op, cx, Delivery::Signal)
+    }
+
+    fn poll_recv_as(
+        &self,
+        op: &mut RecvOp,
+        cx: &mut Context<'_>,
+        delivery: Delivery,
+    ) -> Poll<Option<T>> {
+        ready!(coop::poll_proceed(cx));
+        let out = select::with_current(|me| {
+            if let RecvOp::Idle = op {
+                match self.fast_recv(me) {
+                    Some(Ok(value)) => return Poll::Ready(Some(value)),
+                    Some(Err(())) => return Poll::Pending, // our `select!` committed elsewhere
+                    None => {}
+                }
+            }
+            self.locked(|st, wk| loop {
+                match *op {
+                    RecvOp::Idle => return self.start_recv(st, op, delivery, me, cx, wk),
+                    RecvOp::Parked(id) => match Self::look_at_parked_recv(st, id, me, cx) {
+                        Parked::Waiting => return Poll::Pending,
+                        Parked::Done(value) => {
+                            *op = RecvOp::Idle;
+                            return Poll::Ready(Some(value));
+                        }
+                        Parked::Again => *op = RecvOp::Idle,
+                    },
+                }
+            })
+        });
+        if out.is_pending() {
+            coop::refund();
+        }
+        out
+    }
+
+    /// Steps 1–4 for a receive not parked yet.
+    fn start_recv(
+        &self,
+        st: &mut State<T>,
+        op: &mut RecvOp,
+        delivery: Delivery,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+        wk: &mut Wakeups,
+    ) -> Poll<Option<T>> {
+        match self.recv_locked(st, me, wk) {
+            Ok(value) => Poll::Ready(Some(value)),
+            Err(RecvFail::Closed) => Poll::Ready(None),
+            Err(RecvFail::Lost) => Poll::Pending,
+            Err(RecvFail::Empty) if select::try_only(me) => Poll::Pending,
+            Err(RecvFail::Empty) => {
+                let waiter = RecvWaiter::new(delivery, select::park_ref(me));
+                let id = st.recvq.push_back(waiter, cx.waker());
+                *op = RecvOp::Parked(id);
+                if !matches!(self.flavor, Flavor::Zero) {
+                    // Publish, then look again: a lock-free send that pushed before seeing us
+                    // parked did not flush.
+                    self.publish(st);
+                    fence(Ordering::SeqCst);
+                    self.flush_to_receivers(st, wk);
+                    if !st.recvq.is_queued(id) {
+                        // Served (or skipped) by the flush: settle it on the next poll.
+                        return self.settle_now(st, op, id, me, cx, wk);
+                    }
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    /// A receive that the post-park flush already reached: read its outcome right away.
+    fn settle_now(
+        &self,
+        st: &mut State<T>,
+        op: &mut RecvOp,
+        id: WaiterId,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+        wk: &mut Wakeups,
+    ) -> Poll<Option<T>> {
+        match Self::look_at_parked_recv(st, id, me, cx) {
+            Parked::Waiting => Poll::Pending,
+            Parked::Done(value) => {
+                *op = RecvOp::Idle;
+                Poll::Ready(Some(value))
+            }
+            Parked::Again => {
+                *op = RecvOp::Idle;
+                match self.recv_locked(st, me, wk) {
+                    Ok(value) => Poll::Ready(Some(value)),
+                    Err(RecvFail::Closed) => Poll::Ready(None),
+                    // Our `select!` committed elsewhere, or another receive took the value.
+                    Err(RecvFail::Lost | RecvFail::Empty) => {
+                        cx.waker().wake_by_ref();
+                        Poll::Pending
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads a parked receive's waiter, removing it once finished.
+    fn look_at_parked_recv(
+        st: &mut State<T>,
+        id: WaiterId,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+    ) -> Parked<T> {
+        let queued = st.recvq.is_queued(id);
+        let waiter = st.recvq.get_mut(id);
+        match waiter.status {
+            RecvStatus::Waiting if queued => {
+                select::refresh(me, &mut waiter.sel);
+                st.recvq.register(id, cx.waker());
+                Parked::Waiting
+            }
+            RecvStatus::Handed => Parked::Done(
+                st.recvq
+                    .remove(id)
+                    .value
+                    .expect("a handed receive holds its value"),
+            ),
+            RecvStatus::Waiting | RecvStatus::Signalled | RecvStatus::Closed => {
+                st.recvq.remove(id);
+                Parked::Again
+            }
+        }
+    }
+
+    /// Drops a pending receive. A value handed to it goes to the next parked receiver or back
+    /// to the front of the buffer; a signal for it (a value at the front) is passed on.
+    pub(crate) fn cancel_recv(&self, op: &mut RecvOp) {
+        if let RecvOp::Parked(id) = std::mem::take(op) {
+            self.locked(|st, wk| {
+                let waiter = st.recvq.remove(id);
+                match (waiter.status, waiter.value) {
+                    (RecvStatus::Handed, Some(value)) => self.put_back(st, value, wk),
+                    // The value meant for it waits at the front: pass the signal on.
+                    (RecvStatus::Signalled, _) => self.flush_to_receivers(st, wk),
+                    _ => {}
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! Sending, every flavor: Go's `chansend` step by step.
+//!
+//! 1. Closed: fail, giving the value back.
+//! 2. A receiver is parked: hand it the value ([`Chan::hand_to_receiver`]) — done.
+//! 3. Room in the buffer (and no sender queued ahead): buffer it — done.
+//! 4. Otherwise park, the value moving into the waiter, where a receive takes it
+//!    ([`super::zero`], [`Chan::refill`]) and marks the send [`Taken`](SendStatus::Taken).
+//!    Under tokio's `mpsc` rules a freed slot is [`Granted`](SendStatus::Granted) instead and
+//!    the send moves its own value when it runs, so a dropped `mpsc` send never delivers.
+//!
+//! A send inside a `select!` first wins its token for its branch (step 2 and 3 commit); a parked
+//! one carries its `select!` reference so the peer that completes it wins the token instead.
+
+use super::core::{Chan, SendFail, SendOp, State};
+use super::shim::{fence, Ordering};
+use super::waiter::{pop_claimed, Delivery, RecvStatus, SendStatus, SendWaiter, Wakeups};
+use crate::coop;
+use crate::select::{self, Claim, Current};
+use crate::waitlist::WaiterId;
+use std::task::{ready, Context, Poll};
+
+/// What a look at a parked send found.
+enum Parked<T> {
+    /// Still waiting.
+    Waiting,
+    /// Finished: delivered, or the channel closed (value back).
+    Done(Result<(), T>),
+    /// A peer skipped it (its `select!` had committed elsewhere): try again from the start.
+    Again(T),
+    /// `mpsc`: a unit of the buffer was granted to it; it moves its value itself.
+    Granted(T),
+}
+
+impl<T> Chan<T> {
+    /// Offers `value` to the first parked receiver whose `select!` (if any) it wins.
+    /// `Ok(None)`: handed into its waiter. `Ok(Some(value))`: a receiver parked as a stream was
+    /// signalled instead, and the caller buffers the value where it belongs. `Err(value)`:
+    /// nobody to give it to.
+    pub(super) fn offer_to_receiver(
+        &self,
+        st: &mut State<T>,
+        value: T,
+        wk: &mut Wakeups,
+    ) -> Result<Option<T>, T> {
+        let Some(id) = pop_claimed(&mut st.recvq, wk) else {
+            return Err(value);
+        };
+        let waiter = st.recvq.get_mut(id);
+        match waiter.delivery {
+            Delivery::InPlace => {
+                waiter.value = Some(value);
+                waiter.status = RecvStatus::Handed;
+                Ok(None)
+            }
+            Delivery::Signal => {
+                waiter.status = RecvStatus::Signalled;
+                Ok(Some(value))
+            }
+        }
+    }
+
+    /// Hands a new value (the newest) to a parked receiver: in place, or buffered behind
+    /// everything else for a signalled one (in the buffer proper if it has room, so an `mpsc`
+    /// channel's capacity still counts it).
+    fn hand_to_receiver(&self, st: &mut State<T>, value: T, wk: &mut Wakeups) -> Result<(), T> {
+        let value = match self.offer_to_receiver(st, value, wk)? {
+            None => return Ok(()),
+            Some(value) => value,
+        };
+        if self.take_unit() {
+            self.push_unit(value);
+        } else {
+            st.front.push_back(value);
+        }
+        Ok(())
+    }
+
+    /// Puts an old value (one a cancelled receive was handed) back: to the next parked
+    /// receiver, else first in line.
+    pub(super) fn put_back(&self, st: &mut State<T>, value: T, wk: &mut Wakeups) {
+        match self.offer_to_receiver(st, value, wk) {
+            Ok(None) => {}
+            Ok(Some(value)) | Err(value) => st.front.push_front(value),
+        }
+    }
+
+    /// Moves buffered values, oldest first, to parked receivers (a lock-free push may have
+    /// missed them), then parked senders into the room that freed.
+    pub(super) fn flush_to_receivers(&self, st: &mut State<T>, wk: &mut Wakeups) {
+        let mut keep = Vec::new();
+        while !st.recvq.is_empty() {
+            let Some(value) = self.pop_buffered(st) else {
+                break;
+            };
+            match self.offer_to_receiver(st, value, wk) {
+                Ok(None) => {}
+                // A signalled receiver finds it first in line.
+                Ok(Some(value)) => keep.push(value),
+                Err(value) => {
+                    keep.push(value);
+                    break;
+                }
+            }
+        }
+        for value in keep.into_iter().rev() {
+            st.front.push_front(value);
+        }
+        self.refill(st, wk);
+    }
+
+    /// Steps 1–3 under the lock (see the module docs).
+    fn send_locked(
+        &self,
+        st: &mut State<T>,
+        mut value: T,
+        me: Option<&Current<'_>>,
+        wk: &mut Wakeups,
+    ) -> Result<(), SendFail<T>> {
+        if st.closed {
+            return Err(SendFail::Closed(value));
+        }
+        let claim = select::claim(me);
+        if claim == Claim::Lost {
+            return Err(SendFail::Lost(value));
+        }
+        if !st.recvq.is_empty() {
+            // Values already buffered go first (per-sender FIFO).
+            self.flush_to_receivers(st, wk);
+            match self.hand_to_receiver(st, value, wk) {
+                Ok(()) => return Ok(()),
+                Err(back) => value = back,
+            }
+        }
+        if st.sendq.is_empty() && self.take_unit() {
+            self.push_unit(value);
+            return Ok(());
+        }
+        select::release(me, claim);
+        Err(SendFail::Full(value))
+    }
+
+    /// A send that never waits.
+    pub(crate) fn try_send(&self, value: T) -> Result<(), SendFail<T>> {
+        let value = match self.fast_send(value, None) {
+            Ok(()) => return Ok(()),
+            Err(SendFail::Full(value) | SendFail::Lost(value) | SendFail::Closed(value)) => value,
+        };
+        self.locked(|st, wk| self.send_locked(st, value, None, wk))
+    }
+
+    /// Polls a send; `Err(value)` when the channel is closed.
+    pub(crate) fn poll_send(
+        &self,
+        op: &mut SendOp<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), T>> {
+        ready!(coop::poll_proceed(cx));
+        let out = select::with_current(|me| {
+            if let SendOp::Idle(_) = op {
+                if let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) {
+                    match self.fast_send(value, me) {
+                        Ok(()) => return Poll::Ready(Ok(())),
+                        Err(SendFail::Lost(value)) => {
+                            *op = SendOp::Idle(value);
+                            return Poll::Pending;
+                        }
+                        Err(SendFail::Full(value) | SendFail::Closed(value)) => {
+                            *op = SendOp::Idle(value)
+                        }
+                    }
+                }
+            }
+            self.locked(|st, wk| self.poll_send_locked(st, op, me, cx, wk))
+        });
+        if out.is_pending() {
+            coop::refund();
+        }
+        out
+    }
+
+    fn poll_send_locked(
+        &self,
+        st: &mut State<T>,
+        op: &mut SendOp<T>,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+        wk: &mut Wakeups,
+    ) -> Poll<Result<(), T>> {
+        loop {
+            match std::mem::replace(op, SendOp::Done) {
+                SendOp::Idle(value) => return self.start_send(st, op, value, me, cx, wk),
+                SendOp::Parked(id) => match Self::look_at_parked_send(st, id, me, cx) {
+                    Parked::Waiting => {
+                        *op = SendOp::Parked(id);
+                        return Poll::Pending;
+                    }
+                    Parked::Done(out) => return Poll::Ready(out),
+                    Parked::Again(value) => *op = SendOp::Idle(value),
+                    Parked::Granted(value) => return Poll::Ready(self.send_granted(st, value, wk)),
+                },
+                SendOp::Done => panic!("a send future was polled after it completed"),
+            }
+        }
+    }
+
+    /// Steps 1–4 for a send not parked yet.
+    fn start_send(
+        &self,
+        st: &mut State<T>,
+        op: &mut SendOp<T>,
+        value: T,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+        wk: &mut Wakeups,
+    ) -> Poll<Result<(), T>> {
+        match self.send_locked(st, value, me, wk) {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(SendFail::Closed(value)) => Poll::Ready(Err(value)),
+            Err(SendFail::Lost(value)) => {
+                *op = SendOp::Idle(value);
+                Poll::Pending
+            }
+            Err(SendFail::Full(value)) if select::try_only(me) => {
+                *op = SendOp::Idle(value);
+                Poll::Pending
+            }
+            Err(SendFail::Full(value)) => {
+                let waiter = SendWaiter::new(Some(value), select::park_ref(me));
+                let id = st.sendq.push_back(waiter, cx.waker());
+                *op = SendOp::Parked(id);
+                // Publish, then look again: a lock-free receive that freed a unit before seeing
+                // us parked left it for `refill`.
+                self.publish(st);
+                fence(Ordering::SeqCst);
+                self.refill(st, wk);
+                match Self::look_at_parked_send(st, id, me, cx) {
+                    Parked::Waiting => Poll::Pending,
+                    Parked::Done(out) => {
+                        *op = SendOp::Done;
+                        Poll::Ready(out)
+                    }
+                    Parked::Again(value) => {
+                        // Our own `select!` committed elsewhere meanwhile.
+                        *op = SendOp::Idle(value);
+                        Poll::Pending
+                    }
+                    Parked::Granted(value) => {
+                        *op = SendOp::Done;
+                        Poll::Ready(self.send_granted(st, value, wk))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads a parked send's waiter, removing it once finished.
+    fn look_at_parked_send(
+        st: &mut State<T>,
+        id: WaiterId,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+    ) -> Parked<T> {
+        let queued = st.sendq.is_queued(id);
+        let waiter = st.sendq.get_mut(id);
+        match waiter.status {
+            SendStatus::Waiting if queued => {
+                select::refresh(me, &mut waiter.sel);
+                st.sendq.register(id, cx.waker());
+                Parked::Waiting
+            }
+            SendStatus::Taken => {
+                st.sendq.remove(id);
+                Parked::Done(Ok(()))
+            }
+            SendStatus::Closed => Parked::Done(Err(Self::value_of(st, id))),
+            SendStatus::Waiting => Parked::Again(Self::value_of(st, id)),
+            SendStatus::Granted => Parked::Granted(Self::value_of(st, id)),
+        }
+    }
+
+    /// An `mpsc` send granted a unit (its `select!` token already won by the granting peer)
+    /// moves its value: to a parked receiver, else into the buffer.
+    fn send_granted(&self, st: &mut State<T>, value: T, wk: &mut Wakeups) -> Result<(), T> {
+        if st.closed {
+            self.release_locked(st, wk);
+            return Err(value);
+        }
+        if !st.recvq.is_empty() {
+            self.flush_to_receivers(st, wk);
+        }
+        match self.offer_to_receiver(st, value, wk) {
+            Ok(None) => self.release_locked(st, wk),
+            Ok(Some(value)) | Err(value) => self.push_unit(value),
+        }
+        Ok(())
+    }
+
+    fn value_of(st: &mut State<T>, id: WaiterId) -> T {
+        st.sendq
+            .remove(id)
+            .value
+            .expect("a parked send keeps its value until taken")
+    }
+
+    /// Drops a pending send. Parked with its value still in the waiter: unlinked, the value is
+    /// dropped, never delivered (a unit granted to it goes to the next sender). Its value
+    /// already taken: it has delivered.
+    pub(crate) fn cancel_send(&self, op: &mut SendOp<T>) {
+        if let SendOp::Parked(id) = std::mem::replace(op, SendOp::Done) {
+            let value = self.locked(|st, wk| {
+                let waiter = st.sendq.remove(id);
+                if waiter.status == SendStatus::Granted {
+                    self.release_locked(st, wk);
+                }
+                waiter.value
+            });
+            drop(value);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The waiter protocol: what a parked send or receive leaves in its channel's wait-list, and the
+//! one claiming pop every completion goes through.
+//!
+//! As Go's `sudog` (`runtime/chan.go`) and crossbeam-channel's `zero.rs` packet, a parked
+//! *sender's value lives in its waiter*: a receive that finds the sender parked takes the value
+//! and completes the send in place, waking it once. A parked receiver's waiter is filled the same
+//! way by a sender (or, for a receiver polled as a stream, only signalled — see [`Delivery`]).
+//!
+//! Every completion of a parked waiter goes through [`pop_claimed`]: it pops waiters in FIFO
+//! order and keeps the first whose `select!` token (if any) it wins for the waiter's branch
+//! ([`crate::select`]); a waiter whose `select!` already committed another branch is skipped —
+//! unlinked and woken, so its future notices — and the next one is served. That is the single
+//! commit point of a parked operation. The same pop grants free buffer room to parked senders
+//! ([`super::array`]), so room never goes to a sender whose `select!` already lost.
+//!
+//! FIFO: a waiter keeps its place until a peer completes it. A skipped one loses it — its
+//! `select!` has committed elsewhere and is about to drop it; only when the skip came from a
+//! nested `select!` whose outer token was held for a moment does it park again, at the back.
+//! A signalled receiver whose value another receive took first also parks again at the back.
+//!
+//! A popped waiter stays in the wait-list's slab until its own future removes it, so a future
+//! dropped after completion still finds the outcome: a receive passes a handed value on, a send
+//! whose value was taken counts as delivered.
+
+use crate::select::{claim_peer, SelectRef};
+use crate::waitlist::{WaitList, WaiterId};
+use std::task::Waker;
+
+/// A parked send (with its value) or `mpsc` permit request (without one).
+pub(super) struct SendWaiter<T> {
+    /// The value on offer; `None` for a permit request, or once taken.
+    pub(super) value: Option<T>,
+    pub(super) status: SendStatus,
+    pub(super) sel: Option<SelectRef>,
+}
+
+/// Where a parked send stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SendStatus {
+    /// Parked (or, once unlinked, skipped by a peer because its `select!` committed elsewhere).
+    Waiting,
+    /// A receiver took the value, or moved it into the freed buffer slot: the send delivered.
+    Taken,
+    /// A permit request — or a send on a channel with tokio's `mpsc` rules — was granted a
+    /// capacity unit, which it now holds (the send moves its own value when it runs).
+    Granted,
+    /// Woken by close; the value (if any) is still in the waiter.
+    Closed,
+}
+
+/// How a parked receive wants a sender's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// Into the waiter itself (one wake, Go's hand-off). For futures: their drop passes a handed
+    /// value on, so it is never stranded.
+    InPlace,
+    /// Into the front of the channel's buffer, then wake the waiter: for receives parked by a
+    /// receiver polled as a `Stream` (or `mpsc::Receiver::poll_recv`), whose parked state
+    /// outlives any one call, so every other receive (`try_recv`, a clone) still sees the value.
+    Signal,
+}
+
+/// A parked receive.
+pub(super) struct RecvWaiter<T> {
+    /// The value handed over ([`Delivery::InPlace`] only).
+    pub(super) value: Option<T>,
+    pub(super) status: RecvStatus,
+    pub(super) delivery: Delivery,
+    pub(super) sel: Option<SelectRef>,
+}
+
+/// Where a parked receive stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RecvStatus {
+    /// Parked (or, once unlinked, skipped by a peer because its `select!` committed elsewhere).
+    Waiting,
+    /// A sender put its value in the waiter.
+    Handed,
+    /// A sender put a value at the front of the buffer for it ([`Delivery::Signal`]).
+    Signalled,
+    /// Woken by close (or by the last buffered value draining after close).
+    Closed,
+}
+
+impl<T> SendWaiter<T> {
+    pub(super) fn new(value: Option<T>, sel: Option<SelectRef>) -> Self {
+        SendWaiter {
+            value,
+            status: SendStatus::Waiting,
+            sel,
+        }
+    }
+}
+
+impl<T> RecvWaiter<T> {
+    pub(super) fn new(delivery: Delivery, sel: Option<SelectRef>) -> Self {
+        RecvWaiter {
+            value: None,
+            status: RecvStatus::Waiting,
+            delivery,
+            sel,
+        }
+    }
+}
+
+/// A waiter that may belong to a `select!`.
+pub(super) trait Selecting {
+    fn select_ref(&self) -> &Option<SelectRef>;
+}
+
+impl<T> Selecting for SendWaiter<T> {
+    fn select_ref(&self) -> &Option<SelectRef> {
+        &self.sel
+    }
+}
+
+impl<T> Selecting for RecvWaiter<T> {
+    fn select_ref(&self) -> &Option<SelectRef> {
+        &self.sel
+    }
+}
+
+/// Pops the first waiter whose `select!` this peer wins (the commit point of every parked
+/// operation). Skipped waiters and the winner are all woken once the caller drops its lock.
+pub(super) fn pop_claimed<W: Selecting>(
+    list: &mut WaitList<W>,
+    wk: &mut Wakeups,
+) -> Option<WaiterId> {
+    while let Some((id, waker)) = list.pop_front_id() {
+        wk.push(waker);
+        if claim_peer(list.get(id).select_ref()) {
+            return Some(id);
+        }
+    }
+    None
+}
+
+/// Wakers collected under the lock, woken once it is released.
+#[derive(Default)]
+pub(super) struct Wakeups {
+    one: Option<Waker>,
+    more: Vec<Waker>,
+}
+
+impl Wakeups {
+    #[inline]
+    pub(super) fn push(&mut self, waker: Option<Waker>) {
+        if let Some(waker) = waker {
+            match self.one {
+                None => self.one = Some(waker),
+                Some(_) => self.more.push(waker),
+            }
+        }
+    }
+
+    #[inline]
+    pub(super) fn extend(&mut self, wakers: Vec<Waker>) {
+        for waker in wakers {
+            self.push(Some(waker));
+        }
+    }
+
+    #[inline]
+    pub(super) fn wake(self) {
+        if let Some(waker) = self.one {
+            waker.wake();
+        }
+        for waker in self.more {
+            waker.wake();
+        }
+    }
+}
