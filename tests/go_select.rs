@@ -227,7 +227,7 @@ fn ready_cases_win_about_equally_even_with_nil_cases_between() {
 /// producers keep one parked even when one is slow to come back. Needs the parked-sender
 /// hand-off of the channel core (a receive must see a parked sender at once, issue 9 item 1).
 #[test]
-fn fairness_closed_vs_parked_producer_needs_parked_sender_handoff() {
+fn fairness_closed_vs_parked_producer() {
     on_both_flavors(|| async {
         const N: usize = 2_000;
         const PRODUCERS: u32 = 4;
@@ -320,7 +320,7 @@ fn nonblocking_send_reaches_a_parked_receiver() {
 /// Go's nonblock: `select { case v = <-c: ... default: }` takes the value of a sender parked on
 /// an unbuffered channel. Needs the parked-sender hand-off of the channel core.
 #[test]
-fn nonblocking_recv_takes_a_parked_sender_needs_parked_sender_handoff() {
+fn nonblocking_recv_takes_a_parked_sender() {
     on_both_flavors(|| async {
         let (tx, rx) = chan::bounded::<u32>(0);
         let sender = gort::spawn(async move { tx.send(123).await.is_ok() });

@@ -43,27 +43,6 @@ pub fn settle<B>(
     }
 }
 
-/// What [`SelectScope::finish`](crate::select::SelectScope::finish) says about a completed
-/// branch: whether its commit stands. A scope that reports nothing (`()`) lets it stand.
-pub trait Commit {
-    /// Whether the branch's commit stands.
-    fn stands(self) -> bool;
-}
-
-impl Commit for bool {
-    #[inline]
-    fn stands(self) -> bool {
-        self
-    }
-}
-
-impl Commit for () {
-    #[inline]
-    fn stands(self) -> bool {
-        true
-    }
-}
-
 /// The order in which one `select!` poll visits its `N` branches.
 ///
 /// Unbiased, it is a uniformly random permutation drawn lazily (Fisher–Yates, one draw per

@@ -258,9 +258,7 @@ macro_rules! select {
                                         __scope.reopen(__branch);
                                         continue;
                                     }
-                                    let __stands = $crate::__private::Commit::stands(
-                                        __scope.finish(__branch),
-                                    );
+                                    let __stands = __scope.finish(__branch);
                                     if __pass == 0 {
                                         let ( $($skip,)* __slot, .. ) = &mut __outs;
                                         *__slot = ::core::option::Option::Some(__out);
