@@ -35,7 +35,7 @@ pub use gort_channel::{chan, coop, sync};
 pub use gort_channel::{join, select, try_join};
 pub use gort_executor::{runtime, spawn, task, task_local};
 pub use gort_macros::{main, test};
-pub use gort_reactor::{io, net, signal, time};
+pub use gort_reactor::{io, net, process, signal, time};
 #[cfg(feature = "hyper")]
 pub mod hyper;
 

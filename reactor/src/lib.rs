@@ -5,6 +5,7 @@
 //! - [`time`] — `sleep`, `timeout`, `interval` on the driver's timing wheel.
 //! - [`net`] — TCP, UDP and Unix sockets registered with the driver.
 //! - [`io`] — tokio-shaped `AsyncRead`/`AsyncWrite` and their utilities.
+//! - [`process`] — child processes with async waiting and piped stdio.
 //! - [`signal`] — the ctrl-c future.
 #![warn(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -13,6 +14,7 @@ pub mod driver;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;
+pub mod process;
 pub mod signal;
 #[cfg(all(test, not(loom)))]
 mod test_block_on;

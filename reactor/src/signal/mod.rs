@@ -10,7 +10,7 @@
 //! several listeners (in several runtimes) all see the same delivery. The thread sleeps in
 //! `read`, so it costs no CPU.
 
-mod registry;
+pub(crate) mod registry;
 pub mod unix;
 
 use std::io;
