@@ -14,6 +14,9 @@ pub(crate) const MAX_SIGNAL: usize = 65;
 /// The pipe's write end, read by the signal handler (a plain atomic: async-signal-safe).
 static WRITE_FD: AtomicI32 = AtomicI32::new(-1);
 
+/// A signal number and the function to run after its deliveries.
+type Hook = (libc::c_int, fn());
+
 pub(crate) struct Registry {
     /// Deliveries seen so far, per signal number.
     counters: [AtomicU64; MAX_SIGNAL],
@@ -22,7 +25,7 @@ pub(crate) struct Registry {
     waiters: Mutex<Slab<Waker>>,
     /// Functions the reader thread runs after each batch that holds their signal (the process
     /// module reaps its orphaned children on SIGCHLD this way).
-    hooks: Mutex<Vec<(libc::c_int, fn())>>,
+    hooks: Mutex<Vec<Hook>>,
 }
 
 static REGISTRY: OnceLock<Result<Registry, String>> = OnceLock::new();
