@@ -13,7 +13,7 @@ use super::pidfd::PidFd;
 use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
-use crate::signal::unix::{signal, Signal, SignalKind};
+use crate::signal::unix::{Signal, SignalKind};
 use std::io;
 use std::process::{Child as StdChild, ExitStatus};
 use std::task::{Context, Poll};
@@ -130,7 +130,7 @@ fn start_waiting(pidfd: Option<PidFd>) -> io::Result<Wait> {
             return Ok(Wait::Pidfd(io));
         }
     }
-    Ok(Wait::Sigchld(signal(SignalKind::child())?))
+    Ok(Wait::Sigchld(Signal::listen(SignalKind::child())?))
 }
 
 impl Drop for Reaper {

@@ -25,6 +25,10 @@ use std::io;
 /// Cancel safe: a signal that arrives while no `ctrl_c` future is waiting is not queued for
 /// the next one (as tokio).
 ///
+/// # Panics
+///
+/// When first polled outside a gort runtime, as tokio's.
+///
 /// ```no_run
 /// # async fn f() -> std::io::Result<()> {
 /// gort_reactor::signal::ctrl_c().await?;
