@@ -25,6 +25,7 @@
 
 mod addr;
 mod sockopt;
+mod split;
 pub mod tcp;
 mod udp;
 pub mod unix;
@@ -103,55 +104,6 @@ where
         |&n| n > 0 && n < len,
     )
 }
-
-/// `futures_io::{AsyncRead, AsyncWrite}` for the borrowed split halves (`ReadHalf<'_>`,
-/// `WriteHalf<'_>`), forwarding to gort's traits.
-macro_rules! futures_io_for_borrowed_halves {
-    ($read:ident, $write:ident) => {
-        impl ::futures_io::AsyncRead for $read<'_> {
-            fn poll_read(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                $crate::io::compat::poll_read_slice(self, cx, buf)
-            }
-        }
-
-        impl ::futures_io::AsyncWrite for $write<'_> {
-            fn poll_write(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-                buf: &[u8],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                $crate::io::AsyncWrite::poll_write(self, cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-                bufs: &[::std::io::IoSlice<'_>],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                $crate::io::AsyncWrite::poll_write_vectored(self, cx, bufs)
-            }
-
-            fn poll_flush(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-            ) -> ::std::task::Poll<::std::io::Result<()>> {
-                $crate::io::AsyncWrite::poll_flush(self, cx)
-            }
-
-            fn poll_close(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-            ) -> ::std::task::Poll<::std::io::Result<()>> {
-                $crate::io::AsyncWrite::poll_shutdown(self, cx)
-            }
-        }
-    };
-}
-pub(crate) use futures_io_for_borrowed_halves;
 
 /// tokio's readiness API (`ready`, `try_io`, `async_io`) for a socket type whose registration
 /// is the field `io`.

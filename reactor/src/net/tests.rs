@@ -295,3 +295,55 @@ fn tcp_socket_configures_then_listens_and_connects() {
         assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     });
 }
+
+/// The shared split halves behave the same for both stream kinds: bytes cross in both
+/// directions, dropping an owned write half (not `forget`) gives the peer EOF, mismatched
+/// halves come back from `reunite`, matched ones reunite into a working stream.
+async fn split_halves_contract<S>(a: S, b: S, c: S)
+where
+    S: split::SplitStream + crate::io::AsyncRead + crate::io::AsyncWrite + Unpin + std::fmt::Debug,
+{
+    let (mut a, mut b) = (a, b);
+    {
+        let (mut rd, mut wr) = split::split(&mut a);
+        wr.write_all(b"borrowed").await.unwrap();
+        let mut buf = [0u8; 8];
+        b.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"borrowed");
+        b.write_all(b"back").await.unwrap();
+        let mut buf = [0u8; 4];
+        rd.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"back");
+    }
+    let (ard, awr) = split::split_owned(a);
+    let (crd, cwr) = split::split_owned(c);
+    let mismatch = ard.reunite(cwr).unwrap_err();
+    let (ard, cwr) = (mismatch.0, mismatch.1);
+    cwr.forget(); // c's write direction stays open
+    drop(crd);
+    let mut a = ard.reunite(awr).expect("the halves of one stream reunite");
+    a.write_all(b"again").await.unwrap();
+    let (_ard, mut awr) = split::split_owned(a);
+    awr.write_all(b"!").await.unwrap();
+    drop(awr);
+    let mut rest = Vec::new();
+    b.read_to_end(&mut rest).await.unwrap();
+    assert_eq!(rest, b"again!");
+}
+
+#[test]
+fn split_halves_work_alike_for_tcp_and_unix() {
+    block_on(LIMIT, async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let a = TcpStream::connect(addr).await.unwrap();
+        let (b, _) = listener.accept().await.unwrap();
+        let c = TcpStream::connect(addr).await.unwrap();
+        let (_c_peer, _) = listener.accept().await.unwrap();
+        split_halves_contract(a, b, c).await;
+
+        let (a, b) = UnixStream::pair().unwrap();
+        let (c, _c_peer) = UnixStream::pair().unwrap();
+        split_halves_contract(a, b, c).await;
+    });
+}

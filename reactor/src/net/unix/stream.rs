@@ -1,12 +1,12 @@
 //! [`UnixStream`].
 
-use super::split::{split, ReadHalf, WriteHalf};
-use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
+use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::SocketAddr;
 use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::net::split::{split, split_owned};
 use crate::net::{poll_read_buf, poll_write_buf, poll_write_vectored_buf};
 use std::fmt;
 use std::future::poll_fn;
