@@ -351,6 +351,38 @@ fn a_child_spawned_in_one_runtime_is_waited_in_another() {
 }
 
 #[test]
+fn a_wait_moved_to_another_runtime_follows_it() {
+    // Runtime A starts the wait, then sits idle (alive, but nothing drives its reactor): the
+    // wait finished in runtime B must not depend on A's reactor.
+    let a = Builder::new_current_thread().enable_all().build().unwrap();
+    let mut child = a.block_on(async {
+        let mut child = Command::new("sh")
+            .args(["-c", "sleep 0.2; exit 6"])
+            .spawn()
+            .unwrap();
+        let early = gort::time::timeout(Duration::from_millis(10), child.wait()).await;
+        assert!(early.is_err(), "the child cannot have exited yet");
+        child
+    });
+    let b = Builder::new_current_thread().enable_all().build().unwrap();
+    let start = Instant::now();
+    let status = b
+        .block_on(async {
+            gort::time::timeout(LIMIT, child.wait())
+                .await
+                .expect("wait timed out")
+        })
+        .unwrap();
+    assert_eq!(status.code(), Some(6));
+    // Generous for a 0.2 s child; a wake lost in A's idle reactor would wait for B's timer.
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "the exit was not noticed"
+    );
+    drop(a);
+}
+
+#[test]
 fn child_pipes_work_with_futures_io() {
     on_both_flavors(|| async {
         let mut child = Command::new("cat")

@@ -16,6 +16,7 @@ use crate::driver::Handle;
 use crate::signal::unix::{Signal, SignalKind};
 use std::io;
 use std::process::{Child as StdChild, ExitStatus};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// How a reaper learns that its child exited.
@@ -92,6 +93,7 @@ impl Reaper {
                 .expect("the child is only taken while dropping");
             match wait {
                 Wait::Idle(pidfd) => *wait = start_waiting(pidfd.take())?,
+                Wait::Pidfd(io) if !registered_here(io) => unregister(wait),
                 Wait::Pidfd(io) => {
                     // Readable once the child exited; `try_wait` says `WouldBlock` otherwise,
                     // which clears the readiness and waits again.
@@ -101,14 +103,8 @@ impl Reaper {
                         Err(e) => Err(e),
                     });
                     match polled {
-                        Poll::Ready(Err(_)) if io.handle().timers_shut_down() => {
-                            // The reactor went away with its runtime: register again with the
-                            // waiting thread's reactor (or fall back to SIGCHLD).
-                            let Wait::Pidfd(io) = std::mem::replace(wait, Wait::Idle(None)) else {
-                                unreachable!()
-                            };
-                            *wait = Wait::Idle(Some(io.into_inner()));
-                        }
+                        // The reactor went away with its runtime meanwhile.
+                        Poll::Ready(Err(_)) if !registered_here(io) => unregister(wait),
                         polled => return polled,
                     }
                 }
@@ -119,6 +115,20 @@ impl Reaper {
                 }
             }
         }
+    }
+}
+
+/// Whether the pidfd's reactor is alive and is the waiting thread's (if it has one): a wait
+/// moved to another runtime, or outliving its runtime, registers again where it now runs.
+fn registered_here(io: &PollEvented<PidFd>) -> bool {
+    let same = Handle::with_current(|current| Arc::ptr_eq(&current.inner, &io.handle().inner));
+    same != Some(false) && !io.handle().timers_shut_down()
+}
+
+/// Takes the pidfd back from its reactor, to be registered again.
+fn unregister(wait: &mut Wait) {
+    if let Wait::Pidfd(io) = std::mem::replace(wait, Wait::Idle(None)) {
+        *wait = Wait::Idle(Some(io.into_inner()));
     }
 }
 
