@@ -5,7 +5,6 @@ use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -74,7 +73,13 @@ impl TcpListener {
     /// # Ok(()) }
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        // Each waiting task gets its own waiter slot, so a connection wakes every task
+        // accepting on a shared listener (`poll_accept` keeps one waker, as tokio's).
+        let (stream, addr) = self
+            .io
+            .async_io(Direction::Read.mask(), |l| l.accept())
+            .await?;
+        Ok((TcpStream::from_mio(stream, self.io.handle().clone())?, addr))
     }
 
     /// Polls for a connection (only the last task to poll is woken).

@@ -4,7 +4,6 @@ use super::{SocketAddr, UnixStream};
 use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
@@ -92,7 +91,16 @@ impl UnixListener {
     /// # Ok(()) }
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        // Each waiting task gets its own waiter slot, so a connection wakes every task
+        // accepting on a shared listener (`poll_accept` keeps one waker, as tokio's).
+        let (stream, addr) = self
+            .io
+            .async_io(Direction::Read.mask(), |l| l.accept())
+            .await?;
+        Ok((
+            UnixStream::from_mio(stream, self.io.handle().clone())?,
+            addr,
+        ))
     }
 
     /// Polls for a connection (only the last task to poll is woken).
