@@ -347,3 +347,93 @@ fn split_halves_work_alike_for_tcp_and_unix() {
         split_halves_contract(a, b, c).await;
     });
 }
+
+#[test]
+fn datagram_buf_poll_and_try_families_for_udp_and_unix() {
+    use std::future::poll_fn;
+    block_on(LIMIT, async {
+        // UDP: peek the sender, then receive into BufMut buffers.
+        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let a_addr = a.local_addr().unwrap();
+        let b_addr = b.local_addr().unwrap();
+        a.send_to(b"one", b_addr).await.unwrap();
+        a.send_to(b"two", b_addr).await.unwrap();
+        assert_eq!(b.peek_sender().await.unwrap(), a_addr);
+        let mut buf = Vec::with_capacity(16);
+        let (n, from) = b.recv_buf_from(&mut buf).await.unwrap();
+        assert_eq!((n, from, &buf[..]), (3, a_addr, &b"one"[..]));
+        b.readable().await.unwrap();
+        let mut buf = Vec::with_capacity(16);
+        assert_eq!(b.try_recv_buf(&mut buf).unwrap(), 3);
+        assert_eq!(buf, b"two");
+        let err = b.try_recv_buf(&mut Vec::with_capacity(16)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+        b.set_tos_v4(0x10).unwrap();
+        assert_eq!(b.tos_v4().unwrap(), 0x10);
+        b.set_multicast_ttl_v4(7).unwrap();
+        assert_eq!(b.multicast_ttl_v4().unwrap(), 7);
+
+        // Unix datagrams: poll_send_to / poll_recv_from / try_send_to / try_recv_from.
+        let dir = std::env::temp_dir().join(format!("gort-dgram-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        let (pa, pb) = (dir.join("a"), dir.join("b"));
+        let ua = UnixDatagram::bind(&pa).unwrap();
+        let ub = UnixDatagram::bind(&pb).unwrap();
+        poll_fn(|cx| ua.poll_send_to(cx, b"polled", &pb))
+            .await
+            .unwrap();
+        let mut storage = [0u8; 16];
+        let mut read = crate::io::ReadBuf::new(&mut storage);
+        let from = poll_fn(|cx| ub.poll_recv_from(cx, &mut read))
+            .await
+            .unwrap();
+        assert_eq!(read.filled(), b"polled");
+        assert_eq!(from.as_pathname(), Some(pa.as_path()));
+        ua.writable().await.unwrap();
+        assert_eq!(ua.try_send_to(b"tried", &pb).unwrap(), 5);
+        ub.readable().await.unwrap();
+        let mut buf = [0u8; 16];
+        let (n, from) = ub.try_recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"tried");
+        assert_eq!(from.as_pathname(), Some(pa.as_path()));
+        ua.send_to(b"buffered", &pb).await.unwrap();
+        let mut buf = Vec::with_capacity(32);
+        assert_eq!(ub.recv_buf(&mut buf).await.unwrap(), 8);
+        assert_eq!(buf, b"buffered");
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
+
+#[test]
+fn unix_stream_peer_cred_connect_addr_and_try_read_buf() {
+    block_on(LIMIT, async {
+        let path = std::env::temp_dir().join(format!("gort-addr-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let addr = std::os::unix::net::SocketAddr::from_pathname(&path).unwrap();
+        let listener = UnixListener::bind_addr(&addr).unwrap();
+        let (client, (server, _)) = futures::join!(
+            async { UnixStream::connect_addr(&addr).await.unwrap() },
+            async { listener.accept().await.unwrap() }
+        );
+        let cred = client.peer_cred().unwrap();
+        assert_eq!(cred, server.peer_cred().unwrap());
+        assert_eq!(cred.pid(), Some(std::process::id() as i32));
+        // SAFETY: getuid has no preconditions.
+        assert_eq!(cred.uid(), unsafe { libc::getuid() });
+        let mut client = client;
+        client.write_all(b"bytes").await.unwrap();
+        server.readable().await.unwrap();
+        let mut buf = Vec::with_capacity(64);
+        assert_eq!(server.try_read_buf(&mut buf).unwrap(), 5);
+        assert_eq!(buf, b"bytes");
+        std::fs::remove_file(&path).unwrap();
+
+        let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let s = TcpStream::connect(tcp.local_addr().unwrap()).await.unwrap();
+        assert_eq!(s.linger().unwrap(), None);
+        s.set_zero_linger().unwrap();
+        assert_eq!(s.linger().unwrap(), Some(Duration::ZERO));
+    });
+}

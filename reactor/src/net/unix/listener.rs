@@ -45,6 +45,26 @@ impl UnixListener {
         })
     }
 
+    /// Binds to a socket address (a path, or on Linux an abstract name).
+    ///
+    /// # Panics
+    ///
+    /// Outside a gort runtime.
+    ///
+    /// ```
+    /// # fn f() -> std::io::Result<()> {
+    /// let addr = std::os::unix::net::SocketAddr::from_pathname("/tmp/gort-doc-addr.sock")?;
+    /// let listener = gort_reactor::net::UnixListener::bind_addr(&addr)?;
+    /// # Ok(()) }
+    /// ```
+    #[track_caller]
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        let listener = mio::net::UnixListener::bind_addr(addr)?;
+        Ok(UnixListener {
+            io: PollEvented::new(listener)?,
+        })
+    }
+
     /// Wraps a std listener (it is switched to non-blocking mode).
     ///
     /// # Panics

@@ -1,7 +1,7 @@
 //! [`UnixStream`].
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use super::SocketAddr;
+use super::{SocketAddr, UCred};
 use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
@@ -10,7 +10,7 @@ use crate::net::split::{split, split_owned};
 use crate::net::{poll_read_buf, poll_write_buf, poll_write_vectored_buf};
 use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
@@ -53,12 +53,49 @@ impl UnixStream {
     /// # Ok(()) }
     /// ```
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?, Handle::current())?;
+        UnixStream::finish_connect(mio::net::UnixStream::connect(path)?).await
+    }
+
+    /// Connects to a socket address (a path, or on Linux an abstract name).
+    ///
+    /// # Panics
+    ///
+    /// Outside a gort runtime.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// ```
+    /// # async fn f() -> std::io::Result<()> {
+    /// let addr = std::os::unix::net::SocketAddr::from_pathname("/tmp/gort.sock")?;
+    /// let s = gort_reactor::net::UnixStream::connect_addr(&addr).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
+        UnixStream::finish_connect(mio::net::UnixStream::connect_addr(addr)?).await
+    }
+
+    async fn finish_connect(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        let stream = UnixStream::from_mio(stream, Handle::current())?;
         poll_fn(|cx| stream.io.poll_ready(cx, Direction::Write)).await?;
         if let Some(e) = stream.io.io().take_error()? {
             return Err(e);
         }
         Ok(stream)
+    }
+
+    /// The credentials of the process at the other end (`SO_PEERCRED`, as it was when the
+    /// connection was made).
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixStream) -> std::io::Result<()> {
+    /// let cred = s.peer_cred()?;
+    /// println!("peer uid {} pid {:?}", cred.uid(), cred.pid());
+    /// # Ok(()) }
+    /// ```
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        UCred::of_peer(self.io.io())
     }
 
     /// A connected pair of sockets.
@@ -194,29 +231,6 @@ impl UnixStream {
         self.io.poll_ready(cx, Direction::Write).map_ok(drop)
     }
 
-    /// Reads without waiting (`WouldBlock` if nothing is available; `Ok(0)` is EOF).
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::UnixStream) {
-    /// let _ = s.try_read(&mut [0; 16]);
-    /// # }
-    /// ```
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read.mask(), |mut s| s.read(buf))
-    }
-
-    /// Writes without waiting (`WouldBlock` if the buffer is full).
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::UnixStream) {
-    /// let _ = s.try_write(b"x");
-    /// # }
-    /// ```
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Write.mask(), |mut s| s.write(buf))
-    }
-
     /// Splits into borrowed read and write halves.
     ///
     /// ```
@@ -349,3 +363,4 @@ impl fmt::Debug for UnixStream {
 }
 
 crate::net::readiness_api!(UnixStream);
+crate::net::stream_try_io!(UnixStream);
