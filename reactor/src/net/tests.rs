@@ -437,3 +437,28 @@ fn unix_stream_peer_cred_connect_addr_and_try_read_buf() {
         assert_eq!(s.linger().unwrap(), Some(Duration::ZERO));
     });
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn unix_abstract_names_and_fresh_pairs_start_writable() {
+    block_on(LIMIT, async {
+        let name = format!("\0gort-abstract-{}", std::process::id());
+        let listener = UnixListener::bind(&name).unwrap();
+        let (client, (server, _)) =
+            futures::join!(async { UnixStream::connect(&name).await.unwrap() }, async {
+                listener.accept().await.unwrap()
+            });
+        let local = server.into_std().unwrap().local_addr().unwrap();
+        use std::os::linux::net::SocketAddrExt;
+        assert_eq!(local.as_abstract_name(), Some(&name.as_bytes()[1..]));
+        drop(client);
+
+        // A fresh pair can send before the driver has seen any event.
+        let (a, b) = UnixDatagram::pair().unwrap();
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(a.poll_send_ready(&mut cx).is_ready());
+        assert!(b.poll_recv_ready(&mut cx).is_pending());
+        a.try_send(b"now").unwrap();
+    });
+}

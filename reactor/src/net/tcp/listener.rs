@@ -79,7 +79,10 @@ impl TcpListener {
             .io
             .async_io(Direction::Read.mask(), |l| l.accept())
             .await?;
-        Ok((TcpStream::from_mio(stream, self.io.handle().clone())?, addr))
+        Ok((
+            TcpStream::from_accepted(stream, self.io.handle().clone())?,
+            addr,
+        ))
     }
 
     /// Polls for a connection (only the last task to poll is woken).
@@ -93,7 +96,7 @@ impl TcpListener {
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         let (stream, addr) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
-        let stream = TcpStream::from_mio(stream, self.io.handle().clone())?;
+        let stream = TcpStream::from_accepted(stream, self.io.handle().clone())?;
         Poll::Ready(Ok((stream, addr)))
     }
 

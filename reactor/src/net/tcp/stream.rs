@@ -2,6 +2,7 @@
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::driver::ready::Direction;
+use crate::driver::ready::Ready;
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -367,8 +368,23 @@ impl TcpStream {
         poll_write_vectored_buf(&self.io, cx, bufs)
     }
 
+    /// `shutdown(2)`; a peer that already reset the connection (`NotConnected`) counts as
+    /// shut down, as in tokio.
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        self.io.io().shutdown(how)
+        match self.io.io().shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            result => result,
+        }
+    }
+
+    /// An accepted stream is assumed readable and writable until an operation finds
+    /// otherwise (as tokio).
+    pub(crate) fn from_accepted(stream: mio::net::TcpStream, handle: Handle) -> io::Result<Self> {
+        let stream = Self::from_mio(stream, handle)?;
+        stream.io.assume_ready(Ready::from_usize(
+            Ready::READABLE.as_usize() | Ready::WRITABLE.as_usize(),
+        ));
+        Ok(stream)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::SocketAddr;
 use crate::driver::ready::Direction;
+use crate::driver::ready::Ready;
 use crate::driver::registration::PollEvented;
 use crate::io::ReadBuf;
 use crate::net::datagram;
@@ -84,7 +85,11 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = mio::net::UnixDatagram::pair()?;
-        Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
+        let (a, b) = (UnixDatagram::new(a)?, UnixDatagram::new(b)?);
+        // Both ends can send at once, before any driver event (as tokio).
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     /// Wraps a std socket (it is switched to non-blocking mode).

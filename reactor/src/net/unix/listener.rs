@@ -26,7 +26,8 @@ pub struct UnixListener {
 }
 
 impl UnixListener {
-    /// Binds a listener to the socket file at `path` (which must not exist yet).
+    /// Binds a listener to the socket file at `path` (which must not exist yet); on Linux a
+    /// path starting with a NUL byte names an abstract socket instead.
     ///
     /// # Panics
     ///
@@ -39,7 +40,10 @@ impl UnixListener {
     /// ```
     #[track_caller]
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
-        let listener = mio::net::UnixListener::bind(path)?;
+        let listener = match super::abstract_addr(path.as_ref())? {
+            Some(addr) => mio::net::UnixListener::bind_addr(&addr)?,
+            None => mio::net::UnixListener::bind(path)?,
+        };
         Ok(UnixListener {
             io: PollEvented::new(listener)?,
         })
@@ -118,7 +122,7 @@ impl UnixListener {
             .async_io(Direction::Read.mask(), |l| l.accept())
             .await?;
         Ok((
-            UnixStream::from_mio(stream, self.io.handle().clone())?,
+            UnixStream::from_accepted(stream, self.io.handle().clone())?,
             addr,
         ))
     }
@@ -132,7 +136,7 @@ impl UnixListener {
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let (stream, addr) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
-        let stream = UnixStream::from_mio(stream, self.io.handle().clone())?;
+        let stream = UnixStream::from_accepted(stream, self.io.handle().clone())?;
         Poll::Ready(Ok((stream, addr)))
     }
 

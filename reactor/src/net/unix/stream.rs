@@ -3,6 +3,7 @@
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::{SocketAddr, UCred};
 use crate::driver::ready::Direction;
+use crate::driver::ready::Ready;
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -53,7 +54,11 @@ impl UnixStream {
     /// # Ok(()) }
     /// ```
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        UnixStream::finish_connect(mio::net::UnixStream::connect(path)?).await
+        let stream = match super::abstract_addr(path.as_ref())? {
+            Some(addr) => mio::net::UnixStream::connect_addr(&addr)?,
+            None => mio::net::UnixStream::connect(path)?,
+        };
+        UnixStream::finish_connect(stream).await
     }
 
     /// Connects to a socket address (a path, or on Linux an abstract name).
@@ -113,10 +118,14 @@ impl UnixStream {
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
         let handle = Handle::current();
-        Ok((
+        let (a, b) = (
             UnixStream::from_mio(a, handle.clone())?,
             UnixStream::from_mio(b, handle)?,
-        ))
+        );
+        // Both ends can write at once, before any driver event (as tokio).
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     pub(crate) fn from_mio(stream: mio::net::UnixStream, handle: Handle) -> io::Result<UnixStream> {
@@ -289,8 +298,23 @@ impl UnixStream {
         poll_write_vectored_buf(&self.io, cx, bufs)
     }
 
+    /// `shutdown(2)`; a peer that already reset the connection (`NotConnected`) counts as
+    /// shut down, as in tokio.
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        self.io.io().shutdown(how)
+        match self.io.io().shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            result => result,
+        }
+    }
+
+    /// An accepted stream is assumed readable and writable until an operation finds
+    /// otherwise (as tokio).
+    pub(crate) fn from_accepted(stream: mio::net::UnixStream, handle: Handle) -> io::Result<Self> {
+        let stream = Self::from_mio(stream, handle)?;
+        stream.io.assume_ready(Ready::from_usize(
+            Ready::READABLE.as_usize() | Ready::WRITABLE.as_usize(),
+        ));
+        Ok(stream)
     }
 }
 
