@@ -462,3 +462,50 @@ fn unix_abstract_names_and_fresh_pairs_start_writable() {
         a.try_send(b"now").unwrap();
     });
 }
+
+#[test]
+fn unix_socket_binds_then_listens_connects_or_sends_datagrams() {
+    block_on(LIMIT, async {
+        let dir = std::env::temp_dir().join(format!("gort-unixsocket-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        let (server_path, client_path) = (dir.join("server"), dir.join("client"));
+
+        let server = UnixSocket::new_stream().unwrap();
+        server.bind(&server_path).unwrap();
+        let listener = server.listen(16).unwrap();
+        let client = UnixSocket::new_stream().unwrap();
+        client.bind(&client_path).unwrap();
+        let (mut stream, (mut accepted, peer)) = futures::join!(
+            async { client.connect(&server_path).await.unwrap() },
+            async { listener.accept().await.unwrap() }
+        );
+        assert_eq!(peer.as_pathname(), Some(client_path.as_path()));
+        stream.write_all(b"over a bound socket").await.unwrap();
+        drop(stream);
+        let mut got = String::new();
+        accepted.read_to_string(&mut got).await.unwrap();
+        assert_eq!(got, "over a bound socket");
+
+        let dgram_path = dir.join("dgram");
+        let d = UnixSocket::new_datagram().unwrap();
+        d.bind(&dgram_path).unwrap();
+        let d = d.datagram().unwrap();
+        let sender = UnixDatagram::unbound().unwrap();
+        sender.send_to(b"dg", &dgram_path).await.unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(d.recv(&mut buf).await.unwrap(), 2);
+
+        let misuse = UnixSocket::new_datagram().unwrap().listen(1).unwrap_err();
+        assert_eq!(
+            misuse.to_string(),
+            "listen cannot be called on a datagram socket"
+        );
+        let misuse = UnixSocket::new_stream().unwrap().datagram().unwrap_err();
+        assert_eq!(
+            misuse.to_string(),
+            "datagram cannot be called on a stream socket"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}

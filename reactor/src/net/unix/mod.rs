@@ -3,12 +3,14 @@
 
 mod datagram;
 mod listener;
+mod socket;
 mod split;
 mod stream;
 mod ucred;
 
 pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
+pub use socket::UnixSocket;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 /// The address of a Unix-domain socket (std's type).
 pub use std::os::unix::net::SocketAddr;

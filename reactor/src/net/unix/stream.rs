@@ -81,7 +81,7 @@ impl UnixStream {
         UnixStream::finish_connect(mio::net::UnixStream::connect_addr(addr)?).await
     }
 
-    async fn finish_connect(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+    pub(crate) async fn finish_connect(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         let stream = UnixStream::from_mio(stream, Handle::current())?;
         poll_fn(|cx| stream.io.poll_ready(cx, Direction::Write)).await?;
         if let Some(e) = stream.io.io().take_error()? {
