@@ -139,7 +139,9 @@ impl<E: mio::event::Source> PollEvented<E> {
             .shared
             .ready_event(mask)
             .ok_or_else(|| io::Error::from(io::ErrorKind::WouldBlock))?;
-        if event.shutdown {
+        // Readiness seen before the reactor shut down still holds (buffered data can be
+        // read, as in tokio); only a source with none left reports the shutdown.
+        if event.ready.is_empty() {
             return Err(shutdown_error());
         }
         match op(self.io()) {

@@ -509,3 +509,23 @@ fn unix_socket_binds_then_listens_connects_or_sends_datagrams() {
         std::fs::remove_dir_all(&dir).unwrap();
     });
 }
+
+#[test]
+fn data_seen_before_the_reactor_shut_down_is_still_readable_then_reads_report_it() {
+    let (server, _client) = block_on(LIMIT, async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        client.write_all(b"hello").await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        server.readable().await.unwrap();
+        (server, client)
+    }); // the driver is dropped here
+    let mut buf = [0u8; 5];
+    assert_eq!(server.try_read(&mut buf).unwrap(), 5);
+    assert_eq!(&buf, b"hello");
+    let mut server = server;
+    let err = block_on(LIMIT, async { server.read(&mut buf).await.unwrap_err() });
+    assert!(err.to_string().contains("shut down"), "{err}");
+}
