@@ -12,13 +12,16 @@ use std::time::{Duration, Instant};
 const LIMIT: Duration = Duration::from_secs(30);
 const SIGKILL: i32 = 9;
 
+/// Builds a fresh runtime of one flavor.
+type BuildRuntime = fn() -> Runtime;
+
 /// Runs `test` on a fresh runtime of each flavor, each on its own thread with a time limit.
 fn on_both_flavors<F, Fut>(test: F)
 where
     F: Fn() -> Fut + Send + Sync + Clone + 'static,
     Fut: Future<Output = ()>,
 {
-    let flavors: [(&str, fn() -> Runtime); 2] = [
+    let flavors: [(&str, BuildRuntime); 2] = [
         ("current_thread", || {
             Builder::new_current_thread().enable_all().build().unwrap()
         }),
