@@ -23,6 +23,7 @@
 //! # }
 //! ```
 
+mod accept_backoff;
 mod addr;
 mod datagram;
 mod sockopt;

@@ -3,6 +3,7 @@
 use super::TcpStream;
 use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
+use crate::net::accept_backoff::AcceptBackoff;
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use std::fmt;
 use std::io;
@@ -25,6 +26,7 @@ use std::task::{ready, Context, Poll};
 /// ```
 pub struct TcpListener {
     io: PollEvented<mio::net::TcpListener>,
+    backoff: AcceptBackoff,
 }
 
 impl TcpListener {
@@ -57,6 +59,7 @@ impl TcpListener {
     fn new(listener: mio::net::TcpListener) -> io::Result<TcpListener> {
         Ok(TcpListener {
             io: PollEvented::new(listener)?,
+            backoff: AcceptBackoff::default(),
         })
     }
 
@@ -73,12 +76,17 @@ impl TcpListener {
     /// # Ok(()) }
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        // After a descriptor-exhaustion error, wait before retrying (the connection is still
+        // queued, so the listener stays readable and a retry loop would spin).
+        self.backoff.wait().await;
         // Each waiting task gets its own waiter slot, so a connection wakes every task
         // accepting on a shared listener (`poll_accept` keeps one waker, as tokio's).
-        let (stream, addr) = self
+        let accepted = self
             .io
             .async_io(Direction::Read.mask(), |l| l.accept())
-            .await?;
+            .await;
+        self.backoff.record(&accepted);
+        let (stream, addr) = accepted?;
         Ok((
             TcpStream::from_accepted(stream, self.io.handle().clone())?,
             addr,

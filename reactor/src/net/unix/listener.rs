@@ -3,6 +3,7 @@
 use super::{SocketAddr, UnixStream};
 use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
+use crate::net::accept_backoff::AcceptBackoff;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -23,6 +24,7 @@ use std::task::{ready, Context, Poll};
 /// ```
 pub struct UnixListener {
     io: PollEvented<mio::net::UnixListener>,
+    backoff: AcceptBackoff,
 }
 
 impl UnixListener {
@@ -46,6 +48,7 @@ impl UnixListener {
         };
         Ok(UnixListener {
             io: PollEvented::new(listener)?,
+            backoff: AcceptBackoff::default(),
         })
     }
 
@@ -66,6 +69,7 @@ impl UnixListener {
         let listener = mio::net::UnixListener::bind_addr(addr)?;
         Ok(UnixListener {
             io: PollEvented::new(listener)?,
+            backoff: AcceptBackoff::default(),
         })
     }
 
@@ -86,6 +90,7 @@ impl UnixListener {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
             io: PollEvented::new(mio::net::UnixListener::from_std(listener))?,
+            backoff: AcceptBackoff::default(),
         })
     }
 
@@ -115,12 +120,17 @@ impl UnixListener {
     /// # Ok(()) }
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        // After a descriptor-exhaustion error, wait before retrying (the connection is still
+        // queued, so the listener stays readable and a retry loop would spin).
+        self.backoff.wait().await;
         // Each waiting task gets its own waiter slot, so a connection wakes every task
         // accepting on a shared listener (`poll_accept` keeps one waker, as tokio's).
-        let (stream, addr) = self
+        let accepted = self
             .io
             .async_io(Direction::Read.mask(), |l| l.accept())
-            .await?;
+            .await;
+        self.backoff.record(&accepted);
+        let (stream, addr) = accepted?;
         Ok((
             UnixStream::from_accepted(stream, self.io.handle().clone())?,
             addr,
