@@ -406,3 +406,24 @@ fn child_pipes_work_with_futures_io() {
         child.wait().await.unwrap();
     });
 }
+
+#[test]
+fn a_childs_stdout_pipes_into_another_childs_stdin() {
+    on_both_flavors(|| async {
+        let mut producer = Command::new("echo")
+            .arg("chained")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Back to a blocking std handle, as the next child expects.
+        let handoff: Stdio = producer.stdout.take().unwrap().try_into().unwrap();
+        let out = Command::new("tr")
+            .args(["a-z", "A-Z"])
+            .stdin(handoff)
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.stdout, b"CHAINED\n");
+        assert!(producer.wait().await.unwrap().success());
+    });
+}
