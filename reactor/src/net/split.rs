@@ -8,8 +8,6 @@
 //! has (TCP's `peek`).
 
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
-use std::error::Error;
-use std::fmt;
 use std::future::Future;
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
@@ -23,6 +21,10 @@ use std::task::{Context, Poll};
 pub trait SplitStream: sealed::Sealed + Sized {
     /// The socket's address type.
     type Addr;
+    /// What `reunite` returns for halves of different streams.
+    type ReuniteError: std::error::Error;
+    #[doc(hidden)]
+    fn reunite_error(read: OwnedReadHalf<Self>, write: OwnedWriteHalf<Self>) -> Self::ReuniteError;
     #[doc(hidden)]
     fn local_addr(&self) -> io::Result<Self::Addr>;
     #[doc(hidden)]
@@ -55,11 +57,18 @@ pub(crate) mod sealed {
 
 /// Implements [`SplitStream`] for a stream type by forwarding to its own methods.
 macro_rules! impl_split_stream {
-    ($stream:ty, $addr:ty) => {
+    ($stream:ty, $addr:ty, $reunite_error:ident) => {
         impl $crate::net::split::sealed::Sealed for $stream {}
 
         impl $crate::net::split::SplitStream for $stream {
             type Addr = $addr;
+            type ReuniteError = $reunite_error;
+            fn reunite_error(
+                read: $crate::net::split::OwnedReadHalf<$stream>,
+                write: $crate::net::split::OwnedWriteHalf<$stream>,
+            ) -> $reunite_error {
+                $reunite_error(read, write)
+            }
             fn local_addr(&self) -> ::std::io::Result<$addr> {
                 <$stream>::local_addr(self)
             }
@@ -169,26 +178,34 @@ pub struct OwnedWriteHalf<S: SplitStream> {
     shutdown_on_drop: bool,
 }
 
-/// The two halves given to `reunite` came from different streams; they are handed back.
-///
-/// ```
-/// # fn f(a: gort_reactor::net::TcpStream, b: gort_reactor::net::TcpStream) {
-/// let (ra, _wa) = a.into_split();
-/// let (_rb, wb) = b.into_split();
-/// let err = ra.reunite(wb).unwrap_err();
-/// let (_ra, _wb) = (err.0, err.1);
-/// # }
-/// ```
-#[derive(Debug)]
-pub struct ReuniteError<S: SplitStream>(pub OwnedReadHalf<S>, pub OwnedWriteHalf<S>);
+/// Declares a stream kind's `ReuniteError`: a tuple struct (as tokio's, so it can be matched as
+/// `ReuniteError(read, write)`) handing back the two halves that came from different streams.
+macro_rules! reunite_error {
+    ($stream:ident) => {
+        /// The two halves given to `reunite` came from different streams; they are handed
+        /// back.
+        ///
+        /// ```
+        #[doc = concat!("# fn f(a: gort_reactor::net::", stringify!($stream), ", b: gort_reactor::net::", stringify!($stream), ") {")]
+        /// let (ra, _wa) = a.into_split();
+        /// let (_rb, wb) = b.into_split();
+        /// let err = ra.reunite(wb).unwrap_err();
+        /// let (_ra, _wb) = (err.0, err.1);
+        /// # }
+        /// ```
+        #[derive(Debug)]
+        pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
 
-impl<S: SplitStream + fmt::Debug> fmt::Display for ReuniteError<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("tried to reunite halves that are not from the same socket")
-    }
+        impl ::std::fmt::Display for ReuniteError {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("tried to reunite halves that are not from the same socket")
+            }
+        }
+
+        impl ::std::error::Error for ReuniteError {}
+    };
 }
-
-impl<S: SplitStream + fmt::Debug> Error for ReuniteError<S> {}
+pub(crate) use reunite_error;
 
 pub(crate) fn split_owned<S: SplitStream>(stream: S) -> (OwnedReadHalf<S>, OwnedWriteHalf<S>) {
     let inner = Arc::new(stream);
@@ -212,9 +229,9 @@ impl<S: SplitStream> OwnedReadHalf<S> {
     /// let _stream = rd.reunite(wr).expect("same stream");
     /// # }
     /// ```
-    pub fn reunite(self, other: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
+    pub fn reunite(self, other: OwnedWriteHalf<S>) -> Result<S, S::ReuniteError> {
         if !Arc::ptr_eq(&self.inner, &other.inner) {
-            return Err(ReuniteError(self, other));
+            return Err(S::reunite_error(self, other));
         }
         let mut other = other;
         other.shutdown_on_drop = false;
@@ -237,7 +254,7 @@ impl<S: SplitStream> OwnedWriteHalf<S> {
     /// let _stream = wr.reunite(rd).unwrap();
     /// # }
     /// ```
-    pub fn reunite(self, other: OwnedReadHalf<S>) -> Result<S, ReuniteError<S>> {
+    pub fn reunite(self, other: OwnedReadHalf<S>) -> Result<S, S::ReuniteError> {
         other.reunite(self)
     }
 

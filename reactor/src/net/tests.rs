@@ -299,8 +299,12 @@ fn tcp_socket_configures_then_listens_and_connects() {
 /// The shared split halves behave the same for both stream kinds: bytes cross in both
 /// directions, dropping an owned write half (not `forget`) gives the peer EOF, mismatched
 /// halves come back from `reunite`, matched ones reunite into a working stream.
-async fn split_halves_contract<S>(a: S, b: S, c: S)
-where
+async fn split_halves_contract<S>(
+    a: S,
+    b: S,
+    c: S,
+    unpack: fn(S::ReuniteError) -> (split::OwnedReadHalf<S>, split::OwnedWriteHalf<S>),
+) where
     S: split::SplitStream + crate::io::AsyncRead + crate::io::AsyncWrite + Unpin + std::fmt::Debug,
 {
     let (mut a, mut b) = (a, b);
@@ -317,8 +321,10 @@ where
     }
     let (ard, awr) = split::split_owned(a);
     let (crd, cwr) = split::split_owned(c);
-    let mismatch = ard.reunite(cwr).unwrap_err();
-    let (ard, cwr) = (mismatch.0, mismatch.1);
+    let Err(mismatch) = ard.reunite(cwr) else {
+        panic!("halves of two streams reunited")
+    };
+    let (ard, cwr) = unpack(mismatch);
     cwr.forget(); // c's write direction stays open
     drop(crd);
     let mut a = ard.reunite(awr).expect("the halves of one stream reunite");
@@ -340,11 +346,12 @@ fn split_halves_work_alike_for_tcp_and_unix() {
         let (b, _) = listener.accept().await.unwrap();
         let c = TcpStream::connect(addr).await.unwrap();
         let (_c_peer, _) = listener.accept().await.unwrap();
-        split_halves_contract(a, b, c).await;
+        // tokio's ReuniteError is a tuple struct: it destructures as one.
+        split_halves_contract(a, b, c, |tcp::ReuniteError(rd, wr)| (rd, wr)).await;
 
         let (a, b) = UnixStream::pair().unwrap();
         let (c, _c_peer) = UnixStream::pair().unwrap();
-        split_halves_contract(a, b, c).await;
+        split_halves_contract(a, b, c, |unix::ReuniteError(rd, wr)| (rd, wr)).await;
     });
 }
 

@@ -12,10 +12,9 @@ pub type WriteHalf<'a> = crate::net::split::WriteHalf<'a, TcpStream>;
 pub type OwnedReadHalf = crate::net::split::OwnedReadHalf<TcpStream>;
 /// The write half of [`TcpStream::into_split`].
 pub type OwnedWriteHalf = crate::net::split::OwnedWriteHalf<TcpStream>;
-/// The halves given to [`OwnedReadHalf::reunite`] came from different streams.
-pub type ReuniteError = crate::net::split::ReuniteError<TcpStream>;
+crate::net::split::reunite_error!(TcpStream);
 
-crate::net::split::impl_split_stream!(TcpStream, std::net::SocketAddr);
+crate::net::split::impl_split_stream!(TcpStream, std::net::SocketAddr, ReuniteError);
 
 impl ReadHalf<'_> {
     /// Peeks at incoming data without consuming it. See [`TcpStream::peek`].

@@ -11,7 +11,6 @@ pub type WriteHalf<'a> = crate::net::split::WriteHalf<'a, UnixStream>;
 pub type OwnedReadHalf = crate::net::split::OwnedReadHalf<UnixStream>;
 /// The write half of [`UnixStream::into_split`].
 pub type OwnedWriteHalf = crate::net::split::OwnedWriteHalf<UnixStream>;
-/// The halves given to [`OwnedReadHalf::reunite`] came from different streams.
-pub type ReuniteError = crate::net::split::ReuniteError<UnixStream>;
+crate::net::split::reunite_error!(UnixStream);
 
-crate::net::split::impl_split_stream!(UnixStream, SocketAddr);
+crate::net::split::impl_split_stream!(UnixStream, SocketAddr, ReuniteError);
