@@ -296,15 +296,14 @@ fn tcp_socket_configures_then_listens_and_connects() {
     });
 }
 
+/// A stream's two owned halves.
+type OwnedHalves<S> = (split::OwnedReadHalf<S>, split::OwnedWriteHalf<S>);
+
 /// The shared split halves behave the same for both stream kinds: bytes cross in both
 /// directions, dropping an owned write half (not `forget`) gives the peer EOF, mismatched
 /// halves come back from `reunite`, matched ones reunite into a working stream.
-async fn split_halves_contract<S>(
-    a: S,
-    b: S,
-    c: S,
-    unpack: fn(S::ReuniteError) -> (split::OwnedReadHalf<S>, split::OwnedWriteHalf<S>),
-) where
+async fn split_halves_contract<S>(a: S, b: S, c: S, unpack: fn(S::ReuniteError) -> OwnedHalves<S>)
+where
     S: split::SplitStream + crate::io::AsyncRead + crate::io::AsyncWrite + Unpin + std::fmt::Debug,
 {
     let (mut a, mut b) = (a, b);
