@@ -9,7 +9,7 @@
 //! | piece | crate | paths |
 //! | --- | --- | --- |
 //! | tasks and the runtime | `gort-executor` | [`spawn`], [`task`], [`runtime`], [`main`], [`test`] |
-//! | sockets, timers, io, files | `gort-reactor` | [`net`], [`time`], [`io`], [`signal`], [`fs`] |
+//! | sockets, timers, io, files, processes | `gort-reactor` | [`net`], [`time`], [`io`], [`signal`], [`fs`], [`process`] |
 //! | channels and locks | `gort-channel` | [`chan`], [`sync`], [`select!`], [`join!`], [`try_join!`] |
 //!
 //! ```
@@ -35,7 +35,7 @@ pub use gort_channel::{chan, coop, sync};
 pub use gort_channel::{join, select, try_join};
 pub use gort_executor::{runtime, spawn, task, task_local};
 pub use gort_macros::{main, test};
-pub use gort_reactor::{fs, io, net, signal, time};
+pub use gort_reactor::{fs, io, net, process, signal, time};
 #[cfg(feature = "hyper")]
 pub mod hyper;
 

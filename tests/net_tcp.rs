@@ -3,6 +3,7 @@
 use gort::io::{AsyncReadExt, AsyncWriteExt};
 use gort::net::{TcpListener, TcpStream};
 use gort::runtime::{Builder, Runtime};
+use std::future::Future;
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -229,5 +230,57 @@ fn futures_io_traits_work_on_tcp_streams() {
             .await
             .unwrap();
         assert_eq!(back, b"via futures-io");
+    });
+}
+
+#[test]
+fn every_task_accepting_on_a_shared_listener_is_woken() {
+    run(Duration::from_secs(20), || async {
+        const TASKS: usize = 20;
+        let listener = std::sync::Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+        let addr = listener.local_addr().unwrap();
+        let (ready_tx, mut ready_rx) = gort::sync::mpsc::unbounded_channel();
+        let acceptors: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let listener = listener.clone();
+                let ready_tx = ready_tx.clone();
+                gort::spawn(async move {
+                    let accept = listener.accept();
+                    gort::pin!(accept);
+                    // Park in accept first, then report (once) that this task is waiting.
+                    let mut reported = false;
+                    std::future::poll_fn(|cx| {
+                        let polled = accept.as_mut().poll(cx);
+                        if polled.is_pending() && !reported {
+                            reported = true;
+                            let _ = ready_tx.send(());
+                        }
+                        polled
+                    })
+                    .await
+                    .unwrap()
+                    .1
+                })
+            })
+            .collect();
+        for _ in 0..TASKS {
+            ready_rx.recv().await.unwrap();
+        }
+        let clients: Vec<TcpStream> = {
+            let mut v = Vec::new();
+            for _ in 0..TASKS {
+                v.push(TcpStream::connect(addr).await.unwrap());
+            }
+            v
+        };
+        let mut peers: Vec<SocketAddr> = Vec::new();
+        for acceptor in acceptors {
+            peers.push(acceptor.await.unwrap());
+        }
+        let mut expected: Vec<SocketAddr> =
+            clients.iter().map(|c| c.local_addr().unwrap()).collect();
+        peers.sort();
+        expected.sort();
+        assert_eq!(peers, expected, "each connection accepted exactly once");
     });
 }

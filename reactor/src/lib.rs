@@ -6,6 +6,7 @@
 //! - [`net`] — TCP, UDP and Unix sockets registered with the driver.
 //! - [`io`] — tokio-shaped `AsyncRead`/`AsyncWrite` and their utilities.
 //! - [`fs`] — `tokio::fs`: files and directories, each call run on the blocking pool.
+//! - [`process`] — child processes with async waiting and piped stdio.
 //! - [`signal`] — the ctrl-c future.
 #![warn(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -16,6 +17,7 @@ pub mod io;
 pub(crate) mod loom;
 pub mod net;
 mod offload;
+pub mod process;
 pub mod signal;
 #[cfg(all(test, not(loom)))]
 mod test_block_on;

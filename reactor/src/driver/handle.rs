@@ -159,9 +159,10 @@ impl Handle {
     pub fn current() -> Handle {
         match Handle::try_current() {
             Some(handle) => handle,
+            // tokio's wording first (tests of code moved from tokio match on it), then gort's.
             None => panic!(
-                "there is no reactor running: call this from inside a gort runtime \
-                 (#[gort::main], Runtime::block_on)"
+                "there is no reactor running, must be called from the context of a Tokio 1.x \
+                 runtime: call this from inside a gort runtime (#[gort::main], Runtime::block_on)"
             ),
         }
     }

@@ -40,6 +40,15 @@ impl<E: mio::event::Source> PollEvented<E> {
         self.shared.token
     }
 
+    /// Marks the source ready for `ready` before any event says so (as tokio does for accepted
+    /// streams and fresh socket pairs). Harmless if wrong: the first operation then hits
+    /// `WouldBlock`, which clears it.
+    pub(crate) fn assume_ready(&self, ready: Ready) {
+        let mut wake = Vec::new();
+        self.shared.set_readiness(ready, &mut wake);
+        wake.into_iter().for_each(std::task::Waker::wake);
+    }
+
     pub(crate) fn handle(&self) -> &Handle {
         &self.handle
     }
@@ -130,7 +139,9 @@ impl<E: mio::event::Source> PollEvented<E> {
             .shared
             .ready_event(mask)
             .ok_or_else(|| io::Error::from(io::ErrorKind::WouldBlock))?;
-        if event.shutdown {
+        // Readiness seen before the reactor shut down still holds (buffered data can be
+        // read, as in tokio); only a source with none left reports the shutdown.
+        if event.ready.is_empty() {
             return Err(shutdown_error());
         }
         match op(self.io()) {
@@ -152,7 +163,9 @@ impl<E: mio::event::Source> PollEvented<E> {
     }
 
     /// Runs `op` whenever the source is ready for `mask` until it does not return `WouldBlock`
-    /// (the async `send`/`recv` family on `&self`, safe with several waiting tasks).
+    /// (the async `send`/`recv` family on `&self`, safe with several waiting tasks). Each
+    /// attempt charges the task's cooperative budget (waiting for readiness alone does not, as
+    /// in tokio).
     pub(crate) async fn async_io<R>(
         &self,
         mask: Ready,
@@ -160,6 +173,7 @@ impl<E: mio::event::Source> PollEvented<E> {
     ) -> io::Result<R> {
         loop {
             let event = self.readiness(mask).await?;
+            std::future::poll_fn(coop::poll_proceed).await;
             match op(self.io()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.shared.clear_readiness(event)
@@ -184,7 +198,8 @@ impl<E: mio::event::Source + std::fmt::Debug> std::fmt::Debug for PollEvented<E>
     }
 }
 
-/// The future of [`PollEvented::readiness`]: its own waiter slot, removed on drop.
+/// The future of [`PollEvented::readiness`]: its own waiter slot, removed on drop. It takes no
+/// cooperative budget (as tokio's `readable`/`writable`): the operation that follows does.
 pub(crate) struct Readiness<'a> {
     shared: &'a ScheduledIo,
     mask: Ready,
@@ -196,7 +211,6 @@ impl Future for Readiness<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        ready!(coop::poll_proceed(cx));
         match this.shared.poll_ready_shared(cx, this.mask, &mut this.key) {
             Poll::Ready(event) => {
                 if let Some(key) = this.key.take() {
@@ -208,10 +222,7 @@ impl Future for Readiness<'_> {
                     Poll::Ready(Ok(event))
                 }
             }
-            Poll::Pending => {
-                coop::refund();
-                Poll::Pending
-            }
+            Poll::Pending => Poll::Pending,
         }
     }
 }

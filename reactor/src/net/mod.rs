@@ -23,8 +23,11 @@
 //! # }
 //! ```
 
+mod accept_backoff;
 mod addr;
+mod datagram;
 mod sockopt;
+mod split;
 pub mod tcp;
 mod udp;
 pub mod unix;
@@ -35,13 +38,37 @@ mod tests;
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
-pub use unix::{UnixDatagram, UnixListener, UnixStream};
+pub use unix::{UnixDatagram, UnixListener, UnixSocket, UnixStream};
 
 use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
 use crate::io::ReadBuf;
+use bytes::BufMut;
 use std::io::{self, IoSlice, Read, Write};
 use std::task::{ready, Context, Poll};
+
+/// Runs `op` on the next chunk of `buf` (zeroed first, so it is initialized) and advances `buf`
+/// by the byte count `op` returns.
+pub(crate) fn fill_buf_mut<B, R>(
+    buf: &mut B,
+    op: impl FnOnce(&mut [u8]) -> io::Result<(usize, R)>,
+) -> io::Result<(usize, R)>
+where
+    B: BufMut + ?Sized,
+{
+    let chunk = buf.chunk_mut();
+    // SAFETY: `UninitSlice` is a `[MaybeUninit<u8>]` in disguise; the ReadBuf over it only ever
+    // initializes bytes.
+    let mut read_buf = ReadBuf::uninit(unsafe { chunk.as_uninit_slice_mut() });
+    let (n, r) = op(read_buf.initialize_unfilled())?;
+    assert!(
+        n <= read_buf.remaining(),
+        "a syscall reported more bytes than it was given"
+    );
+    // SAFETY: the whole chunk was initialized above, so its first `n` bytes are.
+    unsafe { buf.advance_mut(n) };
+    Ok((n, r))
+}
 
 /// Reads into `buf`'s unfilled part once the source is readable.
 pub(crate) fn poll_read_buf<E>(
@@ -103,55 +130,6 @@ where
         |&n| n > 0 && n < len,
     )
 }
-
-/// `futures_io::{AsyncRead, AsyncWrite}` for the borrowed split halves (`ReadHalf<'_>`,
-/// `WriteHalf<'_>`), forwarding to gort's traits.
-macro_rules! futures_io_for_borrowed_halves {
-    ($read:ident, $write:ident) => {
-        impl ::futures_io::AsyncRead for $read<'_> {
-            fn poll_read(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                $crate::io::compat::poll_read_slice(self, cx, buf)
-            }
-        }
-
-        impl ::futures_io::AsyncWrite for $write<'_> {
-            fn poll_write(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-                buf: &[u8],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                $crate::io::AsyncWrite::poll_write(self, cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-                bufs: &[::std::io::IoSlice<'_>],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                $crate::io::AsyncWrite::poll_write_vectored(self, cx, bufs)
-            }
-
-            fn poll_flush(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-            ) -> ::std::task::Poll<::std::io::Result<()>> {
-                $crate::io::AsyncWrite::poll_flush(self, cx)
-            }
-
-            fn poll_close(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-            ) -> ::std::task::Poll<::std::io::Result<()>> {
-                $crate::io::AsyncWrite::poll_shutdown(self, cx)
-            }
-        }
-    };
-}
-pub(crate) use futures_io_for_borrowed_halves;
 
 /// tokio's readiness API (`ready`, `try_io`, `async_io`) for a socket type whose registration
 /// is the field `io`.
@@ -226,3 +204,106 @@ macro_rules! readiness_api {
     };
 }
 pub(crate) use readiness_api;
+
+/// tokio's non-blocking `try_*` reads and writes for a stream socket type whose registration is
+/// the field `io`: each runs once if the socket looks ready, else returns `WouldBlock`.
+macro_rules! stream_try_io {
+    ($ty:ident) => {
+        impl $ty {
+            /// Reads without waiting: `WouldBlock` if no data is available yet; `Ok(0)` is EOF.
+            ///
+            /// ```
+            #[doc = concat!("# fn f(s: &gort_reactor::net::", stringify!($ty), ") {")]
+            /// let mut buf = [0; 16];
+            /// match s.try_read(&mut buf) {
+            ///     Ok(n) => println!("{n}"),
+            ///     Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock),
+            /// }
+            /// # }
+            /// ```
+            pub fn try_read(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                use ::std::io::Read;
+                self.io
+                    .try_io($crate::driver::ready::Direction::Read.mask(), |mut s| {
+                        s.read(buf)
+                    })
+            }
+
+            /// Vectored [`try_read`](Self::try_read).
+            ///
+            /// ```
+            #[doc = concat!("# fn f(s: &gort_reactor::net::", stringify!($ty), ") {")]
+            /// let (mut a, mut b) = ([0; 4], [0; 4]);
+            /// let _ = s.try_read_vectored(&mut [std::io::IoSliceMut::new(&mut a), std::io::IoSliceMut::new(&mut b)]);
+            /// # }
+            /// ```
+            pub fn try_read_vectored(
+                &self,
+                bufs: &mut [::std::io::IoSliceMut<'_>],
+            ) -> ::std::io::Result<usize> {
+                use ::std::io::Read;
+                self.io
+                    .try_io($crate::driver::ready::Direction::Read.mask(), |mut s| {
+                        s.read_vectored(bufs)
+                    })
+            }
+
+            /// [`try_read`](Self::try_read) into a `BufMut` (e.g. a `Vec` with spare
+            /// capacity), advancing it.
+            ///
+            /// ```
+            #[doc = concat!("# fn f(s: &gort_reactor::net::", stringify!($ty), ") {")]
+            /// let mut buf = Vec::with_capacity(4096);
+            /// if let Ok(n) = s.try_read_buf(&mut buf) {
+            ///     assert_eq!(buf.len(), n);
+            /// }
+            /// # }
+            /// ```
+            pub fn try_read_buf<B: ::bytes::BufMut>(
+                &self,
+                buf: &mut B,
+            ) -> ::std::io::Result<usize> {
+                use ::std::io::Read;
+                self.io
+                    .try_io($crate::driver::ready::Direction::Read.mask(), |mut s| {
+                        $crate::net::fill_buf_mut(buf, |b| s.read(b).map(|n| (n, ())))
+                    })
+                    .map(|(n, ())| n)
+            }
+
+            /// Writes without waiting: `WouldBlock` if the send buffer is full.
+            ///
+            /// ```
+            #[doc = concat!("# fn f(s: &gort_reactor::net::", stringify!($ty), ") {")]
+            /// let _ = s.try_write(b"hello");
+            /// # }
+            /// ```
+            pub fn try_write(&self, buf: &[u8]) -> ::std::io::Result<usize> {
+                use ::std::io::Write;
+                self.io
+                    .try_io($crate::driver::ready::Direction::Write.mask(), |mut s| {
+                        s.write(buf)
+                    })
+            }
+
+            /// Vectored [`try_write`](Self::try_write).
+            ///
+            /// ```
+            #[doc = concat!("# fn f(s: &gort_reactor::net::", stringify!($ty), ") {")]
+            /// let _ = s.try_write_vectored(&[std::io::IoSlice::new(b"a"), std::io::IoSlice::new(b"b")]);
+            /// # }
+            /// ```
+            pub fn try_write_vectored(
+                &self,
+                bufs: &[::std::io::IoSlice<'_>],
+            ) -> ::std::io::Result<usize> {
+                use ::std::io::Write;
+                self.io
+                    .try_io($crate::driver::ready::Direction::Write.mask(), |mut s| {
+                        s.write_vectored(bufs)
+                    })
+            }
+        }
+    };
+}
+pub(crate) use stream_try_io;

@@ -88,3 +88,70 @@ pub(crate) fn getsockopt_int(
         Ok(value)
     }
 }
+
+/// `IP_TOS` and `IPV6_TCLASS` getters and setters (tokio's `tos_v4`, `tclass_v6`) for an IP
+/// socket type (it must implement `AsRawFd`).
+macro_rules! traffic_class_options {
+    ($ty:ident) => {
+        impl $ty {
+            /// The `IP_TOS` option (IPv4 type-of-service byte).
+            ///
+            /// ```
+            #[doc = concat!("# fn f(s: &gort_reactor::net::", stringify!($ty), ") -> std::io::Result<()> {")]
+            /// s.set_tos_v4(0x10)?;
+            /// assert_eq!(s.tos_v4()?, 0x10);
+            /// # Ok(()) }
+            /// ```
+            pub fn tos_v4(&self) -> ::std::io::Result<u32> {
+                let fd = ::std::os::fd::AsRawFd::as_raw_fd(self);
+                $crate::net::sockopt::getsockopt_int(fd, libc::IPPROTO_IP, libc::IP_TOS)
+                    .map(|v| v as u32)
+            }
+
+            /// Sets the `IP_TOS` option.
+            ///
+            /// ```
+            #[doc = concat!("# fn f(s: &gort_reactor::net::", stringify!($ty), ") -> std::io::Result<()> {")]
+            /// s.set_tos_v4(0x10)?;
+            /// # Ok(()) }
+            /// ```
+            pub fn set_tos_v4(&self, tos: u32) -> ::std::io::Result<()> {
+                let fd = ::std::os::fd::AsRawFd::as_raw_fd(self);
+                let value = tos as libc::c_int;
+                $crate::net::sockopt::setsockopt(fd, libc::IPPROTO_IP, libc::IP_TOS, &value)
+            }
+
+            /// The `IPV6_TCLASS` option (IPv6 traffic class).
+            ///
+            /// ```
+            #[doc = concat!("# fn f(s: &gort_reactor::net::", stringify!($ty), ") -> std::io::Result<()> {")]
+            /// let _class = s.tclass_v6()?;
+            /// # Ok(()) }
+            /// ```
+            pub fn tclass_v6(&self) -> ::std::io::Result<u32> {
+                let fd = ::std::os::fd::AsRawFd::as_raw_fd(self);
+                $crate::net::sockopt::getsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_TCLASS)
+                    .map(|v| v as u32)
+            }
+
+            /// Sets the `IPV6_TCLASS` option.
+            ///
+            /// ```
+            #[doc = concat!("# fn f(s: &gort_reactor::net::", stringify!($ty), ") -> std::io::Result<()> {")]
+            /// s.set_tclass_v6(0x10)?;
+            /// # Ok(()) }
+            /// ```
+            pub fn set_tclass_v6(&self, tclass: u32) -> ::std::io::Result<()> {
+                let fd = ::std::os::fd::AsRawFd::as_raw_fd(self);
+                let value = tclass as libc::c_int;
+                $crate::net::sockopt::setsockopt(
+                    fd,
+                    libc::IPPROTO_IPV6,
+                    libc::IPV6_TCLASS,
+                    &value,
+                )
+            }
+        }
+    };
+}
+pub(crate) use traffic_class_options;

@@ -295,3 +295,243 @@ fn tcp_socket_configures_then_listens_and_connects() {
         assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     });
 }
+
+/// A stream's two owned halves.
+type OwnedHalves<S> = (split::OwnedReadHalf<S>, split::OwnedWriteHalf<S>);
+
+/// The shared split halves behave the same for both stream kinds: bytes cross in both
+/// directions, dropping an owned write half (not `forget`) gives the peer EOF, mismatched
+/// halves come back from `reunite`, matched ones reunite into a working stream.
+async fn split_halves_contract<S>(a: S, b: S, c: S, unpack: fn(S::ReuniteError) -> OwnedHalves<S>)
+where
+    S: split::SplitStream + crate::io::AsyncRead + crate::io::AsyncWrite + Unpin + std::fmt::Debug,
+{
+    let (mut a, mut b) = (a, b);
+    {
+        let (mut rd, mut wr) = split::split(&mut a);
+        wr.write_all(b"borrowed").await.unwrap();
+        let mut buf = [0u8; 8];
+        b.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"borrowed");
+        b.write_all(b"back").await.unwrap();
+        let mut buf = [0u8; 4];
+        rd.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"back");
+    }
+    let (ard, awr) = split::split_owned(a);
+    let (crd, cwr) = split::split_owned(c);
+    let Err(mismatch) = ard.reunite(cwr) else {
+        panic!("halves of two streams reunited")
+    };
+    let (ard, cwr) = unpack(mismatch);
+    cwr.forget(); // c's write direction stays open
+    drop(crd);
+    let mut a = ard.reunite(awr).expect("the halves of one stream reunite");
+    a.write_all(b"again").await.unwrap();
+    let (_ard, mut awr) = split::split_owned(a);
+    awr.write_all(b"!").await.unwrap();
+    drop(awr);
+    let mut rest = Vec::new();
+    b.read_to_end(&mut rest).await.unwrap();
+    assert_eq!(rest, b"again!");
+}
+
+#[test]
+fn split_halves_work_alike_for_tcp_and_unix() {
+    block_on(LIMIT, async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let a = TcpStream::connect(addr).await.unwrap();
+        let (b, _) = listener.accept().await.unwrap();
+        let c = TcpStream::connect(addr).await.unwrap();
+        let (_c_peer, _) = listener.accept().await.unwrap();
+        // tokio's ReuniteError is a tuple struct: it destructures as one.
+        split_halves_contract(a, b, c, |tcp::ReuniteError(rd, wr)| (rd, wr)).await;
+
+        let (a, b) = UnixStream::pair().unwrap();
+        let (c, _c_peer) = UnixStream::pair().unwrap();
+        split_halves_contract(a, b, c, |unix::ReuniteError(rd, wr)| (rd, wr)).await;
+    });
+}
+
+#[test]
+fn datagram_buf_poll_and_try_families_for_udp_and_unix() {
+    use std::future::poll_fn;
+    block_on(LIMIT, async {
+        // UDP: peek the sender, then receive into BufMut buffers.
+        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let a_addr = a.local_addr().unwrap();
+        let b_addr = b.local_addr().unwrap();
+        a.send_to(b"one", b_addr).await.unwrap();
+        a.send_to(b"two", b_addr).await.unwrap();
+        assert_eq!(b.peek_sender().await.unwrap(), a_addr);
+        let mut buf = Vec::with_capacity(16);
+        let (n, from) = b.recv_buf_from(&mut buf).await.unwrap();
+        assert_eq!((n, from, &buf[..]), (3, a_addr, &b"one"[..]));
+        b.readable().await.unwrap();
+        let mut buf = Vec::with_capacity(16);
+        assert_eq!(b.try_recv_buf(&mut buf).unwrap(), 3);
+        assert_eq!(buf, b"two");
+        let err = b.try_recv_buf(&mut Vec::with_capacity(16)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+        b.set_tos_v4(0x10).unwrap();
+        assert_eq!(b.tos_v4().unwrap(), 0x10);
+        b.set_multicast_ttl_v4(7).unwrap();
+        assert_eq!(b.multicast_ttl_v4().unwrap(), 7);
+
+        // Unix datagrams: poll_send_to / poll_recv_from / try_send_to / try_recv_from.
+        let dir = std::env::temp_dir().join(format!("gort-dgram-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        let (pa, pb) = (dir.join("a"), dir.join("b"));
+        let ua = UnixDatagram::bind(&pa).unwrap();
+        let ub = UnixDatagram::bind(&pb).unwrap();
+        poll_fn(|cx| ua.poll_send_to(cx, b"polled", &pb))
+            .await
+            .unwrap();
+        let mut storage = [0u8; 16];
+        let mut read = crate::io::ReadBuf::new(&mut storage);
+        let from = poll_fn(|cx| ub.poll_recv_from(cx, &mut read))
+            .await
+            .unwrap();
+        assert_eq!(read.filled(), b"polled");
+        assert_eq!(from.as_pathname(), Some(pa.as_path()));
+        ua.writable().await.unwrap();
+        assert_eq!(ua.try_send_to(b"tried", &pb).unwrap(), 5);
+        ub.readable().await.unwrap();
+        let mut buf = [0u8; 16];
+        let (n, from) = ub.try_recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"tried");
+        assert_eq!(from.as_pathname(), Some(pa.as_path()));
+        ua.send_to(b"buffered", &pb).await.unwrap();
+        let mut buf = Vec::with_capacity(32);
+        assert_eq!(ub.recv_buf(&mut buf).await.unwrap(), 8);
+        assert_eq!(buf, b"buffered");
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
+
+#[test]
+fn unix_stream_peer_cred_connect_addr_and_try_read_buf() {
+    block_on(LIMIT, async {
+        let path = std::env::temp_dir().join(format!("gort-addr-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let addr = std::os::unix::net::SocketAddr::from_pathname(&path).unwrap();
+        let listener = UnixListener::bind_addr(&addr).unwrap();
+        let (client, (server, _)) = futures::join!(
+            async { UnixStream::connect_addr(&addr).await.unwrap() },
+            async { listener.accept().await.unwrap() }
+        );
+        let cred = client.peer_cred().unwrap();
+        assert_eq!(cred, server.peer_cred().unwrap());
+        assert_eq!(cred.pid(), Some(std::process::id() as i32));
+        // SAFETY: getuid has no preconditions.
+        assert_eq!(cred.uid(), unsafe { libc::getuid() });
+        let mut client = client;
+        client.write_all(b"bytes").await.unwrap();
+        server.readable().await.unwrap();
+        let mut buf = Vec::with_capacity(64);
+        assert_eq!(server.try_read_buf(&mut buf).unwrap(), 5);
+        assert_eq!(buf, b"bytes");
+        std::fs::remove_file(&path).unwrap();
+
+        let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let s = TcpStream::connect(tcp.local_addr().unwrap()).await.unwrap();
+        assert_eq!(s.linger().unwrap(), None);
+        s.set_zero_linger().unwrap();
+        assert_eq!(s.linger().unwrap(), Some(Duration::ZERO));
+    });
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn unix_abstract_names_and_fresh_pairs_start_writable() {
+    block_on(LIMIT, async {
+        let name = format!("\0gort-abstract-{}", std::process::id());
+        let listener = UnixListener::bind(&name).unwrap();
+        let (client, (server, _)) =
+            futures::join!(async { UnixStream::connect(&name).await.unwrap() }, async {
+                listener.accept().await.unwrap()
+            });
+        let local = server.into_std().unwrap().local_addr().unwrap();
+        use std::os::linux::net::SocketAddrExt;
+        assert_eq!(local.as_abstract_name(), Some(&name.as_bytes()[1..]));
+        drop(client);
+
+        // A fresh pair can send before the driver has seen any event.
+        let (a, b) = UnixDatagram::pair().unwrap();
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(a.poll_send_ready(&mut cx).is_ready());
+        assert!(b.poll_recv_ready(&mut cx).is_pending());
+        a.try_send(b"now").unwrap();
+    });
+}
+
+#[test]
+fn unix_socket_binds_then_listens_connects_or_sends_datagrams() {
+    block_on(LIMIT, async {
+        let dir = std::env::temp_dir().join(format!("gort-unixsocket-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        let (server_path, client_path) = (dir.join("server"), dir.join("client"));
+
+        let server = UnixSocket::new_stream().unwrap();
+        server.bind(&server_path).unwrap();
+        let listener = server.listen(16).unwrap();
+        let client = UnixSocket::new_stream().unwrap();
+        client.bind(&client_path).unwrap();
+        let (mut stream, (mut accepted, peer)) = futures::join!(
+            async { client.connect(&server_path).await.unwrap() },
+            async { listener.accept().await.unwrap() }
+        );
+        assert_eq!(peer.as_pathname(), Some(client_path.as_path()));
+        stream.write_all(b"over a bound socket").await.unwrap();
+        drop(stream);
+        let mut got = String::new();
+        accepted.read_to_string(&mut got).await.unwrap();
+        assert_eq!(got, "over a bound socket");
+
+        let dgram_path = dir.join("dgram");
+        let d = UnixSocket::new_datagram().unwrap();
+        d.bind(&dgram_path).unwrap();
+        let d = d.datagram().unwrap();
+        let sender = UnixDatagram::unbound().unwrap();
+        sender.send_to(b"dg", &dgram_path).await.unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(d.recv(&mut buf).await.unwrap(), 2);
+
+        let misuse = UnixSocket::new_datagram().unwrap().listen(1).unwrap_err();
+        assert_eq!(
+            misuse.to_string(),
+            "listen cannot be called on a datagram socket"
+        );
+        let misuse = UnixSocket::new_stream().unwrap().datagram().unwrap_err();
+        assert_eq!(
+            misuse.to_string(),
+            "datagram cannot be called on a stream socket"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
+
+#[test]
+fn data_seen_before_the_reactor_shut_down_is_still_readable_then_reads_report_it() {
+    let (server, _client) = block_on(LIMIT, async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        client.write_all(b"hello").await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        server.readable().await.unwrap();
+        (server, client)
+    }); // the driver is dropped here
+    let mut buf = [0u8; 5];
+    assert_eq!(server.try_read(&mut buf).unwrap(), 5);
+    assert_eq!(&buf, b"hello");
+    let mut server = server;
+    let err = block_on(LIMIT, async { server.read(&mut buf).await.unwrap_err() });
+    assert!(err.to_string().contains("shut down"), "{err}");
+}

@@ -4,9 +4,11 @@ use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
 use crate::io::ReadBuf;
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::datagram;
+use bytes::BufMut;
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{ready, Context, Poll};
 
@@ -280,8 +282,7 @@ impl UdpSocket {
     /// # }
     /// ```
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Write.mask(), |s| s.send_to(buf, target))
+        datagram::try_send_to(&self.io, buf, &target)
     }
 
     /// Receives a datagram and its source without waiting.
@@ -292,7 +293,7 @@ impl UdpSocket {
     /// # }
     /// ```
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.try_io(Direction::Read.mask(), |s| s.recv_from(buf))
+        datagram::try_recv_from(&self.io, buf)
     }
 
     /// Polls to receive from the connected peer into `buf`.
@@ -305,11 +306,7 @@ impl UdpSocket {
     /// # }
     /// ```
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let n = ready!(self
-            .io
-            .poll_io(cx, Direction::Read, |s| s.recv(buf.initialize_unfilled())))?;
-        buf.advance(n);
-        Poll::Ready(Ok(()))
+        datagram::poll_recv(&self.io, cx, buf)
     }
 
     /// Polls to send to the connected peer.
@@ -320,7 +317,7 @@ impl UdpSocket {
     /// # }
     /// ```
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |s| s.send(buf))
+        datagram::poll_send(&self.io, cx, buf)
     }
 
     /// Polls to receive a datagram into `buf`, returning its source.
@@ -337,10 +334,7 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let (n, addr) = ready!(self.io.poll_io(cx, Direction::Read, |s| s
-            .recv_from(buf.initialize_unfilled())))?;
-        buf.advance(n);
-        Poll::Ready(Ok(addr))
+        datagram::poll_recv_from(&self.io, cx, buf)
     }
 
     /// Polls to send a datagram to `target`.
@@ -356,8 +350,243 @@ impl UdpSocket {
         buf: &[u8],
         target: SocketAddr,
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Write, |s| s.send_to(buf, target))
+        datagram::poll_send_to(&self.io, cx, buf, &target)
+    }
+
+    /// Receives a datagram from the connected peer into `buf` (a `BufMut`, e.g. a `Vec` with
+    /// spare capacity), advancing it.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// ```
+    /// # async fn f(s: gort_reactor::net::UdpSocket) -> std::io::Result<()> {
+    /// let mut buf = Vec::with_capacity(1500);
+    /// let n = s.recv_buf(&mut buf).await?;
+    /// assert_eq!(buf.len(), n);
+    /// # Ok(()) }
+    /// ```
+    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        datagram::recv_buf(&self.io, buf).await
+    }
+
+    /// Receives a datagram and its source into `buf`, advancing it.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// ```
+    /// # async fn f(s: gort_reactor::net::UdpSocket) -> std::io::Result<()> {
+    /// let mut buf = Vec::with_capacity(1500);
+    /// let (n, from) = s.recv_buf_from(&mut buf).await?;
+    /// # let _ = (n, from); Ok(()) }
+    /// ```
+    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        datagram::recv_buf_from(&self.io, buf).await
+    }
+
+    /// Receives from the connected peer into `buf` without waiting.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) {
+    /// let _ = s.try_recv_buf(&mut Vec::with_capacity(64));
+    /// # }
+    /// ```
+    pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        datagram::try_recv_buf(&self.io, buf)
+    }
+
+    /// Receives a datagram and its source into `buf` without waiting.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) {
+    /// let _ = s.try_recv_buf_from(&mut Vec::with_capacity(64));
+    /// # }
+    /// ```
+    pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        datagram::try_recv_buf_from(&self.io, buf)
+    }
+
+    /// Peeks at the next datagram and its source without waiting.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) {
+    /// let _ = s.try_peek_from(&mut [0; 64]);
+    /// # }
+    /// ```
+    pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Direction::Read.mask(), |s| s.peek_from(buf))
+    }
+
+    /// Polls to peek at the next datagram (copied into `buf`) and its source.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket, cx: &mut std::task::Context<'_>) {
+    /// let mut storage = [0; 64];
+    /// let mut buf = gort_reactor::io::ReadBuf::new(&mut storage);
+    /// let _ = s.poll_peek_from(cx, &mut buf);
+    /// # }
+    /// ```
+    pub fn poll_peek_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        let (n, addr) = ready!(self.io.poll_io(cx, Direction::Read, |s| s
+            .peek_from(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(addr))
+    }
+
+    /// The source of the next datagram, without receiving it.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// ```
+    /// # async fn f(s: gort_reactor::net::UdpSocket) -> std::io::Result<()> {
+    /// let from = s.peek_sender().await?;
+    /// # let _ = from; Ok(()) }
+    /// ```
+    pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
+        self.io.async_io(Direction::Read.mask(), peek_sender).await
+    }
+
+    /// Polls for the source of the next datagram, without receiving it.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket, cx: &mut std::task::Context<'_>) {
+    /// let _ = s.poll_peek_sender(cx);
+    /// # }
+    /// ```
+    pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
+        self.io.poll_io(cx, Direction::Read, peek_sender)
+    }
+
+    /// The source of the next datagram, without waiting or receiving it.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) {
+    /// let _ = s.try_peek_sender();
+    /// # }
+    /// ```
+    pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
+        self.io.try_io(Direction::Read.mask(), peek_sender)
+    }
+
+    /// The `IP_MULTICAST_LOOP` option.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) -> std::io::Result<bool> {
+    /// s.multicast_loop_v4()
+    /// # }
+    /// ```
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.io.io().multicast_loop_v4()
+    }
+
+    /// Sets the `IP_MULTICAST_LOOP` option.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) -> std::io::Result<()> {
+    /// s.set_multicast_loop_v4(false)
+    /// # }
+    /// ```
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        self.io.io().set_multicast_loop_v4(on)
+    }
+
+    /// The `IP_MULTICAST_TTL` option.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) -> std::io::Result<u32> {
+    /// s.multicast_ttl_v4()
+    /// # }
+    /// ```
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.io.io().multicast_ttl_v4()
+    }
+
+    /// Sets the `IP_MULTICAST_TTL` option.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) -> std::io::Result<()> {
+    /// s.set_multicast_ttl_v4(4)
+    /// # }
+    /// ```
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        self.io.io().set_multicast_ttl_v4(ttl)
+    }
+
+    /// The `IPV6_MULTICAST_LOOP` option.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) -> std::io::Result<bool> {
+    /// s.multicast_loop_v6()
+    /// # }
+    /// ```
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        self.io.io().multicast_loop_v6()
+    }
+
+    /// Sets the `IPV6_MULTICAST_LOOP` option.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) -> std::io::Result<()> {
+    /// s.set_multicast_loop_v6(false)
+    /// # }
+    /// ```
+    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
+        self.io.io().set_multicast_loop_v6(on)
+    }
+
+    /// Joins an IPv4 multicast group on `interface` (`UNSPECIFIED`: the default one).
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) -> std::io::Result<()> {
+    /// use std::net::Ipv4Addr;
+    /// s.join_multicast_v4(Ipv4Addr::new(239, 0, 0, 1), Ipv4Addr::UNSPECIFIED)
+    /// # }
+    /// ```
+    pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.io.io().join_multicast_v4(&multiaddr, &interface)
+    }
+
+    /// Joins an IPv6 multicast group on interface index `interface` (0: the default one).
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) -> std::io::Result<()> {
+    /// s.join_multicast_v6(&"ff02::1".parse().unwrap(), 0)
+    /// # }
+    /// ```
+    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.io.io().join_multicast_v6(multiaddr, interface)
+    }
+
+    /// Leaves an IPv4 multicast group. See [`join_multicast_v4`](Self::join_multicast_v4).
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) -> std::io::Result<()> {
+    /// use std::net::Ipv4Addr;
+    /// s.leave_multicast_v4(Ipv4Addr::new(239, 0, 0, 1), Ipv4Addr::UNSPECIFIED)
+    /// # }
+    /// ```
+    pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.io.io().leave_multicast_v4(&multiaddr, &interface)
+    }
+
+    /// Leaves an IPv6 multicast group. See [`join_multicast_v6`](Self::join_multicast_v6).
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UdpSocket) -> std::io::Result<()> {
+    /// s.leave_multicast_v6(&"ff02::1".parse().unwrap(), 0)
+    /// # }
+    /// ```
+    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.io.io().leave_multicast_v6(multiaddr, interface)
     }
 
     /// Sets `SO_BROADCAST`.
@@ -417,6 +646,12 @@ impl UdpSocket {
     }
 }
 
+/// The next datagram's source, read with `MSG_PEEK` into an empty buffer (the datagram stays
+/// queued).
+fn peek_sender(socket: &mio::net::UdpSocket) -> io::Result<SocketAddr> {
+    socket.peek_from(&mut []).map(|(_, addr)| addr)
+}
+
 impl TryFrom<std::net::UdpSocket> for UdpSocket {
     type Error = io::Error;
     fn try_from(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
@@ -443,3 +678,5 @@ impl fmt::Debug for UdpSocket {
 }
 
 crate::net::readiness_api!(UdpSocket);
+crate::net::datagram::datagram_readiness_polls!(UdpSocket);
+crate::net::sockopt::traffic_class_options!(UdpSocket);

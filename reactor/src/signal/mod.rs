@@ -10,7 +10,7 @@
 //! several listeners (in several runtimes) all see the same delivery. The thread sleeps in
 //! `read`, so it costs no CPU.
 
-mod registry;
+pub(crate) mod registry;
 pub mod unix;
 
 use std::io;
@@ -24,6 +24,10 @@ use std::io;
 ///
 /// Cancel safe: a signal that arrives while no `ctrl_c` future is waiting is not queued for
 /// the next one (as tokio).
+///
+/// # Panics
+///
+/// When first polled outside a gort runtime, as tokio's.
 ///
 /// ```no_run
 /// # async fn f() -> std::io::Result<()> {

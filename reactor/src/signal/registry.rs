@@ -14,12 +14,18 @@ pub(crate) const MAX_SIGNAL: usize = 65;
 /// The pipe's write end, read by the signal handler (a plain atomic: async-signal-safe).
 static WRITE_FD: AtomicI32 = AtomicI32::new(-1);
 
+/// A signal number and the function to run after its deliveries.
+type Hook = (libc::c_int, fn());
+
 pub(crate) struct Registry {
     /// Deliveries seen so far, per signal number.
     counters: [AtomicU64; MAX_SIGNAL],
     /// Which signals have their handler installed.
     installed: Mutex<[bool; MAX_SIGNAL]>,
     waiters: Mutex<Slab<Waker>>,
+    /// Functions the reader thread runs after each batch that holds their signal (the process
+    /// module reaps its orphaned children on SIGCHLD this way).
+    hooks: Mutex<Vec<Hook>>,
 }
 
 static REGISTRY: OnceLock<Result<Registry, String>> = OnceLock::new();
@@ -47,6 +53,7 @@ fn start() -> Result<Registry, String> {
         counters: std::array::from_fn(|_| AtomicU64::new(0)),
         installed: Mutex::new([false; MAX_SIGNAL]),
         waiters: Mutex::new(Slab::new()),
+        hooks: Mutex::new(Vec::new()),
     })
 }
 
@@ -69,6 +76,7 @@ fn read_loop(mut reader: std::os::unix::net::UnixStream) {
                 counter.fetch_add(1, Ordering::AcqRel);
             }
         }
+        registry.run_hooks(&buf[..n]);
         let wakers: Vec<Waker> = registry
             .waiters
             .lock()
@@ -137,6 +145,29 @@ impl Registry {
             installed[index] = true;
         }
         Ok(self.counters[index].load(Ordering::Acquire))
+    }
+
+    /// Runs `hook` on the reader thread after every delivery of `signal` from now on (installing
+    /// the signal's handler first). The hook must be quick: it delays every signal behind it.
+    pub(crate) fn add_hook(&self, signal: libc::c_int, hook: fn()) -> io::Result<()> {
+        self.listen(signal)?;
+        self.hooks.lock().unwrap().push((signal, hook));
+        Ok(())
+    }
+
+    fn run_hooks(&self, delivered: &[u8]) {
+        // Copied out first: a hook may add another hook.
+        let hooks: Vec<fn()> = self
+            .hooks
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(signal, _)| delivered.contains(&(*signal as u8)))
+            .map(|&(_, hook)| hook)
+            .collect();
+        for hook in hooks {
+            hook();
+        }
     }
 
     pub(crate) fn count(&self, signal: libc::c_int) -> u64 {

@@ -1,6 +1,7 @@
 //! Unix signals as streams of deliveries, as `tokio::signal::unix`.
 
 use super::registry::{registry, Registry};
+use crate::driver::Handle;
 use std::future::poll_fn;
 use std::io;
 use std::task::{Context, Poll};
@@ -116,6 +117,15 @@ impl SignalKind {
         SignalKind(libc::SIGPIPE)
     }
 
+    /// SIGIO (asynchronous I/O is possible).
+    ///
+    /// ```
+    /// let _ = gort_reactor::signal::unix::SignalKind::io();
+    /// ```
+    pub const fn io() -> SignalKind {
+        SignalKind(libc::SIGIO)
+    }
+
     /// SIGWINCH (terminal resized).
     ///
     /// ```
@@ -129,6 +139,12 @@ impl SignalKind {
 impl From<libc::c_int> for SignalKind {
     fn from(signum: libc::c_int) -> SignalKind {
         SignalKind(signum)
+    }
+}
+
+impl From<SignalKind> for libc::c_int {
+    fn from(kind: SignalKind) -> libc::c_int {
+        kind.0
     }
 }
 
@@ -158,21 +174,36 @@ pub struct Signal {
 /// Errors for signals that cannot be handled (SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL,
 /// SIGFPE) or invalid numbers.
 ///
+/// # Panics
+///
+/// Outside a gort runtime, as tokio's (deliveries themselves need no reactor: a process-wide
+/// thread reads them).
+///
 /// ```
 /// use gort_reactor::signal::unix::{signal, SignalKind};
+/// # let driver = gort_reactor::driver::Driver::new().unwrap();
+/// # let _guard = driver.handle().enter();
 /// assert!(signal(SignalKind::from_raw(9)).is_err()); // SIGKILL
 /// let _usr1 = signal(SignalKind::user_defined1()).unwrap();
 /// ```
+#[track_caller]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
-    let seen = registry()?.listen(kind.0)?;
-    Ok(Signal {
-        signum: kind.0,
-        seen,
-        waiter: None,
-    })
+    Handle::current();
+    Signal::listen(kind)
 }
 
 impl Signal {
+    /// [`signal`] without the runtime check (the process module waits for SIGCHLD this way
+    /// wherever a child's wait is polled).
+    pub(crate) fn listen(kind: SignalKind) -> io::Result<Signal> {
+        let seen = registry()?.listen(kind.0)?;
+        Ok(Signal {
+            signum: kind.0,
+            seen,
+            waiter: None,
+        })
+    }
+
     /// Waits for the next delivery. Never returns `None` (the registry lives forever); the
     /// `Option` matches tokio's signature.
     ///
@@ -195,6 +226,8 @@ impl Signal {
     ///
     /// ```
     /// use gort_reactor::signal::unix::{signal, SignalKind};
+    /// # let driver = gort_reactor::driver::Driver::new().unwrap();
+    /// # let _guard = driver.handle().enter();
     /// let mut usr2 = signal(SignalKind::user_defined2()).unwrap();
     /// let waker = futures::task::noop_waker();
     /// assert!(usr2.poll_recv(&mut std::task::Context::from_waker(&waker)).is_pending());
@@ -245,9 +278,14 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// Runs `f` on its own thread, inside a driver (as `signal` requires), with a time limit.
     fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || tx.send(f()).unwrap());
+        std::thread::spawn(move || {
+            let driver = crate::driver::Driver::new().unwrap();
+            let _guard = driver.handle().enter();
+            tx.send(f()).unwrap()
+        });
         rx.recv_timeout(Duration::from_secs(5))
             .expect("test timed out")
     }
@@ -288,9 +326,25 @@ mod tests {
 
     #[test]
     fn unhandleable_signals_are_errors() {
-        assert!(signal(SignalKind::from_raw(libc::SIGKILL)).is_err());
-        assert!(signal(SignalKind::from_raw(0)).is_err());
-        assert!(signal(SignalKind::from_raw(1000)).is_err());
+        bounded(|| {
+            assert!(signal(SignalKind::from_raw(libc::SIGKILL)).is_err());
+            assert!(signal(SignalKind::from_raw(0)).is_err());
+            assert!(signal(SignalKind::from_raw(-1)).is_err());
+            assert!(signal(SignalKind::from_raw(1000)).is_err());
+        });
+    }
+
+    #[test]
+    fn signal_outside_a_runtime_panics_as_tokio() {
+        let panic = std::thread::spawn(|| signal(SignalKind::hangup()))
+            .join()
+            .unwrap_err();
+        let msg = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        assert!(msg.contains("there is no reactor running"), "{msg}");
     }
 
     use std::future::Future;

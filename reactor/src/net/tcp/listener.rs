@@ -3,9 +3,9 @@
 use super::TcpStream;
 use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
+use crate::net::accept_backoff::AcceptBackoff;
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -26,6 +26,7 @@ use std::task::{ready, Context, Poll};
 /// ```
 pub struct TcpListener {
     io: PollEvented<mio::net::TcpListener>,
+    backoff: AcceptBackoff,
 }
 
 impl TcpListener {
@@ -58,6 +59,7 @@ impl TcpListener {
     fn new(listener: mio::net::TcpListener) -> io::Result<TcpListener> {
         Ok(TcpListener {
             io: PollEvented::new(listener)?,
+            backoff: AcceptBackoff::default(),
         })
     }
 
@@ -74,7 +76,21 @@ impl TcpListener {
     /// # Ok(()) }
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        // After a descriptor-exhaustion error, wait before retrying (the connection is still
+        // queued, so the listener stays readable and a retry loop would spin).
+        self.backoff.wait().await;
+        // Each waiting task gets its own waiter slot, so a connection wakes every task
+        // accepting on a shared listener (`poll_accept` keeps one waker, as tokio's).
+        let accepted = self
+            .io
+            .async_io(Direction::Read.mask(), |l| l.accept())
+            .await;
+        self.backoff.record(&accepted);
+        let (stream, addr) = accepted?;
+        Ok((
+            TcpStream::from_accepted(stream, self.io.handle().clone())?,
+            addr,
+        ))
     }
 
     /// Polls for a connection (only the last task to poll is woken).
@@ -88,7 +104,7 @@ impl TcpListener {
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         let (stream, addr) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
-        let stream = TcpStream::from_mio(stream, self.io.handle().clone())?;
+        let stream = TcpStream::from_accepted(stream, self.io.handle().clone())?;
         Poll::Ready(Ok((stream, addr)))
     }
 

@@ -252,6 +252,19 @@ impl TcpSocket {
         sockopt::set_linger(&self.fd, linger)
     }
 
+    /// Sets `SO_LINGER` to zero: closing the socket then resets the connection (RST) instead
+    /// of a graceful FIN. Same as `set_linger(Some(Duration::ZERO))`.
+    ///
+    /// ```
+    /// # fn f(s: gort_reactor::net::TcpSocket) -> std::io::Result<()> {
+    /// s.set_zero_linger()?;
+    /// assert_eq!(s.linger()?, Some(std::time::Duration::ZERO));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        sockopt::set_linger(&self.fd, Some(Duration::ZERO))
+    }
+
     /// Reads `SO_LINGER`.
     ///
     /// ```
@@ -435,3 +448,5 @@ impl fmt::Debug for TcpSocket {
             .finish()
     }
 }
+
+crate::net::sockopt::traffic_class_options!(TcpSocket);

@@ -1,96 +1,23 @@
-//! [`ReadHalf`] and [`WriteHalf`]: a `TcpStream` split by reference (no `Arc`, no lock).
+//! tokio's names for the split halves of a [`TcpStream`] (the halves themselves are
+//! `net::split`'s, shared with Unix streams), and TCP's `peek` on the read halves.
 
 use super::TcpStream;
-use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
-use std::io::{self, IoSlice};
-use std::net::{Shutdown, SocketAddr};
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::io;
 
 /// The read half of [`TcpStream::split`].
-///
-/// ```
-/// use gort_reactor::io::AsyncReadExt;
-/// # async fn f(mut s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
-/// let (mut rd, _wr) = s.split();
-/// let mut buf = [0; 8];
-/// let _n = rd.read(&mut buf).await?;
-/// # Ok(()) }
-/// ```
-#[derive(Debug)]
-pub struct ReadHalf<'a>(&'a TcpStream);
+pub type ReadHalf<'a> = crate::net::split::ReadHalf<'a, TcpStream>;
+/// The write half of [`TcpStream::split`].
+pub type WriteHalf<'a> = crate::net::split::WriteHalf<'a, TcpStream>;
+/// The read half of [`TcpStream::into_split`].
+pub type OwnedReadHalf = crate::net::split::OwnedReadHalf<TcpStream>;
+/// The write half of [`TcpStream::into_split`].
+pub type OwnedWriteHalf = crate::net::split::OwnedWriteHalf<TcpStream>;
+crate::net::split::reunite_error!(TcpStream);
 
-/// The write half of [`TcpStream::split`]; `shutdown` closes the write direction.
-///
-/// ```
-/// use gort_reactor::io::AsyncWriteExt;
-/// # async fn f(mut s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
-/// let (_rd, mut wr) = s.split();
-/// wr.write_all(b"hello").await?;
-/// wr.shutdown().await?;
-/// # Ok(()) }
-/// ```
-#[derive(Debug)]
-pub struct WriteHalf<'a>(&'a TcpStream);
-
-pub(crate) fn split(stream: &mut TcpStream) -> (ReadHalf<'_>, WriteHalf<'_>) {
-    (ReadHalf(&*stream), WriteHalf(&*stream))
-}
+crate::net::split::impl_split_stream!(TcpStream, std::net::SocketAddr, ReuniteError);
 
 impl ReadHalf<'_> {
-    /// The remote address.
-    ///
-    /// ```
-    /// # fn f(mut s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
-    /// let (rd, _) = s.split();
-    /// println!("{}", rd.peer_addr()?);
-    /// # Ok(()) }
-    /// ```
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.0.peer_addr()
-    }
-
-    /// The local address.
-    ///
-    /// ```
-    /// # fn f(mut s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
-    /// let (rd, _) = s.split();
-    /// println!("{}", rd.local_addr()?);
-    /// # Ok(()) }
-    /// ```
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.0.local_addr()
-    }
-
-    /// Waits until readable. See [`TcpStream::readable`].
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe.
-    ///
-    /// ```
-    /// # async fn f(mut s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
-    /// let (rd, _) = s.split();
-    /// rd.readable().await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn readable(&self) -> io::Result<()> {
-        self.0.readable().await
-    }
-
-    /// Reads without waiting. See [`TcpStream::try_read`].
-    ///
-    /// ```
-    /// # fn f(mut s: gort_reactor::net::TcpStream) {
-    /// let (rd, _) = s.split();
-    /// let _ = rd.try_read(&mut [0; 8]);
-    /// # }
-    /// ```
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.try_read(buf)
-    }
-
-    /// Peeks at incoming data. See [`TcpStream::peek`].
+    /// Peeks at incoming data without consuming it. See [`TcpStream::peek`].
     ///
     /// # Cancel safety
     ///
@@ -107,110 +34,20 @@ impl ReadHalf<'_> {
     }
 }
 
-impl WriteHalf<'_> {
-    /// The remote address.
-    ///
-    /// ```
-    /// # fn f(mut s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
-    /// let (_, wr) = s.split();
-    /// println!("{}", wr.peer_addr()?);
-    /// # Ok(()) }
-    /// ```
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.0.peer_addr()
-    }
-
-    /// The local address.
-    ///
-    /// ```
-    /// # fn f(mut s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
-    /// let (_, wr) = s.split();
-    /// println!("{}", wr.local_addr()?);
-    /// # Ok(()) }
-    /// ```
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.0.local_addr()
-    }
-
-    /// Waits until writable. See [`TcpStream::writable`].
+impl OwnedReadHalf {
+    /// Peeks at incoming data without consuming it. See [`TcpStream::peek`].
     ///
     /// # Cancel safety
     ///
     /// Cancel safe.
     ///
     /// ```
-    /// # async fn f(mut s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
-    /// let (_, wr) = s.split();
-    /// wr.writable().await?;
+    /// # async fn f(s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
+    /// let (mut rd, _) = s.into_split();
+    /// let _ = rd.peek(&mut [0; 4]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn writable(&self) -> io::Result<()> {
-        self.0.writable().await
-    }
-
-    /// Writes without waiting. See [`TcpStream::try_write`].
-    ///
-    /// ```
-    /// # fn f(mut s: gort_reactor::net::TcpStream) {
-    /// let (_, wr) = s.split();
-    /// let _ = wr.try_write(b"x");
-    /// # }
-    /// ```
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.0.try_write(buf)
-    }
-}
-
-impl AsyncRead for ReadHalf<'_> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.0.poll_read_priv(cx, buf)
-    }
-}
-
-impl AsyncWrite for WriteHalf<'_> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_write_priv(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_write_vectored_priv(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.0.shutdown_std(Shutdown::Write))
-    }
-}
-
-crate::net::futures_io_for_borrowed_halves!(ReadHalf, WriteHalf);
-
-impl AsRef<TcpStream> for ReadHalf<'_> {
-    fn as_ref(&self) -> &TcpStream {
-        self.0
-    }
-}
-
-impl AsRef<TcpStream> for WriteHalf<'_> {
-    fn as_ref(&self) -> &TcpStream {
-        self.0
+    pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.peek(buf).await
     }
 }

@@ -1,16 +1,17 @@
 //! [`TcpStream`].
 
-use super::split::{split, ReadHalf, WriteHalf};
-use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
+use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::driver::ready::Direction;
+use crate::driver::ready::Ready;
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::split::{split, split_owned};
 use crate::net::{poll_read_buf, poll_write_buf, poll_write_vectored_buf, sockopt};
 use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
@@ -169,6 +170,19 @@ impl TcpStream {
         sockopt::set_linger(self.io.io(), linger)
     }
 
+    /// Sets `SO_LINGER` to zero: closing the socket then resets the connection (RST) instead
+    /// of a graceful FIN. Same as `set_linger(Some(Duration::ZERO))`.
+    ///
+    /// ```
+    /// # fn f(s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
+    /// s.set_zero_linger()?;
+    /// assert_eq!(s.linger()?, Some(std::time::Duration::ZERO));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        sockopt::set_linger(self.io.io(), Some(Duration::ZERO))
+    }
+
     /// Reads `SO_LINGER`.
     ///
     /// ```
@@ -265,58 +279,6 @@ impl TcpStream {
         self.io.poll_ready(cx, Direction::Write).map_ok(drop)
     }
 
-    /// Reads without waiting: `WouldBlock` if no data is available yet; `Ok(0)` is EOF.
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::TcpStream) {
-    /// let mut buf = [0; 16];
-    /// match s.try_read(&mut buf) {
-    ///     Ok(n) => println!("{n}"),
-    ///     Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock),
-    /// }
-    /// # }
-    /// ```
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read.mask(), |mut s| s.read(buf))
-    }
-
-    /// Vectored [`try_read`](Self::try_read).
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::TcpStream) {
-    /// let (mut a, mut b) = ([0; 4], [0; 4]);
-    /// let _ = s.try_read_vectored(&mut [std::io::IoSliceMut::new(&mut a), std::io::IoSliceMut::new(&mut b)]);
-    /// # }
-    /// ```
-    pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Read.mask(), |mut s| s.read_vectored(bufs))
-    }
-
-    /// Writes without waiting: `WouldBlock` if the send buffer is full.
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::TcpStream) {
-    /// let _ = s.try_write(b"hello");
-    /// # }
-    /// ```
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Write.mask(), |mut s| s.write(buf))
-    }
-
-    /// Vectored [`try_write`](Self::try_write).
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::TcpStream) {
-    /// let _ = s.try_write_vectored(&[std::io::IoSlice::new(b"a"), std::io::IoSlice::new(b"b")]);
-    /// # }
-    /// ```
-    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Write.mask(), |mut s| s.write_vectored(bufs))
-    }
-
     /// Reads data without removing it from the receive queue.
     ///
     /// # Cancel safety
@@ -406,8 +368,23 @@ impl TcpStream {
         poll_write_vectored_buf(&self.io, cx, bufs)
     }
 
+    /// `shutdown(2)`; a peer that already reset the connection (`NotConnected`) counts as
+    /// shut down, as in tokio.
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        self.io.io().shutdown(how)
+        match self.io.io().shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            result => result,
+        }
+    }
+
+    /// An accepted stream is assumed readable and writable until an operation finds
+    /// otherwise (as tokio).
+    pub(crate) fn from_accepted(stream: mio::net::TcpStream, handle: Handle) -> io::Result<Self> {
+        let stream = Self::from_mio(stream, handle)?;
+        stream.io.assume_ready(Ready::from_usize(
+            Ready::READABLE.as_usize() | Ready::WRITABLE.as_usize(),
+        ));
+        Ok(stream)
     }
 }
 
@@ -480,3 +457,4 @@ impl fmt::Debug for TcpStream {
 }
 
 crate::net::readiness_api!(TcpStream);
+crate::net::stream_try_io!(TcpStream);

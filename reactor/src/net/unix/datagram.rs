@@ -2,11 +2,16 @@
 
 use super::SocketAddr;
 use crate::driver::ready::Direction;
+use crate::driver::ready::Ready;
 use crate::driver::registration::PollEvented;
+use crate::io::ReadBuf;
+use crate::net::datagram;
+use bytes::BufMut;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
+use std::task::{Context, Poll};
 
 /// A Unix-domain datagram socket, as `tokio::net::UnixDatagram`.
 ///
@@ -80,7 +85,11 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = mio::net::UnixDatagram::pair()?;
-        Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
+        let (a, b) = (UnixDatagram::new(a)?, UnixDatagram::new(b)?);
+        // Both ends can send at once, before any driver event (as tokio).
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     /// Wraps a std socket (it is switched to non-blocking mode).
@@ -217,6 +226,140 @@ impl UnixDatagram {
         self.io.try_io(Direction::Read.mask(), |s| s.recv(buf))
     }
 
+    /// Sends to the socket at `path` without waiting.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram) {
+    /// let _ = s.try_send_to(b"x", "/tmp/peer.sock");
+    /// # }
+    /// ```
+    pub fn try_send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
+        datagram::try_send_to(&self.io, buf, path.as_ref())
+    }
+
+    /// Receives a datagram and its source without waiting.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram) {
+    /// let _ = s.try_recv_from(&mut [0; 64]);
+    /// # }
+    /// ```
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        datagram::try_recv_from(&self.io, buf)
+    }
+
+    /// Receives from the connected peer into `buf` (a `BufMut`), advancing it.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// ```
+    /// # async fn f(s: gort_reactor::net::UnixDatagram) -> std::io::Result<()> {
+    /// let mut buf = Vec::with_capacity(64);
+    /// let n = s.recv_buf(&mut buf).await?;
+    /// assert_eq!(buf.len(), n);
+    /// # Ok(()) }
+    /// ```
+    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        datagram::recv_buf(&self.io, buf).await
+    }
+
+    /// Receives a datagram and its source into `buf`, advancing it.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// ```
+    /// # async fn f(s: gort_reactor::net::UnixDatagram) -> std::io::Result<()> {
+    /// let mut buf = Vec::with_capacity(64);
+    /// let (n, from) = s.recv_buf_from(&mut buf).await?;
+    /// # let _ = (n, from); Ok(()) }
+    /// ```
+    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        datagram::recv_buf_from(&self.io, buf).await
+    }
+
+    /// Receives into `buf` without waiting.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram) {
+    /// let _ = s.try_recv_buf(&mut Vec::with_capacity(64));
+    /// # }
+    /// ```
+    pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        datagram::try_recv_buf(&self.io, buf)
+    }
+
+    /// Receives a datagram and its source into `buf` without waiting.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram) {
+    /// let _ = s.try_recv_buf_from(&mut Vec::with_capacity(64));
+    /// # }
+    /// ```
+    pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        datagram::try_recv_buf_from(&self.io, buf)
+    }
+
+    /// Polls to receive from the connected peer into `buf`.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram, cx: &mut std::task::Context<'_>) {
+    /// let mut storage = [0; 64];
+    /// let mut buf = gort_reactor::io::ReadBuf::new(&mut storage);
+    /// let _ = s.poll_recv(cx, &mut buf);
+    /// # }
+    /// ```
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        datagram::poll_recv(&self.io, cx, buf)
+    }
+
+    /// Polls to receive a datagram into `buf`, returning its source.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram, cx: &mut std::task::Context<'_>) {
+    /// let mut storage = [0; 64];
+    /// let mut buf = gort_reactor::io::ReadBuf::new(&mut storage);
+    /// let _ = s.poll_recv_from(cx, &mut buf);
+    /// # }
+    /// ```
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        datagram::poll_recv_from(&self.io, cx, buf)
+    }
+
+    /// Polls to send to the connected peer.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram, cx: &mut std::task::Context<'_>) {
+    /// let _ = s.poll_send(cx, b"x");
+    /// # }
+    /// ```
+    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        datagram::poll_send(&self.io, cx, buf)
+    }
+
+    /// Polls to send a datagram to the socket at `path`.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram, cx: &mut std::task::Context<'_>) {
+    /// let _ = s.poll_send_to(cx, b"x", "/tmp/peer.sock");
+    /// # }
+    /// ```
+    pub fn poll_send_to<P: AsRef<Path>>(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        path: P,
+    ) -> Poll<io::Result<usize>> {
+        datagram::poll_send_to(&self.io, cx, buf, path.as_ref())
+    }
+
     /// Waits until a datagram can be received.
     ///
     /// # Cancel safety
@@ -311,3 +454,5 @@ impl fmt::Debug for UnixDatagram {
 }
 
 crate::net::readiness_api!(UnixDatagram);
+
+crate::net::datagram::datagram_readiness_polls!(UnixDatagram);

@@ -3,8 +3,8 @@
 use super::{SocketAddr, UnixStream};
 use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
+use crate::net::accept_backoff::AcceptBackoff;
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
@@ -24,10 +24,12 @@ use std::task::{ready, Context, Poll};
 /// ```
 pub struct UnixListener {
     io: PollEvented<mio::net::UnixListener>,
+    backoff: AcceptBackoff,
 }
 
 impl UnixListener {
-    /// Binds a listener to the socket file at `path` (which must not exist yet).
+    /// Binds a listener to the socket file at `path` (which must not exist yet); on Linux a
+    /// path starting with a NUL byte names an abstract socket instead.
     ///
     /// # Panics
     ///
@@ -40,9 +42,34 @@ impl UnixListener {
     /// ```
     #[track_caller]
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
-        let listener = mio::net::UnixListener::bind(path)?;
+        let listener = match super::abstract_addr(path.as_ref())? {
+            Some(addr) => mio::net::UnixListener::bind_addr(&addr)?,
+            None => mio::net::UnixListener::bind(path)?,
+        };
         Ok(UnixListener {
             io: PollEvented::new(listener)?,
+            backoff: AcceptBackoff::default(),
+        })
+    }
+
+    /// Binds to a socket address (a path, or on Linux an abstract name).
+    ///
+    /// # Panics
+    ///
+    /// Outside a gort runtime.
+    ///
+    /// ```
+    /// # fn f() -> std::io::Result<()> {
+    /// let addr = std::os::unix::net::SocketAddr::from_pathname("/tmp/gort-doc-addr.sock")?;
+    /// let listener = gort_reactor::net::UnixListener::bind_addr(&addr)?;
+    /// # Ok(()) }
+    /// ```
+    #[track_caller]
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        let listener = mio::net::UnixListener::bind_addr(addr)?;
+        Ok(UnixListener {
+            io: PollEvented::new(listener)?,
+            backoff: AcceptBackoff::default(),
         })
     }
 
@@ -63,6 +90,7 @@ impl UnixListener {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
             io: PollEvented::new(mio::net::UnixListener::from_std(listener))?,
+            backoff: AcceptBackoff::default(),
         })
     }
 
@@ -92,7 +120,21 @@ impl UnixListener {
     /// # Ok(()) }
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        // After a descriptor-exhaustion error, wait before retrying (the connection is still
+        // queued, so the listener stays readable and a retry loop would spin).
+        self.backoff.wait().await;
+        // Each waiting task gets its own waiter slot, so a connection wakes every task
+        // accepting on a shared listener (`poll_accept` keeps one waker, as tokio's).
+        let accepted = self
+            .io
+            .async_io(Direction::Read.mask(), |l| l.accept())
+            .await;
+        self.backoff.record(&accepted);
+        let (stream, addr) = accepted?;
+        Ok((
+            UnixStream::from_accepted(stream, self.io.handle().clone())?,
+            addr,
+        ))
     }
 
     /// Polls for a connection (only the last task to poll is woken).
@@ -104,7 +146,7 @@ impl UnixListener {
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let (stream, addr) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
-        let stream = UnixStream::from_mio(stream, self.io.handle().clone())?;
+        let stream = UnixStream::from_accepted(stream, self.io.handle().clone())?;
         Poll::Ready(Ok((stream, addr)))
     }
 

@@ -1,16 +1,17 @@
 //! [`UnixStream`].
 
-use super::split::{split, ReadHalf, WriteHalf};
-use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
-use super::SocketAddr;
+use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use super::{SocketAddr, UCred};
 use crate::driver::ready::Direction;
+use crate::driver::ready::Ready;
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::net::split::{split, split_owned};
 use crate::net::{poll_read_buf, poll_write_buf, poll_write_vectored_buf};
 use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
@@ -53,12 +54,53 @@ impl UnixStream {
     /// # Ok(()) }
     /// ```
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?, Handle::current())?;
+        let stream = match super::abstract_addr(path.as_ref())? {
+            Some(addr) => mio::net::UnixStream::connect_addr(&addr)?,
+            None => mio::net::UnixStream::connect(path)?,
+        };
+        UnixStream::finish_connect(stream).await
+    }
+
+    /// Connects to a socket address (a path, or on Linux an abstract name).
+    ///
+    /// # Panics
+    ///
+    /// Outside a gort runtime.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// ```
+    /// # async fn f() -> std::io::Result<()> {
+    /// let addr = std::os::unix::net::SocketAddr::from_pathname("/tmp/gort.sock")?;
+    /// let s = gort_reactor::net::UnixStream::connect_addr(&addr).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
+        UnixStream::finish_connect(mio::net::UnixStream::connect_addr(addr)?).await
+    }
+
+    pub(crate) async fn finish_connect(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        let stream = UnixStream::from_mio(stream, Handle::current())?;
         poll_fn(|cx| stream.io.poll_ready(cx, Direction::Write)).await?;
         if let Some(e) = stream.io.io().take_error()? {
             return Err(e);
         }
         Ok(stream)
+    }
+
+    /// The credentials of the process at the other end (`SO_PEERCRED`, as it was when the
+    /// connection was made).
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixStream) -> std::io::Result<()> {
+    /// let cred = s.peer_cred()?;
+    /// println!("peer uid {} pid {:?}", cred.uid(), cred.pid());
+    /// # Ok(()) }
+    /// ```
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        UCred::of_peer(self.io.io())
     }
 
     /// A connected pair of sockets.
@@ -76,10 +118,14 @@ impl UnixStream {
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
         let handle = Handle::current();
-        Ok((
+        let (a, b) = (
             UnixStream::from_mio(a, handle.clone())?,
             UnixStream::from_mio(b, handle)?,
-        ))
+        );
+        // Both ends can write at once, before any driver event (as tokio).
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     pub(crate) fn from_mio(stream: mio::net::UnixStream, handle: Handle) -> io::Result<UnixStream> {
@@ -194,29 +240,6 @@ impl UnixStream {
         self.io.poll_ready(cx, Direction::Write).map_ok(drop)
     }
 
-    /// Reads without waiting (`WouldBlock` if nothing is available; `Ok(0)` is EOF).
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::UnixStream) {
-    /// let _ = s.try_read(&mut [0; 16]);
-    /// # }
-    /// ```
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read.mask(), |mut s| s.read(buf))
-    }
-
-    /// Writes without waiting (`WouldBlock` if the buffer is full).
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::UnixStream) {
-    /// let _ = s.try_write(b"x");
-    /// # }
-    /// ```
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Write.mask(), |mut s| s.write(buf))
-    }
-
     /// Splits into borrowed read and write halves.
     ///
     /// ```
@@ -275,8 +298,23 @@ impl UnixStream {
         poll_write_vectored_buf(&self.io, cx, bufs)
     }
 
+    /// `shutdown(2)`; a peer that already reset the connection (`NotConnected`) counts as
+    /// shut down, as in tokio.
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        self.io.io().shutdown(how)
+        match self.io.io().shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            result => result,
+        }
+    }
+
+    /// An accepted stream is assumed readable and writable until an operation finds
+    /// otherwise (as tokio).
+    pub(crate) fn from_accepted(stream: mio::net::UnixStream, handle: Handle) -> io::Result<Self> {
+        let stream = Self::from_mio(stream, handle)?;
+        stream.io.assume_ready(Ready::from_usize(
+            Ready::READABLE.as_usize() | Ready::WRITABLE.as_usize(),
+        ));
+        Ok(stream)
     }
 }
 
@@ -349,3 +387,4 @@ impl fmt::Debug for UnixStream {
 }
 
 crate::net::readiness_api!(UnixStream);
+crate::net::stream_try_io!(UnixStream);
