@@ -27,8 +27,14 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p gort-channel --lib loom_`).
 
 mod barrier;
+pub(crate) use __runtime as blocking;
+#[doc(hidden)]
+#[path = "blocking.rs"]
+pub mod __runtime;
+#[doc(hidden)]
+#[path = "timer.rs"]
+pub mod __timer;
 mod batch_semaphore;
-mod blocking;
 mod cancellation_token;
 mod mutex;
 mod notify;

@@ -270,6 +270,8 @@ impl Builder {
     /// assert!(rt.is_ok());
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
+        // Timed channel waits (`mpsc::Sender::send_timeout`) use the reactor's timer.
+        gort_channel::sync::__timer::install(|d| Box::pin(gort_reactor::time::sleep(d)));
         let driver = driver::Driver::new()?;
         let blocking = blocking::Spawner::new(blocking::Config {
             max_threads: self.max_blocking_threads,

@@ -10,8 +10,6 @@ use std::ptr;
 struct Context {
     /// The runtime `spawn` uses here (set by `Runtime::enter`, `block_on` and worker threads).
     handle: RefCell<Option<scheduler::Handle>>,
-    /// True while a runtime is running on this thread (worker, `block_on`).
-    in_runtime: Cell<bool>,
     /// The scheduler state of the worker (or `block_on`) running here, for local scheduling.
     scheduler: Cell<*const scheduler::Context>,
 }
@@ -20,7 +18,6 @@ thread_local! {
     static CONTEXT: Context = const {
         Context {
             handle: RefCell::new(None),
-            in_runtime: Cell::new(false),
             scheduler: Cell::new(ptr::null()),
         }
     };
@@ -74,7 +71,9 @@ to drive asynchronous tasks: use `spawn` (and await the JoinHandle) or \
 /// When this thread already runs a runtime (nested `block_on`).
 #[track_caller]
 pub(crate) fn enter_runtime(handle: &scheduler::Handle) -> EnterRuntimeGuard {
-    let nested = CONTEXT.with(|cx| cx.in_runtime.replace(true));
+    // The flag lives in the channel crate, so its `blocking_*` methods can refuse to block a
+    // runtime thread.
+    let nested = gort_channel::sync::__runtime::replace_in_runtime(true);
     if nested {
         panic!("{NESTED_BLOCK_ON}");
     }
@@ -85,13 +84,13 @@ pub(crate) fn enter_runtime(handle: &scheduler::Handle) -> EnterRuntimeGuard {
 
 impl Drop for EnterRuntimeGuard {
     fn drop(&mut self) {
-        let _ = CONTEXT.try_with(|cx| cx.in_runtime.set(false));
+        gort_channel::sync::__runtime::replace_in_runtime(false);
     }
 }
 
 /// True when this thread is running a runtime (a worker or inside `block_on`).
 pub(crate) fn in_runtime() -> bool {
-    CONTEXT.try_with(|cx| cx.in_runtime.get()).unwrap_or(false)
+    gort_channel::sync::__runtime::in_runtime()
 }
 
 /// Runs `f` as if the thread were not running a runtime (`block_in_place`).
@@ -99,10 +98,10 @@ pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
     struct Reset(bool);
     impl Drop for Reset {
         fn drop(&mut self) {
-            let _ = CONTEXT.try_with(|cx| cx.in_runtime.set(self.0));
+            gort_channel::sync::__runtime::replace_in_runtime(self.0);
         }
     }
-    let was = CONTEXT.with(|cx| cx.in_runtime.replace(false));
+    let was = gort_channel::sync::__runtime::replace_in_runtime(false);
     let _reset = Reset(was);
     f()
 }
