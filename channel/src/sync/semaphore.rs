@@ -323,6 +323,65 @@ impl Semaphore {
         })
     }
 
+    /// [`acquire`](Self::acquire) for plain threads: blocks the thread until a permit is free.
+    ///
+    /// # Panics
+    /// When called on a thread that drives a gort runtime (it would stall it): use `acquire`.
+    ///
+    /// ```
+    /// let sem = gort_channel::sync::Semaphore::new(1);
+    /// let permit = sem.blocking_acquire().unwrap();
+    /// assert_eq!(permit.num_permits(), 1);
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::blocking::block_on(self.acquire())
+    }
+
+    /// [`acquire_many`](Self::acquire_many) for plain threads (see
+    /// [`blocking_acquire`](Self::blocking_acquire)).
+    ///
+    /// ```
+    /// let sem = gort_channel::sync::Semaphore::new(3);
+    /// assert_eq!(sem.blocking_acquire_many(3).unwrap().num_permits(), 3);
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::blocking::block_on(self.acquire_many(n))
+    }
+
+    /// [`acquire_owned`](Self::acquire_owned) for plain threads (see
+    /// [`blocking_acquire`](Self::blocking_acquire)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(gort_channel::sync::Semaphore::new(1));
+    /// let permit = sem.clone().blocking_acquire_owned().unwrap();
+    /// assert_eq!(sem.available_permits(), 0);
+    /// # drop(permit);
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::blocking::block_on(self.acquire_owned())
+    }
+
+    /// [`acquire_many_owned`](Self::acquire_many_owned) for plain threads (see
+    /// [`blocking_acquire`](Self::blocking_acquire)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(gort_channel::sync::Semaphore::new(2));
+    /// let permit = sem.clone().blocking_acquire_many_owned(2).unwrap();
+    /// assert_eq!(permit.num_permits(), 2);
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::blocking::block_on(self.acquire_many_owned(n))
+    }
+
     /// Takes one permit now, as an owned permit.
     ///
     /// ```
@@ -399,6 +458,17 @@ impl<'a> SemaphorePermit<'a> {
     /// ```
     pub fn num_permits(&self) -> usize {
         self.permits as usize
+    }
+
+    /// The semaphore this permit came from.
+    ///
+    /// ```
+    /// let sem = gort_channel::sync::Semaphore::new(1);
+    /// let permit = sem.try_acquire().unwrap();
+    /// assert!(std::ptr::eq(permit.semaphore(), &sem));
+    /// ```
+    pub fn semaphore(&self) -> &'a Semaphore {
+        self.sem
     }
 
     /// Takes over `other`'s permits.
