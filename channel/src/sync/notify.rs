@@ -18,8 +18,9 @@
 //!
 //! # Cancel safety
 //!
-//! A `Notified` dropped after `notify_one` picked it but before it observed the notification
-//! passes the notification on (to the next waiter, or as the stored permit): nothing is lost.
+//! A `Notified` dropped after `notify_one` (`notify_last`) picked it but before it observed the
+//! notification passes the notification on (to the next first (last) waiter, or as the stored
+//! permit): nothing is lost.
 
 use super::shim::{AtomicUsize, Lock, Ordering};
 use crate::coop;
@@ -44,6 +45,8 @@ const PARKED: usize = 0;
 const BY_ONE: usize = 1;
 /// Released by `notify_waiters`.
 const BY_ALL: usize = 2;
+/// Picked by `notify_last`: passed on to the (new) last waiter if dropped unobserved.
+const BY_LAST: usize = 3;
 
 /// A parked `Notified`: where to publish its outcome.
 struct Waiter(NonNull<AtomicUsize>);
@@ -258,7 +261,7 @@ impl Notify {
             list.pop_front_free()
         };
         let (waiter, waker) = popped.expect("WAITING implies a queued waiter");
-        waiter.publish(BY_ONE);
+        waiter.publish(if last { BY_LAST } else { BY_ONE });
         if list.is_empty() {
             self.set_tag_locked(EMPTY);
         }
@@ -452,9 +455,12 @@ impl Drop for Notified<'_> {
                 return;
             }
         }
-        if outcome == BY_ONE {
-            // Never observed: pass it on, to the next waiter or as the stored permit.
-            notify.notify_one();
+        // Never observed: pass it on the same way (to the first or the last waiter still
+        // queued), or as the stored permit.
+        match outcome {
+            BY_ONE => notify.notify_one(),
+            BY_LAST => notify.notify_last(),
+            _ => {}
         }
     }
 }

@@ -278,7 +278,8 @@ impl<T> Receiver<T> {
             let mut st = inner.state.lock();
             match st.value.take() {
                 Some(value) => Ok(value),
-                None if st.complete => Err(TryRecvError::Closed),
+                // Completed without a value, or closed by this receiver: nothing will come.
+                None if st.complete || st.rx_closed => Err(TryRecvError::Closed),
                 None => return Err(TryRecvError::Empty),
             }
         };
@@ -339,7 +340,7 @@ impl<T> Future for Receiver<T> {
             let mut st = inner.state.lock();
             match st.value.take() {
                 Some(value) => Ok(value),
-                None if st.complete => Err(RecvError(())),
+                None if st.complete || st.rx_closed => Err(RecvError(())),
                 None => {
                     match &st.rx_waker {
                         Some(waker) if waker.will_wake(cx.waker()) => {}

@@ -43,7 +43,7 @@ pub struct Semaphore {
 #[must_use = "the permit is released as soon as it is dropped"]
 pub struct SemaphorePermit<'a> {
     sem: &'a Semaphore,
-    permits: u32,
+    permits: usize,
 }
 
 /// A permit from an `Arc<Semaphore>`, released when dropped; it owns a handle to the semaphore
@@ -59,7 +59,7 @@ pub struct SemaphorePermit<'a> {
 #[must_use = "the permit is released as soon as it is dropped"]
 pub struct OwnedSemaphorePermit {
     sem: Arc<Semaphore>,
-    permits: u32,
+    permits: usize,
 }
 
 /// The semaphore was closed: returned by the `acquire` methods.
@@ -247,7 +247,7 @@ impl Semaphore {
             .map_err(|_| AcquireError(()))?;
         Ok(SemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
     }
 
@@ -274,7 +274,7 @@ impl Semaphore {
         self.ll.try_acquire(n as usize)?;
         Ok(SemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
     }
 
@@ -319,7 +319,7 @@ impl Semaphore {
             .map_err(|_| AcquireError(()))?;
         Ok(OwnedSemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
     }
 
@@ -409,7 +409,7 @@ impl Semaphore {
         self.ll.try_acquire(n as usize)?;
         Ok(OwnedSemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
     }
 
@@ -457,7 +457,7 @@ impl<'a> SemaphorePermit<'a> {
     /// assert_eq!(sem.try_acquire_many(2).unwrap().num_permits(), 2);
     /// ```
     pub fn num_permits(&self) -> usize {
-        self.permits as usize
+        self.permits
     }
 
     /// The semaphore this permit came from.
@@ -499,7 +499,6 @@ impl<'a> SemaphorePermit<'a> {
     /// assert_eq!((a.num_permits(), b.num_permits()), (2, 1));
     /// ```
     pub fn split(&mut self, n: usize) -> Option<Self> {
-        let n = u32::try_from(n).ok()?;
         if n > self.permits {
             return None;
         }
@@ -532,7 +531,7 @@ impl OwnedSemaphorePermit {
     /// assert_eq!(sem.try_acquire_owned().unwrap().num_permits(), 1);
     /// ```
     pub fn num_permits(&self) -> usize {
-        self.permits as usize
+        self.permits
     }
 
     /// Takes over `other`'s permits.
@@ -564,14 +563,13 @@ impl OwnedSemaphorePermit {
     /// assert_eq!(a.split(1).unwrap().num_permits(), 1);
     /// ```
     pub fn split(&mut self, n: usize) -> Option<Self> {
-        let n = u32::try_from(n).ok()?;
         if n > self.permits {
             return None;
         }
         self.permits -= n;
         Some(OwnedSemaphorePermit {
             sem: self.sem.clone(),
-            permits: n,
+            permits: n as usize,
         })
     }
 
@@ -590,13 +588,13 @@ impl OwnedSemaphorePermit {
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
-        self.sem.add_permits(self.permits as usize);
+        self.sem.add_permits(self.permits);
     }
 }
 
 impl Drop for OwnedSemaphorePermit {
     fn drop(&mut self) {
-        self.sem.add_permits(self.permits as usize);
+        self.sem.add_permits(self.permits);
     }
 }
 
