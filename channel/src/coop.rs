@@ -136,6 +136,51 @@ pub fn refund() {
     })
 }
 
+pin_project_lite::pin_project! {
+    /// A future that charges the cooperative budget (see [`cooperative`]).
+    #[must_use = "futures do nothing unless polled"]
+    #[derive(Debug)]
+    pub struct Coop<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+/// Makes `fut` charge one unit of the cooperative budget each time it completes (tokio's
+/// `task::coop::cooperative`): with the budget spent, a poll wakes the task and returns
+/// `Pending` without polling `fut`, so a loop over an always-ready future still yields.
+///
+/// ```
+/// use gort_channel::coop;
+/// use std::future::Future;
+/// use std::task::Context;
+/// let waker = futures::task::noop_waker();
+/// let mut cx = Context::from_waker(&waker);
+/// coop::budget(|| {
+///     while coop::poll_proceed(&mut cx).is_ready() {}
+///     let mut ready = std::pin::pin!(coop::cooperative(std::future::ready(1)));
+///     assert!(ready.as_mut().poll(&mut cx).is_pending()); // budget spent: yield first
+/// });
+/// ```
+pub fn cooperative<F: std::future::Future>(fut: F) -> Coop<F> {
+    Coop { fut }
+}
+
+impl<F: std::future::Future> std::future::Future for Coop<F> {
+    type Output = F::Output;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        std::task::ready!(poll_proceed(cx));
+        match self.project().fut.poll(cx) {
+            Poll::Ready(out) => Poll::Ready(out),
+            Poll::Pending => {
+                refund();
+                Poll::Pending
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

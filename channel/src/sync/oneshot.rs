@@ -194,6 +194,7 @@ impl<T> Sender<T> {
         let Some(inner) = &self.inner else {
             return Poll::Ready(());
         };
+        ready!(coop::poll_proceed(cx));
         let mut st = inner.state.lock();
         if st.rx_closed {
             return Poll::Ready(());
@@ -202,6 +203,8 @@ impl<T> Sender<T> {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             _ => st.tx_waker = Some(cx.waker().clone()),
         }
+        drop(st);
+        coop::refund();
         Poll::Pending
     }
 }
