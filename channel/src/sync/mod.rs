@@ -20,6 +20,7 @@
 //! | [`Notify`] | `tokio::sync::Notify` | `sync.Cond` (`Signal`, `Broadcast`) |
 //! | [`Barrier`] | `tokio::sync::Barrier` | — |
 //! | [`OnceCell`] | `tokio::sync::OnceCell` | `sync.Once` |
+//! | [`SetOnce`] | `tokio::sync::SetOnce` | — |
 //! | [`WaitGroup`] | — | `sync.WaitGroup` |
 //! | [`CancellationToken`] | `tokio_util::sync::CancellationToken` | `context.Context` |
 //!
@@ -41,6 +42,9 @@ mod notify;
 mod once_cell;
 mod rwlock;
 mod semaphore;
+// Built on `Notify::const_new`, which loom's atomics cannot provide.
+#[cfg(not(loom))]
+mod set_once;
 mod shim;
 mod wait_group;
 
@@ -65,6 +69,8 @@ pub use rwlock::{
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
+#[cfg(not(loom))]
+pub use set_once::{SetOnce, SetOnceError};
 pub use wait_group::{Wait, WaitGroup};
 
 #[cfg(all(test, loom))]
