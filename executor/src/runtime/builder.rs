@@ -1,6 +1,7 @@
 //! `Builder`: configures and starts a runtime (tokio's builder API).
 
 use super::handle::Handle;
+use super::metrics::{Callback, RuntimeInfo};
 use super::scheduler::{self, current_thread, multi_thread};
 use super::{blocking, driver, Runtime};
 use std::fmt;
@@ -30,6 +31,9 @@ pub struct Builder {
     keep_alive: Duration,
     on_start: Option<Arc<dyn Fn() + Send + Sync>>,
     on_stop: Option<Arc<dyn Fn() + Send + Sync>>,
+    on_park: Option<Callback>,
+    on_unpark: Option<Callback>,
+    name: Option<String>,
     event_interval: u32,
     global_queue_interval: Option<u32>,
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
@@ -73,6 +77,9 @@ impl Builder {
             keep_alive: Duration::from_secs(10),
             on_start: None,
             on_stop: None,
+            on_park: None,
+            on_unpark: None,
+            name: None,
             event_interval: 61,
             global_queue_interval: None,
             start_paused: false,
@@ -260,6 +267,54 @@ impl Builder {
         self
     }
 
+    /// Names the runtime (see [`Handle::name`]); worker threads keep their own names.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_current_thread().name("io").build().unwrap();
+    /// assert_eq!(rt.handle().name(), Some("io"));
+    /// ```
+    pub fn name(&mut self, val: impl Into<String>) -> &mut Builder {
+        self.name = Some(val.into());
+        self
+    }
+
+    /// Runs `f` on a worker thread (or the thread in a current-thread `block_on`) each time it
+    /// is about to park with nothing to run.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let p = parks.clone();
+    /// let rt = gort_executor::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .on_thread_park(move || {
+    ///         p.fetch_add(1, Ordering::Relaxed);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(gort_executor::task::spawn_blocking(|| ())).unwrap();
+    /// assert!(parks.load(Ordering::Relaxed) >= 1);
+    /// ```
+    pub fn on_thread_park<F: Fn() + Send + Sync + 'static>(&mut self, f: F) -> &mut Builder {
+        self.on_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread each time it wakes up from parking.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_multi_thread()
+    ///     .on_thread_unpark(|| {})
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn on_thread_unpark<F: Fn() + Send + Sync + 'static>(&mut self, f: F) -> &mut Builder {
+        self.on_unpark = Some(Arc::new(f));
+        self
+    }
+
     /// Starts the runtime.
     ///
     /// # Errors
@@ -288,6 +343,7 @@ impl Builder {
                     blocking,
                     self.event_interval,
                     self.global_queue_interval.unwrap_or(31),
+                    self.info(1),
                 );
                 let handle = Handle {
                     inner: scheduler::Handle::CurrentThread(handle),
@@ -310,6 +366,7 @@ impl Builder {
                         event_interval: self.event_interval,
                         global_queue_interval: self.global_queue_interval.unwrap_or(61),
                     },
+                    self.info(workers),
                 )?;
                 let handle = Handle {
                     inner: scheduler::Handle::MultiThread(handle),
@@ -337,6 +394,17 @@ impl Builder {
             },
         ));
         Ok(runtime)
+    }
+}
+
+impl Builder {
+    fn info(&self, workers: usize) -> RuntimeInfo {
+        RuntimeInfo::new(
+            workers,
+            self.name.clone(),
+            self.on_park.clone(),
+            self.on_unpark.clone(),
+        )
     }
 }
 

@@ -184,6 +184,37 @@ impl Handle {
         }
     }
 
+    /// This runtime's unique id.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let id = rt.handle().id();
+    /// assert_eq!(rt.block_on(async { gort_executor::runtime::Handle::current().id() }), id);
+    /// ```
+    pub fn id(&self) -> super::Id {
+        self.inner.info().id
+    }
+
+    /// The name given with [`Builder::name`](super::Builder::name), if any.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.inner.info().name.as_deref()
+    }
+
+    /// The runtime's metrics.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_multi_thread().worker_threads(3).build().unwrap();
+    /// assert_eq!(rt.handle().metrics().num_workers(), 3);
+    /// ```
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        super::RuntimeMetrics::new(self.clone())
+    }
+
     /// Number of tasks alive in this runtime (spawned and not yet finished).
     ///
     /// ```

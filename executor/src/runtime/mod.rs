@@ -27,14 +27,26 @@ mod builder;
 pub(crate) mod context;
 pub(crate) mod driver;
 mod handle;
+mod metrics;
 pub(crate) mod owned;
 pub(crate) mod park;
 pub(crate) mod scheduler;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
+pub use metrics::{Id, RuntimeMetrics};
 
-use crate::task::{Id, JoinHandle};
+/// True if `err` is the error an I/O resource returns once its runtime has shut down.
+///
+/// ```
+/// let err = std::io::Error::other("unrelated");
+/// assert!(!gort_executor::runtime::is_rt_shutdown_err(&err));
+/// ```
+pub fn is_rt_shutdown_err(err: &std::io::Error) -> bool {
+    gort_reactor::driver::is_shutdown_error(err)
+}
+
+use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
@@ -115,7 +127,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.handle.inner.spawn(future, Id::next())
+        self.handle.inner.spawn(future, crate::task::Id::next())
     }
 
     /// Runs a blocking closure on the runtime's blocking pool.
@@ -132,6 +144,16 @@ impl Runtime {
         R: Send + 'static,
     {
         self.handle.inner.spawn_blocking(f)
+    }
+
+    /// The runtime's metrics (as [`Handle::metrics`]).
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 1);
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.handle.metrics()
     }
 
     /// A handle to this runtime, usable from any thread.
