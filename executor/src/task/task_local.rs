@@ -181,6 +181,17 @@ impl<T: Clone + 'static> LocalKey<T> {
     pub fn get(&'static self) -> T {
         self.with(T::clone)
     }
+
+    /// A copy of the task-local value, or an error outside its scope.
+    ///
+    /// ```
+    /// gort_executor::task_local! { static ID: u32; }
+    /// assert!(ID.try_get().is_err());
+    /// assert_eq!(ID.sync_scope(3, || ID.try_get()), Ok(3));
+    /// ```
+    pub fn try_get(&'static self) -> Result<T, AccessError> {
+        self.try_with(T::clone)
+    }
 }
 
 impl<T: 'static> fmt::Debug for LocalKey<T> {
@@ -220,6 +231,21 @@ pin_project! {
                 me.future.set(None);
             }
         }
+    }
+}
+
+impl<T: 'static, F> TaskLocalFuture<T, F> {
+    /// Takes the value this future sets while it runs; `None` if it was taken already. Polled
+    /// afterwards, the future runs with the task-local unset.
+    ///
+    /// ```
+    /// gort_executor::task_local! { static KEY: u32; }
+    /// let mut fut = Box::pin(KEY.scope(7, async {}));
+    /// assert_eq!(fut.as_mut().take_value(), Some(7));
+    /// assert_eq!(fut.as_mut().take_value(), None);
+    /// ```
+    pub fn take_value(self: Pin<&mut Self>) -> Option<T> {
+        self.project().slot.take()
     }
 }
 
