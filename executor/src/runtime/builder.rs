@@ -3,7 +3,7 @@
 use super::handle::Handle;
 use super::metrics::{Callback, RuntimeInfo};
 use super::scheduler::{self, current_thread, multi_thread};
-use super::{blocking, driver, Runtime};
+use super::{blocking, driver, LocalOptions, LocalRuntime, Runtime};
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -313,6 +313,28 @@ impl Builder {
     pub fn on_thread_unpark<F: Fn() + Send + Sync + 'static>(&mut self, f: F) -> &mut Builder {
         self.on_unpark = Some(Arc::new(f));
         self
+    }
+
+    /// Starts a [`LocalRuntime`]: a current-thread runtime that also runs `!Send` tasks.
+    ///
+    /// # Errors
+    /// As [`build`](Self::build); also when the builder is not for a current-thread runtime
+    /// (`ErrorKind::InvalidInput`: a local runtime has one thread).
+    ///
+    /// ```
+    /// use gort_executor::runtime::{Builder, LocalOptions};
+    /// let rt = Builder::new_current_thread().build_local(LocalOptions::default()).unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// assert!(Builder::new_multi_thread().build_local(LocalOptions::default()).is_err());
+    /// ```
+    pub fn build_local(&mut self, _options: LocalOptions) -> io::Result<LocalRuntime> {
+        if self.kind != Kind::CurrentThread {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a LocalRuntime needs a current-thread builder: use Builder::new_current_thread",
+            ));
+        }
+        Ok(LocalRuntime::from_runtime(self.build()?))
     }
 
     /// Starts the runtime.

@@ -1,5 +1,6 @@
 //! `Handle`: a cloneable reference to a runtime; `EnterGuard`; `TryCurrentError`.
 
+use crate::task::LocalEnterGuard;
 use super::context;
 use super::driver;
 use super::scheduler;
@@ -40,6 +41,8 @@ pub struct EnterGuard<'a> {
     _driver: driver::EnterGuard,
     _current: context::SetCurrentGuard,
     _lifetime: PhantomData<&'a Handle>,
+    /// A `LocalRuntime`'s set, current for `spawn_local` (dropped first: fields drop in order).
+    _local: Option<LocalEnterGuard>,
     /// Guards restore thread-local state, so they stay on their thread.
     _not_send: PhantomData<*const ()>,
 }
@@ -108,10 +111,20 @@ impl Handle {
     /// .unwrap();
     /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
+        self.enter_inner(None)
+    }
+
+    /// [`enter`](Self::enter) that also makes a `LocalRuntime`'s set current.
+    pub(crate) fn enter_with_local(&self, local: LocalEnterGuard) -> EnterGuard<'_> {
+        self.enter_inner(Some(local))
+    }
+
+    fn enter_inner(&self, local: Option<LocalEnterGuard>) -> EnterGuard<'_> {
         EnterGuard {
             _driver: self.inner.driver().enter(),
             _current: context::set_current(&self.inner),
             _lifetime: PhantomData,
+            _local: local,
             _not_send: PhantomData,
         }
     }

@@ -27,6 +27,7 @@ mod builder;
 pub(crate) mod context;
 pub(crate) mod driver;
 mod handle;
+mod local_runtime;
 mod metrics;
 pub(crate) mod owned;
 pub(crate) mod park;
@@ -34,6 +35,7 @@ pub(crate) mod scheduler;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
+pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::{Id, RuntimeMetrics};
 
 /// True if `err` is the error an I/O resource returns once its runtime has shut down.

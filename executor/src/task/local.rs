@@ -116,8 +116,9 @@ where
     match cx {
         Some(cx) => cx.spawn(future),
         None => panic!(
-            "`spawn_local` called from outside of a `task::LocalSet`: run the code inside \
-             `LocalSet::run_until`, `LocalSet::block_on` or `LocalSet::enter`"
+            "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`: \
+             run the code inside `LocalSet::run_until`, `LocalSet::block_on`, `LocalSet::enter` \
+             or `LocalRuntime::block_on`"
         ),
     }
 }
