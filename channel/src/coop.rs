@@ -74,7 +74,8 @@ fn with_budget<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
             let _ = CURRENT.try_with(|c| c.set(self.0));
         }
     }
-    let previous = CURRENT.with(|c| c.replace(budget));
+    // Thread-local destruction (a task dropped from a thread-local's destructor): no budget.
+    let previous = CURRENT.try_with(|c| c.replace(budget)).unwrap_or(None);
     let _restore = Restore(previous);
     f()
 }
@@ -85,7 +86,7 @@ fn with_budget<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
 /// assert!(gort_channel::coop::has_budget_remaining());
 /// ```
 pub fn has_budget_remaining() -> bool {
-    CURRENT.with(|c| c.get() != Some(0))
+    CURRENT.try_with(|c| c.get() != Some(0)).unwrap_or(true)
 }
 
 /// Charges one unit of the budget for an operation about to complete.
@@ -104,17 +105,19 @@ pub fn has_budget_remaining() -> bool {
 /// assert_eq!(poll_op(&mut Context::from_waker(&waker)), Poll::Ready(7));
 /// ```
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
-    CURRENT.with(|c| match c.get() {
-        None => Poll::Ready(()),
-        Some(0) => {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-        Some(n) => {
-            c.set(Some(n - 1));
-            Poll::Ready(())
-        }
-    })
+    CURRENT
+        .try_with(|c| match c.get() {
+            None => Poll::Ready(()),
+            Some(0) => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Some(n) => {
+                c.set(Some(n - 1));
+                Poll::Ready(())
+            }
+        })
+        .unwrap_or(Poll::Ready(()))
 }
 
 /// Gives back the unit charged by [`poll_proceed`] when the operation turned out not ready.
@@ -129,11 +132,11 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 /// });
 /// ```
 pub fn refund() {
-    CURRENT.with(|c| {
+    let _ = CURRENT.try_with(|c| {
         if let Some(n) = c.get() {
             c.set(Some(n.saturating_add(1).min(BUDGET)));
         }
-    })
+    });
 }
 
 pin_project_lite::pin_project! {

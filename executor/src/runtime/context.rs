@@ -43,7 +43,12 @@ pub(crate) struct SetCurrentGuard {
 
 /// Makes `handle` the thread's current runtime until the guard drops.
 pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
-    let prev = CONTEXT.with(|cx| cx.handle.replace(Some(handle.clone())));
+    // During thread-local destruction (a runtime dropped from a thread-local's destructor)
+    // there is no context left to set: shutting down then runs without one.
+    let prev = CONTEXT
+        .try_with(|cx| cx.handle.replace(Some(handle.clone())))
+        .ok()
+        .flatten();
     SetCurrentGuard { prev }
 }
 
@@ -124,7 +129,9 @@ pub(crate) fn set_scheduler<R>(scheduler: &scheduler::Context, f: impl FnOnce() 
             let _ = CONTEXT.try_with(|cx| cx.scheduler.set(self.0));
         }
     }
-    let prev = CONTEXT.with(|cx| cx.scheduler.replace(scheduler as *const _));
+    let prev = CONTEXT
+        .try_with(|cx| cx.scheduler.replace(scheduler as *const _))
+        .unwrap_or(ptr::null());
     let _reset = Reset(prev);
     f()
 }

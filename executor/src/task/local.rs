@@ -123,6 +123,13 @@ where
     }
 }
 
+/// True while a `LocalSet` is current on this thread (running, or entered).
+pub(crate) fn in_local_set() -> bool {
+    CURRENT
+        .try_with(|c| c.borrow().is_some())
+        .unwrap_or(false)
+}
+
 /// Keeps a `LocalSet` current (for `spawn_local`) until dropped.
 ///
 /// ```
@@ -174,7 +181,11 @@ impl LocalSet {
     /// drop(gort_executor::task::spawn_local(async {}));
     /// ```
     pub fn enter(&self) -> LocalEnterGuard {
-        let prev = CURRENT.with(|c| c.replace(Some(self.context.clone())));
+        // A set dropped from a thread-local's destructor finds no `CURRENT` any more.
+        let prev = CURRENT
+            .try_with(|c| c.replace(Some(self.context.clone())))
+            .ok()
+            .flatten();
         LocalEnterGuard { prev }
     }
 
