@@ -64,6 +64,8 @@ use std::time::Duration;
 pub struct Runtime {
     kind: Kind,
     handle: Handle,
+    /// Set by `shutdown_timeout`/`shutdown_background`, so `Drop` has nothing left to do.
+    shut_down: bool,
 }
 
 enum Kind {
@@ -90,7 +92,11 @@ impl Runtime {
             Some(ct) => Kind::CurrentThread(ct),
             None => Kind::MultiThread,
         };
-        Runtime { kind, handle }
+        Runtime {
+            kind,
+            handle,
+            shut_down: false,
+        }
     }
 
     /// Runs `future` to completion on the current thread, driving the runtime meanwhile (on a
@@ -208,6 +214,7 @@ impl Runtime {
     }
 
     fn shutdown(&mut self, blocking_timeout: Option<Duration>) {
+        self.shut_down = true;
         // Tasks' destructors run with this runtime current (they may spawn or use the driver).
         let _current = context::set_current(&self.handle.inner);
         let _driver = self.handle.inner.driver().enter();
@@ -225,6 +232,18 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
+        if self.shut_down {
+            return;
+        }
+        // Dropping waits for the runtime's threads: on a thread that drives a runtime that
+        // would stall (or deadlock) it, so refuse, as tokio does (unless already unwinding).
+        if context::in_runtime() && !std::thread::panicking() {
+            panic!(
+                "Cannot drop a runtime in a context where blocking is not allowed. This happens \
+                 when a runtime is dropped from within an asynchronous context: drop it from \
+                 `spawn_blocking`, or use `shutdown_background`"
+            );
+        }
         self.shutdown(None);
     }
 }
