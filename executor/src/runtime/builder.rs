@@ -273,8 +273,14 @@ impl Builder {
     /// let rt = gort_executor::runtime::Builder::new_current_thread().name("io").build().unwrap();
     /// assert_eq!(rt.handle().name(), Some("io"));
     /// ```
+    ///
+    /// # Panics
+    /// If the name is empty or only whitespace.
+    #[track_caller]
     pub fn name(&mut self, val: impl Into<String>) -> &mut Builder {
-        self.name = Some(val.into());
+        let val = val.into();
+        assert!(!val.trim().is_empty(), "runtime name shouldn't be empty");
+        self.name = Some(val);
         self
     }
 

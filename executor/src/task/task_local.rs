@@ -90,13 +90,18 @@ struct Swap<'a, T: 'static> {
 }
 
 impl<T: 'static> LocalKey<T> {
+    #[track_caller]
     fn enter<'a>(&'static self, slot: &'a mut Option<T>) -> Swap<'a, T> {
-        self.inner.with(|cell| {
-            let mut value = cell
-                .try_borrow_mut()
-                .expect("cannot enter a task-local scope while the task-local value is borrowed");
-            std::mem::swap(slot, &mut *value);
+        let entered = self.inner.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut value) => {
+                std::mem::swap(slot, &mut *value);
+                true
+            }
+            Err(_) => false,
         });
+        if !entered {
+            panic!("cannot enter a task-local scope while the task-local value is borrowed");
+        }
         Swap { key: self, slot }
     }
 
@@ -125,6 +130,7 @@ impl<T: 'static> LocalKey<T> {
     /// gort_executor::task_local! { static K: u32; }
     /// assert_eq!(K.sync_scope(3, || K.get()), 3);
     /// ```
+    #[track_caller]
     pub fn sync_scope<F: FnOnce() -> R, R>(&'static self, value: T, f: F) -> R {
         let mut slot = Some(value);
         let _swap = self.enter(&mut slot);
