@@ -239,6 +239,11 @@ impl Handle {
     }
 }
 
+// As tokio's: a panic caught around runtime calls never leaves the runtime half-updated (its
+// state changes under locks or atomics that tolerate unwinding).
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
+
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
