@@ -3,10 +3,10 @@
 //! and the panic when a runtime is dropped inside another.
 use gort::runtime::{Builder, LocalOptions, LocalRuntime, Runtime};
 use gort::task::coop;
+use std::future::Future;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::future::Future;
 use std::time::Duration;
 
 fn multi(workers: usize) -> Runtime {
@@ -36,7 +36,9 @@ fn metrics_count_workers_tasks_and_the_global_queue() {
     let ct = Builder::new_current_thread().build().unwrap();
     let handle = ct.handle().clone();
     let spawned = std::thread::spawn(move || {
-        (0..4).map(|i| handle.spawn(async move { i })).collect::<Vec<_>>()
+        (0..4)
+            .map(|i| handle.spawn(async move { i }))
+            .collect::<Vec<_>>()
     })
     .join()
     .unwrap();
@@ -181,7 +183,10 @@ fn restore_on_pending_gives_the_unit_back() {
             restore.made_progress();
         }
         let mut spent = 1;
-        while coop::poll_proceed(&mut cx).map(|r| r.made_progress()).is_ready() {
+        while coop::poll_proceed(&mut cx)
+            .map(|r| r.made_progress())
+            .is_ready()
+        {
             spent += 1;
         }
         assert_eq!(spent, usize::from(gort::coop::BUDGET));

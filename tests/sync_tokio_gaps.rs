@@ -67,10 +67,17 @@ fn cancelled_reserve_many_gives_back_what_it_took() {
         // It took the two free permits and waits for the third.
         assert_eq!(tx.capacity(), 0);
     }
-    assert_eq!(tx.capacity(), 2, "the dropped request returned its two permits");
+    assert_eq!(
+        tx.capacity(),
+        2,
+        "the dropped request returned its two permits"
+    );
     drop(one);
     assert_eq!(tx.capacity(), 3);
-    assert!(tx.try_reserve_many(4).is_err(), "more than the bound never fits");
+    assert!(
+        tx.try_reserve_many(4).is_err(),
+        "more than the bound never fits"
+    );
 }
 
 #[test]
@@ -79,7 +86,10 @@ fn send_timeout_times_out_sends_and_reports_closed() {
     rt().block_on(async {
         let (tx, mut rx) = mpsc::channel(1);
         tx.send_timeout(1, Duration::from_millis(10)).await.unwrap();
-        let err = tx.send_timeout(2, Duration::from_millis(10)).await.unwrap_err();
+        let err = tx
+            .send_timeout(2, Duration::from_millis(10))
+            .await
+            .unwrap_err();
         assert!(matches!(err, SendTimeoutError::Timeout(2)));
         assert_eq!(rx.recv().await, Some(1));
         drop(rx);
@@ -135,7 +145,10 @@ fn set_once_wakes_every_waiter_with_the_one_value() {
         cell.set(42).unwrap();
         assert_eq!(cell.set(43).unwrap_err().0, 43);
         for waiter in waiters {
-            assert_eq!(gort::time::timeout(LIMIT, waiter).await.unwrap().unwrap(), 42);
+            assert_eq!(
+                gort::time::timeout(LIMIT, waiter).await.unwrap().unwrap(),
+                42
+            );
         }
     });
 }
@@ -176,7 +189,10 @@ fn rwlock_downgrade_map_lets_readers_in() {
         drop(name);
         let guard = lock.write().await;
         let guard = RwLockWriteGuard::try_downgrade_map(guard, |_| None::<&u8>).unwrap_err();
-        assert!(lock.try_read().is_err(), "a failed map keeps the write lock");
+        assert!(
+            lock.try_read().is_err(),
+            "a failed map keeps the write lock"
+        );
         drop(guard);
     });
 }
@@ -212,7 +228,9 @@ fn oneshot_close_without_value_reports_closed() {
 /// task's budget is spent, so `yield_now` in the other branch gets to run. The loops stop after
 /// `SPINS` rounds, so a wait that never yields fails the test instead of hanging it.
 fn assert_loop_yields<F: Future<Output = ()>>(make: impl FnOnce() -> F) {
-    let rt = gort::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = gort::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let spin = make();
         let outcome = gort::time::timeout(LIMIT, async {
@@ -274,8 +292,17 @@ fn spent_budget_keeps_the_acquirer_first_in_line() {
     gort::coop::budget(|| {
         while gort::coop::poll_proceed(&mut cx).is_ready() {}
         let mut lock = pin!(mutex.lock());
-        assert!(lock.as_mut().poll(&mut cx).is_pending(), "budget spent: yield");
-        assert!(mutex.try_lock().is_err(), "the yielding acquirer holds its permit");
+        assert!(
+            lock.as_mut().poll(&mut cx).is_pending(),
+            "budget spent: yield"
+        );
+        assert!(
+            mutex.try_lock().is_err(),
+            "the yielding acquirer holds its permit"
+        );
     });
-    assert!(mutex.try_lock().is_ok(), "dropping the future gave the permit back");
+    assert!(
+        mutex.try_lock().is_ok(),
+        "dropping the future gave the permit back"
+    );
 }

@@ -29,9 +29,9 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomPinned;
 use std::ops::Deref;
-use std::sync::Arc;
 use std::pin::Pin;
 use std::ptr::NonNull;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
 
 const EMPTY: usize = 0;

@@ -174,7 +174,10 @@ impl<T> RwLock<T> {
     /// assert!(lock.try_read().is_err());
     /// ```
     pub fn with_max_readers(value: T, max_readers: u32) -> Self {
-        assert!(max_readers > 0, "a RwLock may not be created with 0 readers");
+        assert!(
+            max_readers > 0,
+            "a RwLock may not be created with 0 readers"
+        );
         assert!(
             max_readers <= MAX_READS,
             "a RwLock may not be created with more than {MAX_READS} readers (asked for {max_readers})"
@@ -215,7 +218,10 @@ impl<T> RwLock<T> {
     /// ```
     #[cfg(not(loom))]
     pub const fn const_with_max_readers(value: T, max_readers: u32) -> Self {
-        assert!(max_readers > 0, "a RwLock may not be created with 0 readers");
+        assert!(
+            max_readers > 0,
+            "a RwLock may not be created with 0 readers"
+        );
         assert!(
             max_readers <= MAX_READS,
             "a RwLock may not be created with more than MAX_READS readers"

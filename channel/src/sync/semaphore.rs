@@ -569,7 +569,7 @@ impl OwnedSemaphorePermit {
         self.permits -= n;
         Some(OwnedSemaphorePermit {
             sem: self.sem.clone(),
-            permits: n as usize,
+            permits: n,
         })
     }
 

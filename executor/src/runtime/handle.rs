@@ -1,9 +1,9 @@
 //! `Handle`: a cloneable reference to a runtime; `EnterGuard`; `TryCurrentError`.
 
-use crate::task::LocalEnterGuard;
 use super::context;
 use super::driver;
 use super::scheduler;
+use crate::task::LocalEnterGuard;
 use crate::task::{Id, JoinHandle};
 use std::fmt;
 use std::future::Future;

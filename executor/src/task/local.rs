@@ -125,9 +125,7 @@ where
 
 /// True while a `LocalSet` is current on this thread (running, or entered).
 pub(crate) fn in_local_set() -> bool {
-    CURRENT
-        .try_with(|c| c.borrow().is_some())
-        .unwrap_or(false)
+    CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
 }
 
 /// Keeps a `LocalSet` current (for `spawn_local`) until dropped.

@@ -442,7 +442,8 @@ impl std::error::Error for ShutdownError {}
 /// assert!(!gort_reactor::driver::is_shutdown_error(&err));
 /// ```
 pub fn is_shutdown_error(err: &io::Error) -> bool {
-    err.get_ref().is_some_and(|inner| inner.is::<ShutdownError>())
+    err.get_ref()
+        .is_some_and(|inner| inner.is::<ShutdownError>())
 }
 
 impl fmt::Debug for Handle {

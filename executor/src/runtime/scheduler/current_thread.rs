@@ -6,11 +6,11 @@
 //! blocks in the driver (tokio's `current_thread.rs`). The core can be held by one `block_on`
 //! at a time; another thread calling `block_on` meanwhile just drives its own future.
 
-use crate::runtime::metrics::RuntimeInfo;
 use super::super::blocking;
 use super::super::context;
 use super::super::driver::{self, Driver};
 use super::super::owned::OwnedTasks;
+use crate::runtime::metrics::RuntimeInfo;
 use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -331,7 +331,12 @@ fn run_block_on<F: Future>(
 impl Context {
     /// Blocks in the driver when nothing is runnable (or only polls it when `yield_only`).
     /// Returns when the current busy stretch (which began at `busy_since`) started.
-    fn park(&self, handle: &Handle, yield_only: bool, busy_since: std::time::Instant) -> std::time::Instant {
+    fn park(
+        &self,
+        handle: &Handle,
+        yield_only: bool,
+        busy_since: std::time::Instant,
+    ) -> std::time::Instant {
         let mut driver = {
             let mut slot = self.core.borrow_mut();
             let core = slot.as_mut().expect("current_thread core missing");

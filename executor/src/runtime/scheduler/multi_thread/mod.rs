@@ -16,10 +16,10 @@ mod worker;
 pub(crate) use worker::{block_in_place, Context};
 
 use super::super::blocking;
-use crate::runtime::metrics::RuntimeInfo;
 use super::super::driver;
 use super::super::owned::OwnedTasks;
 use super::super::park::{DriverShared, Parker, Unparker, WATCH_INDEFINITE, WATCH_TIMED};
+use crate::runtime::metrics::RuntimeInfo;
 use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 use idle::Idle;
 use inject::Inject;
