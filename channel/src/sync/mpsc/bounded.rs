@@ -106,8 +106,13 @@ impl<T> Sender<T> {
     /// ```
     /// use gort_channel::sync::mpsc::{self, error::SendTimeoutError};
     /// use std::time::Duration;
-    /// # let rt = gort::runtime::Runtime::new().unwrap();
-    /// # rt.block_on(async {
+    /// # // This crate has no runtime: stand in a thread-based timer for gort's.
+    /// # gort_channel::sync::__timer::install(|d| Box::pin(async move {
+    /// #     let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #     std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #     let _ = rx.await;
+    /// # }));
+    /// # futures::executor::block_on(async {
     /// let (tx, _rx) = mpsc::channel(1);
     /// tx.send_timeout(1, Duration::from_millis(10)).await.unwrap();
     /// let err = tx.send_timeout(2, Duration::from_millis(10)).await.unwrap_err();
