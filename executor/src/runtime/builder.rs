@@ -299,7 +299,10 @@ impl Builder {
     ///     })
     ///     .build()
     ///     .unwrap();
-    /// rt.block_on(gort_executor::task::spawn_blocking(|| ())).unwrap();
+    /// rt.block_on(async {
+    ///     let pause = || std::thread::sleep(std::time::Duration::from_millis(5));
+    ///     gort_executor::task::spawn_blocking(pause).await.unwrap()
+    /// });
     /// assert!(parks.load(Ordering::Relaxed) >= 1);
     /// ```
     pub fn on_thread_park<F: Fn() + Send + Sync + 'static>(&mut self, f: F) -> &mut Builder {

@@ -193,11 +193,11 @@ impl RuntimeMetrics {
     /// ```
     /// let rt = gort_executor::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     /// let metrics = rt.metrics();
-    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
-    /// let waker = std::thread::spawn(move || drop(tx));
-    /// rt.block_on(gort_executor::task::spawn_blocking(move || rx.recv().ok())).unwrap();
-    /// waker.join().unwrap();
-    /// # let _ = metrics.worker_park_count(0);
+    /// rt.block_on(async {
+    ///     let pause = || std::thread::sleep(std::time::Duration::from_millis(5));
+    ///     gort_executor::task::spawn_blocking(pause).await.unwrap() // the worker parks meanwhile
+    /// });
+    /// assert!(metrics.worker_park_count(0) >= 1);
     /// ```
     pub fn worker_park_count(&self, worker: usize) -> u64 {
         self.worker(worker).park_count.load(Relaxed)
