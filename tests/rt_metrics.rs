@@ -243,3 +243,22 @@ fn is_rt_shutdown_err_recognizes_only_shutdown_errors() {
     let err = other.block_on(listener.accept()).unwrap_err();
     assert!(gort::runtime::is_rt_shutdown_err(&err), "{err}");
 }
+
+#[test]
+fn enter_guards_must_be_dropped_in_reverse_order() {
+    let rt = multi(1);
+    let out_of_order = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let first = rt.enter();
+        let _second = rt.enter();
+        drop(first);
+    }));
+    let err = out_of_order.unwrap_err();
+    let msg = err.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(msg.contains("dropped out of order"), "{msg}");
+    // Entering still works afterwards, and nested guards dropped in order are fine.
+    let outer = rt.enter();
+    let inner = rt.enter();
+    drop(inner);
+    drop(outer);
+    assert!(gort::runtime::Handle::try_current().is_err());
+}

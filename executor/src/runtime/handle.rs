@@ -38,6 +38,8 @@ pub struct Handle {
 /// ```
 #[must_use = "the runtime is only current while the guard lives"]
 pub struct EnterGuard<'a> {
+    // First field, dropped first: checks the order before the others restore the context.
+    _order: EnterOrder,
     _driver: driver::EnterGuard,
     _current: context::SetCurrentGuard,
     _lifetime: PhantomData<&'a Handle>,
@@ -121,6 +123,7 @@ impl Handle {
 
     fn enter_inner(&self, local: Option<LocalEnterGuard>) -> EnterGuard<'_> {
         EnterGuard {
+            _order: EnterOrder::push(),
             _driver: self.inner.driver().enter(),
             _current: context::set_current(&self.inner),
             _lifetime: PhantomData,
@@ -249,6 +252,45 @@ impl fmt::Debug for Handle {
         f.debug_struct("Handle")
             .field("flavor", &self.runtime_flavor())
             .finish()
+    }
+}
+
+thread_local! {
+    /// How many `EnterGuard`s are alive on this thread.
+    static ENTERED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// An `EnterGuard`'s place in this thread's stack of guards: each restores the context that
+/// was current when it was made, so they must be dropped in reverse order.
+struct EnterOrder(usize);
+
+impl EnterOrder {
+    fn push() -> EnterOrder {
+        let depth = ENTERED
+            .try_with(|n| {
+                n.set(n.get() + 1);
+                n.get()
+            })
+            .unwrap_or(0);
+        EnterOrder(depth)
+    }
+}
+
+impl Drop for EnterOrder {
+    fn drop(&mut self) {
+        let in_order = ENTERED
+            .try_with(|n| {
+                let in_order = n.get() == self.0;
+                n.set(self.0.saturating_sub(1));
+                in_order
+            })
+            .unwrap_or(true);
+        if !in_order && !std::thread::panicking() {
+            panic!(
+                "`EnterGuard` values dropped out of order. Guards returned by \
+                 `Handle::enter()` must be dropped in the reverse order as they were acquired."
+            );
+        }
     }
 }
 
