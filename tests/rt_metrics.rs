@@ -264,3 +264,27 @@ fn enter_guards_must_be_dropped_in_reverse_order() {
     assert_eq!(gort::runtime::Handle::current().id(), rt.handle().id());
     drop(outer);
 }
+
+#[test]
+fn a_task_that_panics_is_dropped_while_the_panic_unwinds() {
+    struct Boom(Option<gort::sync::oneshot::Sender<bool>>);
+    impl Future for Boom {
+        type Output = ();
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            panic!("boom");
+        }
+    }
+    impl Drop for Boom {
+        fn drop(&mut self) {
+            let _ = self.0.take().unwrap().send(std::thread::panicking());
+        }
+    }
+    let rt = multi(1);
+    let (tx, rx) = gort::sync::oneshot::channel();
+    let task = rt.spawn(Boom(Some(tx)));
+    assert!(rt.block_on(task).unwrap_err().is_panic());
+    assert_eq!(rt.block_on(rx), Ok(true), "dropped during the unwind");
+}
