@@ -31,6 +31,11 @@ fn metrics_count_workers_tasks_and_the_global_queue() {
     for task in tasks {
         rt.block_on(task).unwrap();
     }
+    // A worker releases a task just after its JoinHandle sees the output (as tokio's).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while metrics.num_alive_tasks() != 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     assert_eq!(metrics.num_alive_tasks(), 0);
 
     let ct = Builder::new_current_thread().build().unwrap();
