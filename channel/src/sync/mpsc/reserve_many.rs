@@ -2,9 +2,12 @@
 //! the [`PermitIterator`] they return.
 //!
 //! The engine grants permits one at a time, so a request for `n` takes them one by one in the
-//! engine's FIFO order, keeping what it already holds while it waits for the rest (as tokio's
-//! batch semaphore does). A request that is dropped, or fails because the channel closed, gives
-//! back every permit it took, so a cancelled `reserve_many` never leaks capacity.
+//! engine's FIFO order, keeping what it already holds while it waits for the rest. Unlike
+//! tokio's batch semaphore, after each permit the request queues again behind the senders
+//! already waiting, so freed slots are shared out in turn rather than all given to the oldest
+//! request (a large request waits longer; nobody starves). A request that is dropped, or fails
+//! because the channel closed, gives back every permit it took, so a cancelled `reserve_many`
+//! never leaks capacity.
 
 use super::error::{SendError, TrySendError};
 use super::{Permit, Sender};
