@@ -74,7 +74,8 @@ fn with_budget<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
             let _ = CURRENT.try_with(|c| c.set(self.0));
         }
     }
-    let previous = CURRENT.with(|c| c.replace(budget));
+    // Thread-local destruction (a task dropped from a thread-local's destructor): no budget.
+    let previous = CURRENT.try_with(|c| c.replace(budget)).unwrap_or(None);
     let _restore = Restore(previous);
     f()
 }
@@ -85,7 +86,7 @@ fn with_budget<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
 /// assert!(gort_channel::coop::has_budget_remaining());
 /// ```
 pub fn has_budget_remaining() -> bool {
-    CURRENT.with(|c| c.get() != Some(0))
+    CURRENT.try_with(|c| c.get() != Some(0)).unwrap_or(true)
 }
 
 /// Charges one unit of the budget for an operation about to complete.
@@ -104,17 +105,19 @@ pub fn has_budget_remaining() -> bool {
 /// assert_eq!(poll_op(&mut Context::from_waker(&waker)), Poll::Ready(7));
 /// ```
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
-    CURRENT.with(|c| match c.get() {
-        None => Poll::Ready(()),
-        Some(0) => {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-        Some(n) => {
-            c.set(Some(n - 1));
-            Poll::Ready(())
-        }
-    })
+    CURRENT
+        .try_with(|c| match c.get() {
+            None => Poll::Ready(()),
+            Some(0) => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Some(n) => {
+                c.set(Some(n - 1));
+                Poll::Ready(())
+            }
+        })
+        .unwrap_or(Poll::Ready(()))
 }
 
 /// Gives back the unit charged by [`poll_proceed`] when the operation turned out not ready.
@@ -129,11 +132,56 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 /// });
 /// ```
 pub fn refund() {
-    CURRENT.with(|c| {
+    let _ = CURRENT.try_with(|c| {
         if let Some(n) = c.get() {
             c.set(Some(n.saturating_add(1).min(BUDGET)));
         }
-    })
+    });
+}
+
+pin_project_lite::pin_project! {
+    /// A future that charges the cooperative budget (see [`cooperative`]).
+    #[must_use = "futures do nothing unless polled"]
+    #[derive(Debug)]
+    pub struct Coop<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+/// Makes `fut` charge one unit of the cooperative budget each time it completes (tokio's
+/// `task::coop::cooperative`): with the budget spent, a poll wakes the task and returns
+/// `Pending` without polling `fut`, so a loop over an always-ready future still yields.
+///
+/// ```
+/// use gort_channel::coop;
+/// use std::future::Future;
+/// use std::task::Context;
+/// let waker = futures::task::noop_waker();
+/// let mut cx = Context::from_waker(&waker);
+/// coop::budget(|| {
+///     while coop::poll_proceed(&mut cx).is_ready() {}
+///     let mut ready = std::pin::pin!(coop::cooperative(std::future::ready(1)));
+///     assert!(ready.as_mut().poll(&mut cx).is_pending()); // budget spent: yield first
+/// });
+/// ```
+pub fn cooperative<F: std::future::Future>(fut: F) -> Coop<F> {
+    Coop { fut }
+}
+
+impl<F: std::future::Future> std::future::Future for Coop<F> {
+    type Output = F::Output;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        std::task::ready!(poll_proceed(cx));
+        match self.project().fut.poll(cx) {
+            Poll::Ready(out) => Poll::Ready(out),
+            Poll::Pending => {
+                refund();
+                Poll::Pending
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,9 @@ impl Wake for ThreadWaker {
 }
 
 /// Polls `future` to completion on this thread.
+#[track_caller]
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    crate::sync::blocking::assert_can_block();
     let mut future = pin!(future);
     let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
     let mut cx = Context::from_waker(&waker);

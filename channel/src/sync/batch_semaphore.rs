@@ -302,6 +302,7 @@ impl Semaphore {
             permits: n,
             waiter: None,
             outcome: AtomicUsize::new(QUEUED),
+            held: false,
             _pinned: PhantomPinned,
         }
     }
@@ -315,7 +316,6 @@ impl Semaphore {
         waiter: &mut Option<WaiterId>,
         outcome: &AtomicUsize,
     ) -> Poll<Result<(), Closed>> {
-        ready!(coop::poll_proceed(cx));
         let Some(id) = *waiter else {
             return self.poll_first(cx, n, waiter, outcome);
         };
@@ -328,7 +328,6 @@ impl Semaphore {
                 let stale = list.register_take_old(id, cx.waker());
                 drop(list);
                 drop(stale); // outside the lock: a waker's drop may re-enter the semaphore
-                coop::refund();
                 return Poll::Pending;
             }
         }
@@ -402,7 +401,6 @@ impl Semaphore {
             cx.waker(),
         ));
         drop(list);
-        coop::refund();
         Poll::Pending
     }
 
@@ -449,6 +447,9 @@ pub(crate) struct Acquire<'a> {
     waiter: Option<WaiterId>,
     /// Where a releaser publishes `GRANTED` or `SHUT` after freeing our entry.
     outcome: AtomicUsize,
+    /// The permits are ours, but the task's cooperative budget was spent: they are handed over
+    /// on the next poll (or given back on drop). Acquiring first keeps our FIFO place.
+    held: bool,
     _pinned: PhantomPinned,
 }
 
@@ -459,14 +460,25 @@ impl Future for Acquire<'_> {
         // SAFETY: nothing is moved out of the pinned future; `outcome` stays where the
         // wait-list's pointer expects it until `Drop` unlinks us.
         let this = unsafe { self.get_unchecked_mut() };
-        this.semaphore
-            .poll_acquire(cx, this.permits, &mut this.waiter, &this.outcome)
+        if !this.held {
+            ready!(this
+                .semaphore
+                .poll_acquire(cx, this.permits, &mut this.waiter, &this.outcome))?;
+            this.held = true;
+        }
+        // As tokio: the wait charges the budget only once it can complete; when the budget is
+        // spent, the task yields holding the permits (so no later waiter overtakes it).
+        ready!(coop::poll_proceed(cx));
+        this.held = false;
+        Poll::Ready(Ok(()))
     }
 }
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        if let Some(id) = self.waiter.take() {
+        if self.held {
+            self.semaphore.release(self.permits);
+        } else if let Some(id) = self.waiter.take() {
             self.semaphore.cancel(self.permits, id, &self.outcome);
         }
     }

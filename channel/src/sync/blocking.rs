@@ -1,14 +1,56 @@
-//! A minimal `block_on` for the `blocking_*` methods: runs one future on the calling thread,
-//! parking the thread between polls (the waker unparks it).
+//! The `blocking_*` methods' `block_on` and the "is this thread running a runtime" flag.
 //!
-//! It knows nothing of any runtime, so as tokio's `blocking_*` methods it must not be called
-//! from inside an async task (it would block the worker thread).
+//! `block_on` runs one future on the calling thread, parking the thread between polls (the
+//! waker unparks it). As tokio's `blocking_*` methods, it must not run on a thread that drives
+//! a runtime (a worker, or inside `block_on`): it would stall every task there, or deadlock. The
+//! gort runtime marks such threads through [`replace_in_runtime`] (this crate is the lowest of
+//! the workspace, so the flag lives here and the executor uses it as its own), and a blocking
+//! call there panics with a message naming the cause. On other runtimes nothing is marked.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
+
+thread_local! {
+    static IN_RUNTIME: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks (or unmarks) this thread as driving a runtime; returns the previous mark.
+///
+/// ```
+/// use gort_channel::sync::__runtime::{in_runtime, replace_in_runtime};
+/// let was = replace_in_runtime(true);
+/// assert!(in_runtime());
+/// replace_in_runtime(was);
+/// ```
+pub fn replace_in_runtime(now: bool) -> bool {
+    IN_RUNTIME.try_with(|c| c.replace(now)).unwrap_or(false)
+}
+
+/// True while this thread drives a runtime (a worker, or inside `block_on`).
+///
+/// ```
+/// assert!(!gort_channel::sync::__runtime::in_runtime());
+/// ```
+pub fn in_runtime() -> bool {
+    IN_RUNTIME.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Panics when this thread drives a runtime (see the module docs).
+#[track_caller]
+pub(crate) fn assert_can_block() {
+    if in_runtime() {
+        panic!(
+            "Cannot block the current thread from within a runtime. This happens because a \
+             function attempted to block the current thread while the thread is being used to \
+             drive asynchronous tasks: await the async version instead, or move the call into \
+             `spawn_blocking`"
+        );
+    }
+}
 
 struct ThreadWaker(Thread);
 
@@ -23,7 +65,12 @@ impl Wake for ThreadWaker {
 }
 
 /// Polls `future` to completion on this thread.
+///
+/// # Panics
+/// On a thread that drives a runtime.
+#[track_caller]
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    assert_can_block();
     let mut future = pin!(future);
     let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
     let mut cx = Context::from_waker(&waker);

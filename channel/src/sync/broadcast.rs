@@ -125,6 +125,8 @@ struct State<T> {
     /// The position the next send writes; slot `pos & mask` holds position `pos`.
     tail: u64,
     senders: usize,
+    /// Live [`WeakSender`]s (they do not keep the channel open).
+    weak_senders: usize,
     receivers: usize,
     waiters: WaitList<()>,
 }
@@ -220,6 +222,7 @@ impl<T> Sender<T> {
                     slots,
                     tail: 0,
                     senders: 1,
+                    weak_senders: 0,
                     receivers: 0,
                     waiters: WaitList::new(),
                 }),
@@ -325,6 +328,33 @@ impl<T> Sender<T> {
         self.shared.state.lock().senders
     }
 
+    /// How many [`WeakSender`]s are alive.
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::sync::broadcast::channel::<u8>(4);
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.shared.state.lock().weak_senders
+    }
+
+    /// A sender that does not keep the channel open; [`WeakSender::upgrade`] it to send.
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::sync::broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T> {
+        self.shared.state.lock().weak_senders += 1;
+        WeakSender {
+            shared: self.shared.clone(),
+        }
+    }
+
     /// True if both senders belong to the same channel.
     ///
     /// ```
@@ -379,6 +409,85 @@ impl<T> Drop for Sender<T> {
                 waker.wake();
             }
         }
+    }
+}
+
+/// A sender that does not keep the channel open (tokio's `broadcast::WeakSender`): once every
+/// [`Sender`] is gone, receivers see the channel closed and [`upgrade`](WeakSender::upgrade)
+/// returns `None`.
+///
+/// ```
+/// let (tx, mut rx) = gort_channel::sync::broadcast::channel(4);
+/// let weak = tx.downgrade();
+/// weak.upgrade().unwrap().send(1).unwrap();
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// assert!(rx.try_recv().is_err()); // closed: only a weak sender is left
+/// ```
+pub struct WeakSender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> WeakSender<T> {
+    /// A real [`Sender`], if any sender is still alive.
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::sync::broadcast::channel::<u8>(4);
+    /// assert!(tx.downgrade().upgrade().unwrap().same_channel(&tx));
+    /// ```
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        let mut state = self.shared.state.lock();
+        if state.senders == 0 {
+            return None;
+        }
+        state.senders += 1;
+        Some(Sender {
+            shared: self.shared.clone(),
+        })
+    }
+
+    /// How many (strong) senders are alive.
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::sync::broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// drop(tx);
+    /// assert_eq!(weak.strong_count(), 0);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.shared.state.lock().senders
+    }
+
+    /// How many weak senders are alive (this one included).
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::sync::broadcast::channel::<u8>(4);
+    /// assert_eq!(tx.downgrade().weak_count(), 1);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.shared.state.lock().weak_senders
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        self.shared.state.lock().weak_senders += 1;
+        WeakSender {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T> Drop for WeakSender<T> {
+    fn drop(&mut self) {
+        self.shared.state.lock().weak_senders -= 1;
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("broadcast::WeakSender")
+            .finish_non_exhaustive()
     }
 }
 
@@ -440,6 +549,17 @@ impl<T> Receiver<T> {
     /// ```
     pub fn sender_strong_count(&self) -> usize {
         self.shared.state.lock().senders
+    }
+
+    /// How many weak senders are alive.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::sync::broadcast::channel::<u8>(4);
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(rx.sender_weak_count(), 1);
+    /// ```
+    pub fn sender_weak_count(&self) -> usize {
+        self.shared.state.lock().weak_senders
     }
 
     /// True if both receivers belong to the same channel.

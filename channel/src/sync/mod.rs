@@ -20,6 +20,7 @@
 //! | [`Notify`] | `tokio::sync::Notify` | `sync.Cond` (`Signal`, `Broadcast`) |
 //! | [`Barrier`] | `tokio::sync::Barrier` | — |
 //! | [`OnceCell`] | `tokio::sync::OnceCell` | `sync.Once` |
+//! | [`SetOnce`] | `tokio::sync::SetOnce` | — |
 //! | [`WaitGroup`] | — | `sync.WaitGroup` |
 //! | [`CancellationToken`] | `tokio_util::sync::CancellationToken` | `context.Context` |
 //!
@@ -27,14 +28,23 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p gort-channel --lib loom_`).
 
 mod barrier;
+pub(crate) use __runtime as blocking;
+#[doc(hidden)]
+#[path = "blocking.rs"]
+pub mod __runtime;
+#[doc(hidden)]
+#[path = "timer.rs"]
+pub mod __timer;
 mod batch_semaphore;
-mod blocking;
 mod cancellation_token;
 mod mutex;
 mod notify;
 mod once_cell;
 mod rwlock;
 mod semaphore;
+// Built on `Notify::const_new`, which loom's atomics cannot provide.
+#[cfg(not(loom))]
+mod set_once;
 mod shim;
 mod wait_group;
 
@@ -50,7 +60,7 @@ pub use cancellation_token::{
 pub use mutex::{
     MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
 };
-pub use notify::{Notified, Notify};
+pub use notify::{Notified, Notify, OwnedNotified};
 pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{
     OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
@@ -59,6 +69,8 @@ pub use rwlock::{
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
+#[cfg(not(loom))]
+pub use set_once::{SetOnce, SetOnceError};
 pub use wait_group::{Wait, WaitGroup};
 
 #[cfg(all(test, loom))]

@@ -18,8 +18,9 @@
 //!
 //! # Cancel safety
 //!
-//! A `Notified` dropped after `notify_one` picked it but before it observed the notification
-//! passes the notification on (to the next waiter, or as the stored permit): nothing is lost.
+//! A `Notified` dropped after `notify_one` (`notify_last`) picked it but before it observed the
+//! notification passes the notification on (to the next first (last) waiter, or as the stored
+//! permit): nothing is lost.
 
 use super::shim::{AtomicUsize, Lock, Ordering};
 use crate::coop;
@@ -27,8 +28,10 @@ use crate::waitlist::{WaitList, WaiterId};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomPinned;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::ptr::NonNull;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
 
 const EMPTY: usize = 0;
@@ -44,6 +47,8 @@ const PARKED: usize = 0;
 const BY_ONE: usize = 1;
 /// Released by `notify_waiters`.
 const BY_ALL: usize = 2;
+/// Picked by `notify_last`: passed on to the (new) last waiter if dropped unobserved.
+const BY_LAST: usize = 3;
 
 /// A parked `Notified`: where to publish its outcome.
 struct Waiter(NonNull<AtomicUsize>);
@@ -100,7 +105,28 @@ pub struct Notify {
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Notified<'a> {
-    notify: &'a Notify,
+    wait: Wait<&'a Notify>,
+}
+
+/// The future of [`Notify::notified_owned`]: a [`Notified`] that owns an `Arc` of its
+/// `Notify`, so it is `'static` and can move into a spawned task.
+///
+/// ```
+/// use gort_channel::sync::Notify;
+/// use std::sync::Arc;
+/// let notify = Arc::new(Notify::new());
+/// let notified = notify.clone().notified_owned();
+/// notify.notify_waiters();
+/// std::thread::spawn(move || futures::executor::block_on(notified)).join().unwrap();
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct OwnedNotified {
+    wait: Wait<Arc<Notify>>,
+}
+
+/// The waiting machinery of both futures, over whatever holds the `Notify`.
+struct Wait<N: Deref<Target = Notify>> {
+    notify: N,
     /// The `notify_waiters` call count when this future was created.
     calls: usize,
     stage: Stage,
@@ -131,7 +157,15 @@ impl fmt::Debug for Notify {
 impl fmt::Debug for Notified<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Notified")
-            .field("stage", &self.stage)
+            .field("stage", &self.wait.stage)
+            .finish()
+    }
+}
+
+impl fmt::Debug for OwnedNotified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedNotified")
+            .field("stage", &self.wait.stage)
             .finish()
     }
 }
@@ -183,11 +217,25 @@ impl Notify {
     /// ```
     pub fn notified(&self) -> Notified<'_> {
         Notified {
-            notify: self,
-            calls: self.state.load(Ordering::SeqCst) & !TAG,
-            stage: Stage::Init,
-            outcome: AtomicUsize::new(PARKED),
-            _pinned: PhantomPinned,
+            wait: Wait::new(self),
+        }
+    }
+
+    /// [`notified`](Self::notified) for an `Arc<Notify>`: the future owns the `Arc`.
+    ///
+    /// ```
+    /// use gort_channel::sync::Notify;
+    /// use std::sync::Arc;
+    /// futures::executor::block_on(async {
+    ///     let notify = Arc::new(Notify::new());
+    ///     let waiter = notify.clone().notified_owned();
+    ///     notify.notify_one();
+    ///     waiter.await;
+    /// });
+    /// ```
+    pub fn notified_owned(self: Arc<Self>) -> OwnedNotified {
+        OwnedNotified {
+            wait: Wait::new(self),
         }
     }
 
@@ -258,7 +306,7 @@ impl Notify {
             list.pop_front_free()
         };
         let (waiter, waker) = popped.expect("WAITING implies a queued waiter");
-        waiter.publish(BY_ONE);
+        waiter.publish(if last { BY_LAST } else { BY_ONE });
         if list.is_empty() {
             self.set_tag_locked(EMPTY);
         }
@@ -378,6 +426,42 @@ impl Notify {
     }
 }
 
+impl<N: Deref<Target = Notify>> Wait<N> {
+    fn new(notify: N) -> Self {
+        let calls = notify.state.load(Ordering::SeqCst) & !TAG;
+        Wait {
+            notify,
+            calls,
+            stage: Stage::Init,
+            outcome: AtomicUsize::new(PARKED),
+            _pinned: PhantomPinned,
+        }
+    }
+
+    fn enable(self: Pin<&mut Self>) -> bool {
+        // SAFETY: nothing is moved out of the pinned future (see `poll`).
+        let this = unsafe { self.get_unchecked_mut() };
+        match this.stage {
+            Stage::Done => true,
+            Stage::Waiting(_) => this.outcome.load(Ordering::Acquire) != PARKED,
+            Stage::Init => {
+                let waker = futures_util::task::noop_waker_ref();
+                this.notify
+                    .poll_notified(this.calls, &mut this.stage, &this.outcome, waker)
+            }
+        }
+    }
+}
+
+/// Pin projection from the public futures to their `Wait`.
+macro_rules! project_wait {
+    ($this:expr) => {
+        // SAFETY: `wait` is structurally pinned: the outer future never moves it out, and has
+        // no `Drop` of its own (the `Wait`'s runs in place).
+        unsafe { $this.map_unchecked_mut(|f| &mut f.wait) }
+    };
+}
+
 impl<'a> Notified<'a> {
     /// Takes this future's place in the `notify_one` queue now, without waiting to be polled.
     /// Returns true if it is already notified.
@@ -397,21 +481,44 @@ impl<'a> Notified<'a> {
     /// });
     /// ```
     pub fn enable(self: Pin<&mut Self>) -> bool {
-        // SAFETY: nothing is moved out of the pinned future (see `poll`).
-        let this = unsafe { self.get_unchecked_mut() };
-        match this.stage {
-            Stage::Done => true,
-            Stage::Waiting(_) => this.outcome.load(Ordering::Acquire) != PARKED,
-            Stage::Init => {
-                let waker = futures_util::task::noop_waker_ref();
-                this.notify
-                    .poll_notified(this.calls, &mut this.stage, &this.outcome, waker)
-            }
-        }
+        project_wait!(self).enable()
+    }
+}
+
+impl OwnedNotified {
+    /// As [`Notified::enable`].
+    ///
+    /// ```
+    /// use gort_channel::sync::Notify;
+    /// use std::sync::Arc;
+    /// let notify = Arc::new(Notify::new());
+    /// let mut notified = Box::pin(notify.clone().notified_owned());
+    /// assert!(!notified.as_mut().enable());
+    /// notify.notify_one();
+    /// assert!(notified.as_mut().enable());
+    /// ```
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        project_wait!(self).enable()
     }
 }
 
 impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        project_wait!(self).poll(cx)
+    }
+}
+
+impl Future for OwnedNotified {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        project_wait!(self).poll(cx)
+    }
+}
+
+impl<N: Deref<Target = Notify>> Future for Wait<N> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -431,12 +538,12 @@ impl Future for Notified<'_> {
     }
 }
 
-impl Drop for Notified<'_> {
+impl<N: Deref<Target = Notify>> Drop for Wait<N> {
     fn drop(&mut self) {
         let Stage::Waiting(id) = self.stage else {
             return;
         };
-        let notify = self.notify;
+        let notify = &*self.notify;
         let mut outcome = self.outcome.load(Ordering::Acquire);
         if outcome == PARKED {
             let mut list = notify.waiters.lock();
@@ -452,9 +559,12 @@ impl Drop for Notified<'_> {
                 return;
             }
         }
-        if outcome == BY_ONE {
-            // Never observed: pass it on, to the next waiter or as the stored permit.
-            notify.notify_one();
+        // Never observed: pass it on the same way (to the first or the last waiter still
+        // queued), or as the stored permit.
+        match outcome {
+            BY_ONE => notify.notify_one(),
+            BY_LAST => notify.notify_last(),
+            _ => {}
         }
     }
 }

@@ -194,6 +194,7 @@ impl<T> Sender<T> {
         let Some(inner) = &self.inner else {
             return Poll::Ready(());
         };
+        ready!(coop::poll_proceed(cx));
         let mut st = inner.state.lock();
         if st.rx_closed {
             return Poll::Ready(());
@@ -202,6 +203,8 @@ impl<T> Sender<T> {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             _ => st.tx_waker = Some(cx.waker().clone()),
         }
+        drop(st);
+        coop::refund();
         Poll::Pending
     }
 }
@@ -278,7 +281,8 @@ impl<T> Receiver<T> {
             let mut st = inner.state.lock();
             match st.value.take() {
                 Some(value) => Ok(value),
-                None if st.complete => Err(TryRecvError::Closed),
+                // Completed without a value, or closed by this receiver: nothing will come.
+                None if st.complete || st.rx_closed => Err(TryRecvError::Closed),
                 None => return Err(TryRecvError::Empty),
             }
         };
@@ -339,7 +343,7 @@ impl<T> Future for Receiver<T> {
             let mut st = inner.state.lock();
             match st.value.take() {
                 Some(value) => Ok(value),
-                None if st.complete => Err(RecvError(())),
+                None if st.complete || st.rx_closed => Err(RecvError(())),
                 None => {
                     match &st.rx_waker {
                         Some(waker) if waker.will_wake(cx.waker()) => {}

@@ -175,8 +175,12 @@ impl<T> RwLock<T> {
     /// ```
     pub fn with_max_readers(value: T, max_readers: u32) -> Self {
         assert!(
-            max_readers > 0 && max_readers <= MAX_READS,
-            "an RwLock admits between 1 and {MAX_READS} readers (asked for {max_readers})"
+            max_readers > 0,
+            "a RwLock may not be created with 0 readers"
+        );
+        assert!(
+            max_readers <= MAX_READS,
+            "a RwLock may not be created with more than {MAX_READS} readers (asked for {max_readers})"
         );
         RwLock {
             max_readers,
@@ -196,6 +200,35 @@ impl<T> RwLock<T> {
         RwLock {
             max_readers: MAX_READS,
             sem: ll::Semaphore::const_new(MAX_READS as usize),
+            data: UnsafeCell::new(value),
+        }
+    }
+
+    /// [`with_max_readers`](Self::with_max_readers) usable in a `static`.
+    ///
+    /// # Panics
+    /// If `max_readers` is 0 or above the limit (at compile time in a `static`).
+    ///
+    /// ```
+    /// use gort_channel::sync::RwLock;
+    /// static LOCK: RwLock<u8> = RwLock::const_with_max_readers(0, 2);
+    /// let _a = LOCK.try_read().unwrap();
+    /// let _b = LOCK.try_read().unwrap();
+    /// assert!(LOCK.try_read().is_err());
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_with_max_readers(value: T, max_readers: u32) -> Self {
+        assert!(
+            max_readers > 0,
+            "a RwLock may not be created with 0 readers"
+        );
+        assert!(
+            max_readers <= MAX_READS,
+            "a RwLock may not be created with more than MAX_READS readers"
+        );
+        RwLock {
+            max_readers,
+            sem: ll::Semaphore::const_new(max_readers as usize),
             data: UnsafeCell::new(value),
         }
     }
@@ -540,13 +573,68 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// assert!(lock.try_read().is_ok());
     /// ```
     pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
+        Self::downgrade_map(this, |data| data)
+    }
+
+    /// Maps the guarded value with `f`, then downgrades to a read guard of the part (atomically:
+    /// no writer gets in between).
+    ///
+    /// ```
+    /// use gort_channel::sync::{RwLock, RwLockWriteGuard};
+    /// futures::executor::block_on(async {
+    ///     let lock = RwLock::new((1, 2));
+    ///     let mut guard = lock.write().await;
+    ///     guard.0 = 5;
+    ///     let first = RwLockWriteGuard::downgrade_map(guard, |pair| &pair.0);
+    ///     assert_eq!(*first, 5);
+    ///     assert!(lock.try_read().is_ok()); // other readers may join now
+    /// });
+    /// ```
+    pub fn downgrade_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&T) -> &U,
+    ) -> RwLockReadGuard<'a, U> {
+        // SAFETY: the guard holds every permit, so the value is not mutated meanwhile.
+        let data: *const U = f(unsafe { &*this.data });
         let this = ManuallyDrop::new(this);
+        // Keep one permit: the read guard's.
         this.sem.release(this.permits as usize - 1);
         RwLockReadGuard {
             sem: this.sem,
-            data: this.data,
+            data,
             _marker: PhantomData,
         }
+    }
+
+    /// [`downgrade_map`](Self::downgrade_map) when `f` may find nothing: then the write guard
+    /// comes back unchanged.
+    ///
+    /// ```
+    /// use gort_channel::sync::{RwLock, RwLockWriteGuard};
+    /// futures::executor::block_on(async {
+    ///     let lock = RwLock::new(vec![1]);
+    ///     let guard = lock.write().await;
+    ///     let guard = RwLockWriteGuard::try_downgrade_map(guard, |v| v.get(5)).unwrap_err();
+    ///     let first = RwLockWriteGuard::try_downgrade_map(guard, |v| v.first()).unwrap();
+    ///     assert_eq!(*first, 1);
+    /// });
+    /// ```
+    pub fn try_downgrade_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&T) -> Option<&U>,
+    ) -> Result<RwLockReadGuard<'a, U>, Self> {
+        // SAFETY: the guard holds every permit, so the value is not mutated meanwhile.
+        let data: *const U = match f(unsafe { &*this.data }) {
+            Some(data) => data,
+            None => return Err(this),
+        };
+        let this = ManuallyDrop::new(this);
+        this.sem.release(this.permits as usize - 1);
+        Ok(RwLockReadGuard {
+            sem: this.sem,
+            data,
+            _marker: PhantomData,
+        })
     }
 }
 

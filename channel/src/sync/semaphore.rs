@@ -43,7 +43,7 @@ pub struct Semaphore {
 #[must_use = "the permit is released as soon as it is dropped"]
 pub struct SemaphorePermit<'a> {
     sem: &'a Semaphore,
-    permits: u32,
+    permits: usize,
 }
 
 /// A permit from an `Arc<Semaphore>`, released when dropped; it owns a handle to the semaphore
@@ -59,7 +59,7 @@ pub struct SemaphorePermit<'a> {
 #[must_use = "the permit is released as soon as it is dropped"]
 pub struct OwnedSemaphorePermit {
     sem: Arc<Semaphore>,
-    permits: u32,
+    permits: usize,
 }
 
 /// The semaphore was closed: returned by the `acquire` methods.
@@ -247,7 +247,7 @@ impl Semaphore {
             .map_err(|_| AcquireError(()))?;
         Ok(SemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
     }
 
@@ -274,7 +274,7 @@ impl Semaphore {
         self.ll.try_acquire(n as usize)?;
         Ok(SemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
     }
 
@@ -319,8 +319,67 @@ impl Semaphore {
             .map_err(|_| AcquireError(()))?;
         Ok(OwnedSemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
+    }
+
+    /// [`acquire`](Self::acquire) for plain threads: blocks the thread until a permit is free.
+    ///
+    /// # Panics
+    /// When called on a thread that drives a gort runtime (it would stall it): use `acquire`.
+    ///
+    /// ```
+    /// let sem = gort_channel::sync::Semaphore::new(1);
+    /// let permit = sem.blocking_acquire().unwrap();
+    /// assert_eq!(permit.num_permits(), 1);
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::blocking::block_on(self.acquire())
+    }
+
+    /// [`acquire_many`](Self::acquire_many) for plain threads (see
+    /// [`blocking_acquire`](Self::blocking_acquire)).
+    ///
+    /// ```
+    /// let sem = gort_channel::sync::Semaphore::new(3);
+    /// assert_eq!(sem.blocking_acquire_many(3).unwrap().num_permits(), 3);
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::blocking::block_on(self.acquire_many(n))
+    }
+
+    /// [`acquire_owned`](Self::acquire_owned) for plain threads (see
+    /// [`blocking_acquire`](Self::blocking_acquire)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(gort_channel::sync::Semaphore::new(1));
+    /// let permit = sem.clone().blocking_acquire_owned().unwrap();
+    /// assert_eq!(sem.available_permits(), 0);
+    /// # drop(permit);
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::blocking::block_on(self.acquire_owned())
+    }
+
+    /// [`acquire_many_owned`](Self::acquire_many_owned) for plain threads (see
+    /// [`blocking_acquire`](Self::blocking_acquire)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(gort_channel::sync::Semaphore::new(2));
+    /// let permit = sem.clone().blocking_acquire_many_owned(2).unwrap();
+    /// assert_eq!(permit.num_permits(), 2);
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::blocking::block_on(self.acquire_many_owned(n))
     }
 
     /// Takes one permit now, as an owned permit.
@@ -350,7 +409,7 @@ impl Semaphore {
         self.ll.try_acquire(n as usize)?;
         Ok(OwnedSemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
     }
 
@@ -398,7 +457,18 @@ impl<'a> SemaphorePermit<'a> {
     /// assert_eq!(sem.try_acquire_many(2).unwrap().num_permits(), 2);
     /// ```
     pub fn num_permits(&self) -> usize {
-        self.permits as usize
+        self.permits
+    }
+
+    /// The semaphore this permit came from.
+    ///
+    /// ```
+    /// let sem = gort_channel::sync::Semaphore::new(1);
+    /// let permit = sem.try_acquire().unwrap();
+    /// assert!(std::ptr::eq(permit.semaphore(), &sem));
+    /// ```
+    pub fn semaphore(&self) -> &'a Semaphore {
+        self.sem
     }
 
     /// Takes over `other`'s permits.
@@ -429,7 +499,6 @@ impl<'a> SemaphorePermit<'a> {
     /// assert_eq!((a.num_permits(), b.num_permits()), (2, 1));
     /// ```
     pub fn split(&mut self, n: usize) -> Option<Self> {
-        let n = u32::try_from(n).ok()?;
         if n > self.permits {
             return None;
         }
@@ -462,7 +531,7 @@ impl OwnedSemaphorePermit {
     /// assert_eq!(sem.try_acquire_owned().unwrap().num_permits(), 1);
     /// ```
     pub fn num_permits(&self) -> usize {
-        self.permits as usize
+        self.permits
     }
 
     /// Takes over `other`'s permits.
@@ -494,7 +563,6 @@ impl OwnedSemaphorePermit {
     /// assert_eq!(a.split(1).unwrap().num_permits(), 1);
     /// ```
     pub fn split(&mut self, n: usize) -> Option<Self> {
-        let n = u32::try_from(n).ok()?;
         if n > self.permits {
             return None;
         }
@@ -520,13 +588,13 @@ impl OwnedSemaphorePermit {
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
-        self.sem.add_permits(self.permits as usize);
+        self.sem.add_permits(self.permits);
     }
 }
 
 impl Drop for OwnedSemaphorePermit {
     fn drop(&mut self) {
-        self.sem.add_permits(self.permits as usize);
+        self.sem.add_permits(self.permits);
     }
 }
 

@@ -885,3 +885,38 @@ fn broadcast_receiver_skips_a_value_whose_clone_panics() {
     assert_eq!(rx.try_recv(), Ok(Picky(1)));
     assert_eq!(tx.len(), 0);
 }
+
+#[test]
+fn owned_notified_picked_by_notify_last_passes_it_on_when_dropped() {
+    let notify = Arc::new(Notify::new());
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut first = Box::pin(notify.clone().notified_owned());
+    let mut second = Box::pin(notify.clone().notified_owned());
+    let mut third = Box::pin(notify.clone().notified_owned());
+    for fut in [&mut first, &mut second, &mut third] {
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+    }
+    notify.notify_last(); // picks `third`
+    drop(third); // unobserved: goes to the new last waiter
+    assert!(second.as_mut().poll(&mut cx).is_ready());
+    assert!(first.as_mut().poll(&mut cx).is_pending());
+    drop(first);
+    // Nothing left over: no stored permit.
+    assert!(Box::pin(notify.notified())
+        .as_mut()
+        .poll(&mut cx)
+        .is_pending());
+}
+
+#[test]
+fn set_once_wait_sees_a_set_from_another_thread() {
+    let cell = Arc::new(SetOnce::new());
+    let setter = cell.clone();
+    let value = bounded(move || {
+        let waiter = std::thread::spawn(move || block_on(async { *cell.wait().await }));
+        setter.set(9).unwrap();
+        waiter.join().unwrap()
+    });
+    assert_eq!(value, 9);
+}

@@ -340,14 +340,17 @@ impl<T> Sender<T> {
     /// });
     /// ```
     pub async fn closed(&self) {
-        loop {
-            let mut notified = pin!(self.shared.notify_tx.notified());
-            notified.as_mut().enable();
-            if self.is_closed() {
-                return;
+        crate::coop::cooperative(async {
+            loop {
+                let mut notified = pin!(self.shared.notify_tx.notified());
+                notified.as_mut().enable();
+                if self.is_closed() {
+                    return;
+                }
+                notified.await;
             }
-            notified.await;
-        }
+        })
+        .await
     }
 
     /// True if both senders belong to the same channel.
@@ -520,7 +523,7 @@ impl<T> Receiver<T> {
     /// });
     /// ```
     pub async fn changed(&mut self) -> Result<(), RecvError> {
-        changed_impl(&self.shared, &mut self.version).await
+        crate::coop::cooperative(changed_impl(&self.shared, &mut self.version)).await
     }
 
     /// Waits until the value satisfies `condition` (checking the current value first), marks
@@ -537,6 +540,13 @@ impl<T> Receiver<T> {
     /// });
     /// ```
     pub async fn wait_for(
+        &mut self,
+        condition: impl FnMut(&T) -> bool,
+    ) -> Result<Ref<'_, T>, RecvError> {
+        crate::coop::cooperative(self.wait_for_inner(condition)).await
+    }
+
+    async fn wait_for_inner(
         &mut self,
         mut condition: impl FnMut(&T) -> bool,
     ) -> Result<Ref<'_, T>, RecvError> {

@@ -248,7 +248,8 @@ impl Spawner {
         drop(shared);
         queued.into_iter().for_each(Notified::shutdown);
         let me = std::thread::current().id();
-        let deadline = timeout.map(|t| Instant::now() + t);
+        // A timeout too large for an `Instant` (`Duration::MAX`) means no deadline.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut shared = self.lock();
         // Don't wait for ourselves (the runtime dropped from a blocking task).
         let own = shared.threads.values().any(|h| h.thread().id() == me);

@@ -1,8 +1,9 @@
 //! `Builder`: configures and starts a runtime (tokio's builder API).
 
 use super::handle::Handle;
+use super::metrics::{Callback, RuntimeInfo};
 use super::scheduler::{self, current_thread, multi_thread};
-use super::{blocking, driver, Runtime};
+use super::{blocking, driver, LocalOptions, LocalRuntime, Runtime};
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -30,6 +31,9 @@ pub struct Builder {
     keep_alive: Duration,
     on_start: Option<Arc<dyn Fn() + Send + Sync>>,
     on_stop: Option<Arc<dyn Fn() + Send + Sync>>,
+    on_park: Option<Callback>,
+    on_unpark: Option<Callback>,
+    name: Option<String>,
     event_interval: u32,
     global_queue_interval: Option<u32>,
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
@@ -73,6 +77,9 @@ impl Builder {
             keep_alive: Duration::from_secs(10),
             on_start: None,
             on_stop: None,
+            on_park: None,
+            on_unpark: None,
+            name: None,
             event_interval: 61,
             global_queue_interval: None,
             start_paused: false,
@@ -260,6 +267,85 @@ impl Builder {
         self
     }
 
+    /// Names the runtime (see [`Handle::name`]); worker threads keep their own names.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_current_thread().name("io").build().unwrap();
+    /// assert_eq!(rt.handle().name(), Some("io"));
+    /// ```
+    ///
+    /// # Panics
+    /// If the name is empty or only whitespace.
+    #[track_caller]
+    pub fn name(&mut self, val: impl Into<String>) -> &mut Builder {
+        let val = val.into();
+        assert!(!val.trim().is_empty(), "runtime name shouldn't be empty");
+        self.name = Some(val);
+        self
+    }
+
+    /// Runs `f` on a worker thread (or the thread in a current-thread `block_on`) each time it
+    /// is about to park with nothing to run.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let p = parks.clone();
+    /// let rt = gort_executor::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .on_thread_park(move || {
+    ///         p.fetch_add(1, Ordering::Relaxed);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     let pause = || std::thread::sleep(std::time::Duration::from_millis(5));
+    ///     gort_executor::task::spawn_blocking(pause).await.unwrap()
+    /// });
+    /// assert!(parks.load(Ordering::Relaxed) >= 1);
+    /// ```
+    pub fn on_thread_park<F: Fn() + Send + Sync + 'static>(&mut self, f: F) -> &mut Builder {
+        self.on_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread each time it wakes up from parking.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_multi_thread()
+    ///     .on_thread_unpark(|| {})
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn on_thread_unpark<F: Fn() + Send + Sync + 'static>(&mut self, f: F) -> &mut Builder {
+        self.on_unpark = Some(Arc::new(f));
+        self
+    }
+
+    /// Starts a [`LocalRuntime`]: a current-thread runtime that also runs `!Send` tasks.
+    ///
+    /// # Errors
+    /// As [`build`](Self::build); also when the builder is not for a current-thread runtime
+    /// (`ErrorKind::InvalidInput`: a local runtime has one thread).
+    ///
+    /// ```
+    /// use gort_executor::runtime::{Builder, LocalOptions};
+    /// let rt = Builder::new_current_thread().build_local(LocalOptions::default()).unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// assert!(Builder::new_multi_thread().build_local(LocalOptions::default()).is_err());
+    /// ```
+    pub fn build_local(&mut self, _options: LocalOptions) -> io::Result<LocalRuntime> {
+        if self.kind != Kind::CurrentThread {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a LocalRuntime needs a current-thread builder: use Builder::new_current_thread",
+            ));
+        }
+        Ok(LocalRuntime::from_runtime(self.build()?))
+    }
+
     /// Starts the runtime.
     ///
     /// # Errors
@@ -270,6 +356,8 @@ impl Builder {
     /// assert!(rt.is_ok());
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
+        // Timed channel waits (`mpsc::Sender::send_timeout`) use the reactor's timer.
+        gort_channel::sync::__timer::install(|d| Box::pin(gort_reactor::time::sleep(d)));
         let driver = driver::Driver::new()?;
         let blocking = blocking::Spawner::new(blocking::Config {
             max_threads: self.max_blocking_threads,
@@ -286,6 +374,7 @@ impl Builder {
                     blocking,
                     self.event_interval,
                     self.global_queue_interval.unwrap_or(31),
+                    self.info(1),
                 );
                 let handle = Handle {
                     inner: scheduler::Handle::CurrentThread(handle),
@@ -308,6 +397,7 @@ impl Builder {
                         event_interval: self.event_interval,
                         global_queue_interval: self.global_queue_interval.unwrap_or(61),
                     },
+                    self.info(workers),
                 )?;
                 let handle = Handle {
                     inner: scheduler::Handle::MultiThread(handle),
@@ -335,6 +425,17 @@ impl Builder {
             },
         ));
         Ok(runtime)
+    }
+}
+
+impl Builder {
+    fn info(&self, workers: usize) -> RuntimeInfo {
+        RuntimeInfo::new(
+            workers,
+            self.name.clone(),
+            self.on_park.clone(),
+            self.on_unpark.clone(),
+        )
     }
 }
 

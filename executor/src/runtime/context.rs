@@ -10,8 +10,6 @@ use std::ptr;
 struct Context {
     /// The runtime `spawn` uses here (set by `Runtime::enter`, `block_on` and worker threads).
     handle: RefCell<Option<scheduler::Handle>>,
-    /// True while a runtime is running on this thread (worker, `block_on`).
-    in_runtime: Cell<bool>,
     /// The scheduler state of the worker (or `block_on`) running here, for local scheduling.
     scheduler: Cell<*const scheduler::Context>,
 }
@@ -20,7 +18,6 @@ thread_local! {
     static CONTEXT: Context = const {
         Context {
             handle: RefCell::new(None),
-            in_runtime: Cell::new(false),
             scheduler: Cell::new(ptr::null()),
         }
     };
@@ -46,7 +43,12 @@ pub(crate) struct SetCurrentGuard {
 
 /// Makes `handle` the thread's current runtime until the guard drops.
 pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
-    let prev = CONTEXT.with(|cx| cx.handle.replace(Some(handle.clone())));
+    // During thread-local destruction (a runtime dropped from a thread-local's destructor)
+    // there is no context left to set: shutting down then runs without one.
+    let prev = CONTEXT
+        .try_with(|cx| cx.handle.replace(Some(handle.clone())))
+        .ok()
+        .flatten();
     SetCurrentGuard { prev }
 }
 
@@ -74,7 +76,9 @@ to drive asynchronous tasks: use `spawn` (and await the JoinHandle) or \
 /// When this thread already runs a runtime (nested `block_on`).
 #[track_caller]
 pub(crate) fn enter_runtime(handle: &scheduler::Handle) -> EnterRuntimeGuard {
-    let nested = CONTEXT.with(|cx| cx.in_runtime.replace(true));
+    // The flag lives in the channel crate, so its `blocking_*` methods can refuse to block a
+    // runtime thread.
+    let nested = gort_channel::sync::__runtime::replace_in_runtime(true);
     if nested {
         panic!("{NESTED_BLOCK_ON}");
     }
@@ -85,13 +89,13 @@ pub(crate) fn enter_runtime(handle: &scheduler::Handle) -> EnterRuntimeGuard {
 
 impl Drop for EnterRuntimeGuard {
     fn drop(&mut self) {
-        let _ = CONTEXT.try_with(|cx| cx.in_runtime.set(false));
+        gort_channel::sync::__runtime::replace_in_runtime(false);
     }
 }
 
 /// True when this thread is running a runtime (a worker or inside `block_on`).
 pub(crate) fn in_runtime() -> bool {
-    CONTEXT.try_with(|cx| cx.in_runtime.get()).unwrap_or(false)
+    gort_channel::sync::__runtime::in_runtime()
 }
 
 /// Runs `f` as if the thread were not running a runtime (`block_in_place`).
@@ -99,10 +103,10 @@ pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
     struct Reset(bool);
     impl Drop for Reset {
         fn drop(&mut self) {
-            let _ = CONTEXT.try_with(|cx| cx.in_runtime.set(self.0));
+            gort_channel::sync::__runtime::replace_in_runtime(self.0);
         }
     }
-    let was = CONTEXT.with(|cx| cx.in_runtime.replace(false));
+    let was = gort_channel::sync::__runtime::replace_in_runtime(false);
     let _reset = Reset(was);
     f()
 }
@@ -125,7 +129,9 @@ pub(crate) fn set_scheduler<R>(scheduler: &scheduler::Context, f: impl FnOnce() 
             let _ = CONTEXT.try_with(|cx| cx.scheduler.set(self.0));
         }
     }
-    let prev = CONTEXT.with(|cx| cx.scheduler.replace(scheduler as *const _));
+    let prev = CONTEXT
+        .try_with(|cx| cx.scheduler.replace(scheduler as *const _))
+        .unwrap_or(ptr::null());
     let _reset = Reset(prev);
     f()
 }

@@ -3,6 +3,7 @@
 use super::context;
 use super::driver;
 use super::scheduler;
+use crate::task::LocalEnterGuard;
 use crate::task::{Id, JoinHandle};
 use std::fmt;
 use std::future::Future;
@@ -37,9 +38,13 @@ pub struct Handle {
 /// ```
 #[must_use = "the runtime is only current while the guard lives"]
 pub struct EnterGuard<'a> {
+    // First field, dropped first: checks the order before the others restore the context.
+    _order: EnterOrder,
     _driver: driver::EnterGuard,
     _current: context::SetCurrentGuard,
     _lifetime: PhantomData<&'a Handle>,
+    /// A `LocalRuntime`'s set, current for `spawn_local` (dropped first: fields drop in order).
+    _local: Option<LocalEnterGuard>,
     /// Guards restore thread-local state, so they stay on their thread.
     _not_send: PhantomData<*const ()>,
 }
@@ -108,10 +113,21 @@ impl Handle {
     /// .unwrap();
     /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
+        self.enter_inner(None)
+    }
+
+    /// [`enter`](Self::enter) that also makes a `LocalRuntime`'s set current.
+    pub(crate) fn enter_with_local(&self, local: LocalEnterGuard) -> EnterGuard<'_> {
+        self.enter_inner(Some(local))
+    }
+
+    fn enter_inner(&self, local: Option<LocalEnterGuard>) -> EnterGuard<'_> {
         EnterGuard {
+            _order: EnterOrder::push(),
             _driver: self.inner.driver().enter(),
             _current: context::set_current(&self.inner),
             _lifetime: PhantomData,
+            _local: local,
             _not_send: PhantomData,
         }
     }
@@ -184,6 +200,37 @@ impl Handle {
         }
     }
 
+    /// This runtime's unique id.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let id = rt.handle().id();
+    /// assert_eq!(rt.block_on(async { gort_executor::runtime::Handle::current().id() }), id);
+    /// ```
+    pub fn id(&self) -> super::Id {
+        self.inner.info().id
+    }
+
+    /// The name given with [`Builder::name`](super::Builder::name), if any.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.inner.info().name.as_deref()
+    }
+
+    /// The runtime's metrics.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_multi_thread().worker_threads(3).build().unwrap();
+    /// assert_eq!(rt.handle().metrics().num_workers(), 3);
+    /// ```
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        super::RuntimeMetrics::new(self.clone())
+    }
+
     /// Number of tasks alive in this runtime (spawned and not yet finished).
     ///
     /// ```
@@ -195,11 +242,55 @@ impl Handle {
     }
 }
 
+// As tokio's: a panic caught around runtime calls never leaves the runtime half-updated (its
+// state changes under locks or atomics that tolerate unwinding).
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
+
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
             .field("flavor", &self.runtime_flavor())
             .finish()
+    }
+}
+
+thread_local! {
+    /// How many `EnterGuard`s are alive on this thread.
+    static ENTERED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// An `EnterGuard`'s place in this thread's stack of guards: each restores the context that
+/// was current when it was made, so they must be dropped in reverse order.
+struct EnterOrder(usize);
+
+impl EnterOrder {
+    fn push() -> EnterOrder {
+        let depth = ENTERED
+            .try_with(|n| {
+                n.set(n.get() + 1);
+                n.get()
+            })
+            .unwrap_or(0);
+        EnterOrder(depth)
+    }
+}
+
+impl Drop for EnterOrder {
+    fn drop(&mut self) {
+        let in_order = ENTERED
+            .try_with(|n| {
+                let in_order = n.get() == self.0;
+                n.set(self.0.saturating_sub(1));
+                in_order
+            })
+            .unwrap_or(true);
+        if !in_order && !std::thread::panicking() {
+            panic!(
+                "`EnterGuard` values dropped out of order. Guards returned by \
+                 `Handle::enter()` must be dropped in the reverse order as they were acquired."
+            );
+        }
     }
 }
 

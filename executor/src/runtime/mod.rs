@@ -27,14 +27,28 @@ mod builder;
 pub(crate) mod context;
 pub(crate) mod driver;
 mod handle;
+mod local_runtime;
+mod metrics;
 pub(crate) mod owned;
 pub(crate) mod park;
 pub(crate) mod scheduler;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
+pub use local_runtime::{LocalOptions, LocalRuntime};
+pub use metrics::{Id, RuntimeMetrics};
 
-use crate::task::{Id, JoinHandle};
+/// True if `err` is the error an I/O resource returns once its runtime has shut down.
+///
+/// ```
+/// let err = std::io::Error::other("unrelated");
+/// assert!(!gort_executor::runtime::is_rt_shutdown_err(&err));
+/// ```
+pub fn is_rt_shutdown_err(err: &std::io::Error) -> bool {
+    gort_reactor::driver::is_shutdown_error(err)
+}
+
+use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
@@ -50,6 +64,8 @@ use std::time::Duration;
 pub struct Runtime {
     kind: Kind,
     handle: Handle,
+    /// Set by `shutdown_timeout`/`shutdown_background`, so `Drop` has nothing left to do.
+    shut_down: bool,
 }
 
 enum Kind {
@@ -76,7 +92,11 @@ impl Runtime {
             Some(ct) => Kind::CurrentThread(ct),
             None => Kind::MultiThread,
         };
-        Runtime { kind, handle }
+        Runtime {
+            kind,
+            handle,
+            shut_down: false,
+        }
     }
 
     /// Runs `future` to completion on the current thread, driving the runtime meanwhile (on a
@@ -115,7 +135,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.handle.inner.spawn(future, Id::next())
+        self.handle.inner.spawn(future, crate::task::Id::next())
     }
 
     /// Runs a blocking closure on the runtime's blocking pool.
@@ -132,6 +152,16 @@ impl Runtime {
         R: Send + 'static,
     {
         self.handle.inner.spawn_blocking(f)
+    }
+
+    /// The runtime's metrics (as [`Handle::metrics`]).
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 1);
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.handle.metrics()
     }
 
     /// A handle to this runtime, usable from any thread.
@@ -184,6 +214,7 @@ impl Runtime {
     }
 
     fn shutdown(&mut self, blocking_timeout: Option<Duration>) {
+        self.shut_down = true;
         // Tasks' destructors run with this runtime current (they may spawn or use the driver).
         let _current = context::set_current(&self.handle.inner);
         let _driver = self.handle.inner.driver().enter();
@@ -201,6 +232,18 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
+        if self.shut_down {
+            return;
+        }
+        // Dropping waits for the runtime's threads: on a thread that drives a runtime that
+        // would stall (or deadlock) it, so refuse, as tokio does (unless already unwinding).
+        if context::in_runtime() && !std::thread::panicking() {
+            panic!(
+                "Cannot drop a runtime in a context where blocking is not allowed. This happens \
+                 when a runtime is dropped from within an asynchronous context: drop it from \
+                 `spawn_blocking`, or use `shutdown_background`"
+            );
+        }
         self.shutdown(None);
     }
 }

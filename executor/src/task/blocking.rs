@@ -40,8 +40,10 @@ where
 /// Outside a runtime, or on a thread in `block_on` of a multi-thread runtime, `f` just runs.
 ///
 /// # Panics
-/// On a current-thread runtime (there is no other thread to hand the tasks to): use
-/// `spawn_blocking` there.
+/// On a current-thread runtime (there is no other thread to hand the tasks to), and inside a
+/// `LocalSet` (its tasks cannot move to another thread): use `spawn_blocking` there.
+///
+/// Inside `f` the cooperative budget does not apply (nothing in it is made to yield).
 ///
 /// ```
 /// # let rt = gort_executor::runtime::Runtime::new().unwrap();
@@ -58,6 +60,15 @@ pub fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
+    if super::local::in_local_set() {
+        panic!(
+            "can call blocking only when running on the multi-threaded runtime: block_in_place \
+             was called inside a LocalSet, whose tasks cannot move to another thread; use \
+             spawn_blocking"
+        );
+    }
+    // As tokio: blocking code owns its thread, so the cooperative budget does not apply.
+    let f = move || gort_channel::coop::unconstrained(f);
     let f = match scheduler::multi_thread::block_in_place(f) {
         Ok(out) => return out,
         Err(f) => f,
@@ -67,8 +78,9 @@ where
             .unwrap_or(false);
     if on_current_thread {
         panic!(
-            "block_in_place cannot be called on a current_thread runtime: there is no other \
-             worker to take over its tasks; use spawn_blocking, or a multi_thread runtime"
+            "can call blocking only when running on the multi-threaded runtime: block_in_place \
+             was called on a current_thread runtime, where no other worker can take over its \
+             tasks; use spawn_blocking, or a multi_thread runtime"
         );
     }
     context::exit_runtime(f)

@@ -67,14 +67,26 @@ pub(super) unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>
 fn poll_future<F: Future, S>(cell: &Cell<F, S>, cx: &mut Context<'_>) -> bool {
     let _id = id::enter(cell.header.id);
     let polled = catch_unwind(AssertUnwindSafe(|| {
-        cell.stage.with_mut(|stage| {
+        // A future whose poll panics is dropped while the panic unwinds (as tokio does), so its
+        // destructor sees `thread::panicking()`. A panic in that destructor is caught by
+        // `set_stage` and superseded by the poll's.
+        struct DropOnUnwind<'a, F: Future, S>(&'a Cell<F, S>);
+        impl<F: Future, S> Drop for DropOnUnwind<'_, F, S> {
+            fn drop(&mut self) {
+                let _ = set_stage(self.0, Stage::Consumed);
+            }
+        }
+        let on_unwind = DropOnUnwind(cell);
+        let polled = cell.stage.with_mut(|stage| {
             // SAFETY: `RUNNING` gives this thread exclusive access to the stage.
             match unsafe { &mut *stage } {
                 // SAFETY: the future is never moved out of the allocation.
                 Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
                 _ => unreachable!("a task was polled after it completed"),
             }
-        })
+        });
+        mem::forget(on_unwind);
+        polled
     }));
     let output = match polled {
         Ok(Poll::Pending) => return false,

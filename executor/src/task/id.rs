@@ -66,6 +66,7 @@ impl Drop for IdGuard {
 /// println!("task {id}");
 /// # });
 /// ```
+#[track_caller]
 pub fn id() -> Id {
     try_id().expect("task::id() called outside of a task: call it from inside a spawned future")
 }

@@ -407,6 +407,61 @@ impl<T: 'static> JoinSet<T> {
     {
         self.insert(super::spawn_local(future))
     }
+
+    /// Spawns a `!Send` task on `local` into the set (callable from outside the `LocalSet`;
+    /// the task runs when `local` is driven).
+    ///
+    /// ```
+    /// # let rt = gort_executor::runtime::Builder::new_current_thread().build().unwrap();
+    /// let local = gort_executor::task::LocalSet::new();
+    /// let mut set = gort_executor::task::JoinSet::new();
+    /// set.spawn_local_on(async { std::rc::Rc::new(5) }, &local);
+    /// let out = local.block_on(&rt, async { set.join_next().await.unwrap().unwrap() });
+    /// assert_eq!(*out, 5);
+    /// ```
+    #[track_caller]
+    pub fn spawn_local_on<F>(&mut self, future: F, local: &super::LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(local.spawn_local(future))
+    }
+}
+
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    /// Spawns every future (on the current runtime) into the set.
+    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
+        for future in iter {
+            self.spawn(future);
+        }
+    }
+}
+
+/// Spawns every future on the current runtime into a new set.
+///
+/// ```
+/// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+/// # rt.block_on(async {
+/// let set: gort_executor::task::JoinSet<u32> = (1..=3).map(|i| async move { i * 10 }).collect();
+/// let mut all = set.join_all().await;
+/// all.sort();
+/// assert_eq!(all, [10, 20, 30]);
+/// # });
+/// ```
+impl<T, F> FromIterator<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> Self {
+        let mut set = JoinSet::new();
+        set.extend(iter);
+        set
+    }
 }
 
 impl<T> Default for JoinSet<T> {

@@ -116,10 +116,16 @@ where
     match cx {
         Some(cx) => cx.spawn(future),
         None => panic!(
-            "`spawn_local` called from outside of a `task::LocalSet`: run the code inside \
-             `LocalSet::run_until`, `LocalSet::block_on` or `LocalSet::enter`"
+            "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`: \
+             run the code inside `LocalSet::run_until`, `LocalSet::block_on`, `LocalSet::enter` \
+             or `LocalRuntime::block_on`"
         ),
     }
+}
+
+/// True while a `LocalSet` is current on this thread (running, or entered).
+pub(crate) fn in_local_set() -> bool {
+    CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
 }
 
 /// Keeps a `LocalSet` current (for `spawn_local`) until dropped.
@@ -173,7 +179,11 @@ impl LocalSet {
     /// drop(gort_executor::task::spawn_local(async {}));
     /// ```
     pub fn enter(&self) -> LocalEnterGuard {
-        let prev = CURRENT.with(|c| c.replace(Some(self.context.clone())));
+        // A set dropped from a thread-local's destructor finds no `CURRENT` any more.
+        let prev = CURRENT
+            .try_with(|c| c.replace(Some(self.context.clone())))
+            .ok()
+            .flatten();
         LocalEnterGuard { prev }
     }
 

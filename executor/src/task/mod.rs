@@ -20,6 +20,7 @@
 
 mod abort_handle;
 mod blocking;
+pub mod coop;
 mod error;
 mod harness;
 mod header;
@@ -42,6 +43,7 @@ mod tests;
 
 pub use abort_handle::AbortHandle;
 pub use blocking::{block_in_place, spawn_blocking};
+pub use coop::consume_budget;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join_handle::JoinHandle;

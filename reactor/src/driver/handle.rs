@@ -137,7 +137,12 @@ impl Handle {
     /// assert!(Handle::try_current().is_none());
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        let previous = CURRENT.with(|c| c.borrow_mut().replace(self.clone()));
+        // During thread-local destruction (a runtime dropped from a thread-local's destructor)
+        // there is nothing to enter: the guard then restores nothing.
+        let previous = CURRENT
+            .try_with(|c| c.borrow_mut().replace(self.clone()))
+            .ok()
+            .flatten();
         EnterGuard {
             previous,
             _not_send: PhantomData,
@@ -415,7 +420,31 @@ fn panic_timer_shutdown() -> ! {
 }
 
 pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::other("the gort runtime's reactor has shut down")
+    io::Error::other(ShutdownError)
+}
+
+/// The payload of [`shutdown_error`], so [`is_shutdown_error`] can recognize it.
+#[derive(Debug)]
+struct ShutdownError;
+
+impl fmt::Display for ShutdownError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the gort runtime's reactor has shut down")
+    }
+}
+
+impl std::error::Error for ShutdownError {}
+
+/// True if `err` is an I/O resource's "the runtime shut down" error (tokio's
+/// `runtime::is_rt_shutdown_err`).
+///
+/// ```
+/// let err = std::io::Error::other("something else");
+/// assert!(!gort_reactor::driver::is_shutdown_error(&err));
+/// ```
+pub fn is_shutdown_error(err: &io::Error) -> bool {
+    err.get_ref()
+        .is_some_and(|inner| inner.is::<ShutdownError>())
 }
 
 impl fmt::Debug for Handle {

@@ -33,7 +33,7 @@ pub(crate) mod scheduled_io;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
-pub use handle::{BlockingSpawner, EnterGuard, Handle};
+pub use handle::{is_shutdown_error, BlockingSpawner, EnterGuard, Handle};
 
 use std::fmt;
 use std::io;

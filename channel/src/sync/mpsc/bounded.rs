@@ -1,14 +1,18 @@
-//! The bounded channel's sending side: [`Sender`], [`WeakSender`], [`Permit`], [`OwnedPermit`].
+//! The bounded channel's sending side: [`Sender`], [`WeakSender`], [`Permit`], [`OwnedPermit`],
+//! [`PermitIterator`].
 
-use super::error::{SendError, TrySendError};
+use super::error::{SendError, SendTimeoutError, TrySendError};
+use super::weak::{WeakCount, WeakToken};
 use super::Receiver;
 use crate::chan::shim::Arc;
 use crate::chan::{block_on, Chan, ReserveOp, SendFail, SendFuture};
 use crate::waitlist::WaiterId;
 use std::fmt;
 use std::future::Future;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// A bounded channel holding up to `buffer` values (tokio's `mpsc::channel`).
 ///
@@ -27,12 +31,17 @@ use std::task::{Context, Poll};
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     assert!(buffer > 0, "mpsc bounded channel requires buffer > 0");
     let chan = Arc::new(Chan::new(buffer));
-    (Sender { chan: chan.clone() }, Receiver::new(chan))
+    let sender = Sender {
+        chan: chan.clone(),
+        weak: WeakCount::default(),
+    };
+    (sender, Receiver::new(chan))
 }
 
 /// The sending half of a bounded [`channel`]; clone it for more producers.
 pub struct Sender<T> {
     pub(super) chan: Arc<Chan<T>>,
+    weak: WeakCount,
 }
 
 impl<T> Sender<T> {
@@ -80,6 +89,56 @@ impl<T> Sender<T> {
     /// ```
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
         block_on(self.send(value))
+    }
+
+    /// Sends `value`, waiting at most `timeout` for a free slot; the value comes back in the
+    /// error when the time runs out or the receiver is gone.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe, as tokio's: dropping the future drops the value with it (nothing is
+    /// sent). Use [`reserve`](Self::reserve) under `time::timeout` to keep the value.
+    ///
+    /// # Panics
+    ///
+    /// When no gort runtime provides a timer.
+    ///
+    /// ```
+    /// use gort_channel::sync::mpsc::{self, error::SendTimeoutError};
+    /// use std::time::Duration;
+    /// # // This crate has no runtime: stand in a thread-based timer for gort's.
+    /// # gort_channel::sync::__timer::install(|d| Box::pin(async move {
+    /// #     let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    /// #     std::thread::spawn(move || { std::thread::sleep(d); let _ = tx.send(()); });
+    /// #     let _ = rx.await;
+    /// # }));
+    /// # futures::executor::block_on(async {
+    /// let (tx, _rx) = mpsc::channel(1);
+    /// tx.send_timeout(1, Duration::from_millis(10)).await.unwrap();
+    /// let err = tx.send_timeout(2, Duration::from_millis(10)).await.unwrap_err();
+    /// assert!(matches!(err, SendTimeoutError::Timeout(2)));
+    /// # });
+    /// ```
+    pub async fn send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        let mut sleep = crate::sync::__timer::sleep(timeout);
+        let mut reserve = std::pin::pin!(self.reserve());
+        let reserved = std::future::poll_fn(|cx| match reserve.as_mut().poll(cx) {
+            Poll::Ready(result) => Poll::Ready(Some(result)),
+            Poll::Pending => sleep.as_mut().poll(cx).map(|()| None),
+        })
+        .await;
+        match reserved {
+            Some(Ok(permit)) => {
+                permit.send(value);
+                Ok(())
+            }
+            Some(Err(_)) => Err(SendTimeoutError::Closed(value)),
+            None => Err(SendTimeoutError::Timeout(value)),
+        }
     }
 
     /// Waits for a free slot and reserves it: the [`Permit`] then sends without waiting.
@@ -223,6 +282,7 @@ impl<T> Sender<T> {
     pub fn downgrade(&self) -> WeakSender<T> {
         WeakSender {
             chan: self.chan.clone(),
+            token: self.weak.token(),
         }
     }
 
@@ -247,9 +307,22 @@ impl<T> Sender<T> {
     pub fn strong_count(&self) -> usize {
         self.chan.sender_count()
     }
+
+    /// Number of live [`WeakSender`]s.
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::sync::mpsc::channel::<()>(1);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(tx.weak_count(), 0);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.weak.get()
+    }
 }
 
-fn try_reserve<T>(chan: &Chan<T>) -> Result<(), TrySendError<()>> {
+pub(super) fn try_reserve<T>(chan: &Chan<T>) -> Result<(), TrySendError<()>> {
     chan.try_reserve().map_err(|fail| match fail {
         SendFail::Full(()) | SendFail::Lost(()) => TrySendError::Full(()),
         SendFail::Closed(()) => TrySendError::Closed(()),
@@ -261,6 +334,7 @@ impl<T> Clone for Sender<T> {
         self.chan.add_sender();
         Sender {
             chan: self.chan.clone(),
+            weak: self.weak.clone(),
         }
     }
 }
@@ -283,6 +357,7 @@ impl<T> fmt::Debug for Sender<T> {
 /// A sender that does not keep the channel open (tokio's `WeakSender`).
 pub struct WeakSender<T> {
     chan: Arc<Chan<T>>,
+    token: WeakToken,
 }
 
 impl<T> WeakSender<T> {
@@ -296,6 +371,7 @@ impl<T> WeakSender<T> {
     pub fn upgrade(&self) -> Option<Sender<T>> {
         self.chan.try_add_sender().then(|| Sender {
             chan: self.chan.clone(),
+            weak: self.token.count().clone(),
         })
     }
 
@@ -308,12 +384,25 @@ impl<T> WeakSender<T> {
     pub fn strong_count(&self) -> usize {
         self.chan.sender_count()
     }
+
+    /// Number of live weak senders (this one included).
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::sync::mpsc::channel::<()>(1);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(weak.clone().weak_count(), 2);
+    /// assert_eq!(weak.weak_count(), 1);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.token.count().get()
+    }
 }
 
 impl<T> Clone for WeakSender<T> {
     fn clone(&self) -> Self {
         WeakSender {
             chan: self.chan.clone(),
+            token: self.token.clone(),
         }
     }
 }
@@ -329,7 +418,12 @@ pub struct Permit<'a, T> {
     chan: &'a Chan<T>,
 }
 
-impl<T> Permit<'_, T> {
+impl<'a, T> Permit<'a, T> {
+    /// A permit for a slot the caller already took from `chan`.
+    pub(super) fn granted(chan: &'a Chan<T>) -> Self {
+        Permit { chan }
+    }
+
     /// Sends through the reserved slot (even if the receiver closed meanwhile, as tokio; the
     /// value is dropped if the receiver is gone).
     ///
@@ -349,6 +443,11 @@ impl<T> Drop for Permit<'_, T> {
         self.chan.release_permit();
     }
 }
+
+// A permit only hands a value over or gives its slot back; unwinding never leaves the channel
+// half-updated (the engine finishes every change under its lock before running user code).
+impl<T> UnwindSafe for Permit<'_, T> {}
+impl<T> RefUnwindSafe for Permit<'_, T> {}
 
 impl<T> fmt::Debug for Permit<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -31,7 +31,9 @@
 mod bounded;
 pub mod error;
 mod receiver;
+mod reserve_many;
 mod unbounded;
+mod weak;
 
 pub use crate::chan::SendFuture;
 pub use bounded::{
@@ -39,7 +41,14 @@ pub use bounded::{
     WeakSender,
 };
 pub use receiver::{Receiver, RecvFuture, RecvManyFuture, UnboundedReceiver};
+pub use reserve_many::PermitIterator;
 pub use unbounded::{unbounded_channel, UnboundedSender, WeakUnboundedSender};
+
+// As tokio's: the engine finishes every change under its lock before any user code (a value's
+// destructor, a waker) runs, so a panic caught around a channel operation never observes a
+// half-updated channel. This makes every sender, receiver and permit unwind safe.
+impl<T> std::panic::RefUnwindSafe for crate::chan::Chan<T> {}
+impl<T> std::panic::UnwindSafe for crate::chan::Chan<T> {}
 
 #[cfg(all(test, not(loom)))]
 mod tests;

@@ -268,6 +268,19 @@ macro_rules! receiver_methods {
             pub fn sender_strong_count(&self) -> usize {
                 self.core.chan.sender_count()
             }
+
+            /// Number of live weak senders.
+            ///
+            /// ```
+            #[doc = concat!("let (tx, rx) = gort_channel::sync::mpsc::", $ctor, ";")]
+            /// let _weak = tx.downgrade();
+            /// assert_eq!(rx.sender_weak_count(), 1);
+            /// ```
+            pub fn sender_weak_count(&self) -> usize {
+                // Every sender, weak sender and this receiver hold one reference to the channel.
+                let others = Arc::strong_count(&self.core.chan).saturating_sub(1);
+                others.saturating_sub(self.core.chan.sender_count())
+            }
         }
 
         impl<T> Stream for $name<T> {

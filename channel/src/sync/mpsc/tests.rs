@@ -194,3 +194,42 @@ fn blocking_and_async_ends_across_threads() {
         }
     });
 }
+
+#[test]
+fn reserve_many_takes_permits_in_turn_and_gives_back_on_cancel() {
+    let (tx, mut rx) = channel::<u8>(2);
+    let held = tx.try_reserve_many(2).unwrap();
+    let mut many = Box::pin(tx.reserve_many(2));
+    assert!(poll_once(&mut many).is_pending());
+    let mut single = Box::pin(tx.reserve());
+    assert!(poll_once(&mut single).is_pending());
+    // Freed slots go to the waiters in turn, one permit each (see `reserve_many.rs`).
+    drop(held);
+    assert!(
+        poll_once(&mut many).is_pending(),
+        "holds one, waits for one"
+    );
+    let permit = match poll_once(&mut single) {
+        Poll::Ready(Ok(permit)) => permit,
+        _ => panic!("the second freed slot went to the single reserve"),
+    };
+    permit.send(7);
+    assert_eq!(rx.try_recv(), Ok(7));
+    let permits = match poll_once(&mut many) {
+        Poll::Ready(Ok(permits)) => permits,
+        _ => panic!("the slot freed by the receive completes the request"),
+    };
+    for (i, permit) in permits.enumerate() {
+        permit.send(i as u8);
+    }
+    assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(0), Ok(1)));
+    // A request dropped midway returns what it took.
+    let one = tx.try_reserve().unwrap();
+    let mut partial = Box::pin(tx.reserve_many(2));
+    assert!(poll_once(&mut partial).is_pending());
+    assert_eq!(tx.capacity(), 0);
+    drop(partial);
+    assert_eq!(tx.capacity(), 1);
+    drop(one);
+    assert_eq!(tx.capacity(), 2);
+}

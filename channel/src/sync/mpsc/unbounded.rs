@@ -2,6 +2,7 @@
 
 use super::bounded::ClosedFuture;
 use super::error::SendError;
+use super::weak::{WeakCount, WeakToken};
 use super::UnboundedReceiver;
 use crate::chan::shim::Arc;
 use crate::chan::{Chan, SendFail, UNBOUNDED};
@@ -17,15 +18,17 @@ use std::fmt;
 /// ```
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let chan = Arc::new(Chan::new(UNBOUNDED));
-    (
-        UnboundedSender { chan: chan.clone() },
-        UnboundedReceiver::new(chan),
-    )
+    let sender = UnboundedSender {
+        chan: chan.clone(),
+        weak: WeakCount::default(),
+    };
+    (sender, UnboundedReceiver::new(chan))
 }
 
 /// The sending half of an [`unbounded_channel`]; clone it for more producers.
 pub struct UnboundedSender<T> {
     chan: Arc<Chan<T>>,
+    weak: WeakCount,
 }
 
 impl<T> UnboundedSender<T> {
@@ -96,6 +99,7 @@ impl<T> UnboundedSender<T> {
     pub fn downgrade(&self) -> WeakUnboundedSender<T> {
         WeakUnboundedSender {
             chan: self.chan.clone(),
+            token: self.weak.token(),
         }
     }
 
@@ -108,6 +112,17 @@ impl<T> UnboundedSender<T> {
     pub fn strong_count(&self) -> usize {
         self.chan.sender_count()
     }
+
+    /// Number of live [`WeakUnboundedSender`]s.
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::sync::mpsc::unbounded_channel::<()>();
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.weak.get()
+    }
 }
 
 impl<T> Clone for UnboundedSender<T> {
@@ -115,6 +130,7 @@ impl<T> Clone for UnboundedSender<T> {
         self.chan.add_sender();
         UnboundedSender {
             chan: self.chan.clone(),
+            weak: self.weak.clone(),
         }
     }
 }
@@ -136,6 +152,7 @@ impl<T> fmt::Debug for UnboundedSender<T> {
 /// An unbounded sender that does not keep the channel open.
 pub struct WeakUnboundedSender<T> {
     chan: Arc<Chan<T>>,
+    token: WeakToken,
 }
 
 impl<T> WeakUnboundedSender<T> {
@@ -148,7 +165,31 @@ impl<T> WeakUnboundedSender<T> {
     pub fn upgrade(&self) -> Option<UnboundedSender<T>> {
         self.chan.try_add_sender().then(|| UnboundedSender {
             chan: self.chan.clone(),
+            weak: self.token.count().clone(),
         })
+    }
+
+    /// Number of live (strong) senders.
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::sync::mpsc::unbounded_channel::<()>();
+    /// let weak = tx.downgrade();
+    /// assert_eq!(weak.strong_count(), 1);
+    /// drop(tx);
+    /// assert_eq!(weak.strong_count(), 0);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.chan.sender_count()
+    }
+
+    /// Number of live weak senders (this one included).
+    ///
+    /// ```
+    /// let (tx, _rx) = gort_channel::sync::mpsc::unbounded_channel::<()>();
+    /// assert_eq!(tx.downgrade().weak_count(), 1);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.token.count().get()
     }
 }
 
@@ -156,6 +197,7 @@ impl<T> Clone for WeakUnboundedSender<T> {
     fn clone(&self) -> Self {
         WeakUnboundedSender {
             chan: self.chan.clone(),
+            token: self.token.clone(),
         }
     }
 }

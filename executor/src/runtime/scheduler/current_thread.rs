@@ -10,6 +10,7 @@ use super::super::blocking;
 use super::super::context;
 use super::super::driver::{self, Driver};
 use super::super::owned::OwnedTasks;
+use crate::runtime::metrics::RuntimeInfo;
 use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -35,6 +36,8 @@ pub(crate) struct Handle {
     global_queue_interval: u32,
     /// Threads in `block_on` waiting for the core.
     core_waiters: Mutex<Vec<Waker>>,
+    /// Id, name, metrics (one worker: the thread in `block_on`) and park hooks.
+    pub(crate) info: RuntimeInfo,
 }
 
 /// The runtime-owned part: the core, parked here while no `block_on` runs.
@@ -120,6 +123,15 @@ impl Handle {
         self.owned.len()
     }
 
+    /// Tasks woken from other threads, not yet run.
+    pub(crate) fn remote_len(&self) -> usize {
+        self.remote
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map_or(0, VecDeque::len)
+    }
+
     fn pop_remote(&self) -> Option<Notified<Arc<Handle>>> {
         self.remote
             .lock()
@@ -143,6 +155,7 @@ impl CurrentThread {
         blocking: blocking::Spawner,
         event_interval: u32,
         global_queue_interval: u32,
+        info: RuntimeInfo,
     ) -> (CurrentThread, Arc<Handle>) {
         let handle = Arc::new(Handle {
             remote: Mutex::new(Some(VecDeque::new())),
@@ -153,6 +166,7 @@ impl CurrentThread {
             event_interval,
             global_queue_interval,
             core_waiters: Mutex::new(Vec::new()),
+            info,
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
@@ -267,6 +281,14 @@ fn run_block_on<F: Future>(
         let waker = Waker::from(Arc::new(BlockOnWaker(Arc::downgrade(handle))));
         let mut task_cx = TaskContext::from_waker(&waker);
         handle.woken.store(true, Release);
+        // Metrics: the busy stretch ends when `block_on` returns (or unwinds).
+        struct Busy<'a>(&'a Handle, std::time::Instant);
+        impl Drop for Busy<'_> {
+            fn drop(&mut self) {
+                self.0.info.stopped(0, self.1);
+            }
+        }
+        let mut busy = Busy(handle, std::time::Instant::now());
         'outer: loop {
             if handle.woken.swap(false, AcqRel) {
                 if let Poll::Ready(out) =
@@ -290,13 +312,13 @@ fn run_block_on<F: Future>(
                 match task {
                     Some(task) => gort_channel::coop::budget(|| task.run()),
                     None => {
-                        cx.park(handle, false);
+                        busy.1 = cx.park(handle, false, busy.1);
                         continue 'outer;
                     }
                 }
             }
             // Busy: poll the driver without blocking, then give the future its turn.
-            cx.park(handle, true);
+            busy.1 = cx.park(handle, true, busy.1);
         }
     });
     let core = match &cx {
@@ -308,7 +330,13 @@ fn run_block_on<F: Future>(
 
 impl Context {
     /// Blocks in the driver when nothing is runnable (or only polls it when `yield_only`).
-    fn park(&self, handle: &Handle, yield_only: bool) {
+    /// Returns when the current busy stretch (which began at `busy_since`) started.
+    fn park(
+        &self,
+        handle: &Handle,
+        yield_only: bool,
+        busy_since: std::time::Instant,
+    ) -> std::time::Instant {
         let mut driver = {
             let mut slot = self.core.borrow_mut();
             let core = slot.as_mut().expect("current_thread core missing");
@@ -323,11 +351,19 @@ impl Context {
                 .is_some_and(|c| c.tasks.is_empty())
             && handle.remote_is_empty();
         // The core stays in the context: tasks woken by I/O or timers go to the local queue.
-        driver.park(if idle { None } else { Some(Duration::ZERO) });
+        let busy_since = if idle {
+            handle.info.parking(0, busy_since);
+            driver.park(None);
+            handle.info.unparked(0)
+        } else {
+            driver.park(Some(Duration::ZERO));
+            busy_since
+        };
         self.core
             .borrow_mut()
             .as_mut()
             .expect("current_thread core missing")
             .driver = Some(driver);
+        busy_since
     }
 }

@@ -56,6 +56,20 @@ impl Handle {
         self.blocking_spawner().spawn_blocking(self, f)
     }
 
+    pub(crate) fn info(&self) -> &super::metrics::RuntimeInfo {
+        match self {
+            Handle::CurrentThread(h) => &h.info,
+            Handle::MultiThread(h) => &h.info,
+        }
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.remote_len(),
+            Handle::MultiThread(h) => h.inject_len(),
+        }
+    }
+
     pub(crate) fn num_alive_tasks(&self) -> usize {
         match self {
             Handle::CurrentThread(h) => h.num_alive_tasks(),

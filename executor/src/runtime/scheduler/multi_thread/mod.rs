@@ -19,6 +19,7 @@ use super::super::blocking;
 use super::super::driver;
 use super::super::owned::OwnedTasks;
 use super::super::park::{DriverShared, Parker, Unparker, WATCH_INDEFINITE, WATCH_TIMED};
+use crate::runtime::metrics::RuntimeInfo;
 use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 use idle::Idle;
 use inject::Inject;
@@ -45,6 +46,8 @@ pub(crate) struct Handle {
     pub(crate) driver: Arc<DriverShared>,
     pub(crate) blocking: blocking::Spawner,
     config: Config,
+    /// Id, name, per-worker metrics and park hooks.
+    pub(crate) info: RuntimeInfo,
 }
 
 pub(crate) struct Config {
@@ -99,6 +102,7 @@ impl Handle {
         driver: driver::Driver,
         blocking: blocking::Spawner,
         config: Config,
+        info: RuntimeInfo,
     ) -> std::io::Result<Arc<Handle>> {
         let driver = DriverShared::new(driver);
         let mut cores = Vec::with_capacity(num_workers);
@@ -125,6 +129,7 @@ impl Handle {
             driver,
             blocking,
             config,
+            info,
         });
         for core in cores {
             if let Err(e) = worker::launch(&handle, core) {
@@ -153,6 +158,11 @@ impl Handle {
 
     pub(crate) fn num_alive_tasks(&self) -> usize {
         self.owned.len()
+    }
+
+    /// Tasks in the injection queue.
+    pub(crate) fn inject_len(&self) -> usize {
+        self.inject.len()
     }
 
     pub(crate) fn num_workers(&self) -> usize {

@@ -13,7 +13,7 @@ use super::Handle;
 use crate::task::{Header, Notified};
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// LIFO polls allowed in a row before the LIFO slot is skipped for the rest of the tick.
 const MAX_LIFO_POLLS: usize = 3;
@@ -36,6 +36,8 @@ pub(crate) struct Core {
     polls: u64,
     /// Last seen `(lifo pointer, polls)` of every worker, for the stall check.
     stall_seen: Vec<(*mut Header, u64)>,
+    /// When the current busy stretch (since start or the last unpark) began, for the metrics.
+    busy_since: Instant,
 }
 
 // SAFETY: the raw pointers in `stall_seen` are only compared, never dereferenced.
@@ -66,6 +68,7 @@ impl Core {
             rand: FastRand::new(index as u64 + 1),
             polls: 0,
             stall_seen: vec![(std::ptr::null_mut(), 0); workers],
+            busy_since: Instant::now(),
         })
     }
 }
@@ -135,6 +138,7 @@ impl Context {
             }
             core = self.park(core);
         }
+        handle.info.stopped(core.index, core.busy_since);
         Some(core)
     }
 
@@ -192,6 +196,7 @@ impl Context {
             handle.notify_if_work_pending();
         }
         core.is_searching = false;
+        handle.info.parking(core.index, core.busy_since);
         let mut park = core.park.take().expect("worker parker missing");
         while !handle.is_shutdown() {
             let timeout = if handle.idle.any_unparked() {
@@ -220,6 +225,7 @@ impl Context {
             }
         }
         core.park = Some(park);
+        core.busy_since = handle.info.unparked(core.index);
         core
     }
 }
