@@ -27,12 +27,14 @@ mod builder;
 pub(crate) mod context;
 pub(crate) mod driver;
 mod handle;
+mod local;
 pub(crate) mod owned;
 pub(crate) mod park;
 pub(crate) mod scheduler;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
+pub use local::LocalRuntime;
 
 use crate::task::{Id, JoinHandle};
 use std::fmt;
