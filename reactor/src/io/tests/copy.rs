@@ -135,3 +135,32 @@ fn copy_bidirectional_reports_errors() {
         assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
     });
 }
+
+/// An endless copy between always-ready ends spends the task's budget and yields, instead of
+/// holding the worker forever; with the budget back it goes on from where it stopped.
+#[test]
+fn copy_and_copy_buf_yield_when_the_budget_is_spent() {
+    use gort_channel::coop;
+    use std::future::Future;
+    use std::task::{Context, Poll};
+
+    let waker = futures::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut reader = repeat(b'x');
+    let mut out = Vec::new();
+    let mut copying = Box::pin(copy(&mut reader, &mut out));
+    coop::budget(|| {
+        assert!(copying.as_mut().poll(&mut cx).is_pending());
+        assert!(!coop::has_budget_remaining());
+    });
+    drop(copying);
+    assert!(!out.is_empty() && out.iter().all(|&b| b == b'x'));
+
+    let mut reader = BufReader::new(repeat(b'y'));
+    let mut out = Vec::new();
+    let mut copying = Box::pin(copy_buf(&mut reader, &mut out));
+    coop::budget(|| {
+        assert!(matches!(copying.as_mut().poll(&mut cx), Poll::Pending));
+        assert!(!coop::has_budget_remaining());
+    });
+}

@@ -4,9 +4,14 @@
 //! The engine alternates "fill the buffer from the reader" and "drain it into the writer";
 //! when the reader has nothing for now it flushes the writer before waiting, so data never sits
 //! in a buffered writer while the copy is idle (tokio's `CopyBuffer` behaves the same).
+//!
+//! Each round charges the task's cooperative budget, so a copy between always-ready ends (a slice
+//! into a `Vec`, two fast sockets) still yields to the scheduler; a round that finds the reader
+//! not ready gives its unit back.
 
 use super::buf_reader::DEFAULT_BUF_SIZE;
 use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use gort_channel::coop;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -48,6 +53,7 @@ impl CopyBuffer {
         W: AsyncWrite + ?Sized,
     {
         loop {
+            ready!(coop::poll_proceed(cx));
             if self.pos == self.cap && !self.read_done {
                 self.pos = 0;
                 self.cap = 0;
@@ -63,6 +69,7 @@ impl CopyBuffer {
                     }
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => {
+                        coop::refund();
                         // Nothing to read for now: make what was written visible first.
                         if self.need_flush {
                             ready!(writer.as_mut().poll_flush(cx))?;
@@ -201,7 +208,14 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         loop {
-            let buf = ready!(Pin::new(&mut *this.reader).poll_fill_buf(cx))?;
+            ready!(coop::poll_proceed(cx));
+            let buf = match Pin::new(&mut *this.reader).poll_fill_buf(cx) {
+                Poll::Ready(buf) => buf?,
+                Poll::Pending => {
+                    coop::refund();
+                    return Poll::Pending;
+                }
+            };
             if buf.is_empty() {
                 ready!(Pin::new(&mut *this.writer).poll_flush(cx))?;
                 return Poll::Ready(Ok(this.amt));
