@@ -164,3 +164,86 @@ fn copy_and_copy_buf_yield_when_the_budget_is_spent() {
         assert!(!coop::has_budget_remaining());
     });
 }
+
+/// Reads and writes that fail once with `Interrupted` before each success, as a signal-interrupted
+/// system call does: the utilities retry instead of reporting an error.
+struct Interrupting<T> {
+    inner: T,
+    fail_next: bool,
+}
+
+impl<T> Interrupting<T> {
+    fn new(inner: T) -> Self {
+        Interrupting {
+            inner,
+            fail_next: true,
+        }
+    }
+
+    fn interrupt(&mut self) -> bool {
+        let fail = self.fail_next;
+        self.fail_next = !fail;
+        fail
+    }
+}
+
+impl<T: crate::io::AsyncRead + Unpin> crate::io::AsyncRead for Interrupting<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut crate::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.interrupt() {
+            return std::task::Poll::Ready(Err(std::io::ErrorKind::Interrupted.into()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: crate::io::AsyncWrite + Unpin> crate::io::AsyncWrite for Interrupting<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.interrupt() {
+            return std::task::Poll::Ready(Err(std::io::ErrorKind::Interrupted.into()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[test]
+fn copy_copy_buf_and_buf_writer_retry_interrupted_calls() {
+    block_on(async {
+        let data = pattern(10_000);
+        let mut reader = Interrupting::new(Chunked::new(&data, 700, false));
+        let mut writer = Interrupting::new(SlowWriter::new(300, false));
+        assert_eq!(copy(&mut reader, &mut writer).await.unwrap(), 10_000);
+        assert_eq!(writer.inner.data, data);
+
+        let mut reader = BufReader::with_capacity(64, Interrupting::new(&data[..]));
+        let mut writer = Interrupting::new(Vec::new());
+        assert_eq!(copy_buf(&mut reader, &mut writer).await.unwrap(), 10_000);
+        assert_eq!(writer.inner, data);
+
+        let mut buffered = crate::io::BufWriter::with_capacity(8, Interrupting::new(Vec::new()));
+        buffered.write_all(b"hello").await.unwrap();
+        buffered.flush().await.unwrap();
+        assert_eq!(buffered.get_ref().inner, b"hello");
+    });
+}

@@ -67,6 +67,8 @@ impl CopyBuffer {
                             self.cap = n;
                         }
                     }
+                    // Interrupted is not an error (as std's `io::copy`): read again.
+                    Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => {
                         coop::refund();
@@ -81,9 +83,13 @@ impl CopyBuffer {
             }
 
             while self.pos < self.cap {
-                let n = ready!(writer
+                let n = match ready!(writer
                     .as_mut()
-                    .poll_write(cx, &self.buf[self.pos..self.cap]))?;
+                    .poll_write(cx, &self.buf[self.pos..self.cap]))
+                {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    written => written?,
+                };
                 if n == 0 {
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::WriteZero,
@@ -210,6 +216,7 @@ where
         loop {
             ready!(coop::poll_proceed(cx));
             let buf = match Pin::new(&mut *this.reader).poll_fill_buf(cx) {
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Poll::Ready(buf) => buf?,
                 Poll::Pending => {
                     coop::refund();
@@ -220,7 +227,10 @@ where
                 ready!(Pin::new(&mut *this.writer).poll_flush(cx))?;
                 return Poll::Ready(Ok(this.amt));
             }
-            let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, buf))?;
+            let n = match ready!(Pin::new(&mut *this.writer).poll_write(cx, buf)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                written => written?,
+            };
             if n == 0 {
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::WriteZero,
