@@ -130,3 +130,34 @@ fn simplex_round_trip() {
         assert_eq!(got, "through a tiny pipe");
     });
 }
+
+/// A waker that owns the other end of the pipe: dropping it closes the pipe, which takes the
+/// pipe's lock. The pipe must drop a replaced waker (and wake one) only after releasing that
+/// lock, or this deadlocks.
+#[test]
+fn a_replaced_waker_is_dropped_outside_the_pipe_lock() {
+    super::with_timeout(10, || {
+        struct OwnsPeer(#[allow(dead_code)] crate::io::DuplexStream);
+        impl std::task::Wake for OwnsPeer {
+            fn wake(self: std::sync::Arc<Self>) {}
+        }
+
+        let (mut reader, peer) = duplex(1);
+        let owning = std::task::Waker::from(std::sync::Arc::new(OwnsPeer(peer)));
+        let mut storage = [0u8; 1];
+        let mut buf = ReadBuf::new(&mut storage);
+        let pending = Pin::new(&mut reader).poll_read(&mut Context::from_waker(&owning), &mut buf);
+        assert!(pending.is_pending());
+        drop(owning); // the pipe now holds the only clone
+
+        let noop = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&noop);
+        // Replacing the stored waker drops the peer: the pipe closes, nothing deadlocks.
+        assert!(Pin::new(&mut reader).poll_read(&mut cx, &mut buf).is_pending());
+        assert!(matches!(
+            Pin::new(&mut reader).poll_read(&mut cx, &mut buf),
+            Poll::Ready(Ok(()))
+        ));
+        assert!(buf.filled().is_empty(), "end of stream");
+    });
+}

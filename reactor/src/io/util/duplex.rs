@@ -6,6 +6,10 @@
 //! full pipe makes the writer wait, an empty one the reader; closing the write side gives the
 //! reader end of stream, dropping the read side gives the writer `BrokenPipe` (as a socket).
 //! Reads and writes charge the cooperative budget (`gort_channel::coop`), as any leaf I/O.
+//!
+//! Wakers are woken, and replaced wakers dropped, only after the pipe's lock is released
+//! ([`Deferred`]): either may run arbitrary code — even drop the other end of the pipe, which
+//! takes the same lock.
 
 use crate::io::{split, AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
 use gort_channel::coop;
@@ -28,6 +32,31 @@ struct Pipe {
     write_waker: Option<Waker>,
 }
 
+/// Wakers a pipe operation leaves to wake or drop once the pipe's lock is released.
+#[derive(Default)]
+#[must_use = "the wakers must be run once the lock is released"]
+struct Deferred {
+    wake: Option<Waker>,
+    replaced: Option<Waker>,
+}
+
+impl Deferred {
+    fn run(self) {
+        if let Some(waker) = self.wake {
+            waker.wake();
+        }
+        drop(self.replaced);
+    }
+}
+
+/// Stores `cx`'s waker in `slot`, handing back the one it replaces (to drop outside the lock).
+fn park(slot: &mut Option<Waker>, cx: &Context<'_>) -> Option<Waker> {
+    match slot {
+        Some(waker) if waker.will_wake(cx.waker()) => None,
+        _ => slot.replace(cx.waker().clone()),
+    }
+}
+
 impl Pipe {
     fn new(max_buf_size: usize) -> Self {
         Pipe {
@@ -40,21 +69,28 @@ impl Pipe {
         }
     }
 
-    fn close_write(&mut self) {
+    fn close_write(&mut self) -> Deferred {
         self.write_closed = true;
-        if let Some(w) = self.read_waker.take() {
-            w.wake();
+        Deferred {
+            wake: self.read_waker.take(),
+            replaced: None,
         }
     }
 
-    fn close_read(&mut self) {
+    fn close_read(&mut self) -> Deferred {
         self.read_closed = true;
-        if let Some(w) = self.write_waker.take() {
-            w.wake();
+        Deferred {
+            wake: self.write_waker.take(),
+            replaced: None,
         }
     }
 
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+        deferred: &mut Deferred,
+    ) -> Poll<io::Result<()>> {
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
@@ -62,7 +98,7 @@ impl Pipe {
             if self.write_closed {
                 return Poll::Ready(Ok(()));
             }
-            self.read_waker = Some(cx.waker().clone());
+            deferred.replaced = park(&mut self.read_waker, cx);
             return Poll::Pending;
         }
         let (front, back) = self.buffer.as_slices();
@@ -71,9 +107,7 @@ impl Pipe {
         let n2 = back.len().min(buf.remaining());
         buf.put_slice(&back[..n2]);
         self.buffer.drain(..n1 + n2);
-        if let Some(w) = self.write_waker.take() {
-            w.wake();
-        }
+        deferred.wake = self.write_waker.take();
         Poll::Ready(Ok(()))
     }
 
@@ -81,6 +115,7 @@ impl Pipe {
         &mut self,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
+        deferred: &mut Deferred,
     ) -> Poll<io::Result<usize>> {
         if self.read_closed {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
@@ -97,7 +132,7 @@ impl Pipe {
         }
         let room = self.max_buf_size - self.buffer.len();
         if room == 0 {
-            self.write_waker = Some(cx.waker().clone());
+            deferred.replaced = park(&mut self.write_waker, cx);
             return Poll::Pending;
         }
         let mut written = 0;
@@ -109,9 +144,7 @@ impl Pipe {
                 break;
             }
         }
-        if let Some(w) = self.read_waker.take() {
-            w.wake();
-        }
+        deferred.wake = self.read_waker.take();
         Poll::Ready(Ok(written))
     }
 }
@@ -121,9 +154,16 @@ fn lock(pipe: &Mutex<Pipe>) -> MutexGuard<'_, Pipe> {
 }
 
 /// Charges the task's budget for one operation, refunding it if the operation waits.
-fn with_budget<T>(cx: &mut Context<'_>, op: impl FnOnce(&mut Context<'_>) -> Poll<T>) -> Poll<T> {
+/// Runs one pipe operation: charges the budget, runs `op` (which may lock), then — the lock
+/// released — the wakers it left behind.
+fn with_budget<T>(
+    cx: &mut Context<'_>,
+    op: impl FnOnce(&mut Context<'_>, &mut Deferred) -> Poll<T>,
+) -> Poll<T> {
     ready!(coop::poll_proceed(cx));
-    let result = op(cx);
+    let mut deferred = Deferred::default();
+    let result = op(cx, &mut deferred);
+    deferred.run();
     if result.is_pending() {
         coop::refund();
     }
@@ -192,7 +232,7 @@ impl AsyncRead for DuplexStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        with_budget(cx, |cx| lock(&self.read).poll_read(cx, buf))
+        with_budget(cx, |cx, d| lock(&self.read).poll_read(cx, buf, d))
     }
 }
 
@@ -202,8 +242,8 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        with_budget(cx, |cx| {
-            lock(&self.write).poll_write(cx, &[IoSlice::new(buf)])
+        with_budget(cx, |cx, d| {
+            lock(&self.write).poll_write(cx, &[IoSlice::new(buf)], d)
         })
     }
 
@@ -212,7 +252,7 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        with_budget(cx, |cx| lock(&self.write).poll_write(cx, bufs))
+        with_budget(cx, |cx, d| lock(&self.write).poll_write(cx, bufs, d))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -224,15 +264,18 @@ impl AsyncWrite for DuplexStream {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        lock(&self.write).close_write();
+        let deferred = lock(&self.write).close_write();
+        deferred.run();
         Poll::Ready(Ok(()))
     }
 }
 
 impl Drop for DuplexStream {
     fn drop(&mut self) {
-        lock(&self.write).close_write();
-        lock(&self.read).close_read();
+        let deferred = lock(&self.write).close_write();
+        deferred.run();
+        let deferred = lock(&self.read).close_read();
+        deferred.run();
     }
 }
 
@@ -306,7 +349,7 @@ impl AsyncRead for SimplexStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        with_budget(cx, |cx| self.get_mut().pipe.poll_read(cx, buf))
+        with_budget(cx, |cx, d| self.get_mut().pipe.poll_read(cx, buf, d))
     }
 }
 
@@ -316,8 +359,8 @@ impl AsyncWrite for SimplexStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        with_budget(cx, |cx| {
-            self.get_mut().pipe.poll_write(cx, &[IoSlice::new(buf)])
+        with_budget(cx, |cx, d| {
+            self.get_mut().pipe.poll_write(cx, &[IoSlice::new(buf)], d)
         })
     }
 
@@ -326,7 +369,7 @@ impl AsyncWrite for SimplexStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        with_budget(cx, |cx| self.get_mut().pipe.poll_write(cx, bufs))
+        with_budget(cx, |cx, d| self.get_mut().pipe.poll_write(cx, bufs, d))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -338,7 +381,7 @@ impl AsyncWrite for SimplexStream {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().pipe.close_write();
+        self.get_mut().pipe.close_write().run();
         Poll::Ready(Ok(()))
     }
 }
