@@ -31,8 +31,15 @@ pub(super) fn poll_read_to_end<R: AsyncRead + ?Sized + Unpin>(
     state: &mut SpareState,
 ) -> Poll<io::Result<()>> {
     loop {
-        if vec.capacity() - vec.len() < MIN_SPARE {
-            vec.reserve(MIN_SPARE);
+        if vec.capacity() == vec.len() {
+            // Full: probe for the end of the stream with a small stack buffer before growing, so
+            // an exactly sized vector is not reallocated just to read nothing (as std's).
+            match ready!(poll_probe(reader, cx, vec)) {
+                Ok(0) => return Poll::Ready(Ok(())),
+                Ok(_) => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
         }
         if vec.as_ptr() as usize != state.ptr {
             // A new allocation: its spare bytes are uninitialized again.
@@ -70,6 +77,19 @@ pub(super) fn poll_read_to_end<R: AsyncRead + ?Sized + Unpin>(
 }
 
 /// Future of [`read_to_end`](crate::io::AsyncReadExt::read_to_end).
+/// One read into a stack buffer, appended to `vec` (which grows only if something was read).
+fn poll_probe<R: AsyncRead + ?Sized + Unpin>(
+    reader: &mut R,
+    cx: &mut Context<'_>,
+    vec: &mut Vec<u8>,
+) -> Poll<io::Result<usize>> {
+    let mut probe = [0u8; MIN_SPARE];
+    let mut buf = ReadBuf::new(&mut probe);
+    ready!(Pin::new(reader).poll_read(cx, &mut buf))?;
+    vec.extend_from_slice(buf.filled());
+    Poll::Ready(Ok(buf.filled().len()))
+}
+
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ReadToEnd<'a, R: ?Sized> {
@@ -119,8 +139,11 @@ impl<R: AsyncRead + ?Sized + Unpin> Future for ReadToString<'_, R> {
         let this = self.get_mut();
         let bytes = this.output.bytes_mut();
         let result = ready!(poll_read_to_end(this.reader, cx, bytes, &mut this.state));
-        let appended = this.output.finish();
-        result?;
-        Poll::Ready(appended)
+        if let Err(e) = result {
+            // As tokio's: a failed read_to_string leaves the string as it was.
+            this.output.discard();
+            return Poll::Ready(Err(e));
+        }
+        Poll::Ready(this.output.finish())
     }
 }
