@@ -35,6 +35,7 @@ pub(crate) mod scheduler;
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
 pub use local::LocalRuntime;
+pub use gort_reactor::driver::is_rt_shutdown_err;
 
 use crate::task::{Id, JoinHandle};
 use std::fmt;

@@ -414,7 +414,37 @@ fn panic_timer_shutdown() -> ! {
 }
 
 pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::other("the gort runtime's reactor has shut down")
+    shutdown_error_because("the gort runtime's reactor has shut down")
+}
+
+/// A shutdown error with a message of its own; [`is_rt_shutdown_err`] still recognizes it.
+pub(crate) fn shutdown_error_because(message: &'static str) -> io::Error {
+    io::Error::other(RuntimeShutDown(message))
+}
+
+/// The payload of every I/O error that reports a shut-down runtime.
+#[derive(Debug)]
+struct RuntimeShutDown(&'static str);
+
+impl fmt::Display for RuntimeShutDown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for RuntimeShutDown {}
+
+/// Whether `err` reports that the runtime driving the I/O resource has shut down (the resource
+/// outlived its runtime), as tokio's `runtime::is_rt_shutdown_err`.
+///
+/// ```
+/// // An I/O error of any other cause is not one.
+/// let err = std::io::Error::other("connection reset");
+/// assert!(!gort_reactor::driver::is_rt_shutdown_err(&err));
+/// ```
+pub fn is_rt_shutdown_err(err: &io::Error) -> bool {
+    err.get_ref()
+        .is_some_and(|inner| inner.is::<RuntimeShutDown>())
 }
 
 impl fmt::Debug for Handle {

@@ -33,7 +33,8 @@ pub(crate) mod scheduled_io;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
-pub use handle::{BlockingSpawner, EnterGuard, Handle};
+pub use handle::{is_rt_shutdown_err, BlockingSpawner, EnterGuard, Handle};
+pub(crate) use handle::shutdown_error_because;
 
 use std::fmt;
 use std::io;

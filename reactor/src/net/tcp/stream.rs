@@ -169,6 +169,19 @@ impl TcpStream {
         sockopt::set_linger(self.io.io(), linger)
     }
 
+    /// Sets `SO_LINGER` to zero: dropping the stream then resets the connection (RST) instead
+    /// of closing it gracefully, as tokio's `set_zero_linger`.
+    ///
+    /// ```
+    /// # fn f(s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
+    /// s.set_zero_linger()?;
+    /// assert_eq!(s.linger()?, Some(std::time::Duration::ZERO));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.set_linger(Some(Duration::ZERO))
+    }
+
     /// Reads `SO_LINGER`.
     ///
     /// ```
