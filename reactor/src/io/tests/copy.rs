@@ -228,7 +228,7 @@ impl<T: crate::io::AsyncWrite + Unpin> crate::io::AsyncWrite for Interrupting<T>
 }
 
 #[test]
-fn copy_copy_buf_and_buf_writer_retry_interrupted_calls() {
+fn copy_buf_writer_and_write_all_retry_interrupted_calls() {
     block_on(async {
         let data = pattern(10_000);
         let mut reader = Interrupting::new(Chunked::new(&data, 700, false));
@@ -245,5 +245,11 @@ fn copy_copy_buf_and_buf_writer_retry_interrupted_calls() {
         buffered.write_all(b"hello").await.unwrap();
         buffered.flush().await.unwrap();
         assert_eq!(buffered.get_ref().inner, b"hello");
+
+        let mut writer = Interrupting::new(Vec::new());
+        writer.write_all(b"all of it").await.unwrap();
+        let mut chain = bytes::Buf::chain(&b"two "[..], &b"chunks"[..]);
+        writer.write_all_buf(&mut chain).await.unwrap();
+        assert_eq!(writer.inner, b"all of ittwo chunks");
     });
 }
