@@ -274,3 +274,29 @@ fn pause_refused_on_a_multi_thread_runtime() {
         assert!(msg.contains("current-thread"), "{msg}");
     });
 }
+
+#[test]
+fn interval_reset_with_the_longest_period_does_not_overflow() {
+    block_on(LIMIT, async {
+        let mut iv = crate::time::interval(Duration::MAX);
+        iv.tick().await; // the first tick is immediate
+        iv.reset();
+        let mut short = crate::time::interval(Duration::from_millis(1));
+        short.reset_after(Duration::MAX);
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(iv.poll_tick(&mut cx).is_pending());
+        assert!(short.poll_tick(&mut cx).is_pending());
+    });
+}
+
+#[test]
+fn a_sleep_never_polled_has_not_elapsed() {
+    block_on(LIMIT, async {
+        let now = Instant::now();
+        let mut s = Box::pin(crate::time::sleep_until(now));
+        assert!(!s.is_elapsed());
+        s.as_mut().await;
+        assert!(s.is_elapsed());
+    });
+}
