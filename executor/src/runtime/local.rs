@@ -5,10 +5,67 @@
 //! and from every task the runtime polls — those spawned from other threads through
 //! [`Handle::spawn`] included (tokio-util's `LocalPoolHandle` relies on that).
 
-use super::{Builder, Handle, Runtime};
-use crate::task::{JoinHandle, LocalSet};
+use super::{Builder, EnterGuard, Handle, Runtime, RuntimeFlavor};
+use crate::task::{JoinHandle, LocalEnterGuard, LocalSet};
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
+
+/// Options for [`Builder::build_local`], as tokio's (none yet; the type keeps the signature).
+///
+/// ```
+/// let options = gort_executor::runtime::LocalOptions::default();
+/// let rt = gort_executor::runtime::Builder::new_current_thread().build_local(options).unwrap();
+/// # drop(rt);
+/// ```
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct LocalOptions {
+    _not_send: PhantomData<*mut u8>,
+}
+
+impl Builder {
+    /// Builds a [`LocalRuntime`] from this (current-thread) builder's settings.
+    ///
+    /// # Errors
+    /// As [`Builder::build`]; and `InvalidInput` for a multi-thread builder (a local runtime
+    /// runs on one thread).
+    ///
+    /// ```
+    /// use gort_executor::runtime::{Builder, LocalOptions};
+    /// let rt = Builder::new_current_thread().enable_all().build_local(LocalOptions::default());
+    /// assert_eq!(rt.unwrap().block_on(async { 7 }), 7);
+    /// assert!(Builder::new_multi_thread().build_local(LocalOptions::default()).is_err());
+    /// ```
+    pub fn build_local(&mut self, options: LocalOptions) -> std::io::Result<LocalRuntime> {
+        let _ = options;
+        let runtime = self.build()?;
+        if runtime.handle().runtime_flavor() != RuntimeFlavor::CurrentThread {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "build_local needs a current-thread builder (Builder::new_current_thread)",
+            ));
+        }
+        Ok(LocalRuntime {
+            local: LocalSet::new(),
+            runtime,
+        })
+    }
+}
+
+/// The guard of [`LocalRuntime::enter`]: the runtime is current, and `spawn_local` adds to it.
+#[must_use = "the runtime is only entered while the guard lives"]
+pub struct LocalRuntimeEnterGuard<'a> {
+    // Field order: leave the set before the runtime, the reverse of entering.
+    _local: LocalEnterGuard,
+    _runtime: EnterGuard<'a>,
+}
+
+impl fmt::Debug for LocalRuntimeEnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalRuntimeEnterGuard").finish_non_exhaustive()
+    }
+}
 
 /// A single-threaded runtime that also runs `!Send` tasks (tokio's `runtime::LocalRuntime`).
 ///
@@ -40,11 +97,27 @@ impl LocalRuntime {
     /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
     /// ```
     pub fn new() -> std::io::Result<LocalRuntime> {
-        let runtime = Builder::new_current_thread().enable_all().build()?;
-        Ok(LocalRuntime {
-            local: LocalSet::new(),
-            runtime,
-        })
+        Builder::new_current_thread()
+            .enable_all()
+            .build_local(LocalOptions::default())
+    }
+
+    /// Enters the runtime without blocking on it: `spawn` and `spawn_local` work until the
+    /// guard drops; the spawned tasks run once [`block_on`](Self::block_on) does.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::LocalRuntime::new().unwrap();
+    /// let task = {
+    ///     let _guard = rt.enter();
+    ///     gort_executor::task::spawn_local(async { std::rc::Rc::new(8) })
+    /// };
+    /// assert_eq!(*rt.block_on(task).unwrap(), 8);
+    /// ```
+    pub fn enter(&self) -> LocalRuntimeEnterGuard<'_> {
+        LocalRuntimeEnterGuard {
+            _runtime: self.runtime.enter(),
+            _local: self.local.enter(),
+        }
     }
 
     /// The handle of the underlying runtime: tasks spawned through it (from any thread) run on
@@ -147,5 +220,37 @@ mod tests {
             panic!("the remotely spawned task never finished");
         });
         assert_eq!(got, 11);
+    }
+
+    #[test]
+    fn local_tasks_spawned_under_enter_run_in_block_on() {
+        let rt = LocalRuntime::new().unwrap();
+        let shared = Rc::new(std::cell::Cell::new(0));
+        let tasks: Vec<_> = {
+            let _guard = rt.enter();
+            (1..=10)
+                .map(|i| {
+                    let shared = shared.clone();
+                    crate::task::spawn_local(async move { shared.set(shared.get() + i) })
+                })
+                .collect()
+        };
+        rt.block_on(async {
+            for task in tasks {
+                task.await.unwrap();
+            }
+        });
+        assert_eq!(shared.get(), 55);
+    }
+
+    #[test]
+    fn runtimes_and_handles_cross_catch_unwind() {
+        fn unwind_safe<T: std::panic::RefUnwindSafe + std::panic::UnwindSafe>() {}
+        unwind_safe::<Runtime>();
+        unwind_safe::<Handle>();
+        let rt = Builder::new_current_thread().build().unwrap();
+        let caught = std::panic::catch_unwind(|| rt.block_on(async { panic!("boom") }));
+        assert!(caught.is_err());
+        assert_eq!(rt.block_on(async { 3 }), 3, "the runtime is usable after the panic");
     }
 }

@@ -34,7 +34,7 @@ pub(crate) mod scheduler;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
-pub use local::LocalRuntime;
+pub use local::{LocalOptions, LocalRuntime, LocalRuntimeEnterGuard};
 pub use gort_reactor::driver::is_rt_shutdown_err;
 
 use crate::task::{Id, JoinHandle};
@@ -201,6 +201,14 @@ impl Runtime {
             .shutdown(blocking_timeout);
     }
 }
+
+// As tokio's: runtimes and handles may cross `catch_unwind`. A panic in a task is caught and
+// reported through its `JoinHandle`, and the scheduler's shared state stays consistent when a
+// panic unwinds out of `block_on`, so nothing is left half-updated for the code after it.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
 
 impl Drop for Runtime {
     fn drop(&mut self) {
