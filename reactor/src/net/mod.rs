@@ -25,6 +25,7 @@
 
 mod addr;
 mod sockopt;
+mod spare;
 pub mod tcp;
 mod udp;
 pub mod unix;

@@ -7,6 +7,10 @@ use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
+use std::task::{ready, Context, Poll};
+
+use crate::io::ReadBuf;
+use crate::net::spare::recv_into_spare;
 
 /// A Unix-domain datagram socket, as `tokio::net::UnixDatagram`.
 ///
@@ -311,3 +315,241 @@ impl fmt::Debug for UnixDatagram {
 }
 
 crate::net::readiness_api!(UnixDatagram);
+
+/// The polling, `try_` and `BufMut` forms of sending and receiving, as tokio's.
+impl UnixDatagram {
+    /// Sends to the socket at `path` without waiting: `WouldBlock` if the socket is not ready.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram) {
+    /// let _ = s.try_send_to(b"x", "/tmp/peer.sock");
+    /// # }
+    /// ```
+    pub fn try_send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
+        let path = path.as_ref();
+        self.io
+            .try_io(Direction::Write.mask(), |s| s.send_to(buf, path))
+    }
+
+    /// Receives a datagram and its source without waiting.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram) {
+    /// let _ = s.try_recv_from(&mut [0; 64]);
+    /// # }
+    /// ```
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Direction::Read.mask(), |s| s.recv_from(buf))
+    }
+
+    /// Receives from the connected peer into `buf`'s spare capacity, advancing it.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a datagram is taken only when the future completes.
+    ///
+    /// ```
+    /// # async fn f(s: &gort_reactor::net::UnixDatagram) -> std::io::Result<()> {
+    /// let mut buf = Vec::with_capacity(64);
+    /// let n = s.recv_buf(&mut buf).await?;
+    /// assert_eq!(buf.len(), n);
+    /// # Ok(()) }
+    /// ```
+    pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io
+            .async_io(Direction::Read.mask(), |s| {
+                recv_into_spare(buf, |spare| s.recv(spare).map(|n| (n, ())))
+            })
+            .await
+            .map(|(n, ())| n)
+    }
+
+    /// Receives a datagram and its source into `buf`'s spare capacity, advancing it.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a datagram is taken only when the future completes.
+    ///
+    /// ```
+    /// # async fn f(s: &gort_reactor::net::UnixDatagram) -> std::io::Result<()> {
+    /// let mut buf = Vec::with_capacity(64);
+    /// let (n, _from) = s.recv_buf_from(&mut buf).await?;
+    /// assert_eq!(buf.len(), n);
+    /// # Ok(()) }
+    /// ```
+    pub async fn recv_buf_from<B: bytes::BufMut>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .async_io(Direction::Read.mask(), |s| {
+                recv_into_spare(buf, |spare| s.recv_from(spare))
+            })
+            .await
+    }
+
+    /// As [`recv_buf`](Self::recv_buf), without waiting: `WouldBlock` if nothing is ready.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram) {
+    /// let mut buf = Vec::with_capacity(64);
+    /// let _ = s.try_recv_buf(&mut buf);
+    /// # }
+    /// ```
+    pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io
+            .try_io(Direction::Read.mask(), |s| {
+                recv_into_spare(buf, |spare| s.recv(spare).map(|n| (n, ())))
+            })
+            .map(|(n, ())| n)
+    }
+
+    /// As [`recv_buf_from`](Self::recv_buf_from), without waiting.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram) {
+    /// let mut buf = Vec::with_capacity(64);
+    /// let _ = s.try_recv_buf_from(&mut buf);
+    /// # }
+    /// ```
+    pub fn try_recv_buf_from<B: bytes::BufMut>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Direction::Read.mask(), |s| {
+            recv_into_spare(buf, |spare| s.recv_from(spare))
+        })
+    }
+
+    /// Polls for read readiness (only the last task to poll is woken).
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram, cx: &mut std::task::Context<'_>) {
+    /// let _ = s.poll_recv_ready(cx);
+    /// # }
+    /// ```
+    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Direction::Read).map_ok(drop)
+    }
+
+    /// Polls for write readiness (only the last task to poll is woken).
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram, cx: &mut std::task::Context<'_>) {
+    /// let _ = s.poll_send_ready(cx);
+    /// # }
+    /// ```
+    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Direction::Write).map_ok(drop)
+    }
+
+    /// Polls to receive from the connected peer into `buf`.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram, cx: &mut std::task::Context<'_>) {
+    /// let mut storage = [0; 64];
+    /// let mut buf = gort_reactor::io::ReadBuf::new(&mut storage);
+    /// let _ = s.poll_recv(cx, &mut buf);
+    /// # }
+    /// ```
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        self.poll_recv_from(cx, buf).map_ok(drop)
+    }
+
+    /// Polls to receive a datagram into `buf`, returning its source.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram, cx: &mut std::task::Context<'_>) {
+    /// let mut storage = [0; 64];
+    /// let mut buf = gort_reactor::io::ReadBuf::new(&mut storage);
+    /// let _ = s.poll_recv_from(cx, &mut buf);
+    /// # }
+    /// ```
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        let (n, from) = ready!(self.io.poll_io(cx, Direction::Read, |s| s
+            .recv_from(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(from))
+    }
+
+    /// Polls to send to the connected peer.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram, cx: &mut std::task::Context<'_>) {
+    /// let _ = s.poll_send(cx, b"x");
+    /// # }
+    /// ```
+    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Write, |s| s.send(buf))
+    }
+
+    /// Polls to send a datagram to the socket at `path`.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::UnixDatagram, cx: &mut std::task::Context<'_>) {
+    /// let _ = s.poll_send_to(cx, b"x", "/tmp/peer.sock");
+    /// # }
+    /// ```
+    pub fn poll_send_to<P: AsRef<Path>>(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        path: P,
+    ) -> Poll<io::Result<usize>> {
+        let path = path.as_ref();
+        self.io
+            .poll_io(cx, Direction::Write, |s| s.send_to(buf, path))
+    }
+}
+
+#[cfg(all(test, not(loom), not(miri)))]
+mod tests {
+    use super::*;
+    use crate::test_block_on::block_on;
+    use std::future::poll_fn;
+    use std::time::Duration;
+
+    #[test]
+    fn buf_poll_and_try_forms_move_whole_datagrams() {
+        block_on(Duration::from_secs(10), async {
+            let dir = std::env::temp_dir().join(format!("gort-udg-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let (a_path, b_path) = (dir.join("a"), dir.join("b"));
+            let a = UnixDatagram::bind(&a_path).unwrap();
+            let b = UnixDatagram::bind(&b_path).unwrap();
+
+            poll_fn(|cx| a.poll_send_ready(cx)).await.unwrap();
+            let sent = poll_fn(|cx| a.poll_send_to(cx, b"one", &b_path)).await;
+            assert_eq!(sent.unwrap(), 3);
+            let mut storage = [0u8; 16];
+            let mut buf = ReadBuf::new(&mut storage);
+            let from = poll_fn(|cx| b.poll_recv_from(cx, &mut buf)).await.unwrap();
+            assert_eq!(buf.filled(), b"one");
+            assert_eq!(from.as_pathname(), Some(a_path.as_path()));
+
+            a.send_to(b"two", &b_path).await.unwrap();
+            let mut vec = Vec::with_capacity(16);
+            let (n, from) = b.recv_buf_from(&mut vec).await.unwrap();
+            assert_eq!((n, vec.as_slice()), (3, &b"two"[..]));
+            assert_eq!(from.as_pathname(), Some(a_path.as_path()));
+
+            b.connect(&a_path).unwrap();
+            b.send(b"three").await.unwrap();
+            poll_fn(|cx| a.poll_recv_ready(cx)).await.unwrap();
+            let mut vec = Vec::new();
+            assert_eq!(a.try_recv_buf(&mut vec).unwrap(), 5);
+            assert_eq!(vec, b"three");
+            let err = a.try_recv_buf_from(&mut vec).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "nothing left to read");
+
+            assert_eq!(a.try_send_to(b"four", &b_path).unwrap(), 4);
+            b.readable().await.unwrap();
+            let (n, _) = b.try_recv_from(&mut storage).unwrap();
+            assert_eq!(&storage[..n], b"four");
+            std::fs::remove_dir_all(&dir).unwrap();
+        });
+    }
+}
