@@ -28,7 +28,10 @@ pub(crate) fn gort_path(explicit: Option<&syn::Path>) -> TokenStream {
     PACKAGES
         .iter()
         .find_map(|package| crate_name(package).ok().map(|found| (*package, found)))
-        .map_or_else(|| quote!(::gort), |(package, found)| found_path(package, found))
+        .map_or_else(
+            || quote!(::gort),
+            |(package, found)| found_path(package, found),
+        )
 }
 
 /// The path for a package found in the user's manifest.

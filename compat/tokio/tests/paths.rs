@@ -56,7 +56,9 @@ async fn select_join_try_join_and_pin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn task_local_is_scoped_per_task() {
     let seen = REQUEST
-        .scope(7, async { tokio::spawn(async { REQUEST.try_with(|v| *v).ok() }).await })
+        .scope(7, async {
+            tokio::spawn(async { REQUEST.try_with(|v| *v).ok() }).await
+        })
         .await
         .unwrap();
     assert_eq!(seen, None, "a spawned task does not inherit the scope");

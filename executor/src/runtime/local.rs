@@ -63,7 +63,8 @@ pub struct LocalRuntimeEnterGuard<'a> {
 
 impl fmt::Debug for LocalRuntimeEnterGuard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LocalRuntimeEnterGuard").finish_non_exhaustive()
+        f.debug_struct("LocalRuntimeEnterGuard")
+            .finish_non_exhaustive()
     }
 }
 
@@ -204,7 +205,9 @@ mod tests {
             handle.spawn(async move {
                 // Runs on the local runtime's thread, inside its set.
                 let rc = Rc::new(10);
-                let v = crate::task::spawn_local(async move { *rc + 1 }).await.unwrap();
+                let v = crate::task::spawn_local(async move { *rc + 1 })
+                    .await
+                    .unwrap();
                 done_tx.send(v).unwrap();
             });
         })
@@ -251,6 +254,10 @@ mod tests {
         let rt = Builder::new_current_thread().build().unwrap();
         let caught = std::panic::catch_unwind(|| rt.block_on(async { panic!("boom") }));
         assert!(caught.is_err());
-        assert_eq!(rt.block_on(async { 3 }), 3, "the runtime is usable after the panic");
+        assert_eq!(
+            rt.block_on(async { 3 }),
+            3,
+            "the runtime is usable after the panic"
+        );
     }
 }

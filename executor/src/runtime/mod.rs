@@ -33,9 +33,9 @@ pub(crate) mod park;
 pub(crate) mod scheduler;
 
 pub use builder::Builder;
+pub use gort_reactor::driver::is_rt_shutdown_err;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
 pub use local::{LocalOptions, LocalRuntime, LocalRuntimeEnterGuard};
-pub use gort_reactor::driver::is_rt_shutdown_err;
 
 use crate::task::{Id, JoinHandle};
 use std::fmt;

@@ -22,7 +22,10 @@ where
         std::slice::from_raw_parts_mut(ptr, len)
     };
     let (n, extra) = op(spare)?;
-    assert!(n <= len, "a receive reported more bytes than its buffer holds");
+    assert!(
+        n <= len,
+        "a receive reported more bytes than its buffer holds"
+    );
     // SAFETY: the first `n` (<= len) bytes of the spare chunk are initialized (zeroed, then
     // written by the receive).
     unsafe { buf.advance_mut(n) };

@@ -90,8 +90,13 @@ impl crate::io::AsyncRead for Numbered {
 
 impl crate::io::AsyncSeek for Numbered {
     fn start_seek(mut self: Pin<&mut Self>, position: SeekFrom) -> std::io::Result<()> {
-        let SeekFrom::Current(offset) = position else { unreachable!("only relative seeks here") };
-        self.pos = self.pos.checked_add_signed(offset).ok_or(ErrorKind::InvalidInput)?;
+        let SeekFrom::Current(offset) = position else {
+            unreachable!("only relative seeks here")
+        };
+        self.pos = self
+            .pos
+            .checked_add_signed(offset)
+            .ok_or(ErrorKind::InvalidInput)?;
         self.seeks += 1;
         Ok(())
     }
@@ -110,7 +115,13 @@ impl crate::io::AsyncSeek for Numbered {
 fn buf_reader_seek_whose_offset_underflows_is_split_in_two() {
     block_on(async {
         let start = (1u64 << 63) + 10;
-        let mut r = BufReader::with_capacity(4, Numbered { pos: start, seeks: 0 });
+        let mut r = BufReader::with_capacity(
+            4,
+            Numbered {
+                pos: start,
+                seeks: 0,
+            },
+        );
         assert_eq!(r.read_u8().await.unwrap(), start as u8); // 3 more bytes stay buffered
         let landed = r.seek(SeekFrom::Current(i64::MIN)).await.unwrap();
         assert_eq!(landed, 11);

@@ -153,7 +153,9 @@ fn a_replaced_waker_is_dropped_outside_the_pipe_lock() {
         let noop = futures::task::noop_waker();
         let mut cx = Context::from_waker(&noop);
         // Replacing the stored waker drops the peer: the pipe closes, nothing deadlocks.
-        assert!(Pin::new(&mut reader).poll_read(&mut cx, &mut buf).is_pending());
+        assert!(Pin::new(&mut reader)
+            .poll_read(&mut cx, &mut buf)
+            .is_pending());
         assert!(matches!(
             Pin::new(&mut reader).poll_read(&mut cx, &mut buf),
             Poll::Ready(Ok(()))

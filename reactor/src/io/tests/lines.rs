@@ -77,7 +77,10 @@ fn lines_invalid_utf8_is_an_error() {
         let err = lines.next_line().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidData);
         // The error carries the bad line's bytes, as tokio's.
-        let utf8 = err.into_inner().unwrap().downcast::<std::string::FromUtf8Error>();
+        let utf8 = err
+            .into_inner()
+            .unwrap()
+            .downcast::<std::string::FromUtf8Error>();
         assert_eq!(utf8.unwrap().into_bytes(), b"\xff");
         assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("after"));
     });

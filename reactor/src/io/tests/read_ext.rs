@@ -410,7 +410,11 @@ fn read_to_end_keeps_an_exact_capacity_and_utf8_errors_say_where() {
 
         let mut s = String::from("abc");
         let err = (&b"de\xff"[..]).read_to_string(&mut s).await.unwrap_err();
-        let utf8 = err.into_inner().unwrap().downcast::<std::str::Utf8Error>().unwrap();
+        let utf8 = err
+            .into_inner()
+            .unwrap()
+            .downcast::<std::str::Utf8Error>()
+            .unwrap();
         assert_eq!(utf8.valid_up_to(), 5);
         assert_eq!(s, "abc");
     });

@@ -306,6 +306,22 @@ impl TcpStream {
             .try_io(Direction::Read.mask(), |mut s| s.read_vectored(bufs))
     }
 
+    /// [`try_read`](Self::try_read) into `buf`'s spare capacity, advancing it.
+    ///
+    /// ```
+    /// # fn f(s: &gort_reactor::net::TcpStream) {
+    /// let mut buf = Vec::with_capacity(64);
+    /// let _ = s.try_read_buf(&mut buf);
+    /// # }
+    /// ```
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io
+            .try_io(Direction::Read.mask(), |mut s| {
+                crate::net::spare::recv_into_spare(buf, |spare| s.read(spare).map(|n| (n, ())))
+            })
+            .map(|(n, ())| n)
+    }
+
     /// Writes without waiting: `WouldBlock` if the send buffer is full.
     ///
     /// ```

@@ -543,7 +543,11 @@ mod tests {
             assert_eq!(a.try_recv_buf(&mut vec).unwrap(), 5);
             assert_eq!(vec, b"three");
             let err = a.try_recv_buf_from(&mut vec).unwrap_err();
-            assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "nothing left to read");
+            assert_eq!(
+                err.kind(),
+                io::ErrorKind::WouldBlock,
+                "nothing left to read"
+            );
 
             assert_eq!(a.try_send_to(b"four", &b_path).unwrap(), 4);
             b.readable().await.unwrap();

@@ -45,6 +45,24 @@ impl UnixListener {
             io: PollEvented::new(listener)?,
         })
     }
+    /// Binds a listener to `addr` (a path or, on Linux, an abstract name).
+    ///
+    /// # Panics
+    /// Outside a runtime (as [`bind`](Self::bind)).
+    ///
+    /// ```no_run
+    /// # fn f() -> std::io::Result<()> {
+    /// let addr = std::os::unix::net::SocketAddr::from_pathname("/tmp/server.sock")?;
+    /// let listener = gort_reactor::net::UnixListener::bind_addr(&addr)?;
+    /// # drop(listener); Ok(()) }
+    /// ```
+    #[track_caller]
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        let listener = mio::net::UnixListener::bind_addr(addr)?;
+        Ok(UnixListener {
+            io: PollEvented::new(listener)?,
+        })
+    }
 
     /// Wraps a std listener (it is switched to non-blocking mode).
     ///

@@ -6,6 +6,7 @@ mod listener;
 mod split;
 mod split_owned;
 mod stream;
+mod ucred;
 
 pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
@@ -14,3 +15,4 @@ pub use split_owned::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 /// The address of a Unix-domain socket (std's type).
 pub use std::os::unix::net::SocketAddr;
 pub use stream::UnixStream;
+pub use ucred::UCred;
