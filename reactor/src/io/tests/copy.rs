@@ -253,3 +253,18 @@ fn copy_buf_writer_and_write_all_retry_interrupted_calls() {
         assert_eq!(writer.inner, b"all of ittwo chunks");
     });
 }
+
+/// A copy whose reader waits for what the copy itself wrote into a buffered writer: when the
+/// reader has nothing, the copy flushes before waiting, or it would wait forever.
+#[test]
+fn copy_buf_flushes_before_waiting_on_its_reader() {
+    super::with_timeout(10, || {
+        block_on(async {
+            let (a, mut b) = duplex(64);
+            b.write_all(&[7; 10]).await.unwrap(); // arrives on `a`'s read side
+            let mut reader = BufReader::new(a).take(20);
+            let mut writer = crate::io::BufWriter::new(b); // writes loop back to `a`
+            assert_eq!(copy_buf(&mut reader, &mut writer).await.unwrap(), 20);
+        })
+    });
+}

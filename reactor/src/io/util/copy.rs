@@ -171,6 +171,8 @@ pub struct CopyBuf<'a, R: ?Sized, W: ?Sized> {
     reader: &'a mut R,
     writer: &'a mut W,
     amt: u64,
+    /// Bytes were written since the last flush.
+    need_flush: bool,
 }
 
 /// Copies everything from a buffered `reader` to `writer` through the reader's own buffer, then
@@ -201,6 +203,7 @@ where
         reader,
         writer,
         amt: 0,
+        need_flush: false,
     }
 }
 
@@ -220,6 +223,12 @@ where
                 Poll::Ready(buf) => buf?,
                 Poll::Pending => {
                     coop::refund();
+                    // Nothing to read for now: make what was written visible first (the reader
+                    // may be waiting for it, as in a loop back through a buffered writer).
+                    if this.need_flush {
+                        ready!(Pin::new(&mut *this.writer).poll_flush(cx))?;
+                        this.need_flush = false;
+                    }
                     return Poll::Pending;
                 }
             };
@@ -239,6 +248,7 @@ where
             }
             Pin::new(&mut *this.reader).consume(n);
             this.amt += n as u64;
+            this.need_flush = true;
         }
     }
 }
