@@ -295,3 +295,40 @@ fn tcp_socket_configures_then_listens_and_connects() {
         assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     });
 }
+
+/// A peer that sends before the accept: the accepted stream reads it without waiting for the
+/// driver (it starts out assumed ready); with nothing queued the assumption costs one
+/// `WouldBlock`, and a later read still waits for real data.
+#[test]
+fn accepted_streams_start_out_ready() {
+    block_on(LIMIT, async {
+        use std::io::Write;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client.write_all(b"early").unwrap();
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 16];
+        let mut n = 0;
+        for _ in 0..1000 {
+            // The bytes may still be in flight on loopback: retry the try, never wait.
+            match stream.try_read(&mut buf) {
+                Ok(got) => {
+                    n = got;
+                    break;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(1))
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(&buf[..n], b"early");
+        assert_eq!(stream.try_write(b"x").unwrap(), 1);
+        let err = stream.try_read(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+        client.write_all(b"later").unwrap();
+        let mut stream = stream;
+        let n = stream.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"later");
+    });
+}

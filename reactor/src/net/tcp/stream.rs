@@ -73,6 +73,13 @@ impl TcpStream {
         }
     }
 
+    /// A stream just accepted: assumed readable and writable (see `PollEvented::new_assumed_ready`).
+    pub(crate) fn accepted(stream: mio::net::TcpStream, handle: Handle) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            io: PollEvented::new_assumed_ready(stream, handle)?,
+        })
+    }
+
     pub(crate) fn from_mio(stream: mio::net::TcpStream, handle: Handle) -> io::Result<TcpStream> {
         Ok(TcpStream {
             io: PollEvented::new_with_handle(stream, handle)?,

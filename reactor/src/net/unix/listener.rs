@@ -122,7 +122,7 @@ impl UnixListener {
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let (stream, addr) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
-        let stream = UnixStream::from_mio(stream, self.io.handle().clone())?;
+        let stream = UnixStream::accepted(stream, self.io.handle().clone())?;
         Poll::Ready(Ok((stream, addr)))
     }
 

@@ -77,6 +77,13 @@ impl UnixStream {
         ))
     }
 
+    /// A stream just accepted: assumed readable and writable (see `PollEvented::new_assumed_ready`).
+    pub(crate) fn accepted(stream: mio::net::UnixStream, handle: Handle) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            io: PollEvented::new_assumed_ready(stream, handle)?,
+        })
+    }
+
     pub(crate) fn from_mio(stream: mio::net::UnixStream, handle: Handle) -> io::Result<UnixStream> {
         Ok(UnixStream {
             io: PollEvented::new_with_handle(stream, handle)?,
