@@ -35,18 +35,15 @@ impl<E: mio::event::Source> PollEvented<E> {
         })
     }
 
-    /// Registers a socket that is assumed readable and writable from the start (an accepted
-    /// stream, as tokio 1.5x): its first read or write tries the socket at once instead of
-    /// waiting for the driver to report an edge. A wrong guess costs one `WouldBlock`, which
-    /// clears the bit and waits as usual; a right one saves a trip through the driver when the
-    /// peer sent before the accept.
-    pub(crate) fn new_assumed_ready(io: E, handle: Handle) -> io::Result<Self> {
-        let evented = Self::new_with_handle(io, handle)?;
-        let assumed = super::ready::Ready::READABLE | super::ready::Ready::WRITABLE;
-        let mut no_waiters_yet = Vec::new();
-        evented.shared.set_readiness(assumed, &mut no_waiters_yet);
-        debug_assert!(no_waiters_yet.is_empty());
-        Ok(evented)
+    /// Marks a freshly registered socket `ready` before the driver says so (an accepted stream
+    /// is assumed readable and writable, a new datagram pair writable, as tokio 1.5x): its
+    /// first operation tries the socket at once instead of waiting for the driver to report an
+    /// edge. A wrong guess costs one `WouldBlock`, which clears the bit and waits as usual; a
+    /// right one saves a trip through the driver (a peer that sent before the accept).
+    pub(crate) fn assume_ready(&self, ready: super::ready::Ready) {
+        let mut wake = Vec::new();
+        self.shared.set_readiness(ready, &mut wake);
+        wake.into_iter().for_each(std::task::Waker::wake);
     }
 
     #[cfg(test)]

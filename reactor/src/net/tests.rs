@@ -332,3 +332,32 @@ fn accepted_streams_start_out_ready() {
         assert_eq!(&buf[..n], b"later");
     });
 }
+
+/// After the peer resets the connection, shutting our write side down is not an error: there
+/// is nothing left to shut (tokio turns the `NotConnected` into `Ok` too).
+#[test]
+fn shutdown_after_the_peer_reset_succeeds() {
+    block_on(LIMIT, async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        server.set_zero_linger().unwrap();
+        drop(server); // RST
+        let mut buf = [0u8; 8];
+        // The reset shows up as an error or as end of stream, depending on timing.
+        let _ = client.read(&mut buf).await;
+        client.shutdown().await.unwrap();
+    });
+}
+
+#[test]
+fn a_new_datagram_pair_is_writable_at_once() {
+    block_on(LIMIT, async {
+        let (a, _b) = UnixDatagram::pair().unwrap();
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(a.poll_send_ready(&mut cx).is_ready());
+    });
+}

@@ -2,7 +2,7 @@
 
 use super::split::{split, ReadHalf, WriteHalf};
 use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
-use crate::driver::ready::Direction;
+use crate::driver::ready::{Direction, Ready};
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -73,11 +73,11 @@ impl TcpStream {
         }
     }
 
-    /// A stream just accepted: assumed readable and writable (see `PollEvented::new_assumed_ready`).
+    /// A stream just accepted: assumed readable and writable (see `PollEvented::assume_ready`).
     pub(crate) fn accepted(stream: mio::net::TcpStream, handle: Handle) -> io::Result<TcpStream> {
-        Ok(TcpStream {
-            io: PollEvented::new_assumed_ready(stream, handle)?,
-        })
+        let stream = TcpStream::from_mio(stream, handle)?;
+        stream.io.assume_ready(Ready::READABLE | Ready::WRITABLE);
+        Ok(stream)
     }
 
     pub(crate) fn from_mio(stream: mio::net::TcpStream, handle: Handle) -> io::Result<TcpStream> {
@@ -443,7 +443,7 @@ impl TcpStream {
     }
 
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        self.io.io().shutdown(how)
+        crate::net::already_shut_is_ok(self.io.io().shutdown(how))
     }
 }
 

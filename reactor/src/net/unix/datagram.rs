@@ -1,7 +1,7 @@
 //! [`UnixDatagram`].
 
 use super::SocketAddr;
-use crate::driver::ready::Direction;
+use crate::driver::ready::{Direction, Ready};
 use crate::driver::registration::PollEvented;
 use std::fmt;
 use std::io;
@@ -84,7 +84,11 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = mio::net::UnixDatagram::pair()?;
-        Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
+        let (a, b) = (UnixDatagram::new(a)?, UnixDatagram::new(b)?);
+        // Fresh, empty buffers: both ends can send at once (see `PollEvented::assume_ready`).
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     /// Wraps a std socket (it is switched to non-blocking mode).
