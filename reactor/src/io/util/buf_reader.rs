@@ -68,6 +68,7 @@ impl<R: AsyncRead> BufReader<R> {
     /// let r = gort_reactor::io::BufReader::with_capacity(16, &b""[..]);
     /// assert!(r.buffer().is_empty());
     /// ```
+    #[track_caller]
     pub fn with_capacity(capacity: usize, inner: R) -> Self {
         assert!(capacity > 0, "BufReader capacity must be greater than zero");
         BufReader {

@@ -210,6 +210,7 @@ pub struct DuplexStream {
 ///     assert_eq!(&buf, b"ping");
 /// });
 /// ```
+#[track_caller]
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     assert!(max_buf_size > 0, "duplex: max_buf_size must be at least 1");
     let one = Arc::new(Mutex::new(Pipe::new(max_buf_size)));
@@ -318,6 +319,7 @@ pub struct SimplexStream {
 ///     assert_eq!(s, "one way");
 /// });
 /// ```
+#[track_caller]
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
 }
@@ -332,6 +334,7 @@ impl SimplexStream {
     /// ```
     /// let _pipe = gort_reactor::io::SimplexStream::new_unsplit(8);
     /// ```
+    #[track_caller]
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
         assert!(
             max_buf_size > 0,
