@@ -361,3 +361,24 @@ fn a_new_datagram_pair_is_writable_at_once() {
         assert!(a.poll_send_ready(&mut cx).is_ready());
     });
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn unix_abstract_names_and_a_fresh_pair_is_writable() {
+    block_on(LIMIT, async {
+        let name = format!("\0gort-abstract-{}", std::process::id());
+        let listener = UnixListener::bind(&name).unwrap();
+        let mut client = UnixStream::connect(&name).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        client.write_all(b"hi").await.unwrap();
+        let mut buf = [0u8; 2];
+        server.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"hi");
+
+        let (a, _b) = UnixStream::pair().unwrap();
+        let waker = futures::task::noop_waker();
+        assert!(a
+            .poll_write_ready(&mut std::task::Context::from_waker(&waker))
+            .is_ready());
+    });
+}

@@ -40,7 +40,10 @@ impl UnixListener {
     /// ```
     #[track_caller]
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
-        let listener = mio::net::UnixListener::bind(path)?;
+        let listener = match super::abstract_name(path.as_ref())? {
+            Some(addr) => mio::net::UnixListener::bind_addr(&addr)?,
+            None => mio::net::UnixListener::bind(path)?,
+        };
         Ok(UnixListener {
             io: PollEvented::new(listener)?,
         })

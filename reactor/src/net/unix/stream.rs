@@ -53,7 +53,11 @@ impl UnixStream {
     /// # Ok(()) }
     /// ```
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        Self::connected(mio::net::UnixStream::connect(path)?).await
+        let stream = match super::abstract_name(path.as_ref())? {
+            Some(addr) => mio::net::UnixStream::connect_addr(&addr)?,
+            None => mio::net::UnixStream::connect(path)?,
+        };
+        Self::connected(stream).await
     }
 
     /// A connected pair of sockets.
@@ -71,10 +75,14 @@ impl UnixStream {
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
         let handle = Handle::current();
-        Ok((
+        let (a, b) = (
             UnixStream::from_mio(a, handle.clone())?,
             UnixStream::from_mio(b, handle)?,
-        ))
+        );
+        // Fresh, empty buffers: both ends can write at once (see `PollEvented::assume_ready`).
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     /// A stream just accepted: assumed readable and writable (see `PollEvented::assume_ready`).
