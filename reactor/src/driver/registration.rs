@@ -141,10 +141,12 @@ impl<E: mio::event::Source> PollEvented<E> {
             .shared
             .ready_event(mask)
             .ok_or_else(|| io::Error::from(io::ErrorKind::WouldBlock))?;
-        if event.shutdown {
-            return Err(shutdown_error());
-        }
+        // Even with the driver gone the socket itself still works: what is already queued can
+        // be read (as tokio's); only once it would block is the shutdown reported.
         match op(self.io()) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && event.shutdown => {
+                Err(shutdown_error())
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 self.shared.clear_readiness(event);
                 Err(e)
