@@ -89,3 +89,23 @@ fn the_runtime_is_gort() {
     let handle = std::any::type_name::<Handle>();
     assert!(handle.starts_with("gort_executor::"), "{handle}");
 }
+
+#[tokio::test(flavor = "local")]
+async fn local_flavor_runs_spawn_local() {
+    let shared = std::rc::Rc::new(std::cell::Cell::new(1));
+    let s = shared.clone();
+    tokio::task::spawn_local(async move { s.set(s.get() + 41) })
+        .await
+        .unwrap();
+    assert_eq!(shared.get(), 42);
+}
+
+#[test]
+fn is_rt_shutdown_err_recognizes_a_resource_that_outlived_its_runtime() {
+    let rt1 = Runtime::new().unwrap();
+    let listener = rt1.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    drop(rt1);
+    let rt2 = Builder::new_current_thread().enable_all().build().unwrap();
+    let err = rt2.block_on(listener.accept()).unwrap_err();
+    assert!(tokio::runtime::is_rt_shutdown_err(&err), "{err}");
+}
