@@ -168,6 +168,17 @@ impl<T: 'static> LocalKey<T> {
 }
 
 impl<T: Clone + 'static> LocalKey<T> {
+    /// A copy of the task-local value, or an error outside its scope (never panics).
+    ///
+    /// ```
+    /// gort_executor::task_local! { static ID: u32; }
+    /// assert!(ID.try_get().is_err());
+    /// ID.sync_scope(7, || assert_eq!(ID.try_get().unwrap(), 7));
+    /// ```
+    pub fn try_get(&'static self) -> Result<T, AccessError> {
+        self.try_with(T::clone)
+    }
+
     /// A copy of the value.
     ///
     /// # Panics
@@ -220,6 +231,21 @@ pin_project! {
                 me.future.set(None);
             }
         }
+    }
+}
+
+impl<T: 'static, F> TaskLocalFuture<T, F> {
+    /// Takes the value this scope set, as tokio's: `None` once taken. Taken before the future
+    /// completes, the future's later accesses find no value.
+    ///
+    /// ```
+    /// gort_executor::task_local! { static ID: u32; }
+    /// let mut fut = Box::pin(ID.scope(5, async {}));
+    /// assert_eq!(fut.as_mut().take_value(), Some(5));
+    /// assert_eq!(fut.as_mut().take_value(), None);
+    /// ```
+    pub fn take_value(self: Pin<&mut Self>) -> Option<T> {
+        self.project().slot.take()
     }
 }
 
