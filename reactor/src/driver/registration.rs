@@ -35,17 +35,6 @@ impl<E: mio::event::Source> PollEvented<E> {
         })
     }
 
-    /// Marks a freshly registered socket `ready` before the driver says so (an accepted stream
-    /// is assumed readable and writable, a new datagram pair writable, as tokio 1.5x): its
-    /// first operation tries the socket at once instead of waiting for the driver to report an
-    /// edge. A wrong guess costs one `WouldBlock`, which clears the bit and waits as usual; a
-    /// right one saves a trip through the driver (a peer that sent before the accept).
-    pub(crate) fn assume_ready(&self, ready: super::ready::Ready) {
-        let mut wake = Vec::new();
-        self.shared.set_readiness(ready, &mut wake);
-        wake.into_iter().for_each(std::task::Waker::wake);
-    }
-
     #[cfg(test)]
     pub(crate) fn shared_token(&self) -> usize {
         self.shared.token
@@ -141,12 +130,10 @@ impl<E: mio::event::Source> PollEvented<E> {
             .shared
             .ready_event(mask)
             .ok_or_else(|| io::Error::from(io::ErrorKind::WouldBlock))?;
-        // Even with the driver gone the socket itself still works: what is already queued can
-        // be read (as tokio's); only once it would block is the shutdown reported.
+        if event.shutdown {
+            return Err(shutdown_error());
+        }
         match op(self.io()) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock && event.shutdown => {
-                Err(shutdown_error())
-            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 self.shared.clear_readiness(event);
                 Err(e)

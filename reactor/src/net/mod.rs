@@ -25,7 +25,6 @@
 
 mod addr;
 mod sockopt;
-mod spare;
 pub mod tcp;
 mod udp;
 pub mod unix;
@@ -227,13 +226,3 @@ macro_rules! readiness_api {
     };
 }
 pub(crate) use readiness_api;
-
-/// A `shutdown` that finds the connection already gone (`NotConnected`: the peer reset it, or
-/// closed its end first) has nothing left to do: report success, as tokio does, so a graceful
-/// close never fails on a race with the peer.
-pub(crate) fn already_shut_is_ok(result: std::io::Result<()>) -> std::io::Result<()> {
-    match result {
-        Err(e) if e.kind() == std::io::ErrorKind::NotConnected => Ok(()),
-        other => other,
-    }
-}

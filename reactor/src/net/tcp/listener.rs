@@ -88,7 +88,7 @@ impl TcpListener {
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         let (stream, addr) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
-        let stream = TcpStream::accepted(stream, self.io.handle().clone())?;
+        let stream = TcpStream::from_mio(stream, self.io.handle().clone())?;
         Poll::Ready(Ok((stream, addr)))
     }
 

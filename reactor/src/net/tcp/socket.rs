@@ -252,18 +252,6 @@ impl TcpSocket {
         sockopt::set_linger(&self.fd, linger)
     }
 
-    /// Sets `SO_LINGER` to zero (a stream made from this socket resets the connection when
-    /// dropped), as tokio's `set_zero_linger`.
-    ///
-    /// ```
-    /// let s = gort_reactor::net::TcpSocket::new_v4().unwrap();
-    /// s.set_zero_linger().unwrap();
-    /// assert_eq!(s.linger().unwrap(), Some(std::time::Duration::ZERO));
-    /// ```
-    pub fn set_zero_linger(&self) -> io::Result<()> {
-        self.set_linger(Some(Duration::ZERO))
-    }
-
     /// Reads `SO_LINGER`.
     ///
     /// ```

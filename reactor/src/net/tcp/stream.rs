@@ -2,7 +2,7 @@
 
 use super::split::{split, ReadHalf, WriteHalf};
 use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
-use crate::driver::ready::{Direction, Ready};
+use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -71,13 +71,6 @@ impl TcpStream {
             Some(e) => Err(e),
             None => Ok(()),
         }
-    }
-
-    /// A stream just accepted: assumed readable and writable (see `PollEvented::assume_ready`).
-    pub(crate) fn accepted(stream: mio::net::TcpStream, handle: Handle) -> io::Result<TcpStream> {
-        let stream = TcpStream::from_mio(stream, handle)?;
-        stream.io.assume_ready(Ready::READABLE | Ready::WRITABLE);
-        Ok(stream)
     }
 
     pub(crate) fn from_mio(stream: mio::net::TcpStream, handle: Handle) -> io::Result<TcpStream> {
@@ -174,19 +167,6 @@ impl TcpStream {
     /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
         sockopt::set_linger(self.io.io(), linger)
-    }
-
-    /// Sets `SO_LINGER` to zero: dropping the stream then resets the connection (RST) instead
-    /// of closing it gracefully, as tokio's `set_zero_linger`.
-    ///
-    /// ```
-    /// # fn f(s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
-    /// s.set_zero_linger()?;
-    /// assert_eq!(s.linger()?, Some(std::time::Duration::ZERO));
-    /// # Ok(()) }
-    /// ```
-    pub fn set_zero_linger(&self) -> io::Result<()> {
-        self.set_linger(Some(Duration::ZERO))
     }
 
     /// Reads `SO_LINGER`.
@@ -313,22 +293,6 @@ impl TcpStream {
             .try_io(Direction::Read.mask(), |mut s| s.read_vectored(bufs))
     }
 
-    /// [`try_read`](Self::try_read) into `buf`'s spare capacity, advancing it.
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::TcpStream) {
-    /// let mut buf = Vec::with_capacity(64);
-    /// let _ = s.try_read_buf(&mut buf);
-    /// # }
-    /// ```
-    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Read.mask(), |mut s| {
-                crate::net::spare::recv_into_spare(buf, |spare| s.read(spare).map(|n| (n, ())))
-            })
-            .map(|(n, ())| n)
-    }
-
     /// Writes without waiting: `WouldBlock` if the send buffer is full.
     ///
     /// ```
@@ -443,7 +407,7 @@ impl TcpStream {
     }
 
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        crate::net::already_shut_is_ok(self.io.io().shutdown(how))
+        self.io.io().shutdown(how)
     }
 }
 

@@ -40,28 +40,7 @@ impl UnixListener {
     /// ```
     #[track_caller]
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
-        let listener = match super::abstract_name(path.as_ref())? {
-            Some(addr) => mio::net::UnixListener::bind_addr(&addr)?,
-            None => mio::net::UnixListener::bind(path)?,
-        };
-        Ok(UnixListener {
-            io: PollEvented::new(listener)?,
-        })
-    }
-    /// Binds a listener to `addr` (a path or, on Linux, an abstract name).
-    ///
-    /// # Panics
-    /// Outside a runtime (as [`bind`](Self::bind)).
-    ///
-    /// ```no_run
-    /// # fn f() -> std::io::Result<()> {
-    /// let addr = std::os::unix::net::SocketAddr::from_pathname("/tmp/server.sock")?;
-    /// let listener = gort_reactor::net::UnixListener::bind_addr(&addr)?;
-    /// # drop(listener); Ok(()) }
-    /// ```
-    #[track_caller]
-    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
-        let listener = mio::net::UnixListener::bind_addr(addr)?;
+        let listener = mio::net::UnixListener::bind(path)?;
         Ok(UnixListener {
             io: PollEvented::new(listener)?,
         })
@@ -125,7 +104,7 @@ impl UnixListener {
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let (stream, addr) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
-        let stream = UnixStream::accepted(stream, self.io.handle().clone())?;
+        let stream = UnixStream::from_mio(stream, self.io.handle().clone())?;
         Poll::Ready(Ok((stream, addr)))
     }
 

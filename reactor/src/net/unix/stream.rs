@@ -3,7 +3,7 @@
 use super::split::{split, ReadHalf, WriteHalf};
 use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 use super::SocketAddr;
-use crate::driver::ready::{Direction, Ready};
+use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -53,11 +53,12 @@ impl UnixStream {
     /// # Ok(()) }
     /// ```
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        let stream = match super::abstract_name(path.as_ref())? {
-            Some(addr) => mio::net::UnixStream::connect_addr(&addr)?,
-            None => mio::net::UnixStream::connect(path)?,
-        };
-        Self::connected(stream).await
+        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?, Handle::current())?;
+        poll_fn(|cx| stream.io.poll_ready(cx, Direction::Write)).await?;
+        if let Some(e) = stream.io.io().take_error()? {
+            return Err(e);
+        }
+        Ok(stream)
     }
 
     /// A connected pair of sockets.
@@ -75,21 +76,10 @@ impl UnixStream {
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
         let handle = Handle::current();
-        let (a, b) = (
+        Ok((
             UnixStream::from_mio(a, handle.clone())?,
             UnixStream::from_mio(b, handle)?,
-        );
-        // Fresh, empty buffers: both ends can write at once (see `PollEvented::assume_ready`).
-        a.io.assume_ready(Ready::WRITABLE);
-        b.io.assume_ready(Ready::WRITABLE);
-        Ok((a, b))
-    }
-
-    /// A stream just accepted: assumed readable and writable (see `PollEvented::assume_ready`).
-    pub(crate) fn accepted(stream: mio::net::UnixStream, handle: Handle) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_mio(stream, handle)?;
-        stream.io.assume_ready(Ready::READABLE | Ready::WRITABLE);
-        Ok(stream)
+        ))
     }
 
     pub(crate) fn from_mio(stream: mio::net::UnixStream, handle: Handle) -> io::Result<UnixStream> {
@@ -286,7 +276,7 @@ impl UnixStream {
     }
 
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        crate::net::already_shut_is_ok(self.io.io().shutdown(how))
+        self.io.io().shutdown(how)
     }
 }
 
@@ -359,125 +349,3 @@ impl fmt::Debug for UnixStream {
 }
 
 crate::net::readiness_api!(UnixStream);
-
-/// Connecting by address, peer credentials, and the vectored and `BufMut` `try_` forms.
-impl UnixStream {
-    /// Connects to the socket at `addr` (a path or, on Linux, an abstract name).
-    ///
-    /// ```no_run
-    /// # async fn f() -> std::io::Result<()> {
-    /// let addr = std::os::unix::net::SocketAddr::from_pathname("/tmp/server.sock")?;
-    /// let stream = gort_reactor::net::UnixStream::connect_addr(&addr).await?;
-    /// # drop(stream); Ok(()) }
-    /// ```
-    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
-        Self::connected(mio::net::UnixStream::connect_addr(addr)?).await
-    }
-
-    /// Registers a socket whose connect was started, and waits for the connect to finish.
-    async fn connected(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_mio(stream, Handle::current())?;
-        poll_fn(|cx| stream.io.poll_ready(cx, Direction::Write)).await?;
-        match stream.io.io().take_error()? {
-            Some(e) => Err(e),
-            None => Ok(stream),
-        }
-    }
-
-    /// The credentials of the process on the other end.
-    ///
-    /// ```
-    /// # async fn f() -> std::io::Result<()> {
-    /// let (a, _b) = gort_reactor::net::UnixStream::pair()?;
-    /// assert_eq!(a.peer_cred()?.pid(), Some(std::process::id() as i32));
-    /// # Ok(()) }
-    /// ```
-    pub fn peer_cred(&self) -> io::Result<super::UCred> {
-        super::ucred::peer_cred(self.io.io())
-    }
-
-    /// Vectored [`try_read`](Self::try_read).
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::UnixStream) {
-    /// let (mut a, mut b) = ([0; 4], [0; 4]);
-    /// let _ = s.try_read_vectored(&mut [std::io::IoSliceMut::new(&mut a), std::io::IoSliceMut::new(&mut b)]);
-    /// # }
-    /// ```
-    pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Read.mask(), |mut s| s.read_vectored(bufs))
-    }
-
-    /// Vectored [`try_write`](Self::try_write).
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::UnixStream) {
-    /// let _ = s.try_write_vectored(&[std::io::IoSlice::new(b"a"), std::io::IoSlice::new(b"b")]);
-    /// # }
-    /// ```
-    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Write.mask(), |mut s| s.write_vectored(bufs))
-    }
-
-    /// [`try_read`](Self::try_read) into `buf`'s spare capacity, advancing it.
-    ///
-    /// ```
-    /// # fn f(s: &gort_reactor::net::UnixStream) {
-    /// let mut buf = Vec::with_capacity(64);
-    /// let _ = s.try_read_buf(&mut buf);
-    /// # }
-    /// ```
-    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Read.mask(), |mut s| {
-                crate::net::spare::recv_into_spare(buf, |spare| s.read(spare).map(|n| (n, ())))
-            })
-            .map(|(n, ())| n)
-    }
-}
-
-#[cfg(all(test, not(loom), not(miri)))]
-mod tests {
-    use super::*;
-    use crate::test_block_on::block_on;
-    use std::time::Duration;
-
-    #[test]
-    fn connect_addr_bind_addr_cred_and_try_forms() {
-        block_on(Duration::from_secs(10), async {
-            let dir = std::env::temp_dir().join(format!("gort-ust-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            let addr = SocketAddr::from_pathname(dir.join("s")).unwrap();
-            let listener = crate::net::UnixListener::bind_addr(&addr).unwrap();
-            let client = UnixStream::connect_addr(&addr).await.unwrap();
-            let (server, _) = listener.accept().await.unwrap();
-
-            let cred = client.peer_cred().unwrap();
-            assert_eq!(cred.pid(), Some(std::process::id() as i32));
-            // SAFETY: geteuid has no preconditions.
-            assert_eq!(cred.uid(), unsafe { libc::geteuid() });
-
-            client.writable().await.unwrap();
-            let n = client
-                .try_write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"cd")])
-                .unwrap();
-            assert_eq!(n, 4);
-            server.readable().await.unwrap();
-            let mut vec = Vec::with_capacity(2);
-            let n = server.try_read_buf(&mut vec).unwrap();
-            assert_eq!(&vec[..], &b"abcd"[..n]);
-            let mut rest = [0u8; 4];
-            let mut more = [io::IoSliceMut::new(&mut rest)];
-            let got = if n < 4 {
-                server.try_read_vectored(&mut more).unwrap()
-            } else {
-                0
-            };
-            assert_eq!(n + got, 4);
-            std::fs::remove_dir_all(&dir).unwrap();
-        });
-    }
-}
