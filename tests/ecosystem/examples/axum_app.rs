@@ -18,7 +18,10 @@ async fn main() {
         let _ = stopped.await;
     });
     let server = tokio::spawn(async move { serve.await });
-    println!("axum listening on http://{addr} (runtime: {})", runtime_name());
+    println!(
+        "axum listening on http://{addr} (runtime: {})",
+        runtime_name()
+    );
 
     let client = reqwest::Client::new();
     let calls: Vec<_> = (0..20)
@@ -34,7 +37,11 @@ async fn main() {
         let body = call.await.expect("task").expect("request");
         println!("GET /hello/.. -> {body}");
     }
-    let slow = client.get(format!("http://{addr}/slow/50")).send().await.unwrap();
+    let slow = client
+        .get(format!("http://{addr}/slow/50"))
+        .send()
+        .await
+        .unwrap();
     println!("GET /slow/50 -> {}", slow.text().await.unwrap());
 
     drop(client);

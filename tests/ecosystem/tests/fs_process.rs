@@ -47,7 +47,9 @@ async fn fs_write_append_read_and_read_dir() {
         file.read_to_end(&mut bytes).await.unwrap();
         assert_eq!(bytes, b"one\ntwo\n");
 
-        tokio::fs::create_dir_all(dir.0.join("sub/inner")).await.unwrap();
+        tokio::fs::create_dir_all(dir.0.join("sub/inner"))
+            .await
+            .unwrap();
         tokio::fs::write(dir.0.join("sub/a"), b"a").await.unwrap();
         let mut names = Vec::new();
         let mut entries = tokio::fs::read_dir(&dir.0).await.unwrap();
@@ -88,12 +90,20 @@ async fn process_output_pipe_and_exit_code() {
         let mut stdin = cat.stdin.take().unwrap();
         let writer = tokio::spawn(async move {
             for i in 0..100 {
-                stdin.write_all(format!("line {i}\n").as_bytes()).await.unwrap();
+                stdin
+                    .write_all(format!("line {i}\n").as_bytes())
+                    .await
+                    .unwrap();
             }
             // Dropping stdin closes the pipe: cat sees EOF and exits.
         });
         let mut echoed = String::new();
-        cat.stdout.take().unwrap().read_to_string(&mut echoed).await.unwrap();
+        cat.stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut echoed)
+            .await
+            .unwrap();
         writer.await.unwrap();
         let expected: String = (0..100).map(|i| format!("line {i}\n")).collect();
         assert_eq!(echoed, expected);

@@ -14,7 +14,11 @@ use tower::{Service, ServiceBuilder, ServiceExt};
 /// Serves `app` on a fresh port until the returned sender fires (or drops).
 async fn serve(
     hits: Arc<AtomicUsize>,
-) -> (SocketAddr, oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
+) -> (
+    SocketAddr,
+    oneshot::Sender<()>,
+    JoinHandle<std::io::Result<()>>,
+) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -49,7 +53,7 @@ async fn axum_serves_200_concurrent_reqwest_requests_and_shuts_down_gracefully()
                 })
             })
             .collect();
-        let mut answered = vec![false; 200];
+        let mut answered = [false; 200];
         for request in requests {
             let (n, body) = request.await.expect("request task");
             assert_eq!(body, format!("hello {n}"));
@@ -65,7 +69,11 @@ async fn axum_serves_200_concurrent_reqwest_requests_and_shuts_down_gracefully()
             let client = client.clone();
             async move {
                 let response = client.get(format!("http://{addr}/slow/300")).send().await;
-                response.expect("in-flight request").text().await.expect("body")
+                response
+                    .expect("in-flight request")
+                    .text()
+                    .await
+                    .expect("body")
             }
         });
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -74,7 +82,10 @@ async fn axum_serves_200_concurrent_reqwest_requests_and_shuts_down_gracefully()
         drop(client); // its pooled keep-alive connections would otherwise hold the server open
         server.await.expect("server task").expect("serve");
         let refused = tokio::net::TcpStream::connect(addr).await;
-        assert!(refused.is_err(), "the listener is still open after shutdown");
+        assert!(
+            refused.is_err(),
+            "the listener is still open after shutdown"
+        );
     })
     .await;
 }
@@ -94,7 +105,10 @@ async fn reqwest_timeout_fires_against_a_slow_handler() {
             .await
             .expect_err("a 10 s handler answered within a 200 ms timeout");
         assert!(err.is_timeout(), "not a timeout: {err}");
-        assert!(started.elapsed() < Duration::from_secs(5), "the timeout fired late");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the timeout fired late"
+        );
 
         // The same client still works against a fast route.
         let body = client
@@ -125,7 +139,10 @@ async fn tower_timeout_cuts_off_a_slow_call_and_passes_a_fast_one() {
         let fast = svc.ready().await.unwrap().call(1).await.unwrap();
         assert_eq!(fast, 2);
         let err = svc.ready().await.unwrap().call(10_000).await.unwrap_err();
-        assert!(err.is::<tower::timeout::error::Elapsed>(), "not Elapsed: {err}");
+        assert!(
+            err.is::<tower::timeout::error::Elapsed>(),
+            "not Elapsed: {err}"
+        );
     })
     .await;
 }
@@ -157,7 +174,11 @@ async fn tower_concurrency_limit_holds_30_calls_to_3_at_a_time() {
         for (n, call) in calls.into_iter().enumerate() {
             assert_eq!(call.await.unwrap().unwrap(), n as u32 + 1000);
         }
-        assert_eq!(most.load(Ordering::SeqCst), 3, "the limit was not reached or was passed");
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            3,
+            "the limit was not reached or was passed"
+        );
         assert_eq!(in_flight.load(Ordering::SeqCst), 0);
     })
     .await;

@@ -33,7 +33,10 @@ async fn framed_lines_codec_echoes_1000_lines_exactly() {
             assert_eq!(line, format!("line {i}"));
         }
         writer.await.unwrap();
-        assert!(lines.next().await.is_none(), "an extra line after the 1,000");
+        assert!(
+            lines.next().await.is_none(),
+            "an extra line after the 1,000"
+        );
         assert_eq!(server.await.unwrap().unwrap(), 1000);
     })
     .await;
@@ -48,7 +51,11 @@ async fn cancellation_token_and_task_tracker_stop_50_tasks() {
         let stopped = Arc::new(AtomicUsize::new(0));
         for i in 0..50 {
             // Half listen on child tokens: cancelling the parent reaches them too.
-            let token = if i % 2 == 0 { token.clone() } else { token.child_token() };
+            let token = if i % 2 == 0 {
+                token.clone()
+            } else {
+                token.child_token()
+            };
             let (started, stopped) = (started.clone(), stopped.clone());
             tracker.spawn(async move {
                 started.wait().await;
@@ -64,7 +71,11 @@ async fn cancellation_token_and_task_tracker_stop_50_tasks() {
         tracker.close();
         assert_eq!(tracker.len(), 50);
         started.wait().await;
-        assert_eq!(stopped.load(Ordering::SeqCst), 0, "a task stopped before the cancel");
+        assert_eq!(
+            stopped.load(Ordering::SeqCst),
+            0,
+            "a task stopped before the cancel"
+        );
 
         token.cancel();
         tracker.wait().await;
@@ -146,9 +157,15 @@ async fn stream_timeout_and_tcp_listener_stream() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-        let clients: Vec<_> = (0..3).map(|_| tokio::spawn(TcpStream::connect(addr))).collect();
+        let clients: Vec<_> = (0..3)
+            .map(|_| tokio::spawn(TcpStream::connect(addr)))
+            .collect();
         for _ in 0..3 {
-            incoming.next().await.expect("a connection").expect("accepted");
+            incoming
+                .next()
+                .await
+                .expect("a connection")
+                .expect("accepted");
         }
         for client in clients {
             client.await.unwrap().unwrap();
