@@ -51,9 +51,9 @@ autotests = false
 
 [workspace]
 
-# tokio's tests gate themselves on tokio's feature names (#![cfg(feature = "full")]).
+# tokio's tests gate themselves on tokio's feature names (#![cfg(feature = "net")], ...): all on.
 [features]
-default = ["full", "test-util"]
+default = ["full", "test-util", "rt", "rt-multi-thread", "macros", "net", "time", "sync", "io-util", "io-std", "fs", "process", "signal", "parking_lot"]
 full = []
 test-util = []
 rt = []
