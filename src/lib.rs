@@ -31,13 +31,14 @@
 // Lets `#[gort::test]` (which names `::gort`) work in this crate's own unit tests.
 extern crate self as gort;
 
-pub use gort_channel::{chan, coop, sync};
+pub use gort_channel::{chan, coop};
 pub use gort_channel::{join, select, try_join};
 pub use gort_executor::{runtime, spawn, task, task_local};
 pub use gort_macros::{main, test};
 pub use gort_reactor::{fs, io, net, process, signal, time};
 #[cfg(feature = "hyper")]
 pub mod hyper;
+pub mod sync;
 
 /// Pins values on the stack, as `tokio::pin!`: `gort::pin!(fut);` shadows `fut` with a
 /// `Pin<&mut _>` to it, so it can be polled by reference (for example in a `select!` loop).

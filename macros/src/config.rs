@@ -32,6 +32,9 @@ pub(crate) enum Flavor {
     CurrentThread,
     /// `Builder::new_multi_thread()`.
     MultiThread,
+    /// `Builder::new_current_thread()...build_local(..)`: a `LocalRuntime`, on which `!Send`
+    /// futures may be spawned with `spawn_local` (tokio's `flavor = "local"`).
+    Local,
 }
 
 /// The checked configuration of one attribute.
@@ -139,7 +142,7 @@ impl Config {
             (None, None) => default_flavor,
         };
 
-        if flavor == Flavor::CurrentThread {
+        if flavor != Flavor::MultiThread {
             if let Some((_, span)) = worker_threads {
                 return Err(syn::Error::new(
                     span,
@@ -198,13 +201,14 @@ fn parse_flavor(expr: &Expr) -> syn::Result<Flavor> {
         _ => {
             return Err(syn::Error::new(
                 expr.span(),
-                "`flavor` takes a string: \"multi_thread\" or \"current_thread\"",
+                "`flavor` takes a string: \"multi_thread\", \"current_thread\" or \"local\"",
             ))
         }
     };
     match text.as_str() {
         "multi_thread" => Ok(Flavor::MultiThread),
         "current_thread" => Ok(Flavor::CurrentThread),
+        "local" => Ok(Flavor::Local),
         "single_thread" | "basic_scheduler" => Err(syn::Error::new(
             expr.span(),
             format!("the single-threaded flavor is called \"current_thread\", not \"{text}\""),
@@ -215,7 +219,9 @@ fn parse_flavor(expr: &Expr) -> syn::Result<Flavor> {
         )),
         _ => Err(syn::Error::new(
             expr.span(),
-            format!("unknown flavor \"{text}\": use \"multi_thread\" or \"current_thread\""),
+            format!(
+                "unknown flavor \"{text}\": use \"multi_thread\", \"current_thread\" or \"local\""
+            ),
         )),
     }
 }

@@ -92,7 +92,13 @@ fn rewrite(kind: Kind, config: &Config, mut func: ItemFn) -> syn::Result<TokenSt
 
     let builder = match config.flavor {
         Flavor::MultiThread => quote!(#gort::runtime::Builder::new_multi_thread()),
-        Flavor::CurrentThread => quote!(#gort::runtime::Builder::new_current_thread()),
+        Flavor::CurrentThread | Flavor::Local => {
+            quote!(#gort::runtime::Builder::new_current_thread())
+        }
+    };
+    let build = match config.flavor {
+        Flavor::Local => quote!(.build_local(#gort::runtime::LocalOptions::default())),
+        Flavor::MultiThread | Flavor::CurrentThread => quote!(.build()),
     };
     let worker_threads = config
         .worker_threads
@@ -121,7 +127,7 @@ fn rewrite(kind: Kind, config: &Config, mut func: ItemFn) -> syn::Result<TokenSt
                 #worker_threads
                 #start_paused
                 .enable_all()
-                .build()
+                #build
                 .expect("failed to build the gort runtime")
                 .block_on(#body_ident);
         }

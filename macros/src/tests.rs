@@ -406,3 +406,27 @@ fn renamed_dependency_is_found_in_the_users_manifest() {
         "{out}"
     );
 }
+
+#[test]
+fn local_flavor_builds_a_local_runtime() {
+    let out = squeeze(&expand_to_string(
+        Kind::Test,
+        quote!(flavor = "local"),
+        quote!(
+            async fn t() {}
+        ),
+    ));
+    assert!(
+        out.contains("new_current_thread().enable_all().build_local("),
+        "{out}"
+    );
+    assert!(out.contains("runtime::LocalOptions::default()"), "{out}");
+    assert_compile_error(
+        Kind::Test,
+        quote!(flavor = "local", worker_threads = 2),
+        quote!(
+            async fn t() {}
+        ),
+        "`worker_threads` needs the multi-thread runtime",
+    );
+}

@@ -34,19 +34,10 @@ pub(crate) mod park;
 pub(crate) mod scheduler;
 
 pub use builder::Builder;
+pub use gort_reactor::driver::is_rt_shutdown_err;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::{Id, RuntimeMetrics};
-
-/// True if `err` is the error an I/O resource returns once its runtime has shut down.
-///
-/// ```
-/// let err = std::io::Error::other("unrelated");
-/// assert!(!gort_executor::runtime::is_rt_shutdown_err(&err));
-/// ```
-pub fn is_rt_shutdown_err(err: &std::io::Error) -> bool {
-    gort_reactor::driver::is_shutdown_error(err)
-}
 
 use crate::task::JoinHandle;
 use std::fmt;
@@ -229,6 +220,12 @@ impl Runtime {
             .shutdown(blocking_timeout);
     }
 }
+
+// As tokio's: runtimes and handles may cross `catch_unwind`. A panic in a task is caught and
+// reported through its `JoinHandle`, and the scheduler's shared state stays consistent when a
+// panic unwinds out of `block_on`, so nothing is left half-updated for the code after it.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
 
 impl Drop for Runtime {
     fn drop(&mut self) {

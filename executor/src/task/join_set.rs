@@ -408,48 +408,37 @@ impl<T: 'static> JoinSet<T> {
         self.insert(super::spawn_local(future))
     }
 
-    /// Spawns a `!Send` task on `local` into the set (callable from outside the `LocalSet`;
-    /// the task runs when `local` is driven).
+    /// Spawns `future` onto `local_set` and adds it to the set (it runs while the set is driven).
     ///
     /// ```
-    /// # let rt = gort_executor::runtime::Builder::new_current_thread().build().unwrap();
-    /// let local = gort_executor::task::LocalSet::new();
-    /// let mut set = gort_executor::task::JoinSet::new();
-    /// set.spawn_local_on(async { std::rc::Rc::new(5) }, &local);
-    /// let out = local.block_on(&rt, async { set.join_next().await.unwrap().unwrap() });
-    /// assert_eq!(*out, 5);
+    /// use gort_executor::task::{JoinSet, LocalSet};
+    /// let rt = gort_executor::runtime::Builder::new_current_thread().build().unwrap();
+    /// let local = LocalSet::new();
+    /// let mut set = JoinSet::new();
+    /// set.spawn_local_on(async { std::rc::Rc::new(3) }, &local);
+    /// let got = local.block_on(&rt, async { set.join_next().await.unwrap().unwrap() });
+    /// assert_eq!(*got, 3);
     /// ```
     #[track_caller]
-    pub fn spawn_local_on<F>(&mut self, future: F, local: &super::LocalSet) -> AbortHandle
+    pub fn spawn_local_on<F>(&mut self, future: F, local_set: &super::LocalSet) -> AbortHandle
     where
         F: Future<Output = T> + 'static,
     {
-        self.insert(local.spawn_local(future))
+        self.insert(local_set.spawn_local(future))
     }
 }
 
-impl<T, F> Extend<F> for JoinSet<T>
-where
-    F: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    /// Spawns every future (on the current runtime) into the set.
-    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
-        for future in iter {
-            self.spawn(future);
-        }
-    }
-}
-
-/// Spawns every future on the current runtime into a new set.
+/// Collects futures into a set, spawning each (as tokio's): `futures.into_iter().collect()`.
 ///
 /// ```
-/// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+/// # let rt = gort_executor::runtime::Builder::new_current_thread().build().unwrap();
 /// # rt.block_on(async {
-/// let set: gort_executor::task::JoinSet<u32> = (1..=3).map(|i| async move { i * 10 }).collect();
-/// let mut all = set.join_all().await;
-/// all.sort();
-/// assert_eq!(all, [10, 20, 30]);
+/// let mut set: gort_executor::task::JoinSet<u32> = (0..3).map(|i| async move { i }).collect();
+/// let mut sum = 0;
+/// while let Some(r) = set.join_next().await {
+///     sum += r.unwrap();
+/// }
+/// assert_eq!(sum, 3);
 /// # });
 /// ```
 impl<T, F> FromIterator<F> for JoinSet<T>
@@ -457,10 +446,34 @@ where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
+    #[track_caller]
     fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> Self {
         let mut set = JoinSet::new();
         set.extend(iter);
         set
+    }
+}
+
+/// Spawns each future into the set (as tokio's).
+///
+/// ```
+/// # let rt = gort_executor::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// let mut set = gort_executor::task::JoinSet::new();
+/// set.extend((0..4).map(|i| async move { i * 2 }));
+/// assert_eq!(set.len(), 4);
+/// # });
+/// ```
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
+        for future in iter {
+            self.spawn(future);
+        }
     }
 }
 

@@ -137,12 +137,7 @@ impl Handle {
     /// assert!(Handle::try_current().is_none());
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        // During thread-local destruction (a runtime dropped from a thread-local's destructor)
-        // there is nothing to enter: the guard then restores nothing.
-        let previous = CURRENT
-            .try_with(|c| c.borrow_mut().replace(self.clone()))
-            .ok()
-            .flatten();
+        let previous = CURRENT.with(|c| c.borrow_mut().replace(self.clone()));
         EnterGuard {
             previous,
             _not_send: PhantomData,
@@ -164,10 +159,9 @@ impl Handle {
     pub fn current() -> Handle {
         match Handle::try_current() {
             Some(handle) => handle,
-            // tokio's wording first (tests of code moved from tokio match on it), then gort's.
             None => panic!(
-                "there is no reactor running, must be called from the context of a Tokio 1.x \
-                 runtime: call this from inside a gort runtime (#[gort::main], Runtime::block_on)"
+                "there is no reactor running: call this from inside a gort runtime \
+                 (#[gort::main], Runtime::block_on)"
             ),
         }
     }
@@ -420,31 +414,37 @@ fn panic_timer_shutdown() -> ! {
 }
 
 pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::other(ShutdownError)
+    shutdown_error_because("the gort runtime's reactor has shut down")
 }
 
-/// The payload of [`shutdown_error`], so [`is_shutdown_error`] can recognize it.
-#[derive(Debug)]
-struct ShutdownError;
+/// A shutdown error with a message of its own; [`is_rt_shutdown_err`] still recognizes it.
+pub(crate) fn shutdown_error_because(message: &'static str) -> io::Error {
+    io::Error::other(RuntimeShutDown(message))
+}
 
-impl fmt::Display for ShutdownError {
+/// The payload of every I/O error that reports a shut-down runtime.
+#[derive(Debug)]
+struct RuntimeShutDown(&'static str);
+
+impl fmt::Display for RuntimeShutDown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the gort runtime's reactor has shut down")
+        f.write_str(self.0)
     }
 }
 
-impl std::error::Error for ShutdownError {}
+impl std::error::Error for RuntimeShutDown {}
 
-/// True if `err` is an I/O resource's "the runtime shut down" error (tokio's
-/// `runtime::is_rt_shutdown_err`).
+/// Whether `err` reports that the runtime driving the I/O resource has shut down (the resource
+/// outlived its runtime), as tokio's `runtime::is_rt_shutdown_err`.
 ///
 /// ```
-/// let err = std::io::Error::other("something else");
-/// assert!(!gort_reactor::driver::is_shutdown_error(&err));
+/// // An I/O error of any other cause is not one.
+/// let err = std::io::Error::other("connection reset");
+/// assert!(!gort_reactor::driver::is_rt_shutdown_err(&err));
 /// ```
-pub fn is_shutdown_error(err: &io::Error) -> bool {
+pub fn is_rt_shutdown_err(err: &io::Error) -> bool {
     err.get_ref()
-        .is_some_and(|inner| inner.is::<ShutdownError>())
+        .is_some_and(|inner| inner.is::<RuntimeShutDown>())
 }
 
 impl fmt::Debug for Handle {

@@ -33,7 +33,8 @@ pub(crate) mod scheduled_io;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
-pub use handle::{is_shutdown_error, BlockingSpawner, EnterGuard, Handle};
+pub(crate) use handle::shutdown_error_because;
+pub use handle::{is_rt_shutdown_err, BlockingSpawner, EnterGuard, Handle};
 
 use std::fmt;
 use std::io;

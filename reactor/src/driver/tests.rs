@@ -204,7 +204,10 @@ fn dropping_the_driver_wakes_and_fails_waiting_sockets() {
     drop(driver);
     assert_eq!(woken(&f), 1);
     match sock.poll_io(&mut cx, ready::Direction::Read, |s| s.recv(&mut buf)) {
-        Poll::Ready(Err(e)) => assert!(e.to_string().contains("shut down")),
+        Poll::Ready(Err(e)) => {
+            assert!(e.to_string().contains("shut down"));
+            assert!(super::is_rt_shutdown_err(&e));
+        }
         other => panic!("expected a shutdown error, got {other:?}"),
     }
     let udp = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();

@@ -86,6 +86,7 @@ impl Clock {
     }
 
     #[cfg(feature = "test-util")]
+    #[track_caller]
     pub(crate) fn pause(&self) {
         let mut state = self.state.lock().unwrap();
         if let Some(unfrozen) = state.unfrozen.take() {
@@ -103,6 +104,7 @@ impl Clock {
     }
 
     #[cfg(feature = "test-util")]
+    #[track_caller]
     pub(crate) fn resume(&self) {
         let mut state = self.state.lock().unwrap();
         if state.unfrozen.is_some() {

@@ -156,7 +156,7 @@ impl Interval {
     /// iv.reset();
     /// ```
     pub fn reset(&mut self) {
-        self.reset_at(Instant::now() + self.period);
+        self.reset_after(self.period);
     }
 
     /// Restarts the schedule with the next tick now.
@@ -180,7 +180,11 @@ impl Interval {
     /// iv.reset_after(std::time::Duration::from_millis(10));
     /// ```
     pub fn reset_after(&mut self, after: Duration) {
-        self.reset_at(Instant::now() + after);
+        // A period too long to add (Duration::MAX) means "never", as in tokio.
+        let deadline = Instant::now()
+            .checked_add(after)
+            .unwrap_or_else(Instant::far_future);
+        self.reset_at(deadline);
     }
 
     /// Restarts the schedule with the next tick at `deadline`.

@@ -69,6 +69,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// # let _g = driver.handle().enter();
 /// let mut s = Box::pin(sleep(Duration::from_secs(60)));
 /// s.as_mut().reset(Instant::now());
+/// futures::executor::block_on(s.as_mut()); // completes at once
 /// assert!(s.is_elapsed());
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
@@ -76,6 +77,8 @@ pub struct Sleep {
     deadline: Instant,
     handle: Handle,
     key: Option<TimerKey>,
+    /// Completed since its deadline was last set.
+    completed: bool,
 }
 
 impl Sleep {
@@ -85,6 +88,7 @@ impl Sleep {
             deadline,
             handle: Handle::current(),
             key: None,
+            completed: false,
         }
     }
 
@@ -101,17 +105,24 @@ impl Sleep {
         self.deadline
     }
 
-    /// True once the deadline has passed (the future would complete if polled).
+    /// True once the sleep has completed, or its timer (set up by its first poll) has reached
+    /// the deadline. As tokio's, a sleep never polled has not elapsed, even with its deadline
+    /// past: `sleep_until(Instant::now())` is not elapsed until it is awaited.
     ///
     /// ```
     /// use gort_reactor::time::{sleep, Duration};
     /// # let driver = gort_reactor::driver::Driver::new().unwrap();
     /// # let _g = driver.handle().enter();
-    /// assert!(sleep(Duration::ZERO).is_elapsed());
+    /// let mut s = Box::pin(sleep(Duration::ZERO));
+    /// assert!(!s.is_elapsed(), "never polled");
+    /// futures::executor::block_on(s.as_mut());
+    /// assert!(s.is_elapsed());
     /// assert!(!sleep(Duration::from_secs(60)).is_elapsed());
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        self.deadline.into_std() <= self.handle.clock().now()
+        // As tokio's: a sleep that was never polled has no timer, so it has not elapsed yet.
+        self.completed
+            || (self.key.is_some() && self.deadline.into_std() <= self.handle.clock().now())
     }
 
     /// Moves the deadline (earlier or later), even after the sleep completed; the future may
@@ -129,6 +140,7 @@ impl Sleep {
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let this = self.get_mut();
         this.deadline = deadline;
+        this.completed = false;
         if let Some(key) = this.key {
             let ms = this.handle.clock().deadline_ms(deadline.into_std());
             this.handle.reset_timer(key, ms);
@@ -137,6 +149,12 @@ impl Sleep {
 
     /// Polls without charging the cooperative budget (for wrappers that already did).
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let result = self.poll_deadline(cx);
+        self.completed |= result.is_ready();
+        result
+    }
+
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let clock = self.handle.clock();
         match self.key {
             Some(key) => {

@@ -63,12 +63,70 @@ fn buf_reader_fill_buf_consume_and_over_consume() {
 }
 
 #[test]
-fn buf_reader_zero_capacity_still_reads() {
+#[should_panic(expected = "capacity must be greater than zero")]
+fn buf_reader_zero_capacity_panics() {
+    let _ = BufReader::with_capacity(0, &b"abc"[..]);
+}
+
+/// An endless reader whose byte at position `p` is `p as u8`, with a seek position in `u64`.
+struct Numbered {
+    pos: u64,
+    seeks: usize,
+}
+
+impl crate::io::AsyncRead for Numbered {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut crate::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        while buf.remaining() > 0 {
+            buf.put_slice(&[self.pos as u8]);
+            self.pos += 1;
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl crate::io::AsyncSeek for Numbered {
+    fn start_seek(mut self: Pin<&mut Self>, position: SeekFrom) -> std::io::Result<()> {
+        let SeekFrom::Current(offset) = position else {
+            unreachable!("only relative seeks here")
+        };
+        self.pos = self
+            .pos
+            .checked_add_signed(offset)
+            .ok_or(ErrorKind::InvalidInput)?;
+        self.seeks += 1;
+        Ok(())
+    }
+
+    fn poll_complete(
+        self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<u64>> {
+        std::task::Poll::Ready(Ok(self.pos))
+    }
+}
+
+/// A seek by `i64::MIN` with bytes buffered cannot be passed on as one offset (it underflows
+/// `i64`): it becomes two inner seeks, landing where the one exact seek would.
+#[test]
+fn buf_reader_seek_whose_offset_underflows_is_split_in_two() {
     block_on(async {
-        let mut r = BufReader::with_capacity(0, &b"abc"[..]);
-        let mut s = String::new();
-        r.read_to_string(&mut s).await.unwrap();
-        assert_eq!(s, "abc");
+        let start = (1u64 << 63) + 10;
+        let mut r = BufReader::with_capacity(
+            4,
+            Numbered {
+                pos: start,
+                seeks: 0,
+            },
+        );
+        assert_eq!(r.read_u8().await.unwrap(), start as u8); // 3 more bytes stay buffered
+        let landed = r.seek(SeekFrom::Current(i64::MIN)).await.unwrap();
+        assert_eq!(landed, 11);
+        assert_eq!(r.get_ref().seeks, 2);
+        assert_eq!(r.read_u8().await.unwrap(), 11);
     });
 }
 

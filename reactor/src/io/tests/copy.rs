@@ -135,3 +135,136 @@ fn copy_bidirectional_reports_errors() {
         assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
     });
 }
+
+/// An endless copy between always-ready ends spends the task's budget and yields, instead of
+/// holding the worker forever; with the budget back it goes on from where it stopped.
+#[test]
+fn copy_and_copy_buf_yield_when_the_budget_is_spent() {
+    use gort_channel::coop;
+    use std::future::Future;
+    use std::task::{Context, Poll};
+
+    let waker = futures::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut reader = repeat(b'x');
+    let mut out = Vec::new();
+    let mut copying = Box::pin(copy(&mut reader, &mut out));
+    coop::budget(|| {
+        assert!(copying.as_mut().poll(&mut cx).is_pending());
+        assert!(!coop::has_budget_remaining());
+    });
+    drop(copying);
+    assert!(!out.is_empty() && out.iter().all(|&b| b == b'x'));
+
+    let mut reader = BufReader::new(repeat(b'y'));
+    let mut out = Vec::new();
+    let mut copying = Box::pin(copy_buf(&mut reader, &mut out));
+    coop::budget(|| {
+        assert!(matches!(copying.as_mut().poll(&mut cx), Poll::Pending));
+        assert!(!coop::has_budget_remaining());
+    });
+}
+
+/// Reads and writes that fail once with `Interrupted` before each success, as a signal-interrupted
+/// system call does: the utilities retry instead of reporting an error.
+struct Interrupting<T> {
+    inner: T,
+    fail_next: bool,
+}
+
+impl<T> Interrupting<T> {
+    fn new(inner: T) -> Self {
+        Interrupting {
+            inner,
+            fail_next: true,
+        }
+    }
+
+    fn interrupt(&mut self) -> bool {
+        let fail = self.fail_next;
+        self.fail_next = !fail;
+        fail
+    }
+}
+
+impl<T: crate::io::AsyncRead + Unpin> crate::io::AsyncRead for Interrupting<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut crate::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.interrupt() {
+            return std::task::Poll::Ready(Err(std::io::ErrorKind::Interrupted.into()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: crate::io::AsyncWrite + Unpin> crate::io::AsyncWrite for Interrupting<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.interrupt() {
+            return std::task::Poll::Ready(Err(std::io::ErrorKind::Interrupted.into()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[test]
+fn copy_buf_writer_and_write_all_retry_interrupted_calls() {
+    block_on(async {
+        let data = pattern(10_000);
+        let mut reader = Interrupting::new(Chunked::new(&data, 700, false));
+        let mut writer = Interrupting::new(SlowWriter::new(300, false));
+        assert_eq!(copy(&mut reader, &mut writer).await.unwrap(), 10_000);
+        assert_eq!(writer.inner.data, data);
+
+        let mut reader = BufReader::with_capacity(64, Interrupting::new(&data[..]));
+        let mut writer = Interrupting::new(Vec::new());
+        assert_eq!(copy_buf(&mut reader, &mut writer).await.unwrap(), 10_000);
+        assert_eq!(writer.inner, data);
+
+        let mut buffered = crate::io::BufWriter::with_capacity(8, Interrupting::new(Vec::new()));
+        buffered.write_all(b"hello").await.unwrap();
+        buffered.flush().await.unwrap();
+        assert_eq!(buffered.get_ref().inner, b"hello");
+
+        let mut writer = Interrupting::new(Vec::new());
+        writer.write_all(b"all of it").await.unwrap();
+        let mut chain = bytes::Buf::chain(&b"two "[..], &b"chunks"[..]);
+        writer.write_all_buf(&mut chain).await.unwrap();
+        assert_eq!(writer.inner, b"all of ittwo chunks");
+    });
+}
+
+/// A copy whose reader waits for what the copy itself wrote into a buffered writer: when the
+/// reader has nothing, the copy flushes before waiting, or it would wait forever.
+#[test]
+fn copy_buf_flushes_before_waiting_on_its_reader() {
+    super::with_timeout(10, || {
+        block_on(async {
+            let (a, mut b) = duplex(64);
+            b.write_all(&[7; 10]).await.unwrap(); // arrives on `a`'s read side
+            let mut reader = BufReader::new(a).take(20);
+            let mut writer = crate::io::BufWriter::new(b); // writes loop back to `a`
+            assert_eq!(copy_buf(&mut reader, &mut writer).await.unwrap(), 20);
+        })
+    });
+}

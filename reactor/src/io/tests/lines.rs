@@ -74,10 +74,14 @@ fn lines_invalid_utf8_is_an_error() {
     block_on(async {
         let mut lines = (&b"ok\n\xff\nafter\n"[..]).lines();
         assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("ok"));
-        assert_eq!(
-            lines.next_line().await.unwrap_err().kind(),
-            ErrorKind::InvalidData
-        );
+        let err = lines.next_line().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        // The error carries the bad line's bytes, as tokio's.
+        let utf8 = err
+            .into_inner()
+            .unwrap()
+            .downcast::<std::string::FromUtf8Error>();
+        assert_eq!(utf8.unwrap().into_bytes(), b"\xff");
         assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("after"));
     });
 }

@@ -381,7 +381,7 @@ impl crate::io::AsyncRead for ThenFail {
 }
 
 #[test]
-fn read_to_end_error_keeps_what_was_read() {
+fn read_to_end_error_keeps_what_was_read_and_read_to_string_restores() {
     block_on(async {
         let mut out = Vec::new();
         let err = ThenFail(b"partial")
@@ -390,8 +390,33 @@ fn read_to_end_error_keeps_what_was_read() {
             .unwrap_err();
         assert_eq!(err.to_string(), "disk on fire");
         assert_eq!(out, b"partial");
-        let mut s = String::new();
+        // read_to_string, as tokio's, leaves the string as it was when the read fails.
+        let mut s = String::from("kept");
         assert!(ThenFail(b"text").read_to_string(&mut s).await.is_err());
-        assert_eq!(s, "text", "valid UTF-8 read before the error is kept");
+        assert_eq!(s, "kept");
+    });
+}
+
+/// An exactly sized vector is not reallocated to find the end of the stream; an invalid UTF-8
+/// read_to_string reports where the string stopped being valid, counting what it held before.
+#[test]
+fn read_to_end_keeps_an_exact_capacity_and_utf8_errors_say_where() {
+    block_on(async {
+        // (From 32 bytes up, as tokio's: smaller vectors grow by at least 32 bytes per read.)
+        let data = b"exactly-sized, and at least 32 bytes long".to_vec();
+        let mut out = Vec::with_capacity(data.len());
+        (&data[..]).read_to_end(&mut out).await.unwrap();
+        assert_eq!(out, data);
+        assert_eq!(out.capacity(), data.len());
+
+        let mut s = String::from("abc");
+        let err = (&b"de\xff"[..]).read_to_string(&mut s).await.unwrap_err();
+        let utf8 = err
+            .into_inner()
+            .unwrap()
+            .downcast::<std::str::Utf8Error>()
+            .unwrap();
+        assert_eq!(utf8.valid_up_to(), 5);
+        assert_eq!(s, "abc");
     });
 }

@@ -73,6 +73,9 @@ pub struct AsyncFdTryNewError<T> {
     cause: io::Error,
 }
 
+/// tokio 1.5x's name for [`AsyncFdTryNewError`], the error of [`AsyncFd::register`].
+pub type AsyncFdRegisterError<T> = AsyncFdTryNewError<T>;
+
 impl<T> AsyncFdTryNewError<T> {
     /// Returns the value that could not be registered, and why.
     ///
@@ -121,7 +124,9 @@ fn no_reactor() -> io::Error {
 }
 
 fn reactor_gone() -> io::Error {
-    io::Error::other("the reactor of this AsyncFd has shut down (its runtime was dropped)")
+    crate::driver::shutdown_error_because(
+        "the reactor of this AsyncFd has shut down (its runtime was dropped)",
+    )
 }
 
 /// Public readiness bits to the driver's (the layouts agree bit for bit; see `interest.rs`).
@@ -168,7 +173,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// ```
     #[track_caller]
     pub fn with_interest(inner: T, interest: Interest) -> io::Result<Self> {
-        Self::register(inner, interest, Handle::current()).map_err(|e| e.cause)
+        Self::register_with_handle(inner, interest, Handle::current()).map_err(|e| e.cause)
     }
 
     /// Like [`new`](Self::new), but returns the value with the error instead of dropping it,
@@ -201,7 +206,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// ```
     pub fn try_with_interest(inner: T, interest: Interest) -> Result<Self, AsyncFdTryNewError<T>> {
         match Handle::try_current() {
-            Some(handle) => Self::register(inner, interest, handle),
+            Some(handle) => Self::register_with_handle(inner, interest, handle),
             None => Err(AsyncFdTryNewError {
                 inner,
                 cause: no_reactor(),
@@ -209,7 +214,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         }
     }
 
-    fn register(
+    fn register_with_handle(
         inner: T,
         interest: Interest,
         handle: Handle,
@@ -222,6 +227,59 @@ impl<T: AsRawFd> AsyncFd<T> {
             }),
             Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
         }
+    }
+
+    /// Registers `inner` with the current runtime's reactor for reading and writing, as tokio's
+    /// `AsyncFd::register`; on failure the error gives `inner` back.
+    ///
+    /// # Safety
+    /// As tokio's contract: the file descriptor must stay open, and refer to the same open file,
+    /// for as long as it is registered (until the `AsyncFd` is dropped or `into_inner` is called).
+    /// Types that own their descriptor (`OwnedFd`, std's sockets) meet it by construction.
+    ///
+    /// # Panics
+    /// Outside a runtime (as [`AsyncFd::new`]).
+    ///
+    /// ```
+    /// use gort_reactor::io::unix::AsyncFd;
+    /// let driver = gort_reactor::driver::Driver::new().unwrap();
+    /// let _reactor = driver.handle().enter();
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// a.set_nonblocking(true).unwrap();
+    /// // SAFETY: the stream owns its descriptor and moves into the AsyncFd.
+    /// let fd = unsafe { AsyncFd::register(a) }.unwrap();
+    /// let _stream = fd.into_inner();
+    /// ```
+    #[track_caller]
+    pub unsafe fn register(inner: T) -> Result<Self, AsyncFdRegisterError<T>> {
+        // SAFETY: the caller upholds `register_with_interest`'s contract, which is this one's.
+        unsafe { Self::register_with_interest(inner, Interest::READABLE | Interest::WRITABLE) }
+    }
+
+    /// As [`register`](Self::register), for the given interest only.
+    ///
+    /// # Safety
+    /// As [`register`](Self::register).
+    ///
+    /// # Panics
+    /// Outside a runtime (as [`AsyncFd::new`]).
+    ///
+    /// ```
+    /// use gort_reactor::io::{unix::AsyncFd, Interest};
+    /// let driver = gort_reactor::driver::Driver::new().unwrap();
+    /// let _reactor = driver.handle().enter();
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// a.set_nonblocking(true).unwrap();
+    /// // SAFETY: the stream owns its descriptor and moves into the AsyncFd.
+    /// let fd = unsafe { AsyncFd::register_with_interest(a, Interest::READABLE) }.unwrap();
+    /// drop(fd);
+    /// ```
+    #[track_caller]
+    pub unsafe fn register_with_interest(
+        inner: T,
+        interest: Interest,
+    ) -> Result<Self, AsyncFdRegisterError<T>> {
+        Self::register_with_handle(inner, interest, Handle::current())
     }
 
     /// Returns a shared reference to the inner value.
@@ -589,20 +647,49 @@ impl<T: AsRawFd> AsyncFd<T> {
         interest: Interest,
         f: impl FnOnce(&T) -> io::Result<R>,
     ) -> io::Result<R> {
-        let shared = &self.registration.shared;
-        let Some(event) = shared.ready_event(driver_mask(interest)) else {
-            return Err(io::ErrorKind::WouldBlock.into());
-        };
-        if event.shutdown {
-            return Err(reactor_gone());
+        let event = self.ready_now(interest)?;
+        let result = f(self.get_ref());
+        self.after_try_io(event, result)
+    }
+
+    /// As [`try_io`](Self::try_io), with mutable access to the inner value.
+    ///
+    /// ```
+    /// use gort_reactor::io::{unix::AsyncFd, Interest};
+    /// use std::io::Read;
+    /// let driver = gort_reactor::driver::Driver::new().unwrap();
+    /// let _reactor = driver.handle().enter();
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// a.set_nonblocking(true).unwrap();
+    /// let mut fd = AsyncFd::new(a).unwrap();
+    /// let err = fd.try_io_mut(Interest::READABLE, |s| s.read(&mut [0u8; 4])).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    /// ```
+    pub fn try_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        f: impl FnOnce(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let event = self.ready_now(interest)?;
+        let result = f(self.get_mut());
+        self.after_try_io(event, result)
+    }
+
+    /// The readiness the reactor last reported for `interest`; `WouldBlock` if none.
+    fn ready_now(&self, interest: Interest) -> io::Result<ReadyEvent> {
+        match self.registration.shared.ready_event(driver_mask(interest)) {
+            None => Err(io::ErrorKind::WouldBlock.into()),
+            Some(event) if event.shutdown => Err(reactor_gone()),
+            Some(event) => Ok(event),
         }
-        match f(self.get_ref()) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                shared.clear_readiness(event);
-                Err(e)
-            }
-            result => result,
+    }
+
+    /// A `WouldBlock` from the I/O call means the reported readiness is stale: clear it.
+    fn after_try_io<R>(&self, event: ReadyEvent, result: io::Result<R>) -> io::Result<R> {
+        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.registration.shared.clear_readiness(event);
         }
+        result
     }
 }
 

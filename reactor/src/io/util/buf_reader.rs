@@ -34,7 +34,18 @@ pin_project! {
         buf: Box<[u8]>,
         pos: usize,
         cap: usize,
+        seek_state: SeekState,
     }
+}
+
+/// A relative seek whose offset minus the buffered bytes overflows `i64` is done as two seeks of
+/// the inner reader: back over the buffered bytes, then by the offset.
+#[derive(Debug, Clone, Copy)]
+enum SeekState {
+    /// No second seek pending.
+    Single,
+    /// The first seek was started; the second, by this offset, follows once it completes.
+    Overflowed(i64),
 }
 
 impl<R: AsyncRead> BufReader<R> {
@@ -50,16 +61,22 @@ impl<R: AsyncRead> BufReader<R> {
 
     /// Creates a `BufReader` with a buffer of `capacity` bytes.
     ///
+    /// # Panics
+    /// If `capacity` is 0 (a reader with no buffer could never fill it).
+    ///
     /// ```
     /// let r = gort_reactor::io::BufReader::with_capacity(16, &b""[..]);
     /// assert!(r.buffer().is_empty());
     /// ```
+    #[track_caller]
     pub fn with_capacity(capacity: usize, inner: R) -> Self {
+        assert!(capacity > 0, "BufReader capacity must be greater than zero");
         BufReader {
             inner,
             buf: vec![0; capacity].into_boxed_slice(),
             pos: 0,
             cap: 0,
+            seek_state: SeekState::Single,
         }
     }
 }
@@ -175,22 +192,30 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
     /// Seeks the inner reader and discards the buffer. `SeekFrom::Current` is relative to the
     /// position of the next byte this `BufReader` would return, as std's.
     fn start_seek(mut self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
-        let position = match position {
-            SeekFrom::Current(offset) => {
-                let buffered = (self.cap - self.pos) as i64;
-                SeekFrom::Current(offset.checked_sub(buffered).ok_or_else(|| {
-                    io::Error::new(io::ErrorKind::InvalidInput, "seek offset overflows i64")
-                })?)
-            }
-            other => other,
+        // The inner reader is ahead of our position by the buffered bytes.
+        let buffered = (self.cap - self.pos) as i64;
+        let (first, state) = match position {
+            SeekFrom::Current(offset) => match offset.checked_sub(buffered) {
+                Some(offset) => (SeekFrom::Current(offset), SeekState::Single),
+                None => (SeekFrom::Current(-buffered), SeekState::Overflowed(offset)),
+            },
+            other => (other, SeekState::Single),
         };
-        self.as_mut().get_pin_mut().start_seek(position)?;
+        self.as_mut().get_pin_mut().start_seek(first)?;
+        *self.as_mut().project().seek_state = state;
         self.discard_buffer();
         Ok(())
     }
 
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        self.get_pin_mut().poll_complete(cx)
+        let mut this = self.project();
+        if let SeekState::Overflowed(offset) = *this.seek_state {
+            let first = ready!(this.inner.as_mut().poll_complete(cx));
+            *this.seek_state = SeekState::Single;
+            first?;
+            this.inner.as_mut().start_seek(SeekFrom::Current(offset))?;
+        }
+        this.inner.poll_complete(cx)
     }
 }
 

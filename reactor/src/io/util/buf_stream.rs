@@ -53,6 +53,7 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
     /// let s = gort_reactor::io::BufStream::with_capacity(16, 32, gort_reactor::io::duplex(8).0);
     /// let _ = s.into_inner();
     /// ```
+    #[track_caller]
     pub fn with_capacity(reader_capacity: usize, writer_capacity: usize, stream: RW) -> Self {
         BufStream {
             inner: BufReader::with_capacity(

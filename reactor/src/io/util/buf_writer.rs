@@ -79,6 +79,7 @@ impl<W: AsyncWrite> BufWriter<W> {
                     )))
                 }
                 Ok(n) => *this.written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Poll::Ready(Err(e)),
             }
         }

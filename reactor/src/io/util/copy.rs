@@ -4,9 +4,14 @@
 //! The engine alternates "fill the buffer from the reader" and "drain it into the writer";
 //! when the reader has nothing for now it flushes the writer before waiting, so data never sits
 //! in a buffered writer while the copy is idle (tokio's `CopyBuffer` behaves the same).
+//!
+//! Each round charges the task's cooperative budget, so a copy between always-ready ends (a slice
+//! into a `Vec`, two fast sockets) still yields to the scheduler; a round that finds the reader
+//! not ready gives its unit back.
 
 use super::buf_reader::DEFAULT_BUF_SIZE;
 use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use gort_channel::coop;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -48,6 +53,7 @@ impl CopyBuffer {
         W: AsyncWrite + ?Sized,
     {
         loop {
+            ready!(coop::poll_proceed(cx));
             if self.pos == self.cap && !self.read_done {
                 self.pos = 0;
                 self.cap = 0;
@@ -61,8 +67,11 @@ impl CopyBuffer {
                             self.cap = n;
                         }
                     }
+                    // Interrupted is not an error (as std's `io::copy`): read again.
+                    Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => {
+                        coop::refund();
                         // Nothing to read for now: make what was written visible first.
                         if self.need_flush {
                             ready!(writer.as_mut().poll_flush(cx))?;
@@ -74,9 +83,13 @@ impl CopyBuffer {
             }
 
             while self.pos < self.cap {
-                let n = ready!(writer
+                let n = match ready!(writer
                     .as_mut()
-                    .poll_write(cx, &self.buf[self.pos..self.cap]))?;
+                    .poll_write(cx, &self.buf[self.pos..self.cap]))
+                {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    written => written?,
+                };
                 if n == 0 {
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::WriteZero,
@@ -158,6 +171,8 @@ pub struct CopyBuf<'a, R: ?Sized, W: ?Sized> {
     reader: &'a mut R,
     writer: &'a mut W,
     amt: u64,
+    /// Bytes were written since the last flush.
+    need_flush: bool,
 }
 
 /// Copies everything from a buffered `reader` to `writer` through the reader's own buffer, then
@@ -188,6 +203,7 @@ where
         reader,
         writer,
         amt: 0,
+        need_flush: false,
     }
 }
 
@@ -201,12 +217,29 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         loop {
-            let buf = ready!(Pin::new(&mut *this.reader).poll_fill_buf(cx))?;
+            ready!(coop::poll_proceed(cx));
+            let buf = match Pin::new(&mut *this.reader).poll_fill_buf(cx) {
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Poll::Ready(buf) => buf?,
+                Poll::Pending => {
+                    coop::refund();
+                    // Nothing to read for now: make what was written visible first (the reader
+                    // may be waiting for it, as in a loop back through a buffered writer).
+                    if this.need_flush {
+                        ready!(Pin::new(&mut *this.writer).poll_flush(cx))?;
+                        this.need_flush = false;
+                    }
+                    return Poll::Pending;
+                }
+            };
             if buf.is_empty() {
                 ready!(Pin::new(&mut *this.writer).poll_flush(cx))?;
                 return Poll::Ready(Ok(this.amt));
             }
-            let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, buf))?;
+            let n = match ready!(Pin::new(&mut *this.writer).poll_write(cx, buf)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                written => written?,
+            };
             if n == 0 {
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::WriteZero,
@@ -215,6 +248,7 @@ where
             }
             Pin::new(&mut *this.reader).consume(n);
             this.amt += n as u64;
+            this.need_flush = true;
         }
     }
 }

@@ -144,10 +144,9 @@ impl<R: AsyncBufRead> Lines<R> {
         }
         match String::from_utf8(bytes) {
             Ok(line) => Poll::Ready(Ok(Some(line))),
-            Err(_) => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "stream did not contain valid UTF-8",
-            ))),
+            // The error carries the line's bytes (as tokio's: `into_inner` gives the
+            // `FromUtf8Error`); the next call goes on with the following line.
+            Err(e) => Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, e))),
         }
     }
 }

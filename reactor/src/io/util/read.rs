@@ -49,7 +49,12 @@ impl<R: AsyncRead + ?Sized + Unpin> Future for ReadExact<'_, R> {
         let this = self.get_mut();
         while this.filled < this.buf.len() {
             let mut buf = ReadBuf::new(&mut this.buf[this.filled..]);
-            ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut buf))?;
+            match ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut buf)) {
+                Ok(()) => {}
+                // As std's read_exact: an interrupted read is retried.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
             let n = buf.filled().len();
             if n == 0 {
                 return Poll::Ready(Err(eof()));

@@ -4,6 +4,10 @@
 //! Reads go straight into the vector's spare capacity without zeroing it first; the number of
 //! spare bytes a reader has already initialized is remembered across calls (as tokio's
 //! `VecWithInitialized` does), so readers that need initialized memory zero each byte once.
+//!
+//! Growth follows tokio's: while the vector still has the capacity it came with (and that is
+//! at least [`MIN_SPARE`]), a nearly full vector is probed with a small stack read before it is
+//! grown, so a vector sized for the data is never reallocated just to find the end of stream.
 
 use super::utf8_output::Utf8Output;
 use crate::io::{AsyncRead, ReadBuf};
@@ -21,6 +25,8 @@ const MIN_SPARE: usize = 32;
 pub(super) struct SpareState {
     ptr: usize,
     initialized_spare: usize,
+    /// The vector's capacity when the read started.
+    starting_capacity: Option<usize>,
 }
 
 /// Reads from `reader` into `vec` until end of stream. Returns `Ready(Ok(()))` at EOF.
@@ -30,8 +36,17 @@ pub(super) fn poll_read_to_end<R: AsyncRead + ?Sized + Unpin>(
     vec: &mut Vec<u8>,
     state: &mut SpareState,
 ) -> Poll<io::Result<()>> {
+    let starting_capacity = *state.starting_capacity.get_or_insert(vec.capacity());
     loop {
         if vec.capacity() - vec.len() < MIN_SPARE {
+            if vec.capacity() == starting_capacity && starting_capacity >= MIN_SPARE {
+                match ready!(poll_probe(reader, cx, vec)) {
+                    Ok(0) => return Poll::Ready(Ok(())),
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
+            }
             vec.reserve(MIN_SPARE);
         }
         if vec.as_ptr() as usize != state.ptr {
@@ -70,6 +85,19 @@ pub(super) fn poll_read_to_end<R: AsyncRead + ?Sized + Unpin>(
 }
 
 /// Future of [`read_to_end`](crate::io::AsyncReadExt::read_to_end).
+/// One read into a stack buffer, appended to `vec` (which grows only if something was read).
+fn poll_probe<R: AsyncRead + ?Sized + Unpin>(
+    reader: &mut R,
+    cx: &mut Context<'_>,
+    vec: &mut Vec<u8>,
+) -> Poll<io::Result<usize>> {
+    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); MIN_SPARE];
+    let mut buf = ReadBuf::uninit(&mut probe);
+    ready!(Pin::new(reader).poll_read(cx, &mut buf))?;
+    vec.extend_from_slice(buf.filled());
+    Poll::Ready(Ok(buf.filled().len()))
+}
+
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ReadToEnd<'a, R: ?Sized> {
@@ -119,8 +147,11 @@ impl<R: AsyncRead + ?Sized + Unpin> Future for ReadToString<'_, R> {
         let this = self.get_mut();
         let bytes = this.output.bytes_mut();
         let result = ready!(poll_read_to_end(this.reader, cx, bytes, &mut this.state));
-        let appended = this.output.finish();
-        result?;
-        Poll::Ready(appended)
+        if let Err(e) = result {
+            // As tokio's: a failed read_to_string leaves the string as it was.
+            this.output.discard();
+            return Poll::Ready(Err(e));
+        }
+        Poll::Ready(this.output.finish())
     }
 }

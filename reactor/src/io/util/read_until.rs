@@ -21,7 +21,12 @@ pub(crate) fn poll_read_until<R: AsyncBufRead + ?Sized>(
 ) -> Poll<io::Result<usize>> {
     loop {
         let (found, used) = {
-            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            let available = match ready!(reader.as_mut().poll_fill_buf(cx)) {
+                Ok(available) => available,
+                // As std's read_until: an interrupted read is retried.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            };
             match available.iter().position(|&b| b == delim) {
                 Some(i) => {
                     buf.extend_from_slice(&available[..=i]);

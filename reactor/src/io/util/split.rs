@@ -108,6 +108,7 @@ impl<T> ReadHalf<T> {
     /// let (r, w) = split(duplex(1).0);
     /// let _stream = r.unsplit(w);
     /// ```
+    #[track_caller]
     pub fn unsplit(self, wr: WriteHalf<T>) -> T
     where
         T: Unpin,

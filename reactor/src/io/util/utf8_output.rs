@@ -35,18 +35,25 @@ impl<'a> Utf8Output<'a> {
 
     /// Puts the bytes back. If the appended bytes are valid UTF-8 they are all kept and this
     /// returns `Ok(appended)`; otherwise the string is restored to its original content (as std
-    /// does) and this returns an `InvalidData` error.
+    /// does) and this returns an `InvalidData` error whose inner error is the `Utf8Error` of the
+    /// whole string (its `valid_up_to` counts the original content too, as tokio's).
     pub(super) fn finish(&mut self) -> std::io::Result<usize> {
         let appended = self.appended();
+        let invalid = std::str::from_utf8(&self.bytes).err();
         self.finished = true;
-        if self.put_back(false) {
-            Ok(appended)
-        } else {
-            Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "stream did not contain valid UTF-8",
-            ))
+        self.put_back(false);
+        match invalid {
+            None => Ok(appended),
+            Some(e) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
         }
+    }
+
+    /// Restores the string to its original content, dropping everything appended (what
+    /// `read_to_string` does when the read fails).
+    pub(super) fn discard(&mut self) {
+        self.bytes.truncate(self.start_len);
+        self.finished = true;
+        self.put_back(false);
     }
 
     /// Moves the bytes back into the string; on invalid UTF-8 keeps either nothing new or the

@@ -63,7 +63,11 @@ impl<W: AsyncWrite + ?Sized + Unpin> Future for WriteAll<'_, W> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         while !this.buf.is_empty() {
-            let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, this.buf))?;
+            let n = match ready!(Pin::new(&mut *this.writer).poll_write(cx, this.buf)) {
+                // As std's write_all: an interrupted write is retried.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                written => written?,
+            };
             if n == 0 {
                 return Poll::Ready(Err(write_zero()));
             }
@@ -89,7 +93,7 @@ impl<W: AsyncWrite + ?Sized + Unpin, B: bytes::Buf + ?Sized> Future for WriteBuf
         if !this.buf.has_remaining() {
             return Poll::Ready(Ok(0));
         }
-        let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, this.buf.chunk()))?;
+        let n = ready!(poll_write_buf(&mut *this.writer, cx, &mut *this.buf))?;
         this.buf.advance(n);
         Poll::Ready(Ok(n))
     }
@@ -106,18 +110,31 @@ pub struct WriteAllBuf<'a, W: ?Sized, B: ?Sized> {
 /// How many chunks of a `Buf` one vectored write gathers.
 const MAX_VECTORED_CHUNKS: usize = 16;
 
+/// One write of `buf`'s next bytes: several chunks at once if the writer prefers vectored writes,
+/// else the first chunk. `buf` is not advanced.
+fn poll_write_buf<W: AsyncWrite + ?Sized + Unpin, B: bytes::Buf + ?Sized>(
+    writer: &mut W,
+    cx: &mut Context<'_>,
+    buf: &mut B,
+) -> Poll<io::Result<usize>> {
+    if writer.is_write_vectored() {
+        let mut slices = [IoSlice::new(&[]); MAX_VECTORED_CHUNKS];
+        let count = buf.chunks_vectored(&mut slices);
+        Pin::new(writer).poll_write_vectored(cx, &slices[..count])
+    } else {
+        Pin::new(writer).poll_write(cx, buf.chunk())
+    }
+}
+
 impl<W: AsyncWrite + ?Sized + Unpin, B: bytes::Buf + ?Sized> Future for WriteAllBuf<'_, W, B> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         while this.buf.has_remaining() {
-            let n = if this.writer.is_write_vectored() {
-                let mut slices = [IoSlice::new(&[]); MAX_VECTORED_CHUNKS];
-                let count = this.buf.chunks_vectored(&mut slices);
-                ready!(Pin::new(&mut *this.writer).poll_write_vectored(cx, &slices[..count]))?
-            } else {
-                ready!(Pin::new(&mut *this.writer).poll_write(cx, this.buf.chunk()))?
+            let n = match ready!(poll_write_buf(&mut *this.writer, cx, &mut *this.buf)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                written => written?,
             };
             if n == 0 {
                 return Poll::Ready(Err(write_zero()));
