@@ -33,14 +33,6 @@
 // Lets this crate's own doctests and tests use `#[tokio::test]` (which names `::tokio`).
 extern crate self as tokio;
 
-pub use gort::{io, net, runtime, signal, sync, task, time};
+pub use gort::{fs, io, net, process, runtime, signal, sync, task, time};
 pub use gort::{join, pin, select, task_local, try_join};
 pub use gort::{main, spawn, test};
-
-// ---------------------------------------------------------------------------------------------
-// Not wired yet: gort's `fs` and `process` modules are being written on other branches. Once they
-// are merged into gort's facade, these two lines complete tokio's module list:
-//
-//     pub use gort::fs;
-//     pub use gort::process;
-// ---------------------------------------------------------------------------------------------
