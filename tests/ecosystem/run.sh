@@ -8,13 +8,10 @@
 # 2. runs the integration tests (tests/*.rs) — each bounded by its own timeouts, and the whole
 #    step by `timeout`;
 # 3. runs the examples and checks each printed what it should.
-# Set FS_PROCESS=1 to also build and run tests/fs_process.rs (tokio::fs, tokio::process).
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TERM_COLOR=never
 LIMIT="${LIMIT:-1800}"   # seconds for the build-and-test step (a cold build is most of it)
-FEATURES=()
-if [[ "${FS_PROCESS:-0}" == 1 ]]; then FEATURES=(--features fs-process); fi
 
 step() { printf '\n=== %s (at %ss)\n' "$1" "$SECONDS"; }
 
@@ -31,7 +28,7 @@ if [[ "$(grep -c '^name = "tokio"$' Cargo.lock)" != 1 ]]; then
 fi
 
 step "integration tests"
-timeout "$LIMIT" cargo test --locked "${FEATURES[@]}"
+timeout "$LIMIT" cargo test --locked
 
 step "examples"
 run_example() {

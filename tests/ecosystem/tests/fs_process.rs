@@ -1,6 +1,5 @@
-//! `tokio::fs` and `tokio::process` through the drop-in. Built only with the `fs-process` feature
-//! until gort's `fs` and `process` modules are wired into `compat/tokio` (see its `lib.rs`); then
-//! the feature gate in Cargo.toml goes away.
+//! `tokio::fs` and `tokio::process` through the drop-in: gort's `fs` (on the blocking pool) and
+//! `process` (pidfd/SIGCHLD reaping, pipes on the reactor) under tokio's paths.
 
 use std::io::ErrorKind;
 use std::process::Stdio;
