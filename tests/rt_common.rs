@@ -295,6 +295,52 @@ fn yield_now_lets_other_tasks_run() {
     });
 }
 
+/// A task that yields (`yield_now`, or a spent budget) runs again only after its worker polled
+/// the driver, so I/O that became ready meanwhile is seen within a few yields even while the
+/// yielder is the only runnable task (without the deferral it spun until the next maintenance
+/// tick, about 61 yields).
+#[test]
+fn yield_lets_the_driver_in_before_running_again() {
+    bounded(30, || {
+        for use_coop in [false, true] {
+            for (name, rt) in [("multi_thread(1)", multi(1)), ("current_thread", current())] {
+                let yields = rt.block_on(rt.spawn(async move {
+                    let listener = gort::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    // Completes against the listen backlog; accept sees it at the driver poll.
+                    let _client = std::net::TcpStream::connect(listener.local_addr().unwrap());
+                    let accepted = std::sync::atomic::AtomicBool::new(false);
+                    let ((), yields) = gort::join!(
+                        async {
+                            listener.accept().await.unwrap();
+                            accepted.store(true, SeqCst);
+                        },
+                        async {
+                            let mut yields = 0u32;
+                            while !accepted.load(SeqCst) {
+                                if use_coop {
+                                    for _ in 0..gort_channel::coop::BUDGET {
+                                        task::consume_budget().await;
+                                    }
+                                } else {
+                                    task::yield_now().await;
+                                }
+                                yields += 1;
+                            }
+                            yields
+                        }
+                    );
+                    yields
+                }));
+                let yields = yields.unwrap();
+                assert!(
+                    yields <= 4,
+                    "{name} (coop: {use_coop}): the accept was seen only after {yields} yields"
+                );
+            }
+        }
+    });
+}
+
 #[test]
 fn spawn_blocking_runs_on_pool_and_reports_panics() {
     bounded(10, || {

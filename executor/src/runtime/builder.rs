@@ -358,6 +358,8 @@ impl Builder {
     pub fn build(&mut self) -> io::Result<Runtime> {
         // Timed channel waits (`mpsc::Sender::send_timeout`) use the reactor's timer.
         gort_channel::sync::__timer::install(|d| Box::pin(gort_reactor::time::sleep(d)));
+        // A task whose budget is spent runs again after its worker's next driver poll.
+        gort_channel::coop::install_defer(super::context::defer);
         let driver = driver::Driver::new()?;
         let blocking = blocking::Spawner::new(blocking::Config {
             max_threads: self.max_blocking_threads,

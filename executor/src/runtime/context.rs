@@ -6,6 +6,7 @@ use super::handle::TryCurrentError;
 use super::scheduler;
 use std::cell::{Cell, RefCell};
 use std::ptr;
+use std::task::Waker;
 
 struct Context {
     /// The runtime `spawn` uses here (set by `Runtime::enter`, `block_on` and worker threads).
@@ -134,4 +135,18 @@ pub(crate) fn set_scheduler<R>(scheduler: &scheduler::Context, f: impl FnOnce() 
         .unwrap_or(ptr::null());
     let _reset = Reset(prev);
     f()
+}
+
+/// Wakes `waker` only once this thread's worker has polled its driver (tokio's defer list): a
+/// task that yields (`yield_now`, a spent budget) lets I/O and timer events in before it runs
+/// again. Outside a worker (or with its core handed away) the task is woken at once.
+pub(crate) fn defer(waker: &Waker) {
+    let deferred = with_scheduler(|cx| match cx {
+        Some(scheduler::Context::CurrentThread(cx)) => cx.defer(waker),
+        Some(scheduler::Context::MultiThread(cx)) => cx.defer(waker),
+        None => false,
+    });
+    if !deferred {
+        waker.wake_by_ref();
+    }
 }

@@ -50,6 +50,8 @@ struct Core {
     /// Ticks left until the remote queue is checked first (a countdown: no division).
     until_global: u32,
     driver: Option<Driver>,
+    /// Tasks that yielded, woken after the next driver poll.
+    deferred: super::Defer,
 }
 
 /// The scheduler state of the `block_on` running on this thread.
@@ -172,6 +174,7 @@ impl CurrentThread {
             tasks: VecDeque::with_capacity(64),
             until_global: 1,
             driver: Some(driver),
+            deferred: super::Defer::default(),
         });
         (
             CurrentThread {
@@ -348,7 +351,7 @@ impl Context {
                 .core
                 .borrow()
                 .as_ref()
-                .is_some_and(|c| c.tasks.is_empty())
+                .is_some_and(|c| c.tasks.is_empty() && c.deferred.is_empty())
             && handle.remote_is_empty();
         // The core stays in the context: tasks woken by I/O or timers go to the local queue.
         let busy_since = if idle {
@@ -364,6 +367,30 @@ impl Context {
             .as_mut()
             .expect("current_thread core missing")
             .driver = Some(driver);
+        self.wake_deferred();
         busy_since
+    }
+
+    /// Defers `waker` to the next driver poll; false when this thread's core is away.
+    pub(crate) fn defer(&self, waker: &Waker) -> bool {
+        match self.core.try_borrow_mut().as_deref_mut() {
+            Ok(Some(core)) => {
+                core.deferred.push(waker);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Wakes the tasks that yielded (the driver was just polled); they land in the local queue.
+    fn wake_deferred(&self) {
+        let mut deferred = match self.core.borrow_mut().as_mut() {
+            Some(core) if !core.deferred.is_empty() => core.deferred.take(),
+            _ => return,
+        };
+        deferred.wake_all();
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.deferred.restore(deferred);
+        }
     }
 }

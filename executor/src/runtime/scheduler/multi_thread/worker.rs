@@ -38,6 +38,8 @@ pub(crate) struct Core {
     stall_seen: Vec<(*mut Header, u64)>,
     /// When the current busy stretch (since start or the last unpark) began, for the metrics.
     busy_since: Instant,
+    /// Tasks that yielded, woken after the next driver poll.
+    deferred: super::super::Defer,
 }
 
 // SAFETY: the raw pointers in `stall_seen` are only compared, never dereferenced.
@@ -69,6 +71,7 @@ impl Core {
             polls: 0,
             stall_seen: vec![(std::ptr::null_mut(), 0); workers],
             busy_since: Instant::now(),
+            deferred: super::super::Defer::default(),
         })
     }
 }
@@ -126,6 +129,7 @@ impl Context {
                 core.until_maintenance = handle.config.event_interval;
                 // Maintenance: serve I/O and timers even while busy; re-enable the LIFO slot.
                 handle.driver.poll_if_free();
+                core = self.wake_deferred(core);
                 core.lifo_enabled = true;
             }
             if let Some(task) = core.next_task(handle) {
@@ -134,6 +138,12 @@ impl Context {
             }
             if let Some(task) = core.steal_work(handle) {
                 core = self.run_task(task, core)?;
+                continue;
+            }
+            if !core.deferred.is_empty() {
+                // Only yielded tasks left: let I/O and timers in, then run them again.
+                handle.driver.poll_if_free();
+                core = self.wake_deferred(core);
                 continue;
             }
             core = self.park(core);
@@ -176,6 +186,32 @@ impl Context {
                 task.run();
             }
         })
+    }
+
+    /// Defers `waker` to the next driver poll; false when no core is here (between polls, or
+    /// handed away by `block_in_place`).
+    pub(crate) fn defer(&self, waker: &std::task::Waker) -> bool {
+        match self.core.try_borrow_mut().as_deref_mut() {
+            Ok(Some(core)) => {
+                core.deferred.push(waker);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Wakes the tasks that yielded (the driver was just polled), with the core installed so
+    /// they are queued on this worker.
+    fn wake_deferred(&self, mut core: Box<Core>) -> Box<Core> {
+        if core.deferred.is_empty() {
+            return core;
+        }
+        let mut deferred = core.deferred.take();
+        *self.core.borrow_mut() = Some(core);
+        deferred.wake_all();
+        let mut core = self.core.borrow_mut().take().expect("worker core missing");
+        core.deferred.restore(deferred);
+        core
     }
 
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
