@@ -185,3 +185,42 @@ fn dropping_runtime_joins_worker_threads() {
         assert_eq!(stopped.load(SeqCst), 3);
     });
 }
+
+/// Dropping the runtime cancels the tasks before it joins the threads: a thread blocked in
+/// `block_in_place` on a value that only a cancelled task's drop releases is let go (it used to
+/// wait forever for the join).
+#[test]
+fn shutdown_cancels_tasks_before_joining_a_block_in_place_thread() {
+    bounded(20, || {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let (entered_tx, entered_rx) = mpsc::channel::<()>();
+        let blocked = rt.spawn(async move {
+            task::block_in_place(move || {
+                entered_tx.send(()).unwrap();
+                // Disconnected, not sent: the task owning the sender is cancelled.
+                release_rx.recv().is_err()
+            })
+        });
+        let holder_dropped = Arc::new(AtomicBool::new(false));
+        let dropped = holder_dropped.clone();
+        rt.spawn(async move {
+            struct SetOnDrop(Arc<AtomicBool>);
+            impl Drop for SetOnDrop {
+                fn drop(&mut self) {
+                    self.0.store(true, SeqCst);
+                }
+            }
+            let _guard = SetOnDrop(dropped);
+            let _release = release_tx;
+            std::future::pending::<()>().await;
+        });
+        entered_rx.recv().unwrap();
+        drop(rt);
+        assert!(holder_dropped.load(SeqCst));
+        assert!(blocked.is_finished());
+    });
+}

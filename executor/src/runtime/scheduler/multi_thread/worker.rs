@@ -84,9 +84,21 @@ pub(super) fn launch(handle: &Arc<Handle>, core: Box<Core>) -> std::io::Result<(
     }
     let h = handle.clone();
     let mut threads = handle.threads.lock().unwrap_or_else(|e| e.into_inner());
-    let thread = builder.spawn(move || run(h, core))?;
-    threads.push(thread);
-    Ok(())
+    match builder.spawn(move || run(h, core)) {
+        Ok(thread) => {
+            threads.push(thread);
+            Ok(())
+        }
+        Err(e) => {
+            // The core went down with the closure; the shutdown must not wait for it.
+            let _lost = handle.cores.lock().unwrap_or_else(|e| e.into_inner());
+            handle
+                .cores_lost
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+            handle.core_returned.notify_all();
+            Err(e)
+        }
+    }
 }
 
 fn run(handle: Arc<Handle>, core: Box<Core>) {
@@ -107,11 +119,7 @@ fn run(handle: Arc<Handle>, core: Box<Core>) {
             };
             // `None`: the core was handed to another thread by `block_in_place`.
             if let Some(core) = cx.run(core) {
-                handle
-                    .cores
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(core);
+                handle.return_core(core);
             }
         });
     }
@@ -345,6 +353,17 @@ impl Core {
         }
         None
     }
+}
+
+/// True when this thread is one of `handle`'s workers and holds its core (inside a task poll).
+pub(super) fn holds_core_of(handle: &Handle) -> bool {
+    context::with_scheduler(|cx| match cx {
+        Some(crate::runtime::scheduler::Context::MultiThread(cx)) => {
+            std::ptr::eq(&*cx.handle, handle)
+                && cx.core.try_borrow().map_or(true, |core| core.is_some())
+        }
+        _ => false,
+    })
 }
 
 /// `block_in_place` on a multi-thread worker: hand the core to a new worker thread, then run
