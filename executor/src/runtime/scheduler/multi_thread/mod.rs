@@ -60,7 +60,8 @@ pub(crate) struct Config {
     pub(crate) on_start: Option<Arc<dyn Fn() + Send + Sync>>,
     pub(crate) on_stop: Option<Arc<dyn Fn() + Send + Sync>>,
     pub(crate) event_interval: u32,
-    pub(crate) global_queue_interval: u32,
+    /// `None`: each worker tunes its own from its mean poll time.
+    pub(crate) global_queue_interval: Option<u32>,
 }
 
 /// What other threads may touch of a worker (cache-line aligned: the owner writes `lifo` and
@@ -120,7 +121,13 @@ impl Handle {
                 lifo: AtomicPtr::new(std::ptr::null_mut()),
                 polls: AtomicU64::new(0),
             });
-            cores.push(worker::Core::new(index, local, park, num_workers));
+            cores.push(worker::Core::new(
+                index,
+                local,
+                park,
+                num_workers,
+                config.global_queue_interval,
+            ));
         }
         let handle = Arc::new(Handle {
             remotes: remotes.into_boxed_slice(),

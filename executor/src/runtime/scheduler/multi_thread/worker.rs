@@ -19,6 +19,14 @@ use std::time::{Duration, Instant};
 const MAX_LIFO_POLLS: usize = 3;
 /// How often the driver holder checks other workers' LIFO slots while they run.
 const STALL_CHECK_INTERVAL: Duration = Duration::from_millis(10);
+/// A self-tuned global queue interval aims to look at the injection queue this often (in ns).
+const TARGET_GLOBAL_QUEUE_INTERVAL_NS: f64 = 200_000.0;
+/// Bounds of a self-tuned global queue interval, and where it starts before any measurement.
+const MIN_GLOBAL_QUEUE_INTERVAL: u32 = 2;
+const MAX_GLOBAL_QUEUE_INTERVAL: u32 = 127;
+const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 61;
+/// Weight of one poll in the moving average of poll times.
+const POLL_TIME_EWMA_ALPHA: f64 = 0.1;
 
 /// The worker's own state; moves between threads only through `block_in_place`.
 pub(crate) struct Core {
@@ -28,6 +36,12 @@ pub(crate) struct Core {
     until_maintenance: u32,
     /// Ticks left until the injection queue is checked before local work.
     until_global: u32,
+    /// Ticks between those checks: configured, or tuned from the poll times (see `end_batch`).
+    global_queue_interval: u32,
+    /// Moving average of a task poll's duration (ns), measured over batches of polls.
+    poll_time_ewma: f64,
+    /// When the current batch of polls started, and `polls` then.
+    batch_start: (Instant, u64),
     pub(super) lifo_enabled: bool,
     pub(super) run_queue: Local<Notified<Arc<Handle>>>,
     is_searching: bool,
@@ -58,11 +72,16 @@ impl Core {
         run_queue: Local<Notified<Arc<Handle>>>,
         park: Parker,
         workers: usize,
+        global_queue_interval: Option<u32>,
     ) -> Box<Core> {
+        let interval = global_queue_interval.unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
         Box::new(Core {
             index,
             until_maintenance: 1,
             until_global: 1,
+            global_queue_interval: interval,
+            poll_time_ewma: TARGET_GLOBAL_QUEUE_INTERVAL_NS / interval as f64,
+            batch_start: (Instant::now(), 0),
             lifo_enabled: true,
             run_queue,
             is_searching: false,
@@ -136,14 +155,17 @@ impl Context {
             if core.until_maintenance == 0 {
                 core.until_maintenance = handle.config.event_interval;
                 // Maintenance: serve I/O and timers even while busy; re-enable the LIFO slot.
+                core.end_batch(handle);
                 handle.driver.poll_if_free();
                 core = self.wake_deferred(core);
                 core.lifo_enabled = true;
+                core.start_batch();
             }
             if let Some(task) = core.next_task(handle) {
                 core = self.run_task(task, core)?;
                 continue;
             }
+            core.end_batch(handle);
             if let Some(task) = core.steal_work(handle) {
                 core = self.run_task(task, core)?;
                 continue;
@@ -270,11 +292,37 @@ impl Context {
         }
         core.park = Some(park);
         core.busy_since = handle.info.unparked(core.index);
+        core.start_batch();
         core
     }
 }
 
 impl Core {
+    /// Starts timing a batch of polls (after the worker parked or polled the driver).
+    fn start_batch(&mut self) {
+        self.batch_start = (Instant::now(), self.polls);
+    }
+
+    /// Ends the batch of polls: folds its mean poll time into the average and, unless
+    /// configured, re-tunes the global queue interval to about 200 µs of polls (tokio's
+    /// self-tuning: slow tasks make the injection queue checked more often). A new batch starts.
+    fn end_batch(&mut self, handle: &Handle) {
+        let polls = self.polls.wrapping_sub(self.batch_start.1);
+        if polls == 0 || handle.config.global_queue_interval.is_some() {
+            return;
+        }
+        let now = Instant::now();
+        let mean = now.duration_since(self.batch_start.0).as_nanos() as f64 / polls as f64;
+        let alpha = 1.0 - (1.0 - POLL_TIME_EWMA_ALPHA).powf(polls as f64);
+        self.poll_time_ewma = alpha * mean + (1.0 - alpha) * self.poll_time_ewma;
+        // The float-to-int cast saturates; a zero average gives the maximum.
+        self.global_queue_interval = ((TARGET_GLOBAL_QUEUE_INTERVAL_NS / self.poll_time_ewma)
+            as u32)
+            .clamp(MIN_GLOBAL_QUEUE_INTERVAL, MAX_GLOBAL_QUEUE_INTERVAL);
+        self.until_global = self.until_global.min(self.global_queue_interval);
+        self.batch_start = (now, self.polls);
+    }
+
     fn count_poll(&mut self, handle: &Handle) {
         self.polls = self.polls.wrapping_add(1);
         handle.remotes[self.index]
@@ -285,7 +333,7 @@ impl Core {
     fn next_task(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
         self.until_global -= 1;
         if self.until_global == 0 {
-            self.until_global = handle.config.global_queue_interval;
+            self.until_global = self.global_queue_interval;
             if let Some(task) = handle.inject.pop() {
                 return Some(task);
             }
