@@ -795,3 +795,27 @@ fn pending_futures_are_dropped_in_place_not_moved() {
         "every task future dropped in place"
     );
 }
+
+/// `spawn_local` under a `LocalRuntime`'s handle entered on another thread names the cause (as
+/// tokio's message); with no runtime at all it says to use a `LocalSet`.
+#[test]
+fn misuse_spawn_local_through_a_local_runtime_handle_of_another_thread() {
+    bounded(10, || {
+        let handle = std::thread::spawn(|| {
+            let rt = gort_executor::runtime::LocalRuntime::new().unwrap();
+            rt.handle().clone()
+        })
+        .join()
+        .unwrap();
+        let _guard = handle.enter();
+        let p = std::panic::catch_unwind(|| drop(task::spawn_local(async {}))).unwrap_err();
+        assert_eq!(
+            panic_message(p),
+            "Local tasks can only be spawned on a LocalRuntime from the thread the runtime was \
+             created on"
+        );
+        drop(_guard);
+        let p = std::panic::catch_unwind(|| drop(task::spawn_local(async {}))).unwrap_err();
+        assert!(panic_message(p).contains("outside of a `task::LocalSet`"));
+    });
+}

@@ -38,6 +38,9 @@ pub(crate) struct Handle {
     core_waiters: Mutex<Vec<Waker>>,
     /// Id, name, metrics (one worker: the thread in `block_on`) and park hooks.
     pub(crate) info: RuntimeInfo,
+    /// The thread that created it, when it backs a `LocalRuntime` (only there may
+    /// `spawn_local` reach it).
+    pub(crate) local_owner: std::sync::OnceLock<std::thread::ThreadId>,
 }
 
 /// The runtime-owned part: the core, parked here while no `block_on` runs.
@@ -169,6 +172,7 @@ impl CurrentThread {
             global_queue_interval,
             core_waiters: Mutex::new(Vec::new()),
             info,
+            local_owner: std::sync::OnceLock::new(),
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
