@@ -819,3 +819,37 @@ fn misuse_spawn_local_through_a_local_runtime_handle_of_another_thread() {
         assert!(panic_message(p).contains("outside of a `task::LocalSet`"));
     });
 }
+
+/// UDP `send` and `recv` each charge one unit of the budget, and a task that spent it runs again
+/// after the driver poll, as does a task that yielded: a background task yielding in a loop
+/// runs exactly once per 64 send/recv pairs (budget 128) on a current-thread runtime.
+#[test]
+fn udp_send_recv_charge_the_budget_and_alternate_with_a_yielding_task() {
+    const PAIRS: usize = 1024;
+    bounded(30, || {
+        current().block_on(async {
+            let tx = gort::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let rx = gort::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            tx.connect(rx.local_addr().unwrap()).await.unwrap();
+            rx.connect(tx.local_addr().unwrap()).await.unwrap();
+            let turns = Arc::new(AtomicUsize::new(0));
+            let t = turns.clone();
+            task::yield_now().await; // start with a fresh budget
+            let spinner = gort_executor::spawn(async move {
+                loop {
+                    t.fetch_add(1, SeqCst);
+                    task::yield_now().await;
+                }
+            });
+            for i in 0..PAIRS {
+                tx.send(&i.to_le_bytes()).await.unwrap();
+                let mut buf = [0u8; 8];
+                assert_eq!(rx.recv(&mut buf).await.unwrap(), 8);
+                assert_eq!(usize::from_le_bytes(buf), i);
+            }
+            let per_turn = gort_channel::coop::BUDGET as usize / 2;
+            assert_eq!(turns.load(SeqCst), PAIRS / per_turn);
+            spinner.abort();
+        });
+    });
+}
