@@ -853,3 +853,32 @@ fn udp_send_recv_charge_the_budget_and_alternate_with_a_yielding_task() {
         });
     });
 }
+
+/// A task deferred from the park hook (a `yield_now` polled there) is woken on that park
+/// instead of the runtime blocking in its driver with the wake held back.
+#[test]
+fn a_task_deferred_by_the_park_hook_is_woken() {
+    struct SendOnWake(Mutex<Option<futures::channel::oneshot::Sender<()>>>);
+    impl std::task::Wake for SendOnWake {
+        fn wake(self: Arc<Self>) {
+            if let Some(tx) = self.0.lock().unwrap().take() {
+                let _ = tx.send(());
+            }
+        }
+    }
+    bounded(10, || {
+        let (tx, rx) = futures::channel::oneshot::channel();
+        let waker = std::task::Waker::from(Arc::new(SendOnWake(Mutex::new(Some(tx)))));
+        let polled = std::sync::atomic::AtomicBool::new(false);
+        let rt = Builder::new_current_thread()
+            .on_thread_park(move || {
+                if !polled.swap(true, SeqCst) {
+                    let yielding = std::pin::pin!(task::yield_now());
+                    let _ = yielding.poll(&mut Context::from_waker(&waker));
+                }
+            })
+            .build()
+            .unwrap();
+        rt.block_on(rx).unwrap();
+    });
+}

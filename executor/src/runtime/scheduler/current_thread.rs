@@ -349,18 +349,17 @@ impl Context {
             let core = slot.as_mut().expect("current_thread core missing");
             core.driver.take().expect("current_thread driver missing")
         };
-        let idle = !yield_only
-            && !handle.woken.load(Acquire)
-            && self
-                .core
-                .borrow()
-                .as_ref()
-                .is_some_and(|c| c.tasks.is_empty() && c.deferred.is_empty())
-            && handle.remote_is_empty();
+        let idle = !yield_only && self.nothing_to_run(handle);
         // The core stays in the context: tasks woken by I/O or timers go to the local queue.
         let busy_since = if idle {
             handle.info.parking(0, busy_since);
-            driver.park(None);
+            // The park hook may have spawned, woken or deferred a task: then only poll.
+            let timeout = if self.nothing_to_run(handle) {
+                None
+            } else {
+                Some(Duration::ZERO)
+            };
+            driver.park(timeout);
             handle.info.unparked(0)
         } else {
             driver.park(Some(Duration::ZERO));
@@ -373,6 +372,17 @@ impl Context {
             .driver = Some(driver);
         self.wake_deferred();
         busy_since
+    }
+
+    /// True when no task, deferred task or `block_on` wake-up is waiting.
+    fn nothing_to_run(&self, handle: &Handle) -> bool {
+        !handle.woken.load(Acquire)
+            && self
+                .core
+                .borrow()
+                .as_ref()
+                .is_some_and(|c| c.tasks.is_empty() && c.deferred.is_empty())
+            && handle.remote_is_empty()
     }
 
     /// Defers `waker` to the next driver poll; false when this thread's core is away.
