@@ -882,3 +882,39 @@ fn a_task_deferred_by_the_park_hook_is_woken() {
         rt.block_on(rx).unwrap();
     });
 }
+
+/// `block_in_place` inside `Handle::block_on` of a current-thread runtime just runs: that
+/// thread drives no tasks. Driving the runtime itself (its `block_on`), it still panics.
+#[test]
+fn block_in_place_in_handle_block_on_of_a_current_thread_runtime() {
+    bounded(10, || {
+        let rt = current();
+        let handle = rt.handle().clone();
+        let out = handle
+            .block_on(async { task::block_in_place(|| Handle::current().block_on(async { 7 })) });
+        assert_eq!(out, 7);
+        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async { task::block_in_place(|| ()) })
+        }))
+        .unwrap_err();
+        assert!(panic_message(p).contains("current_thread runtime"));
+    });
+}
+
+/// A blocking task whose thread was started before the runtime shuts down still runs to the
+/// end (its result is there after `shutdown_timeout`); the pool's threads drain the queue.
+#[test]
+fn blocking_task_started_before_shutdown_completes() {
+    bounded(20, || {
+        for (name, rt) in both() {
+            let _enter = rt.enter();
+            let handle = task::spawn_blocking(|| {
+                std::thread::sleep(Duration::from_millis(50));
+                42
+            });
+            rt.shutdown_timeout(Duration::from_secs(10));
+            let out = futures::executor::block_on(handle);
+            assert_eq!(out.unwrap(), 42, "{name}");
+        }
+    });
+}

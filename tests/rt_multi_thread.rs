@@ -205,16 +205,17 @@ fn shutdown_cancels_tasks_before_joining_a_block_in_place_thread() {
                 release_rx.recv().is_err()
             })
         });
-        let holder_dropped = Arc::new(AtomicBool::new(false));
-        let dropped = holder_dropped.clone();
-        rt.spawn(async move {
-            struct SetOnDrop(Arc<AtomicBool>);
-            impl Drop for SetOnDrop {
-                fn drop(&mut self) {
-                    self.0.store(true, SeqCst);
-                }
+        struct SetOnDrop(Arc<AtomicBool>);
+        impl Drop for SetOnDrop {
+            fn drop(&mut self) {
+                self.0.store(true, SeqCst);
             }
-            let _guard = SetOnDrop(dropped);
+        }
+        let holder_dropped = Arc::new(AtomicBool::new(false));
+        // Made out here: dropped with the task whether or not it was ever polled.
+        let guard = SetOnDrop(holder_dropped.clone());
+        rt.spawn(async move {
+            let _guard = guard;
             let _release = release_tx;
             std::future::pending::<()>().await;
         });

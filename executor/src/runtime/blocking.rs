@@ -253,7 +253,8 @@ impl Spawner {
         self.inner.exited.notify_all();
     }
 
-    /// Stops the pool: queued tasks are cancelled, running ones waited for up to `timeout`.
+    /// Stops the pool: a task whose thread was started still runs, other queued tasks are
+    /// cancelled, and running ones are waited for up to `timeout`.
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
         let mut shared = self.lock();
         if shared.shutdown {
@@ -261,7 +262,13 @@ impl Spawner {
         }
         shared.shutdown = true;
         self.inner.work.notify_all();
-        let queued: Vec<_> = shared.queue.drain(..).collect();
+        // The threads drain the queue (as tokio's): one started for a task runs it (its busy
+        // loop comes first), idle ones cancel what is left. With no thread, cancel here.
+        let queued: Vec<_> = if shared.num_threads == 0 {
+            shared.queue.drain(..).collect()
+        } else {
+            Vec::new()
+        };
         drop(shared);
         queued.into_iter().for_each(Notified::shutdown);
         let me = std::thread::current().id();

@@ -65,11 +65,12 @@ pub(crate) struct EnterRuntimeGuard {
     _current: SetCurrentGuard,
 }
 
-const NESTED_BLOCK_ON: &str =
-    "Cannot start a runtime from within a runtime. This happens because a \
-function (like `block_on`) attempted to block the current thread while the thread is being used \
-to drive asynchronous tasks: use `spawn` (and await the JoinHandle) or \
-`gort::task::block_in_place` instead";
+// tokio's wording first: code written against tokio matches on it.
+const NESTED_BLOCK_ON: &str = "Cannot start a runtime from within a runtime. This happens \
+because a function (like `block_on`) attempted to block the current thread while the thread is \
+being used to drive asynchronous tasks. If you are in an async function, use `.await` on the \
+future instead of blocking on it. Otherwise `spawn` it and await the JoinHandle, or wrap the \
+blocking code in `gort::task::block_in_place`.";
 
 /// Enters a runtime for `block_on` or a worker thread.
 ///

@@ -473,7 +473,11 @@ impl Handle {
 
 #[track_caller]
 fn panic_timer_shutdown() -> ! {
-    panic!("the gort runtime that owns this timer has shut down; timers cannot be used after it is dropped")
+    // tokio's wording first: code written against tokio matches on it.
+    panic!(
+        "A Tokio 1.x context was found, but it is being shutdown. (The gort runtime that owns \
+         this timer has shut down; timers cannot be used after it is dropped.)"
+    )
 }
 
 pub(crate) fn shutdown_error() -> io::Error {
