@@ -295,6 +295,52 @@ fn yield_now_lets_other_tasks_run() {
     });
 }
 
+/// A task that yields (`yield_now`, or a spent budget) runs again only after its worker polled
+/// the driver, so I/O that became ready meanwhile is seen within a few yields even while the
+/// yielder is the only runnable task (without the deferral it spun until the next maintenance
+/// tick, about 61 yields).
+#[test]
+fn yield_lets_the_driver_in_before_running_again() {
+    bounded(30, || {
+        for use_coop in [false, true] {
+            for (name, rt) in [("multi_thread(1)", multi(1)), ("current_thread", current())] {
+                let yields = rt.block_on(rt.spawn(async move {
+                    let listener = gort::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    // Completes against the listen backlog; accept sees it at the driver poll.
+                    let _client = std::net::TcpStream::connect(listener.local_addr().unwrap());
+                    let accepted = std::sync::atomic::AtomicBool::new(false);
+                    let ((), yields) = gort::join!(
+                        async {
+                            listener.accept().await.unwrap();
+                            accepted.store(true, SeqCst);
+                        },
+                        async {
+                            let mut yields = 0u32;
+                            while !accepted.load(SeqCst) {
+                                if use_coop {
+                                    for _ in 0..gort_channel::coop::BUDGET {
+                                        task::consume_budget().await;
+                                    }
+                                } else {
+                                    task::yield_now().await;
+                                }
+                                yields += 1;
+                            }
+                            yields
+                        }
+                    );
+                    yields
+                }));
+                let yields = yields.unwrap();
+                assert!(
+                    yields <= 4,
+                    "{name} (coop: {use_coop}): the accept was seen only after {yields} yields"
+                );
+            }
+        }
+    });
+}
+
 #[test]
 fn spawn_blocking_runs_on_pool_and_reports_panics() {
     bounded(10, || {
@@ -748,4 +794,127 @@ fn pending_futures_are_dropped_in_place_not_moved() {
         10,
         "every task future dropped in place"
     );
+}
+
+/// `spawn_local` under a `LocalRuntime`'s handle entered on another thread names the cause (as
+/// tokio's message); with no runtime at all it says to use a `LocalSet`.
+#[test]
+fn misuse_spawn_local_through_a_local_runtime_handle_of_another_thread() {
+    bounded(10, || {
+        let handle = std::thread::spawn(|| {
+            let rt = gort_executor::runtime::LocalRuntime::new().unwrap();
+            rt.handle().clone()
+        })
+        .join()
+        .unwrap();
+        let _guard = handle.enter();
+        let p = std::panic::catch_unwind(|| drop(task::spawn_local(async {}))).unwrap_err();
+        assert_eq!(
+            panic_message(p),
+            "Local tasks can only be spawned on a LocalRuntime from the thread the runtime was \
+             created on"
+        );
+        drop(_guard);
+        let p = std::panic::catch_unwind(|| drop(task::spawn_local(async {}))).unwrap_err();
+        assert!(panic_message(p).contains("outside of a `task::LocalSet`"));
+    });
+}
+
+/// UDP `send` and `recv` each charge one unit of the budget, and a task that spent it runs again
+/// after the driver poll, as does a task that yielded: a background task yielding in a loop
+/// runs exactly once per 64 send/recv pairs (budget 128) on a current-thread runtime.
+#[test]
+fn udp_send_recv_charge_the_budget_and_alternate_with_a_yielding_task() {
+    const PAIRS: usize = 1024;
+    bounded(30, || {
+        current().block_on(async {
+            let tx = gort::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let rx = gort::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            tx.connect(rx.local_addr().unwrap()).await.unwrap();
+            rx.connect(tx.local_addr().unwrap()).await.unwrap();
+            let turns = Arc::new(AtomicUsize::new(0));
+            let t = turns.clone();
+            task::yield_now().await; // start with a fresh budget
+            let spinner = gort_executor::spawn(async move {
+                loop {
+                    t.fetch_add(1, SeqCst);
+                    task::yield_now().await;
+                }
+            });
+            for i in 0..PAIRS {
+                tx.send(&i.to_le_bytes()).await.unwrap();
+                let mut buf = [0u8; 8];
+                assert_eq!(rx.recv(&mut buf).await.unwrap(), 8);
+                assert_eq!(usize::from_le_bytes(buf), i);
+            }
+            let per_turn = gort_channel::coop::BUDGET as usize / 2;
+            assert_eq!(turns.load(SeqCst), PAIRS / per_turn);
+            spinner.abort();
+        });
+    });
+}
+
+/// A task deferred from the park hook (a `yield_now` polled there) is woken on that park
+/// instead of the runtime blocking in its driver with the wake held back.
+#[test]
+fn a_task_deferred_by_the_park_hook_is_woken() {
+    struct SendOnWake(Mutex<Option<futures::channel::oneshot::Sender<()>>>);
+    impl std::task::Wake for SendOnWake {
+        fn wake(self: Arc<Self>) {
+            if let Some(tx) = self.0.lock().unwrap().take() {
+                let _ = tx.send(());
+            }
+        }
+    }
+    bounded(10, || {
+        let (tx, rx) = futures::channel::oneshot::channel();
+        let waker = std::task::Waker::from(Arc::new(SendOnWake(Mutex::new(Some(tx)))));
+        let polled = std::sync::atomic::AtomicBool::new(false);
+        let rt = Builder::new_current_thread()
+            .on_thread_park(move || {
+                if !polled.swap(true, SeqCst) {
+                    let yielding = std::pin::pin!(task::yield_now());
+                    let _ = yielding.poll(&mut Context::from_waker(&waker));
+                }
+            })
+            .build()
+            .unwrap();
+        rt.block_on(rx).unwrap();
+    });
+}
+
+/// `block_in_place` inside `Handle::block_on` of a current-thread runtime just runs: that
+/// thread drives no tasks. Driving the runtime itself (its `block_on`), it still panics.
+#[test]
+fn block_in_place_in_handle_block_on_of_a_current_thread_runtime() {
+    bounded(10, || {
+        let rt = current();
+        let handle = rt.handle().clone();
+        let out = handle
+            .block_on(async { task::block_in_place(|| Handle::current().block_on(async { 7 })) });
+        assert_eq!(out, 7);
+        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async { task::block_in_place(|| ()) })
+        }))
+        .unwrap_err();
+        assert!(panic_message(p).contains("current_thread runtime"));
+    });
+}
+
+/// A blocking task whose thread was started before the runtime shuts down still runs to the
+/// end (its result is there after `shutdown_timeout`); the pool's threads drain the queue.
+#[test]
+fn blocking_task_started_before_shutdown_completes() {
+    bounded(20, || {
+        for (name, rt) in both() {
+            let _enter = rt.enter();
+            let handle = task::spawn_blocking(|| {
+                std::thread::sleep(Duration::from_millis(50));
+                42
+            });
+            rt.shutdown_timeout(Duration::from_secs(10));
+            let out = futures::executor::block_on(handle);
+            assert_eq!(out.unwrap(), 42, "{name}");
+        }
+    });
 }

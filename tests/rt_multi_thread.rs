@@ -185,3 +185,82 @@ fn dropping_runtime_joins_worker_threads() {
         assert_eq!(stopped.load(SeqCst), 3);
     });
 }
+
+/// Dropping the runtime cancels the tasks before it joins the threads: a thread blocked in
+/// `block_in_place` on a value that only a cancelled task's drop releases is let go (it used to
+/// wait forever for the join).
+#[test]
+fn shutdown_cancels_tasks_before_joining_a_block_in_place_thread() {
+    bounded(20, || {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let (entered_tx, entered_rx) = mpsc::channel::<()>();
+        let blocked = rt.spawn(async move {
+            task::block_in_place(move || {
+                entered_tx.send(()).unwrap();
+                // Disconnected, not sent: the task owning the sender is cancelled.
+                release_rx.recv().is_err()
+            })
+        });
+        struct SetOnDrop(Arc<AtomicBool>);
+        impl Drop for SetOnDrop {
+            fn drop(&mut self) {
+                self.0.store(true, SeqCst);
+            }
+        }
+        let holder_dropped = Arc::new(AtomicBool::new(false));
+        // Made out here: dropped with the task whether or not it was ever polled.
+        let guard = SetOnDrop(holder_dropped.clone());
+        rt.spawn(async move {
+            let _guard = guard;
+            let _release = release_tx;
+            std::future::pending::<()>().await;
+        });
+        entered_rx.recv().unwrap();
+        drop(rt);
+        assert!(holder_dropped.load(SeqCst));
+        assert!(blocked.is_finished());
+    });
+}
+
+/// With no `global_queue_interval` configured, a worker busy with slow tasks checks the
+/// injection queue more often (tokio's self-tuning: about 200 µs of polls between checks), so a
+/// task spawned from outside waits a few slow polls, not the default 61.
+#[test]
+fn slow_tasks_tune_the_global_queue_interval_down() {
+    fn slow(stop: Arc<AtomicBool>, polls: Arc<AtomicUsize>) {
+        if !stop.load(SeqCst) {
+            std::thread::sleep(Duration::from_micros(200));
+            polls.fetch_add(1, SeqCst);
+            gort_executor::spawn(async move { slow(stop, polls) });
+        }
+    }
+    bounded(30, || {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let polls = Arc::new(AtomicUsize::new(0));
+        let (s, p) = (stop.clone(), polls.clone());
+        rt.spawn(async move { slow(s, p) });
+        // Polls of slow tasks that ran before each injected task got its turn.
+        let mut waits = Vec::new();
+        for _ in 0..20 {
+            let (tx, rx) = mpsc::channel();
+            let p = polls.clone();
+            let before = polls.load(SeqCst);
+            rt.spawn(async move { tx.send(p.load(SeqCst)).unwrap() });
+            waits.push(rx.recv().unwrap() - before);
+        }
+        stop.store(true, SeqCst);
+        // The first rounds measure; afterwards every injected task is served quickly.
+        assert!(
+            waits[10..].iter().all(|&w| w <= 16),
+            "polls before the injected task ran: {waits:?}"
+        );
+    });
+}

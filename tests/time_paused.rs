@@ -43,3 +43,32 @@ fn paused_time_auto_advances_in_deadline_order() {
         "a day of paused time took real time"
     );
 }
+
+/// A `spawn_blocking` task runs on real time, so while it runs an idle runtime does not jump
+/// its paused clock (a short timeout around it does not fire), and its completion wakes the
+/// runtime at once, whether it returns or panics; once it is done the clock jumps again.
+#[test]
+fn blocking_task_holds_the_paused_clock_and_wakes_the_runtime() {
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    let real = std::time::Instant::now();
+    rt.block_on(async {
+        pause();
+        let start = Instant::now();
+        let slow = gort::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(30)));
+        let out = gort::time::timeout(Duration::from_millis(1), slow).await;
+        assert!(
+            matches!(out, Ok(Ok(()))),
+            "the paused clock jumped past a blocking task"
+        );
+        assert_eq!(Instant::now(), start);
+
+        let panicking = gort::task::spawn_blocking(|| panic!("blocking task panicked"));
+        let out = gort::time::timeout(Duration::from_secs(3_600), panicking).await;
+        assert!(matches!(out, Ok(Err(ref e)) if e.is_panic()), "{out:?}");
+
+        // Nothing blocking left: the idle runtime jumps to the timer again.
+        sleep(Duration::from_secs(86_400)).await;
+        assert_eq!(Instant::now() - start, Duration::from_secs(86_400));
+    });
+    assert!(real.elapsed() < std::time::Duration::from_secs(10));
+}

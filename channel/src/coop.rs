@@ -28,10 +28,27 @@
 //! ```
 
 use std::cell::Cell;
-use std::task::{Context, Poll};
+use std::sync::OnceLock;
+use std::task::{Context, Poll, Waker};
 
 /// Operations a task may complete in one poll before it is made to yield (tokio uses the same).
 pub const BUDGET: u8 = 128;
+
+/// How a task whose budget is spent gets rescheduled (see [`install_defer`]).
+static DEFER: OnceLock<fn(&Waker)> = OnceLock::new();
+
+/// Installs how a task whose budget is spent is woken again (called by the gort runtime; later
+/// calls are ignored). The runtime's hook defers the wake until the worker has polled its
+/// driver, so I/O and timer events are seen between the yields of a busy task (tokio's defer
+/// list). Without a hook the task is woken at once.
+///
+/// ```
+/// gort_channel::coop::install_defer(std::task::Waker::wake_by_ref);
+/// ```
+#[doc(hidden)]
+pub fn install_defer(defer: fn(&Waker)) {
+    let _ = DEFER.set(defer);
+}
 
 thread_local! {
     /// `None`: unconstrained (not inside a budgeted poll). `Some(n)`: `n` operations left.
@@ -91,9 +108,10 @@ pub fn has_budget_remaining() -> bool {
 
 /// Charges one unit of the budget for an operation about to complete.
 ///
-/// Returns `Poll::Pending` after waking the task when the budget is spent: the caller must then
-/// return `Pending` without completing its operation. Call it before committing the operation
-/// (taking the value, the lock, the permit), never after.
+/// Returns `Poll::Pending` after waking the task (deferred: see [`install_defer`]) when the
+/// budget is spent: the caller must then return `Pending` without completing its operation.
+/// Call it before committing the operation (taking the value, the lock, the permit), never
+/// after.
 ///
 /// ```
 /// use std::task::{Context, Poll};
@@ -109,7 +127,10 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
         .try_with(|c| match c.get() {
             None => Poll::Ready(()),
             Some(0) => {
-                cx.waker().wake_by_ref();
+                match DEFER.get() {
+                    Some(defer) => defer(cx.waker()),
+                    None => cx.waker().wake_by_ref(),
+                }
                 Poll::Pending
             }
             Some(n) => {

@@ -6,6 +6,7 @@
 //! runtime shuts down are cancelled; running ones are waited for (bounded by
 //! `shutdown_timeout`).
 
+use super::driver;
 use super::scheduler;
 use crate::task::{new_task, Id, JoinHandle, Notified, Schedule, Task};
 use std::collections::{HashMap, VecDeque};
@@ -51,7 +52,12 @@ struct Shared {
 }
 
 /// Blocking tasks are scheduled only once, by `spawn_blocking` itself.
-pub(crate) struct BlockingSchedule;
+pub(crate) struct BlockingSchedule {
+    /// The driver whose paused clock this task holds still while it runs (current-thread
+    /// runtimes with `test-util`): a blocking task runs on real time, so an idle runtime must
+    /// not jump past its timeouts meanwhile.
+    inhibits: Option<driver::Handle>,
+}
 
 impl Schedule for BlockingSchedule {
     fn schedule(&self, task: Notified<Self>) {
@@ -61,6 +67,10 @@ impl Schedule for BlockingSchedule {
     }
 
     fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {
+        // After the joiner was woken: the runtime finds that task queued when it looks again.
+        if let Some(driver) = &self.inhibits {
+            driver.allow_auto_advance();
+        }
         None
     }
 }
@@ -113,7 +123,14 @@ impl Spawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (task, notified, join) = new_task(BlockingTask(Some(f)), BlockingSchedule, Id::next());
+        let inhibits = match rt {
+            scheduler::Handle::CurrentThread(_) if rt.driver().inhibit_auto_advance() => {
+                Some(rt.driver().clone())
+            }
+            _ => None,
+        };
+        let schedule = BlockingSchedule { inhibits };
+        let (task, notified, join) = new_task(BlockingTask(Some(f)), schedule, Id::next());
         // Blocking tasks are not in an owner list: shutdown reaches them through the queue.
         drop(task);
         if let Err(e) = self.push(rt, notified) {
@@ -236,7 +253,8 @@ impl Spawner {
         self.inner.exited.notify_all();
     }
 
-    /// Stops the pool: queued tasks are cancelled, running ones waited for up to `timeout`.
+    /// Stops the pool: a task whose thread was started still runs, other queued tasks are
+    /// cancelled, and running ones are waited for up to `timeout`.
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
         let mut shared = self.lock();
         if shared.shutdown {
@@ -244,7 +262,13 @@ impl Spawner {
         }
         shared.shutdown = true;
         self.inner.work.notify_all();
-        let queued: Vec<_> = shared.queue.drain(..).collect();
+        // The threads drain the queue (as tokio's): one started for a task runs it (its busy
+        // loop comes first), idle ones cancel what is left. With no thread, cancel here.
+        let queued: Vec<_> = if shared.num_threads == 0 {
+            shared.queue.drain(..).collect()
+        } else {
+            Vec::new()
+        };
         drop(shared);
         queued.into_iter().for_each(Notified::shutdown);
         let me = std::thread::current().id();

@@ -6,6 +6,7 @@ use super::handle::TryCurrentError;
 use super::scheduler;
 use std::cell::{Cell, RefCell};
 use std::ptr;
+use std::task::Waker;
 
 struct Context {
     /// The runtime `spawn` uses here (set by `Runtime::enter`, `block_on` and worker threads).
@@ -64,11 +65,12 @@ pub(crate) struct EnterRuntimeGuard {
     _current: SetCurrentGuard,
 }
 
-const NESTED_BLOCK_ON: &str =
-    "Cannot start a runtime from within a runtime. This happens because a \
-function (like `block_on`) attempted to block the current thread while the thread is being used \
-to drive asynchronous tasks: use `spawn` (and await the JoinHandle) or \
-`gort::task::block_in_place` instead";
+// tokio's wording first: code written against tokio matches on it.
+const NESTED_BLOCK_ON: &str = "Cannot start a runtime from within a runtime. This happens \
+because a function (like `block_on`) attempted to block the current thread while the thread is \
+being used to drive asynchronous tasks. If you are in an async function, use `.await` on the \
+future instead of blocking on it. Otherwise `spawn` it and await the JoinHandle, or wrap the \
+blocking code in `gort::task::block_in_place`.";
 
 /// Enters a runtime for `block_on` or a worker thread.
 ///
@@ -134,4 +136,18 @@ pub(crate) fn set_scheduler<R>(scheduler: &scheduler::Context, f: impl FnOnce() 
         .unwrap_or(ptr::null());
     let _reset = Reset(prev);
     f()
+}
+
+/// Wakes `waker` only once this thread's worker has polled its driver (tokio's defer list): a
+/// task that yields (`yield_now`, a spent budget) lets I/O and timer events in before it runs
+/// again. Outside a worker (or with its core handed away) the task is woken at once.
+pub(crate) fn defer(waker: &Waker) {
+    let deferred = with_scheduler(|cx| match cx {
+        Some(scheduler::Context::CurrentThread(cx)) => cx.defer(waker),
+        Some(scheduler::Context::MultiThread(cx)) => cx.defer(waker),
+        None => false,
+    });
+    if !deferred {
+        waker.wake_by_ref();
+    }
 }

@@ -58,6 +58,9 @@ impl LocalRuntime {
     }
 
     pub(crate) fn from_runtime(rt: Runtime) -> LocalRuntime {
+        if let super::scheduler::Handle::CurrentThread(handle) = &rt.handle().inner {
+            let _ = handle.local_owner.set(std::thread::current().id());
+        }
         LocalRuntime {
             local: LocalSet::new(),
             rt,

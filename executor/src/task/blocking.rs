@@ -37,7 +37,8 @@ where
 /// queue is handed to a new worker thread first, and this thread becomes a blocking thread for
 /// the duration of `f`.
 ///
-/// Outside a runtime, or on a thread in `block_on` of a multi-thread runtime, `f` just runs.
+/// Outside a runtime, on a thread in `block_on` of a multi-thread runtime, or inside
+/// `Handle::block_on` (which drives no tasks), `f` just runs.
 ///
 /// # Panics
 /// On a current-thread runtime (there is no other thread to hand the tasks to), and inside a
@@ -73,10 +74,11 @@ where
         Ok(out) => return out,
         Err(f) => f,
     };
-    let on_current_thread = context::in_runtime()
-        && context::with_current(|h| matches!(h, scheduler::Handle::CurrentThread(_)))
-            .unwrap_or(false);
-    if on_current_thread {
+    // Driving a current-thread runtime (its `block_on` or one of its tasks): nothing could run
+    // its tasks meanwhile. `Handle::block_on` drives no tasks, so `f` may block there.
+    let drives_current_thread =
+        context::with_scheduler(|cx| matches!(cx, Some(scheduler::Context::CurrentThread(_))));
+    if drives_current_thread {
         panic!(
             "can call blocking only when running on the multi-threaded runtime: block_in_place \
              was called on a current_thread runtime, where no other worker can take over its \

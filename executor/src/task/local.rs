@@ -115,12 +115,28 @@ where
     let cx = CURRENT.with(|c| c.borrow().clone());
     match cx {
         Some(cx) => cx.spawn(future),
+        None if entered_local_runtime_of_another_thread() => panic!(
+            "Local tasks can only be spawned on a LocalRuntime from the thread the runtime was \
+             created on"
+        ),
         None => panic!(
             "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`: \
              run the code inside `LocalSet::run_until`, `LocalSet::block_on`, `LocalSet::enter` \
              or `LocalRuntime::block_on`"
         ),
     }
+}
+
+/// True when the current runtime (a `Handle::enter`) is a `LocalRuntime` made on another thread.
+fn entered_local_runtime_of_another_thread() -> bool {
+    crate::runtime::context::with_current(|handle| match handle {
+        crate::runtime::scheduler::Handle::CurrentThread(handle) => handle
+            .local_owner
+            .get()
+            .is_some_and(|owner| *owner != std::thread::current().id()),
+        crate::runtime::scheduler::Handle::MultiThread(_) => false,
+    })
+    .unwrap_or(false)
 }
 
 /// True while a `LocalSet` is current on this thread (running, or entered).

@@ -4,8 +4,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// Yields to the scheduler: the task goes to the back of its worker's run queue, so every task
-/// queued before it runs first.
+/// Yields to the scheduler: the task runs again only after its worker has run the tasks queued
+/// before it and polled the driver (as tokio's), so I/O and timer events are seen between
+/// yields. Outside a runtime worker it is woken at once.
 ///
 /// ```
 /// # let rt = gort_executor::runtime::Builder::new_current_thread().build().unwrap();
@@ -34,8 +35,8 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        // A task woken while it runs is re-queued at the back when its poll returns.
-        cx.waker().wake_by_ref();
+        // Woken once the worker has polled its driver (at once outside a worker).
+        crate::runtime::context::defer(cx.waker());
         Poll::Pending
     }
 }

@@ -42,6 +42,8 @@ pub(crate) struct Inner {
     pub(crate) clock: Clock,
     blocking_spawner: Mutex<Option<BlockingSpawner>>,
     clock_pausable: std::sync::atomic::AtomicBool,
+    /// Blocking tasks running on real time: while non-zero, a paused clock does not jump.
+    auto_advance_inhibit: std::sync::atomic::AtomicUsize,
 }
 
 /// A handle to a [`Driver`](super::Driver): registers sockets and timers with it and wakes it.
@@ -107,6 +109,7 @@ impl Handle {
                 clock: Clock::new(),
                 blocking_spawner: Mutex::new(None),
                 clock_pausable: std::sync::atomic::AtomicBool::new(true),
+                auto_advance_inhibit: std::sync::atomic::AtomicUsize::new(0),
             }),
         }
     }
@@ -387,6 +390,60 @@ impl Handle {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Keeps a paused clock (feature `test-util`) from jumping to the next timer until the
+    /// matching [`allow_auto_advance`](Self::allow_auto_advance): an idle driver waits for I/O or
+    /// an unpark instead. The runtime calls it for each `spawn_blocking` task, which runs on real
+    /// time (tokio's `inhibit_auto_advance`). Returns false, doing nothing, when this clock
+    /// cannot be paused (built without `test-util`, or a multi-thread runtime's driver); then no
+    /// `allow_auto_advance` is owed.
+    ///
+    /// ```
+    /// let driver = gort_reactor::driver::Driver::new().unwrap();
+    /// let handle = driver.handle();
+    /// if handle.inhibit_auto_advance() {
+    ///     handle.allow_auto_advance();
+    /// }
+    /// ```
+    pub fn inhibit_auto_advance(&self) -> bool {
+        if !cfg!(feature = "test-util") || !self.clock_pausable() {
+            return false;
+        }
+        self.inner
+            .auto_advance_inhibit
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        true
+    }
+
+    /// Ends one [`inhibit_auto_advance`](Self::inhibit_auto_advance) (that returned true) and
+    /// unparks the driver, so an idle runtime on a paused clock re-checks whether it may jump.
+    ///
+    /// ```
+    /// let driver = gort_reactor::driver::Driver::new().unwrap();
+    /// let handle = driver.handle();
+    /// if handle.inhibit_auto_advance() {
+    ///     handle.allow_auto_advance();
+    /// }
+    /// ```
+    pub fn allow_auto_advance(&self) {
+        let previous = self
+            .inner
+            .auto_advance_inhibit
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            previous > 0,
+            "allow_auto_advance without inhibit_auto_advance"
+        );
+        self.unpark();
+    }
+
+    /// True while a blocking task keeps a paused clock from jumping.
+    pub(crate) fn auto_advance_inhibited(&self) -> bool {
+        self.inner
+            .auto_advance_inhibit
+            .load(std::sync::atomic::Ordering::SeqCst)
+            > 0
+    }
+
     /// Fires every timer due at the clock's current time.
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub(crate) fn fire_due_timers(&self) {
@@ -410,7 +467,11 @@ impl Handle {
 
 #[track_caller]
 fn panic_timer_shutdown() -> ! {
-    panic!("the gort runtime that owns this timer has shut down; timers cannot be used after it is dropped")
+    // tokio's wording first: code written against tokio matches on it.
+    panic!(
+        "A Tokio 1.x context was found, but it is being shutdown. (The gort runtime that owns \
+         this timer has shut down; timers cannot be used after it is dropped.)"
+    )
 }
 
 pub(crate) fn shutdown_error() -> io::Error {

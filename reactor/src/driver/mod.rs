@@ -138,14 +138,19 @@ impl Driver {
         if paused && timeout != Some(Duration::ZERO) {
             // The runtime is idle: take any ready I/O, else jump the clock to the next timer.
             let (events, woken) = self.poll_io(Some(Duration::ZERO));
-            if events == 0 && !woken && self.advance_paused_clock() {
+            // A running blocking task (real time) holds the clock: wait for it instead.
+            if events == 0
+                && !woken
+                && !self.handle.auto_advance_inhibited()
+                && self.advance_paused_clock()
+            {
                 return;
             }
             if events > 0 || woken {
                 self.fire_due_timers();
                 return;
             }
-            // No timer to advance to: wait for I/O like an unpaused driver.
+            // No timer to advance to (or held): wait for I/O or an unpark, as an unpaused driver.
             inner.timers.lock().unwrap().sleeping_until = u64::MAX;
             blocking = true;
         }

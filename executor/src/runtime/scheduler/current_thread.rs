@@ -38,6 +38,9 @@ pub(crate) struct Handle {
     core_waiters: Mutex<Vec<Waker>>,
     /// Id, name, metrics (one worker: the thread in `block_on`) and park hooks.
     pub(crate) info: RuntimeInfo,
+    /// The thread that created it, when it backs a `LocalRuntime` (only there may
+    /// `spawn_local` reach it).
+    pub(crate) local_owner: std::sync::OnceLock<std::thread::ThreadId>,
 }
 
 /// The runtime-owned part: the core, parked here while no `block_on` runs.
@@ -50,6 +53,8 @@ struct Core {
     /// Ticks left until the remote queue is checked first (a countdown: no division).
     until_global: u32,
     driver: Option<Driver>,
+    /// Tasks that yielded, woken after the next driver poll.
+    deferred: super::Defer,
 }
 
 /// The scheduler state of the `block_on` running on this thread.
@@ -167,11 +172,13 @@ impl CurrentThread {
             global_queue_interval,
             core_waiters: Mutex::new(Vec::new()),
             info,
+            local_owner: std::sync::OnceLock::new(),
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
             until_global: 1,
             driver: Some(driver),
+            deferred: super::Defer::default(),
         });
         (
             CurrentThread {
@@ -342,18 +349,17 @@ impl Context {
             let core = slot.as_mut().expect("current_thread core missing");
             core.driver.take().expect("current_thread driver missing")
         };
-        let idle = !yield_only
-            && !handle.woken.load(Acquire)
-            && self
-                .core
-                .borrow()
-                .as_ref()
-                .is_some_and(|c| c.tasks.is_empty())
-            && handle.remote_is_empty();
+        let idle = !yield_only && self.nothing_to_run(handle);
         // The core stays in the context: tasks woken by I/O or timers go to the local queue.
         let busy_since = if idle {
             handle.info.parking(0, busy_since);
-            driver.park(None);
+            // The park hook may have spawned, woken or deferred a task: then only poll.
+            let timeout = if self.nothing_to_run(handle) {
+                None
+            } else {
+                Some(Duration::ZERO)
+            };
+            driver.park(timeout);
             handle.info.unparked(0)
         } else {
             driver.park(Some(Duration::ZERO));
@@ -364,6 +370,41 @@ impl Context {
             .as_mut()
             .expect("current_thread core missing")
             .driver = Some(driver);
+        self.wake_deferred();
         busy_since
+    }
+
+    /// True when no task, deferred task or `block_on` wake-up is waiting.
+    fn nothing_to_run(&self, handle: &Handle) -> bool {
+        !handle.woken.load(Acquire)
+            && self
+                .core
+                .borrow()
+                .as_ref()
+                .is_some_and(|c| c.tasks.is_empty() && c.deferred.is_empty())
+            && handle.remote_is_empty()
+    }
+
+    /// Defers `waker` to the next driver poll; false when this thread's core is away.
+    pub(crate) fn defer(&self, waker: &Waker) -> bool {
+        match self.core.try_borrow_mut().as_deref_mut() {
+            Ok(Some(core)) => {
+                core.deferred.push(waker);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Wakes the tasks that yielded (the driver was just polled); they land in the local queue.
+    fn wake_deferred(&self) {
+        let mut deferred = match self.core.borrow_mut().as_mut() {
+            Some(core) if !core.deferred.is_empty() => core.deferred.take(),
+            _ => return,
+        };
+        deferred.wake_all();
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.deferred.restore(deferred);
+        }
     }
 }

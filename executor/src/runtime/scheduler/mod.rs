@@ -8,6 +8,7 @@ use super::driver;
 use crate::task::{Id, JoinHandle};
 use std::future::Future;
 use std::sync::Arc;
+use std::task::Waker;
 
 /// A cloneable reference to a running scheduler.
 #[derive(Clone)]
@@ -74,6 +75,43 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.num_alive_tasks(),
             Handle::MultiThread(h) => h.num_alive_tasks(),
+        }
+    }
+}
+
+/// Wakers of tasks that yielded on this worker, woken after its next driver poll (tokio's
+/// `Defer`). Only a yield touches it; the worker checks `is_empty` before it parks.
+#[derive(Default)]
+pub(crate) struct Defer(Vec<Waker>);
+
+impl Defer {
+    /// Remembers `waker` (once, if the same task yields twice in one poll).
+    pub(crate) fn push(&mut self, waker: &Waker) {
+        if !self.0.last().is_some_and(|last| last.will_wake(waker)) {
+            self.0.push(waker.clone());
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Takes the wakers out, to wake them once nothing borrows the core.
+    pub(crate) fn take(&mut self) -> Defer {
+        Defer(std::mem::take(&mut self.0))
+    }
+
+    /// Wakes every waker, leaving the (allocated) list empty for reuse.
+    pub(crate) fn wake_all(&mut self) {
+        for waker in self.0.drain(..) {
+            waker.wake();
+        }
+    }
+
+    /// Gives the emptied list's allocation back if nothing was deferred meanwhile.
+    pub(crate) fn restore(&mut self, emptied: Defer) {
+        if self.0.is_empty() {
+            *self = emptied;
         }
     }
 }

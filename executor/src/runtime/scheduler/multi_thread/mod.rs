@@ -26,10 +26,10 @@ use inject::Inject;
 use queue::Overflow;
 use std::future::Future;
 use std::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU64,
+    AtomicBool, AtomicPtr, AtomicU64, AtomicUsize,
     Ordering::{AcqRel, Acquire, Relaxed},
 };
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// Everything the workers share.
 pub(crate) struct Handle {
@@ -40,6 +40,10 @@ pub(crate) struct Handle {
     /// Cores of workers that exited, drained at shutdown.
     #[allow(clippy::vec_box)] // cores are boxed everywhere else; moving them out would copy
     cores: Mutex<Vec<Box<worker::Core>>>,
+    /// Signalled when a core is put into `cores`.
+    core_returned: Condvar,
+    /// Cores dropped because no thread could be started to run them.
+    cores_lost: AtomicUsize,
     /// Worker threads to join at shutdown.
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     shutdown: AtomicBool,
@@ -56,7 +60,8 @@ pub(crate) struct Config {
     pub(crate) on_start: Option<Arc<dyn Fn() + Send + Sync>>,
     pub(crate) on_stop: Option<Arc<dyn Fn() + Send + Sync>>,
     pub(crate) event_interval: u32,
-    pub(crate) global_queue_interval: u32,
+    /// `None`: each worker tunes its own from its mean poll time.
+    pub(crate) global_queue_interval: Option<u32>,
 }
 
 /// What other threads may touch of a worker (cache-line aligned: the owner writes `lifo` and
@@ -116,7 +121,13 @@ impl Handle {
                 lifo: AtomicPtr::new(std::ptr::null_mut()),
                 polls: AtomicU64::new(0),
             });
-            cores.push(worker::Core::new(index, local, park, num_workers));
+            cores.push(worker::Core::new(
+                index,
+                local,
+                park,
+                num_workers,
+                config.global_queue_interval,
+            ));
         }
         let handle = Arc::new(Handle {
             remotes: remotes.into_boxed_slice(),
@@ -124,6 +135,8 @@ impl Handle {
             idle: Idle::new(num_workers),
             owned: OwnedTasks::new(num_workers),
             cores: Mutex::new(Vec::new()),
+            core_returned: Condvar::new(),
+            cores_lost: AtomicUsize::new(0),
             threads: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
             driver,
@@ -131,8 +144,11 @@ impl Handle {
             config,
             info,
         });
-        for core in cores {
+        let mut cores = cores.into_iter();
+        for core in cores.by_ref() {
             if let Err(e) = worker::launch(&handle, core) {
+                // The cores never launched count as returned for the shutdown.
+                cores.for_each(|core| handle.return_core(core));
                 handle.shutdown();
                 return Err(e);
             }
@@ -261,7 +277,33 @@ impl Handle {
         }
     }
 
+    /// A worker stopped: its core joins the others for the shutdown to drain.
+    fn return_core(&self, core: Box<worker::Core>) {
+        self.cores
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(core);
+        self.core_returned.notify_all();
+    }
+
+    /// Waits until every worker has stopped running tasks (its core is back), except the core
+    /// this thread holds (a runtime shut down from inside one of its own tasks).
+    fn wait_for_cores(&self) {
+        let held_here = worker::holds_core_of(self) as usize;
+        let mut cores = self.cores.lock().unwrap_or_else(|e| e.into_inner());
+        while cores.len() + held_here + self.cores_lost.load(Acquire) < self.remotes.len() {
+            cores = self
+                .core_returned
+                .wait(cores)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
     /// Stops the workers and cancels every task. Idempotent.
+    ///
+    /// Tasks are cancelled as soon as every core is back, before the threads are joined: a
+    /// thread blocked in `block_in_place` may be waiting for a value that a cancelled task's
+    /// drop releases (tokio's `hang_on_shutdown`).
     pub(crate) fn shutdown(&self) {
         if self.shutdown.swap(true, AcqRel) {
             return;
@@ -270,6 +312,8 @@ impl Handle {
         for remote in self.remotes.iter() {
             remote.unpark.unpark();
         }
+        self.wait_for_cores();
+        self.owned.close_and_shutdown_all();
         let me = std::thread::current().id();
         loop {
             let threads: Vec<_> =
@@ -283,7 +327,7 @@ impl Handle {
                 }
             }
         }
-        // Every worker is gone: cancel all tasks here, then drop the queued references.
+        // Every worker is gone: cancel what was spawned meanwhile, drop the queued references.
         self.owned.close_and_shutdown_all();
         drop(queued);
         let cores = std::mem::take(&mut *self.cores.lock().unwrap_or_else(|e| e.into_inner()));

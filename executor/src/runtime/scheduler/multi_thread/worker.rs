@@ -19,6 +19,14 @@ use std::time::{Duration, Instant};
 const MAX_LIFO_POLLS: usize = 3;
 /// How often the driver holder checks other workers' LIFO slots while they run.
 const STALL_CHECK_INTERVAL: Duration = Duration::from_millis(10);
+/// A self-tuned global queue interval aims to look at the injection queue this often (in ns).
+const TARGET_GLOBAL_QUEUE_INTERVAL_NS: f64 = 200_000.0;
+/// Bounds of a self-tuned global queue interval, and where it starts before any measurement.
+const MIN_GLOBAL_QUEUE_INTERVAL: u32 = 2;
+const MAX_GLOBAL_QUEUE_INTERVAL: u32 = 127;
+const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 61;
+/// Weight of one poll in the moving average of poll times.
+const POLL_TIME_EWMA_ALPHA: f64 = 0.1;
 
 /// The worker's own state; moves between threads only through `block_in_place`.
 pub(crate) struct Core {
@@ -28,6 +36,12 @@ pub(crate) struct Core {
     until_maintenance: u32,
     /// Ticks left until the injection queue is checked before local work.
     until_global: u32,
+    /// Ticks between those checks: configured, or tuned from the poll times (see `end_batch`).
+    global_queue_interval: u32,
+    /// Moving average of a task poll's duration (ns), measured over batches of polls.
+    poll_time_ewma: f64,
+    /// When the current batch of polls started, and `polls` then.
+    batch_start: (Instant, u64),
     pub(super) lifo_enabled: bool,
     pub(super) run_queue: Local<Notified<Arc<Handle>>>,
     is_searching: bool,
@@ -38,6 +52,8 @@ pub(crate) struct Core {
     stall_seen: Vec<(*mut Header, u64)>,
     /// When the current busy stretch (since start or the last unpark) began, for the metrics.
     busy_since: Instant,
+    /// Tasks that yielded, woken after the next driver poll.
+    deferred: super::super::Defer,
 }
 
 // SAFETY: the raw pointers in `stall_seen` are only compared, never dereferenced.
@@ -56,11 +72,16 @@ impl Core {
         run_queue: Local<Notified<Arc<Handle>>>,
         park: Parker,
         workers: usize,
+        global_queue_interval: Option<u32>,
     ) -> Box<Core> {
+        let interval = global_queue_interval.unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
         Box::new(Core {
             index,
             until_maintenance: 1,
             until_global: 1,
+            global_queue_interval: interval,
+            poll_time_ewma: TARGET_GLOBAL_QUEUE_INTERVAL_NS / interval as f64,
+            batch_start: (Instant::now(), 0),
             lifo_enabled: true,
             run_queue,
             is_searching: false,
@@ -69,6 +90,7 @@ impl Core {
             polls: 0,
             stall_seen: vec![(std::ptr::null_mut(), 0); workers],
             busy_since: Instant::now(),
+            deferred: super::super::Defer::default(),
         })
     }
 }
@@ -81,9 +103,21 @@ pub(super) fn launch(handle: &Arc<Handle>, core: Box<Core>) -> std::io::Result<(
     }
     let h = handle.clone();
     let mut threads = handle.threads.lock().unwrap_or_else(|e| e.into_inner());
-    let thread = builder.spawn(move || run(h, core))?;
-    threads.push(thread);
-    Ok(())
+    match builder.spawn(move || run(h, core)) {
+        Ok(thread) => {
+            threads.push(thread);
+            Ok(())
+        }
+        Err(e) => {
+            // The core went down with the closure; the shutdown must not wait for it.
+            let _lost = handle.cores.lock().unwrap_or_else(|e| e.into_inner());
+            handle
+                .cores_lost
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+            handle.core_returned.notify_all();
+            Err(e)
+        }
+    }
 }
 
 fn run(handle: Arc<Handle>, core: Box<Core>) {
@@ -104,11 +138,7 @@ fn run(handle: Arc<Handle>, core: Box<Core>) {
             };
             // `None`: the core was handed to another thread by `block_in_place`.
             if let Some(core) = cx.run(core) {
-                handle
-                    .cores
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(core);
+                handle.return_core(core);
             }
         });
     }
@@ -125,15 +155,25 @@ impl Context {
             if core.until_maintenance == 0 {
                 core.until_maintenance = handle.config.event_interval;
                 // Maintenance: serve I/O and timers even while busy; re-enable the LIFO slot.
+                core.end_batch(handle);
                 handle.driver.poll_if_free();
+                core = self.wake_deferred(core);
                 core.lifo_enabled = true;
+                core.start_batch();
             }
             if let Some(task) = core.next_task(handle) {
                 core = self.run_task(task, core)?;
                 continue;
             }
+            core.end_batch(handle);
             if let Some(task) = core.steal_work(handle) {
                 core = self.run_task(task, core)?;
+                continue;
+            }
+            if !core.deferred.is_empty() {
+                // Only yielded tasks left: let I/O and timers in, then run them again.
+                handle.driver.poll_if_free();
+                core = self.wake_deferred(core);
                 continue;
             }
             core = self.park(core);
@@ -176,6 +216,32 @@ impl Context {
                 task.run();
             }
         })
+    }
+
+    /// Defers `waker` to the next driver poll; false when no core is here (between polls, or
+    /// handed away by `block_in_place`).
+    pub(crate) fn defer(&self, waker: &std::task::Waker) -> bool {
+        match self.core.try_borrow_mut().as_deref_mut() {
+            Ok(Some(core)) => {
+                core.deferred.push(waker);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Wakes the tasks that yielded (the driver was just polled), with the core installed so
+    /// they are queued on this worker.
+    fn wake_deferred(&self, mut core: Box<Core>) -> Box<Core> {
+        if core.deferred.is_empty() {
+            return core;
+        }
+        let mut deferred = core.deferred.take();
+        *self.core.borrow_mut() = Some(core);
+        deferred.wake_all();
+        let mut core = self.core.borrow_mut().take().expect("worker core missing");
+        core.deferred.restore(deferred);
+        core
     }
 
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
@@ -226,11 +292,37 @@ impl Context {
         }
         core.park = Some(park);
         core.busy_since = handle.info.unparked(core.index);
+        core.start_batch();
         core
     }
 }
 
 impl Core {
+    /// Starts timing a batch of polls (after the worker parked or polled the driver).
+    fn start_batch(&mut self) {
+        self.batch_start = (Instant::now(), self.polls);
+    }
+
+    /// Ends the batch of polls: folds its mean poll time into the average and, unless
+    /// configured, re-tunes the global queue interval to about 200 µs of polls (tokio's
+    /// self-tuning: slow tasks make the injection queue checked more often). A new batch starts.
+    fn end_batch(&mut self, handle: &Handle) {
+        let polls = self.polls.wrapping_sub(self.batch_start.1);
+        if polls == 0 || handle.config.global_queue_interval.is_some() {
+            return;
+        }
+        let now = Instant::now();
+        let mean = now.duration_since(self.batch_start.0).as_nanos() as f64 / polls as f64;
+        let alpha = 1.0 - (1.0 - POLL_TIME_EWMA_ALPHA).powf(polls as f64);
+        self.poll_time_ewma = alpha * mean + (1.0 - alpha) * self.poll_time_ewma;
+        // The float-to-int cast saturates; a zero average gives the maximum.
+        self.global_queue_interval = ((TARGET_GLOBAL_QUEUE_INTERVAL_NS / self.poll_time_ewma)
+            as u32)
+            .clamp(MIN_GLOBAL_QUEUE_INTERVAL, MAX_GLOBAL_QUEUE_INTERVAL);
+        self.until_global = self.until_global.min(self.global_queue_interval);
+        self.batch_start = (now, self.polls);
+    }
+
     fn count_poll(&mut self, handle: &Handle) {
         self.polls = self.polls.wrapping_add(1);
         handle.remotes[self.index]
@@ -241,7 +333,7 @@ impl Core {
     fn next_task(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
         self.until_global -= 1;
         if self.until_global == 0 {
-            self.until_global = handle.config.global_queue_interval;
+            self.until_global = self.global_queue_interval;
             if let Some(task) = handle.inject.pop() {
                 return Some(task);
             }
@@ -309,6 +401,17 @@ impl Core {
         }
         None
     }
+}
+
+/// True when this thread is one of `handle`'s workers and holds its core (inside a task poll).
+pub(super) fn holds_core_of(handle: &Handle) -> bool {
+    context::with_scheduler(|cx| match cx {
+        Some(crate::runtime::scheduler::Context::MultiThread(cx)) => {
+            std::ptr::eq(&*cx.handle, handle)
+                && cx.core.try_borrow().map_or(true, |core| core.is_some())
+        }
+        _ => false,
+    })
 }
 
 /// `block_in_place` on a multi-thread worker: hand the core to a new worker thread, then run
