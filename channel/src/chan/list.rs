@@ -19,7 +19,7 @@
 //! Waiting (for a write in flight, or for the next block) spins a few times with growing
 //! pauses, then yields the thread: the awaited thread holds no lock, so it finishes once it runs.
 
-use super::shim::{fence, AtomicPtr, AtomicUsize, Ordering};
+use super::shim::{fence, AtomicPtr, AtomicUsize, CachePadded, Ordering};
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::ptr;
@@ -50,13 +50,10 @@ struct Slot<T> {
     state: AtomicUsize,
 }
 
-/// A block's count of finished reads, on a cache line of its own.
-#[repr(align(128))]
-struct ReadCount(AtomicUsize);
-
 struct Block<T> {
-    /// Reads finished; the one that makes it [`BLOCK_CAP`] frees the block.
-    reads: ReadCount,
+    /// Reads finished; the one that makes it [`BLOCK_CAP`] frees the block. On a cache line of
+    /// its own: only readers write it.
+    reads: CachePadded<AtomicUsize>,
     next: AtomicPtr<Block<T>>,
     slots: [Slot<T>; BLOCK_CAP],
 }
@@ -85,7 +82,7 @@ impl<T> Slot<T> {
 impl<T> Block<T> {
     fn new() -> Box<Self> {
         Box::new(Block {
-            reads: ReadCount(AtomicUsize::new(0)),
+            reads: CachePadded(AtomicUsize::new(0)),
             next: AtomicPtr::new(ptr::null_mut()),
             slots: std::array::from_fn(|_| Slot {
                 value: UnsafeCell::new(MaybeUninit::uninit()),
@@ -114,7 +111,7 @@ impl<T> Block<T> {
     unsafe fn read_done(this: *mut Self) {
         // SAFETY: the block is alive until every reader counted, ours included.
         // AcqRel: the last reader sees every other reader's accesses done before it frees.
-        if unsafe { (*this).reads.0.fetch_add(1, Ordering::AcqRel) } + 1 == BLOCK_CAP {
+        if unsafe { (*this).reads.fetch_add(1, Ordering::AcqRel) } + 1 == BLOCK_CAP {
             // SAFETY: every slot is read, no index of the block can be taken any more, and
             // every writer finished before its slot's reader read it.
             drop(unsafe { Box::from_raw(this) });
