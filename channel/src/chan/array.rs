@@ -12,7 +12,7 @@
 
 use super::core::{Chan, Flavor, State};
 use super::ring::Ring;
-use super::shim::{AtomicUsize, Ordering};
+use super::shim::{AtomicUsize, CachePadded, Ordering};
 use super::waiter::{pop_claimed, SendStatus, Wakeups};
 
 #[cfg(loom)]
@@ -23,7 +23,9 @@ use std::thread::yield_now;
 /// The buffer of a bounded channel: a lock-free ring plus its capacity units.
 pub(super) struct Array<T> {
     ring: Ring<T>,
-    free: AtomicUsize,
+    /// Written by every send and receive: on a cache line of its own, away from the ring's
+    /// read-only fields (its slot pointer, `cap`) that every operation reads.
+    free: CachePadded<AtomicUsize>,
     cap: usize,
 }
 
@@ -31,7 +33,7 @@ impl<T> Array<T> {
     pub(super) fn new(cap: usize) -> Self {
         Array {
             ring: Ring::new(cap),
-            free: AtomicUsize::new(cap),
+            free: CachePadded(AtomicUsize::new(cap)),
             cap,
         }
     }

@@ -26,7 +26,7 @@
 
 use super::array::Array;
 use super::list::BlockList;
-use super::shim::{AtomicBool, AtomicUsize, Lock, Ordering};
+use super::shim::{AtomicBool, AtomicUsize, CachePadded, Lock, Ordering};
 use super::waiter::{RecvStatus, RecvWaiter, SendStatus, SendWaiter, Wakeups};
 use crate::waitlist::{WaitList, WaiterId};
 use std::collections::VecDeque;
@@ -111,7 +111,9 @@ pub(crate) enum ReserveOp {
 /// a buffered value, nobody parked): see [`super::array`]. The counters below publish the
 /// wait-list lengths for those lock-free paths.
 pub(crate) struct Chan<T> {
-    pub(super) state: Lock<State<T>>,
+    /// Written by every lock and unlock: on cache lines of its own, away from the counters the
+    /// lock-free paths read on every operation.
+    pub(super) state: CachePadded<Lock<State<T>>>,
     pub(super) cap: usize,
     pub(super) flavor: Flavor<T>,
     /// Go's rule (`chan`): a receive that frees a slot moves the first parked sender's value
@@ -147,13 +149,13 @@ impl<T> Chan<T> {
             cap => Flavor::Array(Array::new(cap)),
         };
         Chan {
-            state: Lock::new(State {
+            state: CachePadded(Lock::new(State {
                 front: VecDeque::new(),
                 sendq: WaitList::new(),
                 recvq: WaitList::new(),
                 closedq: WaitList::new(),
                 closed: false,
-            }),
+            })),
             cap,
             flavor,
             pulls_parked_senders,

@@ -9,14 +9,17 @@
 //!
 //! A pop wins its index with the CAS on `head`, then waits for the value's `WRITE` bit (the push
 //! that won the index is between its CAS and its write: a few instructions). Memory goes back
-//! as it is consumed: a block is freed once every slot was read. The last reader of a block
-//! frees it; readers that are still busy on earlier slots are told so by a `DESTROY` bit and the
-//! last of them frees it instead — so an unbounded channel gives memory back after a burst.
+//! as it is consumed: each block counts its finished reads, and the read that completes the
+//! count frees it — so an unbounded channel gives memory back after a burst.
+//!
+//! The count lives on its own cache line, away from the slots: a reader never writes the line
+//! the producer is filling next (marking each slot read, crossbeam's way, made the consumer and
+//! the producer fight over that line on every message).
 //!
 //! Waiting (for a write in flight, or for the next block) spins a few times with growing
 //! pauses, then yields the thread: the awaited thread holds no lock, so it finishes once it runs.
 
-use super::shim::{fence, AtomicPtr, AtomicUsize, Ordering};
+use super::shim::{fence, AtomicPtr, AtomicUsize, CachePadded, Ordering};
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::ptr;
@@ -41,10 +44,6 @@ const HAS_NEXT: usize = 1;
 
 /// A slot's value is written.
 const WRITE: usize = 1;
-/// A slot's value is read.
-const READ: usize = 2;
-/// The block is being freed; the reader of this slot must finish freeing it.
-const DESTROY: usize = 4;
 
 struct Slot<T> {
     value: UnsafeCell<MaybeUninit<T>>,
@@ -52,6 +51,9 @@ struct Slot<T> {
 }
 
 struct Block<T> {
+    /// Reads finished; the one that makes it [`BLOCK_CAP`] frees the block. On a cache line of
+    /// its own: only readers write it.
+    reads: CachePadded<AtomicUsize>,
     next: AtomicPtr<Block<T>>,
     slots: [Slot<T>; BLOCK_CAP],
 }
@@ -80,6 +82,7 @@ impl<T> Slot<T> {
 impl<T> Block<T> {
     fn new() -> Box<Self> {
         Box::new(Block {
+            reads: CachePadded(AtomicUsize::new(0)),
             next: AtomicPtr::new(ptr::null_mut()),
             slots: std::array::from_fn(|_| Slot {
                 value: UnsafeCell::new(MaybeUninit::uninit()),
@@ -99,26 +102,20 @@ impl<T> Block<T> {
         }
     }
 
-    /// Frees the block once slots `start..` are read; a slot still being read gets `DESTROY`
-    /// and its reader continues from there.
+    /// Counts one finished read of the block, freeing it when that was the last.
     ///
     /// # Safety
     ///
-    /// `this` came from `Box::into_raw`, every slot before `start` (and the last one) is read,
-    /// and nobody will take an index of this block any more.
-    unsafe fn destroy(this: *mut Self, start: usize) {
-        // The last slot needs no mark: its reader began (or is) this destruction.
-        for i in start..BLOCK_CAP - 1 {
-            // SAFETY: the block is alive: its last reader frees it, and that is us or later.
-            let slot = unsafe { &(*this).slots[i] };
-            if slot.state.load(Ordering::Acquire) & READ == 0
-                && slot.state.fetch_or(DESTROY, Ordering::AcqRel) & READ == 0
-            {
-                return; // that slot's reader will continue
-            }
+    /// `this` came from `Box::into_raw`; the caller won one of its indices, has finished with
+    /// its slot (and with `next`), and touches the block no more.
+    unsafe fn read_done(this: *mut Self) {
+        // SAFETY: the block is alive until every reader counted, ours included.
+        // AcqRel: the last reader sees every other reader's accesses done before it frees.
+        if unsafe { (*this).reads.fetch_add(1, Ordering::AcqRel) } + 1 == BLOCK_CAP {
+            // SAFETY: every slot is read, no index of the block can be taken any more, and
+            // every writer finished before its slot's reader read it.
+            drop(unsafe { Box::from_raw(this) });
         }
-        // SAFETY: every slot is read and no index of the block can be taken any more.
-        drop(unsafe { Box::from_raw(this) });
     }
 }
 
@@ -258,7 +255,8 @@ impl<T> BlockList<T> {
         let slot = unsafe { &(*block).slots[offset] };
         // SAFETY: nobody reads the slot before `WRITE` is set below.
         unsafe { (*slot.value.get()).write(value) };
-        slot.state.fetch_or(WRITE, Ordering::Release);
+        // Only this push writes the slot's state.
+        slot.state.store(WRITE, Ordering::Release);
     }
 
     /// Pops the oldest value; `None` when empty. May wait (briefly) for a push that already
@@ -335,13 +333,8 @@ impl<T> BlockList<T> {
         slot.wait_write();
         // SAFETY: `WRITE` (acquired) says the push finished writing; only we read this slot.
         let value = unsafe { (*slot.value.get()).assume_init_read() };
-        if offset + 1 == BLOCK_CAP {
-            // SAFETY: the last slot is read: start freeing the block from its first slot.
-            unsafe { Block::destroy(block, 0) };
-        } else if slot.state.fetch_or(READ, Ordering::AcqRel) & DESTROY != 0 {
-            // SAFETY: the freeing reader stopped at our slot: continue after it.
-            unsafe { Block::destroy(block, offset + 1) };
-        }
+        // SAFETY: we won an index of `block` and are done with it.
+        unsafe { Block::read_done(block) };
         value
     }
 

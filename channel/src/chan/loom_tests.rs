@@ -347,6 +347,35 @@ fn loom_block_list_crosses_blocks() {
     });
 }
 
+/// Two readers race through two blocks (two slots each under loom) while the block's read
+/// count decides which of them frees it: every value read exactly once, in order per reader.
+#[test]
+fn loom_block_list_readers_race_to_free_blocks() {
+    use super::list::BlockList;
+    use crate::chan::shim::Arc;
+    loom::model(|| {
+        let q = Arc::new(BlockList::new());
+        for v in 0..4 {
+            q.push(v);
+        }
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let q = q.clone();
+                thread::spawn(move || [q.pop().unwrap(), q.pop().unwrap()])
+            })
+            .collect();
+        let mut got: Vec<_> = Vec::new();
+        for r in readers {
+            let [a, b] = r.join().unwrap();
+            assert!(a < b, "each reader sees FIFO order");
+            got.extend([a, b]);
+        }
+        got.sort_unstable();
+        assert_eq!(got, [0, 1, 2, 3]);
+        assert_eq!(q.pop(), None);
+    });
+}
+
 /// An unbounded lock-free send races a receiver that is parking: no lost wake-up.
 #[test]
 fn loom_unbounded_send_races_parking_recv() {

@@ -13,7 +13,7 @@
 //! preempted). It spins a bounded number of times and then gives the value back; the caller
 //! yields its thread before trying again (see `array.rs`), so a push never spins unboundedly.
 
-use super::shim::{AtomicUsize, Ordering};
+use super::shim::{AtomicUsize, CachePadded, Ordering};
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 
@@ -27,15 +27,11 @@ struct Slot<T> {
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
-/// Keeps `head` and `tail` on separate cache lines.
-#[repr(align(128))]
-struct Padded(AtomicUsize);
-
 pub(crate) struct Ring<T> {
-    /// Position of the next pop.
-    head: Padded,
+    /// Position of the next pop (a cache line of its own, as `tail`).
+    head: CachePadded<AtomicUsize>,
     /// Position of the next push.
-    tail: Padded,
+    tail: CachePadded<AtomicUsize>,
     slots: Box<[Slot<T>]>,
 }
 
@@ -57,8 +53,8 @@ impl<T> Ring<T> {
             })
             .collect();
         Ring {
-            head: Padded(AtomicUsize::new(0)),
-            tail: Padded(AtomicUsize::new(0)),
+            head: CachePadded(AtomicUsize::new(0)),
+            tail: CachePadded(AtomicUsize::new(0)),
             slots,
         }
     }

@@ -20,6 +20,20 @@ use loom::sync as imp;
 #[cfg(not(loom))]
 use std::sync as imp;
 
+/// Keeps a value on cache lines of its own (128 bytes: two lines, as the adjacent-line
+/// prefetcher pairs them), so writes to it do not evict what its neighbours' readers cache.
+#[repr(align(128))]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for CachePadded<T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// A mutex that shrugs off poisoning (see the module docs).
 pub(crate) struct Lock<T>(imp::Mutex<T>);
 
