@@ -84,6 +84,8 @@ socket2 = "0.6"
 tempfile = "3"
 rand = "0.9"
 mockall = "0.13"
+# tokio's own dependency, used by some test files (rt_basic)
+pin-project-lite = "0.2"
 
 [patch.crates-io]
 tokio = { path = "$ROOT/compat/tokio" }
