@@ -535,3 +535,26 @@ fn data_seen_before_the_reactor_shut_down_is_still_readable_then_reads_report_it
     let err = block_on(LIMIT, async { server.read(&mut buf).await.unwrap_err() });
     assert!(err.to_string().contains("shut down"), "{err}");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn tcp_quickack_round_trips_on_both_ends() {
+    block_on(LIMIT, async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (client, accepted) = futures::join!(TcpStream::connect(addr), listener.accept());
+        let (mut client, (mut server, _)) = (client.unwrap(), accepted.unwrap());
+        for stream in [&client, &server] {
+            stream.set_quickack(true).unwrap();
+            assert!(stream.quickack().unwrap());
+        }
+        client.write_all(b"ack").await.unwrap();
+        let mut buf = [0; 3];
+        server.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ack");
+        for stream in [&client, &server] {
+            stream.set_quickack(false).unwrap();
+            assert!(!stream.quickack().unwrap());
+        }
+    });
+}

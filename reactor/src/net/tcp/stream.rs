@@ -158,6 +158,48 @@ impl TcpStream {
         self.io.io().nodelay()
     }
 
+    /// Reads `TCP_QUICKACK` (Linux-family only; see [`set_quickack`](Self::set_quickack)).
+    ///
+    /// ```
+    /// # fn f(s: gort_reactor::net::TcpStream) -> std::io::Result<bool> {
+    /// s.quickack()
+    /// # }
+    /// ```
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "fuchsia",
+        target_os = "cygwin",
+    ))]
+    pub fn quickack(&self) -> io::Result<bool> {
+        let fd = self.as_raw_fd();
+        sockopt::getsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_QUICKACK).map(|v| v != 0)
+    }
+
+    /// Sets `TCP_QUICKACK`: the kernel sends ACKs at once instead of delaying them. The kernel
+    /// may clear the flag again after later socket operations (see `man 7 tcp`).
+    ///
+    /// ```
+    /// # fn f(s: gort_reactor::net::TcpStream) -> std::io::Result<()> {
+    /// s.set_quickack(true)?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "fuchsia",
+        target_os = "cygwin",
+    ))]
+    pub fn set_quickack(&self, quickack: bool) -> io::Result<()> {
+        let value = libc::c_int::from(quickack);
+        sockopt::setsockopt(
+            self.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_QUICKACK,
+            &value,
+        )
+    }
+
     /// Sets `SO_LINGER`. `Some(Duration::ZERO)` makes dropping the stream reset the connection.
     ///
     /// ```

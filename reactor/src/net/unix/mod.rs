@@ -1,8 +1,9 @@
 //! Unix-domain sockets: [`UnixListener`], [`UnixStream`] (and its split halves),
-//! [`UnixDatagram`].
+//! [`UnixDatagram`], and [`pipe`] (pipes and FIFOs).
 
 mod datagram;
 mod listener;
+pub mod pipe;
 mod socket;
 mod split;
 mod stream;
