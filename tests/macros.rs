@@ -161,3 +161,11 @@ async fn main_with_crate_argument() -> u8 {
 fn main_accepts_the_crate_argument() {
     assert_eq!(main_with_crate_argument(), 3);
 }
+
+#[gort::test(name = "named-test-runtime")]
+async fn name_argument_names_the_runtime() {
+    assert_eq!(
+        gort::runtime::Handle::current().name(),
+        Some("named-test-runtime")
+    );
+}

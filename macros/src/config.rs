@@ -1,4 +1,4 @@
-//! The attribute's arguments: `flavor`, `worker_threads`, `start_paused` and `crate`, parsed and
+//! The attribute's arguments: `flavor`, `worker_threads`, `start_paused`, `name` and `crate`, parsed and
 //! checked against each other before any code is generated.
 
 use proc_macro2::Span;
@@ -42,20 +42,24 @@ pub(crate) struct Config {
     pub(crate) flavor: Flavor,
     pub(crate) worker_threads: Option<(usize, Span)>,
     pub(crate) start_paused: bool,
+    /// The runtime's name given with `name = "..."` (passed to `Builder::name`), if any.
+    pub(crate) name: Option<syn::LitStr>,
     /// The path given with `crate = "..."`, if any; otherwise the macro looks gort up.
     pub(crate) crate_path: Option<syn::Path>,
 }
 
-const KNOWN: &str = "`flavor`, `worker_threads`, `start_paused` and `crate`";
+const KNOWN: &str = "`flavor`, `worker_threads`, `start_paused`, `name` and `crate`";
 
 impl Config {
-    /// Parses `flavor = "...", worker_threads = N, start_paused = true, crate = "path"`.
+    /// Parses `flavor = "...", worker_threads = N, start_paused = true, name = "...",
+    /// crate = "path"`.
     pub(crate) fn parse(kind: Kind, args: proc_macro2::TokenStream) -> syn::Result<Config> {
         let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args)?;
         let mut flavor: Option<(Flavor, Span)> = None;
         let mut worker_threads: Option<(usize, Span)> = None;
         let mut start_paused: Option<(bool, Span)> = None;
         let mut crate_path: Option<syn::Path> = None;
+        let mut runtime_name: Option<syn::LitStr> = None;
 
         for meta in metas {
             let name_value = match meta {
@@ -105,6 +109,12 @@ impl Config {
                         return Err(duplicate());
                     }
                     start_paused = Some((parse_bool(&name_value.value, "start_paused")?, span));
+                }
+                "name" => {
+                    if runtime_name.is_some() {
+                        return Err(duplicate());
+                    }
+                    runtime_name = Some(parse_name(&name_value.value)?);
                 }
                 "crate" => {
                     if crate_path.is_some() {
@@ -174,6 +184,7 @@ impl Config {
             flavor,
             worker_threads,
             start_paused,
+            name: runtime_name,
             crate_path,
         })
     }
@@ -247,6 +258,16 @@ fn parse_bool(expr: &Expr, name: &str) -> syn::Result<bool> {
         _ => None,
     };
     parsed.ok_or_else(|| syn::Error::new(expr.span(), format!("`{name}` takes `true` or `false`")))
+}
+
+fn parse_name(expr: &Expr) -> syn::Result<syn::LitStr> {
+    match lit(expr) {
+        Some(Lit::Str(s)) => Ok(s.clone()),
+        _ => Err(syn::Error::new(
+            expr.span(),
+            "`name` takes a string, e.g. `name = \"my-runtime\"`",
+        )),
+    }
 }
 
 fn parse_path(expr: &Expr) -> syn::Result<syn::Path> {

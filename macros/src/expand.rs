@@ -15,7 +15,8 @@
 //! }
 //! ```
 //!
-//! `start_paused = true` adds `.start_paused(true)` to the builder chain, as tokio's macros do.
+//! `start_paused = true` adds `.start_paused(true)` and `name = "..."` adds `.name("...")` to the
+//! builder chain, as tokio's macros do.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -104,6 +105,10 @@ fn rewrite(kind: Kind, config: &Config, mut func: ItemFn) -> syn::Result<TokenSt
         .worker_threads
         .map(|(n, span)| quote_spanned!(span=> .worker_threads(#n)));
     let start_paused = config.start_paused.then(|| quote!(.start_paused(true)));
+    let name = config
+        .name
+        .as_ref()
+        .map(|name| quote_spanned!(name.span()=> .name(#name)));
 
     // Mixed-site hygiene: the user's body can neither see nor shadow this local.
     let body_ident = syn::Ident::new("body", Span::mixed_site());
@@ -126,6 +131,7 @@ fn rewrite(kind: Kind, config: &Config, mut func: ItemFn) -> syn::Result<TokenSt
             return #builder
                 #worker_threads
                 #start_paused
+                #name
                 .enable_all()
                 #build
                 .expect("failed to build the gort runtime")

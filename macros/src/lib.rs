@@ -9,6 +9,7 @@
 //! | `flavor = "multi_thread"` / `"current_thread"` | which scheduler `Builder` makes | `main`: multi-thread; `test`: current-thread |
 //! | `worker_threads = N` | worker count (multi-thread only) | one per CPU |
 //! | `start_paused = true` | start with the clock paused (current-thread only; needs gort's `test-util` feature) | `false` |
+//! | `name = "..."` | the runtime's name (`Builder::name`, read back with `Handle::name`) | none |
 //! | `crate = "path"` | where gort is, e.g. `crate = "::my_runtime"` | found in the user's `Cargo.toml` |
 //!
 //! How it works: the attribute removes `async` from the function and makes its body
@@ -35,7 +36,8 @@ use config::Kind;
 /// Defaults to the multi-thread runtime with one worker per CPU.
 ///
 /// Arguments: `flavor = "multi_thread" | "current_thread"`, `worker_threads = N` (multi-thread
-/// only), `start_paused = true` (current-thread only, feature `test-util`), `crate = "path"`.
+/// only), `start_paused = true` (current-thread only, feature `test-util`), `name = "..."`
+/// (the runtime's name), `crate = "path"`.
 /// The function may return anything `main` can return, e.g. `Result<(), Box<dyn Error>>`.
 /// It need not be called `main`: any `async fn` becomes a blocking `fn` that runs its own runtime.
 ///
@@ -66,6 +68,15 @@ use config::Kind;
 /// #[gort::main(worker_threads = 2)]
 /// async fn main() {
 ///     println!("running on two workers");
+/// }
+/// ```
+///
+/// A named runtime:
+///
+/// ```
+/// #[gort::main(name = "api")]
+/// async fn main() {
+///     assert_eq!(gort::runtime::Handle::current().name(), Some("api"));
 /// }
 /// ```
 #[proc_macro_attribute]

@@ -156,6 +156,39 @@ fn start_paused_asks_the_builder_for_a_paused_clock() {
 }
 
 #[test]
+fn name_gives_the_runtime_a_name() {
+    let out = squeeze(&expand_to_string(
+        Kind::Main,
+        quote!(name = "api-runtime", crate = "gort"),
+        quote!(
+            async fn main() {}
+        ),
+    ));
+    assert!(
+        out.contains(
+            "gort::runtime::Builder::new_multi_thread().name(\"api-runtime\").enable_all()"
+        ),
+        "{out}"
+    );
+    assert_compile_error(
+        Kind::Test,
+        quote!(name = 3),
+        quote!(
+            async fn t() {}
+        ),
+        "`name` takes a string",
+    );
+    assert_compile_error(
+        Kind::Test,
+        quote!(name = "a", name = "b"),
+        quote!(
+            async fn t() {}
+        ),
+        "given more than once",
+    );
+}
+
+#[test]
 fn result_returning_test_keeps_its_signature() {
     let out = squeeze(&expand_to_string(
         Kind::Test,

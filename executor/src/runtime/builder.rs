@@ -35,6 +35,9 @@ pub struct Builder {
     on_unpark: Option<Callback>,
     name: Option<String>,
     event_interval: u32,
+    /// Accepted for tokio's API; gort's driver takes its own fixed batch of events per poll.
+    #[allow(dead_code)]
+    max_io_events: (usize, Option<usize>),
     global_queue_interval: Option<u32>,
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     start_paused: bool,
@@ -81,6 +84,7 @@ impl Builder {
             on_unpark: None,
             name: None,
             event_interval: 61,
+            max_io_events: (1024, None),
             global_queue_interval: None,
             start_paused: false,
         }
@@ -207,6 +211,51 @@ impl Builder {
     pub fn event_interval(&mut self, val: u32) -> &mut Builder {
         assert!(val > 0, "event_interval must be greater than 0");
         self.event_interval = val;
+        self
+    }
+
+    /// The most I/O events handled per driver poll (tokio's default 1024).
+    ///
+    /// gort accepts and checks the value for tokio compatibility, but its driver always takes a
+    /// batch of up to 1024 events per poll; events beyond a batch wait for the next poll.
+    ///
+    /// # Panics
+    /// When `capacity` is 0: "max_io_events_per_tick must be non-zero".
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_multi_thread()
+    ///     .max_io_events_per_tick(1024)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    #[track_caller]
+    pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Builder {
+        assert!(capacity > 0, "max_io_events_per_tick must be non-zero");
+        self.max_io_events.0 = capacity;
+        self
+    }
+
+    /// The most I/O events handled by a driver poll that does not wait (a busy tick); tokio's
+    /// default is the [`max_io_events_per_tick`](Builder::max_io_events_per_tick) value.
+    ///
+    /// Accepted and checked as tokio does; gort's driver uses one fixed batch size for every poll.
+    ///
+    /// # Panics
+    /// When `capacity` is 0: "max_io_events_per_busy_tick must be non-zero".
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_multi_thread()
+    ///     .max_io_events_per_tick(128)
+    ///     .max_io_events_per_busy_tick(8)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    #[track_caller]
+    pub fn max_io_events_per_busy_tick(&mut self, capacity: usize) -> &mut Builder {
+        assert!(capacity > 0, "max_io_events_per_busy_tick must be non-zero");
+        self.max_io_events.1 = Some(capacity);
         self
     }
 

@@ -123,6 +123,15 @@ pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R
     f(unsafe { ptr.as_ref() })
 }
 
+/// The index of the worker running on this thread: a multi-thread worker's number, `0` for the
+/// `block_on` driving a current-thread runtime, `None` elsewhere.
+pub(crate) fn worker_index() -> Option<usize> {
+    with_scheduler(|cx| match cx? {
+        scheduler::Context::CurrentThread(cx) => cx.worker_index(),
+        scheduler::Context::MultiThread(cx) => cx.worker_index(),
+    })
+}
+
 /// Installs `scheduler` as this thread's scheduler state while `f` runs.
 pub(crate) fn set_scheduler<R>(scheduler: &scheduler::Context, f: impl FnOnce() -> R) -> R {
     struct Reset(*const scheduler::Context);

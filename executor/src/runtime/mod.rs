@@ -44,6 +44,28 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+/// The index of the runtime worker running the caller, as tokio's `worker_index`.
+///
+/// A multi-thread runtime's workers are numbered `0..worker_threads`; the thread inside a
+/// current-thread runtime's (or a `LocalRuntime`'s) `block_on` that drives its tasks is worker
+/// `0`. Everywhere else — outside any runtime, in `spawn_blocking`, in a multi-thread runtime's
+/// `block_on`, in `Handle::block_on`, or after `block_in_place` gave the worker away — it is
+/// `None`.
+///
+/// ```
+/// use gort_executor::runtime::{self, Builder};
+///
+/// assert_eq!(runtime::worker_index(), None);
+/// let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let index = rt.block_on(async { gort_executor::spawn(async { runtime::worker_index() }).await });
+/// assert!(matches!(index.unwrap(), Some(0 | 1)));
+/// let rt = Builder::new_current_thread().build().unwrap();
+/// assert_eq!(rt.block_on(async { runtime::worker_index() }), Some(0));
+/// ```
+pub fn worker_index() -> Option<usize> {
+    context::worker_index()
+}
+
 /// A running gort runtime: worker threads (or the current thread), the I/O and timer driver,
 /// and the blocking pool.
 ///

@@ -19,6 +19,11 @@ pub struct AbortHandle {
     raw: RawTask,
 }
 
+// As tokio's: aborting only flips the task's atomic state, which a panic never leaves
+// half-updated.
+impl std::panic::UnwindSafe for AbortHandle {}
+impl std::panic::RefUnwindSafe for AbortHandle {}
+
 impl AbortHandle {
     /// # Safety
     /// The caller hands over one reference.

@@ -40,6 +40,11 @@ unsafe impl<T: Send> Sync for JoinHandle<T> {}
 
 impl<T> Unpin for JoinHandle<T> {}
 
+// As tokio's: the task's cells are only reached through its state machine (atomics), which a
+// panic never leaves half-updated, and a panicked task's output becomes a `JoinError`.
+impl<T> std::panic::UnwindSafe for JoinHandle<T> {}
+impl<T> std::panic::RefUnwindSafe for JoinHandle<T> {}
+
 impl<T> JoinHandle<T> {
     /// # Safety
     /// The caller hands over the `JoinHandle` reference of a task whose output type is `T`.

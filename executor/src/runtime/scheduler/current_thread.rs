@@ -336,6 +336,13 @@ fn run_block_on<F: Future>(
 }
 
 impl Context {
+    /// `Some(0)` while this `block_on` holds the runtime's core (it is the one worker), `None`
+    /// when the core is handed away.
+    pub(crate) fn worker_index(&self) -> Option<usize> {
+        let has_core = self.core.try_borrow().map_or(true, |core| core.is_some());
+        has_core.then_some(0)
+    }
+
     /// Blocks in the driver when nothing is runnable (or only polls it when `yield_only`).
     /// Returns when the current busy stretch (which began at `busy_since`) started.
     fn park(

@@ -66,6 +66,14 @@ pub(crate) struct Context {
     pub(super) core: RefCell<Option<Box<Core>>>,
 }
 
+impl Context {
+    /// The index of this worker, `None` once `block_in_place` has handed its core away.
+    pub(crate) fn worker_index(&self) -> Option<usize> {
+        // The core is only borrowed by the scheduler between polls, never while user code runs.
+        self.core.try_borrow().ok()?.as_ref().map(|core| core.index)
+    }
+}
+
 impl Core {
     pub(super) fn new(
         index: usize,
