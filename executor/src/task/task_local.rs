@@ -90,13 +90,18 @@ struct Swap<'a, T: 'static> {
 }
 
 impl<T: 'static> LocalKey<T> {
+    #[track_caller]
     fn enter<'a>(&'static self, slot: &'a mut Option<T>) -> Swap<'a, T> {
-        self.inner.with(|cell| {
-            let mut value = cell
-                .try_borrow_mut()
-                .expect("cannot enter a task-local scope while the task-local value is borrowed");
-            std::mem::swap(slot, &mut *value);
+        let entered = self.inner.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut value) => {
+                std::mem::swap(slot, &mut *value);
+                true
+            }
+            Err(_) => false,
         });
+        if !entered {
+            panic!("cannot enter a task-local scope while the task-local value is borrowed");
+        }
         Swap { key: self, slot }
     }
 
@@ -125,6 +130,7 @@ impl<T: 'static> LocalKey<T> {
     /// gort_executor::task_local! { static K: u32; }
     /// assert_eq!(K.sync_scope(3, || K.get()), 3);
     /// ```
+    #[track_caller]
     pub fn sync_scope<F: FnOnce() -> R, R>(&'static self, value: T, f: F) -> R {
         let mut slot = Some(value);
         let _swap = self.enter(&mut slot);
@@ -168,17 +174,6 @@ impl<T: 'static> LocalKey<T> {
 }
 
 impl<T: Clone + 'static> LocalKey<T> {
-    /// A copy of the task-local value, or an error outside its scope (never panics).
-    ///
-    /// ```
-    /// gort_executor::task_local! { static ID: u32; }
-    /// assert!(ID.try_get().is_err());
-    /// ID.sync_scope(7, || assert_eq!(ID.try_get().unwrap(), 7));
-    /// ```
-    pub fn try_get(&'static self) -> Result<T, AccessError> {
-        self.try_with(T::clone)
-    }
-
     /// A copy of the value.
     ///
     /// # Panics
@@ -191,6 +186,17 @@ impl<T: Clone + 'static> LocalKey<T> {
     #[track_caller]
     pub fn get(&'static self) -> T {
         self.with(T::clone)
+    }
+
+    /// A copy of the task-local value, or an error outside its scope.
+    ///
+    /// ```
+    /// gort_executor::task_local! { static ID: u32; }
+    /// assert!(ID.try_get().is_err());
+    /// assert_eq!(ID.sync_scope(3, || ID.try_get()), Ok(3));
+    /// ```
+    pub fn try_get(&'static self) -> Result<T, AccessError> {
+        self.try_with(T::clone)
     }
 }
 
@@ -235,13 +241,13 @@ pin_project! {
 }
 
 impl<T: 'static, F> TaskLocalFuture<T, F> {
-    /// Takes the value this scope set, as tokio's: `None` once taken. Taken before the future
-    /// completes, the future's later accesses find no value.
+    /// Takes the value this future sets while it runs; `None` if it was taken already. Polled
+    /// afterwards, the future runs with the task-local unset.
     ///
     /// ```
-    /// gort_executor::task_local! { static ID: u32; }
-    /// let mut fut = Box::pin(ID.scope(5, async {}));
-    /// assert_eq!(fut.as_mut().take_value(), Some(5));
+    /// gort_executor::task_local! { static KEY: u32; }
+    /// let mut fut = Box::pin(KEY.scope(7, async {}));
+    /// assert_eq!(fut.as_mut().take_value(), Some(7));
     /// assert_eq!(fut.as_mut().take_value(), None);
     /// ```
     pub fn take_value(self: Pin<&mut Self>) -> Option<T> {

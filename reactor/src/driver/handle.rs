@@ -140,7 +140,12 @@ impl Handle {
     /// assert!(Handle::try_current().is_none());
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        let previous = CURRENT.with(|c| c.borrow_mut().replace(self.clone()));
+        // During thread-local destruction (a runtime dropped from a thread-local's destructor)
+        // there is nothing to enter: the guard then restores nothing.
+        let previous = CURRENT
+            .try_with(|c| c.borrow_mut().replace(self.clone()))
+            .ok()
+            .flatten();
         EnterGuard {
             previous,
             _not_send: PhantomData,
