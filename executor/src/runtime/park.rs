@@ -10,7 +10,7 @@
 use super::driver::{self, Driver};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -50,9 +50,20 @@ impl DriverShared {
         &self.handle
     }
 
+    /// The driver's lock, unless another worker holds it. A poisoned lock is taken all the same:
+    /// the driver is consistent between parks (it contains panicking wakers itself), and
+    /// abandoning it would stop I/O and timers for the whole runtime.
+    fn try_lock_driver(&self) -> Option<MutexGuard<'_, Option<Driver>>> {
+        match self.driver.try_lock() {
+            Ok(driver) => Some(driver),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
     /// Polls the driver without blocking, unless another worker is blocked in it.
     pub(crate) fn poll_if_free(&self) {
-        if let Ok(mut driver) = self.driver.try_lock() {
+        if let Some(mut driver) = self.try_lock_driver() {
             if let Some(driver) = driver.as_mut() {
                 driver.park(Some(Duration::ZERO));
             }
@@ -130,7 +141,7 @@ impl Parker {
         {
             return;
         }
-        if let Some(mut driver) = inner.shared.driver.try_lock().ok().filter(|d| d.is_some()) {
+        if let Some(mut driver) = inner.shared.try_lock_driver().filter(|d| d.is_some()) {
             let driver = driver.as_mut().expect("checked above");
             match inner
                 .state

@@ -460,9 +460,7 @@ impl Handle {
             .unwrap()
             .wheel
             .advance(now, &mut wake);
-        for waker in wake {
-            waker.wake();
-        }
+        super::wake_all(wake);
     }
 
     pub(crate) fn clock(&self) -> &Clock {

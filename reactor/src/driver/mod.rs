@@ -230,9 +230,17 @@ impl Driver {
     }
 
     fn wake_all(&mut self) {
-        for waker in self.wake.drain(..) {
-            waker.wake();
-        }
+        wake_all(self.wake.drain(..));
+    }
+}
+
+/// Wakes each waker, containing a panic in one of them (or in its `Drop`): the panic hook has
+/// reported it, and the remaining wakers still run. A waker is user code; unwinding out of here
+/// would drop the wakers not yet woken (stranding their tasks) and take the driver's thread, and
+/// the lock it is held under, down with it.
+pub(crate) fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
+    for waker in wakers {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
     }
 }
 

@@ -101,10 +101,12 @@ impl Defer {
         Defer(std::mem::take(&mut self.0))
     }
 
-    /// Wakes every waker, leaving the (allocated) list empty for reuse.
+    /// Wakes every waker, leaving the (allocated) list empty for reuse. A waker that panics
+    /// (user code, run outside any task) is contained: the panic hook reports it and the rest
+    /// are still woken, so the worker does not unwind with its queue.
     pub(crate) fn wake_all(&mut self) {
         for waker in self.0.drain(..) {
-            waker.wake();
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
         }
     }
 
