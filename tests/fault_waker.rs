@@ -316,3 +316,100 @@ fn channel_waker_that_panics_fails_the_waking_task_only() {
         }
     });
 }
+
+/// A socket's stored waker whose `Drop` panics when the next poll replaces it: the panic ends
+/// the polling task (`JoinError::is_panic`); the socket, shared with another task, and the
+/// driver keep working.
+#[test]
+fn io_waker_dropped_by_the_next_poll() {
+    let msg = "fault-test: replaced io waker";
+    on_both_flavors(move |flavor| {
+        let msg = format!("{msg} {flavor}");
+        async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let mut client = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            // Accepted sockets start out assumed readable: find out they are not.
+            let e = server.try_read(&mut [0u8; 1]).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+            let server = Arc::new(server);
+            let (s, msg2) = (server.clone(), msg.clone());
+            let err = gort::spawn(async move {
+                let bomb = bomb(&msg2, PanicIn::Drop);
+                assert!(s.poll_read_ready(&mut Context::from_waker(&bomb)).is_pending());
+                drop(bomb);
+                // Stores this task's waker in the same slot, dropping the bomb: panics here.
+                std::future::poll_fn(|cx| s.poll_read_ready(cx)).await.unwrap();
+                unreachable!("the bomb did not go off");
+            })
+            .await
+            .unwrap_err();
+            assert!(err.is_panic(), "{err}");
+            assert_eq!(panics_seen(&msg), 1);
+            // The socket is still served: readiness is dispatched to it and its bytes arrive.
+            client.write_all(b"hello").await.unwrap();
+            let mut buf = [0u8; 5];
+            let mut got = 0;
+            while got < 5 {
+                server.readable().await.unwrap();
+                match server.try_read(&mut buf[got..]) {
+                    Ok(n) => got += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            assert_eq!(&buf, b"hello");
+            still_serving(50).await;
+        }
+    });
+}
+
+/// A receiver's waker whose `Drop` panics when its `recv` is cancelled (dropped): the panic ends
+/// the cancelling task; the channel keeps every value and keeps working.
+#[test]
+fn channel_waker_dropped_on_cancel() {
+    let msg = "fault-test: cancelled channel waker";
+    on_both_flavors(move |flavor| {
+        let msg = format!("{msg} {flavor}");
+        async move {
+            let (tx, rx) = gort::chan::bounded::<u32>(1);
+            let rx = Arc::new(rx);
+            let (rx2, msg2) = (rx.clone(), msg.clone());
+            let err = gort::spawn(async move {
+                let mut recv = Box::pin(rx2.recv());
+                assert!(poll_once_with(&mut recv, &bomb(&msg2, PanicIn::Drop)).is_pending());
+                drop(recv);
+            })
+            .await
+            .unwrap_err();
+            assert!(err.is_panic(), "{err}");
+            for v in 0..100 {
+                tx.send(v).await.unwrap();
+                assert_eq!(rx.recv().await, Some(v));
+            }
+
+            let msg3 = format!("{msg} mpsc");
+            let (tx, rx) = gort::sync::mpsc::channel::<u32>(1);
+            let rx = Arc::new(gort::sync::Mutex::new(rx));
+            let (rx2, msg4) = (rx.clone(), msg3.clone());
+            let err = gort::spawn(async move {
+                let mut rx = rx2.lock().await;
+                let mut recv = Box::pin(rx.recv());
+                assert!(poll_once_with(&mut recv, &bomb(&msg4, PanicIn::Drop)).is_pending());
+                drop(recv);
+            })
+            .await
+            .unwrap_err();
+            assert!(err.is_panic(), "{err}");
+            let mut rx = rx.lock().await;
+            for v in 0..100 {
+                tx.send(v).await.unwrap();
+                assert_eq!(rx.recv().await, Some(v));
+            }
+            assert_eq!(panics_seen(&msg), 1);
+            assert_eq!(panics_seen(&msg3), 1);
+        }
+    });
+}

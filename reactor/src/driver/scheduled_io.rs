@@ -126,13 +126,17 @@ impl ScheduledIo {
             Direction::Read => &mut waiters.reader,
             Direction::Write => &mut waiters.writer,
         };
-        match slot {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
-        }
+        let replaced = match slot {
+            Some(waker) if waker.will_wake(cx.waker()) => None,
+            _ => slot.replace(cx.waker().clone()),
+        };
         // Re-check under the lock: `set_readiness` stores the bits before it takes the lock, so
         // either we see them now or it sees our waker.
-        match self.ready_event(mask) {
+        let event = self.ready_event(mask);
+        drop(waiters);
+        // Outside the lock: a waker's `Drop` is user code and may panic (poisoning the lock).
+        drop(replaced);
+        match event {
             Some(event) => Poll::Ready(event),
             None => Poll::Pending,
         }
@@ -150,13 +154,14 @@ impl ScheduledIo {
             return Poll::Ready(event);
         }
         let mut waiters = self.waiters.lock().unwrap();
+        let mut replaced = None;
         match key {
             Some(k) => {
                 let waiter = &mut waiters.list[*k];
                 waiter.mask = mask;
                 match &waiter.waker {
                     Some(w) if w.will_wake(cx.waker()) => {}
-                    _ => waiter.waker = Some(cx.waker().clone()),
+                    _ => replaced = waiter.waker.replace(cx.waker().clone()),
                 }
             }
             None => {
@@ -166,7 +171,10 @@ impl ScheduledIo {
                 }))
             }
         }
-        match self.ready_event(mask) {
+        let event = self.ready_event(mask);
+        drop(waiters);
+        drop(replaced); // outside the lock, as in `poll_ready`
+        match event {
             Some(event) => Poll::Ready(event),
             None => Poll::Pending,
         }
@@ -174,7 +182,8 @@ impl ScheduledIo {
 
     /// Forgets a shared waiter's slot (its future completed or was dropped).
     pub(crate) fn remove_shared(&self, key: usize) {
-        self.waiters.lock().unwrap().list.try_remove(key);
+        let removed = self.waiters.lock().unwrap().list.try_remove(key);
+        drop(removed); // outside the lock, as in `poll_ready`
     }
 
     /// Clears the bits `event` saw, unless the driver stored newer readiness since (tick changed).
