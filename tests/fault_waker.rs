@@ -34,7 +34,10 @@ fn count_panics() {
                 .unwrap_or_default();
             if msg.starts_with("fault-test:") {
                 let mut panics = PANICS.lock().unwrap();
-                *panics.get_or_insert_with(HashMap::new).entry(msg).or_default() += 1;
+                *panics
+                    .get_or_insert_with(HashMap::new)
+                    .entry(msg)
+                    .or_default() += 1;
             }
             default(info);
         }));
@@ -338,10 +341,14 @@ fn io_waker_dropped_by_the_next_poll() {
             let (s, msg2) = (server.clone(), msg.clone());
             let err = gort::spawn(async move {
                 let bomb = bomb(&msg2, PanicIn::Drop);
-                assert!(s.poll_read_ready(&mut Context::from_waker(&bomb)).is_pending());
+                assert!(s
+                    .poll_read_ready(&mut Context::from_waker(&bomb))
+                    .is_pending());
                 drop(bomb);
                 // Stores this task's waker in the same slot, dropping the bomb: panics here.
-                std::future::poll_fn(|cx| s.poll_read_ready(cx)).await.unwrap();
+                std::future::poll_fn(|cx| s.poll_read_ready(cx))
+                    .await
+                    .unwrap();
                 unreachable!("the bomb did not go off");
             })
             .await

@@ -110,6 +110,10 @@ impl UnixListener {
 
     /// Waits for a connection.
     ///
+    /// When the process is out of descriptors (EMFILE/ENFILE) the error is returned and the next
+    /// `accept` first waits (5 ms, doubling to 1 s, reset by a success), so a retry loop does
+    /// not spin a core.
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe: if dropped, no connection is taken from the queue.
@@ -121,23 +125,20 @@ impl UnixListener {
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         // After a descriptor-exhaustion error, wait before retrying (the connection is still
-        // queued, so the listener stays readable and a retry loop would spin).
-        self.backoff.wait().await;
-        // Each waiting task gets its own waiter slot, so a connection wakes every task
-        // accepting on a shared listener (`poll_accept` keeps one waker, as tokio's).
-        let accepted = self
-            .io
-            .async_io(Direction::Read.mask(), |l| l.accept())
-            .await;
-        self.backoff.record(&accepted);
-        let (stream, addr) = accepted?;
+        // queued, so the listener stays readable and a retry loop would spin). Each waiting
+        // task gets its own waiter slot, so a connection wakes every task accepting on a shared
+        // listener (`poll_accept` keeps one waker, as tokio's).
+        let accept = self.io.async_io(Direction::Read.mask(), |l| l.accept());
+        let (stream, addr) = self.backoff.accept(accept).await?;
         Ok((
             UnixStream::from_accepted(stream, self.io.handle().clone())?,
             addr,
         ))
     }
 
-    /// Polls for a connection (only the last task to poll is woken).
+    /// Polls for a connection (only the last task to poll is woken). After a descriptor-exhaustion
+    /// error (EMFILE/ENFILE) it backs off as [`accept`](Self::accept) does: the next poll is
+    /// pending until the pause is over.
     ///
     /// ```
     /// # fn f(l: &gort_reactor::net::UnixListener, cx: &mut std::task::Context<'_>) {
@@ -145,7 +146,10 @@ impl UnixListener {
     /// # }
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        let (stream, addr) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
+        let (stream, addr) =
+            ready!(self.backoff.poll_accept(cx, |cx| self
+                .io
+                .poll_io(cx, Direction::Read, |l| l.accept())))?;
         let stream = UnixStream::from_accepted(stream, self.io.handle().clone())?;
         Poll::Ready(Ok((stream, addr)))
     }
