@@ -19,6 +19,32 @@ use std::sync::Arc;
 /// Fair: waiters get the lock in the order they asked for it; `unlock` hands it directly to the
 /// first waiter. Go equivalent: `sync.Mutex` (whose `Lock` blocks a goroutine, here a task).
 ///
+/// # Panics while locked: no poisoning
+///
+/// As tokio's (and unlike `std::sync::Mutex`), the lock is never poisoned. A task that panics
+/// while holding the guard unlocks on unwind (the guard's `Drop` runs), the panic ends that task
+/// (`JoinError::is_panic`), and the next `lock()` gets the lock as usual (the first waiter, if
+/// any, in FIFO order) and sees the value as the panicking task left it, half-done updates
+/// included. Code that must not observe a half-done update restores its invariant itself (for
+/// example by writing only once the new value is complete).
+///
+/// ```
+/// use gort_channel::sync::Mutex;
+/// use std::sync::Arc;
+/// let m = Arc::new(Mutex::new(0));
+/// let m2 = m.clone();
+/// let panicked = std::thread::spawn(move || {
+///     futures::executor::block_on(async {
+///         let mut guard = m2.lock().await;
+///         *guard = 1;
+///         panic!("while holding the lock");
+///     })
+/// })
+/// .join();
+/// assert!(panicked.is_err());
+/// assert_eq!(*m.try_lock().unwrap(), 1); // unlocked, not poisoned, value as left
+/// ```
+///
 /// ```
 /// use gort_channel::sync::Mutex;
 /// use std::sync::Arc;

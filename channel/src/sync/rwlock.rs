@@ -25,6 +25,9 @@ const MAX_READS: u32 = u32::MAX >> 3;
 /// Go equivalent: `sync.RWMutex` (`RLock` is [`read`](RwLock::read), `Lock` is
 /// [`write`](RwLock::write)).
 ///
+/// Never poisoned, as [`Mutex`](super::Mutex): a task that panics holding a read or write guard
+/// releases it on unwind, and the next `read`/`write` proceeds and sees the value as left.
+///
 /// ```
 /// use gort_channel::sync::RwLock;
 /// futures::executor::block_on(async {
