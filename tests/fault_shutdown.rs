@@ -131,7 +131,7 @@ fn load(rt: &Runtime, dropped: &Arc<AtomicUsize>) {
     });
 }
 
-fn cycle(flavor: &str, build: fn() -> Runtime) -> usize {
+fn cycle(flavor: &str, build: BuildRuntime) -> usize {
     let fds_before = open_fds();
     let dropped = Arc::new(AtomicUsize::new(0));
     let rt = build();
@@ -173,9 +173,11 @@ fn cycle(flavor: &str, build: fn() -> Runtime) -> usize {
     rss
 }
 
+type BuildRuntime = fn() -> Runtime;
+
 #[test]
 fn shutdown_timeout_under_load() {
-    let flavors: [(&str, fn() -> Runtime); 2] = [
+    let flavors: [(&str, BuildRuntime); 2] = [
         ("current_thread", || {
             Builder::new_current_thread().enable_all().build().unwrap()
         }),
