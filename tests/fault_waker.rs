@@ -420,3 +420,61 @@ fn channel_waker_dropped_on_cancel() {
         }
     });
 }
+
+/// A future whose `Drop` panics, dropped by `abort` and by the runtime's shutdown: the abort
+/// reports the panic on its `JoinHandle`, and the shutdown still drops every other future.
+#[test]
+fn future_that_panics_on_drop_at_abort_and_shutdown() {
+    count_panics();
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    struct DropBomb(&'static str);
+    impl Drop for DropBomb {
+        fn drop(&mut self) {
+            panic!("{}", self.0);
+        }
+    }
+    for (flavor, rt) in runtimes() {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let abort_msg: &'static str = Box::leak(format!("fault-test: abort drop {flavor}").into());
+        let shutdown_msg: &'static str =
+            Box::leak(format!("fault-test: shutdown drop {flavor}").into());
+        rt.block_on(async {
+            let bomb = DropBomb(abort_msg);
+            let aborted = gort::spawn(async move {
+                let _bomb = bomb;
+                std::future::pending::<()>().await
+            });
+            gort::task::yield_now().await;
+            aborted.abort();
+            let err = aborted.await.unwrap_err();
+            // As tokio: the destructor's panic is what the JoinHandle reports.
+            assert!(err.is_panic(), "{err}");
+            assert_eq!(panics_seen(abort_msg), 1);
+            let bomb = DropBomb(shutdown_msg);
+            gort::spawn(async move {
+                let _bomb = bomb;
+                std::future::pending::<()>().await
+            });
+            for _ in 0..100 {
+                let c = Counted(dropped.clone());
+                gort::spawn(async move {
+                    let _c = c;
+                    gort::time::sleep(Duration::from_secs(3600)).await
+                });
+            }
+            gort::task::yield_now().await;
+        });
+        rt.shutdown_timeout(Duration::from_secs(5));
+        assert_eq!(panics_seen(shutdown_msg), 1, "{flavor}");
+        assert_eq!(
+            dropped.load(Ordering::SeqCst),
+            100,
+            "{flavor}: futures not dropped"
+        );
+    }
+}
