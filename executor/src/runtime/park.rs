@@ -281,3 +281,30 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
         parker.park();
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// A driver lock poisoned by a panic is still taken: the parker blocks in the driver (and
+    /// times out), rather than deciding the driver is held and waiting on its condvar forever.
+    #[test]
+    fn poisoned_driver_lock_is_still_used() {
+        let shared = DriverShared::new(Driver::new().unwrap());
+        let poisoner = shared.clone();
+        let _ = std::thread::spawn(move || {
+            let _held = poisoner.driver.lock().unwrap();
+            panic!("poisons the driver lock");
+        })
+        .join();
+        assert!(shared.driver.is_poisoned());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            shared.poll_if_free();
+            Parker::new(shared).park(Some(Duration::from_millis(10)));
+            tx.send(()).unwrap();
+        });
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("the parker never used the poisoned driver lock");
+    }
+}
