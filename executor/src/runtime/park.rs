@@ -282,7 +282,8 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+// Not under Miri: a real driver (epoll) is needed.
+#[cfg(all(test, not(loom), not(miri)))]
 mod tests {
     use super::*;
 

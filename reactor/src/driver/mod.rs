@@ -13,6 +13,10 @@
 //!   blocks no longer than the next deadline and fires what is due. A timer registered from
 //!   another thread with an earlier deadline than the one the driver sleeps towards unparks it.
 //! - **Wakeups.** [`Handle::unpark`] writes the driver's `mio::Waker`.
+//! - **Panicking wakers.** Wakers are user code: the driver wakes each one under
+//!   `catch_unwind`, so a panicking `wake` (or `Drop`) is reported by the panic hook and the rest of
+//!   the dispatch goes on; nothing unwinds into the worker that holds the driver. Replaced wakers
+//!   are dropped outside the socket's lock for the same reason.
 //!
 //! The shape follows mio's own boundary (`Poll`, `Token`, `Waker`) and tokio's I/O driver.
 //!
