@@ -173,6 +173,23 @@ impl Handle {
         task
     }
 
+    /// Moves every remote task to the back of `local` under one lock (the local queue is
+    /// empty here in practice, so this is a swap of the two buffers).
+    fn take_remote(&self, local: &mut VecDeque<Notified<Arc<Handle>>>) {
+        if self.remote_len.load(Acquire) == 0 {
+            return;
+        }
+        let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(queue) = remote.as_mut() {
+            if local.is_empty() {
+                std::mem::swap(local, queue);
+            } else {
+                local.extend(queue.drain(..));
+            }
+            self.remote_len.store(0, Release);
+        }
+    }
+
     fn remote_is_empty(&self) -> bool {
         self.remote_len.load(SeqCst) == 0
     }
@@ -336,7 +353,10 @@ fn run_block_on<F: Future>(
                         core.until_global = handle.global_queue_interval;
                         handle.pop_remote().or_else(|| core.tasks.pop_front())
                     } else {
-                        core.tasks.pop_front().or_else(|| handle.pop_remote())
+                        core.tasks.pop_front().or_else(|| {
+                            handle.take_remote(&mut core.tasks);
+                            core.tasks.pop_front()
+                        })
                     }
                 };
                 match task {
