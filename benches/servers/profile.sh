@@ -52,5 +52,8 @@ for runtime in gort tokio go; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     echo "== $runtime ($KIND): $reqs requests in ${DURATION}s; per request:"
-    awk -F, -v n="$reqs" '$1 ~ /^[0-9.]+$/ { sub(/^syscalls:sys_enter_/, "", $3); printf "  %-22s %8.3f  (%d)\n", $3, $1 / n, $1 }' "/tmp/profile_$runtime.csv"
+    awk -F, -v n="$reqs" '$1 ~ /^[0-9.]+$/ {
+        if ($3 == "task-clock") { printf "  %-22s %8.2f  (%d ms)\n", "CPU µs", $1 * 1000 / n, $1; next }
+        sub(/^syscalls:sys_enter_/, "", $3); printf "  %-22s %8.3f  (%d)\n", $3, $1 / n, $1 }' \
+        "/tmp/profile_$runtime.csv"
 done

@@ -180,7 +180,8 @@ best_peer() { # kind -> "rps cpu"
 }
 
 {
-    echo "# Server benchmarks: gort vs ${RUNTIME_LIST[*]/gort/}"
+    peers="$(printf '%s\n' "${RUNTIME_LIST[@]}" | grep -vx gort | paste -sd, - | sed 's/,/ and /g')"
+    echo "# Server benchmarks: gort vs $peers"
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(uname -sr); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -7,10 +7,10 @@
 //! at a time; another thread calling `block_on` meanwhile just drives its own future.
 //!
 //! Waking the thread is cheap while it is awake: a remote push (or a wake of the `block_on`
-//! future) writes the driver's eventfd only when the core's thread announced, through `parked`,
-//! that it is about to block in the driver. The announcement and the final "anything to run?"
-//! check on one side, the push and the `parked` check on the other, are all `SeqCst`, so either
-//! the parking thread sees the new work or the pusher sees `parked` (the store-buffer pattern).
+//! future) writes the driver's eventfd only when the core's thread announced that it is about
+//! to block in the driver (the handshake is in `park_flag`).
+
+mod park_flag;
 
 use super::super::blocking;
 use super::super::context;
@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::atomic::{
     AtomicBool, AtomicUsize,
-    Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst},
+    Ordering::{AcqRel, Acquire, Release},
 };
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
@@ -35,9 +35,9 @@ pub(crate) struct Handle {
     remote: Mutex<Option<VecDeque<Notified<Arc<Handle>>>>>,
     /// `remote`'s length, readable without the lock (the core's thread checks it every tick).
     remote_len: AtomicUsize,
-    /// The core's thread is about to block (or blocks) in the driver: the one state in which a
-    /// remote push or a `block_on` wake must unpark it. Whoever clears it unparks.
-    parked: AtomicBool,
+    /// Set while the core's thread blocks (or is about to) in the driver: the one state in
+    /// which a remote push or a `block_on` wake must unpark it.
+    parked: park_flag::ParkFlag,
     owned: OwnedTasks<Arc<Handle>>,
     /// The `block_on` future was woken.
     woken: AtomicBool,
@@ -91,7 +91,7 @@ impl Schedule for Arc<Handle> {
             let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(queue) = remote.as_mut() {
                 queue.push_back(task);
-                self.remote_len.store(queue.len(), SeqCst);
+                self.remote_len.store(queue.len(), Release);
                 drop(remote);
                 self.unpark_if_parked();
             }
@@ -113,7 +113,7 @@ impl Wake for BlockOnWaker {
 
     fn wake_by_ref(self: &Arc<Self>) {
         if let Some(handle) = self.0.upgrade() {
-            handle.woken.store(true, SeqCst);
+            handle.woken.store(true, Release);
             handle.unpark_if_parked();
         }
     }
@@ -139,7 +139,7 @@ impl Handle {
     /// Interrupts the driver if the core's thread blocks (or is about to block) in it; no
     /// syscall while it is awake, since it looks at the queues before parking.
     fn unpark_if_parked(&self) {
-        if self.parked.load(SeqCst) && self.parked.swap(false, SeqCst) {
+        if self.parked.take() {
             self.driver.unpark();
         }
     }
@@ -191,7 +191,7 @@ impl Handle {
     }
 
     fn remote_is_empty(&self) -> bool {
-        self.remote_len.load(SeqCst) == 0
+        self.remote_len.load(Acquire) == 0
     }
 }
 
@@ -206,7 +206,7 @@ impl CurrentThread {
         let handle = Arc::new(Handle {
             remote: Mutex::new(Some(VecDeque::new())),
             remote_len: AtomicUsize::new(0),
-            parked: AtomicBool::new(false),
+            parked: park_flag::ParkFlag::new(),
             owned: OwnedTasks::new(1),
             woken: AtomicBool::new(false),
             driver: driver.handle(),
@@ -405,14 +405,14 @@ impl Context {
             handle.info.parking(0, busy_since);
             // Announce the park before the last look at the queues (see the module docs). The
             // park hook may have spawned, woken or deferred a task: then only poll.
-            handle.parked.swap(true, SeqCst);
+            handle.parked.announce();
             let timeout = if self.nothing_to_run(handle) {
                 None
             } else {
                 Some(Duration::ZERO)
             };
             driver.park(timeout);
-            handle.parked.store(false, Relaxed);
+            handle.parked.clear();
             handle.info.unparked(0)
         } else {
             driver.park(Some(Duration::ZERO));
@@ -429,7 +429,7 @@ impl Context {
 
     /// True when no task, deferred task or `block_on` wake-up is waiting.
     fn nothing_to_run(&self, handle: &Handle) -> bool {
-        !handle.woken.load(SeqCst)
+        !handle.woken.load(Acquire)
             && self
                 .core
                 .borrow()
