@@ -112,7 +112,10 @@ fn read_uninit(fd: RawFd, dst: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
         return Err(io::Error::last_os_error());
     }
     let n = n as usize;
-    assert!(n <= dst.len(), "read(2) reported more bytes than it was given");
+    assert!(
+        n <= dst.len(),
+        "read(2) reported more bytes than it was given"
+    );
     Ok(n)
 }
 

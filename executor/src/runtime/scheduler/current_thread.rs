@@ -509,7 +509,10 @@ mod tests {
         release_tx.send(()).unwrap();
         holder.join().unwrap();
         assert_eq!(polls_seen, 1_000);
-        assert!(most_waiters <= 1, "{most_waiters} core waiters after 1,000 polls");
+        assert!(
+            most_waiters <= 1,
+            "{most_waiters} core waiters after 1,000 polls"
+        );
         // Putting the core back woke and drained the list.
         assert_eq!(handle.core_waiters.lock().unwrap().len(), 0);
     }

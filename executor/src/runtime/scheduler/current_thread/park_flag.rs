@@ -77,7 +77,10 @@ mod loom_tests {
             let unparks = unparks.load(Relaxed);
             assert!(unparks <= 1, "{unparks} unparks for one park");
             // Blocking after seeing no work is safe only if a pusher unparks.
-            assert!(saw > 0 || unparks == 1, "a push was missed and nobody unparked");
+            assert!(
+                saw > 0 || unparks == 1,
+                "a push was missed and nobody unparked"
+            );
         });
     }
 
