@@ -5,8 +5,9 @@
 #
 #   benches/servers/profile.sh echo64      # or echo4k, http, hyper; DURATION=3 by default
 #
-# For each runtime it starts the server, puts load on it, and counts with `perf stat -p` over
-# DURATION seconds of that load: context switches and the syscalls that matter on this path.
+# For each runtime it starts the server, puts DURATION seconds of load on it, and counts with
+# `perf stat -p` over a window containing that load: CPU time, context switches and the syscalls
+# that matter on this path.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 KIND="${1:-echo64}"
@@ -39,8 +40,11 @@ for runtime in gort tokio go; do
     fi
     pid=$!
     sleep 0.5
-    perf stat -x, -e "$EVENTS" -p "$pid" -o "/tmp/profile_$runtime.csv" -- sleep "$DURATION" &
+    # perf counts from before the load starts until after it ends (a window that contains the
+    # whole load: requests outside it would skew the per-request figures).
+    perf stat -x, -e "$EVENTS" -p "$pid" -o "/tmp/profile_$runtime.csv" &
     perf_pid=$!
+    sleep 1
     if [[ "$server" == echo ]]; then
         line="$("$BIN" --client echo --addr "127.0.0.1:$PORT" --conns 64 --size "$size" \
             --duration "${DURATION}s")"
@@ -48,7 +52,8 @@ for runtime in gort tokio go; do
     else
         reqs="$(wrk -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$PORT/" | awk '/requests in/ { print $1 }')"
     fi
-    wait "$perf_pid"
+    kill -INT "$perf_pid"
+    wait "$perf_pid" || true
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     echo "== $runtime ($KIND): $reqs requests in ${DURATION}s; per request:"
