@@ -6,6 +6,8 @@
 //! - `yield_many`: 1_000 tasks, each calling `yield_now` 200 times.
 //! - `chained_spawn`: 10_000 tasks, each spawning the next.
 //! - `ping_pong`: two tasks, 100_000 round trips through a Mutex+Waker hand-off slot.
+//! - `spawn_remote_current_thread`: `spawn_remote` on gort's and tokio's current-thread runtimes
+//!   and smol's executor run by one thread.
 //!
 //! Run briefly: `cargo bench --bench executor -- --warm-up-time 1 --measurement-time 3`.
 
@@ -158,9 +160,13 @@ impl Drop for SmolThreads {
 }
 
 fn smol() -> (Smol, SmolThreads) {
+    smol_on(WORKERS)
+}
+
+fn smol_on(threads: usize) -> (Smol, SmolThreads) {
     let ex = Arc::new(async_executor::Executor::new());
     let (tx, rx) = async_channel::bounded::<()>(1);
-    let threads = (0..WORKERS)
+    let threads = (0..threads)
         .map(|_| {
             let ex = ex.clone();
             let rx = rx.clone();
@@ -323,6 +329,40 @@ fn run_group(
     g.finish();
 }
 
+/// `spawn_remote` with one thread per runtime: gort's and tokio's current-thread runtimes (the
+/// bench thread spawns, then enters `block_on`) and smol's executor run by one thread.
+fn spawn_remote_current_thread(c: &mut Criterion) {
+    let mut g = c.benchmark_group("spawn_remote_current_thread");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(SPAWN_MANY as u64));
+    let rt = Gort(Arc::new(
+        gort_executor::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    ));
+    g.bench_function(BenchmarkId::new("gort", SPAWN_MANY), |b| {
+        b.iter(|| spawn_remote(&rt))
+    });
+    drop(rt);
+    let rt = Tokio(Arc::new(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    ));
+    g.bench_function(BenchmarkId::new("tokio", SPAWN_MANY), |b| {
+        b.iter(|| spawn_remote(&rt))
+    });
+    drop(rt);
+    let (ex, threads) = smol_on(1);
+    g.bench_function(BenchmarkId::new("smol", SPAWN_MANY), |b| {
+        b.iter(|| spawn_remote(&ex))
+    });
+    drop(threads);
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     run_group(
         c,
@@ -364,6 +404,7 @@ fn benches(c: &mut Criterion) {
         ping_pong::<Tokio>,
         ping_pong::<Smol>,
     );
+    spawn_remote_current_thread(c);
 }
 
 criterion_group!(executor, benches);

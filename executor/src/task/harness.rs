@@ -144,15 +144,14 @@ fn complete<F: Future + 'static, S: Schedule>(raw: RawTask) {
         // Nobody will read the output: drop it here.
         let _ = set_stage(cell, Stage::Consumed);
     } else if snapshot.is_join_waker_set() {
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            cell.header.join_waker.with(|waker| {
-                // SAFETY: `JOIN_WAKER` was set before `COMPLETE`: the handle no longer writes
-                // the slot, so reading it is exclusive of any write.
-                if let Some(waker) = unsafe { &*waker } {
-                    waker.wake_by_ref();
-                }
-            })
-        }));
+        // SAFETY: `JOIN_WAKER` was set before `COMPLETE`: the handle no longer touches the slot
+        // (it reads it only after clearing `JOIN_WAKER`, which fails once `COMPLETE` is set).
+        let waker = cell.header.join_waker.with_mut(|slot| unsafe { (*slot).take() });
+        // Woken by value: the joiner's waker is released now, not when the task is freed
+        // (something else may keep the task alive for long).
+        if let Some(waker) = waker {
+            let _ = catch_unwind(AssertUnwindSafe(|| waker.wake()));
+        }
     }
     // SAFETY: borrowed for the lookup only; never dropped (see `mem::forget` below).
     let me = mem::ManuallyDrop::new(unsafe { Task::<S>::from_raw(raw) });
@@ -213,21 +212,14 @@ fn can_read_output(header: &Header, waker: &Waker) -> bool {
         return true;
     }
     let res = if snapshot.is_join_waker_set() {
-        let same = header.join_waker.with(|slot| {
-            // SAFETY: `JOIN_WAKER` is set and the task is not complete: nobody writes the slot.
-            unsafe { &*slot }
-                .as_ref()
-                .is_some_and(|w| w.will_wake(waker))
-        });
-        if same {
-            return false;
-        }
+        // Take the slot back before reading it: once the task completes, the completer owns a
+        // published waker and takes it out.
         header
             .state
             .unset_join_waker()
-            .and_then(|_| set_join_waker(header, waker.clone()))
+            .and_then(|_| set_join_waker(header, waker))
     } else {
-        set_join_waker(header, waker.clone())
+        set_join_waker(header, waker)
     };
     match res {
         Ok(_) => false,
@@ -238,11 +230,15 @@ fn can_read_output(header: &Header, waker: &Waker) -> bool {
     }
 }
 
-fn set_join_waker(header: &Header, waker: Waker) -> Result<Snapshot, Snapshot> {
-    // SAFETY: `JOIN_WAKER` is clear, so only the `JoinHandle` (the caller) touches the slot.
-    header
-        .join_waker
-        .with_mut(|slot| unsafe { *slot = Some(waker) });
+/// Stores `waker` (unless the slot already holds one that wakes the same task) and publishes it.
+fn set_join_waker(header: &Header, waker: &Waker) -> Result<Snapshot, Snapshot> {
+    header.join_waker.with_mut(|slot| {
+        // SAFETY: `JOIN_WAKER` is clear, so only the `JoinHandle` (the caller) touches the slot.
+        let slot = unsafe { &mut *slot };
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
+    });
     let res = header.state.set_join_waker();
     if res.is_err() {
         // Completed first: the completer saw no waker and never reads the slot.

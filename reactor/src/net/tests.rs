@@ -558,3 +558,32 @@ fn tcp_quickack_round_trips_on_both_ends() {
         }
     });
 }
+
+/// A read into an uninitialized buffer fills exactly what arrived and initializes nothing more
+/// (no memset of the spare capacity per read, which hyper's 8 KiB read buffer used to pay).
+#[test]
+fn read_into_uninit_buffer_initializes_only_what_it_filled() {
+    use crate::io::{AsyncRead, ReadBuf};
+    use std::mem::MaybeUninit;
+    use std::pin::Pin;
+    block_on(LIMIT, async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        client.write_all(b"hello").await.unwrap();
+        let mut storage = vec![MaybeUninit::<u8>::uninit(); 8 * 1024];
+        let mut buf = ReadBuf::uninit(&mut storage);
+        std::future::poll_fn(|cx| Pin::new(&mut server).poll_read(cx, &mut buf))
+            .await
+            .unwrap();
+        assert_eq!(buf.filled(), b"hello");
+        assert_eq!(buf.initialized().len(), 5);
+        // The next read appends after the filled part.
+        client.write_all(b" world").await.unwrap();
+        std::future::poll_fn(|cx| Pin::new(&mut server).poll_read(cx, &mut buf))
+            .await
+            .unwrap();
+        assert_eq!(buf.filled(), b"hello world");
+    });
+}

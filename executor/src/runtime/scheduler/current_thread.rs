@@ -5,6 +5,12 @@
 //! again and the driver is polled without blocking, and when nothing is runnable the thread
 //! blocks in the driver (tokio's `current_thread.rs`). The core can be held by one `block_on`
 //! at a time; another thread calling `block_on` meanwhile just drives its own future.
+//!
+//! Waking the thread is cheap while it is awake: a remote push (or a wake of the `block_on`
+//! future) writes the driver's eventfd only when the core's thread announced that it is about
+//! to block in the driver (the handshake is in `park_flag`).
+
+mod park_flag;
 
 use super::super::blocking;
 use super::super::context;
@@ -16,7 +22,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::atomic::{
-    AtomicBool,
+    AtomicBool, AtomicUsize,
     Ordering::{AcqRel, Acquire, Release},
 };
 use std::sync::{Arc, Mutex, Weak};
@@ -27,6 +33,11 @@ use std::time::Duration;
 pub(crate) struct Handle {
     /// Tasks woken from other threads; `None` once shut down.
     remote: Mutex<Option<VecDeque<Notified<Arc<Handle>>>>>,
+    /// `remote`'s length, readable without the lock (the core's thread checks it every tick).
+    remote_len: AtomicUsize,
+    /// Set while the core's thread blocks (or is about to) in the driver: the one state in
+    /// which a remote push or a `block_on` wake must unpark it.
+    parked: park_flag::ParkFlag,
     owned: OwnedTasks<Arc<Handle>>,
     /// The `block_on` future was woken.
     woken: AtomicBool,
@@ -80,8 +91,9 @@ impl Schedule for Arc<Handle> {
             let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(queue) = remote.as_mut() {
                 queue.push_back(task);
+                self.remote_len.store(queue.len(), Release);
                 drop(remote);
-                self.driver.unpark();
+                self.unpark_if_parked();
             }
         }
     }
@@ -102,7 +114,7 @@ impl Wake for BlockOnWaker {
     fn wake_by_ref(self: &Arc<Self>) {
         if let Some(handle) = self.0.upgrade() {
             handle.woken.store(true, Release);
-            handle.driver.unpark();
+            handle.unpark_if_parked();
         }
     }
 }
@@ -124,33 +136,62 @@ impl Handle {
         join
     }
 
+    /// Interrupts the driver if the core's thread blocks (or is about to block) in it; no
+    /// syscall while it is awake, since it looks at the queues before parking.
+    fn unpark_if_parked(&self) {
+        if self.parked.take() {
+            self.driver.unpark();
+        }
+    }
+
+    /// Registers `waker` to be woken when the core is put back, unless it is already there (a
+    /// waiting `block_on` is polled again on every wake of its own future).
+    fn add_core_waiter(&self, waker: &Waker) {
+        let mut waiters = self.core_waiters.lock().unwrap_or_else(|e| e.into_inner());
+        if !waiters.iter().any(|w| w.will_wake(waker)) {
+            waiters.push(waker.clone());
+        }
+    }
+
     pub(crate) fn num_alive_tasks(&self) -> usize {
         self.owned.len()
     }
 
     /// Tasks woken from other threads, not yet run.
     pub(crate) fn remote_len(&self) -> usize {
-        self.remote
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map_or(0, VecDeque::len)
+        self.remote_len.load(Acquire)
     }
 
     fn pop_remote(&self) -> Option<Notified<Arc<Handle>>> {
-        self.remote
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
-            .and_then(VecDeque::pop_front)
+        if self.remote_len.load(Acquire) == 0 {
+            return None;
+        }
+        let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+        let queue = remote.as_mut()?;
+        let task = queue.pop_front();
+        self.remote_len.store(queue.len(), Release);
+        task
+    }
+
+    /// Moves every remote task to the back of `local` under one lock (the local queue is
+    /// empty here in practice, so this is a swap of the two buffers).
+    fn take_remote(&self, local: &mut VecDeque<Notified<Arc<Handle>>>) {
+        if self.remote_len.load(Acquire) == 0 {
+            return;
+        }
+        let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(queue) = remote.as_mut() {
+            if local.is_empty() {
+                std::mem::swap(local, queue);
+            } else {
+                local.extend(queue.drain(..));
+            }
+            self.remote_len.store(0, Release);
+        }
     }
 
     fn remote_is_empty(&self) -> bool {
-        self.remote
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map_or(true, VecDeque::is_empty)
+        self.remote_len.load(Acquire) == 0
     }
 }
 
@@ -164,6 +205,8 @@ impl CurrentThread {
     ) -> (CurrentThread, Arc<Handle>) {
         let handle = Arc::new(Handle {
             remote: Mutex::new(Some(VecDeque::new())),
+            remote_len: AtomicUsize::new(0),
+            parked: park_flag::ParkFlag::new(),
             owned: OwnedTasks::new(1),
             woken: AtomicBool::new(false),
             driver: driver.handle(),
@@ -234,11 +277,7 @@ impl CurrentThread {
                 if core_free.load(Acquire) {
                     return Poll::Ready(None);
                 }
-                handle
-                    .core_waiters
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(cx.waker().clone());
+                handle.add_core_waiter(cx.waker());
                 if self
                     .core
                     .lock()
@@ -263,6 +302,7 @@ impl CurrentThread {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
+        handle.remote_len.store(0, Release);
         handle.owned.close_and_shutdown_all();
         drop(remote);
         if let Some(mut core) = self.take_core() {
@@ -313,7 +353,10 @@ fn run_block_on<F: Future>(
                         core.until_global = handle.global_queue_interval;
                         handle.pop_remote().or_else(|| core.tasks.pop_front())
                     } else {
-                        core.tasks.pop_front().or_else(|| handle.pop_remote())
+                        core.tasks.pop_front().or_else(|| {
+                            handle.take_remote(&mut core.tasks);
+                            core.tasks.pop_front()
+                        })
                     }
                 };
                 match task {
@@ -360,13 +403,16 @@ impl Context {
         // The core stays in the context: tasks woken by I/O or timers go to the local queue.
         let busy_since = if idle {
             handle.info.parking(0, busy_since);
-            // The park hook may have spawned, woken or deferred a task: then only poll.
+            // Announce the park before the last look at the queues (see the module docs). The
+            // park hook may have spawned, woken or deferred a task: then only poll.
+            handle.parked.announce();
             let timeout = if self.nothing_to_run(handle) {
                 None
             } else {
                 Some(Duration::ZERO)
             };
             driver.park(timeout);
+            handle.parked.clear();
             handle.info.unparked(0)
         } else {
             driver.park(Some(Duration::ZERO));
@@ -413,5 +459,110 @@ impl Context {
         if let Some(core) = self.core.borrow_mut().as_mut() {
             core.deferred.restore(deferred);
         }
+    }
+}
+
+#[cfg(all(test, not(loom), not(miri)))]
+mod tests {
+    use crate::runtime::{scheduler, Builder, Runtime};
+    use std::sync::{mpsc, Arc};
+    use std::task::Poll;
+    use std::time::Duration;
+
+    fn ct_handle(rt: &Runtime) -> Arc<super::Handle> {
+        match &rt.handle().inner {
+            scheduler::Handle::CurrentThread(h) => h.clone(),
+            _ => unreachable!("built as current-thread"),
+        }
+    }
+
+    /// Another thread holds the core; this thread's `block_on` future wakes itself 1,000
+    /// times while it waits for the core, and the waiter list keeps one entry, not 1,000.
+    #[test]
+    fn core_waiter_list_stays_bounded() {
+        let rt = Arc::new(Builder::new_current_thread().build().unwrap());
+        let handle = ct_handle(&rt);
+        let (held_tx, held_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let holder = {
+            let rt = rt.clone();
+            std::thread::spawn(move || {
+                rt.block_on(async move {
+                    held_tx.send(()).unwrap();
+                    // Blocks the core's thread on purpose: the core stays taken meanwhile.
+                    release_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+                })
+            })
+        };
+        held_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        let mut polls = 0;
+        let (polls_seen, most_waiters) = rt.block_on(std::future::poll_fn(|cx| {
+            polls += 1;
+            let waiters = handle.core_waiters.lock().unwrap().len();
+            if polls < 1_000 {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            } else {
+                Poll::Ready((polls, waiters))
+            }
+        }));
+        release_tx.send(()).unwrap();
+        holder.join().unwrap();
+        assert_eq!(polls_seen, 1_000);
+        assert!(
+            most_waiters <= 1,
+            "{most_waiters} core waiters after 1,000 polls"
+        );
+        // Putting the core back woke and drained the list.
+        assert_eq!(handle.core_waiters.lock().unwrap().len(), 0);
+    }
+
+    /// Tasks spawned from a foreign thread, in bursts with pauses in which the core's thread
+    /// parks in the driver, all run exactly once: no unpark is lost when spawns skip the eventfd
+    /// while the thread is awake.
+    #[test]
+    fn remote_spawns_wake_a_parked_core() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        use std::sync::Mutex;
+        use std::task::Waker;
+        const TASKS: usize = 2_000;
+        let rt = Arc::new(Builder::new_current_thread().enable_all().build().unwrap());
+        let ran = Arc::new(AtomicUsize::new(0));
+        let waiter: Arc<Mutex<Option<Waker>>> = Arc::default();
+        let spawner = {
+            let (rt, ran, waiter) = (rt.clone(), ran.clone(), waiter.clone());
+            std::thread::spawn(move || {
+                for i in 0..TASKS {
+                    let (ran, waiter) = (ran.clone(), waiter.clone());
+                    drop(rt.spawn(async move {
+                        ran.fetch_add(1, SeqCst);
+                        if let Some(w) = waiter.lock().unwrap().take() {
+                            w.wake();
+                        }
+                    }));
+                    if i % 100 == 99 {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+            })
+        };
+        let all_ran = rt.block_on(async {
+            let wait_all = std::future::poll_fn(|cx| {
+                *waiter.lock().unwrap() = Some(cx.waker().clone());
+                if ran.load(SeqCst) == TASKS {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            });
+            // A lost unpark would leave the thread parked: the timeout turns that into a failure.
+            gort_reactor::time::timeout(Duration::from_secs(20), wait_all)
+                .await
+                .is_ok()
+        });
+        spawner.join().unwrap();
+        assert!(all_ran, "only {} of {TASKS} tasks ran", ran.load(SeqCst));
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(ran.load(SeqCst), TASKS, "a task ran twice");
     }
 }

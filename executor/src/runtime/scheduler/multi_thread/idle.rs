@@ -59,7 +59,11 @@ impl Idle {
     }
 
     fn should_notify(&self) -> bool {
-        let state = self.state.load(SeqCst);
+        // A read-modify-write, not a load: the notifier published its task before this, the
+        // last searcher publishes its parking before it re-checks the queues (`Handle::park`);
+        // that store-buffer pattern needs both sides to be RMWs so that at least one of them
+        // sees the other (a SeqCst load may still read the stale value under the C++ model).
+        let state = self.state.fetch_add(0, SeqCst);
         searching(state) == 0 && unparked(state) < self.num_workers
     }
 
@@ -91,12 +95,14 @@ impl Idle {
     }
 
     /// A sleeping worker woke for another reason (driver event, timer) and has work: take it off
-    /// the sleeper list. Returns false when a notifier already did.
-    pub(crate) fn unpark_worker_by_id(&self, worker: usize) -> bool {
+    /// the sleeper list, counted as searching or not. Returns false when a notifier already
+    /// did (counting it as searching).
+    pub(crate) fn unpark_worker_by_id(&self, worker: usize, searching: bool) -> bool {
         let mut sleepers = self.sleepers();
         if let Some(i) = sleepers.iter().position(|&w| w == worker) {
             sleepers.swap_remove(i);
-            self.state.fetch_add(1 << UNPARKED_SHIFT | 1, SeqCst);
+            self.state
+                .fetch_add(1 << UNPARKED_SHIFT | usize::from(searching), SeqCst);
             true
         } else {
             false

@@ -211,6 +211,13 @@ impl Handle {
     }
 
     fn schedule_local(&self, core: &mut worker::Core, task: Notified<Arc<Handle>>, is_yield: bool) {
+        if core.in_driver() {
+            // Woken by the I/O or timer dispatch of this worker's driver poll: queue it (others
+            // may steal it) and notify once after the dispatch, not per task; never kick the
+            // driver this very thread is dispatching.
+            core.run_queue.push_back_or_overflow(task, &self.inject);
+            return;
+        }
         if is_yield || !core.lifo_enabled {
             core.run_queue.push_back_or_overflow(task, &self.inject);
             self.notify_parked();

@@ -164,7 +164,7 @@ impl Context {
                 core.until_maintenance = handle.config.event_interval;
                 // Maintenance: serve I/O and timers even while busy; re-enable the LIFO slot.
                 core.end_batch(handle);
-                handle.driver.poll_if_free();
+                core = self.poll_driver(core);
                 core = self.wake_deferred(core);
                 core.lifo_enabled = true;
                 core.start_batch();
@@ -180,7 +180,7 @@ impl Context {
             }
             if !core.deferred.is_empty() {
                 // Only yielded tasks left: let I/O and timers in, then run them again.
-                handle.driver.poll_if_free();
+                core = self.poll_driver(core);
                 core = self.wake_deferred(core);
                 continue;
             }
@@ -252,14 +252,42 @@ impl Context {
         core
     }
 
+    /// Polls the driver without blocking (if no other worker is in it), then wakes one sleeper
+    /// if the I/O and timers it dispatched left work for more than this worker.
+    fn poll_driver(&self, mut core: Box<Core>) -> Box<Core> {
+        let park = core.park.take();
+        core = self.with_core_installed(core, || self.handle.driver.poll_if_free());
+        core.park = park;
+        self.notify_others_if_worth_it(&core);
+        core
+    }
+
+    /// Runs `f` (a driver poll or park) with `core` installed, so the tasks the driver wakes
+    /// are queued on this worker. `core.park` must be `None` meanwhile: that tells
+    /// `schedule_local` not to notify anyone during the dispatch (one notification after it is
+    /// enough; tokio's `park.is_some()` check).
+    fn with_core_installed(&self, core: Box<Core>, f: impl FnOnce()) -> Box<Core> {
+        debug_assert!(core.park.is_none());
+        *self.core.borrow_mut() = Some(core);
+        f();
+        self.core
+            .borrow_mut()
+            .take()
+            .expect("worker core taken during a driver poll")
+    }
+
+    /// After a driver poll or park: wake one sleeper if this worker holds more work than the
+    /// task it runs next and is not searching (a searcher hands the search on when it finds
+    /// work; tokio's `should_notify_others`, Go's `wakep`).
+    fn notify_others_if_worth_it(&self, core: &Core) {
+        if !core.is_searching && core.run_queue.len() > 1 {
+            self.handle.notify_parked();
+        }
+    }
+
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
         let handle = &*self.handle;
-        if !core.run_queue.is_empty()
-            || !handle.remotes[core.index]
-                .lifo
-                .load(std::sync::atomic::Ordering::Acquire)
-                .is_null()
-        {
+        if core.has_local_work(handle) {
             return core;
         }
         if handle
@@ -278,14 +306,20 @@ impl Context {
             } else {
                 None
             };
-            park.park(timeout);
+            core = self.with_core_installed(core, || park.park(timeout));
             if !handle.idle.is_parked(core.index) {
                 // A notifier picked us: we are searching now.
                 core.is_searching = true;
                 break;
             }
+            if core.has_local_work(handle) {
+                // The driver woke tasks onto our queue. Not searching unless a notifier raced
+                // us (it counted us as a searcher).
+                core.is_searching = !handle.idle.unpark_worker_by_id(core.index, false);
+                break;
+            }
             if let Some(task) = core.check_stalled(handle) {
-                if handle.idle.unpark_worker_by_id(core.index) {
+                if handle.idle.unpark_worker_by_id(core.index, true) {
                     core.is_searching = true;
                     core.run_queue.push_back_or_overflow(task, &handle.inject);
                     break;
@@ -293,7 +327,7 @@ impl Context {
                 // Raced with a notifier: it unparks us and we run the task then.
                 core.run_queue.push_back_or_overflow(task, &handle.inject);
             }
-            if !handle.inject.is_empty() && handle.idle.unpark_worker_by_id(core.index) {
+            if !handle.inject.is_empty() && handle.idle.unpark_worker_by_id(core.index, true) {
                 core.is_searching = true;
                 break;
             }
@@ -301,11 +335,27 @@ impl Context {
         core.park = Some(park);
         core.busy_since = handle.info.unparked(core.index);
         core.start_batch();
+        self.notify_others_if_worth_it(&core);
         core
     }
 }
 
 impl Core {
+    /// True while this worker polls or blocks in the driver (its parker is taken out then):
+    /// tasks woken by the dispatch are queued without notifying anyone.
+    pub(super) fn in_driver(&self) -> bool {
+        self.park.is_none()
+    }
+
+    /// True when this worker's run queue or LIFO slot holds a task.
+    fn has_local_work(&self, handle: &Handle) -> bool {
+        !self.run_queue.is_empty()
+            || !handle.remotes[self.index]
+                .lifo
+                .load(std::sync::atomic::Ordering::Acquire)
+                .is_null()
+    }
+
     /// Starts timing a batch of polls (after the worker parked or polled the driver).
     fn start_batch(&mut self) {
         self.batch_start = (Instant::now(), self.polls);

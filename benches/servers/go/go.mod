@@ -1,0 +1,3 @@
+module gortbench/servers
+
+go 1.19
