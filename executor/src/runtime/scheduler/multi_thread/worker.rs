@@ -17,8 +17,10 @@ use std::time::{Duration, Instant};
 
 /// LIFO polls allowed in a row before the LIFO slot is skipped for the rest of the tick.
 const MAX_LIFO_POLLS: usize = 3;
-/// How often the driver holder checks other workers' LIFO slots while they run.
-const STALL_CHECK_INTERVAL: Duration = Duration::from_millis(10);
+/// How often the driver holder checks other workers' LIFO slots while they run: a task stuck
+/// behind a long poll is rescued after one to two intervals (well under a millisecond). Only a
+/// sleeping worker pays for it (a timed `epoll_wait`), and only while another worker runs.
+const STALL_CHECK_INTERVAL: Duration = Duration::from_micros(250);
 /// A self-tuned global queue interval aims to look at the injection queue this often (in ns).
 const TARGET_GLOBAL_QUEUE_INTERVAL_NS: f64 = 200_000.0;
 /// Bounds of a self-tuned global queue interval, and where it starts before any measurement.
@@ -301,12 +303,41 @@ impl Context {
         handle.info.parking(core.index, core.busy_since);
         let mut park = core.park.take().expect("worker parker missing");
         while !handle.is_shutdown() {
-            let timeout = if handle.idle.any_unparked() {
-                Some(STALL_CHECK_INTERVAL)
-            } else {
-                None
+            // Before each sleep (not only after one): a LIFO task stuck since the previous
+            // check is rescued one interval after it was first seen.
+            let suspect = match core.check_stalled(handle) {
+                Stall::Stuck(task) => {
+                    core.run_queue.push_back_or_overflow(task, &handle.inject);
+                    // On a race with a notifier, it unparks us and we run the task then.
+                    if handle.idle.unpark_worker_by_id(core.index, true) {
+                        core.is_searching = true;
+                        break;
+                    }
+                    false
+                }
+                Stall::Suspect => true,
+                Stall::Clear => false,
             };
-            core = self.with_core_installed(core, || park.park(timeout));
+            if !handle.inject.is_empty() && handle.idle.unpark_worker_by_id(core.index, true) {
+                core.is_searching = true;
+                break;
+            }
+            if suspect {
+                // The driver's sleep has millisecond granularity: let I/O in, then sleep one
+                // short interval off the driver.
+                let poll = || handle.driver.poll_if_free();
+                core = self.with_core_installed(core, poll);
+                if !core.has_local_work(handle) {
+                    handle.driver.watch_briefly(|| park.park_briefly(STALL_CHECK_INTERVAL));
+                }
+            } else {
+                let timeout = if handle.idle.any_unparked() {
+                    Some(STALL_CHECK_INTERVAL)
+                } else {
+                    None
+                };
+                core = self.with_core_installed(core, || park.park(timeout));
+            }
             if !handle.idle.is_parked(core.index) {
                 // A notifier picked us: we are searching now.
                 core.is_searching = true;
@@ -316,19 +347,6 @@ impl Context {
                 // The driver woke tasks onto our queue. Not searching unless a notifier raced
                 // us (it counted us as a searcher).
                 core.is_searching = !handle.idle.unpark_worker_by_id(core.index, false);
-                break;
-            }
-            if let Some(task) = core.check_stalled(handle) {
-                if handle.idle.unpark_worker_by_id(core.index, true) {
-                    core.is_searching = true;
-                    core.run_queue.push_back_or_overflow(task, &handle.inject);
-                    break;
-                }
-                // Raced with a notifier: it unparks us and we run the task then.
-                core.run_queue.push_back_or_overflow(task, &handle.inject);
-            }
-            if !handle.inject.is_empty() && handle.idle.unpark_worker_by_id(core.index, true) {
-                core.is_searching = true;
                 break;
             }
         }
@@ -442,8 +460,10 @@ impl Core {
         handle.inject.pop()
     }
 
-    /// The LIFO task of a worker that has not finished a poll since the last check.
-    fn check_stalled(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
+    /// Looks at the other workers' LIFO slots: takes the task of one that has not finished a
+    /// poll since the previous check (it is stuck behind a long poll).
+    fn check_stalled(&mut self, handle: &Handle) -> Stall {
+        let mut suspect = false;
         for (i, remote) in handle.remotes.iter().enumerate() {
             if i == self.index {
                 continue;
@@ -451,14 +471,32 @@ impl Core {
             let lifo = remote.lifo.load(std::sync::atomic::Ordering::Acquire);
             let polls = remote.polls.load(std::sync::atomic::Ordering::Relaxed);
             let seen = std::mem::replace(&mut self.stall_seen[i], (lifo, polls));
-            if !lifo.is_null() && seen == (lifo, polls) {
+            if lifo.is_null() {
+                continue;
+            }
+            if seen == (lifo, polls) {
                 if let Some(task) = handle.steal_lifo(i, lifo) {
-                    return Some(task);
+                    return Stall::Stuck(task);
                 }
             }
+            suspect = true;
         }
-        None
+        if suspect {
+            Stall::Suspect
+        } else {
+            Stall::Clear
+        }
     }
+}
+
+/// What a sleeping worker's look at the other LIFO slots found.
+enum Stall {
+    /// A task that waited a whole check interval behind its worker's running poll.
+    Stuck(Notified<Arc<Handle>>),
+    /// A task waits in a LIFO slot: look again after one interval.
+    Suspect,
+    /// Every other LIFO slot is empty.
+    Clear,
 }
 
 /// True when this thread is one of `handle`'s workers and holds its core (inside a task poll).
