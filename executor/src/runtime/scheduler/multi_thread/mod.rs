@@ -10,6 +10,7 @@
 
 mod idle;
 mod inject;
+mod lend;
 pub(crate) mod queue;
 mod worker;
 
@@ -146,7 +147,7 @@ impl Handle {
         });
         let mut cores = cores.into_iter();
         for core in cores.by_ref() {
-            if let Err(e) = worker::launch(&handle, core) {
+            if let Err(e) = worker::launch(&handle, worker::Start::Core(core)) {
                 // The cores never launched count as returned for the shutdown.
                 cores.for_each(|core| handle.return_core(core));
                 handle.shutdown();
@@ -282,6 +283,15 @@ impl Handle {
         if pending {
             self.notify_parked();
         }
+    }
+
+    /// Detaches the finished thread `id` (a `block_in_place` replacement that handed its core
+    /// back), so exited threads do not pile up until the shutdown joins them.
+    fn forget_thread(&self, id: std::thread::ThreadId) {
+        self.threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|t| t.thread().id() != id);
     }
 
     /// A worker stopped: its core joins the others for the shutdown to drain.
