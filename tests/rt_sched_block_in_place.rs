@@ -5,9 +5,9 @@
 
 use gort_executor::runtime::Builder;
 use gort_executor::task;
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Mutex};
-use std::future::Future;
 use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
@@ -142,6 +142,9 @@ fn yielded_tasks_are_woken_before_block_in_place_lends_the_core() {
         let woken = started_rx.recv().unwrap();
         release_tx.send(()).unwrap();
         rt.block_on(jh).unwrap();
-        assert_eq!(woken, 1, "the yielded waker was not woken before block_in_place");
+        assert_eq!(
+            woken, 1,
+            "the yielded waker was not woken before block_in_place"
+        );
     });
 }

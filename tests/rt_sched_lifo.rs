@@ -49,9 +49,15 @@ fn lifo_task_behind_a_long_poll_runs_within_a_millisecond_elsewhere() {
             .build()
             .unwrap();
         let trials: Vec<_> = (0..7).map(|_| lifo_wait(&rt)).collect();
-        eprintln!("LIFO rescue waits: {:?}", trials.iter().map(|t| t.0).collect::<Vec<_>>());
+        eprintln!(
+            "LIFO rescue waits: {:?}",
+            trials.iter().map(|t| t.0).collect::<Vec<_>>()
+        );
         for (waited, elsewhere) in &trials {
-            assert!(elsewhere, "the LIFO task ran on the blocked worker: {trials:?}");
+            assert!(
+                elsewhere,
+                "the LIFO task ran on the blocked worker: {trials:?}"
+            );
             assert!(
                 *waited < Duration::from_millis(50),
                 "the LIFO task waited for the long poll to end: {trials:?}"

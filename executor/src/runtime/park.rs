@@ -346,10 +346,7 @@ mod loom_tests {
             parker.park(None);
             th.join().unwrap();
             // Two unparks before or during one park: at most one is remembered.
-            assert!(matches!(
-                parker.inner.state.load(SeqCst),
-                EMPTY | NOTIFIED
-            ));
+            assert!(matches!(parker.inner.state.load(SeqCst), EMPTY | NOTIFIED));
         });
     }
 

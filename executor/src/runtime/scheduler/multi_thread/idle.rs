@@ -190,7 +190,10 @@ mod loom_tests {
             pusher.join().unwrap();
 
             let any_woken = woken.iter().any(|w| w.load(SeqCst));
-            assert!(any_woken, "the pushed task is stranded: every worker sleeps");
+            assert!(
+                any_woken,
+                "the pushed task is stranded: every worker sleeps"
+            );
             assert!(idle.any_unparked());
         });
     }

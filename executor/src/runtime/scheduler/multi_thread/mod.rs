@@ -5,8 +5,16 @@
 //! woke; spawns and wakes from outside a worker, and overflow, go to the global [`inject`]
 //! queue; idle workers steal half of another worker's queue; at most half the workers search at
 //! once and sleepers are woken one at a time ([`idle`]). Unlike tokio, the LIFO slot is
-//! stealable: the worker holding the driver checks it periodically while others run, so a task
-//! parked there behind a long poll is not stranded (tokio#4941).
+//! stealable: a sleeping worker checks the others' slots before each sleep and every 250 µs
+//! while a slot holds a task, so a task parked there behind a long poll is not stranded
+//! (tokio#4941).
+//!
+//! Wake-ups are spent sparingly (the wake/park churn of issue 10): tasks woken by a worker's own
+//! driver poll (I/O readiness, timers) go to its run queue without notifying anyone, and one
+//! sleeper is woken after the dispatch only if more than one task is queued and the worker is
+//! not searching (tokio's `should_notify_others`, Go's `wakep`); a worker never kicks the
+//! driver it is dispatching itself. `block_in_place` lends the core to a replacement thread
+//! only while its closure runs ([`lend`]).
 
 mod idle;
 mod inject;

@@ -388,7 +388,9 @@ impl Context {
                 let poll = || handle.driver.poll_if_free();
                 core = self.with_core_installed(core, poll);
                 if !core.has_local_work(handle) {
-                    handle.driver.watch_briefly(|| park.park_briefly(STALL_CHECK_INTERVAL));
+                    handle
+                        .driver
+                        .watch_briefly(|| park.park_briefly(STALL_CHECK_INTERVAL));
                 }
             } else {
                 let timeout = if handle.idle.any_unparked() {
