@@ -94,7 +94,9 @@ fn finish(keep: &Mutex<Option<Waker>>, go: mpsc::Sender<()>, counts: &Counts) {
     });
     go.send(()).unwrap();
     keep.lock().unwrap().as_ref().unwrap().wake_by_ref();
-    wait_until("the joiner was never woken", || counts.wakes.load(SeqCst) == 1);
+    wait_until("the joiner was never woken", || {
+        counts.wakes.load(SeqCst) == 1
+    });
 }
 
 #[test]
@@ -115,7 +117,10 @@ fn joiner_waker_is_dropped_when_the_output_is_taken() {
             1,
             "the finished task still holds the joiner's waker"
         );
-        assert!(keep.lock().unwrap().is_some(), "the task must still be alive here");
+        assert!(
+            keep.lock().unwrap().is_some(),
+            "the task must still be alive here"
+        );
         drop(jh);
         assert_eq!(counts.drops.load(SeqCst), 1);
     });

@@ -1,17 +1,18 @@
-//! The loom shim: under `--cfg loom` the task core and the run queue use loom's model-checked
-//! atomics and cells; otherwise std's (with a zero-cost `UnsafeCell` wrapper giving loom's API).
+//! The loom shim: under `--cfg loom` the task core, the run queue, the idle-worker bookkeeping and
+//! the worker parker use loom's model-checked atomics, locks and cells; otherwise std's (with a
+//! zero-cost `UnsafeCell` wrapper giving loom's API).
 
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize};
 #[cfg(loom)]
-pub(crate) use loom::sync::Arc;
+pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize};
 #[cfg(not(loom))]
-pub(crate) use std::sync::Arc;
+pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// `std::cell::UnsafeCell` with loom's closure-based access API, so the same code runs under loom.
 #[cfg(not(loom))]

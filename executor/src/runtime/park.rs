@@ -8,6 +8,7 @@
 //! before the sleeper blocks makes the park return at once).
 
 use super::driver::{self, Driver};
+use crate::loom;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
@@ -82,6 +83,21 @@ impl DriverShared {
         self.watch.load(SeqCst)
     }
 
+    /// Runs `sleep` (a worker's short sleep off the driver, watching a LIFO slot) marked as a
+    /// timed watch, so filling a LIFO slot meanwhile kicks nobody.
+    pub(crate) fn watch_briefly(&self, sleep: impl FnOnce()) {
+        let marked = self
+            .watch
+            .compare_exchange(WATCH_NONE, WATCH_TIMED, SeqCst, SeqCst)
+            .is_ok();
+        sleep();
+        if marked {
+            let _ = self
+                .watch
+                .compare_exchange(WATCH_TIMED, WATCH_NONE, SeqCst, SeqCst);
+        }
+    }
+
     /// If the driver's holder sleeps with no timeout, wake it so it re-parks with one.
     pub(crate) fn kick_indefinite_sleeper(&self) {
         if self
@@ -105,10 +121,11 @@ pub(crate) struct Unparker {
     inner: Arc<Inner>,
 }
 
+/// A worker's park state (on the loom shim: `loom_` models check the hand-shake below).
 struct Inner {
-    state: AtomicUsize,
-    mutex: Mutex<()>,
-    condvar: Condvar,
+    state: loom::AtomicUsize,
+    mutex: loom::Mutex<()>,
+    condvar: loom::Condvar,
     shared: Arc<DriverShared>,
 }
 
@@ -116,9 +133,9 @@ impl Parker {
     pub(crate) fn new(shared: Arc<DriverShared>) -> Parker {
         Parker {
             inner: Arc::new(Inner {
-                state: AtomicUsize::new(EMPTY),
-                mutex: Mutex::new(()),
-                condvar: Condvar::new(),
+                state: loom::AtomicUsize::new(EMPTY),
+                mutex: loom::Mutex::new(()),
+                condvar: loom::Condvar::new(),
                 shared,
             }),
         }
@@ -186,6 +203,39 @@ impl Parker {
             {
                 return;
             }
+        }
+    }
+}
+
+impl Parker {
+    /// Sleeps on this worker's condvar (never in the driver) until unparked or `timeout`
+    /// passed, whichever is first; a notification that raced with the timeout is consumed.
+    pub(crate) fn park_briefly(&mut self, timeout: Duration) {
+        let inner = &*self.inner;
+        if inner
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        let guard = inner.mutex.lock().unwrap_or_else(|e| e.into_inner());
+        match inner
+            .state
+            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                inner.state.swap(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => panic!("inconsistent park state {actual}"),
+        }
+        // Woken, timed out or spurious: the caller re-checks what it waits for.
+        drop(inner.condvar.wait_timeout(guard, timeout));
+        match inner.state.swap(EMPTY, SeqCst) {
+            PARKED_CONDVAR | NOTIFIED => {}
+            actual => panic!("inconsistent park state {actual}"),
         }
     }
 }
@@ -307,5 +357,54 @@ mod tests {
         });
         rx.recv_timeout(Duration::from_secs(10))
             .expect("the parker never used the poisoned driver lock");
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+
+    /// A driver nobody can take (as after shutdown): parkers use their condvar.
+    fn no_driver() -> Arc<DriverShared> {
+        let shared = DriverShared::new(Driver::new().unwrap());
+        drop(shared.driver.lock().unwrap().take());
+        shared
+    }
+
+    /// An unpark racing with a park is never lost: the park returns (loom reports a deadlock
+    /// otherwise), and a second park waits for a second unpark.
+    #[test]
+    fn loom_unpark_is_never_lost() {
+        ::loom::model(|| {
+            let mut parker = Parker::new(no_driver());
+            let unparker = parker.unparker();
+            let th = ::loom::thread::spawn(move || {
+                unparker.unpark();
+                unparker.unpark();
+            });
+            parker.park(None);
+            th.join().unwrap();
+            // Two unparks before or during one park: at most one is remembered.
+            assert!(matches!(parker.inner.state.load(SeqCst), EMPTY | NOTIFIED));
+        });
+    }
+
+    /// Two unparkers and two parks: each park consumes at least one notification, so the
+    /// second park returns only because of the second unpark (no deadlock, nothing stuck).
+    #[test]
+    fn loom_each_park_returns_after_its_unpark() {
+        ::loom::model(|| {
+            let mut parker = Parker::new(no_driver());
+            let flag = Arc::new(loom::AtomicUsize::new(0));
+            let (u, f) = (parker.unparker(), flag.clone());
+            let th = ::loom::thread::spawn(move || {
+                f.store(1, SeqCst);
+                u.unpark();
+            });
+            while flag.load(SeqCst) == 0 {
+                parker.park(None);
+            }
+            th.join().unwrap();
+        });
     }
 }

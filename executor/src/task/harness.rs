@@ -146,7 +146,10 @@ fn complete<F: Future + 'static, S: Schedule>(raw: RawTask) {
     } else if snapshot.is_join_waker_set() {
         // SAFETY: `JOIN_WAKER` was set before `COMPLETE`: the handle no longer touches the slot
         // (it reads it only after clearing `JOIN_WAKER`, which fails once `COMPLETE` is set).
-        let waker = cell.header.join_waker.with_mut(|slot| unsafe { (*slot).take() });
+        let waker = cell
+            .header
+            .join_waker
+            .with_mut(|slot| unsafe { (*slot).take() });
         // Woken by value: the joiner's waker is released now, not when the task is freed
         // (something else may keep the task alive for long).
         if let Some(waker) = waker {

@@ -5,11 +5,8 @@
 //! search at once; a searcher that finds work and was the last searcher wakes one more sleeper
 //! (so work spreads one worker at a time, never as a thundering herd).
 
-use std::sync::atomic::{
-    AtomicUsize,
-    Ordering::{AcqRel, Acquire, SeqCst},
-};
-use std::sync::Mutex;
+use crate::loom::{AtomicUsize, Mutex, MutexGuard};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, SeqCst};
 
 const UNPARKED_SHIFT: usize = 16;
 const SEARCHING_MASK: usize = (1 << UNPARKED_SHIFT) - 1;
@@ -39,7 +36,7 @@ impl Idle {
         }
     }
 
-    fn sleepers(&self) -> std::sync::MutexGuard<'_, Vec<usize>> {
+    fn sleepers(&self) -> MutexGuard<'_, Vec<usize>> {
         self.sleepers.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -150,5 +147,75 @@ mod tests {
         assert!(idle.transition_to_searching());
         assert!(!idle.transition_to_searching());
         assert_eq!(idle.num_searching(), 2);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    //! The worker's park/notify protocol (`Handle::notify_parked`, `Context::park`) reduced to
+    //! its shared state: the idle word and a queue length.
+    use super::*;
+    use loom::sync::atomic::AtomicBool;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    /// What a notifier does: wake the chosen sleeper (here: mark it woken).
+    fn notify(idle: &Idle, woken: &[AtomicBool]) {
+        if let Some(w) = idle.worker_to_notify() {
+            assert!(!woken[w].swap(true, SeqCst), "worker {w} chosen twice");
+        }
+    }
+
+    /// A task pushed while the last searching worker parks is never stranded: either the
+    /// pusher wakes a sleeper, or the parking searcher sees the task and wakes one.
+    #[test]
+    fn loom_push_vs_last_searcher_parking() {
+        loom::model(|| {
+            let idle = Arc::new(Idle::new(2));
+            // Worker 1 sleeps; worker 0 is the only searcher.
+            assert!(!idle.transition_to_parked(1, false));
+            assert!(idle.transition_to_searching());
+            let queued = Arc::new(AtomicUsize::new(0));
+            let woken = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+
+            let (i, q, w) = (idle.clone(), queued.clone(), woken.clone());
+            let pusher = thread::spawn(move || {
+                q.fetch_add(1, SeqCst);
+                notify(&i, &*w);
+            });
+            // Worker 0 found nothing and parks; as the last searcher it re-checks the queues.
+            if idle.transition_to_parked(0, true) && queued.load(SeqCst) > 0 {
+                notify(&idle, &*woken);
+            }
+            pusher.join().unwrap();
+
+            let any_woken = woken.iter().any(|w| w.load(SeqCst));
+            assert!(
+                any_woken,
+                "the pushed task is stranded: every worker sleeps"
+            );
+            assert!(idle.any_unparked());
+        });
+    }
+
+    /// A searcher that finds work while another task is pushed: the pusher's notification is
+    /// not lost when the searcher leaves searching (it wakes a sleeper as the last searcher).
+    #[test]
+    fn loom_push_vs_searcher_finding_work() {
+        loom::model(|| {
+            let idle = Arc::new(Idle::new(2));
+            assert!(!idle.transition_to_parked(1, false));
+            assert!(idle.transition_to_searching());
+            let woken = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+
+            let (i, w) = (idle.clone(), woken.clone());
+            let pusher = thread::spawn(move || notify(&i, &*w));
+            if idle.transition_from_searching() {
+                notify(&idle, &*woken);
+            }
+            pusher.join().unwrap();
+            assert!(woken[1].load(SeqCst), "the sleeper was never woken");
+            assert!(!woken[0].load(SeqCst), "a running worker was picked");
+        });
     }
 }

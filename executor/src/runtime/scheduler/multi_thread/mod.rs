@@ -5,11 +5,20 @@
 //! woke; spawns and wakes from outside a worker, and overflow, go to the global [`inject`]
 //! queue; idle workers steal half of another worker's queue; at most half the workers search at
 //! once and sleepers are woken one at a time ([`idle`]). Unlike tokio, the LIFO slot is
-//! stealable: the worker holding the driver checks it periodically while others run, so a task
-//! parked there behind a long poll is not stranded (tokio#4941).
+//! stealable: a sleeping worker checks the others' slots before each sleep and every 250 µs
+//! while a slot holds a task, so a task parked there behind a long poll is not stranded
+//! (tokio#4941).
+//!
+//! Wake-ups are spent sparingly (the wake/park churn of issue 10): tasks woken by a worker's own
+//! driver poll (I/O readiness, timers) go to its run queue without notifying anyone, and one
+//! sleeper is woken after the dispatch only if more than one task is queued and the worker is
+//! not searching (tokio's `should_notify_others`, Go's `wakep`); a worker never kicks the
+//! driver it is dispatching itself. `block_in_place` lends the core to a replacement thread
+//! only while its closure runs ([`lend`]).
 
 mod idle;
 mod inject;
+mod lend;
 pub(crate) mod queue;
 mod worker;
 
@@ -146,7 +155,7 @@ impl Handle {
         });
         let mut cores = cores.into_iter();
         for core in cores.by_ref() {
-            if let Err(e) = worker::launch(&handle, core) {
+            if let Err(e) = worker::launch(&handle, worker::Start::Core(core)) {
                 // The cores never launched count as returned for the shutdown.
                 cores.for_each(|core| handle.return_core(core));
                 handle.shutdown();
@@ -282,6 +291,15 @@ impl Handle {
         if pending {
             self.notify_parked();
         }
+    }
+
+    /// Detaches the finished thread `id` (a `block_in_place` replacement that handed its core
+    /// back), so exited threads do not pile up until the shutdown joins them.
+    fn forget_thread(&self, id: std::thread::ThreadId) {
+        self.threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|t| t.thread().id() != id);
     }
 
     /// A worker stopped: its core joins the others for the shutdown to drain.

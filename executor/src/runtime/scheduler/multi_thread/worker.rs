@@ -8,6 +8,7 @@
 
 use super::super::super::context;
 use super::super::super::park::Parker;
+use super::lend::{Lend, Reclaim};
 use super::queue::{self, Local};
 use super::Handle;
 use crate::task::{Header, Notified};
@@ -17,8 +18,10 @@ use std::time::{Duration, Instant};
 
 /// LIFO polls allowed in a row before the LIFO slot is skipped for the rest of the tick.
 const MAX_LIFO_POLLS: usize = 3;
-/// How often the driver holder checks other workers' LIFO slots while they run.
-const STALL_CHECK_INTERVAL: Duration = Duration::from_millis(10);
+/// How often the driver holder checks other workers' LIFO slots while they run: a task stuck
+/// behind a long poll is rescued after one to two intervals (well under a millisecond). Only a
+/// sleeping worker pays for it (a timed `epoll_wait`), and only while another worker runs.
+const STALL_CHECK_INTERVAL: Duration = Duration::from_micros(250);
 /// A self-tuned global queue interval aims to look at the injection queue this often (in ns).
 const TARGET_GLOBAL_QUEUE_INTERVAL_NS: f64 = 200_000.0;
 /// Bounds of a self-tuned global queue interval, and where it starts before any measurement.
@@ -54,6 +57,8 @@ pub(crate) struct Core {
     busy_since: Instant,
     /// Tasks that yielded, woken after the next driver poll.
     deferred: super::super::Defer,
+    /// The `block_in_place` loans this core is on (innermost last); empty on its own worker.
+    lends: Vec<Arc<Lend>>,
 }
 
 // SAFETY: the raw pointers in `stall_seen` are only compared, never dereferenced.
@@ -64,6 +69,9 @@ pub(crate) struct Context {
     pub(crate) handle: Arc<Handle>,
     /// The core, while a task is being polled (so wakes can schedule locally).
     pub(super) core: RefCell<Option<Box<Core>>>,
+    /// The loan to collect once the current poll ends (`block_in_place` returned while the
+    /// replacement thread still ran the core).
+    lent: RefCell<Option<Arc<Lend>>>,
 }
 
 impl Context {
@@ -99,30 +107,53 @@ impl Core {
             stall_seen: vec![(std::ptr::null_mut(), 0); workers],
             busy_since: Instant::now(),
             deferred: super::super::Defer::default(),
+            lends: Vec::new(),
         })
     }
 }
 
-/// Starts a thread running `core`.
-pub(super) fn launch(handle: &Arc<Handle>, core: Box<Core>) -> std::io::Result<()> {
+/// What a new worker thread runs.
+pub(super) enum Start {
+    /// A core of its own (at startup).
+    Core(Box<Core>),
+    /// A core lent by `block_in_place`, until the lender wants it back.
+    Lent(Arc<Lend>),
+}
+
+/// Starts a thread running `start`'s core.
+pub(super) fn launch(handle: &Arc<Handle>, start: Start) -> std::io::Result<()> {
     let mut builder = std::thread::Builder::new().name((handle.config.thread_name)());
     if let Some(size) = handle.config.stack_size {
         builder = builder.stack_size(size);
     }
     let h = handle.clone();
+    let lent = matches!(start, Start::Lent(_));
     let mut threads = handle.threads.lock().unwrap_or_else(|e| e.into_inner());
-    match builder.spawn(move || run(h, core)) {
+    let spawned = builder.spawn(move || match start {
+        Start::Core(core) => run(h, core),
+        Start::Lent(lend) => {
+            // `None`: the lender took the core back before this thread started.
+            if let Some(mut core) = lend.take() {
+                core.lends.push(lend);
+                run(h.clone(), core);
+            }
+            h.forget_thread(std::thread::current().id());
+        }
+    });
+    match spawned {
         Ok(thread) => {
             threads.push(thread);
             Ok(())
         }
         Err(e) => {
-            // The core went down with the closure; the shutdown must not wait for it.
-            let _lost = handle.cores.lock().unwrap_or_else(|e| e.into_inner());
-            handle
-                .cores_lost
-                .fetch_add(1, std::sync::atomic::Ordering::Release);
-            handle.core_returned.notify_all();
+            if !lent {
+                // The core went down with the closure; the shutdown must not wait for it.
+                let _lost = handle.cores.lock().unwrap_or_else(|e| e.into_inner());
+                handle
+                    .cores_lost
+                    .fetch_add(1, std::sync::atomic::Ordering::Release);
+                handle.core_returned.notify_all();
+            }
             Err(e)
         }
     }
@@ -139,14 +170,15 @@ fn run(handle: Arc<Handle>, core: Box<Core>) {
         let cx = crate::runtime::scheduler::Context::MultiThread(Context {
             handle: handle.clone(),
             core: RefCell::new(None),
+            lent: RefCell::new(None),
         });
         context::set_scheduler(&cx, || {
             let crate::runtime::scheduler::Context::MultiThread(cx) = &cx else {
                 unreachable!()
             };
-            // `None`: the core was handed to another thread by `block_in_place`.
+            // `None`: the core went back to the thread that lent it.
             if let Some(core) = cx.run(core) {
-                handle.return_core(core);
+                stop_with(&handle, core);
             }
         });
     }
@@ -155,10 +187,29 @@ fn run(handle: Arc<Handle>, core: Box<Core>) {
     }
 }
 
+/// The runtime shuts down: the core goes back to a lender waiting for it, or joins the
+/// others for the shutdown to drain.
+fn stop_with(handle: &Handle, mut core: Box<Core>) {
+    if let Some(lend) = core.lends.pop() {
+        if lend.is_wanted() {
+            lend.give_back(core);
+            return;
+        }
+        lend.keep();
+        core.lends.drain(..).for_each(|lend| lend.keep());
+    }
+    handle.return_core(core);
+}
+
 impl Context {
     fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
         let handle = &*self.handle;
         while !handle.is_shutdown() {
+            if core.is_wanted_back() {
+                let lend = core.lends.pop().expect("checked above");
+                lend.give_back(core);
+                return None;
+            }
             core.until_maintenance -= 1;
             if core.until_maintenance == 0 {
                 core.until_maintenance = handle.config.event_interval;
@@ -206,8 +257,12 @@ impl Context {
             task.run();
             let mut lifo_polls = 0;
             loop {
-                // `None`: `block_in_place` moved the core to another thread.
-                let mut core = self.core.borrow_mut().take()?;
+                let core = self.core.borrow_mut().take();
+                // `None`: `block_in_place` lent the core to another thread.
+                let mut core = match core {
+                    Some(core) => core,
+                    None => self.collect_lent_core()?,
+                };
                 let Some(task) = handle.take_lifo(core.index) else {
                     return Some(core);
                 };
@@ -224,6 +279,13 @@ impl Context {
                 task.run();
             }
         })
+    }
+
+    /// Waits for the core `block_in_place` lent out; `None` if there is none to collect (the
+    /// runtime shut down): this thread stops being a worker then.
+    fn collect_lent_core(&self) -> Option<Box<Core>> {
+        let lend = self.lent.borrow_mut().take()?;
+        lend.wait()
     }
 
     /// Defers `waker` to the next driver poll; false when no core is here (between polls, or
@@ -301,34 +363,52 @@ impl Context {
         handle.info.parking(core.index, core.busy_since);
         let mut park = core.park.take().expect("worker parker missing");
         while !handle.is_shutdown() {
-            let timeout = if handle.idle.any_unparked() {
-                Some(STALL_CHECK_INTERVAL)
-            } else {
-                None
+            // Before each sleep (not only after one): a LIFO task stuck since the previous
+            // check is rescued one interval after it was first seen.
+            let suspect = match core.check_stalled(handle) {
+                Stall::Stuck(task) => {
+                    core.run_queue.push_back_or_overflow(task, &handle.inject);
+                    // On a race with a notifier, it unparks us and we run the task then.
+                    if handle.idle.unpark_worker_by_id(core.index, true) {
+                        core.is_searching = true;
+                        break;
+                    }
+                    false
+                }
+                Stall::Suspect => true,
+                Stall::Clear => false,
             };
-            core = self.with_core_installed(core, || park.park(timeout));
+            if !handle.inject.is_empty() && handle.idle.unpark_worker_by_id(core.index, true) {
+                core.is_searching = true;
+                break;
+            }
+            if suspect {
+                // The driver's sleep has millisecond granularity: let I/O in, then sleep one
+                // short interval off the driver.
+                let poll = || handle.driver.poll_if_free();
+                core = self.with_core_installed(core, poll);
+                if !core.has_local_work(handle) {
+                    handle
+                        .driver
+                        .watch_briefly(|| park.park_briefly(STALL_CHECK_INTERVAL));
+                }
+            } else {
+                let timeout = if handle.idle.any_unparked() {
+                    Some(STALL_CHECK_INTERVAL)
+                } else {
+                    None
+                };
+                core = self.with_core_installed(core, || park.park(timeout));
+            }
             if !handle.idle.is_parked(core.index) {
                 // A notifier picked us: we are searching now.
                 core.is_searching = true;
                 break;
             }
-            if core.has_local_work(handle) {
-                // The driver woke tasks onto our queue. Not searching unless a notifier raced
-                // us (it counted us as a searcher).
+            if core.has_local_work(handle) || core.is_wanted_back() {
+                // The driver woke tasks onto our queue, or the lender of this core wants it
+                // back. Not searching unless a notifier raced us (it counted us as a searcher).
                 core.is_searching = !handle.idle.unpark_worker_by_id(core.index, false);
-                break;
-            }
-            if let Some(task) = core.check_stalled(handle) {
-                if handle.idle.unpark_worker_by_id(core.index, true) {
-                    core.is_searching = true;
-                    core.run_queue.push_back_or_overflow(task, &handle.inject);
-                    break;
-                }
-                // Raced with a notifier: it unparks us and we run the task then.
-                core.run_queue.push_back_or_overflow(task, &handle.inject);
-            }
-            if !handle.inject.is_empty() && handle.idle.unpark_worker_by_id(core.index, true) {
-                core.is_searching = true;
                 break;
             }
         }
@@ -345,6 +425,11 @@ impl Core {
     /// tasks woken by the dispatch are queued without notifying anyone.
     pub(super) fn in_driver(&self) -> bool {
         self.park.is_none()
+    }
+
+    /// True when the thread that lent this core (`block_in_place`) wants it back.
+    fn is_wanted_back(&self) -> bool {
+        self.lends.last().is_some_and(|lend| lend.is_wanted())
     }
 
     /// True when this worker's run queue or LIFO slot holds a task.
@@ -442,8 +527,10 @@ impl Core {
         handle.inject.pop()
     }
 
-    /// The LIFO task of a worker that has not finished a poll since the last check.
-    fn check_stalled(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
+    /// Looks at the other workers' LIFO slots: takes the task of one that has not finished a
+    /// poll since the previous check (it is stuck behind a long poll).
+    fn check_stalled(&mut self, handle: &Handle) -> Stall {
+        let mut suspect = false;
         for (i, remote) in handle.remotes.iter().enumerate() {
             if i == self.index {
                 continue;
@@ -451,14 +538,32 @@ impl Core {
             let lifo = remote.lifo.load(std::sync::atomic::Ordering::Acquire);
             let polls = remote.polls.load(std::sync::atomic::Ordering::Relaxed);
             let seen = std::mem::replace(&mut self.stall_seen[i], (lifo, polls));
-            if !lifo.is_null() && seen == (lifo, polls) {
+            if lifo.is_null() {
+                continue;
+            }
+            if seen == (lifo, polls) {
                 if let Some(task) = handle.steal_lifo(i, lifo) {
-                    return Some(task);
+                    return Stall::Stuck(task);
                 }
             }
+            suspect = true;
         }
-        None
+        if suspect {
+            Stall::Suspect
+        } else {
+            Stall::Clear
+        }
     }
+}
+
+/// What a sleeping worker's look at the other LIFO slots found.
+enum Stall {
+    /// A task that waited a whole check interval behind its worker's running poll.
+    Stuck(Notified<Arc<Handle>>),
+    /// A task waits in a LIFO slot: look again after one interval.
+    Suspect,
+    /// Every other LIFO slot is empty.
+    Clear,
 }
 
 /// True when this thread is one of `handle`'s workers and holds its core (inside a task poll).
@@ -472,26 +577,76 @@ pub(super) fn holds_core_of(handle: &Handle) -> bool {
     })
 }
 
-/// `block_in_place` on a multi-thread worker: hand the core to a new worker thread, then run
-/// `f` here with the runtime exited. Returns `Err(f)` when this thread is not such a worker.
+/// `block_in_place` on a multi-thread worker: lend the core to a new thread, run `f` here with
+/// the runtime exited, then take the core back. Returns `Err(f)` when this thread is not such a
+/// worker (or its core is already lent).
 pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> Result<R, F> {
-    let handed_off = context::with_scheduler(|cx| {
+    let lent = context::with_scheduler(|cx| {
         let Some(crate::runtime::scheduler::Context::MultiThread(cx)) = cx else {
-            return Ok(false);
+            return Ok(None);
         };
-        let Some(core) = cx.core.borrow_mut().take() else {
+        let Some(mut core) = cx.core.borrow_mut().take() else {
             // Already in block_in_place, or not inside a task poll.
-            return Ok(false);
+            return Ok(None);
         };
-        match launch(&cx.handle, core) {
-            Ok(()) => Ok(true),
-            Err(e) => Err(e),
+        // Tasks that yielded must not wait for the end of `f`: wake them first (they queue
+        // in the injection queue, for any worker; tokio's
+        // `wake_deferred_tasks_before_block_in_place`).
+        let mut deferred = core.deferred.take();
+        deferred.wake_all();
+        core.deferred.restore(deferred);
+        let index = core.index;
+        let lend = Lend::offer(core);
+        match launch(&cx.handle, Start::Lent(lend.clone())) {
+            Ok(()) => Ok(Some(TakeBack {
+                handle: cx.handle.clone(),
+                index,
+                lend,
+            })),
+            Err(e) => {
+                if let Reclaim::Now(core) = lend.want_back() {
+                    *cx.core.borrow_mut() = Some(core);
+                }
+                Err(e)
+            }
         }
     });
-    match handed_off {
-        Ok(true) => Ok(context::exit_runtime(f)),
-        Ok(false) => Err(f),
+    match lent {
+        Ok(Some(take_back)) => {
+            let out = context::exit_runtime(f);
+            drop(take_back);
+            Ok(out)
+        }
+        Ok(None) => Err(f),
         Err(e) => panic!("block_in_place: failed to start a replacement worker thread: {e}"),
+    }
+}
+
+/// Takes a lent core back when `block_in_place`'s closure returns or panics.
+struct TakeBack {
+    handle: Arc<Handle>,
+    index: usize,
+    lend: Arc<Lend>,
+}
+
+impl Drop for TakeBack {
+    fn drop(&mut self) {
+        let lend = self.lend.clone();
+        context::with_scheduler(|cx| {
+            let Some(crate::runtime::scheduler::Context::MultiThread(cx)) = cx else {
+                unreachable!("block_in_place left its worker thread")
+            };
+            match lend.want_back() {
+                Reclaim::Now(core) => *cx.core.borrow_mut() = Some(core),
+                Reclaim::Later => {
+                    // The replacement may sleep: wake it to hand the core over; this thread
+                    // finishes the task's poll first and collects the core after it.
+                    self.handle.remotes[self.index].unpark.unpark();
+                    *cx.lent.borrow_mut() = Some(lend);
+                }
+                Reclaim::Never => {}
+            }
+        });
     }
 }
 
