@@ -19,8 +19,10 @@
 //! ```
 //! use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
 //! let rec = WaitRecord::new(7);
-//! poll_with(&rec, || record(WaitKind::ChanRecv, 0x10 as *const (), 0, std::panic::Location::caller()));
-//! rec.finish_poll(true);
+//! let _ = poll_with(&rec, || {
+//!     record(WaitKind::ChanRecv, 0x10 as *const (), 0, std::panic::Location::caller());
+//!     std::task::Poll::<()>::Pending
+//! });
 //! let snap = rec.snapshot();
 //! assert_eq!(snap.sites().next().unwrap().kind, WaitKind::ChanRecv);
 //! assert!(!snap.is_foreign());
@@ -35,8 +37,8 @@ mod traced;
 
 pub use kind::WaitKind;
 pub use record::{
-    current_task, mark, poll_with, record, record_over, WaitRecord, WaitSite, WaitSnapshot,
-    MAX_SITES,
+    clock_stale, current_task, mark, now_ms, poll_with, record, record_over, scope, set_worker,
+    WaitRecord, WaitSite, WaitSnapshot, MAX_SITES,
 };
 pub use threads::{blocking_wait, current_thread_wait, threads, ThreadState, ThreadWait};
 pub use traced::Traced;

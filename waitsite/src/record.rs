@@ -11,9 +11,12 @@ use std::fmt;
 use std::panic::Location;
 use std::ptr;
 use std::sync::atomic::{
-    AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
+    AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
     Ordering::{Acquire, Relaxed, Release},
 };
+use std::sync::OnceLock;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 /// How many sites one record keeps (a `select!` with more branches shows the first ones and
 /// how many more).
@@ -57,7 +60,13 @@ pub struct WaitRecord {
     published: AtomicU8,
     /// Polls so far (wrapping): a changed count means the task was woken and ran.
     polls: AtomicU32,
+    /// The worker index of the thread that polled last (`NO_WORKER`: not a worker).
+    worker: AtomicU16,
+    /// Coarse clock (ms, see [`now_ms`]) when the last poll returned `Pending`.
+    since: AtomicU64,
 }
+
+const NO_WORKER: u16 = u16::MAX;
 
 impl fmt::Debug for WaitRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -75,6 +84,8 @@ pub struct WaitSnapshot {
     total: u8,
     foreign: bool,
     polls: u32,
+    worker: Option<usize>,
+    since: u64,
 }
 
 impl WaitSnapshot {
@@ -103,10 +114,93 @@ impl WaitSnapshot {
     pub fn polls(&self) -> u32 {
         self.polls
     }
+
+    /// The worker index of the thread that polled last, if it was a worker.
+    pub fn worker(&self) -> Option<usize> {
+        self.worker
+    }
+
+    /// How long ago the last `Pending` poll ended (coarse: up to a few ms late, or up to 64
+    /// polls of a busy worker), measured against `now` (from [`now_ms`]).
+    pub fn waiting_for(&self, now: u64) -> Duration {
+        Duration::from_millis(now.saturating_sub(self.since))
+    }
 }
 
+/// The thread's current record, its worker index and its coarse clock.
+struct Local {
+    current: Cell<*const WaitRecord>,
+    worker: Cell<u16>,
+    clock_ms: Cell<u64>,
+    until_refresh: Cell<u8>,
+}
+
+/// Polls between two reads of the real clock on one thread.
+const REFRESH_EVERY: u8 = 64;
+
 thread_local! {
-    static CURRENT: Cell<*const WaitRecord> = const { Cell::new(ptr::null()) };
+    static LOCAL: Local = const {
+        Local {
+            current: Cell::new(ptr::null()),
+            worker: Cell::new(NO_WORKER),
+            clock_ms: Cell::new(0),
+            until_refresh: Cell::new(0),
+        }
+    };
+}
+
+impl Local {
+    /// The thread's coarse clock, read from the real one every `REFRESH_EVERY` calls.
+    #[inline]
+    fn coarse_ms(&self) -> u64 {
+        match self.until_refresh.get() {
+            0 => {
+                let now = now_ms();
+                self.clock_ms.set(now);
+                self.until_refresh.set(REFRESH_EVERY);
+                now
+            }
+            n => {
+                self.until_refresh.set(n - 1);
+                self.clock_ms.get()
+            }
+        }
+    }
+}
+
+/// Milliseconds since the first use of this clock in the process (the clock of
+/// [`WaitSnapshot::waiting_for`]).
+///
+/// ```
+/// let a = gort_waitsite::now_ms();
+/// assert!(gort_waitsite::now_ms() >= a);
+/// ```
+pub fn now_ms() -> u64 {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    let base = *BASE.get_or_init(Instant::now);
+    u64::try_from(base.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Makes this thread read the real clock at its next `Pending` poll (a worker calls it after
+/// it parked, so the first tasks it polls get a fresh idle time).
+///
+/// ```
+/// gort_waitsite::clock_stale();
+/// ```
+#[inline]
+pub fn clock_stale() {
+    let _ = LOCAL.try_with(|l| l.until_refresh.set(0));
+}
+
+/// Marks this thread as worker `index` (`None`: not a worker); polls record it.
+///
+/// ```
+/// gort_waitsite::set_worker(Some(0));
+/// gort_waitsite::set_worker(None);
+/// ```
+pub fn set_worker(index: Option<usize>) {
+    let raw = index.map_or(NO_WORKER, |i| u16::try_from(i).unwrap_or(NO_WORKER - 1));
+    let _ = LOCAL.try_with(|l| l.worker.set(raw));
 }
 
 impl WaitRecord {
@@ -121,6 +215,8 @@ impl WaitRecord {
             recording: AtomicU8::new(FRESH),
             published: AtomicU8::new(0),
             polls: AtomicU32::new(0),
+            worker: AtomicU16::new(NO_WORKER),
+            since: AtomicU64::new(0),
         }
     }
 
@@ -129,15 +225,20 @@ impl WaitRecord {
         self.owner
     }
 
-    /// Starts a poll: the next `record` starts a new list of sites.
-    #[inline]
-    pub fn start_poll(&self) {
-        self.recording.store(FRESH, Relaxed);
-    }
-
-    /// Ends a poll: counts it and, if it returned `Pending`, publishes its sites (none: foreign).
+    /// Ends a poll: counts it and, if it returned `Pending`, publishes its sites (none: foreign)
+    /// with the time. [`poll_with`] calls it; callers that poll by hand call it themselves.
     #[inline]
     pub fn finish_poll(&self, pending: bool) {
+        let since = if pending {
+            LOCAL.try_with(Local::coarse_ms).unwrap_or(0)
+        } else {
+            0
+        };
+        self.finish(pending, since);
+    }
+
+    #[inline]
+    fn finish(&self, pending: bool, since: u64) {
         self.polls
             .store(self.polls.load(Relaxed).wrapping_add(1), Release);
         if pending {
@@ -145,6 +246,7 @@ impl WaitRecord {
                 FRESH => FOREIGN,
                 n => n,
             };
+            self.since.store(since, Relaxed);
             self.published.store(published, Release);
         }
     }
@@ -195,11 +297,14 @@ impl WaitRecord {
         for (i, slot) in sites.iter_mut().enumerate().take(usize::from(total)) {
             *slot = self.site(i);
         }
+        let worker = self.worker.load(Relaxed);
         WaitSnapshot {
             sites,
             total,
             foreign: published & FOREIGN != 0,
             polls,
+            worker: (worker != NO_WORKER).then_some(usize::from(worker)),
+            since: self.since.load(Relaxed),
         }
     }
 
@@ -221,36 +326,70 @@ impl WaitRecord {
     }
 }
 
-/// Runs `f` (a poll) with `record` as the current thread's record: [`record`] calls inside it
-/// land there. Restores the previous record afterwards, also on unwind.
+/// Runs one poll, `f`, with `record` as the current thread's record: [`record`] calls inside
+/// it land there. Then publishes the sites if it returned `Pending` (none: foreign) and
+/// restores the previous record (also on unwind, without publishing).
 ///
 /// ```
 /// use gort_waitsite::{poll_with, WaitRecord};
+/// use std::task::Poll;
 /// let rec = WaitRecord::new(1);
-/// assert_eq!(poll_with(&rec, || gort_waitsite::current_task()), 1);
+/// assert_eq!(poll_with(&rec, || Poll::Ready(gort_waitsite::current_task())), Poll::Ready(1));
 /// assert_eq!(gort_waitsite::current_task(), 0);
+/// assert!(!rec.snapshot().is_foreign());
+/// let _ = poll_with(&rec, || Poll::<()>::Pending);
+/// assert!(rec.snapshot().is_foreign());
 /// ```
 #[inline]
-pub fn poll_with<R>(record: &WaitRecord, f: impl FnOnce() -> R) -> R {
-    struct Restore(*const WaitRecord);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let _ = CURRENT.try_with(|c| c.set(self.0));
-        }
-    }
-    record.start_poll();
-    let prev = CURRENT
-        .try_with(|c| c.replace(record))
+pub fn poll_with<T>(record: &WaitRecord, f: impl FnOnce() -> Poll<T>) -> Poll<T> {
+    let Ok(prev) = LOCAL.try_with(|l| {
+        record.recording.store(FRESH, Relaxed);
+        record.worker.store(l.worker.get(), Relaxed);
+        l.current.replace(record)
+    }) else {
+        return f();
+    };
+    let restore = Restore(prev);
+    let polled = f();
+    std::mem::forget(restore);
+    let _ = LOCAL.try_with(|l| {
+        l.current.set(prev);
+        let pending = polled.is_pending();
+        record.finish(pending, if pending { l.coarse_ms() } else { 0 });
+    });
+    polled
+}
+
+/// Runs `f` with `record` current but without starting a poll (a task's destructor runs with
+/// its id visible to `task::try_id`).
+///
+/// ```
+/// let rec = gort_waitsite::WaitRecord::new(4);
+/// assert_eq!(gort_waitsite::scope(&rec, gort_waitsite::current_task), 4);
+/// ```
+#[inline]
+pub fn scope<R>(record: &WaitRecord, f: impl FnOnce() -> R) -> R {
+    let prev = LOCAL
+        .try_with(|l| l.current.replace(record))
         .unwrap_or(ptr::null());
     let _restore = Restore(prev);
     f()
 }
 
+/// Puts the previous record back on drop (the unwind path of `poll_with` and `scope`).
+struct Restore(*const WaitRecord);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let _ = LOCAL.try_with(|l| l.current.set(self.0));
+    }
+}
+
 #[inline]
 fn with_current<R>(f: impl FnOnce(&WaitRecord) -> R) -> Option<R> {
-    let p = CURRENT.try_with(Cell::get).ok()?;
-    // SAFETY: `CURRENT` is non-null only inside `poll_with`, whose borrow of the record
-    // outlives the call (the guard resets it before `poll_with` returns or unwinds).
+    let p = LOCAL.try_with(|l| l.current.get()).ok()?;
+    // SAFETY: `current` is non-null only inside `poll_with` or `scope`, whose borrow of the
+    // record outlives the call (a guard resets it before they return or unwind).
     unsafe { p.as_ref() }.map(f)
 }
 
@@ -335,8 +474,7 @@ mod tests {
     #[test]
     fn pending_without_site_is_foreign() {
         let rec = WaitRecord::new(3);
-        poll_with(&rec, || {});
-        rec.finish_poll(true);
+        let _ = poll_with(&rec, || Poll::<()>::Pending);
         let snap = rec.snapshot();
         assert!(snap.is_foreign());
         assert_eq!(snap.sites().count(), 0);
@@ -348,19 +486,19 @@ mod tests {
     fn a_new_poll_replaces_the_sites_and_keeps_the_last_until_then() {
         let rec = WaitRecord::new(3);
         let (a, b) = (here(), here());
-        poll_with(&rec, || {
+        let _ = poll_with(&rec, || {
             record(WaitKind::ChanRecv, 1 as *const (), 0, a);
             record(WaitKind::Sleep, 2 as *const (), 0, b);
+            Poll::<()>::Pending
         });
-        rec.finish_poll(true);
         assert_eq!(rec.snapshot().sites().count(), 2);
         assert!(!rec.snapshot().only_wait_lists());
-        poll_with(&rec, || {
+        let _ = poll_with(&rec, || {
             // Still the old sites while this poll has recorded nothing.
             assert_eq!(rec.last_sites().sites().next().unwrap().location, a);
             record(WaitKind::MutexLock, 3 as *const (), 9, b);
+            Poll::<()>::Pending
         });
-        rec.finish_poll(true);
         let sites: Vec<_> = rec.snapshot().sites().collect();
         assert_eq!(sites.len(), 1);
         assert_eq!(sites[0].holder, 9);
@@ -370,7 +508,7 @@ mod tests {
     #[test]
     fn record_over_replaces_inner_sites_and_extra_sites_are_counted() {
         let rec = WaitRecord::new(3);
-        poll_with(&rec, || {
+        let _ = poll_with(&rec, || {
             record(WaitKind::ChanRecv, ptr::null(), 0, here());
             let m = mark();
             record(WaitKind::SemaphoreAcquire, ptr::null(), 0, here());
@@ -378,8 +516,8 @@ mod tests {
             for _ in 0..5 {
                 record(WaitKind::ChanSend, ptr::null(), 0, here());
             }
+            Poll::<()>::Pending
         });
-        rec.finish_poll(true);
         let snap = rec.snapshot();
         let kinds: Vec<_> = snap.sites().map(|s| s.kind).collect();
         assert_eq!(
@@ -398,9 +536,10 @@ mod tests {
     fn nested_polls_restore_the_outer_record() {
         let outer = WaitRecord::new(1);
         let inner = WaitRecord::new(2);
-        poll_with(&outer, || {
-            poll_with(&inner, || assert_eq!(current_task(), 2));
+        let _ = poll_with(&outer, || {
+            let _ = poll_with(&inner, || Poll::Ready(assert_eq!(current_task(), 2)));
             assert_eq!(current_task(), 1);
+            Poll::Ready(())
         });
         assert_eq!(current_task(), 0);
     }

@@ -167,17 +167,14 @@ impl ThreadWait {
 
     /// Runs one poll of this thread's future with its record current, and publishes it.
     pub fn poll<T>(&self, poll: impl FnOnce() -> Poll<T>) -> Poll<T> {
-        struct Done<'a>(&'a ThreadWait, bool);
+        struct Done<'a>(&'a AtomicBool);
         impl Drop for Done<'_> {
             fn drop(&mut self) {
-                self.0.record.finish_poll(self.1);
-                self.0.running.store(false, Release);
+                self.0.store(false, Release);
             }
         }
         self.running.store(true, Release);
-        let mut done = Done(self, false);
-        let polled = poll_with(&self.record, poll);
-        done.1 = polled.is_pending();
-        polled
+        let _done = Done(&self.running);
+        poll_with(&self.record, poll)
     }
 }

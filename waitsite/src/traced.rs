@@ -18,10 +18,9 @@ use std::task::{Context, Poll};
 /// use std::future::Future;
 /// let rec = WaitRecord::new(1);
 /// let mut fut = Box::pin(Traced::new(WaitKind::Notified, std::ptr::null(), std::future::pending::<()>()));
-/// let waker = std::task::Waker::noop();
+/// let waker = futures::task::noop_waker();
 /// let line = line!() - 2;
-/// poll_with(&rec, || fut.as_mut().poll(&mut std::task::Context::from_waker(&waker)));
-/// rec.finish_poll(true);
+/// let _ = poll_with(&rec, || fut.as_mut().poll(&mut std::task::Context::from_waker(&waker)));
 /// let site = rec.snapshot().sites().next().unwrap();
 /// assert_eq!((site.kind, site.location.line()), (WaitKind::Notified, line));
 /// ```

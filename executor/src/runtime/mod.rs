@@ -25,6 +25,7 @@
 pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
+mod dump;
 pub(crate) mod driver;
 mod handle;
 mod local_runtime;
@@ -34,6 +35,7 @@ pub(crate) mod park;
 pub(crate) mod scheduler;
 
 pub use builder::Builder;
+pub use dump::{TaskDump, ThreadInfo};
 pub use gort_reactor::driver::is_rt_shutdown_err;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
 pub use local_runtime::{LocalOptions, LocalRuntime};
@@ -148,6 +150,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        crate::task::meta::spawned_here();
         self.handle.inner.spawn(future, crate::task::Id::next())
     }
 
@@ -164,6 +167,7 @@ impl Runtime {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        crate::task::meta::spawned_here();
         self.handle.inner.spawn_blocking(f)
     }
 

@@ -112,6 +112,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
+    super::meta::spawned_here();
     let cx = CURRENT.with(|c| c.borrow().clone());
     match cx {
         Some(cx) => cx.spawn(future),
@@ -218,6 +219,7 @@ impl LocalSet {
         F: Future + 'static,
         F::Output: 'static,
     {
+        super::meta::spawned_here();
         self.context.spawn(future)
     }
 

@@ -27,7 +27,7 @@ use std::time::Duration;
 pub(crate) struct Handle {
     /// Tasks woken from other threads; `None` once shut down.
     remote: Mutex<Option<VecDeque<Notified<Arc<Handle>>>>>,
-    owned: OwnedTasks<Arc<Handle>>,
+    pub(super) owned: OwnedTasks<Arc<Handle>>,
     /// The `block_on` future was woken.
     woken: AtomicBool,
     driver: driver::Handle,
