@@ -61,9 +61,11 @@ pub enum WaitKind {
     IoReadiness,
     /// `yield_now` or an exhausted budget: the task is already scheduled again.
     Yield,
+    /// A `LocalSet` driven inside this poll still has tasks (whose waits are not checked).
+    LocalTasks,
 }
 
-const ALL: [WaitKind; 23] = [
+const ALL: [WaitKind; 24] = [
     WaitKind::ChanSend,
     WaitKind::ChanRecv,
     WaitKind::MpscSend,
@@ -87,6 +89,7 @@ const ALL: [WaitKind; 23] = [
     WaitKind::Timeout,
     WaitKind::IoReadiness,
     WaitKind::Yield,
+    WaitKind::LocalTasks,
 ];
 
 impl WaitKind {
@@ -101,6 +104,7 @@ impl WaitKind {
                 | WaitKind::Timeout
                 | WaitKind::IoReadiness
                 | WaitKind::Yield
+                | WaitKind::LocalTasks
         )
     }
 
@@ -138,6 +142,7 @@ impl WaitKind {
             WaitKind::Timeout => "timeout",
             WaitKind::IoReadiness => "io wait",
             WaitKind::Yield => "yield",
+            WaitKind::LocalTasks => "local tasks",
         }
     }
 

@@ -107,7 +107,11 @@ impl WaitSnapshot {
     /// True when there is at least one site and every site is on a gort wait-list (nothing a
     /// timer, I/O or the task itself will end).
     pub fn only_wait_lists(&self) -> bool {
-        !self.foreign && self.total > 0 && self.sites().all(|s| s.kind.is_wait_list())
+        !self.foreign
+            && self.total > 0
+            && self
+                .sites()
+                .all(|s| s.kind.is_wait_list() && !super::timers::is_timer_fed(s.resource))
     }
 
     /// The poll count when the snapshot was taken.

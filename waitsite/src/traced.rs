@@ -45,6 +45,33 @@ impl<'a, F> Traced<'a, F> {
         }
     }
 
+    /// Like [`Traced::new`] with an explicit call site (for futures created inside an `async`
+    /// block, where `#[track_caller]` no longer reaches the caller).
+    ///
+    /// ```
+    /// let t = gort_waitsite::Traced::at(
+    ///     std::panic::Location::caller(),
+    ///     gort_waitsite::WaitKind::Join,
+    ///     std::ptr::null(),
+    ///     std::future::ready(1),
+    /// );
+    /// assert_eq!(futures::executor::block_on(t), 1);
+    /// ```
+    pub fn at(
+        location: &'static Location<'static>,
+        kind: WaitKind,
+        resource: *const (),
+        inner: F,
+    ) -> Traced<'a, F> {
+        Traced {
+            inner,
+            kind,
+            resource: resource as usize,
+            holder: None,
+            location,
+        }
+    }
+
     /// Also records the task id stored in `holder` (a lock's current holder) on each wait.
     pub fn with_holder(mut self, holder: &'a AtomicU64) -> Traced<'a, F> {
         self.holder = Some(holder);

@@ -265,6 +265,13 @@ impl<T> Sender<T> {
         capacity_of(&self.chan)
     }
 
+    /// The identity waits on this channel record (see `gort-waitsite`): the reactor marks its
+    /// timer channels with it.
+    #[doc(hidden)]
+    pub fn __wait_resource(&self) -> usize {
+        ptr::from_ref::<Chan<T>>(&self.chan) as usize
+    }
+
     /// True when both handles belong to the same channel.
     ///
     /// ```

@@ -62,10 +62,6 @@ impl ThreadInfo {
     pub fn wait_sites(&self) -> impl Iterator<Item = WaitSite> + '_ {
         self.waits.sites()
     }
-
-    pub(crate) fn is_stuck_on_wait_lists(&self) -> bool {
-        !self.polling && self.waits.only_wait_lists()
-    }
 }
 
 impl TaskDump {
@@ -79,6 +75,11 @@ impl TaskDump {
             tasks,
             threads: threads_of(handle.key(), now),
         }
+    }
+
+    /// The threads in `block_on` of the runtime `key` and in gort blocking calls.
+    pub(crate) fn capture_threads(key: u64, now_ms: u64) -> Vec<ThreadInfo> {
+        threads_of(key, now_ms)
     }
 
     pub(crate) fn from_parts(tasks: Vec<TaskInfo>, threads: Vec<ThreadInfo>) -> TaskDump {

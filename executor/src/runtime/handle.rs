@@ -185,7 +185,7 @@ impl Handle {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _rt = context::enter_runtime(&self.inner);
         let _driver = self.inner.driver().enter();
-        super::park::block_on(future)
+        super::park::block_on(super::deadlock::block_on_future(&self.inner, future))
     }
 
     /// This runtime's flavor.

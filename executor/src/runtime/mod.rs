@@ -25,6 +25,7 @@
 pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
+pub(crate) mod deadlock;
 mod dump;
 pub(crate) mod driver;
 mod handle;
@@ -35,6 +36,7 @@ pub(crate) mod park;
 pub(crate) mod scheduler;
 
 pub use builder::Builder;
+pub use deadlock::DeadlockReport;
 pub use dump::{TaskDump, ThreadInfo};
 pub use gort_reactor::driver::is_rt_shutdown_err;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
@@ -129,6 +131,7 @@ impl Runtime {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _rt = context::enter_runtime(&self.handle.inner);
         let _driver = self.handle.inner.driver().enter();
+        let future = deadlock::block_on_future(&self.handle.inner, future);
         match (&self.kind, &self.handle.inner) {
             (Kind::CurrentThread(ct), scheduler::Handle::CurrentThread(h)) => {
                 ct.block_on(h, future)

@@ -226,6 +226,18 @@ impl fmt::Debug for TaskInfo {
     }
 }
 
+/// Records that the current poll waits for the task behind `header` to finish: a join wait on
+/// that task (its id as the "holder"), shown at the joined task's spawn location.
+#[inline]
+pub(crate) fn join_wait(header: &Header) {
+    gort_waitsite::record(
+        gort_waitsite::WaitKind::Join,
+        std::ptr::from_ref(header).cast(),
+        header.id.as_u64(),
+        header.meta.spawned_at.unwrap_or(Location::caller()),
+    );
+}
+
 /// The wait sites stored for the task behind `header`: while it runs, the site it last
 /// resumed from (until it waits again). For the slow-poll watchdog.
 pub(crate) fn last_wait_site(header: &Header) -> Option<WaitSite> {

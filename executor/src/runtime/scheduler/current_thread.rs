@@ -367,6 +367,7 @@ impl Context {
                 Some(Duration::ZERO)
             };
             driver.park(timeout);
+            gort_waitsite::clock_stale(); // idle times of the next tasks start now
             handle.info.unparked(0)
         } else {
             driver.park(Some(Duration::ZERO));
