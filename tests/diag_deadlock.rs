@@ -107,11 +107,20 @@ fn a_sleeping_third_task_delays_the_report_until_it_ends() {
     .expect("no deadlock report");
     let elapsed = start.elapsed();
     assert!(msg.starts_with("all tasks are asleep - deadlock!"), "{msg}");
-    assert!(sleeper_done.load(SeqCst), "reported while the sleeper slept");
+    assert!(
+        sleeper_done.load(SeqCst),
+        "reported while the sleeper slept"
+    );
     // 50 ms of sleep, then the 100 ms grace period.
-    assert!(elapsed >= Duration::from_millis(150), "reported after {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(150),
+        "reported after {elapsed:?}"
+    );
     let sleeper_site = format!("spawned at tests/diag_deadlock.rs:{sleeper_line}:");
-    assert!(!msg.contains(&sleeper_site), "the finished sleeper is in the report:\n{msg}");
+    assert!(
+        !msg.contains(&sleeper_site),
+        "the finished sleeper is in the report:\n{msg}"
+    );
 }
 
 #[test]
@@ -236,7 +245,10 @@ fn on_deadlock_overrides_the_panic() {
     let line = line!() + 1;
     let stuck = rt.spawn(async move { rx.recv().await });
     let report = rt.block_on(async { report_rx.recv().await.unwrap() });
-    assert!(report.starts_with("all tasks are asleep - deadlock!"), "{report}");
+    assert!(
+        report.starts_with("all tasks are asleep - deadlock!"),
+        "{report}"
+    );
     assert!(
         report.contains(&format!("spawned at tests/diag_deadlock.rs:{line}:")),
         "{report}"

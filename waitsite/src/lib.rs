@@ -41,6 +41,6 @@ pub use record::{
     clock_stale, current_task, mark, now_ms, poll_with, record, record_over, scope, set_worker,
     WaitRecord, WaitSite, WaitSnapshot, MAX_SITES,
 };
-pub use timers::{is_timer_fed, TimerSource};
 pub use threads::{blocking_wait, current_thread_wait, threads, ThreadState, ThreadWait};
+pub use timers::{is_timer_fed, TimerSource};
 pub use traced::Traced;

@@ -268,7 +268,8 @@ impl WaitRecord {
             self.resources[i].store(site.resource, Relaxed);
             self.holders[i].store(site.holder, Relaxed);
         }
-        self.recording.store(at.saturating_add(1).min(FRESH - 1), Relaxed);
+        self.recording
+            .store(at.saturating_add(1).min(FRESH - 1), Relaxed);
     }
 
     fn recorded(&self) -> u8 {
@@ -404,7 +405,12 @@ fn with_current<R>(f: impl FnOnce(&WaitRecord) -> R) -> Option<R> {
 /// gort_waitsite::record(gort_waitsite::WaitKind::Sleep, std::ptr::null(), 0, std::panic::Location::caller());
 /// ```
 #[inline]
-pub fn record(kind: WaitKind, resource: *const (), holder: u64, location: &'static Location<'static>) {
+pub fn record(
+    kind: WaitKind,
+    resource: *const (),
+    holder: u64,
+    location: &'static Location<'static>,
+) {
     with_current(|rec| {
         rec.push(
             rec.recorded(),
@@ -443,12 +449,24 @@ pub fn record_over(
     holder: u64,
     location: &'static Location<'static>,
 ) {
+    record_over_addr(mark, kind, resource as usize, holder, location);
+}
+
+/// [`record_over`] with the resource's address already taken.
+#[inline]
+pub(crate) fn record_over_addr(
+    mark: u8,
+    kind: WaitKind,
+    resource: usize,
+    holder: u64,
+    location: &'static Location<'static>,
+) {
     with_current(|rec| {
         rec.push(
             mark.min(rec.recorded()),
             WaitSite {
                 kind,
-                resource: resource as usize,
+                resource,
                 holder,
                 location,
             },

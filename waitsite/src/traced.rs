@@ -1,7 +1,7 @@
 //! [`Traced`]: wraps a gort future so that its `Pending` records one wait site.
 
 use super::kind::WaitKind;
-use super::record::{mark, record_over};
+use super::record::{mark, record_over_addr};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -91,13 +91,7 @@ impl<F: Future> Future for Traced<'_, F> {
         let polled = unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx);
         if polled.is_pending() {
             let holder = this.holder.map_or(0, |h| h.load(Relaxed));
-            record_over(
-                mark,
-                this.kind,
-                this.resource as *const (),
-                holder,
-                this.location,
-            );
+            record_over_addr(mark, this.kind, this.resource, holder, this.location);
         }
         polled
     }

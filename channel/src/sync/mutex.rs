@@ -7,13 +7,13 @@
 
 use super::batch_semaphore as ll;
 use super::blocking::block_on;
+use gort_waitsite::{Traced, WaitKind};
 use std::cell::UnsafeCell;
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
-use gort_waitsite::{Traced, WaitKind};
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 

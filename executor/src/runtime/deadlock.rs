@@ -43,7 +43,10 @@ use crate::task::{Header, TaskInfo};
 use gort_waitsite::ThreadState;
 use std::fmt;
 use std::future::{poll_fn, Future};
-use std::sync::atomic::{AtomicU64, Ordering::{Acquire, Release}};
+use std::sync::atomic::{
+    AtomicU64,
+    Ordering::{Acquire, Release},
+};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -244,10 +247,7 @@ fn detector_loop() {
             let mut all = lock(&REGISTRY.runtimes);
             all.retain(|w| w.handle.upgrade().is_some());
             while all.is_empty() {
-                all = REGISTRY
-                    .added
-                    .wait(all)
-                    .unwrap_or_else(|e| e.into_inner());
+                all = REGISTRY.added.wait(all).unwrap_or_else(|e| e.into_inner());
             }
             all.clone()
         };
@@ -351,10 +351,8 @@ fn blocked_state(handle: &scheduler::Handle, key: u64) -> Option<Blocked> {
         if t.is_polling() || !t.record().snapshot().only_wait_lists() {
             return None;
         }
-        fingerprint = fingerprint.wrapping_add(mix(
-            Arc::as_ptr(&t) as usize as u64,
-            t.record().polls(),
-        ));
+        fingerprint =
+            fingerprint.wrapping_add(mix(Arc::as_ptr(&t) as usize as u64, t.record().polls()));
     }
     if in_block_on == 0 || handle.blocking_spawner().is_busy() {
         return None;

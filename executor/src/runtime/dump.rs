@@ -116,7 +116,11 @@ impl TaskDump {
                 (t.wait_sites().count() == 1).then_some((t.id().as_u64(), site.holder))
             })
             .collect();
-        let ids: HashMap<u64, Id> = self.tasks.iter().map(|t| (t.id().as_u64(), t.id())).collect();
+        let ids: HashMap<u64, Id> = self
+            .tasks
+            .iter()
+            .map(|t| (t.id().as_u64(), t.id()))
+            .collect();
         let mut cycles = Vec::new();
         let mut starts: Vec<u64> = waits_for.keys().copied().collect();
         starts.sort_unstable();
@@ -198,7 +202,15 @@ fn write_sites(
     more: usize,
 ) -> fmt::Result {
     for site in sites {
-        writeln!(f, "        {} at {}", site.kind, site.location)?;
+        match site.kind {
+            // A join's location is the joined task's spawn site; the holder is its id.
+            WaitKind::Join if site.holder != 0 => writeln!(
+                f,
+                "        join task {} spawned at {}",
+                site.holder, site.location
+            )?,
+            _ => writeln!(f, "        {} at {}", site.kind, site.location)?,
+        }
     }
     if more > 0 {
         writeln!(f, "        ... and {more} more")?;

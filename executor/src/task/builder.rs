@@ -141,13 +141,19 @@ impl<'a> Builder<'a> {
     /// assert_eq!(local.block_on(&rt, t).unwrap(), 4);
     /// ```
     #[track_caller]
-    pub fn spawn_local_on<F>(self, future: F, local_set: &LocalSet) -> io::Result<JoinHandle<F::Output>>
+    pub fn spawn_local_on<F>(
+        self,
+        future: F,
+        local_set: &LocalSet,
+    ) -> io::Result<JoinHandle<F::Output>>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         let site = std::panic::Location::caller();
-        Ok(named(self.name, || at(site, || local_set.spawn_local(future))))
+        Ok(named(self.name, || {
+            at(site, || local_set.spawn_local(future))
+        }))
     }
 
     /// Runs `f` on the current runtime's blocking pool (as

@@ -240,6 +240,7 @@ pub(crate) fn join_wait(header: &Header) {
 
 /// The wait sites stored for the task behind `header`: while it runs, the site it last
 /// resumed from (until it waits again). For the slow-poll watchdog.
+#[allow(dead_code)] // read by the slow-poll watchdog (another module)
 pub(crate) fn last_wait_site(header: &Header) -> Option<WaitSite> {
     header.meta.waits.last_sites().sites().next()
 }

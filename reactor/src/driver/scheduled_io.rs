@@ -333,5 +333,10 @@ mod loom_tests {
 #[inline]
 fn io_wait(io: &ScheduledIo) {
     let me = std::ptr::from_ref(io).cast();
-    gort_waitsite::record(gort_waitsite::WaitKind::IoReadiness, me, 0, std::panic::Location::caller());
+    gort_waitsite::record(
+        gort_waitsite::WaitKind::IoReadiness,
+        me,
+        0,
+        std::panic::Location::caller(),
+    );
 }
