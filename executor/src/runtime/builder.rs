@@ -479,7 +479,7 @@ impl Builder {
                 }
             },
         ));
-        super::deadlock::watch(runtime.handle(), &self.deadlock);
+        super::deadlock::watch(runtime.handle(), &self.deadlock)?;
         Ok(runtime)
     }
 }
