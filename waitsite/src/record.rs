@@ -555,7 +555,10 @@ mod tests {
         let outer = WaitRecord::new(1);
         let inner = WaitRecord::new(2);
         let _ = poll_with(&outer, || {
-            let _ = poll_with(&inner, || Poll::Ready(assert_eq!(current_task(), 2)));
+            let _ = poll_with(&inner, || {
+                assert_eq!(current_task(), 2);
+                Poll::Ready(())
+            });
             assert_eq!(current_task(), 1);
             Poll::Ready(())
         });
