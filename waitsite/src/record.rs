@@ -489,6 +489,12 @@ mod tests {
         Location::caller()
     }
 
+    /// A distinct resource address (a real pointer: Miri runs with strict provenance).
+    fn res(i: usize) -> *const () {
+        static RESOURCES: [u8; 4] = [0; 4];
+        ptr::from_ref(&RESOURCES[i]).cast()
+    }
+
     #[test]
     fn pending_without_site_is_foreign() {
         let rec = WaitRecord::new(3);
@@ -505,8 +511,8 @@ mod tests {
         let rec = WaitRecord::new(3);
         let (a, b) = (here(), here());
         let _ = poll_with(&rec, || {
-            record(WaitKind::ChanRecv, 1 as *const (), 0, a);
-            record(WaitKind::Sleep, 2 as *const (), 0, b);
+            record(WaitKind::ChanRecv, res(1), 0, a);
+            record(WaitKind::Sleep, res(2), 0, b);
             Poll::<()>::Pending
         });
         assert_eq!(rec.snapshot().sites().count(), 2);
@@ -514,7 +520,7 @@ mod tests {
         let _ = poll_with(&rec, || {
             // Still the old sites while this poll has recorded nothing.
             assert_eq!(rec.last_sites().sites().next().unwrap().location, a);
-            record(WaitKind::MutexLock, 3 as *const (), 9, b);
+            record(WaitKind::MutexLock, res(3), 9, b);
             Poll::<()>::Pending
         });
         let sites: Vec<_> = rec.snapshot().sites().collect();
