@@ -18,8 +18,8 @@
 //!
 //! ```
 //! use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
-//! let rec = WaitRecord::new(7);
-//! let _ = poll_with(&rec, || {
+//! let rec = WaitRecord::new();
+//! let _ = poll_with(&rec, 7, || {
 //!     record(WaitKind::ChanRecv, std::ptr::null(), 0, std::panic::Location::caller());
 //!     std::task::Poll::<()>::Pending
 //! });

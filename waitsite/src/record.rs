@@ -1,9 +1,12 @@
 //! The per-task record of wait sites and the thread-local that points at the one being polled.
 //!
-//! A record holds up to [`MAX_SITES`] sites in parallel arrays of atomics. During a poll the
-//! poller appends to it (`recording` counts the sites of this poll); the first append of a poll
-//! starts over, so until the task waits again the record still shows the site it last resumed
-//! from (what the slow-poll watchdog prints). `finish_poll` publishes the count.
+//! A [`WaitRecord`] is small (16 bytes, inline in every task): the time of the last `Pending`
+//! poll, the worker that polled last, and a pointer to the sites, allocated the first time the
+//! task records a wait (once per task: a task that never waits on gort pays nothing more). The
+//! sites are up to [`MAX_SITES`] in parallel arrays of atomics. During a poll the poller appends
+//! to them (`recording` counts the sites of this poll); the first append of a poll starts over,
+//! so until the task waits again the record still shows the site it last resumed from (what the
+//! slow-poll watchdog prints). The end of a `Pending` poll publishes the count.
 
 use super::kind::WaitKind;
 use std::cell::Cell;
@@ -24,9 +27,10 @@ pub const MAX_SITES: usize = 4;
 
 /// `published` bit: the last poll returned `Pending` without recording any gort wait.
 const FOREIGN: u8 = 0x80;
-/// `recording` at the start of a poll: nothing recorded yet. Every field of a new record is
-/// zero (so a task allocation initializes it with a few wide stores).
+/// `recording` at the start of a poll: nothing recorded yet.
 const FRESH: u8 = 0;
+/// `worker` value of a thread that is not a worker (others store index + 1).
+const NO_WORKER: u16 = 0;
 
 /// One wait: its kind, the resource's address, the lock holder's task id (0: none or unknown)
 /// and the call site.
@@ -50,7 +54,16 @@ impl fmt::Debug for WaitSite {
 
 /// The wait sites of one task (or thread), written by its poller, readable from any thread.
 pub struct WaitRecord {
-    owner: u64,
+    /// The sites, allocated by the first `record` (or by `with_label`); freed with the record.
+    sites: AtomicPtr<Sites>,
+    /// Coarse clock (ms, see [`now_ms`], wrapping) when the last poll returned `Pending`.
+    since: AtomicU32,
+    /// One more than the worker index of the thread that polled last (`NO_WORKER`: none).
+    worker: AtomicU16,
+}
+
+/// The out-of-line part of a record.
+struct Sites {
     kinds: [AtomicU8; MAX_SITES],
     locations: [AtomicPtr<Location<'static>>; MAX_SITES],
     resources: [AtomicUsize; MAX_SITES],
@@ -59,22 +72,90 @@ pub struct WaitRecord {
     recording: AtomicU8,
     /// Sites recorded by the last `Pending` poll (saturating), plus the `FOREIGN` bit.
     published: AtomicU8,
-    /// Polls so far (wrapping): a changed count means the task was woken and ran.
+    /// Polls since the sites were allocated (wrapping): a change means the task ran.
     polls: AtomicU32,
-    /// One more than the worker index of the thread that polled last (`NO_WORKER`: none).
-    worker: AtomicU16,
-    /// Coarse clock (ms, see [`now_ms`]) when the last poll returned `Pending`.
-    since: AtomicU64,
+    /// A name for the owner (a task's name), set before the record is shared.
+    label: Option<Box<str>>,
 }
 
-const NO_WORKER: u16 = 0;
+impl Sites {
+    fn new(label: Option<Box<str>>) -> Box<Sites> {
+        Box::new(Sites {
+            kinds: [const { AtomicU8::new(0) }; MAX_SITES],
+            locations: [const { AtomicPtr::new(ptr::null_mut()) }; MAX_SITES],
+            resources: [const { AtomicUsize::new(0) }; MAX_SITES],
+            holders: [const { AtomicU64::new(0) }; MAX_SITES],
+            recording: AtomicU8::new(FRESH),
+            published: AtomicU8::new(0),
+            polls: AtomicU32::new(0),
+            label,
+        })
+    }
+
+    fn push(&self, at: u8, site: WaitSite) {
+        let i = usize::from(at);
+        if i < MAX_SITES {
+            self.kinds[i].store(site.kind as u8, Relaxed);
+            self.locations[i].store(ptr::from_ref(site.location).cast_mut(), Relaxed);
+            self.resources[i].store(site.resource, Relaxed);
+            self.holders[i].store(site.holder, Relaxed);
+        }
+        self.recording
+            .store(at.saturating_add(1).min(!FOREIGN), Relaxed);
+    }
+
+    fn recorded(&self) -> u8 {
+        self.recording.load(Relaxed)
+    }
+
+    fn site(&self, i: usize) -> Option<WaitSite> {
+        let kind = WaitKind::from_u8(self.kinds[i].load(Relaxed))?;
+        let location = self.locations[i].load(Relaxed);
+        // SAFETY: only `push` stores non-null pointers, taken from `&'static Location`s.
+        let location = unsafe { location.cast_const().as_ref() }?;
+        Some(WaitSite {
+            kind,
+            resource: self.resources[i].load(Relaxed),
+            holder: self.holders[i].load(Relaxed),
+            location,
+        })
+    }
+
+    fn finish(&self, pending: bool) {
+        self.polls
+            .store(self.polls.load(Relaxed).wrapping_add(1), Release);
+        if pending {
+            let published = match self.recording.load(Relaxed) {
+                FRESH => FOREIGN,
+                n => n,
+            };
+            self.published.store(published, Release);
+        }
+    }
+}
 
 impl fmt::Debug for WaitRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitRecord")
-            .field("owner", &self.owner)
             .field("last", &self.snapshot())
             .finish()
+    }
+}
+
+impl Default for WaitRecord {
+    fn default() -> WaitRecord {
+        WaitRecord::new()
+    }
+}
+
+impl Drop for WaitRecord {
+    fn drop(&mut self) {
+        let sites = *self.sites.get_mut();
+        if !sites.is_null() {
+            // SAFETY: a non-null pointer came from `Box::into_raw` in `sites_or_alloc` or
+            // `with_label`, and `&mut self` means no reader holds it any more.
+            drop(unsafe { Box::from_raw(sites) });
+        }
     }
 }
 
@@ -86,7 +167,7 @@ pub struct WaitSnapshot {
     foreign: bool,
     polls: u32,
     worker: Option<usize>,
-    since: u64,
+    since: u32,
 }
 
 impl WaitSnapshot {
@@ -115,7 +196,7 @@ impl WaitSnapshot {
                 .all(|s| s.kind.is_wait_list() && !super::timers::is_timer_fed(s.resource))
     }
 
-    /// The poll count when the snapshot was taken.
+    /// The poll count when the snapshot was taken (counted from the first recorded wait).
     pub fn polls(&self) -> u32 {
         self.polls
     }
@@ -128,15 +209,16 @@ impl WaitSnapshot {
     /// How long ago the last `Pending` poll ended (coarse: up to a few ms late, or up to 64
     /// polls of a busy worker), measured against `now` (from [`now_ms`]).
     pub fn waiting_for(&self, now: u64) -> Duration {
-        Duration::from_millis(now.saturating_sub(self.since))
+        Duration::from_millis(u64::from((now as u32).wrapping_sub(self.since)))
     }
 }
 
-/// The thread's current record, its worker index and its coarse clock.
+/// The thread's current record and its owner, its worker index and its coarse clock.
 struct Local {
     current: Cell<*const WaitRecord>,
+    owner: Cell<u64>,
     worker: Cell<u16>,
-    clock_ms: Cell<u64>,
+    clock_ms: Cell<u32>,
     until_refresh: Cell<u8>,
 }
 
@@ -147,6 +229,7 @@ thread_local! {
     static LOCAL: Local = const {
         Local {
             current: Cell::new(ptr::null()),
+            owner: Cell::new(0),
             worker: Cell::new(NO_WORKER),
             clock_ms: Cell::new(0),
             until_refresh: Cell::new(0),
@@ -157,10 +240,10 @@ thread_local! {
 impl Local {
     /// The thread's coarse clock, read from the real one every `REFRESH_EVERY` calls.
     #[inline]
-    fn coarse_ms(&self) -> u64 {
+    fn coarse_ms(&self) -> u32 {
         match self.until_refresh.get() {
             0 => {
-                let now = now_ms();
+                let now = now_ms() as u32;
                 self.clock_ms.set(now);
                 self.until_refresh.set(REFRESH_EVERY);
                 now
@@ -209,20 +292,50 @@ pub fn set_worker(index: Option<usize>) {
 }
 
 impl WaitRecord {
-    /// An empty record of the task (or thread, 0) `owner`.
-    #[inline]
-    pub const fn new(owner: u64) -> WaitRecord {
-        // SAFETY: every field is an integer, an atomic integer or an atomic pointer, for which
-        // all-zero bytes are a valid value (and the meaning of "empty": no kind, no location,
-        // `FRESH`, `NO_WORKER`). Zeroing compiles to a few wide stores on each task spawn.
-        let mut record: WaitRecord = unsafe { std::mem::zeroed() };
-        record.owner = owner;
-        record
+    /// An empty record (its sites are allocated by the first recorded wait).
+    pub const fn new() -> WaitRecord {
+        WaitRecord {
+            sites: AtomicPtr::new(ptr::null_mut()),
+            since: AtomicU32::new(0),
+            worker: AtomicU16::new(NO_WORKER),
+        }
     }
 
-    /// The owner given to [`WaitRecord::new`].
-    pub fn owner(&self) -> u64 {
-        self.owner
+    /// A record carrying `label` (a task's name); allocates its sites now.
+    ///
+    /// ```
+    /// let rec = gort_waitsite::WaitRecord::with_label("worker".into());
+    /// assert_eq!(rec.label(), Some("worker"));
+    /// ```
+    pub fn with_label(label: Box<str>) -> WaitRecord {
+        WaitRecord {
+            sites: AtomicPtr::new(Box::into_raw(Sites::new(Some(label)))),
+            since: AtomicU32::new(0),
+            worker: AtomicU16::new(NO_WORKER),
+        }
+    }
+
+    /// The label given to [`WaitRecord::with_label`].
+    pub fn label(&self) -> Option<&str> {
+        self.sites()?.label.as_deref()
+    }
+
+    fn sites(&self) -> Option<&Sites> {
+        let sites = self.sites.load(Acquire);
+        // SAFETY: a non-null pointer is a `Box<Sites>` published with `Release` and freed only
+        // when the record is dropped, which the `&self` borrow rules out.
+        unsafe { sites.as_ref() }
+    }
+
+    /// The sites, allocating them on the first wait. Only the poller calls it.
+    fn sites_or_alloc(&self) -> &Sites {
+        if let Some(sites) = self.sites() {
+            return sites;
+        }
+        let sites = Box::into_raw(Sites::new(None));
+        self.sites.store(sites, Release);
+        // SAFETY: just allocated and published; freed only when the record is dropped.
+        unsafe { &*sites }
     }
 
     /// Ends a poll: counts it and, if it returned `Pending`, publishes its sites (none: foreign)
@@ -238,115 +351,83 @@ impl WaitRecord {
     }
 
     #[inline]
-    fn finish(&self, pending: bool, since: u64) {
-        self.polls
-            .store(self.polls.load(Relaxed).wrapping_add(1), Release);
+    fn finish(&self, pending: bool, since: u32) {
         if pending {
-            let published = match self.recording.load(Relaxed) {
-                FRESH => FOREIGN,
-                n => n,
-            };
             self.since.store(since, Relaxed);
-            self.published.store(published, Release);
+        }
+        if let Some(sites) = self.sites() {
+            sites.finish(pending);
         }
     }
 
-    /// Number of polls so far (wrapping).
+    /// Number of polls since the first recorded wait (wrapping).
     pub fn polls(&self) -> u32 {
-        self.polls.load(Acquire)
+        self.sites().map_or(0, |s| s.polls.load(Acquire))
     }
 
-    fn push(&self, at: u8, site: WaitSite) {
-        let i = usize::from(at);
-        if i < MAX_SITES {
-            self.kinds[i].store(site.kind as u8, Relaxed);
-            self.locations[i].store(ptr::from_ref(site.location).cast_mut(), Relaxed);
-            self.resources[i].store(site.resource, Relaxed);
-            self.holders[i].store(site.holder, Relaxed);
+    fn snapshot_with(&self, current_poll: bool) -> WaitSnapshot {
+        let worker = self.worker.load(Relaxed);
+        let mut snap = WaitSnapshot {
+            sites: [None; MAX_SITES],
+            total: 0,
+            foreign: true,
+            polls: 0,
+            worker: (worker != NO_WORKER).then(|| usize::from(worker) - 1),
+            since: self.since.load(Relaxed),
+        };
+        let Some(sites) = self.sites() else {
+            return snap;
+        };
+        snap.polls = sites.polls.load(Acquire);
+        let published = sites.published.load(Acquire);
+        snap.total = published & !FOREIGN;
+        snap.foreign = published & FOREIGN != 0;
+        if current_poll && snap.total == 0 && !snap.foreign {
+            snap.total = sites.recorded();
         }
-        self.recording
-            .store(at.saturating_add(1).min(!FOREIGN), Relaxed);
-    }
-
-    fn recorded(&self) -> u8 {
-        match self.recording.load(Relaxed) {
-            FRESH => 0,
-            n => n,
+        for (i, slot) in snap.sites.iter_mut().enumerate() {
+            if i < usize::from(snap.total) {
+                *slot = sites.site(i);
+            }
         }
-    }
-
-    fn site(&self, i: usize) -> Option<WaitSite> {
-        let kind = WaitKind::from_u8(self.kinds[i].load(Relaxed))?;
-        let location = self.locations[i].load(Relaxed);
-        // SAFETY: only `push` stores non-null pointers, taken from `&'static Location`s.
-        let location = unsafe { location.cast_const().as_ref() }?;
-        Some(WaitSite {
-            kind,
-            resource: self.resources[i].load(Relaxed),
-            holder: self.holders[i].load(Relaxed),
-            location,
-        })
+        snap
     }
 
     /// The sites of the last `Pending` poll. While the task runs they may be partly overwritten
     /// by the running poll.
     pub fn snapshot(&self) -> WaitSnapshot {
-        let polls = self.polls.load(Acquire);
-        let published = self.published.load(Acquire);
-        let total = published & !FOREIGN;
-        let mut sites = [None; MAX_SITES];
-        for (i, slot) in sites.iter_mut().enumerate().take(usize::from(total)) {
-            *slot = self.site(i);
-        }
-        let worker = self.worker.load(Relaxed);
-        WaitSnapshot {
-            sites,
-            total,
-            foreign: published & FOREIGN != 0,
-            polls,
-            worker: (worker != NO_WORKER).then(|| usize::from(worker) - 1),
-            since: self.since.load(Relaxed),
-        }
+        self.snapshot_with(false)
     }
 
     /// The sites currently stored, published or not: during a poll, the site the task last
     /// resumed from (until it records a new one).
     pub fn last_sites(&self) -> WaitSnapshot {
-        let mut snap = self.snapshot();
-        if snap.total == 0 && !snap.foreign {
-            snap.total = self.recorded();
-        }
-        for (i, slot) in snap.sites.iter_mut().enumerate() {
-            *slot = if i < usize::from(snap.total) {
-                self.site(i)
-            } else {
-                None
-            };
-        }
-        snap
+        self.snapshot_with(true)
     }
 }
 
-/// Runs one poll, `f`, with `record` as the current thread's record: [`record`] calls inside
-/// it land there. Then publishes the sites if it returned `Pending` (none: foreign) and
-/// restores the previous record (also on unwind, without publishing).
+/// Runs one poll, `f`, of the task (or thread, 0) `owner` with `record` as the current thread's
+/// record: [`record`] calls inside it land there. Then publishes the sites if it returned
+/// `Pending` (none: foreign) and restores the previous record (also on unwind, without
+/// publishing).
 ///
 /// ```
 /// use gort_waitsite::{poll_with, WaitRecord};
 /// use std::task::Poll;
-/// let rec = WaitRecord::new(1);
-/// assert_eq!(poll_with(&rec, || Poll::Ready(gort_waitsite::current_task())), Poll::Ready(1));
+/// let rec = WaitRecord::new();
+/// assert_eq!(poll_with(&rec, 1, || Poll::Ready(gort_waitsite::current_task())), Poll::Ready(1));
 /// assert_eq!(gort_waitsite::current_task(), 0);
-/// assert!(!rec.snapshot().is_foreign());
-/// let _ = poll_with(&rec, || Poll::<()>::Pending);
+/// let _ = poll_with(&rec, 1, || Poll::<()>::Pending);
 /// assert!(rec.snapshot().is_foreign());
 /// ```
 #[inline]
-pub fn poll_with<T>(record: &WaitRecord, f: impl FnOnce() -> Poll<T>) -> Poll<T> {
+pub fn poll_with<T>(record: &WaitRecord, owner: u64, f: impl FnOnce() -> Poll<T>) -> Poll<T> {
     let Ok(prev) = LOCAL.try_with(|l| {
-        record.recording.store(FRESH, Relaxed);
+        if let Some(sites) = record.sites() {
+            sites.recording.store(FRESH, Relaxed);
+        }
         record.worker.store(l.worker.get(), Relaxed);
-        l.current.replace(record)
+        (l.current.replace(record), l.owner.replace(owner))
     }) else {
         return f();
     };
@@ -354,35 +435,39 @@ pub fn poll_with<T>(record: &WaitRecord, f: impl FnOnce() -> Poll<T>) -> Poll<T>
     let polled = f();
     std::mem::forget(restore);
     let _ = LOCAL.try_with(|l| {
-        l.current.set(prev);
+        l.current.set(prev.0);
+        l.owner.set(prev.1);
         let pending = polled.is_pending();
         record.finish(pending, if pending { l.coarse_ms() } else { 0 });
     });
     polled
 }
 
-/// Runs `f` with `record` current but without starting a poll (a task's destructor runs with
-/// its id visible to `task::try_id`).
+/// Runs `f` with `record` (of `owner`) current but without starting a poll (a task's
+/// destructor runs with its id visible to `task::try_id`).
 ///
 /// ```
-/// let rec = gort_waitsite::WaitRecord::new(4);
-/// assert_eq!(gort_waitsite::scope(&rec, gort_waitsite::current_task), 4);
+/// let rec = gort_waitsite::WaitRecord::new();
+/// assert_eq!(gort_waitsite::scope(&rec, 4, gort_waitsite::current_task), 4);
 /// ```
 #[inline]
-pub fn scope<R>(record: &WaitRecord, f: impl FnOnce() -> R) -> R {
+pub fn scope<R>(record: &WaitRecord, owner: u64, f: impl FnOnce() -> R) -> R {
     let prev = LOCAL
-        .try_with(|l| l.current.replace(record))
-        .unwrap_or(ptr::null());
+        .try_with(|l| (l.current.replace(record), l.owner.replace(owner)))
+        .unwrap_or((ptr::null(), 0));
     let _restore = Restore(prev);
     f()
 }
 
 /// Puts the previous record back on drop (the unwind path of `poll_with` and `scope`).
-struct Restore(*const WaitRecord);
+struct Restore((*const WaitRecord, u64));
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        let _ = LOCAL.try_with(|l| l.current.set(self.0));
+        let _ = LOCAL.try_with(|l| {
+            l.current.set(self.0 .0);
+            l.owner.set(self.0 .1);
+        });
     }
 }
 
@@ -408,8 +493,9 @@ pub fn record(
     location: &'static Location<'static>,
 ) {
     with_current(|rec| {
-        rec.push(
-            rec.recorded(),
+        let sites = rec.sites_or_alloc();
+        sites.push(
+            sites.recorded(),
             WaitSite {
                 kind,
                 resource: resource as usize,
@@ -427,7 +513,7 @@ pub fn record(
 /// ```
 #[inline]
 pub fn mark() -> u8 {
-    with_current(WaitRecord::recorded).unwrap_or(0)
+    with_current(|rec| rec.sites().map_or(0, Sites::recorded)).unwrap_or(0)
 }
 
 /// Like [`record`], but first drops the sites recorded since `mark`: an outer gort future
@@ -458,8 +544,9 @@ pub(crate) fn record_over_addr(
     location: &'static Location<'static>,
 ) {
     with_current(|rec| {
-        rec.push(
-            mark.min(rec.recorded()),
+        let sites = rec.sites_or_alloc();
+        sites.push(
+            mark.min(sites.recorded()),
             WaitSite {
                 kind,
                 resource,
@@ -477,7 +564,7 @@ pub(crate) fn record_over_addr(
 /// ```
 #[inline]
 pub fn current_task() -> u64 {
-    with_current(WaitRecord::owner).unwrap_or(0)
+    LOCAL.try_with(|l| l.owner.get()).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -497,27 +584,27 @@ mod tests {
 
     #[test]
     fn pending_without_site_is_foreign() {
-        let rec = WaitRecord::new(3);
-        let _ = poll_with(&rec, || Poll::<()>::Pending);
+        let rec = WaitRecord::new();
+        let _ = poll_with(&rec, 3, || Poll::<()>::Pending);
         let snap = rec.snapshot();
         assert!(snap.is_foreign());
         assert_eq!(snap.sites().count(), 0);
         assert!(!snap.only_wait_lists());
-        assert_eq!(snap.polls(), 1);
+        assert_eq!(snap.polls(), 0, "no sites allocated: nothing to count");
     }
 
     #[test]
     fn a_new_poll_replaces_the_sites_and_keeps_the_last_until_then() {
-        let rec = WaitRecord::new(3);
+        let rec = WaitRecord::new();
         let (a, b) = (here(), here());
-        let _ = poll_with(&rec, || {
+        let _ = poll_with(&rec, 3, || {
             record(WaitKind::ChanRecv, res(1), 0, a);
             record(WaitKind::Sleep, res(2), 0, b);
             Poll::<()>::Pending
         });
         assert_eq!(rec.snapshot().sites().count(), 2);
         assert!(!rec.snapshot().only_wait_lists());
-        let _ = poll_with(&rec, || {
+        let _ = poll_with(&rec, 3, || {
             // Still the old sites while this poll has recorded nothing.
             assert_eq!(rec.last_sites().sites().next().unwrap().location, a);
             record(WaitKind::MutexLock, res(3), 9, b);
@@ -531,8 +618,8 @@ mod tests {
 
     #[test]
     fn record_over_replaces_inner_sites_and_extra_sites_are_counted() {
-        let rec = WaitRecord::new(3);
-        let _ = poll_with(&rec, || {
+        let rec = WaitRecord::new();
+        let _ = poll_with(&rec, 3, || {
             record(WaitKind::ChanRecv, ptr::null(), 0, here());
             let m = mark();
             record(WaitKind::SemaphoreAcquire, ptr::null(), 0, here());
@@ -558,10 +645,10 @@ mod tests {
 
     #[test]
     fn nested_polls_restore_the_outer_record() {
-        let outer = WaitRecord::new(1);
-        let inner = WaitRecord::new(2);
-        let _ = poll_with(&outer, || {
-            let _ = poll_with(&inner, || {
+        let outer = WaitRecord::new();
+        let inner = WaitRecord::new();
+        let _ = poll_with(&outer, 1, || {
+            let _ = poll_with(&inner, 2, || {
                 assert_eq!(current_task(), 2);
                 Poll::Ready(())
             });

@@ -65,7 +65,7 @@ thread_local! {
             None => format!("{:?}", thread.id()),
         };
         let entry = Arc::new(ThreadWait {
-            record: WaitRecord::new(0),
+            record: WaitRecord::new(),
             state: AtomicU64::new(FREE),
             running: AtomicBool::new(false),
             name,
@@ -175,6 +175,6 @@ impl ThreadWait {
         }
         self.running.store(true, Release);
         let _done = Done(&self.running);
-        poll_with(&self.record, poll)
+        poll_with(&self.record, 0, poll)
     }
 }

@@ -16,11 +16,11 @@ use std::task::{Context, Poll};
 /// ```
 /// use gort_waitsite::{poll_with, Traced, WaitKind, WaitRecord};
 /// use std::future::Future;
-/// let rec = WaitRecord::new(1);
+/// let rec = WaitRecord::new();
 /// let mut fut = Box::pin(Traced::new(WaitKind::Notified, std::ptr::null(), std::future::pending::<()>()));
 /// let waker = futures::task::noop_waker();
 /// let line = line!() - 2;
-/// let _ = poll_with(&rec, || fut.as_mut().poll(&mut std::task::Context::from_waker(&waker)));
+/// let _ = poll_with(&rec, 1, || fut.as_mut().poll(&mut std::task::Context::from_waker(&waker)));
 /// let site = rec.snapshot().sites().next().unwrap();
 /// assert_eq!((site.kind, site.location.line()), (WaitKind::Notified, line));
 /// ```

@@ -77,7 +77,8 @@ fn poll_future<F: Future, S>(cell: &Cell<F, S>, cx: &mut Context<'_>) -> bool {
         let on_unwind = DropOnUnwind(cell);
         // The task's wait record is current during the poll: gort futures that return
         // `Pending` record their wait site in it (and `task::id()` reads the task id there).
-        let polled = gort_waitsite::poll_with(&cell.header.meta.waits, || {
+        let (waits, id) = (&cell.header.meta.waits, cell.header.id.as_u64());
+        let polled = gort_waitsite::poll_with(waits, id, || {
             cell.stage.with_mut(|stage| {
                 // SAFETY: `RUNNING` gives this thread exclusive access to the stage.
                 match unsafe { &mut *stage } {
@@ -109,7 +110,8 @@ fn set_stage<F: Future, S>(
     cell: &Cell<F, S>,
     stage: Stage<F>,
 ) -> Result<(), Box<dyn std::any::Any + Send>> {
-    gort_waitsite::scope(&cell.header.meta.waits, || set_stage_now(cell, stage))
+    let id = cell.header.id.as_u64();
+    gort_waitsite::scope(&cell.header.meta.waits, id, || set_stage_now(cell, stage))
 }
 
 fn set_stage_now<F: Future, S>(

@@ -40,12 +40,10 @@ use std::time::Duration;
 
 /// What a task header knows about the task besides its state word.
 pub(crate) struct TaskMeta {
-    /// Sites the task waits on (written by its poller; the owner is the task id).
+    /// Sites the task waits on (written by its poller), and its name as the record's label.
     pub(crate) waits: WaitRecord,
     /// Where it was spawned, when a public spawn function recorded it.
     pub(crate) spawned_at: Option<&'static Location<'static>>,
-    /// The name given with `task::Builder::name`.
-    pub(crate) name: Option<Box<str>>,
 }
 
 /// The spawn site waiting for the next task allocated on this thread. No destructor, so the
@@ -94,7 +92,7 @@ pub(crate) fn set_next_name(name: Option<Box<str>>) {
 impl TaskMeta {
     /// The metadata of a task being allocated now: takes the pending spawn site and name.
     #[inline]
-    pub(crate) fn new(id: Id) -> TaskMeta {
+    pub(crate) fn new() -> TaskMeta {
         let (spawned_at, named) = NEXT
             .try_with(|n| (n.site.take(), n.named.replace(false)))
             .unwrap_or((None, false));
@@ -104,9 +102,8 @@ impl TaskMeta {
             None
         };
         TaskMeta {
-            waits: WaitRecord::new(id.as_u64()),
+            waits: name.map_or_else(WaitRecord::new, WaitRecord::with_label),
             spawned_at,
-            name,
         }
     }
 }
@@ -170,7 +167,7 @@ impl TaskInfo {
         };
         TaskInfo {
             id: header.id,
-            name: header.meta.name.as_deref().map(str::to_owned),
+            name: header.meta.waits.label().map(str::to_owned),
             spawned_at: header.meta.spawned_at,
             state,
             waits,

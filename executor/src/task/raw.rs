@@ -68,7 +68,7 @@ impl RawTask {
                 id,
                 owner_key: UnsafeCell::new(0),
                 join_waker: UnsafeCell::new(None),
-                meta: TaskMeta::new(id),
+                meta: TaskMeta::new(),
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
