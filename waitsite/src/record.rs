@@ -4,9 +4,10 @@
 //! poll, the worker that polled last, and a pointer to the sites, allocated the first time the
 //! task records a wait (once per task: a task that never waits on gort pays nothing more). The
 //! sites are up to [`MAX_SITES`] in parallel arrays of atomics. During a poll the poller appends
-//! to them (`recording` counts the sites of this poll); the first append of a poll starts over,
-//! so until the task waits again the record still shows the site it last resumed from (what the
-//! slow-poll watchdog prints). The end of a `Pending` poll publishes the count.
+//! to them (`recording` counts the sites of this poll, reset at the end of each poll); the
+//! first append of a poll overwrites the first slot, so until the task waits again the record
+//! still shows the site it last resumed from (what the slow-poll watchdog prints). The end of a
+//! `Pending` poll publishes the count.
 
 use super::kind::WaitKind;
 use std::cell::Cell;
@@ -121,6 +122,7 @@ impl Sites {
         })
     }
 
+    /// Ends a poll: publishes its sites if it was `Pending`, and starts the next poll's list.
     fn finish(&self, pending: bool) {
         self.polls
             .store(self.polls.load(Relaxed).wrapping_add(1), Release);
@@ -131,6 +133,7 @@ impl Sites {
             };
             self.published.store(published, Release);
         }
+        self.recording.store(FRESH, Relaxed);
     }
 }
 
@@ -320,6 +323,7 @@ impl WaitRecord {
         self.sites()?.label.as_deref()
     }
 
+    #[inline]
     fn sites(&self) -> Option<&Sites> {
         let sites = self.sites.load(Acquire);
         // SAFETY: a non-null pointer is a `Box<Sites>` published with `Release` and freed only
@@ -422,10 +426,8 @@ impl WaitRecord {
 /// ```
 #[inline]
 pub fn poll_with<T>(record: &WaitRecord, owner: u64, f: impl FnOnce() -> Poll<T>) -> Poll<T> {
+    // `recording` is already `FRESH`: the previous poll's end (or the allocation) reset it.
     let Ok(prev) = LOCAL.try_with(|l| {
-        if let Some(sites) = record.sites() {
-            sites.recording.store(FRESH, Relaxed);
-        }
         record.worker.store(l.worker.get(), Relaxed);
         (l.current.replace(record), l.owner.replace(owner))
     }) else {
