@@ -206,9 +206,10 @@ fn dump_in_a_loop_during_a_1000_task_ping_pong_neither_panics_nor_hangs() {
     );
     assert!(dumps > 0);
     assert!(seen <= 2 * PAIRS, "more tasks than spawned: {seen}");
-    assert_eq!(
-        rt.handle().dump().tasks().count(),
-        0,
-        "finished tasks still listed"
-    );
+    // A joined task leaves the list just after its output is published: give it a moment.
+    let deadline = Instant::now() + PATIENCE;
+    while rt.handle().dump().tasks().count() != 0 {
+        assert!(Instant::now() < deadline, "finished tasks still listed");
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
