@@ -90,6 +90,12 @@ pub(crate) fn set_next_name(name: Option<Box<str>>) {
 }
 
 impl TaskMeta {
+    /// The name given with `task::Builder::name` (kept as the wait record's label, so an
+    /// unnamed task carries no name field).
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.waits.label()
+    }
+
     /// The metadata of a task being allocated now: takes the pending spawn site and name.
     #[inline]
     pub(crate) fn new() -> TaskMeta {
@@ -167,7 +173,7 @@ impl TaskInfo {
         };
         TaskInfo {
             id: header.id,
-            name: header.meta.waits.label().map(str::to_owned),
+            name: header.meta.name().map(str::to_owned),
             spawned_at: header.meta.spawned_at,
             state,
             waits,
