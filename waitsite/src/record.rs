@@ -163,6 +163,18 @@ impl Drop for WaitRecord {
 }
 
 /// A copy of a record's published sites.
+///
+/// ```
+/// use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+/// let rec = WaitRecord::new();
+/// let _ = poll_with(&rec, 1, || {
+///     record(WaitKind::Notified, std::ptr::null(), 0, std::panic::Location::caller());
+///     std::task::Poll::<()>::Pending
+/// });
+/// let snap = rec.snapshot();
+/// assert_eq!(snap.sites().count(), 1);
+/// assert!(snap.only_wait_lists() && !snap.is_foreign() && snap.more() == 0);
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct WaitSnapshot {
     sites: [Option<WaitSite>; MAX_SITES],

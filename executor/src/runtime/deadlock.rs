@@ -91,6 +91,18 @@ pub struct DeadlockReport {
 
 impl DeadlockReport {
     /// The blocked tasks and threads.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Builder::new_current_thread()
+    ///     .on_deadlock(|report| {
+    ///         for task in report.dump().tasks() {
+    ///             eprintln!("blocked: {}", task.id());
+    ///         }
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
     pub fn dump(&self) -> &TaskDump {
         &self.dump
     }

@@ -39,6 +39,13 @@ pub struct TaskDump {
 }
 
 /// A thread in the dump: in this runtime's `block_on`, or in a gort blocking call.
+///
+/// ```
+/// let rt = gort_executor::runtime::Runtime::new().unwrap();
+/// for thread in rt.handle().dump().threads() {
+///     println!("{} {:?}", thread.name(), thread.wait_sites().collect::<Vec<_>>());
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct ThreadInfo {
     name: String,
@@ -88,11 +95,24 @@ impl TaskDump {
     }
 
     /// Every task, by id.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let t = rt.spawn(std::future::pending::<()>());
+    /// assert!(rt.handle().dump().tasks().any(|i| i.id() == t.id()));
+    /// t.abort();
+    /// ```
     pub fn tasks(&self) -> impl Iterator<Item = &TaskInfo> {
         self.tasks.iter()
     }
 
     /// The threads in this runtime's `block_on` and plain threads in a gort blocking call.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// // Nobody is in `block_on` now.
+    /// assert!(rt.handle().dump().threads().all(|t| !t.in_block_on()));
+    /// ```
     pub fn threads(&self) -> impl Iterator<Item = &ThreadInfo> {
         self.threads.iter()
     }
