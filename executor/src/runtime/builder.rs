@@ -41,6 +41,8 @@ pub struct Builder {
     global_queue_interval: Option<u32>,
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     start_paused: bool,
+    /// Deadlock detection options (`runtime/deadlock.rs`).
+    pub(super) deadlock: super::deadlock::Config,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -87,6 +89,7 @@ impl Builder {
             max_io_events: (1024, None),
             global_queue_interval: None,
             start_paused: false,
+            deadlock: Default::default(),
         }
     }
 
@@ -476,6 +479,7 @@ impl Builder {
                 }
             },
         ));
+        super::deadlock::watch(runtime.handle(), &self.deadlock)?;
         Ok(runtime)
     }
 }

@@ -99,6 +99,17 @@ impl<S: Schedule> OwnedTasks<S> {
         }
     }
 
+    /// Calls `f` with the header of every registered task, one shard lock at a time (for the
+    /// task dump: `f` must only read the header).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&crate::task::Header)) {
+        for shard in self.shards.iter() {
+            let shard = shard.0.lock().unwrap_or_else(|e| e.into_inner());
+            for (_, task) in shard.iter() {
+                f(task.raw().header());
+            }
+        }
+    }
+
     /// Number of live tasks (a snapshot).
     pub(crate) fn len(&self) -> usize {
         self.shards

@@ -112,6 +112,9 @@ impl ScheduledIo {
     }
 
     /// Waits (one waker per direction) until the source is ready in `direction`.
+    ///
+    /// A `Pending` records an I/O wait site (see `gort-waitsite`) at the reactor's own location:
+    /// the I/O traits' `poll_*` methods cannot carry the caller's.
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
@@ -138,7 +141,10 @@ impl ScheduledIo {
         drop(replaced);
         match event {
             Some(event) => Poll::Ready(event),
-            None => Poll::Pending,
+            None => {
+                io_wait(self);
+                Poll::Pending
+            }
         }
     }
 
@@ -176,7 +182,10 @@ impl ScheduledIo {
         drop(replaced); // outside the lock, as in `poll_ready`
         match event {
             Some(event) => Poll::Ready(event),
-            None => Poll::Pending,
+            None => {
+                io_wait(self);
+                Poll::Pending
+            }
         }
     }
 
@@ -327,4 +336,16 @@ mod loom_tests {
             assert!(ready_now || flag.0.load(SeqCst));
         });
     }
+}
+
+/// Records an I/O readiness wait of the current task on `io`.
+#[inline]
+fn io_wait(io: &ScheduledIo) {
+    let me = std::ptr::from_ref(io).cast();
+    gort_waitsite::record(
+        gort_waitsite::WaitKind::IoReadiness,
+        me,
+        0,
+        std::panic::Location::caller(),
+    );
 }

@@ -38,7 +38,7 @@ pub(crate) struct Handle {
     /// Set while the core's thread blocks (or is about to) in the driver: the one state in
     /// which a remote push or a `block_on` wake must unpark it.
     parked: park_flag::ParkFlag,
-    owned: OwnedTasks<Arc<Handle>>,
+    pub(super) owned: OwnedTasks<Arc<Handle>>,
     /// The `block_on` future was woken.
     woken: AtomicBool,
     driver: driver::Handle,
@@ -413,6 +413,7 @@ impl Context {
             };
             driver.park(timeout);
             handle.parked.clear();
+            gort_waitsite::clock_stale(); // idle times of the next tasks start now
             handle.info.unparked(0)
         } else {
             driver.park(Some(Duration::ZERO));

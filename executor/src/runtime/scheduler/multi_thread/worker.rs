@@ -204,6 +204,7 @@ fn stop_with(handle: &Handle, mut core: Box<Core>) {
 impl Context {
     fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
         let handle = &*self.handle;
+        gort_waitsite::set_worker(Some(core.index)); // shown by the task dump
         while !handle.is_shutdown() {
             if core.is_wanted_back() {
                 let lend = core.lends.pop().expect("checked above");
@@ -413,6 +414,7 @@ impl Context {
             }
         }
         core.park = Some(park);
+        gort_waitsite::clock_stale(); // idle times of the next tasks start now, not before
         core.busy_since = handle.info.unparked(core.index);
         core.start_batch();
         self.notify_others_if_worth_it(&core);
