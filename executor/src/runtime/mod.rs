@@ -32,12 +32,14 @@ mod metrics;
 pub(crate) mod owned;
 pub(crate) mod park;
 pub(crate) mod scheduler;
+mod watchdog;
 
 pub use builder::Builder;
 pub use gort_reactor::driver::is_rt_shutdown_err;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
 pub use local_runtime::{LocalOptions, LocalRuntime};
-pub use metrics::{Id, RuntimeMetrics};
+pub use metrics::{Id, RuntimeMetrics, TaskStates};
+pub use watchdog::SlowPoll;
 
 use crate::task::JoinHandle;
 use std::fmt;

@@ -140,6 +140,18 @@ fn complete<F: Future + 'static, S: Schedule>(raw: RawTask) {
     // SAFETY: the caller's reference keeps the task alive until the end of this function.
     let cell = unsafe { cell::<F, S>(raw.header_ptr()) };
     let snapshot = cell.header.state.transition_to_complete();
+    // Leave the owner list before waking the joiner, so `num_alive_tasks` no longer counts a
+    // task whose `JoinHandle` has returned.
+    // SAFETY: borrowed for the lookup only; never dropped (see `mem::forget` below).
+    let me = mem::ManuallyDrop::new(unsafe { Task::<S>::from_raw(raw) });
+    let released = match cell.scheduler.release(&me) {
+        Some(task) => {
+            // The owner list's reference is dropped with the poller's in one step.
+            mem::forget(task);
+            2
+        }
+        None => 1,
+    };
     if !snapshot.is_join_interested() {
         // Nobody will read the output: drop it here.
         let _ = set_stage(cell, Stage::Consumed);
@@ -154,16 +166,6 @@ fn complete<F: Future + 'static, S: Schedule>(raw: RawTask) {
             })
         }));
     }
-    // SAFETY: borrowed for the lookup only; never dropped (see `mem::forget` below).
-    let me = mem::ManuallyDrop::new(unsafe { Task::<S>::from_raw(raw) });
-    let released = match cell.scheduler.release(&me) {
-        Some(task) => {
-            // The owner list's reference is dropped with the poller's in one step.
-            mem::forget(task);
-            2
-        }
-        None => 1,
-    };
     if cell.header.state.ref_dec_many(released) {
         // SAFETY: those were the last references.
         unsafe { dealloc::<F, S>(raw.header_ptr()) }

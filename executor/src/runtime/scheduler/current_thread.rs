@@ -27,7 +27,7 @@ use std::time::Duration;
 pub(crate) struct Handle {
     /// Tasks woken from other threads; `None` once shut down.
     remote: Mutex<Option<VecDeque<Notified<Arc<Handle>>>>>,
-    owned: OwnedTasks<Arc<Handle>>,
+    pub(crate) owned: OwnedTasks<Arc<Handle>>,
     /// The `block_on` future was woken.
     woken: AtomicBool,
     driver: driver::Handle,
@@ -317,7 +317,11 @@ fn run_block_on<F: Future>(
                     }
                 };
                 match task {
-                    Some(task) => gort_channel::coop::budget(|| task.run()),
+                    Some(task) => {
+                        handle.info.poll_start(0, task.id());
+                        gort_channel::coop::budget(|| task.run());
+                        handle.info.poll_end(0);
+                    }
                     None => {
                         busy.1 = cx.park(handle, false, busy.1);
                         continue 'outer;

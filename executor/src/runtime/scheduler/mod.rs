@@ -71,6 +71,35 @@ impl Handle {
         }
     }
 
+    /// Calls `f` with the header of live task `id`, if any (diagnostics).
+    pub(crate) fn with_task<R>(
+        &self,
+        id: u64,
+        f: impl FnOnce(&crate::task::Header) -> R,
+    ) -> Option<R> {
+        match self {
+            Handle::CurrentThread(h) => h.owned.with_task(id, f),
+            Handle::MultiThread(h) => h.owned.with_task(id, f),
+        }
+    }
+
+    /// Calls `f` with every live task's header (metrics).
+    pub(crate) fn for_each_task(&self, f: impl FnMut(&crate::task::Header)) {
+        match self {
+            Handle::CurrentThread(h) => h.owned.for_each(f),
+            Handle::MultiThread(h) => h.owned.for_each(f),
+        }
+    }
+
+    /// Worker `index`'s queued tasks and local-queue overflows (the current-thread runtime's
+    /// queue belongs to its `block_on` and is not counted).
+    pub(crate) fn worker_queue(&self, index: usize) -> (usize, u64) {
+        match self {
+            Handle::CurrentThread(_) => (0, 0),
+            Handle::MultiThread(h) => h.worker_queue(index),
+        }
+    }
+
     pub(crate) fn num_alive_tasks(&self) -> usize {
         match self {
             Handle::CurrentThread(h) => h.num_alive_tasks(),

@@ -8,6 +8,9 @@
 //! stealable: the worker holding the driver checks it periodically while others run, so a task
 //! parked there behind a long poll is not stranded (tokio#4941).
 
+// The hand-off logic lives with the watchdog's; as a child module it reaches the workers.
+#[path = "../../handoff.rs"]
+mod handoff;
 mod idle;
 mod inject;
 pub(crate) mod queue;
@@ -36,7 +39,7 @@ pub(crate) struct Handle {
     remotes: Box<[Remote]>,
     inject: Inject<Arc<Handle>>,
     idle: Idle,
-    owned: OwnedTasks<Arc<Handle>>,
+    pub(crate) owned: OwnedTasks<Arc<Handle>>,
     /// Cores of workers that exited, drained at shutdown.
     #[allow(clippy::vec_box)] // cores are boxed everywhere else; moving them out would copy
     cores: Mutex<Vec<Box<worker::Core>>>,
@@ -52,6 +55,8 @@ pub(crate) struct Handle {
     config: Config,
     /// Id, name, per-worker metrics and park hooks.
     pub(crate) info: RuntimeInfo,
+    /// Blocking hand-off: which workers have a stand-in thread.
+    stand_ins: handoff::StandIns,
 }
 
 pub(crate) struct Config {
@@ -143,6 +148,7 @@ impl Handle {
             blocking,
             config,
             info,
+            stand_ins: handoff::StandIns::new(num_workers),
         });
         let mut cores = cores.into_iter();
         for core in cores.by_ref() {
@@ -183,6 +189,13 @@ impl Handle {
 
     pub(crate) fn num_workers(&self) -> usize {
         self.remotes.len()
+    }
+
+    /// Worker `index`'s queued tasks (local queue and LIFO slot) and local-queue overflows.
+    pub(crate) fn worker_queue(&self, index: usize) -> (usize, u64) {
+        let remote = &self.remotes[index];
+        let lifo = !remote.lifo.load(Relaxed).is_null() as usize;
+        (remote.steal.len() + lifo, remote.steal.overflows())
     }
 
     fn is_shutdown(&self) -> bool {

@@ -31,6 +31,10 @@ const POLL_TIME_EWMA_ALPHA: f64 = 0.1;
 /// The worker's own state; moves between threads only through `block_in_place`.
 pub(crate) struct Core {
     pub(super) index: usize,
+    /// This core's metrics slot: `index`, or past the workers' for a hand-off stand-in.
+    pub(super) slot: usize,
+    /// A hand-off stand-in's core (`handoff.rs`): `block_in_place` does not move it.
+    pub(super) stand_in: bool,
     /// Ticks left until the next maintenance (driver poll); a countdown, not `tick % n`, so
     /// the hot loop does no division.
     until_maintenance: u32,
@@ -53,7 +57,7 @@ pub(crate) struct Core {
     /// When the current busy stretch (since start or the last unpark) began, for the metrics.
     busy_since: Instant,
     /// Tasks that yielded, woken after the next driver poll.
-    deferred: super::super::Defer,
+    pub(super) deferred: super::super::Defer,
 }
 
 // SAFETY: the raw pointers in `stall_seen` are only compared, never dereferenced.
@@ -85,6 +89,8 @@ impl Core {
         let interval = global_queue_interval.unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
         Box::new(Core {
             index,
+            slot: index,
+            stand_in: false,
             until_maintenance: 1,
             until_global: 1,
             global_queue_interval: interval,
@@ -191,7 +197,11 @@ impl Context {
     }
 
     /// Polls `task`, then the tasks it puts in the LIFO slot, under one budget.
-    fn run_task(&self, task: Notified<Arc<Handle>>, mut core: Box<Core>) -> Option<Box<Core>> {
+    pub(super) fn run_task(
+        &self,
+        task: Notified<Arc<Handle>>,
+        mut core: Box<Core>,
+    ) -> Option<Box<Core>> {
         let handle = &*self.handle;
         if core.is_searching {
             core.is_searching = false;
@@ -200,7 +210,7 @@ impl Context {
                 handle.notify_parked();
             }
         }
-        core.count_poll(handle);
+        core.count_poll(handle, &task);
         *self.core.borrow_mut() = Some(core);
         gort_channel::coop::budget(|| {
             task.run();
@@ -208,6 +218,9 @@ impl Context {
             loop {
                 // `None`: `block_in_place` moved the core to another thread.
                 let mut core = self.core.borrow_mut().take()?;
+                if handle.info.poll_end(core.slot) {
+                    handle.rejoin(core.index); // a stand-in ran our tasks meanwhile
+                }
                 let Some(task) = handle.take_lifo(core.index) else {
                     return Some(core);
                 };
@@ -219,7 +232,7 @@ impl Context {
                     return Some(core);
                 }
                 lifo_polls += 1;
-                core.count_poll(handle);
+                core.count_poll(handle, &task);
                 *self.core.borrow_mut() = Some(core);
                 task.run();
             }
@@ -240,7 +253,7 @@ impl Context {
 
     /// Wakes the tasks that yielded (the driver was just polled), with the core installed so
     /// they are queued on this worker.
-    fn wake_deferred(&self, mut core: Box<Core>) -> Box<Core> {
+    pub(super) fn wake_deferred(&self, mut core: Box<Core>) -> Box<Core> {
         if core.deferred.is_empty() {
             return core;
         }
@@ -331,7 +344,8 @@ impl Core {
         self.batch_start = (now, self.polls);
     }
 
-    fn count_poll(&mut self, handle: &Handle) {
+    fn count_poll(&mut self, handle: &Handle, task: &Notified<Arc<Handle>>) {
+        handle.info.poll_start(self.slot, task.id());
         self.polls = self.polls.wrapping_add(1);
         handle.remotes[self.index]
             .polls
@@ -386,6 +400,7 @@ impl Core {
                 continue;
             }
             if let Some(task) = handle.remotes[i].steal.steal_into(&mut self.run_queue) {
+                handle.info.stole(self.slot);
                 return Some(task);
             }
         }
@@ -429,10 +444,13 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> Result<R, F> {
         let Some(crate::runtime::scheduler::Context::MultiThread(cx)) = cx else {
             return Ok(false);
         };
-        let Some(core) = cx.core.borrow_mut().take() else {
-            // Already in block_in_place, or not inside a task poll.
+        let mut slot = cx.core.borrow_mut();
+        let Some(core) = slot.take_if(|core| !core.stand_in) else {
+            // Already in block_in_place, not inside a task poll, or a hand-off stand-in (it
+            // must stop when the stuck worker's poll returns: `f` runs in place).
             return Ok(false);
         };
+        drop(slot);
         match launch(&cx.handle, core) {
             Ok(()) => Ok(true),
             Err(e) => Err(e),
