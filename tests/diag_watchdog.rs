@@ -28,17 +28,35 @@ fn settled(reports: &Reports) -> Vec<gort::runtime::SlowPoll> {
     reports.lock().unwrap().clone()
 }
 
+/// True when task `id` of the current runtime is idle (waiting), per the task dump.
+fn idle(id: gort::task::Id) -> bool {
+    let dump = gort::runtime::Handle::current().dump();
+    let idle = |t: &gort::task::TaskInfo| matches!(t.state(), gort::task::TaskState::Idle { .. });
+    let found = dump.tasks().any(|t| t.id() == id && idle(t));
+    found
+}
+
 #[test]
 fn a_poll_blocking_after_a_recv_is_reported_once() {
     let (rt, reports) = watched(Builder::new_multi_thread().worker_threads(2));
     let (tx, rx) = gort::chan::bounded::<u32>(0);
-    let task = rt.spawn(async move {
-        let v = rx.recv().await;
-        std::thread::sleep(Duration::from_millis(250));
-        v
-    });
+    let _rt = rt.enter();
+    let (spawn_line, recv_line) = (line!() + 1, line!() + 2);
+    let task = gort::task::Builder::new()
+        .name("blocker")
+        .spawn(async move {
+            let v = rx.recv().await;
+            std::thread::sleep(Duration::from_millis(250));
+            v
+        });
+    let task = task.unwrap();
     let id = task.id();
     rt.block_on(async move {
+        // Send only once the task waits in recv (else recv finds the value without waiting).
+        let start = Instant::now();
+        while !idle(id) && start.elapsed() < Duration::from_secs(5) {
+            gort::time::sleep(Duration::from_millis(1)).await;
+        }
         tx.send(7).await.unwrap();
         assert_eq!(task.await.unwrap(), Some(7));
     });
@@ -46,11 +64,28 @@ fn a_poll_blocking_after_a_recv_is_reported_once() {
     assert_eq!(reports.len(), 1, "{reports:?}");
     let report = &reports[0];
     assert_eq!(report.task_id(), id);
+    assert_eq!(report.name(), Some("blocker"));
     assert!(report.worker() < 2);
     assert!(report.elapsed() >= THRESHOLD, "{report}");
     assert!(report.elapsed() < Duration::from_millis(250), "{report}");
+    let spawned = report.spawned_at().expect("spawn location");
+    assert_eq!((spawned.file(), spawned.line()), (file!(), spawn_line));
+    let site = report.resumed_from().expect("the recv it resumed from");
+    assert_eq!(site.kind, gort::task::WaitKind::ChanRecv);
+    assert_eq!(
+        (site.location.file(), site.location.line()),
+        (file!(), recv_line)
+    );
+    // The default callback's line says all of it.
     let line = report.to_string();
-    assert!(line.contains(&format!("task {id}")), "{line}");
+    let expected = [
+        format!("task {id} \"blocker\""),
+        format!("spawned at {}:{spawn_line}:", file!()),
+        format!("at {}:{recv_line}:", file!()),
+    ];
+    for part in expected {
+        assert!(line.contains(&part), "{line:?} lacks {part:?}");
+    }
 }
 
 #[test]

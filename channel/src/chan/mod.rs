@@ -97,10 +97,13 @@ pub(crate) use blocking::block_on;
 pub(crate) use waiter::Delivery;
 
 use futures_core::Stream;
+use gort_waitsite::WaitKind;
 use shim::Arc;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
+use std::ptr;
 use std::task::{Context, Poll};
 
 /// A channel with a buffer of `cap` values; `cap == 0` makes it unbuffered (rendezvous).
@@ -172,6 +175,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send(2).await.unwrap_err().0, 2);
     /// # });
     /// ```
+    #[track_caller]
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
         send_future(&self.chan, value)
     }
@@ -261,6 +265,13 @@ impl<T> Sender<T> {
         capacity_of(&self.chan)
     }
 
+    /// The identity waits on this channel record (see `gort-waitsite`): the reactor marks its
+    /// timer channels with it.
+    #[doc(hidden)]
+    pub fn __wait_resource(&self) -> usize {
+        ptr::from_ref::<Chan<T>>(&self.chan) as usize
+    }
+
     /// True when both handles belong to the same channel.
     ///
     /// ```
@@ -273,10 +284,12 @@ impl<T> Sender<T> {
 }
 
 /// A send future on any channel of the engine (`mpsc` uses it too).
+#[track_caller]
 pub(crate) fn send_future<T>(chan: &Chan<T>, value: T) -> SendFuture<'_, T> {
     SendFuture {
         chan,
         op: SendOp::Idle(value),
+        site: Location::caller(),
     }
 }
 
@@ -335,10 +348,12 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.recv().await, None);
     /// # });
     /// ```
+    #[track_caller]
     pub fn recv(&self) -> RecvFuture<'_, T> {
         RecvFuture {
             chan: &self.chan,
             op: RecvOp::Idle,
+            site: Location::caller(),
         }
     }
 
@@ -487,11 +502,20 @@ impl<T> Stream for Receiver<T> {
     }
 }
 
+/// Records the wait site of a leaf future that returned `Pending` (see `gort-waitsite`).
+#[inline]
+fn waited<T, R>(polled: &Poll<R>, kind: WaitKind, chan: &T, site: &'static Location<'static>) {
+    if polled.is_pending() {
+        gort_waitsite::record(kind, ptr::from_ref(chan).cast(), 0, site);
+    }
+}
+
 /// The future of [`Sender::send`].
 #[must_use = "futures do nothing unless polled"]
 pub struct SendFuture<'a, T> {
     chan: &'a Chan<T>,
     op: SendOp<T>,
+    site: &'static Location<'static>,
 }
 
 // The value is never pinned: it is only moved into the channel.
@@ -502,7 +526,9 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.chan.poll_send(&mut this.op, cx).map_err(SendError)
+        let polled = this.chan.poll_send(&mut this.op, cx).map_err(SendError);
+        waited(&polled, WaitKind::ChanSend, this.chan, this.site);
+        polled
     }
 }
 
@@ -523,6 +549,7 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 pub struct RecvFuture<'a, T> {
     chan: &'a Chan<T>,
     op: RecvOp,
+    site: &'static Location<'static>,
 }
 
 impl<T> Future for RecvFuture<'_, T> {
@@ -530,7 +557,9 @@ impl<T> Future for RecvFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        this.chan.poll_recv(&mut this.op, cx)
+        let polled = this.chan.poll_recv(&mut this.op, cx);
+        waited(&polled, WaitKind::ChanRecv, this.chan, this.site);
+        polled
     }
 }
 

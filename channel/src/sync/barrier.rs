@@ -9,6 +9,7 @@ use crate::coop;
 use crate::waitlist::{WaitList, WaiterId};
 use std::fmt;
 use std::future::poll_fn;
+use std::future::Future;
 use std::task::Poll;
 
 /// Makes `n` tasks wait for each other; the last to arrive is the leader.
@@ -107,51 +108,55 @@ impl Barrier {
     ///     assert!(a.is_leader() != b.is_leader());
     /// });
     /// ```
-    pub async fn wait(&self) -> BarrierWaitResult {
-        let mut arrived = false;
-        let mut generation = 0;
-        let mut guard = WaiterGuard {
-            barrier: self,
-            id: None,
-        };
-        poll_fn(|cx| {
-            std::task::ready!(coop::poll_proceed(cx));
-            let mut stale = None;
-            let mut state = self.state.lock();
-            if !arrived {
-                arrived = true;
-                state.arrived += 1;
-                if state.arrived == self.n {
-                    state.arrived = 0;
-                    state.generation += 1;
-                    let wakers = state.waiters.drain(|_| {});
-                    drop(state);
-                    for waker in wakers {
-                        waker.wake();
+    #[track_caller]
+    pub fn wait(&self) -> impl Future<Output = BarrierWaitResult> + '_ {
+        let resource = (self as *const Self).cast::<()>();
+        gort_waitsite::Traced::new(gort_waitsite::WaitKind::BarrierWait, resource, async move {
+            let mut arrived = false;
+            let mut generation = 0;
+            let mut guard = WaiterGuard {
+                barrier: self,
+                id: None,
+            };
+            poll_fn(|cx| {
+                std::task::ready!(coop::poll_proceed(cx));
+                let mut stale = None;
+                let mut state = self.state.lock();
+                if !arrived {
+                    arrived = true;
+                    state.arrived += 1;
+                    if state.arrived == self.n {
+                        state.arrived = 0;
+                        state.generation += 1;
+                        let wakers = state.waiters.drain(|_| {});
+                        drop(state);
+                        for waker in wakers {
+                            waker.wake();
+                        }
+                        return Poll::Ready(BarrierWaitResult(true));
                     }
-                    return Poll::Ready(BarrierWaitResult(true));
+                    generation = state.generation;
+                    guard.id = Some(state.waiters.push_back((), cx.waker()));
+                } else if let Some(id) = guard.id {
+                    if state.waiters.is_queued(id) {
+                        stale = state.waiters.register_take_old(id, cx.waker());
+                    }
                 }
-                generation = state.generation;
-                guard.id = Some(state.waiters.push_back((), cx.waker()));
-            } else if let Some(id) = guard.id {
-                if state.waiters.is_queued(id) {
-                    stale = state.waiters.register_take_old(id, cx.waker());
-                }
-            }
-            if state.generation != generation {
-                if let Some(id) = guard.id.take() {
-                    stale = state.waiters.remove_with_waker(id).1;
+                if state.generation != generation {
+                    if let Some(id) = guard.id.take() {
+                        stale = state.waiters.remove_with_waker(id).1;
+                    }
+                    drop(state);
+                    drop(stale);
+                    return Poll::Ready(BarrierWaitResult(false));
                 }
                 drop(state);
-                drop(stale);
-                return Poll::Ready(BarrierWaitResult(false));
-            }
-            drop(state);
-            drop(stale); // after the lock: a waker's drop may re-enter
-            coop::refund();
-            Poll::Pending
+                drop(stale); // after the lock: a waker's drop may re-enter
+                coop::refund();
+                Poll::Pending
+            })
+            .await
         })
-        .await
     }
 }
 

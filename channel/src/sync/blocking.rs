@@ -75,9 +75,10 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
     let mut cx = Context::from_waker(&waker);
     loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+        // Registers the thread as a gort waiter while it parks (for the deadlock detector).
+        let polled = gort_waitsite::blocking_wait(|| future.as_mut().poll(&mut cx), thread::park);
+        if let Poll::Ready(output) = polled {
             return output;
         }
-        thread::park();
     }
 }

@@ -664,15 +664,23 @@ impl<T> Receiver<T> {
     ///     assert_eq!(rx.recv().await, Err(RecvError::Closed));
     /// });
     /// ```
-    pub async fn recv(&mut self) -> Result<T, RecvError>
+    #[track_caller]
+    pub fn recv(&mut self) -> impl Future<Output = Result<T, RecvError>> + '_
     where
         T: Clone,
     {
-        Recv {
-            receiver: self,
-            waiter: None,
-        }
-        .await
+        let resource = (&*self as *const Self).cast::<()>();
+        gort_waitsite::Traced::new(
+            gort_waitsite::WaitKind::BroadcastRecv,
+            resource,
+            async move {
+                Recv {
+                    receiver: self,
+                    waiter: None,
+                }
+                .await
+            },
+        )
     }
 
     /// Blocks the current thread for the next value (synchronous code only, as tokio's).

@@ -185,10 +185,12 @@ impl CancellationToken {
     /// std::thread::spawn(move || t2.cancel());
     /// futures::executor::block_on(token.cancelled());
     /// ```
+    #[track_caller]
     pub fn cancelled(&self) -> WaitForCancellationFuture<'_> {
         WaitForCancellationFuture {
             node: &self.node,
             waiter: None,
+            site: std::panic::Location::caller(),
         }
     }
 
@@ -204,10 +206,12 @@ impl CancellationToken {
     /// token.cancel();
     /// futures::executor::block_on(done);
     /// ```
+    #[track_caller]
     pub fn cancelled_owned(self) -> WaitForCancellationFutureOwned {
         WaitForCancellationFutureOwned {
             token: self,
             waiter: None,
+            site: std::panic::Location::caller(),
         }
     }
 
@@ -381,6 +385,14 @@ fn forget_waiter(node: &Node, waiter: &mut Option<WaiterId>) {
     }
 }
 
+/// Records a cancellation wait site when `polled` is pending.
+fn cancel_wait(polled: &Poll<()>, node: &Arc<Node>, site: &'static std::panic::Location<'static>) {
+    if polled.is_pending() {
+        let node = Arc::as_ptr(node).cast();
+        gort_waitsite::record(gort_waitsite::WaitKind::Cancelled, node, 0, site);
+    }
+}
+
 /// The future returned by [`CancellationToken::cancelled`].
 ///
 /// ```
@@ -393,6 +405,7 @@ fn forget_waiter(node: &Node, waiter: &mut Option<WaiterId>) {
 pub struct WaitForCancellationFuture<'a> {
     node: &'a Arc<Node>,
     waiter: Option<WaiterId>,
+    site: &'static std::panic::Location<'static>,
 }
 
 impl Future for WaitForCancellationFuture<'_> {
@@ -400,7 +413,9 @@ impl Future for WaitForCancellationFuture<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        poll_cancelled(this.node, &mut this.waiter, cx)
+        let polled = poll_cancelled(this.node, &mut this.waiter, cx);
+        cancel_wait(&polled, this.node, this.site);
+        polled
     }
 }
 
@@ -431,6 +446,7 @@ impl fmt::Debug for WaitForCancellationFuture<'_> {
 pub struct WaitForCancellationFutureOwned {
     token: CancellationToken,
     waiter: Option<WaiterId>,
+    site: &'static std::panic::Location<'static>,
 }
 
 impl Future for WaitForCancellationFutureOwned {
@@ -438,7 +454,9 @@ impl Future for WaitForCancellationFutureOwned {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        poll_cancelled(&this.token.node, &mut this.waiter, cx)
+        let polled = poll_cancelled(&this.token.node, &mut this.waiter, cx);
+        cancel_wait(&polled, &this.token.node, this.site);
+        polled
     }
 }
 

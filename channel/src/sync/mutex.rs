@@ -7,11 +7,14 @@
 
 use super::batch_semaphore as ll;
 use super::blocking::block_on;
+use gort_waitsite::{Traced, WaitKind};
 use std::cell::UnsafeCell;
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
 /// An asynchronous mutual-exclusion lock whose guard may be held across `.await`.
@@ -32,6 +35,9 @@ use std::sync::Arc;
 /// ```
 pub struct Mutex<T: ?Sized> {
     sem: ll::Semaphore,
+    /// The id of the task holding the lock (0: none, or not a task), for the task dump's
+    /// `lock_cycles`.
+    holder: AtomicU64,
     data: UnsafeCell<T>,
 }
 
@@ -123,6 +129,7 @@ impl<T> Mutex<T> {
     pub fn new(value: T) -> Self {
         Mutex {
             sem: ll::Semaphore::new(1),
+            holder: AtomicU64::new(0),
             data: UnsafeCell::new(value),
         }
     }
@@ -138,6 +145,7 @@ impl<T> Mutex<T> {
     pub const fn const_new(value: T) -> Self {
         Mutex {
             sem: ll::Semaphore::const_new(1),
+            holder: AtomicU64::new(0),
             data: UnsafeCell::new(value),
         }
     }
@@ -166,17 +174,31 @@ impl<T: ?Sized> Mutex<T> {
     ///     assert_eq!(*m.lock().await, [1, 2]);
     /// });
     /// ```
-    pub async fn lock(&self) -> MutexGuard<'_, T> {
-        self.acquire().await;
-        MutexGuard { lock: self }
+    #[track_caller]
+    pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
+        let acquire = self.acquire();
+        async move {
+            acquire.await;
+            MutexGuard { lock: self }
+        }
     }
 
-    async fn acquire(&self) {
-        // The mutex's semaphore is never closed.
-        self.sem
-            .acquire(1)
-            .await
-            .unwrap_or_else(|_| unreachable!("a mutex's semaphore is never closed"));
+    /// Waits for the lock, recording a mutex wait at the caller's site, and notes the holder.
+    #[track_caller]
+    fn acquire(&self) -> impl Future<Output = ()> + '_ {
+        let resource = (self as *const Self).cast::<()>();
+        let wait = Traced::new(WaitKind::MutexLock, resource, self.sem.acquire(1))
+            .with_holder(&self.holder);
+        async move {
+            // The mutex's semaphore is never closed.
+            wait.await
+                .unwrap_or_else(|_| unreachable!("a mutex's semaphore is never closed"));
+            self.locked();
+        }
+    }
+
+    fn locked(&self) {
+        self.holder.store(gort_waitsite::current_task(), Relaxed);
     }
 
     /// Blocks the current thread until the lock is free. For synchronous code only: as tokio's,
@@ -189,6 +211,7 @@ impl<T: ?Sized> Mutex<T> {
     /// std::thread::spawn(move || *m2.blocking_lock() += 1).join().unwrap();
     /// assert_eq!(*m.blocking_lock(), 2);
     /// ```
+    #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         block_on(self.lock())
     }
@@ -200,6 +223,7 @@ impl<T: ?Sized> Mutex<T> {
     /// let m = Arc::new(gort_channel::sync::Mutex::new(1));
     /// assert_eq!(*m.blocking_lock_owned(), 1);
     /// ```
+    #[track_caller]
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         block_on(self.lock_owned())
     }
@@ -220,9 +244,19 @@ impl<T: ?Sized> Mutex<T> {
     ///     assert_eq!(*m.lock().await, 7);
     /// });
     /// ```
-    pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        self.acquire().await;
-        OwnedMutexGuard { lock: self }
+    #[track_caller]
+    pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
+        let site = std::panic::Location::caller();
+        async move {
+            let resource = Arc::as_ptr(&self).cast::<()>();
+            let acquire = self.sem.acquire(1);
+            gort_waitsite::Traced::at(site, WaitKind::MutexLock, resource, acquire)
+                .with_holder(&self.holder)
+                .await
+                .unwrap_or_else(|_| unreachable!("a mutex's semaphore is never closed"));
+            self.locked();
+            OwnedMutexGuard { lock: self }
+        }
     }
 
     /// Takes the lock if it is free right now (and nobody is queued for it).
@@ -236,7 +270,10 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         match self.sem.try_acquire(1) {
-            Ok(()) => Ok(MutexGuard { lock: self }),
+            Ok(()) => {
+                self.locked();
+                Ok(MutexGuard { lock: self })
+            }
             Err(_) => Err(TryLockError(())),
         }
     }
@@ -252,7 +289,10 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         match self.sem.try_acquire(1) {
-            Ok(()) => Ok(OwnedMutexGuard { lock: self }),
+            Ok(()) => {
+                self.locked();
+                Ok(OwnedMutexGuard { lock: self })
+            }
             Err(_) => Err(TryLockError(())),
         }
     }
@@ -269,6 +309,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     fn unlock(&self) {
+        self.holder.store(0, Relaxed);
         self.sem.release(1);
     }
 }

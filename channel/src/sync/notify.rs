@@ -127,6 +127,8 @@ pub struct OwnedNotified {
 /// The waiting machinery of both futures, over whatever holds the `Notify`.
 struct Wait<N: Deref<Target = Notify>> {
     notify: N,
+    /// Where `notified` was called (the wait site in the task dump).
+    site: &'static std::panic::Location<'static>,
     /// The `notify_waiters` call count when this future was created.
     calls: usize,
     stage: Stage,
@@ -215,6 +217,7 @@ impl Notify {
     ///     notify.notified().await; // consumes the stored permit
     /// });
     /// ```
+    #[track_caller]
     pub fn notified(&self) -> Notified<'_> {
         Notified {
             wait: Wait::new(self),
@@ -233,6 +236,7 @@ impl Notify {
     ///     waiter.await;
     /// });
     /// ```
+    #[track_caller]
     pub fn notified_owned(self: Arc<Self>) -> OwnedNotified {
         OwnedNotified {
             wait: Wait::new(self),
@@ -427,9 +431,11 @@ impl Notify {
 }
 
 impl<N: Deref<Target = Notify>> Wait<N> {
+    #[track_caller]
     fn new(notify: N) -> Self {
         let calls = notify.state.load(Ordering::SeqCst) & !TAG;
         Wait {
+            site: std::panic::Location::caller(),
             notify,
             calls,
             stage: Stage::Init,
@@ -533,6 +539,8 @@ impl<N: Deref<Target = Notify>> Future for Wait<N> {
             Poll::Ready(())
         } else {
             coop::refund();
+            let notify = std::ptr::from_ref::<Notify>(&this.notify).cast();
+            gort_waitsite::record(gort_waitsite::WaitKind::Notified, notify, 0, this.site);
             Poll::Pending
         }
     }

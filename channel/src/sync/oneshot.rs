@@ -17,6 +17,7 @@
 use crate::chan::block_on;
 use crate::chan::shim::{Arc, Lock};
 use crate::coop;
+use gort_waitsite::WaitKind;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -101,6 +102,7 @@ struct Inner<T> {
 /// assert_eq!(rx.await.unwrap(), "done");
 /// # });
 /// ```
+#[track_caller]
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Arc::new(Inner {
         state: Lock::new(State {
@@ -115,7 +117,10 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         Sender {
             inner: Some(inner.clone()),
         },
-        Receiver { inner: Some(inner) },
+        Receiver {
+            inner: Some(inner),
+            site: std::panic::Location::caller(),
+        },
     )
 }
 
@@ -176,8 +181,14 @@ impl<T> Sender<T> {
     /// tx.closed().await;
     /// # });
     /// ```
-    pub async fn closed(&mut self) {
-        std::future::poll_fn(|cx| self.poll_closed(cx)).await
+    #[track_caller]
+    pub fn closed(&mut self) -> impl Future<Output = ()> + '_ {
+        let resource = (&*self as *const Self).cast::<()>();
+        gort_waitsite::Traced::new(
+            gort_waitsite::WaitKind::OneshotClosed,
+            resource,
+            async move { std::future::poll_fn(|cx| self.poll_closed(cx)).await },
+        )
     }
 
     /// Polls for the receiver being closed (what [`closed`](Self::closed) does).
@@ -239,6 +250,8 @@ impl<T> fmt::Debug for Sender<T> {
 pub struct Receiver<T> {
     /// `None` once the value (or the error) was returned.
     inner: Option<Arc<Inner<T>>>,
+    /// Where the channel was created: the wait site of an await on the receiver.
+    site: &'static std::panic::Location<'static>,
 }
 
 impl<T> Receiver<T> {
@@ -351,6 +364,8 @@ impl<T> Future for Receiver<T> {
                     }
                     drop(st);
                     coop::refund();
+                    let resource = Arc::as_ptr(inner).cast();
+                    gort_waitsite::record(WaitKind::OneshotRecv, resource, 0, this.site);
                     return Poll::Pending;
                 }
             }

@@ -12,6 +12,7 @@ use super::blocking::block_on;
 use super::mutex::TryLockError;
 use std::cell::UnsafeCell;
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
@@ -279,9 +280,13 @@ impl<T: ?Sized> RwLock<T> {
     ///     assert_eq!(*lock.read().await, 1);
     /// });
     /// ```
-    pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        self.acquire(1).await;
-        self.read_guard()
+    #[track_caller]
+    pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
+        let resource = (self as *const Self).cast::<()>();
+        gort_waitsite::Traced::new(gort_waitsite::WaitKind::RwLockRead, resource, async move {
+            self.acquire(1).await;
+            self.read_guard()
+        })
     }
 
     /// Waits for exclusive access.
@@ -297,9 +302,13 @@ impl<T: ?Sized> RwLock<T> {
     ///     assert_eq!(*lock.read().await, 2);
     /// });
     /// ```
-    pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        self.acquire(self.max_readers).await;
-        self.write_guard()
+    #[track_caller]
+    pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
+        let resource = (self as *const Self).cast::<()>();
+        gort_waitsite::Traced::new(gort_waitsite::WaitKind::RwLockWrite, resource, async move {
+            self.acquire(self.max_readers).await;
+            self.write_guard()
+        })
     }
 
     /// Takes shared access if it is free now and no writer is queued.
@@ -368,9 +377,13 @@ impl<T: ?Sized> RwLock<T> {
     ///     assert_eq!(*r, 1);
     /// });
     /// ```
-    pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
-        self.acquire(1).await;
-        OwnedRwLockReadGuard::new(self)
+    #[track_caller]
+    pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
+        let resource = Arc::as_ptr(&self).cast::<()>();
+        gort_waitsite::Traced::new(gort_waitsite::WaitKind::RwLockRead, resource, async move {
+            self.acquire(1).await;
+            OwnedRwLockReadGuard::new(self)
+        })
     }
 
     /// Exclusive access through an `Arc`, as an owned guard.
@@ -386,9 +399,13 @@ impl<T: ?Sized> RwLock<T> {
     ///     assert_eq!(*lock.read().await, 3);
     /// });
     /// ```
-    pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
-        self.acquire(self.max_readers).await;
-        OwnedRwLockWriteGuard { lock: self }
+    #[track_caller]
+    pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
+        let resource = Arc::as_ptr(&self).cast::<()>();
+        gort_waitsite::Traced::new(gort_waitsite::WaitKind::RwLockWrite, resource, async move {
+            self.acquire(self.max_readers).await;
+            OwnedRwLockWriteGuard { lock: self }
+        })
     }
 
     /// As [`RwLock::try_read`], as an owned guard.

@@ -7,6 +7,7 @@
 
 use super::batch_semaphore as ll;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 /// A counting semaphore: tasks acquire permits, waiting in FIFO order when none are free.
@@ -222,8 +223,14 @@ impl Semaphore {
     ///     assert_eq!(permit.num_permits(), 1);
     /// });
     /// ```
-    pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
-        self.acquire_many(1).await
+    #[track_caller]
+    pub fn acquire(&self) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_ {
+        let resource = (self as *const Self).cast::<()>();
+        gort_waitsite::Traced::new(
+            gort_waitsite::WaitKind::SemaphoreAcquire,
+            resource,
+            async move { self.acquire_many(1).await },
+        )
     }
 
     /// Waits for `n` permits at once.
@@ -240,15 +247,26 @@ impl Semaphore {
     ///     assert_eq!(sem.available_permits(), 5);
     /// });
     /// ```
-    pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
-        self.ll
-            .acquire(n as usize)
-            .await
-            .map_err(|_| AcquireError(()))?;
-        Ok(SemaphorePermit {
-            sem: self,
-            permits: n as usize,
-        })
+    #[track_caller]
+    pub fn acquire_many(
+        &self,
+        n: u32,
+    ) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_ {
+        let resource = (self as *const Self).cast::<()>();
+        gort_waitsite::Traced::new(
+            gort_waitsite::WaitKind::SemaphoreAcquire,
+            resource,
+            async move {
+                self.ll
+                    .acquire(n as usize)
+                    .await
+                    .map_err(|_| AcquireError(()))?;
+                Ok(SemaphorePermit {
+                    sem: self,
+                    permits: n as usize,
+                })
+            },
+        )
     }
 
     /// Takes one permit if one is free and nobody is queued ahead.
@@ -292,8 +310,16 @@ impl Semaphore {
     ///     assert_eq!(sem.available_permits(), 1);
     /// });
     /// ```
-    pub async fn acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
-        self.acquire_many_owned(1).await
+    #[track_caller]
+    pub fn acquire_owned(
+        self: Arc<Self>,
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
+        let resource = Arc::as_ptr(&self).cast::<()>();
+        gort_waitsite::Traced::new(
+            gort_waitsite::WaitKind::SemaphoreAcquire,
+            resource,
+            async move { self.acquire_many_owned(1).await },
+        )
     }
 
     /// Waits for `n` permits, returning a permit that owns a handle to the semaphore.
@@ -309,18 +335,26 @@ impl Semaphore {
     ///     assert_eq!(permit.num_permits(), 4);
     /// });
     /// ```
-    pub async fn acquire_many_owned(
+    #[track_caller]
+    pub fn acquire_many_owned(
         self: Arc<Self>,
         n: u32,
-    ) -> Result<OwnedSemaphorePermit, AcquireError> {
-        self.ll
-            .acquire(n as usize)
-            .await
-            .map_err(|_| AcquireError(()))?;
-        Ok(OwnedSemaphorePermit {
-            sem: self,
-            permits: n as usize,
-        })
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
+        let resource = Arc::as_ptr(&self).cast::<()>();
+        gort_waitsite::Traced::new(
+            gort_waitsite::WaitKind::SemaphoreAcquire,
+            resource,
+            async move {
+                self.ll
+                    .acquire(n as usize)
+                    .await
+                    .map_err(|_| AcquireError(()))?;
+                Ok(OwnedSemaphorePermit {
+                    sem: self,
+                    permits: n as usize,
+                })
+            },
+        )
     }
 
     /// [`acquire`](Self::acquire) for plain threads: blocks the thread until a permit is free.

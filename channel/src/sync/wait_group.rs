@@ -136,10 +136,12 @@ impl WaitGroup {
     /// std::thread::spawn(move || worker.done());
     /// futures::executor::block_on(wg.wait());
     /// ```
+    #[track_caller]
     pub fn wait(&self) -> Wait<'_> {
         Wait {
             group: self,
             waiter: None,
+            site: std::panic::Location::caller(),
         }
     }
 
@@ -176,6 +178,7 @@ impl WaitGroup {
 pub struct Wait<'a> {
     group: &'a WaitGroup,
     waiter: Option<WaiterId>,
+    site: &'static std::panic::Location<'static>,
 }
 
 impl fmt::Debug for Wait<'_> {
@@ -216,6 +219,8 @@ impl Future for Wait<'_> {
         drop(waiters);
         drop(stale);
         coop::refund();
+        let group = Arc::as_ptr(inner).cast();
+        gort_waitsite::record(gort_waitsite::WaitKind::WaitGroupWait, group, 0, this.site);
         Poll::Pending
     }
 }

@@ -14,6 +14,7 @@
 use super::notify::Notify;
 use super::shim::{AtomicUsize, Ordering, ValueLock, ValueReadGuard};
 use std::fmt;
+use std::future::Future;
 use std::ops::Deref;
 use std::pin::pin;
 use std::sync::Arc;
@@ -522,8 +523,14 @@ impl<T> Receiver<T> {
     ///     assert!(rx.changed().await.is_err());
     /// });
     /// ```
-    pub async fn changed(&mut self) -> Result<(), RecvError> {
-        crate::coop::cooperative(changed_impl(&self.shared, &mut self.version)).await
+    #[track_caller]
+    pub fn changed(&mut self) -> impl Future<Output = Result<(), RecvError>> + '_ {
+        let resource = (&*self as *const Self).cast::<()>();
+        gort_waitsite::Traced::new(
+            gort_waitsite::WaitKind::WatchChanged,
+            resource,
+            async move { crate::coop::cooperative(changed_impl(&self.shared, &mut self.version)).await },
+        )
     }
 
     /// Waits until the value satisfies `condition` (checking the current value first), marks

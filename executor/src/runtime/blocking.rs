@@ -146,6 +146,12 @@ impl Spawner {
     }
 
     /// Runs an untracked closure on the pool (the reactor's DNS lookups).
+    /// True while a blocking task runs or waits for a thread (the deadlock detector).
+    pub(crate) fn is_busy(&self) -> bool {
+        let shared = self.lock();
+        !shared.queue.is_empty() || shared.num_threads > shared.num_idle
+    }
+
     pub(crate) fn spawn_detached(&self, rt: &scheduler::Handle, f: Box<dyn FnOnce() + Send>) {
         drop(self.spawn_blocking(rt, f));
     }

@@ -43,6 +43,8 @@ pub struct Builder {
     start_paused: bool,
     /// Slow-poll watchdog and blocking hand-off (`watchdog.rs` holds their setters).
     pub(super) watchdog: super::watchdog::Options,
+    /// Deadlock detection options (`runtime/deadlock.rs`).
+    pub(super) deadlock: super::deadlock::Config,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -90,6 +92,7 @@ impl Builder {
             global_queue_interval: None,
             start_paused: false,
             watchdog: Default::default(),
+            deadlock: Default::default(),
         }
     }
 
@@ -478,6 +481,7 @@ impl Builder {
                 }
             },
         ));
+        super::deadlock::watch(runtime.handle(), &self.deadlock);
         Ok(runtime)
     }
 }

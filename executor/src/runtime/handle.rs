@@ -146,6 +146,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        crate::task::meta::spawned_here();
         self.inner.spawn(future, Id::next())
     }
 
@@ -162,6 +163,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        crate::task::meta::spawned_here();
         self.inner.spawn_blocking(f)
     }
 
@@ -183,7 +185,7 @@ impl Handle {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _rt = context::enter_runtime(&self.inner);
         let _driver = self.inner.driver().enter();
-        super::park::block_on(future)
+        super::park::block_on(super::deadlock::block_on_future(&self.inner, future))
     }
 
     /// This runtime's flavor.
@@ -229,6 +231,20 @@ impl Handle {
     /// ```
     pub fn metrics(&self) -> super::RuntimeMetrics {
         super::RuntimeMetrics::new(self.clone())
+    }
+
+    /// A Go-style dump of this runtime's tasks: id, name, state, spawn location and wait sites
+    /// of each (see [`TaskDump`](super::TaskDump)). Callable from any thread; it never polls a
+    /// task and never waits for a busy worker.
+    ///
+    /// ```
+    /// let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let t = rt.spawn(async { gort_executor::task::yield_now().await });
+    /// let _ = rt.handle().dump().to_string();
+    /// rt.block_on(t).unwrap();
+    /// ```
+    pub fn dump(&self) -> super::TaskDump {
+        super::TaskDump::capture(&self.inner)
     }
 
     /// Number of tasks alive in this runtime (spawned and not yet finished).

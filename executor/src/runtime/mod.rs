@@ -25,7 +25,9 @@
 pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
+pub(crate) mod deadlock;
 pub(crate) mod driver;
+mod dump;
 mod handle;
 mod local_runtime;
 mod metrics;
@@ -35,6 +37,8 @@ pub(crate) mod scheduler;
 mod watchdog;
 
 pub use builder::Builder;
+pub use deadlock::DeadlockReport;
+pub use dump::{TaskDump, ThreadInfo};
 pub use gort_reactor::driver::is_rt_shutdown_err;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
 pub use local_runtime::{LocalOptions, LocalRuntime};
@@ -129,6 +133,7 @@ impl Runtime {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _rt = context::enter_runtime(&self.handle.inner);
         let _driver = self.handle.inner.driver().enter();
+        let future = deadlock::block_on_future(&self.handle.inner, future);
         match (&self.kind, &self.handle.inner) {
             (Kind::CurrentThread(ct), scheduler::Handle::CurrentThread(h)) => {
                 ct.block_on(h, future)
@@ -150,6 +155,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        crate::task::meta::spawned_here();
         self.handle.inner.spawn(future, crate::task::Id::next())
     }
 
@@ -166,6 +172,7 @@ impl Runtime {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        crate::task::meta::spawned_here();
         self.handle.inner.spawn_blocking(f)
     }
 

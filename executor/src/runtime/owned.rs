@@ -111,11 +111,14 @@ impl<S: Schedule> OwnedTasks<S> {
         Some(f(task.raw().header()))
     }
 
-    /// Calls `f` with every live task's header, one shard (lock) at a time.
+    /// Calls `f` with the header of every registered task, one shard lock at a time (for the
+    /// task dump: `f` must only read the header).
     pub(crate) fn for_each(&self, mut f: impl FnMut(&crate::task::Header)) {
         for shard in self.shards.iter() {
             let shard = shard.0.lock().unwrap_or_else(|e| e.into_inner());
-            shard.iter().for_each(|(_, task)| f(task.raw().header()));
+            for (_, task) in shard.iter() {
+                f(task.raw().header());
+            }
         }
     }
 

@@ -16,8 +16,10 @@
 use super::builder::{Builder, WeakHandle};
 use super::metrics::{RuntimeInfo, HANDED_OFF};
 use super::scheduler;
+use crate::task::meta::last_wait_site;
+use crate::task::WaitSite;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::sync::atomic::Ordering::{AcqRel, Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,6 +52,9 @@ type OnSlowPoll = Arc<dyn Fn(&SlowPoll) + Send + Sync>;
 #[derive(Clone, Debug)]
 pub struct SlowPoll {
     task_id: crate::task::Id,
+    name: Option<String>,
+    spawned_at: Option<&'static Location<'static>>,
+    resumed_from: Option<WaitSite>,
     worker: usize,
     stand_in: bool,
     elapsed: Duration,
@@ -69,6 +74,57 @@ impl SlowPoll {
     /// ```
     pub fn task_id(&self) -> crate::task::Id {
         self.task_id
+    }
+
+    /// The task's name (from `task::Builder::name`).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # let rt = gort_executor::runtime::Builder::new_multi_thread()
+    /// #     .slow_poll_threshold(Duration::from_millis(20))
+    /// #     .on_slow_poll(|e| assert_eq!(e.name(), Some("blocker")))
+    /// #     .build().unwrap();
+    /// # let _rt = rt.enter();
+    /// let task = gort_executor::task::Builder::new()
+    ///     .name("blocker")
+    ///     .spawn(async { std::thread::sleep(Duration::from_millis(60)) })
+    ///     .unwrap();
+    /// # rt.block_on(task).unwrap();
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Where the task was spawned.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # let rt = gort_executor::runtime::Builder::new_multi_thread()
+    /// #     .slow_poll_threshold(Duration::from_millis(20))
+    /// #     .on_slow_poll(|e| assert_eq!(e.spawned_at().unwrap().file(), file!()))
+    /// #     .build().unwrap();
+    /// # rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(60)) })).unwrap();
+    /// ```
+    pub fn spawned_at(&self) -> Option<&'static Location<'static>> {
+        self.spawned_at
+    }
+
+    /// The gort wait the task last resumed from before this poll (what it waited on and where
+    /// that wait is in the source), if it waited on one.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # let rt = gort_executor::runtime::Builder::new_multi_thread()
+    /// #     .slow_poll_threshold(Duration::from_millis(20))
+    /// #     .on_slow_poll(|e| assert_eq!(e.resumed_from().unwrap().kind, gort_executor::task::WaitKind::Sleep))
+    /// #     .build().unwrap();
+    /// # rt.block_on(rt.spawn(async {
+    /// gort_reactor::time::sleep(Duration::from_millis(1)).await;
+    /// std::thread::sleep(Duration::from_millis(60)); // blocks the worker after the sleep
+    /// # })).unwrap();
+    /// ```
+    pub fn resumed_from(&self) -> Option<WaitSite> {
+        self.resumed_from
     }
 
     /// The worker running the poll (0 on a current-thread runtime).
@@ -107,11 +163,22 @@ impl fmt::Display for SlowPoll {
         } else {
             "worker"
         };
+        write!(f, "gort: slow poll: task {}", self.task_id)?;
+        if let Some(name) = &self.name {
+            write!(f, " {name:?}")?;
+        }
         write!(
             f,
-            "gort: slow poll: task {} has been polled for {:?} (threshold {:?}) on {who} {}",
-            self.task_id, self.elapsed, self.threshold, self.worker
-        )
+            " has been polled for {:?} (threshold {:?}) on {who} {}",
+            self.elapsed, self.threshold, self.worker
+        )?;
+        if let Some(at) = self.spawned_at {
+            write!(f, ", spawned at {at}")?;
+        }
+        match &self.resumed_from {
+            Some(site) => write!(f, ", resumed from {} at {}", site.kind, site.location),
+            None => Ok(()),
+        }
     }
 }
 
@@ -257,14 +324,20 @@ impl Watchdog {
 
     /// Reports slot `slot`'s poll of task `task` (unless the task ended meanwhile).
     fn report(&self, rt: &scheduler::Handle, slot: usize, task: u64, elapsed: Duration) {
-        // Hook (issue 12, diagcore): read the task's name, spawn location and last wait site
-        // from its header here, once the per-task metadata API (task/meta.rs) is merged.
-        let Some(task_id) = rt.with_task(task, |header| header.id) else {
+        let read = |header: &crate::task::Header| {
+            let meta = &header.meta;
+            let name = meta.name.as_deref().map(str::to_owned);
+            (header.id, name, meta.spawned_at, last_wait_site(header))
+        };
+        let Some((task_id, name, spawned_at, resumed_from)) = rt.with_task(task, read) else {
             return;
         };
         let info = rt.info();
         let event = SlowPoll {
             task_id,
+            name,
+            spawned_at,
+            resumed_from,
             worker: slot % info.num_workers,
             stand_in: slot >= info.num_workers,
             elapsed,

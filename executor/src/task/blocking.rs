@@ -25,6 +25,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
+    super::meta::spawned_here();
     let mut f = Some(f);
     match context::with_current(|handle| handle.spawn_blocking(f.take().expect("spawned once"))) {
         Ok(join) => join,

@@ -7,7 +7,6 @@
 
 use super::error::JoinError;
 use super::header::Header;
-use super::id;
 use super::raw::{Cell, RawTask, Stage};
 use super::refs::{Notified, Schedule, Task};
 use super::state::{Snapshot, ToIdle, ToRunning};
@@ -65,7 +64,6 @@ pub(super) unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>
 
 /// Polls the future once (the caller holds `RUNNING`); true when it finished or panicked.
 fn poll_future<F: Future, S>(cell: &Cell<F, S>, cx: &mut Context<'_>) -> bool {
-    let _id = id::enter(cell.header.id);
     let polled = catch_unwind(AssertUnwindSafe(|| {
         // A future whose poll panics is dropped while the panic unwinds (as tokio does), so its
         // destructor sees `thread::panicking()`. A panic in that destructor is caught by
@@ -77,13 +75,17 @@ fn poll_future<F: Future, S>(cell: &Cell<F, S>, cx: &mut Context<'_>) -> bool {
             }
         }
         let on_unwind = DropOnUnwind(cell);
-        let polled = cell.stage.with_mut(|stage| {
-            // SAFETY: `RUNNING` gives this thread exclusive access to the stage.
-            match unsafe { &mut *stage } {
-                // SAFETY: the future is never moved out of the allocation.
-                Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
-                _ => unreachable!("a task was polled after it completed"),
-            }
+        // The task's wait record is current during the poll: gort futures that return
+        // `Pending` record their wait site in it (and `task::id()` reads the task id there).
+        let polled = gort_waitsite::poll_with(&cell.header.meta.waits, || {
+            cell.stage.with_mut(|stage| {
+                // SAFETY: `RUNNING` gives this thread exclusive access to the stage.
+                match unsafe { &mut *stage } {
+                    // SAFETY: the future is never moved out of the allocation.
+                    Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
+                    _ => unreachable!("a task was polled after it completed"),
+                }
+            })
         });
         mem::forget(on_unwind);
         polled
@@ -107,7 +109,13 @@ fn set_stage<F: Future, S>(
     cell: &Cell<F, S>,
     stage: Stage<F>,
 ) -> Result<(), Box<dyn std::any::Any + Send>> {
-    let _id = id::enter(cell.header.id);
+    gort_waitsite::scope(&cell.header.meta.waits, || set_stage_now(cell, stage))
+}
+
+fn set_stage_now<F: Future, S>(
+    cell: &Cell<F, S>,
+    stage: Stage<F>,
+) -> Result<(), Box<dyn std::any::Any + Send>> {
     cell.stage.with_mut(|slot| {
         // The old stage is dropped where it lies, never moved out first: the future is pinned,
         // and a future that linked itself into a wait-list by address (a `Notified`, a

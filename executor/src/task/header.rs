@@ -5,6 +5,7 @@
 //! `AbortHandle`, `Waker`) are all a pointer to the header; the [`Vtable`] recovers the types.
 
 use super::id::Id;
+use super::meta::TaskMeta;
 use super::state::State;
 use crate::loom::UnsafeCell;
 use std::ptr::NonNull;
@@ -23,6 +24,8 @@ pub(crate) struct Header {
     pub(crate) owner_key: UnsafeCell<usize>,
     /// The `JoinHandle`'s waker; who may touch it is decided by the `JOIN_WAKER` bit.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+    /// Name, spawn location and wait sites, for the task dump and the deadlock report.
+    pub(crate) meta: TaskMeta,
 }
 
 /// Operations that need the concrete future and scheduler types.

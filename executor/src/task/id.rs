@@ -1,6 +1,5 @@
-//! Task ids, and which task the current thread is polling.
+//! Task ids, and which task the current thread is polling (the owner of the current wait record).
 
-use std::cell::Cell;
 use std::fmt;
 use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -36,24 +35,6 @@ impl Id {
     }
 }
 
-thread_local! {
-    static CURRENT: Cell<Option<Id>> = const { Cell::new(None) };
-}
-
-/// Restores the previous current task id on drop.
-pub(crate) struct IdGuard(Option<Id>);
-
-/// Marks `id` as the task being polled (or dropped) on this thread.
-pub(crate) fn enter(id: Id) -> IdGuard {
-    IdGuard(CURRENT.try_with(|c| c.replace(Some(id))).unwrap_or(None))
-}
-
-impl Drop for IdGuard {
-    fn drop(&mut self) {
-        let _ = CURRENT.try_with(|c| c.set(self.0));
-    }
-}
-
 /// The id of the task being polled.
 ///
 /// # Panics
@@ -77,5 +58,6 @@ pub fn id() -> Id {
 /// assert!(gort_executor::task::try_id().is_none());
 /// ```
 pub fn try_id() -> Option<Id> {
-    CURRENT.try_with(|c| c.get()).unwrap_or(None)
+    // The poll loop makes the task's wait record current; its owner is the task id.
+    NonZeroU64::new(gort_waitsite::current_task()).map(Id)
 }

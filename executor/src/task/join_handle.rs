@@ -134,6 +134,7 @@ impl<T> Future for JoinHandle<T> {
         };
         if out.is_pending() {
             gort_channel::coop::refund();
+            super::meta::join_wait(self.raw.header());
         }
         out
     }

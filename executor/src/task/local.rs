@@ -112,6 +112,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
+    super::meta::spawned_here();
     let cx = CURRENT.with(|c| c.borrow().clone());
     match cx {
         Some(cx) => cx.spawn(future),
@@ -218,6 +219,7 @@ impl LocalSet {
         F: Future + 'static,
         F::Output: 'static,
     {
+        super::meta::spawned_here();
         self.context.spawn(future)
     }
 
@@ -307,8 +309,25 @@ impl<F: Future> Future for RunUntil<'_, F> {
                 // More tasks are ready: yield to the outer executor, then continue.
                 cx.waker().wake_by_ref();
             }
+            local_set.local_tasks_wait();
             Poll::Pending
         })
+    }
+}
+
+impl LocalSet {
+    /// Records that the poll driving this set waits on its tasks too: the deadlock detector
+    /// does not look inside a `LocalSet`, so it must not call such a poll stuck.
+    fn local_tasks_wait(&self) {
+        if self.context.shared.owned.len() > 0 {
+            let me = std::ptr::from_ref(self).cast();
+            gort_waitsite::record(
+                gort_waitsite::WaitKind::LocalTasks,
+                me,
+                0,
+                std::panic::Location::caller(),
+            );
+        }
     }
 }
 
@@ -325,6 +344,7 @@ impl Future for LocalSet {
         } else if me.context.shared.owned.len() == 0 {
             Poll::Ready(())
         } else {
+            me.local_tasks_wait();
             Poll::Pending
         }
     }

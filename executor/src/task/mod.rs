@@ -20,6 +20,7 @@
 
 mod abort_handle;
 mod blocking;
+mod builder;
 pub mod coop;
 mod error;
 mod harness;
@@ -28,6 +29,7 @@ mod id;
 mod join_handle;
 mod join_set;
 mod local;
+pub mod meta;
 mod raw;
 mod refs;
 mod state;
@@ -43,12 +45,15 @@ mod tests;
 
 pub use abort_handle::AbortHandle;
 pub use blocking::{block_in_place, spawn_blocking};
+pub use builder::Builder;
 pub use coop::consume_budget;
 pub use error::JoinError;
+pub use gort_waitsite::{WaitKind, WaitSite};
 pub use id::{id, try_id, Id};
 pub use join_handle::JoinHandle;
 pub use join_set::JoinSet;
 pub use local::{spawn_local, LocalEnterGuard, LocalSet};
+pub use meta::{TaskInfo, TaskState};
 pub use task_local::{AccessError, LocalKey};
 pub use unconstrained::{unconstrained, Unconstrained};
 pub use yield_now::yield_now;
@@ -89,6 +94,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    meta::spawned_here();
     let id = Id::next();
     let mut future = Some(future);
     match context::with_current(|handle| handle.spawn(future.take().expect("spawned once"), id)) {

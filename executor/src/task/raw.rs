@@ -8,6 +8,7 @@ use super::error::JoinError;
 use super::harness;
 use super::header::{Header, Vtable};
 use super::id::Id;
+use super::meta::TaskMeta;
 use super::refs::Schedule;
 use super::state::State;
 use crate::loom::UnsafeCell;
@@ -67,6 +68,7 @@ impl RawTask {
                 id,
                 owner_key: UnsafeCell::new(0),
                 join_waker: UnsafeCell::new(None),
+                meta: TaskMeta::new(id),
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),

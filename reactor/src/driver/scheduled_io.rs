@@ -112,6 +112,9 @@ impl ScheduledIo {
     }
 
     /// Waits (one waker per direction) until the source is ready in `direction`.
+    ///
+    /// A `Pending` records an I/O wait site (see `gort-waitsite`) at the reactor's own location:
+    /// the I/O traits' `poll_*` methods cannot carry the caller's.
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
@@ -134,7 +137,10 @@ impl ScheduledIo {
         // either we see them now or it sees our waker.
         match self.ready_event(mask) {
             Some(event) => Poll::Ready(event),
-            None => Poll::Pending,
+            None => {
+                io_wait(self);
+                Poll::Pending
+            }
         }
     }
 
@@ -168,7 +174,10 @@ impl ScheduledIo {
         }
         match self.ready_event(mask) {
             Some(event) => Poll::Ready(event),
-            None => Poll::Pending,
+            None => {
+                io_wait(self);
+                Poll::Pending
+            }
         }
     }
 
@@ -318,4 +327,16 @@ mod loom_tests {
             assert!(ready_now || flag.0.load(SeqCst));
         });
     }
+}
+
+/// Records an I/O readiness wait of the current task on `io`.
+#[inline]
+fn io_wait(io: &ScheduledIo) {
+    let me = std::ptr::from_ref(io).cast();
+    gort_waitsite::record(
+        gort_waitsite::WaitKind::IoReadiness,
+        me,
+        0,
+        std::panic::Location::caller(),
+    );
 }

@@ -60,6 +60,8 @@ struct TimerSend {
     tx: Sender<Instant>,
     period: Option<Duration>,
     deadline: Mutex<Instant>,
+    /// Tells the deadlock detector that a receive on this channel waits on a timer.
+    _timer_fed: gort_waitsite::TimerSource,
 }
 
 #[track_caller]
@@ -71,6 +73,7 @@ fn start(duration: Duration, period: Option<Duration>) -> Receiver<Instant> {
         .unwrap_or_else(Instant::far_future);
     let timer = Arc::new(TimerSend {
         handle,
+        _timer_fed: gort_waitsite::TimerSource::new(tx.__wait_resource()),
         tx,
         period,
         deadline: Mutex::new(deadline),

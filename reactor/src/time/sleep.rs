@@ -79,6 +79,8 @@ pub struct Sleep {
     key: Option<TimerKey>,
     /// Completed since its deadline was last set.
     completed: bool,
+    /// Where it was created (its wait site in the task dump).
+    site: &'static std::panic::Location<'static>,
 }
 
 impl Sleep {
@@ -89,6 +91,7 @@ impl Sleep {
             handle: Handle::current(),
             key: None,
             completed: false,
+            site: std::panic::Location::caller(),
         }
     }
 
@@ -195,6 +198,8 @@ impl Future for Sleep {
             Poll::Ready(()) => Poll::Ready(()),
             Poll::Pending => {
                 coop::refund();
+                let me = std::ptr::from_ref(&*this).cast();
+                gort_waitsite::record(gort_waitsite::WaitKind::Sleep, me, 0, this.site);
                 Poll::Pending
             }
         }

@@ -60,6 +60,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send(5).await.unwrap_err().0, 5);
     /// # });
     /// ```
+    #[track_caller]
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
         crate::chan::send_future(&self.chan, value)
     }

@@ -106,8 +106,12 @@ macro_rules! receiver_methods {
             /// assert_eq!(rx.recv().await, None);
             /// # });
             /// ```
+            #[track_caller]
             pub fn recv(&mut self) -> RecvFuture<'_, T> {
-                RecvFuture { rx: &mut self.core }
+                RecvFuture {
+                    rx: &mut self.core,
+                    site: std::panic::Location::caller(),
+                }
             }
 
             /// Waits for at least one value, then moves up to `limit` buffered values into
@@ -357,13 +361,20 @@ receiver_methods!(UnboundedReceiver, "unbounded_channel::<u8>()", "send");
 #[must_use = "futures do nothing unless polled"]
 pub struct RecvFuture<'a, T> {
     rx: &'a mut RxCore<T>,
+    site: &'static std::panic::Location<'static>,
 }
 
 impl<T> Future for RecvFuture<'_, T> {
     type Output = Option<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.get_mut().rx.poll(cx, Delivery::InPlace)
+        let this = self.get_mut();
+        let polled = this.rx.poll(cx, Delivery::InPlace);
+        if polled.is_pending() {
+            let rx = std::ptr::from_ref::<RxCore<T>>(this.rx).cast();
+            gort_waitsite::record(gort_waitsite::WaitKind::MpscRecv, rx, 0, this.site);
+        }
+        polled
     }
 }
 

@@ -27,7 +27,7 @@ use std::time::Duration;
 pub(crate) struct Handle {
     /// Tasks woken from other threads; `None` once shut down.
     remote: Mutex<Option<VecDeque<Notified<Arc<Handle>>>>>,
-    pub(crate) owned: OwnedTasks<Arc<Handle>>,
+    pub(super) owned: OwnedTasks<Arc<Handle>>,
     /// The `block_on` future was woken.
     woken: AtomicBool,
     driver: driver::Handle,
@@ -371,6 +371,7 @@ impl Context {
                 Some(Duration::ZERO)
             };
             driver.park(timeout);
+            gort_waitsite::clock_stale(); // idle times of the next tasks start now
             handle.info.unparked(0)
         } else {
             driver.park(Some(Duration::ZERO));

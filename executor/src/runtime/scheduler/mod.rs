@@ -83,7 +83,16 @@ impl Handle {
         }
     }
 
-    /// Calls `f` with every live task's header (metrics).
+    /// A number identifying this scheduler while it lives (its address), for the registry of
+    /// threads in `block_on`.
+    pub(crate) fn key(&self) -> u64 {
+        match self {
+            Handle::CurrentThread(h) => Arc::as_ptr(h) as usize as u64,
+            Handle::MultiThread(h) => Arc::as_ptr(h) as usize as u64,
+        }
+    }
+
+    /// Calls `f` with every live task's header (the task dump and the deadlock detector).
     pub(crate) fn for_each_task(&self, f: impl FnMut(&crate::task::Header)) {
         match self {
             Handle::CurrentThread(h) => h.owned.for_each(f),

@@ -39,7 +39,7 @@ pub(crate) struct Handle {
     remotes: Box<[Remote]>,
     inject: Inject<Arc<Handle>>,
     idle: Idle,
-    pub(crate) owned: OwnedTasks<Arc<Handle>>,
+    pub(super) owned: OwnedTasks<Arc<Handle>>,
     /// Cores of workers that exited, drained at shutdown.
     #[allow(clippy::vec_box)] // cores are boxed everywhere else; moving them out would copy
     cores: Mutex<Vec<Box<worker::Core>>>,

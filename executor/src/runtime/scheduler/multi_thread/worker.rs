@@ -164,6 +164,7 @@ fn run(handle: Arc<Handle>, core: Box<Core>) {
 impl Context {
     fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
         let handle = &*self.handle;
+        gort_waitsite::set_worker(Some(core.index)); // shown by the task dump
         while !handle.is_shutdown() {
             core.until_maintenance -= 1;
             if core.until_maintenance == 0 {
@@ -312,6 +313,7 @@ impl Context {
             }
         }
         core.park = Some(park);
+        gort_waitsite::clock_stale(); // idle times of the next tasks start now, not before
         core.busy_since = handle.info.unparked(core.index);
         core.start_batch();
         core

@@ -1,0 +1,180 @@
+//! Threads that wait on gort outside a task: plain threads in a blocking API call
+//! (`recv_blocking`, `blocking_lock`, ...) and threads in a runtime's `block_on`.
+//!
+//! Each such thread registers once (a thread-local [`ThreadWait`], removed from the registry
+//! when the thread exits). The deadlock detector reads the registry: a registered thread that
+//! is not inside a gort wait is a possible waker (it may still send), so no deadlock is
+//! reported while one exists.
+
+use super::record::{poll_with, WaitRecord};
+use std::fmt;
+use std::sync::atomic::{
+    AtomicBool, AtomicU64,
+    Ordering::{Acquire, Release},
+};
+use std::sync::{Arc, Mutex};
+use std::task::Poll;
+
+/// What a registered thread is doing.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ThreadState {
+    /// Outside any gort wait: it may wake a task at any time.
+    Free,
+    /// Parked in a blocking API call (its record says on what).
+    Blocking,
+    /// Inside `block_on` of the runtime with this id.
+    BlockOn(u64),
+}
+
+const FREE: u64 = 0;
+const BLOCKING: u64 = 1;
+
+/// A registered thread's wait state and record.
+pub struct ThreadWait {
+    record: WaitRecord,
+    state: AtomicU64,
+    running: AtomicBool,
+    name: String,
+}
+
+impl fmt::Debug for ThreadWait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadWait")
+            .field("name", &self.name)
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
+static REGISTRY: Mutex<Vec<Arc<ThreadWait>>> = Mutex::new(Vec::new());
+
+struct Registered(Arc<ThreadWait>);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        let mut all = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
+        all.retain(|t| !Arc::ptr_eq(t, &self.0));
+    }
+}
+
+thread_local! {
+    static ENTRY: Registered = {
+        let thread = std::thread::current();
+        let name = match thread.name() {
+            Some(name) => name.to_owned(),
+            None => format!("{:?}", thread.id()),
+        };
+        let entry = Arc::new(ThreadWait {
+            record: WaitRecord::new(0),
+            state: AtomicU64::new(FREE),
+            running: AtomicBool::new(false),
+            name,
+        });
+        REGISTRY.lock().unwrap_or_else(|e| e.into_inner()).push(entry.clone());
+        Registered(entry)
+    };
+}
+
+/// This thread's entry, registering it on first use; `None` while the thread exits.
+///
+/// ```
+/// let me = gort_waitsite::current_thread_wait().unwrap();
+/// assert_eq!(me.state(), gort_waitsite::ThreadState::Free);
+/// assert!(gort_waitsite::threads().iter().any(|t| std::sync::Arc::ptr_eq(t, &me)));
+/// ```
+pub fn current_thread_wait() -> Option<Arc<ThreadWait>> {
+    ENTRY.try_with(|e| e.0.clone()).ok()
+}
+
+/// Every registered thread (a snapshot).
+///
+/// ```
+/// let _ = gort_waitsite::threads();
+/// ```
+pub fn threads() -> Vec<Arc<ThreadWait>> {
+    REGISTRY.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Polls `poll` as a blocking API call of this thread, then, if it is pending, runs `park`
+/// with the thread marked as blocked. Returns the poll's result.
+///
+/// ```
+/// use std::task::Poll;
+/// let out = gort_waitsite::blocking_wait(|| Poll::Ready(5), || unreachable!());
+/// assert_eq!(out, Poll::Ready(5));
+/// ```
+pub fn blocking_wait<T>(poll: impl FnOnce() -> Poll<T>, park: impl FnOnce()) -> Poll<T> {
+    let Some(me) = current_thread_wait() else {
+        let polled = poll();
+        if polled.is_pending() {
+            park();
+        }
+        return polled;
+    };
+    let polled = me.poll(poll);
+    if polled.is_pending() {
+        let prev = me.enter(ThreadState::Blocking);
+        park();
+        me.enter(prev);
+    }
+    polled
+}
+
+impl ThreadWait {
+    /// The thread's name (or its id).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The thread's wait record.
+    pub fn record(&self) -> &WaitRecord {
+        &self.record
+    }
+
+    /// What the thread does now.
+    pub fn state(&self) -> ThreadState {
+        match self.state.load(Acquire) {
+            FREE => ThreadState::Free,
+            BLOCKING => ThreadState::Blocking,
+            rt => ThreadState::BlockOn(rt - 2),
+        }
+    }
+
+    /// True while the thread polls (it is not waiting then).
+    pub fn is_polling(&self) -> bool {
+        self.running.load(Acquire)
+    }
+
+    /// Sets the state; returns the previous one (to restore it).
+    ///
+    /// ```
+    /// use gort_waitsite::ThreadState;
+    /// let me = gort_waitsite::current_thread_wait().unwrap();
+    /// let prev = me.enter(ThreadState::BlockOn(3));
+    /// assert_eq!(me.state(), ThreadState::BlockOn(3));
+    /// me.enter(prev);
+    /// ```
+    pub fn enter(&self, state: ThreadState) -> ThreadState {
+        let raw = match state {
+            ThreadState::Free => FREE,
+            ThreadState::Blocking => BLOCKING,
+            ThreadState::BlockOn(rt) => rt + 2,
+        };
+        let prev = self.state();
+        self.state.store(raw, Release);
+        prev
+    }
+
+    /// Runs one poll of this thread's future with its record current, and publishes it.
+    pub fn poll<T>(&self, poll: impl FnOnce() -> Poll<T>) -> Poll<T> {
+        struct Done<'a>(&'a AtomicBool);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Release);
+            }
+        }
+        self.running.store(true, Release);
+        let _done = Done(&self.running);
+        poll_with(&self.record, poll)
+    }
+}
