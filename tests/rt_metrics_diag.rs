@@ -169,3 +169,50 @@ fn tasks_by_state() {
     assert_eq!(metrics.task_states(), Default::default());
     assert_eq!(metrics.num_alive_tasks(), 0);
 }
+
+#[test]
+fn idle_tasks_by_wait_kind() {
+    use gort::task::WaitKind;
+    let rt = multi(2);
+    let metrics = rt.metrics();
+    let (tx, rx) = gort::chan::bounded::<u32>(0);
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let rx = rx.clone();
+        tasks.push(rt.spawn(async move {
+            rx.recv().await;
+        }));
+    }
+    for _ in 0..2 {
+        let rx = rx.clone();
+        tasks.push(rt.spawn(async move {
+            // A select waits on both: counted once as a receive, once as a sleep.
+            gort::select! {
+                _ = rx.recv() => {},
+                _ = gort::time::sleep(Duration::from_secs(60)) => {},
+            }
+        }));
+    }
+    tasks.push(rt.spawn(std::future::pending::<()>()));
+    let count = |kind| {
+        let kinds = metrics.tasks_by_wait_kind();
+        kinds
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |(_, n)| *n)
+    };
+    eventually("6 idle tasks", || metrics.task_states().idle == 6);
+    assert_eq!(count(Some(WaitKind::ChanRecv)), 5);
+    assert_eq!(count(Some(WaitKind::Sleep)), 2);
+    assert_eq!(count(None), 1);
+    drop(tx);
+    for t in &tasks {
+        t.abort();
+    }
+    rt.block_on(async move {
+        for t in tasks {
+            let _ = t.await;
+        }
+    });
+    assert_eq!(metrics.tasks_by_wait_kind(), Vec::new());
+}

@@ -419,6 +419,50 @@ impl RuntimeMetrics {
         states
     }
 
+    /// The idle tasks counted by what they wait on: a task waiting on several gort waits at
+    /// once (a `select!`) counts once under each kind; one waiting on something gort does not
+    /// know (a foreign future) counts under `None`. Unordered.
+    ///
+    /// ```
+    /// use gort_executor::task::WaitKind;
+    /// let rt = gort_executor::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    /// let (_tx, rx) = gort_channel::chan::bounded::<u32>(0);
+    /// let task = rt.spawn(async move { rx.recv().await });
+    /// let metrics = rt.metrics();
+    /// let chan_waiters = || {
+    ///     let kinds = metrics.tasks_by_wait_kind();
+    ///     kinds.iter().find(|(k, _)| *k == Some(WaitKind::ChanRecv)).map_or(0, |(_, n)| *n)
+    /// };
+    /// while chan_waiters() != 1 {
+    ///     std::thread::yield_now();
+    /// }
+    /// task.abort();
+    /// ```
+    pub fn tasks_by_wait_kind(&self) -> Vec<(Option<crate::task::WaitKind>, usize)> {
+        let mut counts: Vec<(Option<crate::task::WaitKind>, usize)> = Vec::new();
+        let mut count = |kind| match counts.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((kind, 1)),
+        };
+        self.handle.inner.for_each_task(|task| {
+            let state = task.state.load();
+            if state.is_complete() || state.is_running() || state.is_notified() {
+                return;
+            }
+            let waits = task.meta.waits.snapshot();
+            if waits.is_foreign() {
+                count(None);
+            }
+            let kinds: Vec<_> = waits.sites().map(|site| site.kind).collect();
+            for (i, kind) in kinds.iter().enumerate() {
+                if !kinds[..i].contains(kind) {
+                    count(Some(*kind));
+                }
+            }
+        });
+        counts
+    }
+
     fn check(&self, worker: usize) {
         let workers = self.num_workers();
         assert!(
