@@ -34,6 +34,8 @@ mod metrics;
 pub(crate) mod owned;
 pub(crate) mod park;
 pub(crate) mod scheduler;
+#[cfg(feature = "tracing")]
+pub(crate) mod trace;
 mod watchdog;
 
 pub use builder::Builder;
