@@ -453,6 +453,10 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> Result<R, F> {
             return Ok(false);
         };
         drop(slot);
+        // For the watchdog this thread's poll ends here: the core's next poll is elsewhere.
+        if cx.handle.info.poll_end(core.slot) {
+            cx.handle.rejoin(core.index);
+        }
         match launch(&cx.handle, core) {
             Ok(()) => Ok(true),
             Err(e) => Err(e),
