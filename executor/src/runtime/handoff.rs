@@ -191,7 +191,7 @@ fn serve(cx: &Context, mut core: Box<Core>) {
             }
         }
     }
-    leave(handle, core);
+    leave(handle, &mut core);
 }
 
 /// The stand-in's next task: its own queue, then the stuck worker's LIFO slot and queue, then
@@ -213,7 +213,7 @@ fn next_task(handle: &Handle, core: &mut Core) -> Option<crate::task::Notified<A
 
 /// The stand-in leaves: its queued tasks go to the injection queue, its yielded ones are woken
 /// there too, and a sleeping worker is told.
-fn leave(handle: &Handle, mut core: Box<Core>) {
+fn leave(handle: &Handle, core: &mut Core) {
     let mut tasks = Vec::with_capacity(core.run_queue.len());
     while let Some(task) = core.run_queue.pop() {
         tasks.push(task);

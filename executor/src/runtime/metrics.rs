@@ -367,7 +367,7 @@ impl RuntimeMetrics {
     ///
     /// ```
     /// let rt = gort_executor::runtime::Builder::new_multi_thread().build().unwrap();
-    /// rt.block_on(gort_executor::task::spawn_blocking(|| ())).unwrap();
+    /// rt.block_on(rt.spawn_blocking(|| ())).unwrap();
     /// assert_eq!(rt.metrics().num_blocking_threads(), 1);
     /// ```
     pub fn num_blocking_threads(&self) -> usize {
