@@ -41,14 +41,13 @@ fn a_poll_blocking_after_a_recv_is_reported_once() {
     let (rt, reports) = watched(Builder::new_multi_thread().worker_threads(2));
     let (tx, rx) = gort::chan::bounded::<u32>(0);
     let _rt = rt.enter();
+    let builder = gort::task::Builder::new().name("blocker");
     let (spawn_line, recv_line) = (line!() + 1, line!() + 2);
-    let task = gort::task::Builder::new()
-        .name("blocker")
-        .spawn(async move {
-            let v = rx.recv().await;
-            std::thread::sleep(Duration::from_millis(250));
-            v
-        });
+    let task = builder.spawn(async move {
+        let v = rx.recv().await;
+        std::thread::sleep(Duration::from_millis(250));
+        v
+    });
     let task = task.unwrap();
     let id = task.id();
     rt.block_on(async move {
