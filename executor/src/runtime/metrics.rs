@@ -6,9 +6,10 @@
 //! Each worker (the current-thread runtime has one) owns a [`WorkerMetrics`] of relaxed
 //! counters that only it writes: how often it parked, parks plus unparks (odd while parked), how
 //! long it was busy, how many polls it ran and steals it made, and the id of the task it is
-//! polling right now (0 between polls). The busy time is the time between an unpark and the next
+//! polling right now (0 between polls; kept only while a watchdog runs). The busy time is the time between an unpark and the next
 //! park, added when the worker parks and when it stops, so reading it costs nothing on the hot
-//! path; a poll costs two relaxed stores and no clock read. The slow-poll watchdog
+//! path; a poll costs one relaxed counter bump (plus, with the watchdog on, the task id stored
+//! when it starts and swapped out when it ends), and no clock read. The slow-poll watchdog
 //! ([`super::watchdog`]) samples the poll counter and the polled task's id.
 //!
 //! With blocking hand-off on, `workers` holds a second set of slots, one per worker, for the
@@ -93,20 +94,17 @@ impl RuntimeInfo {
     pub(crate) fn poll_start(&self, slot: usize, task: crate::task::Id) {
         let worker = &self.workers[slot];
         worker.polls.store(worker.polls.load(Relaxed) + 1, Relaxed);
-        worker.polling.store(task.as_u64(), Relaxed);
+        if self.watched {
+            worker.polling.store(task.as_u64(), Relaxed);
+        }
     }
 
     /// Slot `slot`'s worker finished its poll; true when the watchdog handed its work to a
     /// stand-in meanwhile (the worker must then take it back, see `handoff::rejoin`).
     #[inline]
     pub(crate) fn poll_end(&self, slot: usize) -> bool {
-        let polling = &self.workers[slot].polling;
-        if self.watched {
-            polling.swap(0, AcqRel) & HANDED_OFF != 0
-        } else {
-            polling.store(0, Relaxed);
-            false
-        }
+        // Unwatched, `polling` stays 0: nobody reads it.
+        self.watched && self.workers[slot].polling.swap(0, AcqRel) & HANDED_OFF != 0
     }
 
     /// Slot `slot`'s worker stole tasks from another worker.
@@ -137,7 +135,8 @@ pub(crate) struct WorkerMetrics {
     busy_nanos: AtomicU64,
     /// Task polls run.
     pub(crate) polls: AtomicU64,
-    /// Id of the task being polled, 0 between polls; `HANDED_OFF` set by the watchdog.
+    /// Id of the task being polled, 0 between polls (only with a watchdog); `HANDED_OFF` set
+    /// by the watchdog.
     pub(crate) polling: AtomicU64,
     /// Successful steals from other workers' queues.
     steals: AtomicU64,
