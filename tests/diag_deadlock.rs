@@ -270,3 +270,37 @@ fn a_timer_channel_is_not_a_deadlock() {
     });
     assert_eq!(got, None, "false deadlock report");
 }
+
+#[test]
+fn a_plain_thread_blocked_in_recv_blocking_is_part_of_the_report() {
+    let rt = runtime();
+    let (line_a, _, a, b) = spawn_crossed_pair(&rt);
+    let (_tx, rx) = chan::bounded::<u32>(0);
+    let (parked_tx, parked_rx) = mpsc::channel();
+    let waiter = thread::Builder::new()
+        .name("plain-waiter".into())
+        .spawn(move || {
+            parked_tx.send(()).unwrap();
+            rx.recv_blocking()
+        })
+        .unwrap();
+    parked_rx.recv().unwrap();
+    let msg = panic_message_of(move || {
+        rt.block_on(async move {
+            a.await.unwrap();
+            b.await.unwrap();
+        })
+    })
+    .expect("no deadlock report");
+    assert!(msg.starts_with("all tasks are asleep - deadlock!"), "{msg}");
+    assert!(
+        msg.contains("thread \"plain-waiter\" [blocking call: chan receive"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!("diag_deadlock.rs:{line_a}:")),
+        "{msg}"
+    );
+    drop(_tx);
+    assert_eq!(waiter.join().unwrap(), None);
+}

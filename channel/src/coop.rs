@@ -131,12 +131,6 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
                     Some(defer) => defer(cx.waker()),
                     None => cx.waker().wake_by_ref(),
                 }
-                gort_waitsite::record(
-                    gort_waitsite::WaitKind::Yield,
-                    std::ptr::null(),
-                    0,
-                    std::panic::Location::caller(),
-                );
                 Poll::Pending
             }
             Some(n) => {

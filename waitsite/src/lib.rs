@@ -20,7 +20,7 @@
 //! use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
 //! let rec = WaitRecord::new(7);
 //! let _ = poll_with(&rec, || {
-//!     record(WaitKind::ChanRecv, 0x10 as *const (), 0, std::panic::Location::caller());
+//!     record(WaitKind::ChanRecv, std::ptr::null(), 0, std::panic::Location::caller());
 //!     std::task::Poll::<()>::Pending
 //! });
 //! let snap = rec.snapshot();

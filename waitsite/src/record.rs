@@ -24,8 +24,9 @@ pub const MAX_SITES: usize = 4;
 
 /// `published` bit: the last poll returned `Pending` without recording any gort wait.
 const FOREIGN: u8 = 0x80;
-/// `recording` value meaning "nothing recorded yet in this poll".
-const FRESH: u8 = 0xff;
+/// `recording` at the start of a poll: nothing recorded yet. Every field of a new record is
+/// zero (so a task allocation initializes it with a few wide stores).
+const FRESH: u8 = 0;
 
 /// One wait: its kind, the resource's address, the lock holder's task id (0: none or unknown)
 /// and the call site.
@@ -54,19 +55,19 @@ pub struct WaitRecord {
     locations: [AtomicPtr<Location<'static>>; MAX_SITES],
     resources: [AtomicUsize; MAX_SITES],
     holders: [AtomicU64; MAX_SITES],
-    /// Sites recorded in the current poll, or `FRESH`; only the poller touches it.
+    /// Sites recorded in the current poll (saturating); only the poller touches it.
     recording: AtomicU8,
     /// Sites recorded by the last `Pending` poll (saturating), plus the `FOREIGN` bit.
     published: AtomicU8,
     /// Polls so far (wrapping): a changed count means the task was woken and ran.
     polls: AtomicU32,
-    /// The worker index of the thread that polled last (`NO_WORKER`: not a worker).
+    /// One more than the worker index of the thread that polled last (`NO_WORKER`: none).
     worker: AtomicU16,
     /// Coarse clock (ms, see [`now_ms`]) when the last poll returned `Pending`.
     since: AtomicU64,
 }
 
-const NO_WORKER: u16 = u16::MAX;
+const NO_WORKER: u16 = 0;
 
 impl fmt::Debug for WaitRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -203,25 +204,20 @@ pub fn clock_stale() {
 /// gort_waitsite::set_worker(None);
 /// ```
 pub fn set_worker(index: Option<usize>) {
-    let raw = index.map_or(NO_WORKER, |i| u16::try_from(i).unwrap_or(NO_WORKER - 1));
+    let raw = index.map_or(NO_WORKER, |i| u16::try_from(i + 1).unwrap_or(u16::MAX));
     let _ = LOCAL.try_with(|l| l.worker.set(raw));
 }
 
 impl WaitRecord {
     /// An empty record of the task (or thread, 0) `owner`.
+    #[inline]
     pub const fn new(owner: u64) -> WaitRecord {
-        WaitRecord {
-            owner,
-            kinds: [const { AtomicU8::new(0) }; MAX_SITES],
-            locations: [const { AtomicPtr::new(ptr::null_mut()) }; MAX_SITES],
-            resources: [const { AtomicUsize::new(0) }; MAX_SITES],
-            holders: [const { AtomicU64::new(0) }; MAX_SITES],
-            recording: AtomicU8::new(FRESH),
-            published: AtomicU8::new(0),
-            polls: AtomicU32::new(0),
-            worker: AtomicU16::new(NO_WORKER),
-            since: AtomicU64::new(0),
-        }
+        // SAFETY: every field is an integer, an atomic integer or an atomic pointer, for which
+        // all-zero bytes are a valid value (and the meaning of "empty": no kind, no location,
+        // `FRESH`, `NO_WORKER`). Zeroing compiles to a few wide stores on each task spawn.
+        let mut record: WaitRecord = unsafe { std::mem::zeroed() };
+        record.owner = owner;
+        record
     }
 
     /// The owner given to [`WaitRecord::new`].
@@ -269,7 +265,7 @@ impl WaitRecord {
             self.holders[i].store(site.holder, Relaxed);
         }
         self.recording
-            .store(at.saturating_add(1).min(FRESH - 1), Relaxed);
+            .store(at.saturating_add(1).min(!FOREIGN), Relaxed);
     }
 
     fn recorded(&self) -> u8 {
@@ -308,7 +304,7 @@ impl WaitRecord {
             total,
             foreign: published & FOREIGN != 0,
             polls,
-            worker: (worker != NO_WORKER).then_some(usize::from(worker)),
+            worker: (worker != NO_WORKER).then(|| usize::from(worker) - 1),
             since: self.since.load(Relaxed),
         }
     }
@@ -493,6 +489,12 @@ mod tests {
         Location::caller()
     }
 
+    /// A distinct resource address (a real pointer: Miri runs with strict provenance).
+    fn res(i: usize) -> *const () {
+        static RESOURCES: [u8; 4] = [0; 4];
+        ptr::from_ref(&RESOURCES[i]).cast()
+    }
+
     #[test]
     fn pending_without_site_is_foreign() {
         let rec = WaitRecord::new(3);
@@ -509,8 +511,8 @@ mod tests {
         let rec = WaitRecord::new(3);
         let (a, b) = (here(), here());
         let _ = poll_with(&rec, || {
-            record(WaitKind::ChanRecv, 1 as *const (), 0, a);
-            record(WaitKind::Sleep, 2 as *const (), 0, b);
+            record(WaitKind::ChanRecv, res(1), 0, a);
+            record(WaitKind::Sleep, res(2), 0, b);
             Poll::<()>::Pending
         });
         assert_eq!(rec.snapshot().sites().count(), 2);
@@ -518,7 +520,7 @@ mod tests {
         let _ = poll_with(&rec, || {
             // Still the old sites while this poll has recorded nothing.
             assert_eq!(rec.last_sites().sites().next().unwrap().location, a);
-            record(WaitKind::MutexLock, 3 as *const (), 9, b);
+            record(WaitKind::MutexLock, res(3), 9, b);
             Poll::<()>::Pending
         });
         let sites: Vec<_> = rec.snapshot().sites().collect();
@@ -559,7 +561,10 @@ mod tests {
         let outer = WaitRecord::new(1);
         let inner = WaitRecord::new(2);
         let _ = poll_with(&outer, || {
-            let _ = poll_with(&inner, || Poll::Ready(assert_eq!(current_task(), 2)));
+            let _ = poll_with(&inner, || {
+                assert_eq!(current_task(), 2);
+                Poll::Ready(())
+            });
             assert_eq!(current_task(), 1);
             Poll::Ready(())
         });

@@ -673,12 +673,9 @@ impl<T> Receiver<T> {
         gort_waitsite::Traced::new(
             gort_waitsite::WaitKind::BroadcastRecv,
             resource,
-            async move {
-                Recv {
-                    receiver: self,
-                    waiter: None,
-                }
-                .await
+            Recv {
+                receiver: self,
+                waiter: None,
             },
         )
     }

@@ -481,7 +481,7 @@ impl Builder {
                 }
             },
         ));
-        super::deadlock::watch(runtime.handle(), &self.deadlock);
+        super::deadlock::watch(runtime.handle(), &self.deadlock)?;
         Ok(runtime)
     }
 }

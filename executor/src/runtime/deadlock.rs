@@ -54,12 +54,14 @@ use std::time::{Duration, Instant};
 /// The callback of [`Builder::on_deadlock`].
 type OnDeadlock = Arc<dyn Fn(&DeadlockReport) + Send + Sync>;
 
-/// The deadlock options of a [`Builder`].
+/// The diagnostics options of a [`Builder`] (deadlock detection, dump on signal).
 #[derive(Clone)]
 pub(crate) struct Config {
     /// `None`: detection off.
     grace: Option<Duration>,
     on_deadlock: Option<OnDeadlock>,
+    /// `Builder::dump_on_signal`.
+    pub(super) dump_signal: Option<gort_reactor::signal::unix::SignalKind>,
 }
 
 impl Default for Config {
@@ -67,6 +69,7 @@ impl Default for Config {
         Config {
             grace: Some(Duration::from_millis(100)),
             on_deadlock: None,
+            dump_signal: None,
         }
     }
 }
@@ -176,20 +179,21 @@ struct Watch {
     reported: bool,
 }
 
-enum WeakHandle {
+/// A scheduler handle that does not keep the runtime alive.
+pub(crate) enum WeakHandle {
     CurrentThread(Weak<scheduler::current_thread::Handle>),
     MultiThread(Weak<scheduler::multi_thread::Handle>),
 }
 
 impl WeakHandle {
-    fn new(handle: &scheduler::Handle) -> WeakHandle {
+    pub(crate) fn new(handle: &scheduler::Handle) -> WeakHandle {
         match handle {
             scheduler::Handle::CurrentThread(h) => WeakHandle::CurrentThread(Arc::downgrade(h)),
             scheduler::Handle::MultiThread(h) => WeakHandle::MultiThread(Arc::downgrade(h)),
         }
     }
 
-    fn upgrade(&self) -> Option<scheduler::Handle> {
+    pub(crate) fn upgrade(&self) -> Option<scheduler::Handle> {
         match self {
             WeakHandle::CurrentThread(w) => w.upgrade().map(scheduler::Handle::CurrentThread),
             WeakHandle::MultiThread(w) => w.upgrade().map(scheduler::Handle::MultiThread),
@@ -208,8 +212,16 @@ static REGISTRY: Registry = Registry {
 };
 
 /// Starts watching the runtime of `handle` (called by `Builder::build`).
-pub(crate) fn watch(handle: &Handle, config: &Config) {
-    let Some(grace) = config.grace else { return };
+///
+/// # Errors
+/// When the dump signal cannot be listened for.
+pub(crate) fn watch(handle: &Handle, config: &Config) -> std::io::Result<()> {
+    if let Some(kind) = config.dump_signal {
+        super::dump::dump_on_signal(handle, kind)?;
+    }
+    let Some(grace) = config.grace else {
+        return Ok(());
+    };
     let watched = Arc::new(Watched {
         key: handle.inner.key(),
         handle: WeakHandle::new(&handle.inner),
@@ -224,6 +236,7 @@ pub(crate) fn watch(handle: &Handle, config: &Config) {
     all.push(watched);
     start_detector();
     REGISTRY.added.notify_one();
+    Ok(())
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -329,6 +342,10 @@ impl Watched {
             wakers.push(waker.clone());
         }
     }
+
+    fn unregister(&self, waker: &Waker) {
+        lock(&self.wakers).retain(|w| !w.will_wake(waker));
+    }
 }
 
 /// Fingerprint mixing of one `(id, polls)` pair.
@@ -408,15 +425,31 @@ pub(crate) fn block_on_future<F: Future>(
         let _restore = Restore(&me, me.enter(ThreadState::BlockOn(key)));
         let seen = watched.as_ref().map_or(0, |w| w.generation.load(Acquire));
         let mut future = std::pin::pin!(future);
-        let mut registered: Option<Waker> = None;
+        /// Forgets the waker this `block_on` registered when it ends (or unwinds).
+        struct Registered(Option<Arc<Watched>>, Option<Waker>);
+        impl Drop for Registered {
+            fn drop(&mut self) {
+                if let (Some(w), Some(waker)) = (&self.0, &self.1) {
+                    w.unregister(waker);
+                }
+            }
+        }
+        let mut registered = Registered(watched, None);
         poll_fn(|cx| {
-            if let Some(w) = &watched {
+            if let Some(w) = &registered.0 {
                 if let Some(report) = w.report_after(seen) {
                     panic!("{report}");
                 }
-                if !registered.as_ref().is_some_and(|r| r.will_wake(cx.waker())) {
+                if !registered
+                    .1
+                    .as_ref()
+                    .is_some_and(|r| r.will_wake(cx.waker()))
+                {
+                    if let Some(old) = registered.1.take() {
+                        w.unregister(&old);
+                    }
                     w.register(cx.waker());
-                    registered = Some(cx.waker().clone());
+                    registered.1 = Some(cx.waker().clone());
                 }
             }
             me.poll(|| future.as_mut().poll(cx))

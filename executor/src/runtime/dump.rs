@@ -17,8 +17,9 @@
 //! rt.block_on(task).unwrap();
 //! ```
 
-use super::scheduler;
+use super::{scheduler, Builder, Handle};
 use crate::task::{Header, Id, TaskInfo, TaskState, WaitKind, WaitSite};
+use gort_reactor::signal::unix::SignalKind;
 use gort_waitsite::{ThreadState, WaitSnapshot};
 use std::collections::HashMap;
 use std::fmt;
@@ -165,6 +166,56 @@ fn threads_of(runtime: u64, now_ms: u64) -> Vec<ThreadInfo> {
             })
         })
         .collect()
+}
+
+impl Builder {
+    /// Prints [`Handle::dump`] to stderr each time the process receives `signal` (Go prints
+    /// its goroutine dump on SIGQUIT). A thread waits for the signal; it ends with the runtime.
+    ///
+    /// ```
+    /// use gort_reactor::signal::unix::SignalKind;
+    /// let rt = gort_executor::runtime::Builder::new_multi_thread()
+    ///     .dump_on_signal(SignalKind::user_defined1())
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn dump_on_signal(&mut self, signal: SignalKind) -> &mut Builder {
+        self.deadlock.dump_signal = Some(signal);
+        self
+    }
+}
+
+/// Starts the thread of `Builder::dump_on_signal`.
+pub(crate) fn dump_on_signal(handle: &Handle, kind: SignalKind) -> std::io::Result<()> {
+    let mut signal = {
+        let _enter = handle.enter();
+        gort_reactor::signal::unix::signal(kind)?
+    };
+    let weak = super::deadlock::WeakHandle::new(&handle.inner);
+    std::thread::Builder::new()
+        .name("gort-dump-on-signal".into())
+        .spawn(move || loop {
+            wait_for(&mut signal);
+            let Some(inner) = weak.upgrade() else { return };
+            eprintln!("{}", TaskDump::capture(&inner));
+        })?;
+    Ok(())
+}
+
+/// Blocks this (plain) thread until `signal` is delivered.
+fn wait_for(signal: &mut gort_reactor::signal::unix::Signal) {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    while signal.poll_recv(&mut cx).is_pending() {
+        std::thread::park();
+    }
 }
 
 /// Go-style duration: `850ms`, `12s`, `3m12s`, `2h5m`.

@@ -48,22 +48,26 @@ pub(crate) struct TaskMeta {
     pub(crate) name: Option<Box<str>>,
 }
 
-/// The spawn site and name waiting for the next task allocated on this thread.
+/// The spawn site waiting for the next task allocated on this thread. No destructor, so the
+/// per-spawn access is a plain thread-local read.
 struct NextSpawn {
     site: Cell<Option<&'static Location<'static>>>,
-    name: Cell<Option<Box<str>>>,
     /// Set by `task::Builder` around its call of a spawn function: the builder's caller.
     forced_site: Cell<Option<&'static Location<'static>>>,
+    /// True when `NEXT_NAME` holds a name for the next task.
+    named: Cell<bool>,
 }
 
 thread_local! {
     static NEXT: NextSpawn = const {
         NextSpawn {
             site: Cell::new(None),
-            name: Cell::new(None),
             forced_site: Cell::new(None),
+            named: Cell::new(false),
         }
     };
+    /// The name for the next task (only touched by `task::Builder` spawns).
+    static NEXT_NAME: Cell<Option<Box<str>>> = const { Cell::new(None) };
 }
 
 /// Remembers the caller's location as the spawn site of the next task allocated on this
@@ -82,16 +86,23 @@ pub(crate) fn spawn_site_override(site: Option<&'static Location<'static>>) {
 
 /// Names the next task allocated on this thread (`None` clears a name left by a failed spawn).
 pub(crate) fn set_next_name(name: Option<Box<str>>) {
-    let _ = NEXT.try_with(|n| n.name.set(name));
+    let named = name.is_some();
+    let _ = NEXT_NAME.try_with(|n| n.set(name));
+    let _ = NEXT.try_with(|n| n.named.set(named));
 }
 
 impl TaskMeta {
     /// The metadata of a task being allocated now: takes the pending spawn site and name.
     #[inline]
     pub(crate) fn new(id: Id) -> TaskMeta {
-        let (spawned_at, name) = NEXT
-            .try_with(|n| (n.site.take(), n.name.take()))
-            .unwrap_or((None, None));
+        let (spawned_at, named) = NEXT
+            .try_with(|n| (n.site.take(), n.named.replace(false)))
+            .unwrap_or((None, false));
+        let name = if named {
+            NEXT_NAME.try_with(Cell::take).unwrap_or(None)
+        } else {
+            None
+        };
         TaskMeta {
             waits: WaitRecord::new(id.as_u64()),
             spawned_at,

@@ -37,12 +37,6 @@ impl Future for YieldNow {
         self.yielded = true;
         // Woken once the worker has polled its driver (at once outside a worker).
         crate::runtime::context::defer(cx.waker());
-        gort_waitsite::record(
-            gort_waitsite::WaitKind::Yield,
-            std::ptr::null(),
-            0,
-            std::panic::Location::caller(),
-        );
         Poll::Pending
     }
 }
