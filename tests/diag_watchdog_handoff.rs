@@ -189,3 +189,35 @@ fn a_stuck_worker_hands_its_queue_to_a_stand_in() {
     assert_eq!(again.load(SeqCst), BATCH);
     assert_eq!(rt.metrics().num_alive_tasks(), 0);
 }
+
+#[test]
+fn a_runtime_dropped_during_a_hand_off_shuts_down() {
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let sink = reports.clone();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .slow_poll_threshold(Duration::from_millis(20))
+        .on_slow_poll(move |e| sink.lock().unwrap().push(e.task_id()))
+        .blocking_handoff(true)
+        .build()
+        .unwrap();
+    let stuck = rt.spawn(async { std::thread::sleep(Duration::from_millis(300)) });
+    let id = stuck.id();
+    let start = Instant::now();
+    while !reports.lock().unwrap().contains(&id) && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(
+        reports.lock().unwrap().contains(&id),
+        "the stuck poll was never reported"
+    );
+    // The stand-in runs now; dropping the runtime stops it and waits for the stuck poll.
+    let dropping = Instant::now();
+    drop(rt);
+    assert!(dropping.elapsed() < Duration::from_secs(5));
+    // The stuck poll ran to its end (shutdown waits for it; it is not cut short).
+    let other = gort::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert!(other.block_on(stuck).is_ok());
+}
