@@ -113,6 +113,12 @@ impl Spawner {
         }
     }
 
+    /// Threads, idle threads and queued calls (metrics).
+    pub(crate) fn sizes(&self) -> (usize, usize, usize) {
+        let shared = self.lock();
+        (shared.num_threads, shared.num_idle, shared.queue.len())
+    }
+
     fn lock(&self) -> MutexGuard<'_, Shared> {
         self.inner.shared.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -41,6 +41,8 @@ pub struct Builder {
     global_queue_interval: Option<u32>,
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     start_paused: bool,
+    /// Slow-poll watchdog and blocking hand-off (`watchdog.rs` holds their setters).
+    pub(super) watchdog: super::watchdog::Options,
     /// Deadlock detection options (`runtime/deadlock.rs`).
     pub(super) deadlock: super::deadlock::Config,
 }
@@ -89,6 +91,7 @@ impl Builder {
             max_io_events: (1024, None),
             global_queue_interval: None,
             start_paused: false,
+            watchdog: Default::default(),
             deadlock: Default::default(),
         }
     }
@@ -409,6 +412,7 @@ impl Builder {
     /// assert!(rt.is_ok());
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
+        self.watchdog.check(self.kind == Kind::MultiThread)?;
         // Timed channel waits (`mpsc::Sender::send_timeout`) use the reactor's timer.
         gort_channel::sync::__timer::install(|d| Box::pin(gort_reactor::time::sleep(d)));
         // A task whose budget is spent runs again after its worker's next driver poll.
@@ -466,10 +470,8 @@ impl Builder {
             gort_reactor::time::pause();
         }
         let spawner_handle = runtime.handle().inner.clone();
-        let weak = match &spawner_handle {
-            scheduler::Handle::CurrentThread(h) => WeakHandle::CurrentThread(Arc::downgrade(h)),
-            scheduler::Handle::MultiThread(h) => WeakHandle::MultiThread(Arc::downgrade(h)),
-        };
+        self.watchdog.start(&spawner_handle)?;
+        let weak = WeakHandle::new(&spawner_handle);
         // The driver runs DNS lookups on our blocking pool; a weak reference avoids a cycle.
         spawner_handle.driver().set_blocking_spawner(Arc::new(
             move |f: Box<dyn FnOnce() + Send>| match weak.upgrade() {
@@ -491,17 +493,26 @@ impl Builder {
             self.name.clone(),
             self.on_park.clone(),
             self.on_unpark.clone(),
+            self.watchdog.watch(),
         )
     }
 }
 
-enum WeakHandle {
+/// A scheduler handle that does not keep the runtime alive.
+pub(super) enum WeakHandle {
     CurrentThread(std::sync::Weak<current_thread::Handle>),
     MultiThread(std::sync::Weak<multi_thread::Handle>),
 }
 
 impl WeakHandle {
-    fn upgrade(&self) -> Option<scheduler::Handle> {
+    pub(super) fn new(handle: &scheduler::Handle) -> WeakHandle {
+        match handle {
+            scheduler::Handle::CurrentThread(h) => WeakHandle::CurrentThread(Arc::downgrade(h)),
+            scheduler::Handle::MultiThread(h) => WeakHandle::MultiThread(Arc::downgrade(h)),
+        }
+    }
+
+    pub(super) fn upgrade(&self) -> Option<scheduler::Handle> {
         match self {
             WeakHandle::CurrentThread(w) => w.upgrade().map(scheduler::Handle::CurrentThread),
             WeakHandle::MultiThread(w) => w.upgrade().map(scheduler::Handle::MultiThread),

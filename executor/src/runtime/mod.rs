@@ -34,6 +34,9 @@ mod metrics;
 pub(crate) mod owned;
 pub(crate) mod park;
 pub(crate) mod scheduler;
+#[cfg(feature = "tracing")]
+pub(crate) mod trace;
+mod watchdog;
 
 pub use builder::Builder;
 pub use deadlock::DeadlockReport;
@@ -41,7 +44,8 @@ pub use dump::{TaskDump, ThreadInfo};
 pub use gort_reactor::driver::is_rt_shutdown_err;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
 pub use local_runtime::{LocalOptions, LocalRuntime};
-pub use metrics::{Id, RuntimeMetrics};
+pub use metrics::{Id, RuntimeMetrics, TaskStates};
+pub use watchdog::SlowPoll;
 
 use crate::task::JoinHandle;
 use std::fmt;

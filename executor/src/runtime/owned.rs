@@ -99,6 +99,18 @@ impl<S: Schedule> OwnedTasks<S> {
         }
     }
 
+    /// Calls `f` with the header of the live task whose id is `id`, if there is one.
+    pub(crate) fn with_task<R>(
+        &self,
+        id: u64,
+        f: impl FnOnce(&crate::task::Header) -> R,
+    ) -> Option<R> {
+        let shard = self.shards[(id as usize) & self.mask].0.lock();
+        let shard = shard.unwrap_or_else(|e| e.into_inner());
+        let (_, task) = shard.iter().find(|(_, task)| task.id().as_u64() == id)?;
+        Some(f(task.raw().header()))
+    }
+
     /// Calls `f` with the header of every registered task, one shard lock at a time (for the
     /// task dump: `f` must only read the header).
     pub(crate) fn for_each(&self, mut f: impl FnMut(&crate::task::Header)) {

@@ -64,6 +64,8 @@ pub(super) unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>
 
 /// Polls the future once (the caller holds `RUNNING`); true when it finished or panicked.
 fn poll_future<F: Future, S>(cell: &Cell<F, S>, cx: &mut Context<'_>) -> bool {
+    #[cfg(feature = "tracing")]
+    let _span = crate::runtime::trace::enter_poll(&cell.header);
     let polled = catch_unwind(AssertUnwindSafe(|| {
         // A future whose poll panics is dropped while the panic unwinds (as tokio does), so its
         // destructor sees `thread::panicking()`. A panic in that destructor is caught by
@@ -150,6 +152,20 @@ fn complete<F: Future + 'static, S: Schedule>(raw: RawTask) {
     // SAFETY: the caller's reference keeps the task alive until the end of this function.
     let cell = unsafe { cell::<F, S>(raw.header_ptr()) };
     let snapshot = cell.header.state.transition_to_complete();
+    #[cfg(feature = "tracing")]
+    crate::runtime::trace::task_done(&cell.header);
+    // Leave the owner list before waking the joiner, so `num_alive_tasks` no longer counts a
+    // task whose `JoinHandle` has returned.
+    // SAFETY: borrowed for the lookup only; never dropped (see `mem::forget` below).
+    let me = mem::ManuallyDrop::new(unsafe { Task::<S>::from_raw(raw) });
+    let released = match cell.scheduler.release(&me) {
+        Some(task) => {
+            // The owner list's reference is dropped with the poller's in one step.
+            mem::forget(task);
+            2
+        }
+        None => 1,
+    };
     if !snapshot.is_join_interested() {
         // Nobody will read the output: drop it here.
         let _ = set_stage(cell, Stage::Consumed);
@@ -166,16 +182,6 @@ fn complete<F: Future + 'static, S: Schedule>(raw: RawTask) {
             let _ = catch_unwind(AssertUnwindSafe(|| waker.wake()));
         }
     }
-    // SAFETY: borrowed for the lookup only; never dropped (see `mem::forget` below).
-    let me = mem::ManuallyDrop::new(unsafe { Task::<S>::from_raw(raw) });
-    let released = match cell.scheduler.release(&me) {
-        Some(task) => {
-            // The owner list's reference is dropped with the poller's in one step.
-            mem::forget(task);
-            2
-        }
-        None => 1,
-    };
     if cell.header.state.ref_dec_many(released) {
         // SAFETY: those were the last references.
         unsafe { dealloc::<F, S>(raw.header_ptr()) }

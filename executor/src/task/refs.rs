@@ -83,6 +83,10 @@ impl<S: 'static> Notified<S> {
         Notified(unsafe { Task::from_raw(raw) })
     }
 
+    pub(crate) fn id(&self) -> Id {
+        self.0.id()
+    }
+
     /// Polls the task once (or cancels it if aborted).
     pub(crate) fn run(self) {
         self.0.into_raw().poll();

@@ -25,15 +25,25 @@ unsafe fn raw(data: *const ()) -> RawTask {
     unsafe { RawTask::from_raw(NonNull::new_unchecked(data as *mut Header)) }
 }
 
+/// Feature `tracing`: reports waker operation `op` (see `runtime/trace.rs`).
+#[inline(always)]
+fn trace(_task: RawTask, _op: &'static str) {
+    #[cfg(feature = "tracing")]
+    crate::runtime::trace::waker_op(_task.header(), _op);
+}
+
 unsafe fn clone(data: *const ()) -> RawWaker {
     // SAFETY: called on a live waker.
-    unsafe { raw(data) }.state().ref_inc();
+    let task = unsafe { raw(data) };
+    trace(task, "waker.clone");
+    task.state().ref_inc();
     RawWaker::new(data, &WAKER_VTABLE)
 }
 
 unsafe fn wake(data: *const ()) {
     // SAFETY: called on a live waker, whose reference this consumes.
     let task = unsafe { raw(data) };
+    trace(task, "waker.wake");
     match task.state().transition_to_notified_by_val() {
         ToNotified::Submit => task.schedule(),
         ToNotified::Dealloc => {
@@ -47,6 +57,7 @@ unsafe fn wake(data: *const ()) {
 unsafe fn wake_by_ref(data: *const ()) {
     // SAFETY: called on a live waker.
     let task = unsafe { raw(data) };
+    trace(task, "waker.wake_by_ref");
     if task.state().transition_to_notified_by_ref() == ToNotified::Submit {
         task.schedule();
     }
@@ -54,5 +65,7 @@ unsafe fn wake_by_ref(data: *const ()) {
 
 unsafe fn drop_waker(data: *const ()) {
     // SAFETY: called on a live waker, whose reference this drops.
-    unsafe { raw(data) }.drop_reference();
+    let task = unsafe { raw(data) };
+    trace(task, "waker.drop");
+    task.drop_reference();
 }

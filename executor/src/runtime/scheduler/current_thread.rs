@@ -360,7 +360,11 @@ fn run_block_on<F: Future>(
                     }
                 };
                 match task {
-                    Some(task) => gort_channel::coop::budget(|| task.run()),
+                    Some(task) => {
+                        handle.info.poll_start(0, task.id());
+                        gort_channel::coop::budget(|| task.run());
+                        handle.info.poll_end(0);
+                    }
                     None => {
                         busy.1 = cx.park(handle, false, busy.1);
                         continue 'outer;

@@ -71,6 +71,18 @@ impl Handle {
         }
     }
 
+    /// Calls `f` with the header of live task `id`, if any (diagnostics).
+    pub(crate) fn with_task<R>(
+        &self,
+        id: u64,
+        f: impl FnOnce(&crate::task::Header) -> R,
+    ) -> Option<R> {
+        match self {
+            Handle::CurrentThread(h) => h.owned.with_task(id, f),
+            Handle::MultiThread(h) => h.owned.with_task(id, f),
+        }
+    }
+
     /// A number identifying this scheduler while it lives (its address), for the registry of
     /// threads in `block_on`.
     pub(crate) fn key(&self) -> u64 {
@@ -85,6 +97,15 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.owned.for_each(f),
             Handle::MultiThread(h) => h.owned.for_each(f),
+        }
+    }
+
+    /// Worker `index`'s queued tasks and local-queue overflows (the current-thread runtime's
+    /// queue belongs to its `block_on` and is not counted).
+    pub(crate) fn worker_queue(&self, index: usize) -> (usize, u64) {
+        match self {
+            Handle::CurrentThread(_) => (0, 0),
+            Handle::MultiThread(h) => h.worker_queue(index),
         }
     }
 

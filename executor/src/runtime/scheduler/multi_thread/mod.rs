@@ -16,6 +16,9 @@
 //! driver it is dispatching itself. `block_in_place` lends the core to a replacement thread
 //! only while its closure runs ([`lend`]).
 
+// The hand-off logic lives with the watchdog's; as a child module it reaches the workers.
+#[path = "../../handoff.rs"]
+mod handoff;
 mod idle;
 mod inject;
 mod lend;
@@ -61,6 +64,8 @@ pub(crate) struct Handle {
     config: Config,
     /// Id, name, per-worker metrics and park hooks.
     pub(crate) info: RuntimeInfo,
+    /// Blocking hand-off: which workers have a stand-in thread.
+    stand_ins: handoff::StandIns,
 }
 
 pub(crate) struct Config {
@@ -152,6 +157,7 @@ impl Handle {
             blocking,
             config,
             info,
+            stand_ins: handoff::StandIns::new(num_workers),
         });
         let mut cores = cores.into_iter();
         for core in cores.by_ref() {
@@ -192,6 +198,13 @@ impl Handle {
 
     pub(crate) fn num_workers(&self) -> usize {
         self.remotes.len()
+    }
+
+    /// Worker `index`'s queued tasks (local queue and LIFO slot) and local-queue overflows.
+    pub(crate) fn worker_queue(&self, index: usize) -> (usize, u64) {
+        let remote = &self.remotes[index];
+        let lifo = !remote.lifo.load(Relaxed).is_null() as usize;
+        (remote.steal.len() + lifo, remote.steal.overflows())
     }
 
     fn is_shutdown(&self) -> bool {

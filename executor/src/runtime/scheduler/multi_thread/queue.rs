@@ -31,6 +31,8 @@ struct Inner<T> {
     head: AtomicU64,
     /// Next slot the owner writes.
     tail: AtomicU32,
+    /// Times the owner moved half the queue to the overflow (metrics; written by the owner).
+    overflows: AtomicU64,
     buffer: Box<[UnsafeCell<MaybeUninit<T>>]>,
 }
 
@@ -70,6 +72,7 @@ pub(crate) fn local<T: 'static>() -> (Steal<T>, Local<T>) {
     let inner = Arc::new(Inner {
         head: AtomicU64::new(0),
         tail: AtomicU32::new(0),
+        overflows: AtomicU64::new(0),
         buffer,
     });
     (Steal(inner.clone()), Local { inner })
@@ -169,6 +172,8 @@ impl<T: 'static> Local<T> {
             unsafe { inner.read(head.wrapping_add(i)) }
         });
         overflow.push_batch(taken.chain(std::iter::once(task)));
+        let overflows = &self.inner.overflows;
+        overflows.store(overflows.load(Relaxed) + 1, Relaxed);
         Ok(())
     }
 
@@ -212,6 +217,16 @@ impl<T: 'static> Drop for Local<T> {
 impl<T: 'static> Steal<T> {
     pub(crate) fn is_empty(&self) -> bool {
         self.0.len() == 0
+    }
+
+    /// Tasks queued (a snapshot).
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Times the owner overflowed half the queue.
+    pub(crate) fn overflows(&self) -> u64 {
+        self.0.overflows.load(Relaxed)
     }
 
     /// Steals half of this queue into `dst` (the thief's own queue) and returns one task to run.

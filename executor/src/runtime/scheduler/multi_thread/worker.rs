@@ -34,6 +34,10 @@ const POLL_TIME_EWMA_ALPHA: f64 = 0.1;
 /// The worker's own state; moves between threads only through `block_in_place`.
 pub(crate) struct Core {
     pub(super) index: usize,
+    /// This core's metrics slot: `index`, or past the workers' for a hand-off stand-in.
+    pub(super) slot: usize,
+    /// A hand-off stand-in's core (`handoff.rs`): `block_in_place` does not move it.
+    pub(super) stand_in: bool,
     /// Ticks left until the next maintenance (driver poll); a countdown, not `tick % n`, so
     /// the hot loop does no division.
     until_maintenance: u32,
@@ -56,7 +60,7 @@ pub(crate) struct Core {
     /// When the current busy stretch (since start or the last unpark) began, for the metrics.
     busy_since: Instant,
     /// Tasks that yielded, woken after the next driver poll.
-    deferred: super::super::Defer,
+    pub(super) deferred: super::super::Defer,
     /// The `block_in_place` loans this core is on (innermost last); empty on its own worker.
     lends: Vec<Arc<Lend>>,
 }
@@ -75,6 +79,15 @@ pub(crate) struct Context {
 }
 
 impl Context {
+    /// A scheduler context for a thread that has no core yet (a worker or a hand-off stand-in).
+    pub(super) fn new(handle: Arc<Handle>) -> Context {
+        Context {
+            handle,
+            core: RefCell::new(None),
+            lent: RefCell::new(None),
+        }
+    }
+
     /// The index of this worker, `None` once `block_in_place` has handed its core away.
     pub(crate) fn worker_index(&self) -> Option<usize> {
         // The core is only borrowed by the scheduler between polls, never while user code runs.
@@ -93,6 +106,8 @@ impl Core {
         let interval = global_queue_interval.unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
         Box::new(Core {
             index,
+            slot: index,
+            stand_in: false,
             until_maintenance: 1,
             until_global: 1,
             global_queue_interval: interval,
@@ -167,11 +182,7 @@ fn run(handle: Arc<Handle>, core: Box<Core>) {
     {
         let _rt = context::enter_runtime(&rt);
         let _driver = handle.driver().enter();
-        let cx = crate::runtime::scheduler::Context::MultiThread(Context {
-            handle: handle.clone(),
-            core: RefCell::new(None),
-            lent: RefCell::new(None),
-        });
+        let cx = crate::runtime::scheduler::Context::MultiThread(Context::new(handle.clone()));
         context::set_scheduler(&cx, || {
             let crate::runtime::scheduler::Context::MultiThread(cx) = &cx else {
                 unreachable!()
@@ -243,7 +254,11 @@ impl Context {
     }
 
     /// Polls `task`, then the tasks it puts in the LIFO slot, under one budget.
-    fn run_task(&self, task: Notified<Arc<Handle>>, mut core: Box<Core>) -> Option<Box<Core>> {
+    pub(super) fn run_task(
+        &self,
+        task: Notified<Arc<Handle>>,
+        mut core: Box<Core>,
+    ) -> Option<Box<Core>> {
         let handle = &*self.handle;
         if core.is_searching {
             core.is_searching = false;
@@ -252,7 +267,7 @@ impl Context {
                 handle.notify_parked();
             }
         }
-        core.count_poll(handle);
+        core.count_poll(handle, &task);
         *self.core.borrow_mut() = Some(core);
         gort_channel::coop::budget(|| {
             task.run();
@@ -264,6 +279,9 @@ impl Context {
                     Some(core) => core,
                     None => self.collect_lent_core()?,
                 };
+                if handle.info.poll_end(core.slot) {
+                    handle.rejoin(core.index); // a stand-in ran our tasks meanwhile
+                }
                 let Some(task) = handle.take_lifo(core.index) else {
                     return Some(core);
                 };
@@ -275,7 +293,7 @@ impl Context {
                     return Some(core);
                 }
                 lifo_polls += 1;
-                core.count_poll(handle);
+                core.count_poll(handle, &task);
                 *self.core.borrow_mut() = Some(core);
                 task.run();
             }
@@ -303,7 +321,7 @@ impl Context {
 
     /// Wakes the tasks that yielded (the driver was just polled), with the core installed so
     /// they are queued on this worker.
-    fn wake_deferred(&self, mut core: Box<Core>) -> Box<Core> {
+    pub(super) fn wake_deferred(&self, mut core: Box<Core>) -> Box<Core> {
         if core.deferred.is_empty() {
             return core;
         }
@@ -468,7 +486,8 @@ impl Core {
         self.batch_start = (now, self.polls);
     }
 
-    fn count_poll(&mut self, handle: &Handle) {
+    fn count_poll(&mut self, handle: &Handle, task: &Notified<Arc<Handle>>) {
+        handle.info.poll_start(self.slot, task.id());
         self.polls = self.polls.wrapping_add(1);
         handle.remotes[self.index]
             .polls
@@ -523,6 +542,7 @@ impl Core {
                 continue;
             }
             if let Some(task) = handle.remotes[i].steal.steal_into(&mut self.run_queue) {
+                handle.info.stole(self.slot);
                 return Some(task);
             }
         }
@@ -587,10 +607,17 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> Result<R, F> {
         let Some(crate::runtime::scheduler::Context::MultiThread(cx)) = cx else {
             return Ok(None);
         };
-        let Some(mut core) = cx.core.borrow_mut().take() else {
-            // Already in block_in_place, or not inside a task poll.
+        let mut slot = cx.core.borrow_mut();
+        let Some(mut core) = slot.take_if(|core| !core.stand_in) else {
+            // Already in block_in_place, not inside a task poll, or a hand-off stand-in (it
+            // must stop when the stuck worker's poll returns: `f` runs in place).
             return Ok(None);
         };
+        drop(slot);
+        // For the watchdog this thread's poll ends here: the core's next poll is elsewhere.
+        if cx.handle.info.poll_end(core.slot) {
+            cx.handle.rejoin(core.index);
+        }
         // Tasks that yielded must not wait for the end of `f`: wake them first (they queue
         // in the injection queue, for any worker; tokio's
         // `wake_deferred_tasks_before_block_in_place`).
