@@ -228,7 +228,7 @@ impl<T> Chan<T> {
                 let waiter = SendWaiter::new(Some(value), select::park_ref(me));
                 let id = st.sendq.push_back(waiter, cx.waker());
                 *op = SendOp::Parked(id);
-                // Publish, then look again: a lock-free receive that freed a unit before seeing
+                // Publish, then look again: a lock-free receive that freed room before seeing
                 // us parked left it for `refill`.
                 self.publish(st);
                 fence(Ordering::SeqCst);
