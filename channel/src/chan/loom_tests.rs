@@ -198,6 +198,25 @@ fn loom_fast_recv_races_parking_send() {
     });
 }
 
+/// After close, a lock-free receive takes the last buffered value while another receive is
+/// parking: one gets the value, the other `None` — it must not sleep forever on a drained,
+/// closed channel.
+#[test]
+fn loom_fast_recv_takes_last_value_after_close_races_parking_recv() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        drop(tx);
+        let other = rx.clone();
+        let parking = thread::spawn(move || block_on(other.recv()));
+        let mine = rx.try_recv().ok();
+        let theirs = parking.join().unwrap();
+        let mut got = [mine, theirs];
+        got.sort_unstable();
+        assert_eq!(got, [None, Some(1)]);
+    });
+}
+
 // ----- Go's hand-off: a parked sender's value lives in its waiter -----
 
 use crate::select::{claim, with_current, Claim, SelectScope};
