@@ -56,8 +56,7 @@ impl<T> Array<T> {
             if free == 0 {
                 return false;
             }
-            match units.compare_exchange_weak(free, free - 1, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match units.compare_exchange_weak(free, free - 1, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return true,
                 Err(now) => free = now,
             }
@@ -150,7 +149,10 @@ impl<T> Chan<T> {
             };
             let waiter = st.sendq.get_mut(id);
             // Go's rules: no permits, so every parked sender has its value.
-            let value = waiter.value.take().expect("a parked chan send has its value");
+            let value = waiter
+                .value
+                .take()
+                .expect("a parked chan send has its value");
             waiter.status = SendStatus::Taken;
             match self.offer_to_receiver(st, value, wk) {
                 Ok(None) => {}

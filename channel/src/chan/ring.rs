@@ -149,7 +149,8 @@ impl<T> Ring<T> {
                         // access to the slot, whose stamp (acquired above) says the producer
                         // finished writing it.
                         let value = unsafe { (*slot.value.get()).assume_init_read() };
-                        slot.stamp.store(free_at(pos.wrapping_add(cap)), Ordering::Release);
+                        slot.stamp
+                            .store(free_at(pos.wrapping_add(cap)), Ordering::Release);
                         return Some(value);
                     }
                     Err(now) => pos = now,
