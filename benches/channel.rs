@@ -12,6 +12,7 @@
 //! - `select_two`: one consumer selecting over two fed bounded(1024) channels, 2 x 250_000.
 //!
 //! Run briefly: `cargo bench --bench channel -- --warm-up-time 1 --measurement-time 3`.
+//! Go's channels on the same shapes: `benches/go_chan/run.sh` (prints Go's ns per message).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures::future::BoxFuture;

@@ -1,14 +1,17 @@
-//! The bounded flavor (`1 <= cap`): the lock-free [`Ring`] plus its capacity units, and the
-//! sends and receives that complete without the channel lock.
+//! The bounded flavor (`1 <= cap`): the lock-free [`Ring`], and the sends and receives that
+//! complete without the channel lock.
 //!
-//! `free` counts the units nobody holds: a value in the ring, a send between taking a unit and
-//! pushing, and an `mpsc` permit each hold one. A pop returns its unit only once the slot is read,
-//! so a unit holder always finds a slot (tokio's semaphore-plus-queue layout); `free == cap`
-//! means nothing is buffered or on its way.
+//! Go's `chan` counts its capacity in the ring's own slots: a send with room pushes, a receive
+//! pops, and producers and consumers share no counter (crossbeam's array flavor). Channels with
+//! tokio's `mpsc` rules also hand out *permits* (`reserve`), room held before any value exists,
+//! so they keep capacity units: `units` counts the ones nobody holds — a value in the ring, a
+//! send between taking a unit and pushing, and a permit each hold one. A pop returns its unit
+//! only once the slot is read, so a unit holder always finds a slot (tokio's
+//! semaphore-plus-queue layout).
 //!
-//! While nobody is parked, a send with a free unit and a receive with a buffered value take no
-//! lock ([`super::fast`]). A receive that frees a unit while a sender is parked moves that
-//! sender's value into the slot it freed ([`Chan::refill`]): Go's receive from a full buffer.
+//! While nobody is parked, a send with room and a receive with a buffered value take no lock
+//! ([`super::fast`]). A receive that frees room while a sender is parked moves that sender's
+//! value into it ([`Chan::refill`]): Go's receive from a full buffer.
 
 use super::core::{Chan, Flavor, State};
 use super::ring::Ring;
@@ -20,53 +23,70 @@ use loom::thread::yield_now;
 #[cfg(not(loom))]
 use std::thread::yield_now;
 
-/// The buffer of a bounded channel: a lock-free ring plus its capacity units.
+/// The buffer of a bounded channel: a lock-free ring, plus capacity units under `mpsc` rules.
 pub(super) struct Array<T> {
     ring: Ring<T>,
-    /// Written by every send and receive: on a cache line of its own, away from the ring's
-    /// read-only fields (its slot pointer, `cap`) that every operation reads.
-    free: CachePadded<AtomicUsize>,
+    /// Units nobody holds (`mpsc` rules only). Written by every send and receive: on a cache
+    /// line of its own, away from the ring's read-only fields (its slot pointer, `cap`).
+    units: Option<CachePadded<AtomicUsize>>,
     cap: usize,
 }
 
 impl<T> Array<T> {
-    pub(super) fn new(cap: usize) -> Self {
+    /// A ring of `cap` slots; `units` for `mpsc` rules (permits).
+    pub(super) fn new(cap: usize, units: bool) -> Self {
         Array {
             ring: Ring::new(cap),
-            free: CachePadded(AtomicUsize::new(cap)),
+            units: units.then(|| CachePadded(AtomicUsize::new(cap))),
             cap,
         }
     }
 
-    /// Takes a capacity unit: room for one value.
+    fn units(&self) -> &AtomicUsize {
+        self.units
+            .as_deref()
+            .expect("capacity units exist only under tokio's mpsc rules")
+    }
+
+    /// Takes a capacity unit: room for one value or a permit (`mpsc` rules only).
     pub(super) fn take_unit(&self) -> bool {
-        let mut free = self.free.load(Ordering::Acquire);
+        let units = self.units();
+        let mut free = units.load(Ordering::Acquire);
         loop {
             if free == 0 {
                 return false;
             }
-            match self.free.compare_exchange_weak(
-                free,
-                free - 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
+            match units.compare_exchange_weak(free, free - 1, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return true,
                 Err(now) => free = now,
             }
         }
     }
 
-    /// Gives a unit back.
+    /// Gives a unit back (`mpsc` rules; without units there is nothing to give back).
     pub(super) fn return_unit(&self) {
-        self.free.fetch_add(1, Ordering::AcqRel);
+        if let Some(units) = &self.units {
+            units.fetch_add(1, Ordering::AcqRel);
+        }
     }
 
-    /// Pushes `value` with the unit taken for it. Waits out a consumer of the previous lap that
-    /// is still reading the slot: a bounded spin inside the ring, then the thread yields (that
-    /// consumer holds no lock, so it finishes once it runs). A push under the channel lock
-    /// (`refill`, a locked send) yields holding it — only while such a consumer is preempted in
-    /// the middle of its read.
+    /// Buffers `value` if there is room: a unit (then the push cannot fail), or a free slot.
+    pub(super) fn try_push(&self, value: T) -> Result<(), T> {
+        match &self.units {
+            Some(_) if !self.take_unit() => Err(value),
+            Some(_) => {
+                self.push(value);
+                Ok(())
+            }
+            None => self.ring.try_push(value),
+        }
+    }
+
+    /// Pushes `value` with the unit taken for it. A unit holder always finds a slot once the
+    /// consumer of the previous lap finishes reading it; a ring that still looks full (a stale
+    /// view of that consumer) is retried after yielding the thread. A push under the channel
+    /// lock (`refill`, a granted send) yields holding it — only while such a consumer is
+    /// preempted in the middle of its read.
     pub(super) fn push(&self, mut value: T) {
         while let Err(back) = self.ring.try_push(value) {
             value = back;
@@ -86,14 +106,20 @@ impl<T> Array<T> {
         self.ring.len()
     }
 
-    /// Units nobody holds.
+    /// Room left: units nobody holds, or free slots.
     pub(super) fn free(&self) -> usize {
-        self.free.load(Ordering::Acquire)
+        match &self.units {
+            Some(units) => units.load(Ordering::Acquire),
+            None => self.cap - self.len(),
+        }
     }
 
-    /// No unit out: nothing buffered, no push in flight, no permit.
+    /// Nothing buffered and nothing on its way (no push in flight, no permit).
     pub(super) fn all_free(&self) -> bool {
-        self.free() == self.cap
+        match &self.units {
+            Some(units) => units.load(Ordering::Acquire) == self.cap,
+            None => self.ring.is_empty(),
+        }
     }
 }
 
@@ -105,32 +131,52 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Fills free units from parked senders, in FIFO order, skipping any whose `select!` already
+    /// Fills free room from parked senders, in FIFO order, skipping any whose `select!` already
     /// committed elsewhere: a sender's value moves to a parked receiver or into the ring (its
     /// send is then complete; Go's rule), while a permit request — or an `mpsc` send — is
-    /// granted the unit.
+    /// granted a unit.
     pub(super) fn refill(&self, st: &mut State<T>, wk: &mut Wakeups) {
         let Some(a) = self.array() else {
             return;
         };
+        if a.units.is_some() {
+            self.grant_units(a, st, wk);
+            return;
+        }
+        while !st.sendq.is_empty() && a.free() > 0 {
+            let Some(id) = pop_claimed(&mut st.sendq, wk) else {
+                return;
+            };
+            let waiter = st.sendq.get_mut(id);
+            // Go's rules: no permits, so every parked sender has its value.
+            let value = waiter
+                .value
+                .take()
+                .expect("a parked chan send has its value");
+            waiter.status = SendStatus::Taken;
+            match self.offer_to_receiver(st, value, wk) {
+                Ok(None) => {}
+                Ok(Some(value)) | Err(value) => {
+                    if let Err(value) = a.try_push(value) {
+                        // A lock-free send that had not seen the parked sender took the room
+                        // first: the value goes first in line (the buffer holds one extra
+                        // value until it drains).
+                        st.front.push_back(value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `mpsc` rules: grants free units to parked permit requests and sends (they move their own
+    /// values when they run).
+    fn grant_units(&self, a: &Array<T>, st: &mut State<T>, wk: &mut Wakeups) {
         while !st.sendq.is_empty() && a.take_unit() {
             let Some(id) = pop_claimed(&mut st.sendq, wk) else {
                 a.return_unit();
                 return;
             };
-            let waiter = st.sendq.get_mut(id);
-            if waiter.value.is_none() || !self.pulls_parked_senders {
-                // A permit request, or an `mpsc` send: it holds the unit and moves its own
-                // value when it runs.
-                waiter.status = SendStatus::Granted;
-                continue;
-            }
-            let value = waiter.value.take().expect("checked above");
-            waiter.status = SendStatus::Taken;
-            match self.offer_to_receiver(st, value, wk) {
-                Ok(None) => a.return_unit(),
-                Ok(Some(value)) | Err(value) => a.push(value),
-            }
+            st.sendq.get_mut(id).status = SendStatus::Granted;
         }
     }
 }

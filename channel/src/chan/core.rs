@@ -116,10 +116,6 @@ pub(crate) struct Chan<T> {
     pub(super) state: CachePadded<Lock<State<T>>>,
     pub(super) cap: usize,
     pub(super) flavor: Flavor<T>,
-    /// Go's rule (`chan`): a receive that frees a slot moves the first parked sender's value
-    /// into it. Without it (tokio's `mpsc`) the slot is granted and the sender moves its value
-    /// itself when it next runs, so a send future dropped before completing never delivers.
-    pub(super) pulls_parked_senders: bool,
     /// `recvq.len()`, `sendq.len()` and `front.len()`, published for the lock-free paths.
     pub(super) recv_parked: AtomicUsize,
     pub(super) send_parked: AtomicUsize,
@@ -146,7 +142,11 @@ impl<T> Chan<T> {
         let flavor = match cap {
             0 => Flavor::Zero,
             UNBOUNDED => Flavor::List(BlockList::new()),
-            cap => Flavor::Array(Array::new(cap)),
+            // Go's rule (`chan`): a receive that frees a slot moves the first parked sender's
+            // value into it. Under tokio's `mpsc` rules the slot is granted as a capacity unit
+            // and the sender moves its value itself when it next runs, so a send future dropped
+            // before completing never delivers.
+            cap => Flavor::Array(Array::new(cap, !pulls_parked_senders)),
         };
         Chan {
             state: CachePadded(Lock::new(State {
@@ -158,7 +158,6 @@ impl<T> Chan<T> {
             })),
             cap,
             flavor,
-            pulls_parked_senders,
             recv_parked: AtomicUsize::new(0),
             send_parked: AtomicUsize::new(0),
             front_len: AtomicUsize::new(0),
@@ -205,7 +204,8 @@ impl<T> Chan<T> {
 
     // ----- the buffer, by flavor -----
 
-    /// Takes room for one value (a capacity unit of the ring; the list always has room).
+    /// Takes room for one value or a permit: a capacity unit of an `mpsc` ring (the list always
+    /// has room).
     pub(super) fn take_unit(&self) -> bool {
         match &self.flavor {
             Flavor::Zero => false,
@@ -214,7 +214,7 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Gives room back (a bounded channel's unit; the others count their buffer).
+    /// Gives room back (an `mpsc` ring's unit; the others count their buffer).
     pub(super) fn return_unit(&self) {
         if let Flavor::Array(a) = &self.flavor {
             a.return_unit();
@@ -244,16 +244,12 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Buffers `value` without the lock if there is room (a unit of the ring; the list always
-    /// has room).
+    /// Buffers `value` if there is room (no lock needed: the ring and the list are lock-free;
+    /// the list always has room).
     pub(super) fn push_lock_free(&self, value: T) -> Result<(), T> {
         match &self.flavor {
             Flavor::Zero => Err(value),
-            Flavor::Array(a) if a.take_unit() => {
-                a.push(value);
-                Ok(())
-            }
-            Flavor::Array(_) => Err(value),
+            Flavor::Array(a) => a.try_push(value),
             Flavor::List(q) => {
                 q.push(value);
                 Ok(())

@@ -104,7 +104,7 @@ fn loom_select_token_admits_one_branch() {
     });
 }
 
-/// The lock-free ring with two producers (each holding a unit) and a consumer racing them:
+/// The lock-free ring with two producers (retrying while it is full) and a consumer racing them:
 /// nothing lost, nothing duplicated, per-producer order kept.
 #[test]
 fn loom_lock_free_ring() {
@@ -138,6 +138,40 @@ fn loom_lock_free_ring() {
     });
 }
 
+/// A one-slot ring counts its capacity in its slot: a producer pushing twice races a consumer
+/// popping (the second push finds the ring full until the first value is read, or a pop still
+/// reading it); both values arrive once, in order.
+#[test]
+fn loom_ring_one_slot_full_races_pop() {
+    use super::ring::Ring;
+    use crate::chan::shim::Arc;
+    loom::model(|| {
+        let ring = Arc::new(Ring::new(1));
+        let producer = {
+            let ring = ring.clone();
+            thread::spawn(move || {
+                for v in [1, 2] {
+                    let mut v = v;
+                    while let Err(back) = ring.try_push(v) {
+                        v = back;
+                        loom::thread::yield_now();
+                    }
+                }
+            })
+        };
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            match ring.pop() {
+                Some(v) => got.push(v),
+                None => loom::thread::yield_now(),
+            }
+        }
+        producer.join().unwrap();
+        assert_eq!(got, [1, 2]);
+        assert!(ring.is_empty());
+    });
+}
+
 /// A lock-free send races a receiver that is parking: the receiver's re-check after publishing
 /// itself, or the sender's kick after its push, delivers the value (no lost wake-up).
 #[test]
@@ -150,7 +184,7 @@ fn loom_fast_send_races_parking_recv() {
     });
 }
 
-/// A lock-free receive frees a unit while a sender parks on the full ring: the sender's
+/// A lock-free receive frees a slot while a sender parks on the full ring: the sender's
 /// re-check or the receiver's refill lets it through.
 #[test]
 fn loom_fast_recv_races_parking_send() {
@@ -161,6 +195,25 @@ fn loom_fast_recv_races_parking_send() {
         assert_eq!(rx.try_recv().ok().or_else(|| block_on(rx.recv())), Some(1));
         assert_eq!(block_on(rx.recv()), Some(2));
         assert!(sender.join().unwrap());
+    });
+}
+
+/// After close, a lock-free receive takes the last buffered value while another receive is
+/// parking: one gets the value, the other `None` — it must not sleep forever on a drained,
+/// closed channel.
+#[test]
+fn loom_fast_recv_takes_last_value_after_close_races_parking_recv() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        drop(tx);
+        let other = rx.clone();
+        let parking = thread::spawn(move || block_on(other.recv()));
+        let mine = rx.try_recv().ok();
+        let theirs = parking.join().unwrap();
+        let mut got = [mine, theirs];
+        got.sort_unstable();
+        assert_eq!(got, [None, Some(1)]);
     });
 }
 

@@ -41,12 +41,13 @@
 //! completes the send with one wake-up; a receive from a full buffer with a sender parked moves
 //! that sender's value into the slot it freed (the buffer stays full, in order). A sender that
 //! finds a receiver parked hands it the value the same way. A bounded channel's buffer is a
-//! lock-free ring (Vyukov's bounded MPMC queue, as crossbeam-channel's array flavor) with
-//! tokio-style capacity units, an unbounded channel's a lock-free list of blocks (as
+//! lock-free ring (Vyukov's bounded MPMC queue, as crossbeam-channel's array flavor) that counts
+//! its capacity in its own slots, an unbounded channel's a lock-free list of blocks (as
 //! crossbeam-channel's list flavor, freed as they drain), so a send with room and a receive
-//! with a value take no lock at all; the lock is only for parking and waking. `select!` coordinates its branches through one
-//! "selected" word that a peer must win with a compare-and-swap before completing a parked
-//! operation (crossbeam-channel's `Context`, Go's `selectDone`), so exactly one branch commits.
+//! with a value take no lock at all; the lock is only for parking and waking. `select!`
+//! coordinates its branches through one "selected" word that a peer must win with a
+//! compare-and-swap before completing a parked operation (crossbeam-channel's `Context`, Go's
+//! `selectDone`), so exactly one branch commits.
 //!
 //! # Cancel safety
 //!

@@ -2,25 +2,37 @@
 //!
 //! Dmitry Vyukov's bounded MPMC queue, the layout of crossbeam-channel's array flavor: each slot
 //! carries a stamp. A slot at position `pos` (index `pos % cap`) is free for the push at `pos`
-//! when its stamp equals `pos`, and holds the value for the pop at `pos` when its stamp equals
-//! `pos + 1`; the pop then sets it to `pos + cap`, freeing it for the next lap. Producers and
+//! when its stamp is [`free_at`]`(pos)`, and holds the value for the pop at `pos` when it is
+//! [`full_at`]`(pos)`; the pop then sets it to `free_at(pos + cap)`, freeing it for the next lap. Producers and
 //! consumers race only on their own counter (`tail` or `head`) with one compare-and-swap, and on
 //! the slot they won, so a send and a receive never contend on a lock.
 //!
-//! Capacity is accounted outside (the channel's `free` counter): a caller holding a unit knows
-//! a slot is free or about to be, so [`Ring::try_push`] only has to wait out a consumer that is
-//! still reading the slot from the previous lap (a few instructions — unless that consumer was
-//! preempted). It spins a bounded number of times and then gives the value back; the caller
-//! yields its thread before trying again (see `array.rs`), so a push never spins unboundedly.
+//! The ring counts its capacity in its own slots, as crossbeam's array flavor does: a push that
+//! finds the tail slot still holding the previous lap's value, with no pop claiming it, reports
+//! the ring full — no shared counter that producers and consumers would both write. A push only
+//! waits for a consumer that has claimed the slot's old value and is still reading it (a few
+//! instructions, unless that consumer was preempted): a bounded spin, then it yields its thread.
 
 use super::shim::{AtomicUsize, CachePadded, Ordering};
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 
 #[cfg(loom)]
-use loom::hint::spin_loop;
+use loom::{hint::spin_loop, thread::yield_now};
 #[cfg(not(loom))]
-use std::hint::spin_loop;
+use std::{hint::spin_loop, thread::yield_now};
+
+/// The stamp of a slot free for the push at `pos`: even, so it never equals a stamp of a slot
+/// holding a value (odd) — with one slot, "free for `pos + 1`" and "holds `pos`" would
+/// otherwise look alike.
+fn free_at(pos: usize) -> usize {
+    pos.wrapping_mul(2)
+}
+
+/// The stamp of a slot holding the value pushed at `pos`.
+fn full_at(pos: usize) -> usize {
+    free_at(pos).wrapping_add(1)
+}
 
 struct Slot<T> {
     stamp: AtomicUsize,
@@ -48,7 +60,7 @@ impl<T> Ring<T> {
         assert!(cap > 0, "a ring needs at least one slot");
         let slots = (0..cap)
             .map(|i| Slot {
-                stamp: AtomicUsize::new(i),
+                stamp: AtomicUsize::new(free_at(i)),
                 value: UnsafeCell::new(MaybeUninit::uninit()),
             })
             .collect();
@@ -63,12 +75,14 @@ impl<T> Ring<T> {
         self.slots.len()
     }
 
-    /// Spins before [`try_push`](Self::try_push) gives up on a slot still being read.
+    /// Spins before [`try_push`](Self::try_push) yields its thread to a consumer still reading
+    /// the slot.
     const SPINS: u32 = 64;
 
-    /// Pushes `value`; the caller holds a capacity unit, so a slot is free or being freed.
-    /// `Err` gives the value back when the consumer of the previous lap is still reading the
-    /// slot after a bounded spin (the caller yields and tries again).
+    /// Pushes `value`, or gives it back when the ring is full (the slot at the tail still holds
+    /// the previous lap's value and no pop has claimed it). A slot whose previous-lap value a pop
+    /// claimed but is still reading is waited out: a bounded spin, then the thread yields (that
+    /// consumer holds no lock, so it finishes once it runs).
     pub(crate) fn try_push(&self, value: T) -> Result<(), T> {
         let cap = self.cap();
         let mut spins = 0;
@@ -76,7 +90,7 @@ impl<T> Ring<T> {
         loop {
             let slot = &self.slots[pos % cap];
             let stamp = slot.stamp.load(Ordering::Acquire);
-            let lag = stamp.wrapping_sub(pos) as isize;
+            let lag = stamp.wrapping_sub(free_at(pos)) as isize;
             if lag == 0 {
                 match self.tail.0.compare_exchange_weak(
                     pos,
@@ -86,21 +100,28 @@ impl<T> Ring<T> {
                 ) {
                     Ok(_) => {
                         // SAFETY: winning the CAS on `tail` at `pos` gives this thread sole
-                        // access to the slot until it publishes the stamp `pos + 1`; the slot
-                        // is empty (its stamp was `pos`).
+                        // access to the slot until it publishes its value's stamp; the slot is
+                        // empty (its stamp said free for `pos`).
                         unsafe { (*slot.value.get()).write(value) };
-                        slot.stamp.store(pos.wrapping_add(1), Ordering::Release);
+                        slot.stamp.store(full_at(pos), Ordering::Release);
                         return Ok(());
                     }
                     Err(now) => pos = now,
                 }
             } else if lag < 0 {
-                // The consumer of the previous lap is still reading this slot.
-                spins += 1;
-                if spins > Self::SPINS {
+                // The slot still holds the previous lap's value: full, unless a pop has
+                // claimed that value and is reading it.
+                let head = self.head.0.load(Ordering::Acquire);
+                if head.wrapping_add(cap) == pos {
                     return Err(value);
                 }
-                spin_loop();
+                spins += 1;
+                if spins > Self::SPINS {
+                    spins = 0;
+                    yield_now();
+                } else {
+                    spin_loop();
+                }
                 pos = self.tail.0.load(Ordering::Relaxed);
             } else {
                 pos = self.tail.0.load(Ordering::Relaxed);
@@ -115,7 +136,7 @@ impl<T> Ring<T> {
         loop {
             let slot = &self.slots[pos % cap];
             let stamp = slot.stamp.load(Ordering::Acquire);
-            let lag = stamp.wrapping_sub(pos.wrapping_add(1)) as isize;
+            let lag = stamp.wrapping_sub(full_at(pos)) as isize;
             if lag == 0 {
                 match self.head.0.compare_exchange_weak(
                     pos,
@@ -125,10 +146,11 @@ impl<T> Ring<T> {
                 ) {
                     Ok(_) => {
                         // SAFETY: winning the CAS on `head` at `pos` gives this thread sole
-                        // access to the slot, whose stamp `pos + 1` (acquired above) says the
-                        // producer finished writing it.
+                        // access to the slot, whose stamp (acquired above) says the producer
+                        // finished writing it.
                         let value = unsafe { (*slot.value.get()).assume_init_read() };
-                        slot.stamp.store(pos.wrapping_add(cap), Ordering::Release);
+                        slot.stamp
+                            .store(free_at(pos.wrapping_add(cap)), Ordering::Release);
                         return Some(value);
                     }
                     Err(now) => pos = now,
@@ -139,6 +161,11 @@ impl<T> Ring<T> {
                 pos = self.head.0.load(Ordering::Relaxed);
             }
         }
+    }
+
+    /// No value pushed (or being pushed) and not yet popped (a snapshot).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head.0.load(Ordering::SeqCst) == self.tail.0.load(Ordering::SeqCst)
     }
 
     /// Values pushed and not yet popped (a snapshot).
@@ -175,6 +202,25 @@ mod tests {
                 assert_eq!(ring.pop(), Some(lap * 10 + i));
             }
             assert_eq!(ring.pop(), None);
+        }
+    }
+
+    #[test]
+    fn counts_its_capacity_in_its_slots() {
+        for cap in [1, 2, 5] {
+            let ring = Ring::new(cap);
+            for lap in 0..3 {
+                for i in 0..cap {
+                    assert_eq!(ring.try_push(lap * 10 + i), Ok(()));
+                }
+                assert_eq!(ring.try_push(99), Err(99), "cap {cap}: full");
+                assert_eq!(ring.pop(), Some(lap * 10));
+                assert_eq!(ring.try_push(lap * 10 + cap), Ok(()));
+                for i in 1..=cap {
+                    assert_eq!(ring.pop(), Some(lap * 10 + i));
+                }
+                assert!(ring.is_empty());
+            }
         }
     }
 

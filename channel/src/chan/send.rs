@@ -67,9 +67,7 @@ impl<T> Chan<T> {
             None => return Ok(()),
             Some(value) => value,
         };
-        if self.take_unit() {
-            self.push_unit(value);
-        } else {
+        if let Err(value) = self.push_lock_free(value) {
             st.front.push_back(value);
         }
         Ok(())
@@ -131,9 +129,11 @@ impl<T> Chan<T> {
                 Err(back) => value = back,
             }
         }
-        if st.sendq.is_empty() && self.take_unit() {
-            self.push_unit(value);
-            return Ok(());
+        if st.sendq.is_empty() {
+            match self.push_lock_free(value) {
+                Ok(()) => return Ok(()),
+                Err(back) => value = back,
+            }
         }
         select::release(me, claim);
         Err(SendFail::Full(value))
@@ -228,7 +228,7 @@ impl<T> Chan<T> {
                 let waiter = SendWaiter::new(Some(value), select::park_ref(me));
                 let id = st.sendq.push_back(waiter, cx.waker());
                 *op = SendOp::Parked(id);
-                // Publish, then look again: a lock-free receive that freed a unit before seeing
+                // Publish, then look again: a lock-free receive that freed room before seeing
                 // us parked left it for `refill`.
                 self.publish(st);
                 fence(Ordering::SeqCst);
