@@ -109,3 +109,27 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         "(non-string panic)".into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seed_fixes_the_plan() {
+        let all: Vec<usize> = (0..SCENARIOS.len()).collect();
+        let (a, b) = (Plan::from_seed(42, &all, None), Plan::from_seed(42, &all, None));
+        assert_eq!((a.scenario, a.flavor, a.workers), (b.scenario, b.flavor, b.workers));
+        let forced = Plan::from_seed(42, &[3], Some(Flavor::MultiThread));
+        assert_eq!((forced.scenario, forced.flavor), (3, Flavor::MultiThread));
+    }
+
+    #[test]
+    fn every_scenario_passes_on_both_flavors() {
+        for scenario in 0..SCENARIOS.len() {
+            for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
+                let plan = Plan { seed: 7 + scenario as u64, scenario, flavor, workers: 2 };
+                run(&plan).unwrap_or_else(|e| panic!("{} on {flavor:?}: {e}", plan.name()));
+            }
+        }
+    }
+}
