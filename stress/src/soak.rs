@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 pub const RSS_TOLERANCE_PCT: u64 = 10;
-pub const RSS_TOLERANCE_KIB: u64 = 8 * 1024;
+pub const RSS_TOLERANCE_KIB: u64 = 1024;
 pub const FD_TOLERANCE: usize = 2;
 
 /// One measurement.
