@@ -63,7 +63,10 @@ pub async fn oneshot(mut rng: Rng) -> Outcome {
             (RecvSide::Closed, SendSide::Refused | SendSide::Dropped) => true,
             _ => false,
         };
-        ensure!(consistent, "oneshot pair {i}: sender {sent:?}, receiver {seen:?}");
+        ensure!(
+            consistent,
+            "oneshot pair {i}: sender {sent:?}, receiver {seen:?}"
+        );
         count(&STATS.ops, 1);
     }
     Ok(())
@@ -138,8 +141,15 @@ pub async fn broadcast(mut rng: Rng) -> Outcome {
     }
     drop(tx);
     abort_some(&mut rng, std::slice::from_ref(&late), 30).await;
-    let sent: u64 = crate::support::join_checked_values(send_tasks).await?.iter().sum();
-    for (i, got) in crate::support::join_checked_values(recv_tasks).await?.into_iter().enumerate() {
+    let sent: u64 = crate::support::join_checked_values(send_tasks)
+        .await?
+        .iter()
+        .sum();
+    for (i, got) in crate::support::join_checked_values(recv_tasks)
+        .await?
+        .into_iter()
+        .enumerate()
+    {
         let (received, lagged) = got?;
         ensure!(
             received + lagged == sent,
@@ -147,7 +157,10 @@ pub async fn broadcast(mut rng: Rng) -> Outcome {
         );
         count(&STATS.ops, received);
     }
-    join_all(vec![late]).await?.into_iter().try_for_each(|r| r.map(drop))
+    join_all(vec![late])
+        .await?
+        .into_iter()
+        .try_for_each(|r| r.map(drop))
 }
 
 /// Receives until closed; checks per-sender order. Returns (received, lagged).
@@ -175,7 +188,11 @@ async fn broadcast_recv(
         match r {
             Ok(v) => {
                 let (s, seq) = ((v >> 32) as usize, v & 0xffff_ffff);
-                ensure!(seq >= next[s], "broadcast: sender {s}'s {seq} after {}", next[s]);
+                ensure!(
+                    seq >= next[s],
+                    "broadcast: sender {s}'s {seq} after {}",
+                    next[s]
+                );
                 next[s] = seq + 1;
                 received += 1;
             }
@@ -222,10 +239,21 @@ pub async fn watch(mut rng: Rng) -> Outcome {
     for v in 1..=last {
         pause(&mut rng).await;
         match rng.below(0, 4) {
-            0 => tx.send(v).map_err(|_| "watch: send with live receivers failed")?,
-            1 => ensure!(tx.send_replace(v) == v - 1, "watch: send_replace returned a stale value"),
+            0 => tx
+                .send(v)
+                .map_err(|_| "watch: send with live receivers failed")?,
+            1 => ensure!(
+                tx.send_replace(v) == v - 1,
+                "watch: send_replace returned a stale value"
+            ),
             2 => tx.send_modify(|x| *x += 1),
-            _ => ensure!(tx.send_if_modified(|x| { *x = v; true }), "watch: not modified"),
+            _ => ensure!(
+                tx.send_if_modified(|x| {
+                    *x = v;
+                    true
+                }),
+                "watch: not modified"
+            ),
         }
     }
     drop(tx);

@@ -154,7 +154,7 @@ mod tests {
         l.confirmed(0, 0); // received once: fine
         l.confirmed(0, 1); // never received: lost
         l.returned(0, 2); // received anyway: phantom
-        // (0,3) stays in flight (cancelled) and arrives: not allowed for mpsc
+                          // (0,3) stays in flight (cancelled) and arrives: not allowed for mpsc
         for (s, times) in [(0, 1), (2, 1), (3, 1)] {
             for _ in 0..times {
                 l.record_received(0, s);

@@ -77,9 +77,14 @@ pub async fn mutex(mut rng: Rng) -> Outcome {
     for r in join_all(tasks).await? {
         r?;
     }
-    let value = *lock.try_lock().map_err(|_| "mutex still held after every task ended")?;
+    let value = *lock
+        .try_lock()
+        .map_err(|_| "mutex still held after every task ended")?;
     let completed = tally.completed.load(SeqCst);
-    ensure!(value == completed, "mutex: counter {value}, {completed} sections completed");
+    ensure!(
+        value == completed,
+        "mutex: counter {value}, {completed} sections completed"
+    );
     Ok(())
 }
 
@@ -116,7 +121,10 @@ pub async fn rwlock(mut rng: Rng) -> Outcome {
                     };
                     let (_w, writers) = Occupy::enter(&tally.writers, 1);
                     let readers = tally.readers.load(SeqCst);
-                    ensure!(writers == 1 && readers == 0, "rwlock: writer beside {writers} writers, {readers} readers");
+                    ensure!(
+                        writers == 1 && readers == 0,
+                        "rwlock: writer beside {writers} writers, {readers} readers"
+                    );
                     pause(&mut r).await;
                     *guard += 1;
                     tally.completed.fetch_add(1, SeqCst);
@@ -144,9 +152,14 @@ pub async fn rwlock(mut rng: Rng) -> Outcome {
     for r in join_all(tasks).await? {
         r?;
     }
-    let value = *lock.try_write().map_err(|_| "rwlock still held after every task ended")?;
+    let value = *lock
+        .try_write()
+        .map_err(|_| "rwlock still held after every task ended")?;
     let completed = tally.completed.load(SeqCst);
-    ensure!(value == completed, "rwlock: counter {value}, {completed} writes completed");
+    ensure!(
+        value == completed,
+        "rwlock: counter {value}, {completed} writes completed"
+    );
     Ok(())
 }
 
@@ -213,9 +226,15 @@ pub async fn semaphore(mut rng: Rng) -> Outcome {
         r?;
     }
     let available = sem.available_permits();
-    ensure!(available == permits, "semaphore: {available} of {permits} permits back");
+    ensure!(
+        available == permits,
+        "semaphore: {available} of {permits} permits back"
+    );
     sem.close();
-    ensure!(sem.acquire().await.is_err(), "semaphore: a closed semaphore granted a permit");
+    ensure!(
+        sem.acquire().await.is_err(),
+        "semaphore: a closed semaphore granted a permit"
+    );
     Ok(())
 }
 
@@ -239,11 +258,19 @@ impl Held for gort::sync::OwnedSemaphorePermit {
 /// Holds `permit` for a random while, counting it as out; gives it back to the caller. The
 /// occupancy count drops before the permit does (locals drop before parameters, also when an
 /// aborted task's future is dropped), so a new holder never sees a stale count.
-async fn hold<P: Held>(out: &AtomicI64, permits: usize, permit: P, rng: &mut Rng) -> Result<P, String> {
+async fn hold<P: Held>(
+    out: &AtomicI64,
+    permits: usize,
+    permit: P,
+    rng: &mut Rng,
+) -> Result<P, String> {
     let n = permit.permits() as i64;
     {
         let (_o, now) = Occupy::enter(out, n);
-        ensure!(now <= permits as i64, "semaphore: {now} permits out of {permits}");
+        ensure!(
+            now <= permits as i64,
+            "semaphore: {now} permits out of {permits}"
+        );
         pause(rng).await;
     }
     count(&STATS.ops, 1);

@@ -72,7 +72,10 @@ fn parse_args() -> Args {
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let mut value = || it.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
+        let mut value = || {
+            it.next()
+                .unwrap_or_else(|| usage(&format!("{flag} needs a value")))
+        };
         match flag.as_str() {
             "--seed" => a.seed = parse_u64(&value()),
             "--secs" => a.run_for = Duration::from_secs(parse_u64(&value())),
@@ -136,7 +139,11 @@ fn main() {
     let args = parse_args();
     if let Some(seed) = args.replay {
         let plan = Plan::from_seed(seed, &args.only, args.flavor);
-        println!("replaying seed {seed:#x}: {} on {:?}", plan.name(), plan.flavor);
+        println!(
+            "replaying seed {seed:#x}: {} on {:?}",
+            plan.name(),
+            plan.flavor
+        );
         if let Err(e) = round::run(&plan) {
             fail(&plan, 0, seed, &e);
         }
@@ -149,7 +156,10 @@ fn main() {
 /// Rounds until the time is up, sampling memory and descriptors between rounds.
 fn run(args: &Args) {
     let mode = if args.soak { "soak" } else { "stress" };
-    println!("gort-stress {mode}: master seed {:#x}, {:?}, flavor {:?}", args.seed, args.run_for, args.flavor);
+    println!(
+        "gort-stress {mode}: master seed {:#x}, {:?}, flavor {:?}",
+        args.seed, args.run_for, args.flavor
+    );
     let mut master = rng::Rng::new(args.seed);
     let start = Instant::now();
     let mut per_scenario = vec![[0u64; 2]; SCENARIOS.len()];
@@ -196,7 +206,9 @@ fn summary(per_scenario: &[[u64; 2]], rounds: u64, took: Duration) {
     for ((name, _), [ct, mt]) in SCENARIOS.iter().zip(per_scenario) {
         println!("{name:<22} {ct:>7} {mt:>6}");
     }
-    let (ct, mt): (u64, u64) = per_scenario.iter().fold((0, 0), |(a, b), [c, m]| (a + c, b + m));
+    let (ct, mt): (u64, u64) = per_scenario
+        .iter()
+        .fold((0, 0), |(a, b), [c, m]| (a + c, b + m));
     println!(
         "passed: {rounds} rounds ({ct} current-thread, {mt} multi-thread) in {:.0}s, 0 conservation errors; \
          ops {}, cancelled ops {}, aborted tasks {}, cancelled chan sends that had delivered {}",

@@ -28,7 +28,10 @@ pub enum Kind {
 
 impl Kind {
     fn is_chan(self) -> bool {
-        matches!(self, Kind::ChanUnbuffered | Kind::ChanBounded(_) | Kind::ChanUnbounded)
+        matches!(
+            self,
+            Kind::ChanUnbuffered | Kind::ChanBounded(_) | Kind::ChanUnbounded
+        )
     }
 
     /// A random `chan` kind (for the second channel of a two-channel `select!`).
@@ -394,10 +397,19 @@ pub async fn run(mut rng: Rng, kind: Kind) -> Outcome {
     let mut producer_tasks = Vec::new();
     for p in 0..producers {
         let txs = txs.clone();
-        let producer = Producer { id: p, txs, ledger: ledger.clone(), lax_cancel };
+        let producer = Producer {
+            id: p,
+            txs,
+            ledger: ledger.clone(),
+            lax_cancel,
+        };
         producer_tasks.push(gort::spawn(producer.run(rng.fork(100 + p as u64), values)));
     }
-    let closer = if kind.is_chan() && rng.chance(15) { Some(txs[0].clone()) } else { None };
+    let closer = if kind.is_chan() && rng.chance(15) {
+        Some(txs[0].clone())
+    } else {
+        None
+    };
     drop(txs);
 
     if let Some(tx) = closer {
@@ -413,11 +425,19 @@ pub async fn run(mut rng: Rng, kind: Kind) -> Outcome {
     join_all(consumer_tasks).await?;
     let (errors, maybe) = ledger.check();
     count(&STATS.cancelled_delivered, maybe as u64);
-    ensure!(errors.is_empty(), "{kind:?} (x{}): {}", kinds.len(), errors.join("; "));
+    ensure!(
+        errors.is_empty(),
+        "{kind:?} (x{}): {}",
+        kinds.len(),
+        errors.join("; ")
+    );
     for p in 0..producers {
         let [sent, sent_sum, got, got_sum] = ledger.totals(p);
         let maybe_ok = lax_cancel || (sent == got && sent_sum == got_sum);
-        ensure!(maybe_ok, "{kind:?}: producer {p} sent {sent} (sum {sent_sum}), received {got} (sum {got_sum})");
+        ensure!(
+            maybe_ok,
+            "{kind:?}: producer {p} sent {sent} (sum {sent_sum}), received {got} (sum {got_sum})"
+        );
     }
     Ok(())
 }

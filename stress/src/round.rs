@@ -23,17 +23,23 @@ type Scenario = fn(Rng) -> Pin<Box<dyn Future<Output = Outcome> + Send>>;
 
 /// Every scenario, by name: each channel kind and each sync primitive.
 pub const SCENARIOS: &[(&str, Scenario)] = &[
-    ("chan_unbuffered", |r| Box::pin(crate::pipe::run(r, Kind::ChanUnbuffered))),
+    ("chan_unbuffered", |r| {
+        Box::pin(crate::pipe::run(r, Kind::ChanUnbuffered))
+    }),
     ("chan_bounded", |mut r| {
         let cap = r.below(1, 9);
         Box::pin(crate::pipe::run(r, Kind::ChanBounded(cap)))
     }),
-    ("chan_unbounded", |r| Box::pin(crate::pipe::run(r, Kind::ChanUnbounded))),
+    ("chan_unbounded", |r| {
+        Box::pin(crate::pipe::run(r, Kind::ChanUnbounded))
+    }),
     ("mpsc_bounded", |mut r| {
         let cap = r.below(1, 9);
         Box::pin(crate::pipe::run(r, Kind::MpscBounded(cap)))
     }),
-    ("mpsc_unbounded", |r| Box::pin(crate::pipe::run(r, Kind::MpscUnbounded))),
+    ("mpsc_unbounded", |r| {
+        Box::pin(crate::pipe::run(r, Kind::MpscUnbounded))
+    }),
     ("oneshot", |r| Box::pin(crate::fanout::oneshot(r))),
     ("broadcast", |r| Box::pin(crate::fanout::broadcast(r))),
     ("watch", |r| Box::pin(crate::fanout::watch(r))),
@@ -43,7 +49,9 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
     ("notify", |r| Box::pin(crate::signals::notify(r))),
     ("barrier", |r| Box::pin(crate::signals::barrier(r))),
     ("wait_group", |r| Box::pin(crate::signals::wait_group(r))),
-    ("cancellation_token", |r| Box::pin(crate::signals::cancellation(r))),
+    ("cancellation_token", |r| {
+        Box::pin(crate::signals::cancellation(r))
+    }),
 ];
 
 /// What a round's seed chose.
@@ -60,8 +68,17 @@ impl Plan {
     pub fn from_seed(seed: u64, only: &[usize], flavor: Option<Flavor>) -> Plan {
         let mut rng = Rng::new(seed);
         let scenario = only[rng.below(0, only.len())];
-        let drawn = if rng.chance(50) { Flavor::CurrentThread } else { Flavor::MultiThread };
-        Plan { seed, scenario, flavor: flavor.unwrap_or(drawn), workers: rng.below(2, 5) }
+        let drawn = if rng.chance(50) {
+            Flavor::CurrentThread
+        } else {
+            Flavor::MultiThread
+        };
+        Plan {
+            seed,
+            scenario,
+            flavor: flavor.unwrap_or(drawn),
+            workers: rng.below(2, 5),
+        }
     }
 
     pub fn name(&self) -> &'static str {
@@ -80,7 +97,10 @@ pub fn run(plan: &Plan) -> Outcome {
             b
         }
     };
-    let rt = builder.enable_all().build().map_err(|e| format!("runtime: {e}"))?;
+    let rt = builder
+        .enable_all()
+        .build()
+        .map_err(|e| format!("runtime: {e}"))?;
     let scenario = SCENARIOS[plan.scenario].1;
     // Skip the plan's own draws so the scenario's stream differs from the plan's.
     let rng = Rng::new(plan.seed).fork(plan.scenario as u64);
@@ -90,11 +110,16 @@ pub fn run(plan: &Plan) -> Outcome {
     drop(rt);
     match result {
         Err(panic) => Err(format!("panicked: {}", panic_message(&panic))),
-        Ok(Err(_)) => Err(format!("hung: not finished after {WATCHDOG:?} (lost wake-up or deadlock)")),
+        Ok(Err(_)) => Err(format!(
+            "hung: not finished after {WATCHDOG:?} (lost wake-up or deadlock)"
+        )),
         Ok(Ok(Err(e))) => Err(e),
         Ok(Ok(Ok(()))) => {
             let leaked = live_items() - live_before;
-            crate::ensure!(leaked == 0, "{leaked} channel values alive after the runtime was dropped");
+            crate::ensure!(
+                leaked == 0,
+                "{leaked} channel values alive after the runtime was dropped"
+            );
             Ok(())
         }
     }
@@ -117,8 +142,14 @@ mod tests {
     #[test]
     fn a_seed_fixes_the_plan() {
         let all: Vec<usize> = (0..SCENARIOS.len()).collect();
-        let (a, b) = (Plan::from_seed(42, &all, None), Plan::from_seed(42, &all, None));
-        assert_eq!((a.scenario, a.flavor, a.workers), (b.scenario, b.flavor, b.workers));
+        let (a, b) = (
+            Plan::from_seed(42, &all, None),
+            Plan::from_seed(42, &all, None),
+        );
+        assert_eq!(
+            (a.scenario, a.flavor, a.workers),
+            (b.scenario, b.flavor, b.workers)
+        );
         let forced = Plan::from_seed(42, &[3], Some(Flavor::MultiThread));
         assert_eq!((forced.scenario, forced.flavor), (3, Flavor::MultiThread));
     }
@@ -127,7 +158,12 @@ mod tests {
     fn every_scenario_passes_on_both_flavors() {
         for scenario in 0..SCENARIOS.len() {
             for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
-                let plan = Plan { seed: 7 + scenario as u64, scenario, flavor, workers: 2 };
+                let plan = Plan {
+                    seed: 7 + scenario as u64,
+                    scenario,
+                    flavor,
+                    workers: 2,
+                };
                 run(&plan).unwrap_or_else(|e| panic!("{} on {flavor:?}: {e}", plan.name()));
             }
         }

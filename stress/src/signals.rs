@@ -61,7 +61,10 @@ pub async fn notify(mut rng: Rng) -> Outcome {
     notify.notify_waiters();
     join_all(consumers).await?;
     let (got, left) = (taken.load(SeqCst), available.load(SeqCst));
-    ensure!(got == tokens && left == 0, "notify: {got} of {tokens} tokens taken, {left} left");
+    ensure!(
+        got == tokens && left == 0,
+        "notify: {got} of {tokens} tokens taken, {left} left"
+    );
     Ok(())
 }
 
@@ -71,7 +74,8 @@ pub async fn barrier(mut rng: Rng) -> Outcome {
     let parties = rng.below(1, 7);
     let generations = rng.below(1, 30);
     let barrier = Arc::new(Barrier::new(parties));
-    let arrived: Arc<Vec<AtomicUsize>> = Arc::new((0..generations).map(|_| AtomicUsize::new(0)).collect());
+    let arrived: Arc<Vec<AtomicUsize>> =
+        Arc::new((0..generations).map(|_| AtomicUsize::new(0)).collect());
     let leaders = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for p in 0..parties {
@@ -83,7 +87,10 @@ pub async fn barrier(mut rng: Rng) -> Outcome {
                 arrived[g].fetch_add(1, SeqCst);
                 let result = barrier.wait().await;
                 let seen = arrived[g].load(SeqCst);
-                ensure!(seen == parties, "barrier: generation {g} released after {seen} of {parties}");
+                ensure!(
+                    seen == parties,
+                    "barrier: generation {g} released after {seen} of {parties}"
+                );
                 if result.is_leader() {
                     leaders.fetch_add(1, SeqCst);
                 }
@@ -94,7 +101,10 @@ pub async fn barrier(mut rng: Rng) -> Outcome {
     }
     join_checked(tasks).await?;
     let leaders = leaders.load(SeqCst);
-    ensure!(leaders == generations, "barrier: {leaders} leaders in {generations} generations");
+    ensure!(
+        leaders == generations,
+        "barrier: {leaders} leaders in {generations} generations"
+    );
     Ok(())
 }
 
@@ -173,7 +183,9 @@ pub async fn cancellation(mut rng: Rng) -> Outcome {
         let (token, mut r) = (tokens[node].clone(), rng.fork(w as u64));
         let handle = gort::spawn(async move {
             if r.chance(30) {
-                token.run_until_cancelled(std::future::pending::<()>()).await;
+                token
+                    .run_until_cancelled(std::future::pending::<()>())
+                    .await;
                 return;
             }
             loop {
@@ -194,21 +206,35 @@ pub async fn cancellation(mut rng: Rng) -> Outcome {
     }
     for (n, token) in tokens.iter().enumerate() {
         let expect = in_subtree(n, cut);
-        ensure!(token.is_cancelled() == expect, "cancellation: node {n} cancelled={} after cancelling {cut}", !expect);
+        ensure!(
+            token.is_cancelled() == expect,
+            "cancellation: node {n} cancelled={} after cancelling {cut}",
+            !expect
+        );
     }
     let mut rest = Vec::new();
     for (node, handle) in workers {
         if in_subtree(node, cut) {
-            handle.await.map_err(|e| format!("cancellation worker: {e}"))?;
+            handle
+                .await
+                .map_err(|e| format!("cancellation worker: {e}"))?;
         } else {
-            ensure!(!handle.is_finished(), "cancellation: a worker outside the cancelled subtree stopped");
+            ensure!(
+                !handle.is_finished(),
+                "cancellation: a worker outside the cancelled subtree stopped"
+            );
             rest.push(handle);
         }
     }
     tokens[0].cancel();
-    ensure!(tokens.iter().all(CancellationToken::is_cancelled), "cancellation: root cancelled, a child is not");
+    ensure!(
+        tokens.iter().all(CancellationToken::is_cancelled),
+        "cancellation: root cancelled, a child is not"
+    );
     for handle in rest {
-        handle.await.map_err(|e| format!("cancellation worker: {e}"))?;
+        handle
+            .await
+            .map_err(|e| format!("cancellation worker: {e}"))?;
     }
     Ok(())
 }

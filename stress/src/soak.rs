@@ -23,14 +23,22 @@ pub struct Sample {
 
 impl Sample {
     pub fn take(at: Duration) -> Sample {
-        Sample { at, rss_kib: rss_kib(), fds: open_fds() }
+        Sample {
+            at,
+            rss_kib: rss_kib(),
+            fds: open_fds(),
+        }
     }
 }
 
 /// Resident set size in KiB (second field of `/proc/self/statm`, in pages).
 pub fn rss_kib() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     // SAFETY: sysconf has no preconditions; it only reads a configuration value.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     pages * u64::try_from(page).unwrap_or(4096) / 1024
@@ -39,14 +47,19 @@ pub fn rss_kib() -> u64 {
 /// Open file descriptors of this process (entries of `/proc/self/fd`, minus the one the
 /// directory listing itself holds).
 pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count().saturating_sub(1)).unwrap_or(0)
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count().saturating_sub(1))
+        .unwrap_or(0)
 }
 
 /// Whether RSS and descriptor counts stayed flat after `warmup`; `Err` says what grew.
 pub fn verdict(samples: &[Sample], warmup: Duration) -> Result<String, String> {
     let after: Vec<&Sample> = samples.iter().filter(|s| s.at >= warmup).collect();
     if after.len() < 4 {
-        return Err(format!("soak: only {} samples after warm-up; run longer", after.len()));
+        return Err(format!(
+            "soak: only {} samples after warm-up; run longer",
+            after.len()
+        ));
     }
     let quarter = after.len() / 4;
     let (first, last) = (&after[..quarter], &after[after.len() - quarter..]);
@@ -72,7 +85,15 @@ mod tests {
 
     fn series(rss: &[u64], fds: &[usize]) -> Vec<Sample> {
         let at = |i| Duration::from_secs(i as u64 * 5);
-        rss.iter().zip(fds).enumerate().map(|(i, (&r, &f))| Sample { at: at(i), rss_kib: r, fds: f }).collect()
+        rss.iter()
+            .zip(fds)
+            .enumerate()
+            .map(|(i, (&r, &f))| Sample {
+                at: at(i),
+                rss_kib: r,
+                fds: f,
+            })
+            .collect()
     }
 
     #[test]
