@@ -146,6 +146,15 @@ impl Rx {
         }
     }
 
+    /// tokio's `recv_many` (mpsc only): `Some(0)` once closed and drained, `None` for `chan`.
+    async fn recv_many(&mut self, buf: &mut Vec<Item>, limit: usize) -> Option<usize> {
+        match self {
+            Rx::Chan(_) => None,
+            Rx::Mpsc(r) => Some(r.recv_many(buf, limit).await),
+            Rx::MpscU(r) => Some(r.recv_many(buf, limit).await),
+        }
+    }
+
     fn close(&mut self) {
         match self {
             Rx::Chan(r) => drop(r.close()),
@@ -170,18 +179,24 @@ enum Sent {
     Closed,
     /// The send was cancelled before it completed.
     Cancelled,
+    /// Another branch of the same `select!` committed, so this send must not have.
+    Declined,
 }
 
 struct Producer {
     id: usize,
     txs: Vec<Tx>,
+    /// With two `chan`s: a receiver of the second, for `select!` between a send and a receive.
+    inbox: Option<chan::Receiver<Item>>,
+    /// Whether `inbox` may still yield values (false once it returned `None`).
+    inbox_open: bool,
     ledger: Arc<Ledger>,
     /// Whether a cancelled send may have delivered (Go's `chan`): then its seq is never reused.
     lax_cancel: bool,
 }
 
 impl Producer {
-    async fn run(self, mut rng: Rng, values: usize) {
+    async fn run(mut self, mut rng: Rng, values: usize) {
         let mut seq = 0;
         while seq < values {
             pause(&mut rng).await;
@@ -201,8 +216,9 @@ impl Producer {
                     count(&STATS.cancels, 1);
                     seq += 1;
                 }
-                Sent::Cancelled => {
-                    // Documented as not sent: sending the same seq again must not duplicate it.
+                Sent::Cancelled | Sent::Declined => {
+                    // Not sent (documented for mpsc; select!'s one commit for a declined send):
+                    // sending the same seq again must not duplicate it.
                     self.ledger.returned(self.id, seq);
                     count(&STATS.cancels, 1);
                 }
@@ -210,11 +226,14 @@ impl Producer {
         }
     }
 
-    async fn send_once(&self, rng: &mut Rng, seq: usize) -> Sent {
+    async fn send_once(&mut self, rng: &mut Rng, seq: usize) -> Sent {
         let (id, tx) = (self.id, &self.txs[0]);
         let item = Item::new(id, seq);
         let styles = if matches!(tx, Tx::Mpsc(_)) { 7 } else { 5 };
-        let style = rng.below(0, styles + usize::from(self.txs.len() > 1));
+        let style = rng.below(0, styles + 2 * usize::from(self.txs.len() > 1));
+        if style == styles + 1 {
+            return self.send_or_receive(item).await;
+        }
         match style {
             0 => settle(tx.send(item).await),
             1 => try_send_retrying(tx, item).await,
@@ -243,6 +262,27 @@ impl Producer {
                 }
             }
         }
+    }
+}
+
+impl Producer {
+    /// Go's `select { case a <- v: ...; case w := <-b: ... }`: either the send commits or a
+    /// value is received (and counted), never both.
+    async fn send_or_receive(&mut self, item: Item) -> Sent {
+        let (tx, inbox) = (&self.txs[0], self.inbox.as_ref().expect("two channels"));
+        let open = self.inbox_open;
+        let got = gort::select! {
+            r = tx.send(item) => return settle(r),
+            v = inbox.recv(), if open => v,
+        };
+        match got {
+            Some(v) => {
+                self.ledger.received(&v);
+                count(&STATS.ops, 1);
+            }
+            None => self.inbox_open = false,
+        }
+        Sent::Declined
     }
 }
 
@@ -298,15 +338,25 @@ async fn consume(
     ledger: Arc<Ledger>,
     mut rng: Rng,
     quit_after: Option<usize>,
-    close_after: Option<usize>,
+    mut close_after: Option<usize>,
 ) -> usize {
     let mut taken = 0;
     let mut open = vec![true; rxs.len()];
     while open.iter().any(|o| *o) && Some(taken) != quit_after {
-        if Some(taken) == close_after {
+        if close_after.is_some_and(|n| taken >= n) {
             rxs.iter_mut().for_each(Rx::close);
+            close_after = None;
         }
         pause(&mut rng).await;
+        if rxs.len() == 1 && rng.chance(15) {
+            let mut batch = Vec::new();
+            if let Some(n) = rxs[0].recv_many(&mut batch, rng.below(1, 9)).await {
+                open[0] = n > 0;
+                taken += batch.len();
+                batch.iter().for_each(|item| ledger.received(item));
+                continue;
+            }
+        }
         let got = if rxs.len() == 2 && open[0] && open[1] {
             recv_either(&mut rxs, &mut rng).await
         } else {
@@ -378,6 +428,8 @@ pub async fn run(mut rng: Rng, kind: Kind) -> Outcome {
         kinds.push(Kind::random_chan(&mut rng));
     }
     let (txs, mut rxs): (Vec<Tx>, Vec<Rx>) = kinds.iter().map(|k| open(*k)).unzip();
+    // Producers may also receive from the second channel (a receive in the same select!).
+    let inbox = rxs.get(1).and_then(Rx::try_clone);
 
     let consumers = if kind.is_chan() { rng.below(1, 5) } else { 1 };
     let mut consumer_tasks = Vec::new();
@@ -396,15 +448,20 @@ pub async fn run(mut rng: Rng, kind: Kind) -> Outcome {
 
     let mut producer_tasks = Vec::new();
     for p in 0..producers {
-        let txs = txs.clone();
         let producer = Producer {
             id: p,
-            txs,
+            txs: txs.clone(),
+            inbox: inbox.as_ref().and_then(Rx::try_clone).map(|rx| match rx {
+                Rx::Chan(r) => r,
+                _ => unreachable!("only chan receivers clone"),
+            }),
+            inbox_open: true,
             ledger: ledger.clone(),
             lax_cancel,
         };
         producer_tasks.push(gort::spawn(producer.run(rng.fork(100 + p as u64), values)));
     }
+    drop(inbox);
     let closer = if kind.is_chan() && rng.chance(15) {
         Some(txs[0].clone())
     } else {

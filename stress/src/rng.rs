@@ -2,19 +2,32 @@
 //! `--replay SEED` makes the same choices again (the interleaving of threads may still differ).
 
 /// SplitMix64 (Steele, Lea, Flood 2014): one add and a mix per draw, good enough to pick ops.
+/// A generator also carries its task's tempo: a *busy* task (a quarter of forked ones) pauses
+/// rarely, so tasks collide more on the multi-thread flavor.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng {
+    state: u64,
+    busy: bool,
+}
 
 impl Rng {
     /// A generator whose draws are fixed by `seed`.
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
+        Rng {
+            state: seed,
+            busy: false,
+        }
+    }
+
+    /// Whether this task's pauses are rare (see [`crate::support::pause`]).
+    pub fn busy(&self) -> bool {
+        self.busy
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
@@ -37,7 +50,10 @@ impl Rng {
 
     /// A child generator for task `i`: independent draws, still fixed by the parent's seed.
     pub fn fork(&mut self, i: u64) -> Rng {
-        Rng::new(self.next_u64() ^ i.wrapping_mul(0xD6E8_FEB8_6659_FD93))
+        let busy = self.chance(25);
+        let mut child = Rng::new(self.next_u64() ^ i.wrapping_mul(0xD6E8_FEB8_6659_FD93));
+        child.busy = busy;
+        child
     }
 }
 

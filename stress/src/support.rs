@@ -43,8 +43,14 @@ macro_rules! ensure {
 }
 
 /// A short random wait: nothing, a yield, or a sleep of up to 2 ms; gives other tasks a turn at
-/// random points so interleavings vary from round to round.
+/// random points so interleavings vary from round to round. A busy task only yields, rarely.
 pub async fn pause(rng: &mut Rng) {
+    if rng.busy() {
+        if rng.chance(5) {
+            gort::task::yield_now().await;
+        }
+        return;
+    }
     match rng.below(0, 10) {
         0..=4 => {}
         5..=7 => gort::task::yield_now().await,
