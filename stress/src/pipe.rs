@@ -429,7 +429,10 @@ pub async fn run(mut rng: Rng, kind: Kind) -> Outcome {
     }
     let (txs, mut rxs): (Vec<Tx>, Vec<Rx>) = kinds.iter().map(|k| open(*k)).unzip();
     // Producers may also receive from the second channel (a receive in the same select!).
-    let inbox = rxs.get(1).and_then(Rx::try_clone);
+    let inbox = match rxs.get(1) {
+        Some(Rx::Chan(r)) => Some(r.clone()),
+        _ => None,
+    };
 
     let consumers = if kind.is_chan() { rng.below(1, 5) } else { 1 };
     let mut consumer_tasks = Vec::new();
@@ -451,10 +454,7 @@ pub async fn run(mut rng: Rng, kind: Kind) -> Outcome {
         let producer = Producer {
             id: p,
             txs: txs.clone(),
-            inbox: inbox.as_ref().and_then(Rx::try_clone).map(|rx| match rx {
-                Rx::Chan(r) => r,
-                _ => unreachable!("only chan receivers clone"),
-            }),
+            inbox: inbox.clone(),
             inbox_open: true,
             ledger: ledger.clone(),
             lax_cancel,
