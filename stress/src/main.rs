@@ -16,6 +16,7 @@
 //! `--minutes` is soak mode: the same mix, plus the verdict that RSS and open descriptors stayed
 //! flat after warm-up (see `soak`). Exit status 0 only when every round passed.
 
+mod alloc;
 mod fanout;
 mod ledger;
 mod locks;
@@ -30,6 +31,9 @@ use round::{Flavor, Plan, SCENARIOS};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 use support::STATS;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 /// Command-line options.
 struct Args {
@@ -157,8 +161,10 @@ fn main() {
 fn run(args: &Args) {
     let mode = if args.soak { "soak" } else { "stress" };
     println!(
-        "gort-stress {mode}: master seed {:#x}, {:?}, flavor {:?}",
-        args.seed, args.run_for, args.flavor
+        "gort-stress {mode}: master seed {:#x}, {:?}, flavor {}",
+        args.seed,
+        args.run_for,
+        args.flavor.map_or("both", flavor_arg)
     );
     let mut master = rng::Rng::new(args.seed);
     let start = Instant::now();
@@ -176,12 +182,13 @@ fn run(args: &Args) {
         if start.elapsed() >= next_sample {
             let s = soak::Sample::take(start.elapsed());
             println!(
-                "t={:>5}s rounds={round} ops={} cancels={} aborts={} rss={}KiB fds={}",
+                "t={:>5}s rounds={round} ops={} cancels={} aborts={} rss={}KiB heap={}KiB fds={}",
                 s.at.as_secs(),
                 STATS.ops.load(Relaxed),
                 STATS.cancels.load(Relaxed),
                 STATS.aborts.load(Relaxed),
                 s.rss_kib,
+                s.heap_kib,
                 s.fds
             );
             samples.push(s);

@@ -1,16 +1,19 @@
-//! Soak accounting: resident memory (`/proc/self/statm`) and open descriptors (`/proc/self/fd`)
-//! sampled between rounds, and the verdict that they stayed flat after warm-up.
+//! Soak accounting: resident memory (`/proc/self/statm`), live heap bytes (the counting
+//! allocator) and open descriptors (`/proc/self/fd`) sampled between rounds, and the verdict that
+//! they stayed flat after warm-up.
 //!
 //! Samples are taken between rounds, when no runtime exists, so a runtime's own threads, epoll
 //! and eventfd descriptors are not counted; anything a round leaked is. The verdict compares the
 //! highest sample in the first quarter after warm-up with the highest in the last quarter: RSS
 //! may grow by at most [`RSS_TOLERANCE_PCT`] percent or [`RSS_TOLERANCE_KIB`] (whichever is more,
-//! for allocator noise), descriptors by at most [`FD_TOLERANCE`].
+//! for allocator noise), live heap by at most [`HEAP_TOLERANCE_KIB`] (the harness's own sample
+//! list grows a little), descriptors by at most [`FD_TOLERANCE`].
 
 use std::time::Duration;
 
 pub const RSS_TOLERANCE_PCT: u64 = 10;
 pub const RSS_TOLERANCE_KIB: u64 = 1024;
+pub const HEAP_TOLERANCE_KIB: u64 = 64;
 pub const FD_TOLERANCE: usize = 2;
 
 /// One measurement.
@@ -18,6 +21,7 @@ pub const FD_TOLERANCE: usize = 2;
 pub struct Sample {
     pub at: Duration,
     pub rss_kib: u64,
+    pub heap_kib: u64,
     pub fds: usize,
 }
 
@@ -26,6 +30,7 @@ impl Sample {
         Sample {
             at,
             rss_kib: rss_kib(),
+            heap_kib: crate::alloc::live_bytes() as u64 / 1024,
             fds: open_fds(),
         }
     }
@@ -67,12 +72,15 @@ pub fn verdict(samples: &[Sample], warmup: Duration) -> Result<String, String> {
     let max_fds = |w: &[&Sample]| w.iter().map(|s| s.fds).max().unwrap();
     let (rss0, rss1) = (max_rss(first), max_rss(last));
     let (fd0, fd1) = (max_fds(first), max_fds(last));
+    let max_heap = |w: &[&Sample]| w.iter().map(|s| s.heap_kib).max().unwrap();
+    let (heap0, heap1) = (max_heap(first), max_heap(last));
     let allowed = (rss0 * RSS_TOLERANCE_PCT / 100).max(RSS_TOLERANCE_KIB);
     let report = format!(
-        "RSS {rss0} KiB -> {rss1} KiB (allowed +{allowed} KiB), open fds {fd0} -> {fd1} (allowed +{FD_TOLERANCE}), {} samples after warm-up",
+        "RSS {rss0} KiB -> {rss1} KiB (allowed +{allowed} KiB), live heap {heap0} KiB -> {heap1} KiB (allowed +{HEAP_TOLERANCE_KIB} KiB), open fds {fd0} -> {fd1} (allowed +{FD_TOLERANCE}), {} samples after warm-up",
         after.len()
     );
-    if rss1 > rss0 + allowed || fd1 > fd0 + FD_TOLERANCE {
+    let heap_grew = heap1 > heap0 + HEAP_TOLERANCE_KIB;
+    if rss1 > rss0 + allowed || heap_grew || fd1 > fd0 + FD_TOLERANCE {
         Err(format!("soak: grew after warm-up: {report}"))
     } else {
         Ok(report)
@@ -91,6 +99,7 @@ mod tests {
             .map(|(i, (&r, &f))| Sample {
                 at: at(i),
                 rss_kib: r,
+                heap_kib: 100,
                 fds: f,
             })
             .collect()
