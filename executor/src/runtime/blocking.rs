@@ -67,11 +67,15 @@ impl Schedule for BlockingSchedule {
     }
 
     fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {
-        // After the joiner was woken: the runtime finds that task queued when it looks again.
+        None
+    }
+
+    fn completed(&self) {
+        // After the joiner was woken (never before: an idle runtime would jump its paused clock
+        // in between), the runtime finds that task queued when it looks again.
         if let Some(driver) = &self.inhibits {
             driver.allow_auto_advance();
         }
-        None
     }
 }
 

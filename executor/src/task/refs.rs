@@ -20,6 +20,8 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     }
     /// Removes a completed task from the owner list; returns the list's reference if it was there.
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+    /// Runs once a completed task has woken its joiner (after [`release`](Self::release)).
+    fn completed(&self) {}
 }
 
 /// The owner list's reference to a task.
