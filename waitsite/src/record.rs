@@ -123,6 +123,7 @@ impl Sites {
     }
 
     /// Ends a poll: publishes its sites if it was `Pending`, and starts the next poll's list.
+    #[inline]
     fn finish(&self, pending: bool) {
         self.polls
             .store(self.polls.load(Relaxed).wrapping_add(1), Release);
@@ -221,8 +222,9 @@ impl WaitSnapshot {
         self.worker
     }
 
-    /// How long ago the last `Pending` poll ended (coarse: up to a few ms late, or up to 64
-    /// polls of a busy worker), measured against `now` (from [`now_ms`]).
+    /// How long ago the last `Pending` poll ended (coarse: the poller's clock is read after
+    /// it parks and every few dozen polls, see [`tick_clock`]), measured against `now` (from
+    /// [`now_ms`]).
     pub fn waiting_for(&self, now: u64) -> Duration {
         Duration::from_millis(u64::from((now as u32).wrapping_sub(self.since)))
     }
@@ -233,12 +235,10 @@ struct Local {
     current: Cell<*const WaitRecord>,
     owner: Cell<u64>,
     worker: Cell<u16>,
+    /// [`now_ms`] at the thread's last [`tick_clock`]: the time a `Pending` poll stamps (so a
+    /// poll reads no clock; the scheduler ticks it after parking and every few dozen polls).
     clock_ms: Cell<u32>,
-    until_refresh: Cell<u8>,
 }
-
-/// Polls between two reads of the real clock on one thread.
-const REFRESH_EVERY: u8 = 64;
 
 thread_local! {
     static LOCAL: Local = const {
@@ -247,28 +247,8 @@ thread_local! {
             owner: Cell::new(0),
             worker: Cell::new(NO_WORKER),
             clock_ms: Cell::new(0),
-            until_refresh: Cell::new(0),
         }
     };
-}
-
-impl Local {
-    /// The thread's coarse clock, read from the real one every `REFRESH_EVERY` calls.
-    #[inline]
-    fn coarse_ms(&self) -> u32 {
-        match self.until_refresh.get() {
-            0 => {
-                let now = now_ms() as u32;
-                self.clock_ms.set(now);
-                self.until_refresh.set(REFRESH_EVERY);
-                now
-            }
-            n => {
-                self.until_refresh.set(n - 1);
-                self.clock_ms.get()
-            }
-        }
-    }
 }
 
 /// Milliseconds since the first use of this clock in the process (the clock of
@@ -284,15 +264,17 @@ pub fn now_ms() -> u64 {
     u64::try_from(base.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Makes this thread read the real clock at its next `Pending` poll (a worker calls it after
-/// it parked, so the first tasks it polls get a fresh idle time).
+/// Reads the real clock into this thread's coarse clock, the time its `Pending` polls stamp
+/// (so a poll itself reads no clock). A scheduler calls it after parking and at its periodic
+/// maintenance (every few dozen polls); [`ThreadWait`](crate::ThreadWait) polls call it too.
 ///
 /// ```
-/// gort_waitsite::clock_stale();
+/// gort_waitsite::tick_clock();
 /// ```
 #[inline]
-pub fn clock_stale() {
-    let _ = LOCAL.try_with(|l| l.until_refresh.set(0));
+pub fn tick_clock() {
+    let now = now_ms() as u32;
+    let _ = LOCAL.try_with(|l| l.clock_ms.set(now));
 }
 
 /// Marks this thread as worker `index` (`None`: not a worker); polls record it.
@@ -359,7 +341,7 @@ impl WaitRecord {
     #[inline]
     pub fn finish_poll(&self, pending: bool) {
         let since = if pending {
-            LOCAL.try_with(Local::coarse_ms).unwrap_or(0)
+            LOCAL.try_with(|l| l.clock_ms.get()).unwrap_or(0)
         } else {
             0
         };
@@ -452,7 +434,7 @@ pub fn poll_with<T>(record: &WaitRecord, owner: u64, f: impl FnOnce() -> Poll<T>
         l.current.set(prev.0);
         l.owner.set(prev.1);
         let pending = polled.is_pending();
-        record.finish(pending, if pending { l.coarse_ms() } else { 0 });
+        record.finish(pending, l.clock_ms.get());
     });
     polled
 }
@@ -477,6 +459,7 @@ pub fn scope<R>(record: &WaitRecord, owner: u64, f: impl FnOnce() -> R) -> R {
 struct Restore((*const WaitRecord, u64));
 
 impl Drop for Restore {
+    #[inline]
     fn drop(&mut self) {
         let _ = LOCAL.try_with(|l| {
             l.current.set(self.0 .0);

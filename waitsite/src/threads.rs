@@ -175,6 +175,8 @@ impl ThreadWait {
         }
         self.running.store(true, Release);
         let _done = Done(&self.running);
+        // A plain thread has no scheduler ticking its clock.
+        super::record::tick_clock();
         poll_with(&self.record, 0, poll)
     }
 }
