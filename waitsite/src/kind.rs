@@ -63,9 +63,16 @@ pub enum WaitKind {
     Yield,
     /// A `LocalSet` driven inside this poll still has tasks (whose waits are not checked).
     LocalTasks,
+    /// `SetOnce::wait`.
+    SetOnceWait,
+    /// A Unix signal (`signal(..).recv()`, `ctrl_c`); the resource is the signal number.
+    Signal,
+    /// A child process's exit (`Child::wait`, `kill`, `wait_with_output`); the resource is
+    /// its pid.
+    ChildWait,
 }
 
-const ALL: [WaitKind; 24] = [
+const ALL: [WaitKind; 27] = [
     WaitKind::ChanSend,
     WaitKind::ChanRecv,
     WaitKind::MpscSend,
@@ -90,11 +97,15 @@ const ALL: [WaitKind; 24] = [
     WaitKind::IoReadiness,
     WaitKind::Yield,
     WaitKind::LocalTasks,
+    WaitKind::SetOnceWait,
+    WaitKind::Signal,
+    WaitKind::ChildWait,
 ];
 
 impl WaitKind {
     /// True when only another task or thread can end the wait (a gort wait-list); false for
-    /// timers, I/O and yields, which end by themselves. The deadlock detector only reports
+    /// timers, I/O, signals, child processes and yields, which end by themselves (or from
+    /// outside the process). The deadlock detector only reports
     /// tasks whose every wait is on a wait-list.
     pub fn is_wait_list(self) -> bool {
         !matches!(
@@ -105,6 +116,8 @@ impl WaitKind {
                 | WaitKind::IoReadiness
                 | WaitKind::Yield
                 | WaitKind::LocalTasks
+                | WaitKind::Signal
+                | WaitKind::ChildWait
         )
     }
 
@@ -143,6 +156,9 @@ impl WaitKind {
             WaitKind::IoReadiness => "io wait",
             WaitKind::Yield => "yield",
             WaitKind::LocalTasks => "local tasks",
+            WaitKind::SetOnceWait => "set once wait",
+            WaitKind::Signal => "signal wait",
+            WaitKind::ChildWait => "child process wait",
         }
     }
 
