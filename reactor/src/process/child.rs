@@ -173,12 +173,17 @@ impl Child {
         self.wait_at(Location::caller())
     }
 
+    /// The resource a child process wait names: the pid (0 once reaped), as an address.
+    fn wait_resource(&self) -> *const () {
+        std::ptr::null::<()>().wrapping_byte_add(self.id().map_or(0, |pid| pid as usize))
+    }
+
     /// `wait` called at `site`: shows there as a child process wait on the child's pid.
     fn wait_at(
         &mut self,
         site: &'static Location<'static>,
     ) -> impl Future<Output = io::Result<ExitStatus>> + '_ {
-        let pid = std::ptr::without_provenance(self.id().map_or(0, |pid| pid as usize));
+        let pid = self.wait_resource();
         Traced::at(site, WaitKind::ChildWait, pid, self.wait_inner())
     }
 
@@ -238,7 +243,7 @@ impl Child {
     /// ```
     #[track_caller]
     pub fn wait_with_output(self) -> impl Future<Output = io::Result<Output>> {
-        let pid = std::ptr::without_provenance(self.id().map_or(0, |pid| pid as usize));
+        let pid = self.wait_resource();
         // One child process wait at the caller's line stands for the exit and the pipe reads.
         Traced::at(Location::caller(), WaitKind::ChildWait, pid, self.output())
     }

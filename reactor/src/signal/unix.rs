@@ -228,7 +228,7 @@ impl Signal {
         &mut self,
         site: &'static std::panic::Location<'static>,
     ) -> impl Future<Output = Option<()>> + '_ {
-        let signum = std::ptr::without_provenance(self.signum as usize);
+        let signum = std::ptr::null::<()>().wrapping_byte_add(self.signum as usize);
         gort_waitsite::Traced::at(
             site,
             gort_waitsite::WaitKind::Signal,
