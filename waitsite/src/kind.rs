@@ -107,6 +107,12 @@ impl WaitKind {
     /// timers, I/O, signals, child processes and yields, which end by themselves (or from
     /// outside the process). The deadlock detector only reports
     /// tasks whose every wait is on a wait-list.
+    ///
+    /// ```
+    /// use gort_waitsite::WaitKind;
+    /// assert!(WaitKind::MutexLock.is_wait_list());
+    /// assert!(!WaitKind::IoReadiness.is_wait_list());
+    /// ```
     pub fn is_wait_list(self) -> bool {
         !matches!(
             self,
@@ -122,6 +128,12 @@ impl WaitKind {
     }
 
     /// True for the lock kinds whose holder task is recorded (for `lock_cycles`).
+    ///
+    /// ```
+    /// use gort_waitsite::WaitKind;
+    /// assert!(WaitKind::RwLockWrite.is_lock());
+    /// assert!(!WaitKind::ChanSend.is_lock());
+    /// ```
     pub fn is_lock(self) -> bool {
         matches!(
             self,
@@ -130,6 +142,10 @@ impl WaitKind {
     }
 
     /// The Go-style label.
+    ///
+    /// ```
+    /// assert_eq!(gort_waitsite::WaitKind::MutexLock.as_str(), "mutex lock");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             WaitKind::ChanSend => "chan send",
