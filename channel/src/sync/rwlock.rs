@@ -372,6 +372,7 @@ impl<T: ?Sized> RwLock<T> {
     /// let lock = gort_channel::sync::RwLock::new(1);
     /// assert_eq!(*lock.blocking_read(), 1);
     /// ```
+    #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         block_on(self.read())
     }
@@ -383,6 +384,7 @@ impl<T: ?Sized> RwLock<T> {
     /// *lock.blocking_write() += 1;
     /// assert_eq!(*lock.blocking_read(), 2);
     /// ```
+    #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         block_on(self.write())
     }
