@@ -60,6 +60,8 @@ pub(crate) struct BlockingSchedule {
 }
 
 impl Schedule for BlockingSchedule {
+    const KIND: &'static str = "blocking";
+
     fn schedule(&self, task: Notified<Self>) {
         // A blocking task finishes in its first poll, so it is never woken to run again; an
         // abort of a queued task only marks it. Run it here rather than lose it.

@@ -12,6 +12,8 @@ use std::marker::PhantomData;
 
 /// What a task needs from whoever runs it.
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// What the diagnostics call the tasks of this scheduler (tokio-console's span `kind`).
+    const KIND: &'static str = "task";
     /// Queues a task that was woken.
     fn schedule(&self, task: Notified<Self>);
     /// Queues a task that woke itself while running, behind the tasks already queued.
