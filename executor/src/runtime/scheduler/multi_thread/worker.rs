@@ -411,8 +411,8 @@ impl Context {
                 break;
             }
             if suspect {
-                // The driver's sleep has millisecond granularity: let I/O in, then sleep one
-                // short interval off the driver.
+                // Let I/O in, then sleep one short interval off the driver (marked as a timed
+                // watch: a LIFO push meanwhile kicks nobody).
                 let poll = || handle.driver.poll_if_free();
                 core = self.with_core_installed(core, poll);
                 if !core.has_local_work(handle) {
