@@ -304,3 +304,56 @@ fn a_plain_thread_blocked_in_recv_blocking_is_part_of_the_report() {
     drop(_tx);
     assert_eq!(waiter.join().unwrap(), None);
 }
+
+/// A task holding an `RwLock` for writing waits on a `Mutex` whose holder waits to read that
+/// `RwLock` (the owned and the borrowed forms): `lock_cycles()` names the pair, because the
+/// `RwLock` remembers its writer.
+#[test]
+fn rwlock_writer_and_mutex_holder_waiting_on_each_other_form_a_lock_cycle() {
+    use gort::sync::{Mutex, RwLock};
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .on_deadlock(|_| {}) // the pair is the whole runtime: no panic, just the cycle
+        .build()
+        .unwrap();
+    let (rw, m) = (Arc::new(RwLock::new(0)), Arc::new(Mutex::new(())));
+    let (ready_tx, ready_rx) = chan::bounded::<()>(2);
+    let (go_tx, go_rx) = chan::bounded::<()>(0);
+    let writer = {
+        let (rw, m, ready, go) = (rw.clone(), m.clone(), ready_tx.clone(), go_rx.clone());
+        rt.spawn(async move {
+            let _w = rw.clone().write_owned().await;
+            ready.send(()).await.unwrap();
+            let _ = go.recv().await;
+            let _m = m.lock().await;
+        })
+    };
+    let locker = rt.spawn(async move {
+        let _m = m.lock().await;
+        ready_tx.send(()).await.unwrap();
+        let _ = go_rx.recv().await;
+        let _r = rw.read().await;
+    });
+    rt.block_on(async {
+        ready_rx.recv().await.unwrap();
+        ready_rx.recv().await.unwrap();
+        drop(go_tx);
+        let deadline = Instant::now() + PATIENCE;
+        let cycles = loop {
+            let cycles = gort::runtime::Handle::current().dump().lock_cycles();
+            if !cycles.is_empty() || Instant::now() > deadline {
+                break cycles;
+            }
+            gort::time::sleep(Duration::from_millis(5)).await;
+        };
+        assert_eq!(cycles.len(), 1, "{cycles:?}");
+        let mut pair = cycles.concat();
+        pair.sort();
+        let mut expected = vec![writer.id(), locker.id()];
+        expected.sort();
+        assert_eq!(pair, expected);
+    });
+    writer.abort();
+    locker.abort();
+}

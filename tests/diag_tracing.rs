@@ -153,3 +153,34 @@ fn tasks_get_console_spans_entered_once_per_poll_and_waker_events() {
     // Every event names a task span.
     assert!(wakers.iter().all(|(_, task)| spans.contains_key(task)));
 }
+
+#[test]
+fn spawn_blocking_spans_say_kind_blocking() {
+    let recorder = Arc::new(Recorder::default());
+    // The blocking call runs on a pool thread: only a global subscriber sees it there (the other
+    // test sets its own on its thread, which takes precedence over this one).
+    tracing::subscriber::set_global_default(Shared(recorder.clone())).unwrap();
+    let rt = gort::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let line = rt.block_on(async {
+        let line = line!() + 1;
+        let join = gort::task::spawn_blocking(|| 5);
+        assert_eq!(join.await.unwrap(), 5);
+        line
+    });
+    drop(rt);
+    let spans = recorder.spans.lock().unwrap();
+    let blocking: Vec<_> = spans
+        .values()
+        .filter(|s| {
+            s.name == "runtime.spawn"
+                && s.fields.get("kind").map(String::as_str) == Some("blocking")
+        })
+        .collect();
+    assert_eq!(blocking.len(), 1, "{spans:?}");
+    assert_eq!(blocking[0].fields["loc.line"], line.to_string());
+    assert_eq!(blocking[0].fields["loc.file"], file!());
+    assert_eq!(blocking[0].enters, 1);
+}

@@ -63,9 +63,16 @@ pub enum WaitKind {
     Yield,
     /// A `LocalSet` driven inside this poll still has tasks (whose waits are not checked).
     LocalTasks,
+    /// `SetOnce::wait`.
+    SetOnceWait,
+    /// A Unix signal (`signal(..).recv()`, `ctrl_c`); the resource is the signal number.
+    Signal,
+    /// A child process's exit (`Child::wait`, `kill`, `wait_with_output`); the resource is
+    /// its pid.
+    ChildWait,
 }
 
-const ALL: [WaitKind; 24] = [
+const ALL: [WaitKind; 27] = [
     WaitKind::ChanSend,
     WaitKind::ChanRecv,
     WaitKind::MpscSend,
@@ -90,12 +97,22 @@ const ALL: [WaitKind; 24] = [
     WaitKind::IoReadiness,
     WaitKind::Yield,
     WaitKind::LocalTasks,
+    WaitKind::SetOnceWait,
+    WaitKind::Signal,
+    WaitKind::ChildWait,
 ];
 
 impl WaitKind {
     /// True when only another task or thread can end the wait (a gort wait-list); false for
-    /// timers, I/O and yields, which end by themselves. The deadlock detector only reports
+    /// timers, I/O, signals, child processes and yields, which end by themselves (or from
+    /// outside the process). The deadlock detector only reports
     /// tasks whose every wait is on a wait-list.
+    ///
+    /// ```
+    /// use gort_waitsite::WaitKind;
+    /// assert!(WaitKind::MutexLock.is_wait_list());
+    /// assert!(!WaitKind::IoReadiness.is_wait_list());
+    /// ```
     pub fn is_wait_list(self) -> bool {
         !matches!(
             self,
@@ -105,10 +122,18 @@ impl WaitKind {
                 | WaitKind::IoReadiness
                 | WaitKind::Yield
                 | WaitKind::LocalTasks
+                | WaitKind::Signal
+                | WaitKind::ChildWait
         )
     }
 
     /// True for the lock kinds whose holder task is recorded (for `lock_cycles`).
+    ///
+    /// ```
+    /// use gort_waitsite::WaitKind;
+    /// assert!(WaitKind::RwLockWrite.is_lock());
+    /// assert!(!WaitKind::ChanSend.is_lock());
+    /// ```
     pub fn is_lock(self) -> bool {
         matches!(
             self,
@@ -117,6 +142,10 @@ impl WaitKind {
     }
 
     /// The Go-style label.
+    ///
+    /// ```
+    /// assert_eq!(gort_waitsite::WaitKind::MutexLock.as_str(), "mutex lock");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             WaitKind::ChanSend => "chan send",
@@ -143,6 +172,9 @@ impl WaitKind {
             WaitKind::IoReadiness => "io wait",
             WaitKind::Yield => "yield",
             WaitKind::LocalTasks => "local tasks",
+            WaitKind::SetOnceWait => "set once wait",
+            WaitKind::Signal => "signal wait",
+            WaitKind::ChildWait => "child process wait",
         }
     }
 

@@ -38,7 +38,7 @@ mod traced;
 
 pub use kind::WaitKind;
 pub use record::{
-    clock_stale, current_task, mark, now_ms, poll_with, record, record_over, scope, set_worker,
+    current_task, mark, now_ms, poll_with, record, record_over, scope, set_worker, tick_clock,
     WaitRecord, WaitSite, WaitSnapshot, MAX_SITES,
 };
 pub use threads::{blocking_wait, current_thread_wait, threads, ThreadState, ThreadWait};

@@ -123,6 +123,7 @@ impl Sites {
     }
 
     /// Ends a poll: publishes its sites if it was `Pending`, and starts the next poll's list.
+    #[inline]
     fn finish(&self, pending: bool) {
         self.polls
             .store(self.polls.load(Relaxed).wrapping_add(1), Release);
@@ -187,22 +188,73 @@ pub struct WaitSnapshot {
 
 impl WaitSnapshot {
     /// The recorded sites (at most [`MAX_SITES`]).
+    ///
+    /// ```
+    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+    /// # let rec = WaitRecord::new();
+    /// # let here = std::panic::Location::caller();
+    /// // One poll that waits on a channel receive.
+    /// let _ = poll_with(&rec, 1, || {
+    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
+    ///     std::task::Poll::<()>::Pending
+    /// });
+    /// let kinds: Vec<_> = rec.snapshot().sites().map(|s| s.kind).collect();
+    /// assert_eq!(kinds, [WaitKind::ChanRecv]);
+    /// ```
     pub fn sites(&self) -> impl Iterator<Item = WaitSite> + '_ {
         self.sites.iter().flatten().copied()
     }
 
     /// How many sites the poll recorded beyond those kept.
+    ///
+    /// ```
+    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+    /// # let rec = WaitRecord::new();
+    /// # let here = std::panic::Location::caller();
+    /// // One poll that waits on a channel receive.
+    /// let _ = poll_with(&rec, 1, || {
+    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
+    ///     std::task::Poll::<()>::Pending
+    /// });
+    /// assert_eq!(rec.snapshot().more(), 0);
+    /// ```
     pub fn more(&self) -> usize {
         usize::from(self.total).saturating_sub(MAX_SITES)
     }
 
     /// True when the last poll returned `Pending` with no gort wait recorded.
+    ///
+    /// ```
+    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+    /// # let rec = WaitRecord::new();
+    /// # let here = std::panic::Location::caller();
+    /// // One poll that waits on a channel receive.
+    /// let _ = poll_with(&rec, 1, || {
+    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
+    ///     std::task::Poll::<()>::Pending
+    /// });
+    /// assert!(!rec.snapshot().is_foreign());
+    /// let _ = poll_with(&rec, 1, || std::task::Poll::<()>::Pending); // records nothing
+    /// assert!(rec.snapshot().is_foreign());
+    /// ```
     pub fn is_foreign(&self) -> bool {
         self.foreign
     }
 
     /// True when there is at least one site and every site is on a gort wait-list (nothing a
     /// timer, I/O or the task itself will end).
+    ///
+    /// ```
+    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+    /// # let rec = WaitRecord::new();
+    /// # let here = std::panic::Location::caller();
+    /// // One poll that waits on a channel receive.
+    /// let _ = poll_with(&rec, 1, || {
+    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
+    ///     std::task::Poll::<()>::Pending
+    /// });
+    /// assert!(rec.snapshot().only_wait_lists()); // a receive: only a sender ends it
+    /// ```
     pub fn only_wait_lists(&self) -> bool {
         !self.foreign
             && self.total > 0
@@ -212,17 +264,55 @@ impl WaitSnapshot {
     }
 
     /// The poll count when the snapshot was taken (counted from the first recorded wait).
+    ///
+    /// ```
+    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+    /// # let rec = WaitRecord::new();
+    /// # let here = std::panic::Location::caller();
+    /// // One poll that waits on a channel receive.
+    /// let _ = poll_with(&rec, 1, || {
+    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
+    ///     std::task::Poll::<()>::Pending
+    /// });
+    /// assert_eq!(rec.snapshot().polls(), 1);
+    /// ```
     pub fn polls(&self) -> u32 {
         self.polls
     }
 
     /// The worker index of the thread that polled last, if it was a worker.
+    ///
+    /// ```
+    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+    /// # let rec = WaitRecord::new();
+    /// # let here = std::panic::Location::caller();
+    /// // One poll that waits on a channel receive.
+    /// let _ = poll_with(&rec, 1, || {
+    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
+    ///     std::task::Poll::<()>::Pending
+    /// });
+    /// assert_eq!(rec.snapshot().worker(), None); // not a runtime worker
+    /// ```
     pub fn worker(&self) -> Option<usize> {
         self.worker
     }
 
-    /// How long ago the last `Pending` poll ended (coarse: up to a few ms late, or up to 64
-    /// polls of a busy worker), measured against `now` (from [`now_ms`]).
+    /// How long ago the last `Pending` poll ended (coarse: the poller's clock is read after
+    /// it parks and every few dozen polls, see [`tick_clock`]), measured against `now` (from
+    /// [`now_ms`]).
+    ///
+    /// ```
+    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+    /// # let rec = WaitRecord::new();
+    /// # let here = std::panic::Location::caller();
+    /// // One poll that waits on a channel receive.
+    /// let _ = poll_with(&rec, 1, || {
+    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
+    ///     std::task::Poll::<()>::Pending
+    /// });
+    /// let waited = rec.snapshot().waiting_for(gort_waitsite::now_ms());
+    /// assert!(waited < std::time::Duration::from_secs(60));
+    /// ```
     pub fn waiting_for(&self, now: u64) -> Duration {
         Duration::from_millis(u64::from((now as u32).wrapping_sub(self.since)))
     }
@@ -233,12 +323,10 @@ struct Local {
     current: Cell<*const WaitRecord>,
     owner: Cell<u64>,
     worker: Cell<u16>,
+    /// [`now_ms`] at the thread's last [`tick_clock`]: the time a `Pending` poll stamps (so a
+    /// poll reads no clock; the scheduler ticks it after parking and every few dozen polls).
     clock_ms: Cell<u32>,
-    until_refresh: Cell<u8>,
 }
-
-/// Polls between two reads of the real clock on one thread.
-const REFRESH_EVERY: u8 = 64;
 
 thread_local! {
     static LOCAL: Local = const {
@@ -247,28 +335,8 @@ thread_local! {
             owner: Cell::new(0),
             worker: Cell::new(NO_WORKER),
             clock_ms: Cell::new(0),
-            until_refresh: Cell::new(0),
         }
     };
-}
-
-impl Local {
-    /// The thread's coarse clock, read from the real one every `REFRESH_EVERY` calls.
-    #[inline]
-    fn coarse_ms(&self) -> u32 {
-        match self.until_refresh.get() {
-            0 => {
-                let now = now_ms() as u32;
-                self.clock_ms.set(now);
-                self.until_refresh.set(REFRESH_EVERY);
-                now
-            }
-            n => {
-                self.until_refresh.set(n - 1);
-                self.clock_ms.get()
-            }
-        }
-    }
 }
 
 /// Milliseconds since the first use of this clock in the process (the clock of
@@ -284,15 +352,17 @@ pub fn now_ms() -> u64 {
     u64::try_from(base.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Makes this thread read the real clock at its next `Pending` poll (a worker calls it after
-/// it parked, so the first tasks it polls get a fresh idle time).
+/// Reads the real clock into this thread's coarse clock, the time its `Pending` polls stamp
+/// (so a poll itself reads no clock). A scheduler calls it after parking and at its periodic
+/// maintenance (every few dozen polls); [`ThreadWait`](crate::ThreadWait) polls call it too.
 ///
 /// ```
-/// gort_waitsite::clock_stale();
+/// gort_waitsite::tick_clock();
 /// ```
 #[inline]
-pub fn clock_stale() {
-    let _ = LOCAL.try_with(|l| l.until_refresh.set(0));
+pub fn tick_clock() {
+    let now = now_ms() as u32;
+    let _ = LOCAL.try_with(|l| l.clock_ms.set(now));
 }
 
 /// Marks this thread as worker `index` (`None`: not a worker); polls record it.
@@ -308,6 +378,12 @@ pub fn set_worker(index: Option<usize>) {
 
 impl WaitRecord {
     /// An empty record (its sites are allocated by the first recorded wait).
+    ///
+    /// ```
+    /// let rec = gort_waitsite::WaitRecord::new();
+    /// assert_eq!(rec.polls(), 0);
+    /// assert_eq!(rec.label(), None);
+    /// ```
     pub const fn new() -> WaitRecord {
         WaitRecord {
             sites: AtomicPtr::new(ptr::null_mut()),
@@ -331,6 +407,11 @@ impl WaitRecord {
     }
 
     /// The label given to [`WaitRecord::with_label`].
+    ///
+    /// ```
+    /// let rec = gort_waitsite::WaitRecord::with_label("worker".into());
+    /// assert_eq!(rec.label(), Some("worker"));
+    /// ```
     pub fn label(&self) -> Option<&str> {
         self.sites()?.label.as_deref()
     }
@@ -357,9 +438,23 @@ impl WaitRecord {
     /// Ends a poll: counts it and, if it returned `Pending`, publishes its sites (none: foreign)
     /// with the time. [`poll_with`] calls it; callers that poll by hand call it themselves.
     #[inline]
+    ///
+    /// ```
+    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+    /// # let rec = WaitRecord::new();
+    /// # let here = std::panic::Location::caller();
+    /// // One poll that waits on a channel receive.
+    /// let _ = poll_with(&rec, 1, || {
+    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
+    ///     std::task::Poll::<()>::Pending
+    /// });
+    /// rec.finish_poll(true); // a second poll by hand, with no wait recorded
+    /// assert!(rec.snapshot().is_foreign());
+    /// assert_eq!(rec.polls(), 2);
+    /// ```
     pub fn finish_poll(&self, pending: bool) {
         let since = if pending {
-            LOCAL.try_with(Local::coarse_ms).unwrap_or(0)
+            LOCAL.try_with(|l| l.clock_ms.get()).unwrap_or(0)
         } else {
             0
         };
@@ -377,6 +472,18 @@ impl WaitRecord {
     }
 
     /// Number of polls since the first recorded wait (wrapping).
+    ///
+    /// ```
+    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+    /// # let rec = WaitRecord::new();
+    /// # let here = std::panic::Location::caller();
+    /// // One poll that waits on a channel receive.
+    /// let _ = poll_with(&rec, 1, || {
+    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
+    ///     std::task::Poll::<()>::Pending
+    /// });
+    /// assert_eq!(rec.polls(), 1);
+    /// ```
     pub fn polls(&self) -> u32 {
         self.sites().map_or(0, |s| s.polls.load(Acquire))
     }
@@ -411,12 +518,40 @@ impl WaitRecord {
 
     /// The sites of the last `Pending` poll. While the task runs they may be partly overwritten
     /// by the running poll.
+    ///
+    /// ```
+    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+    /// # let rec = WaitRecord::new();
+    /// # let here = std::panic::Location::caller();
+    /// // One poll that waits on a channel receive.
+    /// let _ = poll_with(&rec, 1, || {
+    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
+    ///     std::task::Poll::<()>::Pending
+    /// });
+    /// assert_eq!(rec.snapshot().sites().count(), 1);
+    /// ```
     pub fn snapshot(&self) -> WaitSnapshot {
         self.snapshot_with(false)
     }
 
     /// The sites currently stored, published or not: during a poll, the site the task last
     /// resumed from (until it records a new one).
+    ///
+    /// ```
+    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
+    /// # let rec = WaitRecord::new();
+    /// # let here = std::panic::Location::caller();
+    /// // One poll that waits on a channel receive.
+    /// let _ = poll_with(&rec, 1, || {
+    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
+    ///     std::task::Poll::<()>::Pending
+    /// });
+    /// let _ = poll_with(&rec, 1, || {
+    ///     // Resumed: nothing recorded yet in this poll, the last site still shows.
+    ///     assert_eq!(rec.last_sites().sites().next().unwrap().kind, WaitKind::ChanRecv);
+    ///     std::task::Poll::Ready(())
+    /// });
+    /// ```
     pub fn last_sites(&self) -> WaitSnapshot {
         self.snapshot_with(true)
     }
@@ -452,7 +587,7 @@ pub fn poll_with<T>(record: &WaitRecord, owner: u64, f: impl FnOnce() -> Poll<T>
         l.current.set(prev.0);
         l.owner.set(prev.1);
         let pending = polled.is_pending();
-        record.finish(pending, if pending { l.coarse_ms() } else { 0 });
+        record.finish(pending, l.clock_ms.get());
     });
     polled
 }
@@ -477,6 +612,7 @@ pub fn scope<R>(record: &WaitRecord, owner: u64, f: impl FnOnce() -> R) -> R {
 struct Restore((*const WaitRecord, u64));
 
 impl Drop for Restore {
+    #[inline]
     fn drop(&mut self) {
         let _ = LOCAL.try_with(|l| {
             l.current.set(self.0 .0);

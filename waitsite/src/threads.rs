@@ -122,16 +122,35 @@ pub fn blocking_wait<T>(poll: impl FnOnce() -> Poll<T>, park: impl FnOnce()) -> 
 
 impl ThreadWait {
     /// The thread's name (or its id).
+    ///
+    /// ```
+    /// let name = std::thread::Builder::new().name("worker".into()).spawn(|| {
+    ///     gort_waitsite::current_thread_wait().unwrap().name().to_owned()
+    /// });
+    /// assert_eq!(name.unwrap().join().unwrap(), "worker");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The thread's wait record.
+    ///
+    /// ```
+    /// use std::task::Poll;
+    /// let me = gort_waitsite::current_thread_wait().unwrap();
+    /// let _ = me.poll(|| Poll::<()>::Pending); // no gort wait recorded
+    /// assert!(me.record().snapshot().is_foreign());
+    /// ```
     pub fn record(&self) -> &WaitRecord {
         &self.record
     }
 
     /// What the thread does now.
+    ///
+    /// ```
+    /// let me = gort_waitsite::current_thread_wait().unwrap();
+    /// assert_eq!(me.state(), gort_waitsite::ThreadState::Free);
+    /// ```
     pub fn state(&self) -> ThreadState {
         match self.state.load(Acquire) {
             FREE => ThreadState::Free,
@@ -141,6 +160,13 @@ impl ThreadWait {
     }
 
     /// True while the thread polls (it is not waiting then).
+    ///
+    /// ```
+    /// use std::task::Poll;
+    /// let me = gort_waitsite::current_thread_wait().unwrap();
+    /// assert_eq!(me.poll(|| Poll::Ready(me.is_polling())), Poll::Ready(true));
+    /// assert!(!me.is_polling());
+    /// ```
     pub fn is_polling(&self) -> bool {
         self.running.load(Acquire)
     }
@@ -166,6 +192,17 @@ impl ThreadWait {
     }
 
     /// Runs one poll of this thread's future with its record current, and publishes it.
+    ///
+    /// ```
+    /// use gort_waitsite::WaitKind;
+    /// use std::task::Poll;
+    /// let me = gort_waitsite::current_thread_wait().unwrap();
+    /// let _ = me.poll(|| {
+    ///     gort_waitsite::record(WaitKind::Notified, std::ptr::null(), 0, std::panic::Location::caller());
+    ///     Poll::<()>::Pending
+    /// });
+    /// assert_eq!(me.record().snapshot().sites().next().unwrap().kind, WaitKind::Notified);
+    /// ```
     pub fn poll<T>(&self, poll: impl FnOnce() -> Poll<T>) -> Poll<T> {
         struct Done<'a>(&'a AtomicBool);
         impl Drop for Done<'_> {
@@ -175,6 +212,8 @@ impl ThreadWait {
         }
         self.running.store(true, Release);
         let _done = Done(&self.running);
+        // A plain thread has no scheduler ticking its clock.
+        super::record::tick_clock();
         poll_with(&self.record, 0, poll)
     }
 }

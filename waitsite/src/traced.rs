@@ -34,6 +34,11 @@ pub struct Traced<'a, F> {
 
 impl<'a, F> Traced<'a, F> {
     /// Wraps `inner`, a wait of `kind` on `resource`, created at the caller's location.
+    ///
+    /// ```
+    /// let t = gort_waitsite::Traced::new(gort_waitsite::WaitKind::Notified, std::ptr::null(), async { 2 });
+    /// assert_eq!(futures::executor::block_on(t), 2);
+    /// ```
     #[track_caller]
     pub fn new(kind: WaitKind, resource: *const (), inner: F) -> Traced<'a, F> {
         Traced {
@@ -73,6 +78,18 @@ impl<'a, F> Traced<'a, F> {
     }
 
     /// Also records the task id stored in `holder` (a lock's current holder) on each wait.
+    ///
+    /// ```
+    /// use gort_waitsite::{poll_with, Traced, WaitKind, WaitRecord};
+    /// use std::future::Future;
+    /// use std::sync::atomic::AtomicU64;
+    /// let holder = AtomicU64::new(7); // the lock's holder task
+    /// let rec = WaitRecord::new();
+    /// let mut wait = Box::pin(Traced::new(WaitKind::MutexLock, std::ptr::null(), std::future::pending::<()>()).with_holder(&holder));
+    /// let waker = futures::task::noop_waker();
+    /// let _ = poll_with(&rec, 1, || wait.as_mut().poll(&mut std::task::Context::from_waker(&waker)));
+    /// assert_eq!(rec.snapshot().sites().next().unwrap().holder, 7);
+    /// ```
     pub fn with_holder(mut self, holder: &'a AtomicU64) -> Traced<'a, F> {
         self.holder = Some(holder);
         self

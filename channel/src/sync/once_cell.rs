@@ -8,10 +8,12 @@
 
 use super::batch_semaphore as ll;
 use super::shim::{AtomicBool, Ordering};
+use gort_waitsite::{Traced, WaitKind};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::mem::MaybeUninit;
+use std::panic::Location;
 
 /// A thread-safe cell written once, by the first caller of
 /// [`get_or_init`](OnceCell::get_or_init) or [`set`](OnceCell::set).
@@ -307,17 +309,19 @@ impl<T> OnceCell<T> {
     ///     assert_eq!(*cell.get_or_init(|| async { 4 }).await, 3);
     /// });
     /// ```
-    pub async fn get_or_init<F, Fut>(&self, f: F) -> &T
+    #[track_caller]
+    pub fn get_or_init<F, Fut>(&self, f: F) -> impl Future<Output = &T>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = T>,
     {
-        match self
-            .get_or_try_init(|| async { Ok::<T, std::convert::Infallible>(f().await) })
-            .await
-        {
-            Ok(value) => value,
-            Err(never) => match never {},
+        let site = Location::caller();
+        async move {
+            let init = || async { Ok::<T, std::convert::Infallible>(f().await) };
+            match self.try_init_at(site, init).await {
+                Ok(value) => value,
+                Err(never) => match never {},
+            }
         }
     }
 
@@ -334,7 +338,17 @@ impl<T> OnceCell<T> {
     ///     assert_eq!(cell.get_or_try_init(|| async { Ok::<_, &str>(5) }).await, Ok(&5));
     /// });
     /// ```
-    pub async fn get_or_try_init<E, F, Fut>(&self, f: F) -> Result<&T, E>
+    #[track_caller]
+    pub fn get_or_try_init<E, F, Fut>(&self, f: F) -> impl Future<Output = Result<&T, E>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        self.try_init_at(Location::caller(), f)
+    }
+
+    /// `get_or_try_init` called at `site`: a wait for another initializer shows there.
+    async fn try_init_at<E, F, Fut>(&self, site: &'static Location<'static>, f: F) -> Result<&T, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -342,7 +356,12 @@ impl<T> OnceCell<T> {
         if let Some(value) = self.get() {
             return Ok(value);
         }
-        if self.semaphore.acquire(1).await.is_err() {
+        let cell = (self as *const Self).cast::<()>();
+        let acquire = self.semaphore.acquire(1);
+        if Traced::at(site, WaitKind::OnceCellInit, cell, acquire)
+            .await
+            .is_err()
+        {
             // Closed: the value was published.
             return Ok(self
                 .get()

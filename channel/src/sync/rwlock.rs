@@ -10,12 +10,15 @@
 use super::batch_semaphore as ll;
 use super::blocking::block_on;
 use super::mutex::TryLockError;
+use gort_waitsite::WaitKind;
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
 /// The default and largest number of concurrent readers (tokio's limit).
@@ -45,6 +48,9 @@ const MAX_READS: u32 = u32::MAX >> 3;
 pub struct RwLock<T: ?Sized> {
     max_readers: u32,
     sem: ll::Semaphore,
+    /// The id of the task holding the write lock (0: none, or not a task), for the task dump's
+    /// `lock_cycles` (readers are many, so a read hold is not named).
+    writer: AtomicU64,
     data: UnsafeCell<T>,
 }
 
@@ -79,6 +85,7 @@ pub struct RwLockReadGuard<'a, T: ?Sized> {
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
     sem: &'a ll::Semaphore,
+    writer: &'a AtomicU64,
     permits: u32,
     data: *mut T,
     _marker: PhantomData<&'a mut T>,
@@ -95,6 +102,7 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
     sem: &'a ll::Semaphore,
+    writer: &'a AtomicU64,
     permits: u32,
     data: *mut T,
     _marker: PhantomData<&'a mut T>,
@@ -189,6 +197,7 @@ impl<T> RwLock<T> {
         RwLock {
             max_readers,
             sem: ll::Semaphore::new(max_readers as usize),
+            writer: AtomicU64::new(0),
             data: UnsafeCell::new(value),
         }
     }
@@ -204,6 +213,7 @@ impl<T> RwLock<T> {
         RwLock {
             max_readers: MAX_READS,
             sem: ll::Semaphore::const_new(MAX_READS as usize),
+            writer: AtomicU64::new(0),
             data: UnsafeCell::new(value),
         }
     }
@@ -233,6 +243,7 @@ impl<T> RwLock<T> {
         RwLock {
             max_readers,
             sem: ll::Semaphore::const_new(max_readers as usize),
+            writer: AtomicU64::new(0),
             data: UnsafeCell::new(value),
         }
     }
@@ -256,13 +267,20 @@ impl<T: ?Sized> RwLock<T> {
         }
     }
 
+    /// The guard of a write lock just taken by the current task (noted as the writer).
     fn write_guard(&self) -> RwLockWriteGuard<'_, T> {
+        self.wrote();
         RwLockWriteGuard {
             sem: &self.sem,
+            writer: &self.writer,
             permits: self.max_readers,
             data: self.data.get(),
             _marker: PhantomData,
         }
+    }
+
+    fn wrote(&self) {
+        self.writer.store(gort_waitsite::current_task(), Relaxed);
     }
 
     async fn acquire(&self, permits: u32) {
@@ -290,6 +308,7 @@ impl<T: ?Sized> RwLock<T> {
             self.acquire(1).await;
             self.read_guard()
         })
+        .with_holder(&self.writer)
     }
 
     /// Waits for exclusive access.
@@ -312,6 +331,7 @@ impl<T: ?Sized> RwLock<T> {
             self.acquire(self.max_readers).await;
             self.write_guard()
         })
+        .with_holder(&self.writer)
     }
 
     /// Takes shared access if it is free now and no writer is queued.
@@ -352,6 +372,7 @@ impl<T: ?Sized> RwLock<T> {
     /// let lock = gort_channel::sync::RwLock::new(1);
     /// assert_eq!(*lock.blocking_read(), 1);
     /// ```
+    #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         block_on(self.read())
     }
@@ -363,6 +384,7 @@ impl<T: ?Sized> RwLock<T> {
     /// *lock.blocking_write() += 1;
     /// assert_eq!(*lock.blocking_read(), 2);
     /// ```
+    #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         block_on(self.write())
     }
@@ -382,11 +404,11 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
-        let resource = Arc::as_ptr(&self).cast::<()>();
-        gort_waitsite::Traced::new(gort_waitsite::WaitKind::RwLockRead, resource, async move {
-            self.acquire(1).await;
+        let site = Location::caller();
+        async move {
+            self.acquire_owned(site, WaitKind::RwLockRead, 1).await;
             OwnedRwLockReadGuard::new(self)
-        })
+        }
     }
 
     /// Exclusive access through an `Arc`, as an owned guard.
@@ -404,11 +426,22 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
-        let resource = Arc::as_ptr(&self).cast::<()>();
-        gort_waitsite::Traced::new(gort_waitsite::WaitKind::RwLockWrite, resource, async move {
-            self.acquire(self.max_readers).await;
+        let site = Location::caller();
+        async move {
+            self.acquire_owned(site, WaitKind::RwLockWrite, self.max_readers)
+                .await;
+            self.wrote();
             OwnedRwLockWriteGuard { lock: self }
-        })
+        }
+    }
+
+    /// Takes `permits` for an owned guard, recording a `kind` wait at `site` (the lock lives
+    /// in the future's `Arc`, so the wait is built inside the future).
+    async fn acquire_owned(&self, site: &'static Location<'static>, kind: WaitKind, permits: u32) {
+        let resource = (self as *const Self).cast::<()>();
+        gort_waitsite::Traced::at(site, kind, resource, self.acquire(permits))
+            .with_holder(&self.writer)
+            .await;
     }
 
     /// As [`RwLock::try_read`], as an owned guard.
@@ -435,7 +468,10 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
         match self.sem.try_acquire(self.max_readers as usize) {
-            Ok(()) => Ok(OwnedRwLockWriteGuard { lock: self }),
+            Ok(()) => {
+                self.wrote();
+                Ok(OwnedRwLockWriteGuard { lock: self })
+            }
             Err(_) => Err(TryLockError(())),
         }
     }
@@ -549,6 +585,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         let this = ManuallyDrop::new(this);
         Ok(RwLockMappedWriteGuard {
             sem: this.sem,
+            writer: this.writer,
             permits: this.permits,
             data,
             _marker: PhantomData,
@@ -574,6 +611,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         let data: *mut U = f(unsafe { &mut *locked });
         RwLockMappedWriteGuard {
             sem: this.sem,
+            writer: this.writer,
             permits: this.permits,
             data,
             _marker: PhantomData,
@@ -617,6 +655,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         // SAFETY: the guard holds every permit, so the value is not mutated meanwhile.
         let data: *const U = f(unsafe { &*this.data });
         let this = ManuallyDrop::new(this);
+        this.writer.store(0, Relaxed);
         // Keep one permit: the read guard's.
         this.sem.release(this.permits as usize - 1);
         RwLockReadGuard {
@@ -649,6 +688,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
             None => return Err(this),
         };
         let this = ManuallyDrop::new(this);
+        this.writer.store(0, Relaxed);
         this.sem.release(this.permits as usize - 1);
         Ok(RwLockReadGuard {
             sem: this.sem,
@@ -705,6 +745,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         let this = ManuallyDrop::new(self);
         // SAFETY: `this` is never used or dropped again; the Arc moves into the read guard.
         let lock = unsafe { std::ptr::read(&this.lock) };
+        lock.writer.store(0, Relaxed);
         lock.sem.release(lock.max_readers as usize - 1);
         OwnedRwLockReadGuard::new(lock)
     }
@@ -753,6 +794,7 @@ impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
 
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
+        self.writer.store(0, Relaxed);
         self.sem.release(self.permits as usize);
     }
 }
@@ -774,6 +816,7 @@ impl<T: ?Sized> DerefMut for RwLockMappedWriteGuard<'_, T> {
 
 impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
     fn drop(&mut self) {
+        self.writer.store(0, Relaxed);
         self.sem.release(self.permits as usize);
     }
 }
@@ -809,6 +852,7 @@ impl<T: ?Sized> DerefMut for OwnedRwLockWriteGuard<T> {
 
 impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
     fn drop(&mut self) {
+        self.lock.writer.store(0, Relaxed);
         self.lock.sem.release(self.lock.max_readers as usize);
     }
 }

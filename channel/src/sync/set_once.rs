@@ -14,6 +14,7 @@
 use super::Notify;
 use std::error::Error;
 use std::fmt;
+use std::future::Future;
 use std::pin::pin;
 use std::sync::OnceLock;
 
@@ -174,7 +175,13 @@ impl<T> SetOnce<T> {
     ///     assert_eq!(*cell.wait().await, 7);
     /// });
     /// ```
-    pub async fn wait(&self) -> &T {
+    #[track_caller]
+    pub fn wait(&self) -> impl Future<Output = &T> + '_ {
+        let cell = (self as *const Self).cast::<()>();
+        gort_waitsite::Traced::new(gort_waitsite::WaitKind::SetOnceWait, cell, self.wait_set())
+    }
+
+    async fn wait_set(&self) -> &T {
         loop {
             let mut notified = pin!(self.notify.notified());
             notified.as_mut().enable();

@@ -60,6 +60,8 @@ pub(crate) struct BlockingSchedule {
 }
 
 impl Schedule for BlockingSchedule {
+    const KIND: &'static str = "blocking";
+
     fn schedule(&self, task: Notified<Self>) {
         // A blocking task finishes in its first poll, so it is never woken to run again; an
         // abort of a queued task only marks it. Run it here rather than lose it.
@@ -67,11 +69,15 @@ impl Schedule for BlockingSchedule {
     }
 
     fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {
-        // After the joiner was woken: the runtime finds that task queued when it looks again.
+        None
+    }
+
+    fn completed(&self) {
+        // After the joiner was woken (never before: an idle runtime would jump its paused clock
+        // in between), the runtime finds that task queued when it looks again.
         if let Some(driver) = &self.inhibits {
             driver.allow_auto_advance();
         }
-        None
     }
 }
 

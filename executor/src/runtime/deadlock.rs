@@ -43,6 +43,7 @@ use crate::task::{Header, TaskInfo};
 use gort_waitsite::ThreadState;
 use std::fmt;
 use std::future::{poll_fn, Future};
+use std::ops::ControlFlow;
 use std::sync::atomic::{
     AtomicU64,
     Ordering::{Acquire, Release},
@@ -387,20 +388,16 @@ fn blocked_state(handle: &scheduler::Handle, key: u64) -> Option<Blocked> {
         return None;
     }
     let mut tasks = Vec::new();
-    let mut all_stuck = true;
-    handle.for_each_task(|header: &Header| {
-        if !all_stuck {
-            return;
-        }
+    let scan = handle.try_for_each_task(|header: &Header| {
         let info = TaskInfo::of(header, now);
         if !info.waits_only_on_wait_lists() {
-            all_stuck = false;
-            return;
+            return ControlFlow::Break(());
         }
         fingerprint = fingerprint.wrapping_add(mix(info.id().as_u64(), info.polls()));
         tasks.push(info);
+        ControlFlow::Continue(())
     });
-    if !all_stuck {
+    if scan.is_break() {
         return None;
     }
     tasks.sort_by_key(TaskInfo::id);

@@ -57,16 +57,75 @@ pub struct ThreadInfo {
 
 impl ThreadInfo {
     /// The thread's name (or id).
+    ///
+    /// ```
+    /// let rt = std::sync::Arc::new(gort_executor::runtime::Runtime::new().unwrap());
+    /// let (tx, rx) = gort_channel::chan::bounded::<u8>(0);
+    /// let line = line!() + 3;
+    /// let waiter = std::thread::Builder::new().name("waiter".into()).spawn({
+    ///     let rt = rt.clone();
+    ///     move || rt.block_on(async move { rx.recv().await })
+    /// }).unwrap();
+    /// # let thread = loop {
+    /// #     let dump = rt.handle().dump();
+    /// #     let found = dump.threads().find(|t| t.name() == "waiter" && t.wait_sites().count() > 0);
+    /// #     if let Some(t) = found { break t.clone(); }
+    /// #     std::thread::sleep(std::time::Duration::from_millis(1));
+    /// # };
+    /// assert_eq!(thread.name(), "waiter");
+    /// tx.send_blocking(1).unwrap();
+    /// assert_eq!(waiter.join().unwrap(), Some(1));
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// True for a thread in `block_on`, false for one in a blocking API call.
+    ///
+    /// ```
+    /// let rt = std::sync::Arc::new(gort_executor::runtime::Runtime::new().unwrap());
+    /// let (tx, rx) = gort_channel::chan::bounded::<u8>(0);
+    /// let line = line!() + 3;
+    /// let waiter = std::thread::Builder::new().name("waiter".into()).spawn({
+    ///     let rt = rt.clone();
+    ///     move || rt.block_on(async move { rx.recv().await })
+    /// }).unwrap();
+    /// # let thread = loop {
+    /// #     let dump = rt.handle().dump();
+    /// #     let found = dump.threads().find(|t| t.name() == "waiter" && t.wait_sites().count() > 0);
+    /// #     if let Some(t) = found { break t.clone(); }
+    /// #     std::thread::sleep(std::time::Duration::from_millis(1));
+    /// # };
+    /// assert!(thread.in_block_on());
+    /// tx.send_blocking(1).unwrap();
+    /// assert_eq!(waiter.join().unwrap(), Some(1));
+    /// ```
     pub fn in_block_on(&self) -> bool {
         self.in_block_on
     }
 
     /// What it waits on (its last `Pending` poll).
+    ///
+    /// ```
+    /// let rt = std::sync::Arc::new(gort_executor::runtime::Runtime::new().unwrap());
+    /// let (tx, rx) = gort_channel::chan::bounded::<u8>(0);
+    /// let line = line!() + 3;
+    /// let waiter = std::thread::Builder::new().name("waiter".into()).spawn({
+    ///     let rt = rt.clone();
+    ///     move || rt.block_on(async move { rx.recv().await })
+    /// }).unwrap();
+    /// # let thread = loop {
+    /// #     let dump = rt.handle().dump();
+    /// #     let found = dump.threads().find(|t| t.name() == "waiter" && t.wait_sites().count() > 0);
+    /// #     if let Some(t) = found { break t.clone(); }
+    /// #     std::thread::sleep(std::time::Duration::from_millis(1));
+    /// # };
+    /// let site = thread.wait_sites().next().unwrap();
+    /// assert_eq!(site.kind, gort_executor::task::WaitKind::ChanRecv);
+    /// assert_eq!(site.location.line(), line);
+    /// tx.send_blocking(1).unwrap();
+    /// assert_eq!(waiter.join().unwrap(), Some(1));
+    /// ```
     pub fn wait_sites(&self) -> impl Iterator<Item = WaitSite> + '_ {
         self.waits.sites()
     }

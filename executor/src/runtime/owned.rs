@@ -7,6 +7,7 @@
 use crate::task::{new_task, Id, JoinHandle, Notified, Schedule, Task};
 use slab::Slab;
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::sync::atomic::{
     AtomicBool,
     Ordering::{Acquire, Release},
@@ -114,12 +115,25 @@ impl<S: Schedule> OwnedTasks<S> {
     /// Calls `f` with the header of every registered task, one shard lock at a time (for the
     /// task dump: `f` must only read the header).
     pub(crate) fn for_each(&self, mut f: impl FnMut(&crate::task::Header)) {
+        let _ = self.try_for_each(|header| {
+            f(header);
+            ControlFlow::Continue(())
+        });
+    }
+
+    /// Like `for_each`, but stops at the first `Break` (the deadlock detector stops at the
+    /// first task that is not stuck, so a busy runtime's scan is short).
+    pub(crate) fn try_for_each(
+        &self,
+        mut f: impl FnMut(&crate::task::Header) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
         for shard in self.shards.iter() {
             let shard = shard.0.lock().unwrap_or_else(|e| e.into_inner());
             for (_, task) in shard.iter() {
-                f(task.raw().header());
+                f(task.raw().header())?;
             }
         }
+        ControlFlow::Continue(())
     }
 
     /// Number of live tasks (a snapshot).

@@ -1,7 +1,8 @@
 //! Feature `tracing`: the spans and events tokio-console's `console-subscriber` reads, under
 //! tokio's names, so the console shows gort's tasks (no `tokio_unstable` needed).
 //!
-//! - Each task gets a `runtime.spawn` span (target `tokio::task`, fields `kind`, `task.name`,
+//! - Each task gets a `runtime.spawn` span (target `tokio::task`, fields `kind` (`"task"`, or
+//!   `"blocking"` for `spawn_blocking` calls, as tokio's), `task.name`,
 //!   `task.id`, `loc.file`, `loc.line`, `loc.col`), created at its first poll from the task's
 //!   metadata (spawn location and name) and entered around every poll; it closes when the task
 //!   completes.
@@ -35,7 +36,7 @@ fn spawn_span(header: &Header) -> Span {
         target: "tokio::task",
         parent: None,
         "runtime.spawn",
-        kind = "task",
+        kind = header.vtable.kind,
         task.name = meta.name().unwrap_or_default(),
         task.id = header.id.as_u64(),
         loc.file = file,

@@ -182,6 +182,7 @@ fn complete<F: Future + 'static, S: Schedule>(raw: RawTask) {
             let _ = catch_unwind(AssertUnwindSafe(|| waker.wake()));
         }
     }
+    cell.scheduler.completed();
     if cell.header.state.ref_dec_many(released) {
         // SAFETY: those were the last references.
         unsafe { dealloc::<F, S>(raw.header_ptr()) }

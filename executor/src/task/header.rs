@@ -43,4 +43,7 @@ pub(crate) struct Vtable {
     pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
     /// Runtime shutdown: cancels the task if idle; consumes one reference.
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
+    /// `Schedule::KIND` of the task's scheduler (`"task"`, `"blocking"`), for diagnostics.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) kind: &'static str,
 }

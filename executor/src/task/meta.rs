@@ -181,43 +181,136 @@ impl TaskInfo {
     }
 
     /// The task's id.
+    ///
+    /// ```
+    /// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let t = rt.spawn(std::future::pending::<()>());
+    /// assert!(rt.handle().dump().tasks().any(|info| info.id() == t.id()));
+    /// ```
     pub fn id(&self) -> Id {
         self.id
     }
 
     /// The name given with [`Builder::name`](super::Builder::name).
+    ///
+    /// ```
+    /// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let named = gort_executor::task::Builder::new().name("worker");
+    /// let t = named.spawn_on(std::future::pending::<()>(), rt.handle()).unwrap();
+    /// let dump = rt.handle().dump();
+    /// let info = dump.tasks().find(|info| info.id() == t.id()).unwrap();
+    /// assert_eq!(info.name(), Some("worker"));
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
 
     /// Where the task was spawned (`None` for tasks spawned through an internal path).
+    ///
+    /// ```
+    /// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let line = line!() + 1;
+    /// let t = rt.spawn(std::future::pending::<()>());
+    /// let dump = rt.handle().dump();
+    /// let info = dump.tasks().find(|info| info.id() == t.id()).unwrap();
+    /// assert_eq!(info.spawned_at().unwrap().line(), line);
+    /// ```
     pub fn spawned_at(&self) -> Option<&'static Location<'static>> {
         self.spawned_at
     }
 
     /// Running, scheduled, idle (and since when) or finished.
+    ///
+    /// ```
+    /// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let (_tx, rx) = gort_channel::chan::bounded::<u8>(0);
+    /// let t = rt.spawn(async move { rx.recv().await });
+    /// # let info = loop {
+    /// #     let dump = rt.handle().dump();
+    /// #     let info = dump.tasks().find(|i| i.id() == t.id()).unwrap().clone();
+    /// #     if matches!(info.state(), gort_executor::task::TaskState::Idle { .. }) { break info; }
+    /// #     std::thread::sleep(std::time::Duration::from_millis(1));
+    /// # };
+    /// use gort_executor::task::TaskState;
+    /// let TaskState::Idle { idle_for } = info.state() else { unreachable!() };
+    /// assert!(idle_for < std::time::Duration::from_secs(60));
+    /// ```
     pub fn state(&self) -> TaskState {
         self.state
     }
 
     /// What the task's last `Pending` poll waited on: one site per gort wait (every branch of a
     /// `select!`), at most [`gort_waitsite::MAX_SITES`].
+    ///
+    /// ```
+    /// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let (_tx, rx) = gort_channel::chan::bounded::<u8>(0);
+    /// let line = line!() + 1;
+    /// let t = rt.spawn(async move { rx.recv().await });
+    /// # let info = loop {
+    /// #     let dump = rt.handle().dump();
+    /// #     let info = dump.tasks().find(|i| i.id() == t.id()).unwrap().clone();
+    /// #     if matches!(info.state(), gort_executor::task::TaskState::Idle { .. }) { break info; }
+    /// #     std::thread::sleep(std::time::Duration::from_millis(1));
+    /// # };
+    /// let site = info.wait_sites().next().unwrap();
+    /// assert_eq!(site.kind, gort_executor::task::WaitKind::ChanRecv);
+    /// assert_eq!(site.location.line(), line);
+    /// ```
     pub fn wait_sites(&self) -> impl Iterator<Item = WaitSite> + '_ {
         self.waits.sites()
     }
 
     /// How many wait sites the last poll recorded beyond those kept.
+    ///
+    /// ```
+    /// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let (_tx, rx) = gort_channel::chan::bounded::<u8>(0);
+    /// let t = rt.spawn(async move { rx.recv().await });
+    /// # let info = loop {
+    /// #     let dump = rt.handle().dump();
+    /// #     let info = dump.tasks().find(|i| i.id() == t.id()).unwrap().clone();
+    /// #     if matches!(info.state(), gort_executor::task::TaskState::Idle { .. }) { break info; }
+    /// #     std::thread::sleep(std::time::Duration::from_millis(1));
+    /// # };
+    /// assert_eq!(info.more_wait_sites(), 0); // one receive: nothing left out
+    /// ```
     pub fn more_wait_sites(&self) -> usize {
         self.waits.more()
     }
 
     /// True when the last poll returned `Pending` without any gort wait (a foreign future).
+    ///
+    /// ```
+    /// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let t = rt.spawn(std::future::pending::<()>()); // not a gort wait
+    /// # let info = loop {
+    /// #     let dump = rt.handle().dump();
+    /// #     let info = dump.tasks().find(|i| i.id() == t.id()).unwrap().clone();
+    /// #     if matches!(info.state(), gort_executor::task::TaskState::Idle { .. }) { break info; }
+    /// #     std::thread::sleep(std::time::Duration::from_millis(1));
+    /// # };
+    /// assert!(info.waits_on_foreign());
+    /// ```
     pub fn waits_on_foreign(&self) -> bool {
         self.waits.is_foreign()
     }
 
     /// True when the task is idle and every wait is on a gort wait-list (no timer, no I/O, no
     /// foreign future): only another task or thread can wake it.
+    ///
+    /// ```
+    /// # let rt = gort_executor::runtime::Runtime::new().unwrap();
+    /// let (_tx, rx) = gort_channel::chan::bounded::<u8>(0);
+    /// let t = rt.spawn(async move { rx.recv().await });
+    /// # let info = loop {
+    /// #     let dump = rt.handle().dump();
+    /// #     let info = dump.tasks().find(|i| i.id() == t.id()).unwrap().clone();
+    /// #     if matches!(info.state(), gort_executor::task::TaskState::Idle { .. }) { break info; }
+    /// #     std::thread::sleep(std::time::Duration::from_millis(1));
+    /// # };
+    /// assert!(info.waits_only_on_wait_lists()); // only a sender can wake it
+    /// ```
     pub fn waits_only_on_wait_lists(&self) -> bool {
         matches!(self.state, TaskState::Idle { .. }) && self.waits.only_wait_lists()
     }

@@ -51,6 +51,7 @@ fn vtable<F: Future + 'static, S: Schedule>() -> &'static Vtable {
         try_read_output: harness::try_read_output::<F, S>,
         drop_join_handle_slow: harness::drop_join_handle_slow::<F, S>,
         shutdown: harness::shutdown::<F, S>,
+        kind: S::KIND,
     }
 }
 

@@ -12,6 +12,8 @@ use std::marker::PhantomData;
 
 /// What a task needs from whoever runs it.
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// What the diagnostics call the tasks of this scheduler (tokio-console's span `kind`).
+    const KIND: &'static str = "task";
     /// Queues a task that was woken.
     fn schedule(&self, task: Notified<Self>);
     /// Queues a task that woke itself while running, behind the tasks already queued.
@@ -20,6 +22,8 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     }
     /// Removes a completed task from the owner list; returns the list's reference if it was there.
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+    /// Runs once a completed task has woken its joiner (after [`release`](Self::release)).
+    fn completed(&self) {}
 }
 
 /// The owner list's reference to a task.

@@ -5,8 +5,11 @@ use super::reap::{Reaper, Via};
 use crate::driver::Handle;
 use crate::io::{AsyncRead, AsyncReadExt};
 use futures_util::future::try_join3;
+use gort_waitsite::{Traced, WaitKind};
 use std::future::poll_fn;
+use std::future::Future;
 use std::io;
+use std::panic::Location;
 use std::process::{ExitStatus, Output};
 
 /// A child process spawned by [`Command::spawn`](super::Command::spawn), as
@@ -141,10 +144,14 @@ impl Child {
     /// child.kill().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn kill(&mut self) -> io::Result<()> {
-        self.start_kill()?;
-        self.wait().await?;
-        Ok(())
+    #[track_caller]
+    pub fn kill(&mut self) -> impl Future<Output = io::Result<()>> + '_ {
+        let site = Location::caller();
+        async move {
+            self.start_kill()?;
+            self.wait_at(site).await?;
+            Ok(())
+        }
     }
 
     /// Waits for the child to exit and returns its status. Closes the child's stdin first (so
@@ -161,7 +168,26 @@ impl Child {
     /// assert_eq!(child.wait().await?.code(), Some(3));
     /// # Ok(()) }
     /// ```
-    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+    #[track_caller]
+    pub fn wait(&mut self) -> impl Future<Output = io::Result<ExitStatus>> + '_ {
+        self.wait_at(Location::caller())
+    }
+
+    /// The resource a child process wait names: the pid (0 once reaped), as an address.
+    fn wait_resource(&self) -> *const () {
+        std::ptr::null::<()>().wrapping_byte_add(self.id().map_or(0, |pid| pid as usize))
+    }
+
+    /// `wait` called at `site`: shows there as a child process wait on the child's pid.
+    fn wait_at(
+        &mut self,
+        site: &'static Location<'static>,
+    ) -> impl Future<Output = io::Result<ExitStatus>> + '_ {
+        let pid = self.wait_resource();
+        Traced::at(site, WaitKind::ChildWait, pid, self.wait_inner())
+    }
+
+    async fn wait_inner(&mut self) -> io::Result<ExitStatus> {
         drop(self.stdin.take());
         let status = match &mut self.state {
             State::Done(status) => return Ok(*status),
@@ -215,11 +241,18 @@ impl Child {
     /// assert_eq!(output.stdout, b"hi\n");
     /// # Ok(()) }
     /// ```
-    pub async fn wait_with_output(mut self) -> io::Result<Output> {
+    #[track_caller]
+    pub fn wait_with_output(self) -> impl Future<Output = io::Result<Output>> {
+        let pid = self.wait_resource();
+        // One child process wait at the caller's line stands for the exit and the pipe reads.
+        Traced::at(Location::caller(), WaitKind::ChildWait, pid, self.output())
+    }
+
+    async fn output(mut self) -> io::Result<Output> {
         let mut stdout = self.stdout.take();
         let mut stderr = self.stderr.take();
         let (status, stdout_bytes, stderr_bytes) = try_join3(
-            self.wait(),
+            self.wait_inner(),
             read_all(stdout.as_mut()),
             read_all(stderr.as_mut()),
         )

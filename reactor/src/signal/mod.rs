@@ -13,6 +13,7 @@
 pub(crate) mod registry;
 pub mod unix;
 
+use std::future::Future;
 use std::io;
 
 /// Completes when the process receives ctrl-c (SIGINT) after this call.
@@ -35,8 +36,12 @@ use std::io;
 /// println!("ctrl-c received, shutting down");
 /// # Ok(()) }
 /// ```
-pub async fn ctrl_c() -> io::Result<()> {
-    let mut signal = unix::signal(unix::SignalKind::interrupt())?;
-    signal.recv().await;
-    Ok(())
+#[track_caller]
+pub fn ctrl_c() -> impl Future<Output = io::Result<()>> {
+    let site = std::panic::Location::caller();
+    async move {
+        let mut signal = unix::signal(unix::SignalKind::interrupt())?;
+        signal.recv_at(site).await;
+        Ok(())
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::registry::{registry, Registry};
 use crate::driver::Handle;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::task::{Context, Poll};
 
@@ -218,8 +218,23 @@ impl Signal {
     /// term.recv().await;
     /// # Ok(()) }
     /// ```
-    pub async fn recv(&mut self) -> Option<()> {
-        poll_fn(|cx| self.poll_recv(cx)).await
+    #[track_caller]
+    pub fn recv(&mut self) -> impl Future<Output = Option<()>> + '_ {
+        self.recv_at(std::panic::Location::caller())
+    }
+
+    /// `recv` called at `site`: a wait shows as a signal wait there.
+    pub(crate) fn recv_at(
+        &mut self,
+        site: &'static std::panic::Location<'static>,
+    ) -> impl Future<Output = Option<()>> + '_ {
+        let signum = std::ptr::null::<()>().wrapping_byte_add(self.signum as usize);
+        gort_waitsite::Traced::at(
+            site,
+            gort_waitsite::WaitKind::Signal,
+            signum,
+            poll_fn(|cx| self.poll_recv(cx)),
+        )
     }
 
     /// Polls for the next delivery.

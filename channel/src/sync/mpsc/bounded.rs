@@ -9,7 +9,7 @@ use crate::chan::{block_on, Chan, ReserveOp, SendFail, SendFuture};
 use crate::waitlist::WaiterId;
 use std::fmt;
 use std::future::Future;
-use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::panic::{Location, RefUnwindSafe, UnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -157,10 +157,12 @@ impl<T> Sender<T> {
     /// assert_eq!(rx.recv().await, Some(2));
     /// # });
     /// ```
+    #[track_caller]
     pub fn reserve(&self) -> ReserveFuture<'_, T> {
         ReserveFuture {
             chan: &self.chan,
             op: ReserveOp::Idle,
+            site: Location::caller(),
         }
     }
 
@@ -179,10 +181,12 @@ impl<T> Sender<T> {
     /// # drop(tx);
     /// # });
     /// ```
+    #[track_caller]
     pub fn reserve_owned(self) -> OwnedReserveFuture<T> {
         OwnedReserveFuture {
             sender: Some(self),
             op: ReserveOp::Idle,
+            site: Location::caller(),
         }
     }
 
@@ -510,11 +514,21 @@ impl<T> fmt::Debug for OwnedPermit<T> {
     }
 }
 
+/// A `Pending` reserve records an mpsc send wait on `chan` at `site`.
+fn reserve_waits<T, R>(polled: &Poll<R>, chan: &Chan<T>, site: &'static Location<'static>) {
+    if polled.is_pending() {
+        let chan = std::ptr::from_ref(chan).cast();
+        gort_waitsite::record(gort_waitsite::WaitKind::MpscSend, chan, 0, site);
+    }
+}
+
 /// The future of [`Sender::reserve`].
 #[must_use = "futures do nothing unless polled"]
 pub struct ReserveFuture<'a, T> {
     chan: &'a Chan<T>,
     op: ReserveOp,
+    /// Where `reserve` was called (the task dump's wait site).
+    site: &'static Location<'static>,
 }
 
 impl<'a, T> Future for ReserveFuture<'a, T> {
@@ -523,7 +537,9 @@ impl<'a, T> Future for ReserveFuture<'a, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let chan = this.chan;
-        chan.poll_reserve(&mut this.op, cx).map(|granted| {
+        let polled = chan.poll_reserve(&mut this.op, cx);
+        reserve_waits(&polled, chan, this.site);
+        polled.map(|granted| {
             granted
                 .map(|()| Permit { chan })
                 .map_err(|()| SendError(()))
@@ -548,6 +564,8 @@ impl<T> fmt::Debug for ReserveFuture<'_, T> {
 pub struct OwnedReserveFuture<T> {
     sender: Option<Sender<T>>,
     op: ReserveOp,
+    /// Where `reserve_owned` was called (the task dump's wait site).
+    site: &'static Location<'static>,
 }
 
 impl<T> Future for OwnedReserveFuture<T> {
@@ -556,7 +574,9 @@ impl<T> Future for OwnedReserveFuture<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let sender = this.sender.as_ref().expect("polled after completion");
-        match sender.chan.poll_reserve(&mut this.op, cx) {
+        let polled = sender.chan.poll_reserve(&mut this.op, cx);
+        reserve_waits(&polled, &sender.chan, this.site);
+        match polled {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(())) => Poll::Ready(Ok(OwnedPermit {
                 sender: this.sender.take(),

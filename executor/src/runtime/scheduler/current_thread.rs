@@ -417,12 +417,12 @@ impl Context {
             };
             driver.park(timeout);
             handle.parked.clear();
-            gort_waitsite::clock_stale(); // idle times of the next tasks start now
             handle.info.unparked(0)
         } else {
             driver.park(Some(Duration::ZERO));
             busy_since
         };
+        gort_waitsite::tick_clock(); // the time the next `Pending` polls stamp
         self.core
             .borrow_mut()
             .as_mut()

@@ -100,6 +100,17 @@ impl Handle {
         }
     }
 
+    /// `for_each_task` that stops at the first `Break`.
+    pub(crate) fn try_for_each_task(
+        &self,
+        f: impl FnMut(&crate::task::Header) -> std::ops::ControlFlow<()>,
+    ) -> std::ops::ControlFlow<()> {
+        match self {
+            Handle::CurrentThread(h) => h.owned.try_for_each(f),
+            Handle::MultiThread(h) => h.owned.try_for_each(f),
+        }
+    }
+
     /// Worker `index`'s queued tasks and local-queue overflows (the current-thread runtime's
     /// queue belongs to its `block_on` and is not counted).
     pub(crate) fn worker_queue(&self, index: usize) -> (usize, u64) {

@@ -229,6 +229,7 @@ impl Context {
                 core.end_batch(handle);
                 core = self.poll_driver(core);
                 core = self.wake_deferred(core);
+                gort_waitsite::tick_clock(); // the time the next `Pending` polls stamp
                 core.lifo_enabled = true;
                 core.start_batch();
             }
@@ -441,7 +442,7 @@ impl Context {
             }
         }
         core.park = Some(park);
-        gort_waitsite::clock_stale(); // idle times of the next tasks start now, not before
+        gort_waitsite::tick_clock(); // idle times of the next tasks start now, not before
         core.busy_since = handle.info.unparked(core.index);
         core.start_batch();
         self.notify_others_if_worth_it(&core);

@@ -1,0 +1,161 @@
+//! Issue 12, "Wait sites": waits that used to show as foreign (mpsc `reserve`, `OnceCell`
+//! init, `SetOnce::wait`, signals, child processes) record their kind and the caller's line.
+
+use gort::runtime::{Builder, Handle, Runtime, TaskDump};
+use gort::task::{TaskInfo, TaskState, WaitKind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Upper bound for anything that should happen "soon" on a loaded machine.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn runtime() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Dumps until the task named `name` is idle with a recorded wait.
+fn idle_task(handle: &Handle, name: &str) -> (TaskDump, TaskInfo) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let dump = handle.dump();
+        let found = dump
+            .tasks()
+            .find(|t| {
+                t.name() == Some(name)
+                    && matches!(t.state(), TaskState::Idle { .. })
+                    && (t.wait_sites().count() > 0 || t.waits_on_foreign())
+            })
+            .cloned();
+        if let Some(info) = found {
+            return (dump, info);
+        }
+        assert!(Instant::now() < deadline, "never saw {name} idle:\n{dump}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Checks that the task `name` waits on exactly one site: `kind` at this file's `line`.
+fn assert_waits(handle: &Handle, name: &str, kind: WaitKind, line: u32) {
+    let (dump, info) = idle_task(handle, name);
+    assert!(!info.waits_on_foreign(), "{name} shows as foreign:\n{dump}");
+    let sites: Vec<_> = info.wait_sites().collect();
+    assert_eq!(sites.len(), 1, "{name}:\n{dump}");
+    assert_eq!(sites[0].kind, kind, "{name}:\n{dump}");
+    assert_eq!(sites[0].location.file(), file!(), "{name}:\n{dump}");
+    assert_eq!(sites[0].location.line(), line, "{name}:\n{dump}");
+    assert!(
+        dump.to_string()
+            .contains(&format!("{kind} at {}:{line}:", file!())),
+        "{dump}"
+    );
+}
+
+#[track_caller]
+fn spawn_named<F>(name: &str, f: F) -> gort::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    gort::task::Builder::new().name(name).spawn(f).unwrap()
+}
+
+#[test]
+fn mpsc_reserve_and_reserve_owned_record_an_mpsc_send_wait() {
+    let rt = runtime();
+    let _g = rt.enter();
+    let (tx, mut rx) = gort::sync::mpsc::channel::<u32>(1);
+    tx.try_send(0).unwrap(); // full
+    let tx2 = tx.clone();
+    let reserve_line = line!() + 1;
+    let reserve = async move { tx.reserve().await.map(|p| p.send(1)) };
+    let a = spawn_named("reserve", reserve);
+    assert_waits(rt.handle(), "reserve", WaitKind::MpscSend, reserve_line);
+    let owned_line = line!() + 1;
+    let b = spawn_named("owned", async move { tx2.reserve_owned().await.map(drop) });
+    assert_waits(rt.handle(), "owned", WaitKind::MpscSend, owned_line);
+    rt.block_on(async move {
+        // The first value and the one sent through the first permit (the owned one is
+        // dropped unused), none lost.
+        let mut got = Vec::new();
+        for _ in 0..2 {
+            got.push(rx.recv().await.unwrap());
+        }
+        a.await.unwrap().unwrap();
+        b.await.unwrap().unwrap();
+        assert_eq!(got, [0, 1]);
+    });
+}
+
+#[test]
+fn once_cell_and_set_once_waiters_record_their_caller() {
+    let rt = runtime();
+    let _g = rt.enter();
+    let cell = Arc::new(gort::sync::OnceCell::<u32>::new());
+    let (release_tx, release_rx) = gort::sync::oneshot::channel::<u32>();
+    let init = {
+        let cell = cell.clone();
+        spawn_named("initializer", async move {
+            *cell
+                .get_or_init(|| async move { release_rx.await.unwrap() })
+                .await
+        })
+    };
+    idle_task(rt.handle(), "initializer");
+    let cell2 = cell.clone();
+    let waiter_line = line!() + 1;
+    let wait_init = async move { *cell2.get_or_init(|| async { 0 }).await };
+    let waiter = spawn_named("waiter", wait_init);
+    assert_waits(rt.handle(), "waiter", WaitKind::OnceCellInit, waiter_line);
+
+    let set_once = Arc::new(gort::sync::SetOnce::<u32>::new());
+    let set_line = line!() + 3;
+    let set_waiter = {
+        let set_once = set_once.clone();
+        spawn_named("set-waiter", async move { *set_once.wait().await })
+    };
+    assert_waits(rt.handle(), "set-waiter", WaitKind::SetOnceWait, set_line);
+
+    release_tx.send(7).unwrap();
+    set_once.set(9).unwrap();
+    rt.block_on(async move {
+        assert_eq!(init.await.unwrap(), 7);
+        assert_eq!(waiter.await.unwrap(), 7, "the waiter's own init never ran");
+        assert_eq!(set_waiter.await.unwrap(), 9);
+    });
+}
+
+#[test]
+fn signal_and_child_waits_record_their_caller() {
+    use gort::signal::unix::{signal, SignalKind};
+    let rt = runtime();
+    let _g = rt.enter();
+    let mut usr2 = signal(SignalKind::user_defined2()).unwrap();
+    let signal_line = line!() + 1;
+    let sig = spawn_named("signal", async move { usr2.recv().await });
+    assert_waits(rt.handle(), "signal", WaitKind::Signal, signal_line);
+
+    let mut child = gort::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap();
+    let child_line = line!() + 1;
+    let waiter = spawn_named("child", async move { child.wait().await });
+    assert_waits(rt.handle(), "child", WaitKind::ChildWait, child_line);
+    let (_, info) = idle_task(rt.handle(), "child");
+    assert_eq!(info.wait_sites().next().unwrap().resource, pid as usize);
+
+    // SAFETY: `raise` and `kill` only send signals; the listener above takes SIGUSR2.
+    unsafe {
+        libc::raise(libc::SIGUSR2);
+        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+    }
+    rt.block_on(async move {
+        assert_eq!(sig.await.unwrap(), Some(()));
+        assert!(!waiter.await.unwrap().unwrap().success());
+    });
+}
