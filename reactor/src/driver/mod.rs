@@ -34,6 +34,7 @@ mod handle;
 pub(crate) mod ready;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
+mod sub_ms;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
@@ -174,6 +175,7 @@ impl Driver {
 
     /// Polls mio and dispatches readiness; returns (I/O events, whether unparked).
     fn poll_io(&mut self, timeout: Option<Duration>) -> (usize, bool) {
+        let timeout = sub_ms::wait(&self.poll, timeout);
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return (0, false),

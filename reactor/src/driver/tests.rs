@@ -252,3 +252,21 @@ fn blocking_spawner_is_used() {
     rx.recv_timeout(Duration::from_secs(2)).unwrap();
     assert_eq!(done_rx.recv_timeout(Duration::from_secs(2)).unwrap(), 7);
 }
+
+/// A sub-millisecond park sleeps about that long, not the whole millisecond mio rounds up to
+/// (best of several tries: the box may be loaded).
+#[test]
+#[cfg(not(miri))]
+fn sub_millisecond_park_is_not_rounded_up() {
+    let mut driver = Driver::new().unwrap();
+    let best = (0..20)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            driver.park(Some(Duration::from_micros(200)));
+            start.elapsed()
+        })
+        .min()
+        .unwrap();
+    assert!(best >= Duration::from_micros(200), "woke early: {best:?}");
+    assert!(best < Duration::from_micros(900), "rounded up: {best:?}");
+}

@@ -238,14 +238,17 @@ impl Context {
                 continue;
             }
             core.end_batch(handle);
-            if let Some(task) = core.steal_work(handle) {
-                core = self.run_task(task, core)?;
-                continue;
-            }
             if !core.deferred.is_empty() {
-                // Only yielded tasks left: let I/O and timers in, then run them again.
+                // Only yielded tasks left: let I/O and timers in, then run them again. Not by
+                // searching first: a worker that "finds" its own yielded tasks as a searcher
+                // wakes a sleeper each time (the last searcher's hand-off), and a busy channel
+                // whose tasks spend their budget every 128 operations bounced between workers.
                 core = self.poll_driver(core);
                 core = self.wake_deferred(core);
+                continue;
+            }
+            if let Some(task) = core.steal_work(handle) {
+                core = self.run_task(task, core)?;
                 continue;
             }
             core = self.park(core);
@@ -321,16 +324,22 @@ impl Context {
     }
 
     /// Wakes the tasks that yielded (the driver was just polled), with the core installed so
-    /// they are queued on this worker.
+    /// they are queued on this worker: at the back of its run queue (they yielded, others go
+    /// first), with one notification after the batch if it left work for another worker,
+    /// rather than one per task (through the LIFO slot, each task of the batch displaced the
+    /// previous one and notified).
     pub(super) fn wake_deferred(&self, mut core: Box<Core>) -> Box<Core> {
         if core.deferred.is_empty() {
             return core;
         }
         let mut deferred = core.deferred.take();
-        *self.core.borrow_mut() = Some(core);
-        deferred.wake_all();
-        let mut core = self.core.borrow_mut().take().expect("worker core missing");
+        // Without its parker the core counts as dispatching (`Core::in_driver`): no LIFO slot,
+        // no notification per task.
+        let park = core.park.take();
+        core = self.with_core_installed(core, || deferred.wake_all());
+        core.park = park;
         core.deferred.restore(deferred);
+        self.notify_others_if_worth_it(&core);
         core
     }
 
@@ -403,8 +412,8 @@ impl Context {
                 break;
             }
             if suspect {
-                // The driver's sleep has millisecond granularity: let I/O in, then sleep one
-                // short interval off the driver.
+                // Let I/O in, then sleep one short interval off the driver (marked as a timed
+                // watch: a LIFO push meanwhile kicks nobody).
                 let poll = || handle.driver.poll_if_free();
                 core = self.with_core_installed(core, poll);
                 if !core.has_local_work(handle) {
