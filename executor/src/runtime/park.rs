@@ -129,6 +129,28 @@ struct Inner {
     shared: Arc<DriverShared>,
 }
 
+impl Inner {
+    /// Consumes a pending notification; true if there was one.
+    fn take_notification(&self) -> bool {
+        self.state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+    }
+
+    /// Announces that this worker is about to sleep in `parked` (the driver or its condvar);
+    /// false, with the notification consumed, when an unpark came first.
+    fn announce(&self, parked: usize) -> bool {
+        match self.state.compare_exchange(EMPTY, parked, SeqCst, SeqCst) {
+            Ok(_) => true,
+            Err(NOTIFIED) => {
+                self.state.swap(EMPTY, SeqCst);
+                false
+            }
+            Err(actual) => panic!("inconsistent park state {actual}"),
+        }
+    }
+}
+
 impl Parker {
     pub(crate) fn new(shared: Arc<DriverShared>) -> Parker {
         Parker {
@@ -151,25 +173,13 @@ impl Parker {
     /// holding the driver (the stall check of the LIFO slot needs one periodic waker, not all).
     pub(crate) fn park(&mut self, driver_timeout: Option<Duration>) {
         let inner = &*self.inner;
-        if inner
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-            .is_ok()
-        {
+        if inner.take_notification() {
             return;
         }
         if let Some(mut driver) = inner.shared.try_lock_driver().filter(|d| d.is_some()) {
             let driver = driver.as_mut().expect("checked above");
-            match inner
-                .state
-                .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
-            {
-                Ok(_) => {}
-                Err(NOTIFIED) => {
-                    inner.state.swap(EMPTY, SeqCst);
-                    return;
-                }
-                Err(actual) => panic!("inconsistent park state {actual}"),
+            if !inner.announce(PARKED_DRIVER) {
+                return;
             }
             let watch = if driver_timeout.is_none() {
                 WATCH_INDEFINITE
@@ -183,24 +193,12 @@ impl Parker {
             return;
         }
         let mut guard = inner.mutex.lock().unwrap_or_else(|e| e.into_inner());
-        match inner
-            .state
-            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
-        {
-            Ok(_) => {}
-            Err(NOTIFIED) => {
-                inner.state.swap(EMPTY, SeqCst);
-                return;
-            }
-            Err(actual) => panic!("inconsistent park state {actual}"),
+        if !inner.announce(PARKED_CONDVAR) {
+            return;
         }
         loop {
             guard = inner.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
-            if inner
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-                .is_ok()
-            {
+            if inner.take_notification() {
                 return;
             }
         }
@@ -212,24 +210,12 @@ impl Parker {
     /// passed, whichever is first; a notification that raced with the timeout is consumed.
     pub(crate) fn park_briefly(&mut self, timeout: Duration) {
         let inner = &*self.inner;
-        if inner
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-            .is_ok()
-        {
+        if inner.take_notification() {
             return;
         }
         let guard = inner.mutex.lock().unwrap_or_else(|e| e.into_inner());
-        match inner
-            .state
-            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
-        {
-            Ok(_) => {}
-            Err(NOTIFIED) => {
-                inner.state.swap(EMPTY, SeqCst);
-                return;
-            }
-            Err(actual) => panic!("inconsistent park state {actual}"),
+        if !inner.announce(PARKED_CONDVAR) {
+            return;
         }
         // Woken, timed out or spurious: the caller re-checks what it waits for.
         drop(inner.condvar.wait_timeout(guard, timeout));
