@@ -13,7 +13,6 @@
 
 use futures::future::{select, Either};
 use gort::chan::{self, Receiver, Sender, TryRecvError};
-use gort::runtime::{Builder, Runtime};
 use gort::select;
 use std::future::Future;
 use std::pin::pin;
@@ -21,25 +20,10 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const LIMIT: Duration = Duration::from_secs(60);
+mod support;
+use support::runtimes;
 
-/// Both runtime flavors.
-fn runtimes() -> [(&'static str, Runtime); 2] {
-    [
-        (
-            "current_thread",
-            Builder::new_current_thread().enable_all().build().unwrap(),
-        ),
-        (
-            "multi_thread",
-            Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap(),
-        ),
-    ]
-}
+const LIMIT: Duration = Duration::from_secs(60);
 
 /// Runs `make(flavor)` to completion on each runtime flavor, failing after [`LIMIT`].
 fn on_both<F, Fut>(make: F)

@@ -3,28 +3,13 @@
 //! panic ends that task with `JoinError::is_panic`, the tasks queued behind it get the lock and
 //! see the value as it was left, and every permit is back afterwards. Both runtime flavors.
 
-use gort::runtime::{Builder, Runtime};
 use gort::sync::{Mutex, RwLock, Semaphore};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn runtimes() -> Vec<(&'static str, Runtime)> {
-    vec![
-        (
-            "current_thread",
-            Builder::new_current_thread().enable_all().build().unwrap(),
-        ),
-        (
-            "multi_thread",
-            Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap(),
-        ),
-    ]
-}
+mod support;
+use support::runtimes;
 
 fn on_both_flavors<F, Fut>(case: F)
 where

@@ -6,30 +6,15 @@
 
 use gort::io::{AsyncReadExt, AsyncWriteExt};
 use gort::net::{TcpListener, TcpStream};
-use gort::runtime::{Builder, Runtime};
 use std::future::Future;
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-const REQUEST: usize = 1000;
+mod support;
+use support::runtimes;
 
-fn runtimes() -> Vec<(&'static str, Runtime)> {
-    vec![
-        (
-            "current_thread",
-            Builder::new_current_thread().enable_all().build().unwrap(),
-        ),
-        (
-            "multi_thread",
-            Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap(),
-        ),
-    ]
-}
+const REQUEST: usize = 1000;
 
 fn on_both_flavors<F, Fut>(case: F)
 where

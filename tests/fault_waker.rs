@@ -9,7 +9,6 @@
 
 use gort::io::{AsyncReadExt, AsyncWriteExt};
 use gort::net::{TcpListener, TcpStream};
-use gort::runtime::{Builder, Runtime};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -17,6 +16,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
+
+mod support;
+use support::runtimes;
 
 /// How many times the panic hook saw each `fault-test:` message.
 static PANICS: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
@@ -94,23 +96,6 @@ fn bomb(msg: &str, mode: PanicIn) -> Waker {
 /// Polls `fut` once with `waker` (so whatever it waits on stores that waker).
 fn poll_once_with<F: Future + Unpin>(fut: &mut F, waker: &Waker) -> Poll<F::Output> {
     Pin::new(fut).poll(&mut Context::from_waker(waker))
-}
-
-fn runtimes() -> Vec<(&'static str, Runtime)> {
-    vec![
-        (
-            "current_thread",
-            Builder::new_current_thread().enable_all().build().unwrap(),
-        ),
-        (
-            "multi_thread",
-            Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap(),
-        ),
-    ]
 }
 
 /// Runs `case` on each flavor on its own thread; fails if it does not finish in time.

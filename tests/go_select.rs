@@ -6,30 +6,15 @@
 //! choice is random and none starves; exactly one case of a `select!` commits; channels keep
 //! FIFO order. Every test is bounded by a timeout.
 use gort::chan::{self, Receiver, Sender};
-use gort::runtime::{Builder, Runtime};
 use gort::select;
 use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
-const LIMIT: Duration = Duration::from_secs(30);
+mod support;
+use support::runtimes;
 
-fn runtimes() -> [(&'static str, Runtime); 2] {
-    [
-        (
-            "current_thread",
-            Builder::new_current_thread().enable_all().build().unwrap(),
-        ),
-        (
-            "multi_thread",
-            Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap(),
-        ),
-    ]
-}
+const LIMIT: Duration = Duration::from_secs(30);
 
 /// Runs the test body on a current-thread and on a two-worker runtime, each under [`LIMIT`].
 fn on_both_flavors<F, Fut>(test: F)
