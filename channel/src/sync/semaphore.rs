@@ -225,12 +225,8 @@ impl Semaphore {
     /// ```
     #[track_caller]
     pub fn acquire(&self) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_ {
-        let resource = (self as *const Self).cast::<()>();
-        gort_waitsite::Traced::new(
-            gort_waitsite::WaitKind::SemaphoreAcquire,
-            resource,
-            async move { self.acquire_many(1).await },
-        )
+        // `acquire_many` records the wait site, at this caller's line (`#[track_caller]`).
+        self.acquire_many(1)
     }
 
     /// Waits for `n` permits at once.
@@ -314,12 +310,8 @@ impl Semaphore {
     pub fn acquire_owned(
         self: Arc<Self>,
     ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
-        let resource = Arc::as_ptr(&self).cast::<()>();
-        gort_waitsite::Traced::new(
-            gort_waitsite::WaitKind::SemaphoreAcquire,
-            resource,
-            async move { self.acquire_many_owned(1).await },
-        )
+        // `acquire_many_owned` records the wait site, at this caller's line.
+        self.acquire_many_owned(1)
     }
 
     /// Waits for `n` permits, returning a permit that owns a handle to the semaphore.
