@@ -435,32 +435,8 @@ impl WaitRecord {
         unsafe { &*sites }
     }
 
-    /// Ends a poll: counts it and, if it returned `Pending`, publishes its sites (none: foreign)
-    /// with the time. [`poll_with`] calls it; callers that poll by hand call it themselves.
-    #[inline]
-    ///
-    /// ```
-    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
-    /// # let rec = WaitRecord::new();
-    /// # let here = std::panic::Location::caller();
-    /// // One poll that waits on a channel receive.
-    /// let _ = poll_with(&rec, 1, || {
-    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
-    ///     std::task::Poll::<()>::Pending
-    /// });
-    /// rec.finish_poll(true); // a second poll by hand, with no wait recorded
-    /// assert!(rec.snapshot().is_foreign());
-    /// assert_eq!(rec.polls(), 2);
-    /// ```
-    pub fn finish_poll(&self, pending: bool) {
-        let since = if pending {
-            LOCAL.try_with(|l| l.clock_ms.get()).unwrap_or(0)
-        } else {
-            0
-        };
-        self.finish(pending, since);
-    }
-
+    /// Ends a poll: if it returned `Pending`, publishes its sites (none: foreign) with the time
+    /// `since`. [`poll_with`] calls it.
     #[inline]
     fn finish(&self, pending: bool, since: u32) {
         if pending {
