@@ -114,6 +114,12 @@ impl RuntimeInfo {
         steals.store(steals.load(Relaxed) + 1, Relaxed);
     }
 
+    /// Polls run for worker `worker`, by itself and by its stand-in (the LIFO stall check
+    /// compares two reads: any progress on the worker's tasks changes it).
+    pub(crate) fn polls(&self, worker: usize) -> u64 {
+        self.slots(worker).map(|w| w.polls.load(Relaxed)).sum()
+    }
+
     /// The slots of worker `worker`: its own and, with hand-off, its stand-in's.
     fn slots(&self, worker: usize) -> impl Iterator<Item = &WorkerMetrics> {
         assert!(

@@ -38,7 +38,7 @@ use inject::Inject;
 use queue::Overflow;
 use std::future::Future;
 use std::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU64, AtomicUsize,
+    AtomicBool, AtomicPtr, AtomicUsize,
     Ordering::{AcqRel, Acquire, Relaxed},
 };
 use std::sync::{Arc, Condvar, Mutex};
@@ -78,16 +78,14 @@ pub(crate) struct Config {
     pub(crate) global_queue_interval: Option<u32>,
 }
 
-/// What other threads may touch of a worker (cache-line aligned: the owner writes `lifo` and
-/// `polls` constantly, which must not slow down the neighbouring worker's entry).
+/// What other threads may touch of a worker (cache-line aligned: the owner writes `lifo`
+/// constantly, which must not slow down the neighbouring worker's entry).
 #[repr(align(128))]
 struct Remote {
     steal: queue::Steal<Notified<Arc<Handle>>>,
     unpark: Unparker,
     /// The LIFO slot (a `Notified` reference, or null); the owner swaps, a thief may CAS it out.
     lifo: AtomicPtr<crate::task::Header>,
-    /// Polls run by this worker, for the stall check of its LIFO slot.
-    polls: AtomicU64,
 }
 
 impl Overflow<Notified<Arc<Handle>>> for Inject<Arc<Handle>> {
@@ -133,7 +131,6 @@ impl Handle {
                 steal,
                 unpark: park.unparker(),
                 lifo: AtomicPtr::new(std::ptr::null_mut()),
-                polls: AtomicU64::new(0),
             });
             cores.push(worker::Core::new(
                 index,

@@ -499,9 +499,6 @@ impl Core {
     fn count_poll(&mut self, handle: &Handle, task: &Notified<Arc<Handle>>) {
         handle.info.poll_start(self.slot, task.id());
         self.polls = self.polls.wrapping_add(1);
-        handle.remotes[self.index]
-            .polls
-            .store(self.polls, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn next_task(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
@@ -568,7 +565,7 @@ impl Core {
                 continue;
             }
             let lifo = remote.lifo.load(std::sync::atomic::Ordering::Acquire);
-            let polls = remote.polls.load(std::sync::atomic::Ordering::Relaxed);
+            let polls = handle.info.polls(i);
             let seen = std::mem::replace(&mut self.stall_seen[i], (lifo, polls));
             if lifo.is_null() {
                 continue;
