@@ -287,13 +287,20 @@ impl Context {
                     handle.rejoin(core.index); // a stand-in ran our tasks meanwhile
                 }
                 let Some(task) = handle.take_lifo(core.index) else {
+                    // The chain ended on its own: the next task's wakes use the slot again
+                    // (disabled only from a capped chain to the end of the next task's poll,
+                    // as tokio's; until the next maintenance, two tasks waking each other
+                    // bounced through the run queue, notifying a sleeper on every wake).
+                    core.lifo_enabled = true;
                     return Some(core);
                 };
                 if !gort_channel::coop::has_budget_remaining() || lifo_polls >= MAX_LIFO_POLLS {
                     // Out of budget (or a LIFO ping-pong): back of the queue, others go first.
+                    // A sleeper is woken only if the queue holds more than the task this
+                    // worker runs next.
                     core.lifo_enabled = lifo_polls < MAX_LIFO_POLLS;
                     core.run_queue.push_back_or_overflow(task, &handle.inject);
-                    handle.notify_parked();
+                    self.notify_others_if_worth_it(&core);
                     return Some(core);
                 }
                 lifo_polls += 1;
