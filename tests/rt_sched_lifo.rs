@@ -18,13 +18,18 @@ fn bounded<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static)
     }
 }
 
-/// One trial: a task wakes (spawns) another into its worker's LIFO slot, then blocks that worker
-/// for 50 ms. Returns how long the woken task waited, and whether it ran on another thread.
-fn lifo_wait(rt: &gort_executor::runtime::Runtime) -> (Duration, bool) {
+/// One trial: a task keeps its worker busy for `busy_first` (yielding, LIFO slots empty), then
+/// wakes (spawns) another task into its worker's LIFO slot and blocks that worker for 50 ms.
+/// Returns how long the woken task waited, and whether it ran on another thread.
+fn lifo_wait(rt: &gort_executor::runtime::Runtime, busy_first: Duration) -> (Duration, bool) {
     // Let the other worker go to sleep first: the rescue must come from an idle worker.
     std::thread::sleep(Duration::from_millis(20));
-    rt.block_on(async {
-        gort_executor::spawn(async {
+    rt.block_on(async move {
+        gort_executor::spawn(async move {
+            let busy = Instant::now();
+            while busy.elapsed() < busy_first {
+                gort_executor::task::yield_now().await;
+            }
             let (tx, rx) = mpsc::channel();
             let me = std::thread::current().id();
             let woken_at = Instant::now();
@@ -43,12 +48,23 @@ fn lifo_wait(rt: &gort_executor::runtime::Runtime) -> (Duration, bool) {
 
 #[test]
 fn lifo_task_behind_a_long_poll_runs_within_a_millisecond_elsewhere() {
-    bounded(30, || {
+    rescued_within_a_millisecond(Duration::ZERO);
+}
+
+/// The sleeping worker stops waking every interval once the busy worker's LIFO slot has stayed
+/// empty for a while (it sleeps until I/O or a kick): filling the slot must still wake it.
+#[test]
+fn lifo_task_is_rescued_after_the_other_worker_ran_without_it() {
+    rescued_within_a_millisecond(Duration::from_millis(5));
+}
+
+fn rescued_within_a_millisecond(busy_first: Duration) {
+    bounded(30, move || {
         let rt = Builder::new_multi_thread()
             .worker_threads(2)
             .build()
             .unwrap();
-        let trials: Vec<_> = (0..7).map(|_| lifo_wait(&rt)).collect();
+        let trials: Vec<_> = (0..7).map(|_| lifo_wait(&rt, busy_first)).collect();
         eprintln!(
             "LIFO rescue waits: {:?}",
             trials.iter().map(|t| t.0).collect::<Vec<_>>()

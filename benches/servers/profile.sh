@@ -17,7 +17,7 @@ PORT="${PORT:-18900}"
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/bench_server"
 GO_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/go_bench_server"
 EVENTS="task-clock,context-switches,raw_syscalls:sys_enter"
-for s in read recvfrom write sendto writev epoll_wait epoll_pwait epoll_ctl futex sched_yield nanosleep; do
+for s in read recvfrom write sendto writev epoll_wait epoll_pwait ppoll epoll_ctl futex sched_yield nanosleep; do
     EVENTS+=",syscalls:sys_enter_$s"
 done
 

@@ -171,15 +171,17 @@ impl Parker {
 
     /// Blocks until unparked. `driver_timeout` bounds the wait only if this worker ends up
     /// holding the driver (the stall check of the LIFO slot needs one periodic waker, not all).
-    pub(crate) fn park(&mut self, driver_timeout: Option<Duration>) {
+    /// Returns true when it slept in the driver with no timeout and a worker filling its LIFO
+    /// slot kicked it ([`DriverShared::kick_indefinite_sleeper`]).
+    pub(crate) fn park(&mut self, driver_timeout: Option<Duration>) -> bool {
         let inner = &*self.inner;
         if inner.take_notification() {
-            return;
+            return false;
         }
         if let Some(mut driver) = inner.shared.try_lock_driver().filter(|d| d.is_some()) {
             let driver = driver.as_mut().expect("checked above");
             if !inner.announce(PARKED_DRIVER) {
-                return;
+                return false;
             }
             let watch = if driver_timeout.is_none() {
                 WATCH_INDEFINITE
@@ -188,18 +190,19 @@ impl Parker {
             };
             inner.shared.watch.store(watch, SeqCst);
             driver.park(driver_timeout);
-            inner.shared.watch.store(WATCH_NONE, SeqCst);
+            // An indefinite watch that is no longer marked so was taken by a kick.
+            let kicked = inner.shared.watch.swap(WATCH_NONE, SeqCst) != watch;
             inner.state.swap(EMPTY, SeqCst);
-            return;
+            return kicked && watch == WATCH_INDEFINITE;
         }
         let mut guard = inner.mutex.lock().unwrap_or_else(|e| e.into_inner());
         if !inner.announce(PARKED_CONDVAR) {
-            return;
+            return false;
         }
         loop {
             guard = inner.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
             if inner.take_notification() {
-                return;
+                return false;
             }
         }
     }
