@@ -171,17 +171,18 @@ impl Parker {
 
     /// Blocks until unparked. `driver_timeout` bounds the wait only if this worker ends up
     /// holding the driver (the stall check of the LIFO slot needs one periodic waker, not all).
-    /// Returns true when it slept in the driver with no timeout and a worker filling its LIFO
-    /// slot kicked it ([`DriverShared::kick_indefinite_sleeper`]).
+    /// Returns true when another thread ended the sleep: an unpark, or (asleep in the driver
+    /// with no timeout) a worker filling its LIFO slot ([`DriverShared::kick_indefinite_sleeper`]);
+    /// false when I/O, a timer or the timeout did.
     pub(crate) fn park(&mut self, driver_timeout: Option<Duration>) -> bool {
         let inner = &*self.inner;
         if inner.take_notification() {
-            return false;
+            return true;
         }
         if let Some(mut driver) = inner.shared.try_lock_driver().filter(|d| d.is_some()) {
             let driver = driver.as_mut().expect("checked above");
             if !inner.announce(PARKED_DRIVER) {
-                return false;
+                return true;
             }
             let watch = if driver_timeout.is_none() {
                 WATCH_INDEFINITE
@@ -192,17 +193,17 @@ impl Parker {
             driver.park(driver_timeout);
             // An indefinite watch that is no longer marked so was taken by a kick.
             let kicked = inner.shared.watch.swap(WATCH_NONE, SeqCst) != watch;
-            inner.state.swap(EMPTY, SeqCst);
-            return kicked && watch == WATCH_INDEFINITE;
+            let unparked = inner.state.swap(EMPTY, SeqCst) == NOTIFIED;
+            return unparked || (kicked && watch == WATCH_INDEFINITE);
         }
         let mut guard = inner.mutex.lock().unwrap_or_else(|e| e.into_inner());
         if !inner.announce(PARKED_CONDVAR) {
-            return false;
+            return true;
         }
         loop {
             guard = inner.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
             if inner.take_notification() {
-                return false;
+                return true;
             }
         }
     }

@@ -22,12 +22,14 @@ const MAX_LIFO_POLLS: usize = 3;
 /// behind a long poll is rescued after one to two intervals (well under a millisecond). Only a
 /// sleeping worker pays for it (a timed `epoll_wait`), and only while another worker runs.
 const STALL_CHECK_INTERVAL: Duration = Duration::from_micros(250);
-/// Checks in a row that found every other LIFO slot empty before the driver holder stops
-/// waking every interval and sleeps until I/O, a timer or a kick: a worker filling its empty
-/// LIFO slot kicks an indefinite sleeper (`Handle::schedule_local`), so the watch resumes then.
-/// Servers rarely use the slot (I/O wakes go to the run queue): their driver holder then waits
-/// in one `epoll_wait` rather than a `ppoll` and an `epoll_wait` per dispatch.
-const CLEAR_CHECKS_BEFORE_INDEFINITE: u32 = 4;
+/// How long every other LIFO slot must have been seen empty (and no other worker woken this
+/// one) before the driver holder stops waking every interval and sleeps until I/O, a timer or a
+/// kick: a worker filling its empty LIFO slot kicks an indefinite sleeper
+/// (`Handle::schedule_local`), so the watch resumes then, for this long at least (at most one
+/// kick per period per sleeper, however busy the slot). Servers rarely use the slot (I/O wakes
+/// go to the run queue): their driver holder then waits in one `epoll_wait` rather than a
+/// `ppoll` and an `epoll_wait` per dispatch.
+const LIFO_QUIET_BEFORE_INDEFINITE: Duration = Duration::from_millis(1);
 /// A self-tuned global queue interval aims to look at the injection queue this often (in ns).
 const TARGET_GLOBAL_QUEUE_INTERVAL_NS: f64 = 200_000.0;
 /// Bounds of a self-tuned global queue interval, and where it starts before any measurement.
@@ -63,9 +65,9 @@ pub(crate) struct Core {
     polls: u64,
     /// Last seen `(lifo pointer, polls)` of every worker, for the stall check.
     stall_seen: Vec<(*mut Header, u64)>,
-    /// Stall checks in a row that found every other LIFO slot empty (see
-    /// `CLEAR_CHECKS_BEFORE_INDEFINITE`).
-    clear_checks: u32,
+    /// When a stall check last saw a task in another LIFO slot, or another worker (a kick, an
+    /// unpark) woke this one (see `LIFO_QUIET_BEFORE_INDEFINITE`).
+    lifo_seen: Instant,
     /// When the current busy stretch (since start or the last unpark) began, for the metrics.
     busy_since: Instant,
     /// Tasks that yielded, woken after the next driver poll.
@@ -129,7 +131,7 @@ impl Core {
             rand: FastRand::new(index as u64 + 1),
             polls: 0,
             stall_seen: vec![(std::ptr::null_mut(), 0); workers],
-            clear_checks: 0,
+            lifo_seen: Instant::now(),
             busy_since: Instant::now(),
             deferred: super::super::Defer::default(),
             lends: Vec::new(),
@@ -440,20 +442,22 @@ impl Context {
                 }
             } else {
                 // While others run, watch their LIFO slots every interval, until they have
-                // been empty for a few checks in a row.
-                let watch = core.clear_checks < CLEAR_CHECKS_BEFORE_INDEFINITE;
-                let timeout = if watch && handle.idle.any_unparked() {
+                // been empty for a while.
+                let timeout = if handle.idle.any_unparked()
+                    && core.lifo_seen.elapsed() < LIFO_QUIET_BEFORE_INDEFINITE
+                {
                     Some(STALL_CHECK_INTERVAL)
                 } else {
                     None
                 };
-                let mut kicked = false;
-                core = self.with_core_installed(core, || kicked = park.park(timeout));
-                if kicked {
-                    // A LIFO slot was filled: watch every interval again for a while (a
-                    // sleeper that went back to sleeping indefinitely at once would be kicked
-                    // on nearly every fill of a busy slot).
-                    core.clear_checks = 0;
+                let mut by_worker = false;
+                core = self.with_core_installed(core, || by_worker = park.park(timeout));
+                if by_worker {
+                    // A LIFO slot was filled (a kick), or a worker handed work on: the others
+                    // pass tasks around, so watch every interval again for a while (a sleeper
+                    // that went back to sleeping indefinitely at once would be kicked on nearly
+                    // every fill of a busy slot). I/O and timeouts leave the watch as it was.
+                    core.lifo_seen = Instant::now();
                 }
             }
             if !handle.idle.is_parked(core.index) {
@@ -599,17 +603,16 @@ impl Core {
             }
             if seen == (lifo, polls) {
                 if let Some(task) = handle.steal_lifo(i, lifo) {
-                    self.clear_checks = 0;
+                    self.lifo_seen = Instant::now();
                     return Stall::Stuck(task);
                 }
             }
             suspect = true;
         }
         if suspect {
-            self.clear_checks = 0;
+            self.lifo_seen = Instant::now();
             Stall::Suspect
         } else {
-            self.clear_checks = self.clear_checks.saturating_add(1);
             Stall::Clear
         }
     }
