@@ -6,8 +6,9 @@
 //! queue; idle workers steal half of another worker's queue; at most half the workers search at
 //! once and sleepers are woken one at a time ([`idle`]). Unlike tokio, the LIFO slot is
 //! stealable: a sleeping worker checks the others' slots before each sleep and every 250 µs
-//! while a slot holds a task, so a task parked there behind a long poll is not stranded
-//! (tokio#4941).
+//! while they run and use their slots, so a task parked there behind a long poll is not stranded
+//! (tokio#4941); once the slots have been quiet for a millisecond it sleeps until I/O, a timer or
+//! a worker filling its empty slot kicks it.
 //!
 //! Wake-ups are spent sparingly (the wake/park churn of issue 10): tasks woken by a worker's own
 //! driver poll (I/O readiness, timers) go to its run queue without notifying anyone, and one
