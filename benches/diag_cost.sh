@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The cost of the diagnostics (issue 12), side by side: the executor bench rows spawn_many,
+# yield_many and ping_pong (gort, 2 workers) and instruction counts of the same work on both
+# runtime flavors, for a baseline commit (default 8542031, the last one before any diagnostics)
+# and the current tree (uncommitted edits included).
+#
+#   bash benches/diag_cost.sh [--base COMMIT] [--rounds N] [--secs S] [--reps R] [--no-bench]
+#                             [--no-count]
+#
+# Both trees are built from copies under target/diag_cost/ (the baseline with `git archive`,
+# the current tree with its tracked and untracked files), sharing one target directory there so
+# the dependencies build once; nothing in the working tree changes. Then:
+# - timing: the criterion rows, run alternately base/new N times (default 5), S seconds each
+#   (default 3); per row, the median of the N criterion estimates and new ÷ base. The two
+#   builds run the same rows back to back, so a load change on the machine hits both, but on a
+#   shared machine a single round still swings by tens of percent: read the medians.
+# - instructions: benches/diag_cost/work.rs (copied into both trees as an example) under
+#   `valgrind --tool=cachegrind`, per operation (a run with no work subtracted), the median of R
+#   runs (default 3; the current-thread counts are exact, the multi-thread ones vary a little
+#   with how the two workers interleave). Independent of the machine's load.
+# Too slow for CI (two release builds, then about ten minutes); run by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_INCREMENTAL=0
+
+base=8542031 rounds=5 secs=3 reps=3 bench=1 count=1
+while (($#)); do
+    case $1 in
+    --base) base=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
+    --secs) secs=$2; shift ;;
+    --reps) reps=$2; shift ;;
+    --no-bench) bench=0 ;;
+    --no-count) count=0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+scratch=$PWD/target/diag_cost
+export CARGO_TARGET_DIR=$scratch/target
+mkdir -p "$scratch"
+
+# Source copies: the baseline once per commit, the current tree on every run (rsync-like:
+# only changed files get new mtimes, so cargo rebuilds only what changed).
+base_src=$scratch/base-$(git rev-parse --short "$base")
+if [ ! -d "$base_src" ]; then
+    mkdir -p "$base_src.tmp"
+    git archive "$base" | tar -x -C "$base_src.tmp"
+    mv "$base_src.tmp" "$base_src"
+fi
+new_src=$scratch/new
+mkdir -p "$new_src"
+git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+    [ -e "$f" ] || continue
+    if ! cmp -s "$f" "$new_src/$f"; then
+        mkdir -p "$new_src/$(dirname "$f")"
+        cp -p "$f" "$new_src/$f"
+    fi
+done
+for src in "$base_src" "$new_src"; do
+    cmp -s benches/diag_cost/work.rs "$src/examples/diag_cost_work.rs" ||
+        cp benches/diag_cost/work.rs "$src/examples/diag_cost_work.rs"
+done
+
+# build TREE NAME: the criterion bench and the work binary of TREE, copied to $scratch/NAME-*.
+build() {
+    local src=$1 name=$2 exe
+    echo "building $name ($src)" >&2
+    exe=$(cd "$src" && cargo bench --bench executor --no-run 2>&1 |
+        sed -n 's/.*Executable .*(\(.*\))$/\1/p' | tail -1)
+    [ -n "$exe" ] || { echo "no bench executable for $name" >&2; exit 1; }
+    cp "$exe" "$scratch/$name-bench"
+    (cd "$src" && cargo build -q --profile bench --example diag_cost_work)
+    cp "$CARGO_TARGET_DIR/release/examples/diag_cost_work" "$scratch/$name-work"
+}
+build "$base_src" base
+build "$new_src" new
+
+median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+
+if ((bench)); then
+    results=$scratch/bench.txt
+    : >"$results"
+    filter='^(spawn_many|yield_many|ping_pong)/gort/'
+    for ((i = 1; i <= rounds; i++)); do
+        for name in base new; do
+            "$scratch/$name-bench" --bench --warm-up-time 1 --measurement-time "$secs" \
+                --noplot "$filter" 2>&1 |
+                awk -v b=$name '
+                    /^(spawn_many|yield_many|ping_pong)\/gort/ {row = $1}
+                    /time:/ && row != "" {
+                        for (k = 1; k <= NF; k++) if ($k == "time:") { t = $(k + 3); u = $(k + 4) }
+                        f = (u == "s") ? 1e3 : (u == "ms") ? 1 : (u == "µs" || u == "us") ? 1e-3 : 1e-6
+                        print b, row, t * f; row = ""
+                    }' >>"$results"
+        done
+        echo "timing round $i of $rounds done" >&2
+    done
+    echo
+    echo "criterion, multi-thread (2 workers), median of $rounds alternating rounds (ms):"
+    printf '%-28s %10s %10s %9s\n' row base new "new/base"
+    for row in $(awk '{print $2}' "$results" | sort -u); do
+        b=$(awk -v r="$row" '$1 == "base" && $2 == r {print $3}' "$results" | median)
+        n=$(awk -v r="$row" '$1 == "new" && $2 == r {print $3}' "$results" | median)
+        printf '%-28s %10.3f %10.3f %9.3f\n' "$row" "$b" "$n" "$(echo "$n / $b" | bc -l)"
+    done
+fi
+
+# irefs NAME FLAVOR WORK N: instructions of one run under cachegrind.
+irefs() {
+    valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+        "$scratch/$1-work" "$2" "$3" "$4" 2>&1 |
+        sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' | tr -d ,
+}
+
+if ((count)); then
+    echo
+    echo "instructions per operation (cachegrind, median of $reps runs, idle run subtracted):"
+    printf '%-8s %-10s %8s %10s %10s %9s\n' flavor work ops base new "new/base"
+    for flavor in ct mt; do
+        for spec in spawn:20000 yield:40000 ping_pong:20000; do
+            work=${spec%%:*} n=${spec##*:}
+            declare -A per=()
+            for name in base new; do
+                idle=() full=()
+                for ((r = 0; r < reps; r++)); do
+                    idle+=("$(irefs $name $flavor idle 0)")
+                    full+=("$(irefs $name $flavor "$work" "$n")")
+                done
+                i=$(printf '%s\n' "${idle[@]}" | median)
+                f=$(printf '%s\n' "${full[@]}" | median)
+                per[$name]=$(echo "($f - $i) / $n" | bc -l)
+            done
+            printf '%-8s %-10s %8d %10.1f %10.1f %9.3f\n' $flavor "$work" "$n" "${per[base]}" \
+                "${per[new]}" "$(echo "${per[new]} / ${per[base]}" | bc -l)"
+        done
+    done
+fi
