@@ -1,36 +1,41 @@
 #!/usr/bin/env bash
-# The cost of the diagnostics (issue 12), side by side: the executor bench rows spawn_many,
-# yield_many and ping_pong (gort, 2 workers) and instruction counts of the same work on both
-# runtime flavors, for a baseline commit (default 8542031, the last one before any diagnostics)
-# and the current tree (uncommitted edits included).
+# The cost of the diagnostics (issue 12), side by side: a baseline commit (default 8542031, the
+# last one before any diagnostics) against the current tree (uncommitted edits included).
 #
-#   bash benches/diag_cost.sh [--base COMMIT] [--rounds N] [--secs S] [--reps R] [--no-bench]
-#                             [--no-count]
+#   bash benches/diag_cost.sh [--base COMMIT] [--rounds N] [--secs S] [--runs R] [--reps C]
+#                             [--no-bench] [--no-time] [--no-count]
 #
 # Both trees are built from copies under target/diag_cost/ (the baseline with `git archive`,
 # the current tree with its tracked and untracked files), sharing one target directory there so
-# the dependencies build once; nothing in the working tree changes. Then:
-# - timing: the criterion rows, run alternately base/new N times (default 5), S seconds each
-#   (default 3); per row, the median of the N criterion estimates and new ÷ base. The two
-#   builds run the same rows back to back, so a load change on the machine hits both, but on a
-#   shared machine a single round still swings by tens of percent: read the medians.
-# - instructions: benches/diag_cost/work.rs (copied into both trees as an example) under
-#   `valgrind --tool=cachegrind`, per operation (a run with no work subtracted), the median of R
-#   runs (default 3; the current-thread counts are exact, the multi-thread ones vary a little
-#   with how the two workers interleave). Independent of the machine's load.
-# Too slow for CI (two release builds, then about ten minutes); run by hand.
+# the dependencies build once; nothing in the working tree changes. Three measurements, each
+# alternating base and new so that a change in the machine's load hits both:
+# - bench: `cargo bench --bench executor` rows spawn_many, yield_many and ping_pong (gort, 2
+#   workers; the bench has no current-thread rows for them), N rounds (default 5) of S seconds
+#   (default 3); per row the median of the N criterion estimates and new ÷ base.
+# - time: benches/diag_cost/work.rs (the same work as a plain binary, copied into both trees as
+#   an example) on both runtime flavors, R runs each (default 15): median wall time and CPU time
+#   (all threads) per operation.
+# - count: the same binary under `valgrind --tool=cachegrind`, instructions per operation (a run
+#   with no work subtracted), median of C runs (default 3). Independent of the machine's load:
+#   the current-thread counts are exact, the multi-thread ones vary by about 1-2% with how the
+#   two workers interleave (valgrind runs one thread at a time).
+# On a shared 2-core machine wall times swing by tens of percent between rounds: read the
+# medians, and the instruction counts for anything finer than that.
+# Too slow for CI (two release builds, then ten minutes or more); run by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_INCREMENTAL=0
 
-base=8542031 rounds=5 secs=3 reps=3 bench=1 count=1
+base=8542031 rounds=5 secs=3 runs=15 reps=3 bench=1 time=1 count=1
 while (($#)); do
     case $1 in
     --base) base=$2; shift ;;
     --rounds) rounds=$2; shift ;;
     --secs) secs=$2; shift ;;
+    --runs) runs=$2; shift ;;
     --reps) reps=$2; shift ;;
     --no-bench) bench=0 ;;
+    --no-time) time=0 ;;
     --no-count) count=0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
@@ -107,6 +112,35 @@ if ((bench)); then
     done
 fi
 
+# The workloads of the time and count sections: name and operations per run.
+timed_work=(spawn:100000 yield:200000 ping_pong:100000)
+counted_work=(spawn:20000 yield:40000 ping_pong:20000)
+
+if ((time)); then
+    echo
+    echo "wall and CPU time per operation (ns), work binary, median of $runs alternating runs:"
+    printf '%-8s %-10s %9s %9s %9s %9s %9s %9s\n' flavor work "wall base" new "new/base" \
+        "cpu base" new "new/base"
+    for flavor in ct mt; do
+        for spec in "${timed_work[@]}"; do
+            work=${spec%%:*} n=${spec##*:}
+            out=$scratch/time-$flavor-$work.txt
+            : >"$out"
+            for ((r = 0; r < runs; r++)); do
+                for name in base new; do
+                    echo "$name $("$scratch/$name-work" $flavor "$work" "$n")" >>"$out"
+                done
+            done
+            med() { awk -v b=$1 -v c=$2 '$1 == b {print $c}' "$out" | median; }
+            wb=$(med base 2) wn=$(med new 2) cb=$(med base 3) cn=$(med new 3)
+            printf '%-8s %-10s %9.1f %9.1f %9.3f %9.1f %9.1f %9.3f\n' $flavor "$work" \
+                "$(echo "$wb / $n" | bc -l)" "$(echo "$wn / $n" | bc -l)" \
+                "$(echo "$wn / $wb" | bc -l)" "$(echo "$cb / $n" | bc -l)" \
+                "$(echo "$cn / $n" | bc -l)" "$(echo "$cn / $cb" | bc -l)"
+        done
+    done
+fi
+
 # irefs NAME FLAVOR WORK N: instructions of one run under cachegrind.
 irefs() {
     valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
@@ -119,7 +153,7 @@ if ((count)); then
     echo "instructions per operation (cachegrind, median of $reps runs, idle run subtracted):"
     printf '%-8s %-10s %8s %10s %10s %9s\n' flavor work ops base new "new/base"
     for flavor in ct mt; do
-        for spec in spawn:20000 yield:40000 ping_pong:20000; do
+        for spec in "${counted_work[@]}"; do
             work=${spec%%:*} n=${spec##*:}
             declare -A per=()
             for name in base new; do

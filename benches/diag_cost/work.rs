@@ -4,7 +4,10 @@
 //!
 //! `diag_cost_work <mt|ct> <idle|spawn|yield|ping_pong> <n>`: builds a two-worker multi-thread
 //! (`mt`) or a current-thread (`ct`) runtime, runs `n` operations of the workload (`idle`: none,
-//! the runtime's own start and stop, subtracted from the others) and checks the result.
+//! the runtime's own start and stop, subtracted from the others), checks the result and prints
+//! the workload's wall time and the CPU time of all the process's threads meanwhile, in ns
+//! (from `/proc/self/task/*/schedstat`: CPU time is less disturbed than wall time by other
+//! processes on a loaded machine).
 //!
 //! The script copies this file into the baseline commit's tree and a copy of the current tree
 //! as `examples/diag_cost_work.rs`, so it only uses API the baseline already had.
@@ -13,9 +16,10 @@ use gort_executor::runtime::{Builder, Runtime};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
+use std::time::Instant;
 
 /// Tasks of `yield`; each yields `n / YIELD_TASKS` times.
-const YIELD_TASKS: usize = 100;
+const YIELD_TASKS: usize = 1_000;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +33,7 @@ fn main() {
         other => panic!("flavor {other:?}: expected mt or ct"),
     }
     .expect("runtime"));
+    let (start, cpu_start) = (Instant::now(), cpu_ns());
     match work.as_str() {
         "idle" => in_task(&rt, async {}),
         "spawn" => spawn_many(&rt, n),
@@ -36,6 +41,19 @@ fn main() {
         "ping_pong" => ping_pong(&rt, n),
         other => panic!("workload {other:?}: expected idle, spawn, yield or ping_pong"),
     }
+    let (wall, cpu) = (start.elapsed().as_nanos(), cpu_ns() - cpu_start);
+    println!("{wall} {cpu}");
+}
+
+/// CPU time so far of the process's live threads (ns; the runtime's workers live until the end).
+fn cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
 }
 
 /// Runs `f` as a task (as the bench does: spawns from a worker go to its local queue).
