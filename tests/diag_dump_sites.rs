@@ -213,23 +213,42 @@ fn watch_broadcast_and_cancellation_helpers_record_the_callers_line() {
     let wait_for_line = line!() + 1;
     let wait_for = async move { *wrx.wait_for(|v| *v == 3).await.unwrap() };
     let a = spawn_named("wait-for", wait_for);
-    assert_waits(rt.handle(), "wait-for", WaitKind::WatchChanged, wait_for_line);
+    assert_waits(
+        rt.handle(),
+        "wait-for",
+        WaitKind::WatchChanged,
+        wait_for_line,
+    );
 
     let wtx = Arc::new(wtx);
     let wtx2 = wtx.clone();
     let watch_closed_line = line!() + 1;
     let b = spawn_named("watch-closed", async move { wtx2.closed().await });
-    assert_waits(rt.handle(), "watch-closed", WaitKind::Notified, watch_closed_line);
+    assert_waits(
+        rt.handle(),
+        "watch-closed",
+        WaitKind::Notified,
+        watch_closed_line,
+    );
 
     let (btx, brx) = gort::sync::broadcast::channel::<u32>(4);
     let bcast_closed_line = line!() + 1;
     let c = spawn_named("broadcast-closed", async move { btx.closed().await });
-    assert_waits(rt.handle(), "broadcast-closed", WaitKind::Notified, bcast_closed_line);
+    assert_waits(
+        rt.handle(),
+        "broadcast-closed",
+        WaitKind::Notified,
+        bcast_closed_line,
+    );
 
     let token = gort::sync::CancellationToken::new();
     let token2 = token.clone();
     let run_line = line!() + 1;
-    let run = async move { token2.run_until_cancelled(std::future::pending::<()>()).await };
+    let run = async move {
+        token2
+            .run_until_cancelled(std::future::pending::<()>())
+            .await
+    };
     let d = spawn_named("run-until", run);
     assert_waits(rt.handle(), "run-until", WaitKind::Cancelled, run_line);
 

@@ -27,12 +27,17 @@ fn main() {
         panic!("usage: diag_cost_work <mt|ct> <idle|spawn|yield|ping_pong> <n>");
     };
     let n: usize = n.parse().expect("n: a number");
-    let rt = Arc::new(match flavor.as_str() {
-        "mt" => Builder::new_multi_thread().worker_threads(2).enable_all().build(),
-        "ct" => Builder::new_current_thread().enable_all().build(),
-        other => panic!("flavor {other:?}: expected mt or ct"),
-    }
-    .expect("runtime"));
+    let rt = Arc::new(
+        match flavor.as_str() {
+            "mt" => Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build(),
+            "ct" => Builder::new_current_thread().enable_all().build(),
+            other => panic!("flavor {other:?}: expected mt or ct"),
+        }
+        .expect("runtime"),
+    );
     let (start, cpu_start) = (Instant::now(), cpu_ns());
     match work.as_str() {
         "idle" => in_task(&rt, async {}),

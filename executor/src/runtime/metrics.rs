@@ -105,7 +105,9 @@ impl RuntimeInfo {
     pub(crate) fn add_polls(&self, slot: usize, polls: u64) {
         if polls != 0 {
             let worker = &self.workers[slot];
-            worker.polls.store(worker.polls.load(Relaxed) + polls, Relaxed);
+            worker
+                .polls
+                .store(worker.polls.load(Relaxed) + polls, Relaxed);
         }
     }
 

@@ -534,7 +534,11 @@ impl<T> fmt::Debug for OwnedPermit<T> {
 }
 
 /// A `Pending` reserve records an mpsc send wait on `chan` at `site`.
-pub(super) fn reserve_waits<T, R>(polled: &Poll<R>, chan: &Chan<T>, site: &'static Location<'static>) {
+pub(super) fn reserve_waits<T, R>(
+    polled: &Poll<R>,
+    chan: &Chan<T>,
+    site: &'static Location<'static>,
+) {
     if polled.is_pending() {
         let chan = std::ptr::from_ref(chan).cast();
         gort_waitsite::record(gort_waitsite::WaitKind::MpscSend, chan, 0, site);
