@@ -87,18 +87,20 @@ median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v
 if ((bench)); then
     results=$scratch/bench.txt
     : >"$results"
-    filter='^(spawn_many|yield_many|ping_pong)/gort/'
     for ((i = 1; i <= rounds; i++)); do
-        for name in base new; do
-            "$scratch/$name-bench" --bench --warm-up-time 1 --measurement-time "$secs" \
-                --noplot "$filter" 2>&1 |
-                awk -v b=$name '
-                    /^(spawn_many|yield_many|ping_pong)\/gort/ {row = $1}
-                    /time:/ && row != "" {
-                        for (k = 1; k <= NF; k++) if ($k == "time:") { t = $(k + 3); u = $(k + 4) }
-                        f = (u == "s") ? 1e3 : (u == "ms") ? 1 : (u == "µs" || u == "us") ? 1e-3 : 1e-6
-                        print b, row, t * f; row = ""
-                    }' >>"$results"
+        # Row by row, base then new back to back: the pair sees about the same load.
+        for row in spawn_many yield_many ping_pong; do
+            for name in base new; do
+                "$scratch/$name-bench" --bench --warm-up-time 1 --measurement-time "$secs" \
+                    --noplot "^$row/gort/" 2>&1 |
+                    awk -v b=$name '
+                        /^(spawn_many|yield_many|ping_pong)\/gort/ {row = $1}
+                        /time:/ && row != "" {
+                            for (k = 1; k <= NF; k++) if ($k == "time:") { t = $(k + 3); u = $(k + 4) }
+                            f = (u == "s") ? 1e3 : (u == "ms") ? 1 : (u == "µs" || u == "us") ? 1e-3 : 1e-6
+                            print b, row, t * f; row = ""
+                        }' >>"$results"
+            done
         done
         echo "timing round $i of $rounds done" >&2
     done
