@@ -6,8 +6,8 @@
 #                             [--no-bench] [--no-time] [--no-count]
 #
 # Both trees are built from copies under target/diag_cost/ (the baseline with `git archive`,
-# the current tree with its tracked and untracked files), sharing one target directory there so
-# the dependencies build once; nothing in the working tree changes. Three measurements, each
+# the current tree with its tracked and untracked files), each with its own target directory
+# next to it; nothing in the working tree changes. Three measurements, each
 # alternating base and new so that a change in the machine's load hits both:
 # - bench: `cargo bench --bench executor` rows spawn_many, yield_many and ping_pong (gort, 2
 #   workers; the bench has no current-thread rows for them), N rounds (default 5) of S seconds
@@ -43,7 +43,6 @@ while (($#)); do
 done
 
 scratch=$PWD/target/diag_cost
-export CARGO_TARGET_DIR=$scratch/target
 mkdir -p "$scratch"
 
 # Source copies: the baseline once per commit, the current tree on every run (rsync-like:
@@ -72,12 +71,20 @@ done
 build() {
     local src=$1 name=$2 exe
     echo "building $name ($src)" >&2
+    # A target directory per tree: cargo names a workspace's units by their path relative to
+    # the workspace root, so two copies with the same dependency graph would share (and
+    # wrongly reuse) each other's units in one target directory.
+    export CARGO_TARGET_DIR=$src.target
     exe=$(cd "$src" && cargo bench --bench executor --no-run 2>&1 |
         sed -n 's/.*Executable .*(\(.*\))$/\1/p' | tail -1)
     [ -n "$exe" ] || { echo "no bench executable for $name" >&2; exit 1; }
     cp "$exe" "$scratch/$name-bench"
-    (cd "$src" && cargo build -q --profile bench --example diag_cost_work)
-    cp "$CARGO_TARGET_DIR/release/examples/diag_cost_work" "$scratch/$name-work"
+    # The executable's own path (under deps/, named per tree): the shared examples/ copy may
+    # be another tree's when cargo finds this one fresh.
+    exe=$(cd "$src" && cargo build --profile bench --example diag_cost_work \
+        --message-format=json 2>/dev/null | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
+    [ -n "$exe" ] || { echo "no work executable for $name" >&2; exit 1; }
+    cp "$exe" "$scratch/$name-work"
 }
 build "$base_src" base
 build "$new_src" new
