@@ -159,3 +159,106 @@ fn signal_and_child_waits_record_their_caller() {
         assert!(!waiter.await.unwrap().unwrap().success());
     });
 }
+
+/// Checks that the task `name` waits on exactly the `kinds`, each at this file's `line`.
+fn assert_waits_all(handle: &Handle, name: &str, kinds: &[WaitKind], line: u32) {
+    let (dump, info) = idle_task(handle, name);
+    let sites: Vec<_> = info.wait_sites().collect();
+    let got: Vec<_> = sites.iter().map(|s| s.kind).collect();
+    assert_eq!(got, kinds, "{name}:\n{dump}");
+    for site in &sites {
+        assert_eq!(site.location.file(), file!(), "{name}:\n{dump}");
+        assert_eq!(site.location.line(), line, "{name}:\n{dump}");
+    }
+}
+
+#[test]
+fn send_timeout_and_reserve_many_record_the_callers_line() {
+    let rt = runtime();
+    let _g = rt.enter();
+    let (tx, mut rx) = gort::sync::mpsc::channel::<u32>(2);
+    tx.try_send(0).unwrap();
+    tx.try_send(1).unwrap(); // full
+    let (tx2, tx3) = (tx.clone(), tx.clone());
+    let timeout_line = line!() + 1;
+    let timed = async move { tx.send_timeout(2, Duration::from_secs(60)).await.is_ok() };
+    let a = spawn_named("send-timeout", timed);
+    // Both of its waits, the free slot and the timer, at the caller's line.
+    let kinds = [WaitKind::MpscSend, WaitKind::Sleep];
+    assert_waits_all(rt.handle(), "send-timeout", &kinds, timeout_line);
+    let many_line = line!() + 1;
+    let many = async move { tx2.reserve_many(2).await.map(|p| p.len()) };
+    let b = spawn_named("reserve-many", many);
+    assert_waits(rt.handle(), "reserve-many", WaitKind::MpscSend, many_line);
+    drop(tx3);
+    rt.block_on(async move {
+        // The two values sent before, then the timed send's (first in line); the two permits
+        // come back unused, so nothing more arrives.
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(rx.recv().await.unwrap());
+        }
+        assert!(a.await.unwrap());
+        assert_eq!(b.await.unwrap().unwrap(), 2);
+        assert_eq!(got, [0, 1, 2]);
+        assert_eq!(rx.recv().await, None);
+    });
+}
+
+#[test]
+fn watch_broadcast_and_cancellation_helpers_record_the_callers_line() {
+    let rt = runtime();
+    let _g = rt.enter();
+    let (wtx, mut wrx) = gort::sync::watch::channel(0u32);
+    let wait_for_line = line!() + 1;
+    let wait_for = async move { *wrx.wait_for(|v| *v == 3).await.unwrap() };
+    let a = spawn_named("wait-for", wait_for);
+    assert_waits(
+        rt.handle(),
+        "wait-for",
+        WaitKind::WatchChanged,
+        wait_for_line,
+    );
+
+    let wtx = Arc::new(wtx);
+    let wtx2 = wtx.clone();
+    let watch_closed_line = line!() + 1;
+    let b = spawn_named("watch-closed", async move { wtx2.closed().await });
+    assert_waits(
+        rt.handle(),
+        "watch-closed",
+        WaitKind::Notified,
+        watch_closed_line,
+    );
+
+    let (btx, brx) = gort::sync::broadcast::channel::<u32>(4);
+    let bcast_closed_line = line!() + 1;
+    let c = spawn_named("broadcast-closed", async move { btx.closed().await });
+    assert_waits(
+        rt.handle(),
+        "broadcast-closed",
+        WaitKind::Notified,
+        bcast_closed_line,
+    );
+
+    let token = gort::sync::CancellationToken::new();
+    let token2 = token.clone();
+    let run_line = line!() + 1;
+    let run = async move {
+        token2
+            .run_until_cancelled(std::future::pending::<()>())
+            .await
+    };
+    let d = spawn_named("run-until", run);
+    assert_waits(rt.handle(), "run-until", WaitKind::Cancelled, run_line);
+
+    wtx.send(3).unwrap();
+    drop(brx);
+    token.cancel();
+    rt.block_on(async move {
+        assert_eq!(a.await.unwrap(), 3);
+        b.await.unwrap(); // the only receiver went with the `wait_for` task
+        c.await.unwrap();
+        assert_eq!(d.await.unwrap(), None);
+    });
+}

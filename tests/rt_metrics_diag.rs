@@ -64,6 +64,30 @@ fn polls_are_counted_on_the_current_thread_runtime() {
     hundred_tasks_yielding_ten_times(&Builder::new_current_thread().build().unwrap());
 }
 
+/// The current-thread runtime publishes its poll count in batches: a task that keeps the
+/// thread busy still sees its own earlier polls counted (published at least every
+/// `event_interval` polls), and `block_on`'s return publishes the rest.
+#[test]
+fn current_thread_poll_counts_are_published_while_busy() {
+    let rt = Builder::new_current_thread()
+        .event_interval(61)
+        .build()
+        .unwrap();
+    let metrics = rt.metrics();
+    let m = metrics.clone();
+    let seen = rt.block_on(rt.spawn(async move {
+        for _ in 0..500 {
+            yield_now().await;
+        }
+        m.worker_poll_count(0)
+    }));
+    // 500 polls of this task ran before the read; at most one batch is unpublished.
+    let seen = seen.unwrap();
+    assert!((500 - 61..=501).contains(&seen), "{seen}");
+    // The first poll of the task and its 500 resumptions, plus the `block_on` joins none.
+    assert_eq!(metrics.worker_poll_count(0), 501);
+}
+
 #[test]
 fn an_idle_worker_steals_from_a_busy_one() {
     let rt = multi(2);

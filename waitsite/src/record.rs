@@ -348,8 +348,12 @@ thread_local! {
 /// ```
 pub fn now_ms() -> u64 {
     static BASE: OnceLock<Instant> = OnceLock::new();
-    let base = *BASE.get_or_init(Instant::now);
-    u64::try_from(base.elapsed().as_millis()).unwrap_or(u64::MAX)
+    let since = BASE.get_or_init(Instant::now).elapsed();
+    // Not `as_millis` (a u128): the scheduler reads this clock after each park.
+    since
+        .as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(since.subsec_millis()))
 }
 
 /// Reads the real clock into this thread's coarse clock, the time its `Pending` polls stamp

@@ -377,15 +377,20 @@ impl<T> Sender<T> {
     ///     tx.closed().await;
     /// });
     /// ```
-    pub async fn closed(&self) {
-        loop {
-            let mut notified = pin!(self.shared.no_receivers.notified());
-            notified.as_mut().enable();
-            if self.receiver_count() == 0 {
-                return;
+    #[track_caller]
+    pub fn closed(&self) -> impl Future<Output = ()> + '_ {
+        let resource = Arc::as_ptr(&self.shared).cast::<()>();
+        let closed = async move {
+            loop {
+                let mut notified = pin!(self.shared.no_receivers.notified());
+                notified.as_mut().enable();
+                if self.receiver_count() == 0 {
+                    return;
+                }
+                notified.await;
             }
-            notified.await;
-        }
+        };
+        gort_waitsite::Traced::new(gort_waitsite::WaitKind::Notified, resource, closed)
     }
 }
 

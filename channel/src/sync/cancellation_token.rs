@@ -229,16 +229,14 @@ impl CancellationToken {
     ///     assert_eq!(token.run_until_cancelled(std::future::pending::<u8>()).await, None);
     /// });
     /// ```
-    pub async fn run_until_cancelled<F: Future>(&self, fut: F) -> Option<F::Output> {
-        let mut fut = pin!(fut);
-        let mut cancelled = self.cancelled();
-        std::future::poll_fn(|cx| {
-            if Pin::new(&mut cancelled).poll(cx).is_ready() {
-                return Poll::Ready(None);
-            }
-            fut.as_mut().poll(cx).map(Some)
-        })
-        .await
+    #[track_caller]
+    pub fn run_until_cancelled<'a, F: Future + 'a>(
+        &'a self,
+        fut: F,
+    ) -> impl Future<Output = Option<F::Output>> + 'a {
+        // Made here, so its wait site is the caller's line.
+        let cancelled = self.cancelled();
+        run_until(cancelled, fut)
     }
 
     /// As [`run_until_cancelled`](CancellationToken::run_until_cancelled), consuming the
@@ -252,8 +250,12 @@ impl CancellationToken {
     /// let out = futures::executor::block_on(token.run_until_cancelled_owned(async { 2 }));
     /// assert_eq!(out, Some(2));
     /// ```
-    pub async fn run_until_cancelled_owned<F: Future>(self, fut: F) -> Option<F::Output> {
-        self.run_until_cancelled(fut).await
+    #[track_caller]
+    pub fn run_until_cancelled_owned<F: Future>(
+        self,
+        fut: F,
+    ) -> impl Future<Output = Option<F::Output>> {
+        run_until(self.cancelled_owned(), fut)
     }
 
     /// A guard that cancels this token when dropped, unless
@@ -386,6 +388,19 @@ fn forget_waiter(node: &Node, waiter: &mut Option<WaiterId>) {
 }
 
 /// Records a cancellation wait site when `polled` is pending.
+/// Polls `fut` until it completes (`Some`) or `cancelled` does (`None`, checked first).
+async fn run_until<F: Future>(cancelled: impl Future<Output = ()>, fut: F) -> Option<F::Output> {
+    let mut fut = pin!(fut);
+    let mut cancelled = pin!(cancelled);
+    std::future::poll_fn(|cx| {
+        if cancelled.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        fut.as_mut().poll(cx).map(Some)
+    })
+    .await
+}
+
 fn cancel_wait(polled: &Poll<()>, node: &Arc<Node>, site: &'static std::panic::Location<'static>) {
     if polled.is_pending() {
         let node = Arc::as_ptr(node).cast();

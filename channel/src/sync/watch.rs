@@ -340,8 +340,10 @@ impl<T> Sender<T> {
     ///     tx.closed().await;
     /// });
     /// ```
-    pub async fn closed(&self) {
-        crate::coop::cooperative(async {
+    #[track_caller]
+    pub fn closed(&self) -> impl Future<Output = ()> + '_ {
+        let resource = Arc::as_ptr(&self.shared).cast::<()>();
+        let closed = crate::coop::cooperative(async {
             loop {
                 let mut notified = pin!(self.shared.notify_tx.notified());
                 notified.as_mut().enable();
@@ -350,8 +352,8 @@ impl<T> Sender<T> {
                 }
                 notified.await;
             }
-        })
-        .await
+        });
+        gort_waitsite::Traced::new(gort_waitsite::WaitKind::Notified, resource, closed)
     }
 
     /// True if both senders belong to the same channel.
@@ -546,11 +548,17 @@ impl<T> Receiver<T> {
     ///     assert_eq!(*rx.wait_for(|v| *v == 5).await.unwrap(), 5);
     /// });
     /// ```
-    pub async fn wait_for(
-        &mut self,
-        condition: impl FnMut(&T) -> bool,
-    ) -> Result<Ref<'_, T>, RecvError> {
-        crate::coop::cooperative(self.wait_for_inner(condition)).await
+    #[track_caller]
+    pub fn wait_for<'a>(
+        &'a mut self,
+        condition: impl FnMut(&T) -> bool + 'a,
+    ) -> impl Future<Output = Result<Ref<'a, T>, RecvError>> + 'a {
+        let resource = (&*self as *const Self).cast::<()>();
+        gort_waitsite::Traced::new(
+            gort_waitsite::WaitKind::WatchChanged,
+            resource,
+            crate::coop::cooperative(self.wait_for_inner(condition)),
+        )
     }
 
     async fn wait_for_inner(

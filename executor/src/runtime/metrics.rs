@@ -6,11 +6,14 @@
 //! Each worker (the current-thread runtime has one) owns a [`WorkerMetrics`] of relaxed
 //! counters that only it writes: how often it parked, parks plus unparks (odd while parked), how
 //! long it was busy, how many polls it ran and steals it made, and the id of the task it is
-//! polling right now (0 between polls; kept only while a watchdog runs). The busy time is the time between an unpark and the next
-//! park, added when the worker parks and when it stops, so reading it costs nothing on the hot
-//! path; a poll costs one relaxed counter bump (plus, with the watchdog on, the task id stored
-//! when it starts and swapped out when it ends), and no clock read. The slow-poll watchdog
-//! ([`super::watchdog`]) samples the poll counter and the polled task's id.
+//! polling right now (0 between polls; kept only while a watchdog runs). The busy time is the
+//! time between an unpark and the next park, added when the worker parks and when it stops, so
+//! reading it costs nothing on the hot path. A multi-thread worker's poll costs one relaxed
+//! counter bump (the LIFO stall check reads it too); the current-thread runtime counts its
+//! polls in a local and publishes them before each driver poll (at least every
+//! `event_interval` polls) and when `block_on` returns. With the watchdog on, each poll stores
+//! the task id when it starts and swaps it out when it ends; no poll reads a clock. The
+//! slow-poll watchdog ([`super::watchdog`]) samples the poll counter and the polled task's id.
 //!
 //! With blocking hand-off on, `workers` holds a second set of slots, one per worker, for the
 //! stand-in thread that runs a stuck worker's tasks ([`super::watchdog`]); a worker's figures
@@ -87,6 +90,25 @@ impl RuntimeInfo {
     /// Worker `index` stops running tasks (it exits, or `block_on` returns).
     pub(crate) fn stopped(&self, index: usize, busy_since: Instant) {
         self.workers[index].add_busy(busy_since.elapsed());
+    }
+
+    /// True when a watchdog samples the slots: each poll must be published as it starts
+    /// ([`poll_start`](Self::poll_start)); otherwise a worker may count its polls itself and
+    /// publish them in batches ([`add_polls`](Self::add_polls)).
+    #[inline]
+    pub(crate) fn is_watched(&self) -> bool {
+        self.watched
+    }
+
+    /// Slot `slot`'s worker ran `polls` more polls (only that worker writes its slot).
+    #[inline]
+    pub(crate) fn add_polls(&self, slot: usize, polls: u64) {
+        if polls != 0 {
+            let worker = &self.workers[slot];
+            worker
+                .polls
+                .store(worker.polls.load(Relaxed) + polls, Relaxed);
+        }
     }
 
     /// Slot `slot`'s worker starts polling task `task` (only that worker writes its slot).

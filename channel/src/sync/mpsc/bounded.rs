@@ -120,25 +120,44 @@ impl<T> Sender<T> {
     /// assert!(matches!(err, SendTimeoutError::Timeout(2)));
     /// # });
     /// ```
-    pub async fn send_timeout(
+    #[track_caller]
+    pub fn send_timeout(
         &self,
         value: T,
         timeout: Duration,
-    ) -> Result<(), SendTimeoutError<T>> {
-        let mut sleep = crate::sync::__timer::sleep(timeout);
-        let mut reserve = std::pin::pin!(self.reserve());
-        let reserved = std::future::poll_fn(|cx| match reserve.as_mut().poll(cx) {
-            Poll::Ready(result) => Poll::Ready(Some(result)),
-            Poll::Pending => sleep.as_mut().poll(cx).map(|()| None),
-        })
-        .await;
-        match reserved {
-            Some(Ok(permit)) => {
-                permit.send(value);
-                Ok(())
+    ) -> impl Future<Output = Result<(), SendTimeoutError<T>>> + '_ {
+        // Both waits (the slot and the timer) are recorded at the caller's line.
+        let site = Location::caller();
+        async move {
+            let mut sleep = crate::sync::__timer::sleep(timeout);
+            let mut reserve = std::pin::pin!(ReserveFuture {
+                chan: &self.chan,
+                op: ReserveOp::Idle,
+                site,
+            });
+            let reserved = std::future::poll_fn(|cx| match reserve.as_mut().poll(cx) {
+                Poll::Ready(result) => Poll::Ready(Some(result)),
+                Poll::Pending => {
+                    let mark = gort_waitsite::mark();
+                    let slept = sleep.as_mut().poll(cx);
+                    if slept.is_pending() {
+                        // The timer recorded the line of the runtime's timer hook: ours instead.
+                        let timer = std::ptr::from_ref(&*sleep).cast::<()>();
+                        let kind = gort_waitsite::WaitKind::Sleep;
+                        gort_waitsite::record_over(mark, kind, timer, 0, site);
+                    }
+                    slept.map(|()| None)
+                }
+            })
+            .await;
+            match reserved {
+                Some(Ok(permit)) => {
+                    permit.send(value);
+                    Ok(())
+                }
+                Some(Err(_)) => Err(SendTimeoutError::Closed(value)),
+                None => Err(SendTimeoutError::Timeout(value)),
             }
-            Some(Err(_)) => Err(SendTimeoutError::Closed(value)),
-            None => Err(SendTimeoutError::Timeout(value)),
         }
     }
 
@@ -515,7 +534,11 @@ impl<T> fmt::Debug for OwnedPermit<T> {
 }
 
 /// A `Pending` reserve records an mpsc send wait on `chan` at `site`.
-fn reserve_waits<T, R>(polled: &Poll<R>, chan: &Chan<T>, site: &'static Location<'static>) {
+pub(super) fn reserve_waits<T, R>(
+    polled: &Poll<R>,
+    chan: &Chan<T>,
+    site: &'static Location<'static>,
+) {
     if polled.is_pending() {
         let chan = std::ptr::from_ref(chan).cast();
         gort_waitsite::record(gort_waitsite::WaitKind::MpscSend, chan, 0, site);

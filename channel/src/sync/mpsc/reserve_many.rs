@@ -14,7 +14,7 @@ use super::{Permit, Sender};
 use crate::chan::{Chan, ReserveOp};
 use std::fmt;
 use std::future::Future;
-use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::panic::{Location, RefUnwindSafe, UnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -40,17 +40,25 @@ impl<T> Sender<T> {
     /// assert!(tx.reserve_many(5).await.is_err()); // more than the bound
     /// # });
     /// ```
-    pub async fn reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, SendError<()>> {
-        if n > self.max_capacity() {
-            return Err(SendError(()));
+    #[track_caller]
+    pub fn reserve_many(
+        &self,
+        n: usize,
+    ) -> impl Future<Output = Result<PermitIterator<'_, T>, SendError<()>>> + '_ {
+        let site = Location::caller();
+        async move {
+            if n > self.max_capacity() {
+                return Err(SendError(()));
+            }
+            ReserveMany {
+                chan: &self.chan,
+                wanted: n,
+                held: 0,
+                op: ReserveOp::Idle,
+                site,
+            }
+            .await
         }
-        ReserveMany {
-            chan: &self.chan,
-            wanted: n,
-            held: 0,
-            op: ReserveOp::Idle,
-        }
-        .await
     }
 
     /// Reserves `n` slots without waiting, all or none: `Full` when fewer are free (or `n`
@@ -147,6 +155,8 @@ struct ReserveMany<'a, T> {
     wanted: usize,
     held: usize,
     op: ReserveOp,
+    /// Where `reserve_many` was called (the task dump's wait site).
+    site: &'static Location<'static>,
 }
 
 impl<T> ReserveMany<'_, T> {
@@ -170,6 +180,7 @@ impl<'a, T> Future for ReserveMany<'a, T> {
         if out.is_pending() {
             crate::coop::refund();
         }
+        super::bounded::reserve_waits(&out, this.chan, this.site);
         out
     }
 }

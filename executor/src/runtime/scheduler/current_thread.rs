@@ -328,14 +328,22 @@ fn run_block_on<F: Future>(
         let waker = Waker::from(Arc::new(BlockOnWaker(Arc::downgrade(handle))));
         let mut task_cx = TaskContext::from_waker(&waker);
         handle.woken.store(true, Release);
-        // Metrics: the busy stretch ends when `block_on` returns (or unwinds).
-        struct Busy<'a>(&'a Handle, std::time::Instant);
+        // Metrics: the busy stretch ends when `block_on` returns (or unwinds). Unless a
+        // watchdog samples each poll, polls are counted here and published in batches.
+        struct Busy<'a>(&'a Handle, std::time::Instant, u64);
+        impl Busy<'_> {
+            fn publish_polls(&mut self) {
+                self.0.info.add_polls(0, std::mem::take(&mut self.2));
+            }
+        }
         impl Drop for Busy<'_> {
             fn drop(&mut self) {
+                self.publish_polls();
                 self.0.info.stopped(0, self.1);
             }
         }
-        let mut busy = Busy(handle, std::time::Instant::now());
+        let mut busy = Busy(handle, std::time::Instant::now(), 0);
+        let watched = handle.info.is_watched();
         'outer: loop {
             if handle.woken.swap(false, AcqRel) {
                 if let Poll::Ready(out) =
@@ -360,18 +368,24 @@ fn run_block_on<F: Future>(
                     }
                 };
                 match task {
-                    Some(task) => {
+                    Some(task) if watched => {
                         handle.info.poll_start(0, task.id());
                         gort_channel::coop::budget(|| task.run());
                         handle.info.poll_end(0);
                     }
+                    Some(task) => {
+                        busy.2 += 1;
+                        gort_channel::coop::budget(|| task.run());
+                    }
                     None => {
+                        busy.publish_polls();
                         busy.1 = cx.park(handle, false, busy.1);
                         continue 'outer;
                     }
                 }
             }
             // Busy: poll the driver without blocking, then give the future its turn.
+            busy.publish_polls();
             busy.1 = cx.park(handle, true, busy.1);
         }
     });
