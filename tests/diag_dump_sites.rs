@@ -243,7 +243,8 @@ fn watch_broadcast_and_cancellation_helpers_record_the_callers_line() {
 
     let token = gort::sync::CancellationToken::new();
     let token2 = token.clone();
-    let run_line = line!() + 1;
+    // The site is the line of the method name (rustfmt puts it on its own line).
+    let run_line = line!() + 3;
     let run = async move {
         token2
             .run_until_cancelled(std::future::pending::<()>())
