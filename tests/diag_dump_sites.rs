@@ -263,3 +263,55 @@ fn watch_broadcast_and_cancellation_helpers_record_the_callers_line() {
         assert_eq!(d.await.unwrap(), None);
     });
 }
+
+#[test]
+fn socket_readiness_waits_record_the_callers_line() {
+    let rt = runtime();
+    let _g = rt.enter();
+    let (listener, stream, udp, fd) = rt.block_on(async {
+        let listener = gort::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = gort::net::TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        // An accepted stream starts out assumed readable; a `WouldBlock` clears that.
+        let empty = server.try_read(&mut [0; 8]).unwrap_err();
+        assert_eq!(empty.kind(), std::io::ErrorKind::WouldBlock);
+        let udp = gort::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let fd = gort::io::unix::AsyncFd::new(a).unwrap();
+        // `client` and `b` stay open (kept by the caller) so nothing becomes readable.
+        ((listener, client), server, udp, (fd, b))
+    });
+    let ((listener, _client), (fd, _peer)) = (listener, fd);
+
+    let accept_line = line!() + 1;
+    let accept = async move { listener.accept().await.map(drop) };
+    let a = spawn_named("accept", accept);
+    assert_waits(rt.handle(), "accept", WaitKind::IoReadiness, accept_line);
+
+    let readable_line = line!() + 1;
+    let readable = async move { stream.readable().await };
+    let b = spawn_named("readable", readable);
+    assert_waits(
+        rt.handle(),
+        "readable",
+        WaitKind::IoReadiness,
+        readable_line,
+    );
+
+    let recv_line = line!() + 1;
+    let recv = async move { udp.recv(&mut [0; 8]).await.map(drop) };
+    let c = spawn_named("udp-recv", recv);
+    assert_waits(rt.handle(), "udp-recv", WaitKind::IoReadiness, recv_line);
+
+    let fd_line = line!() + 1;
+    let fd_wait = async move { fd.readable().await.map(drop) };
+    let d = spawn_named("async-fd", fd_wait);
+    assert_waits(rt.handle(), "async-fd", WaitKind::IoReadiness, fd_line);
+
+    for task in [a, b, c, d] {
+        task.abort();
+        assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    }
+}

@@ -8,6 +8,7 @@ use super::scheduled_io::{ReadyEvent, ScheduledIo};
 use gort_channel::coop;
 use std::future::Future;
 use std::io;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -154,11 +155,19 @@ impl<E: mio::event::Source> PollEvented<E> {
     }
 
     /// Waits until the source is ready for any bit of `mask` (several tasks may wait at once).
+    /// The wait is recorded at the caller's line (`#[track_caller]` all the way up from the
+    /// public socket method).
+    #[track_caller]
     pub(crate) fn readiness(&self, mask: Ready) -> Readiness<'_> {
+        self.readiness_at(mask, Location::caller())
+    }
+
+    fn readiness_at(&self, mask: Ready, site: &'static Location<'static>) -> Readiness<'_> {
         Readiness {
             shared: &self.shared,
             mask,
             key: None,
+            site,
         }
     }
 
@@ -166,19 +175,23 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// (the async `send`/`recv` family on `&self`, safe with several waiting tasks). Each
     /// attempt charges the task's cooperative budget (waiting for readiness alone does not, as
     /// in tokio).
-    pub(crate) async fn async_io<R>(
-        &self,
+    #[track_caller]
+    pub(crate) fn async_io<'a, R: 'a>(
+        &'a self,
         mask: Ready,
-        mut op: impl FnMut(&E) -> io::Result<R>,
-    ) -> io::Result<R> {
-        loop {
-            let event = self.readiness(mask).await?;
-            std::future::poll_fn(coop::poll_proceed).await;
-            match op(self.io()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.shared.clear_readiness(event)
+        mut op: impl FnMut(&E) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        let site = Location::caller();
+        async move {
+            loop {
+                let event = self.readiness_at(mask, site).await?;
+                std::future::poll_fn(coop::poll_proceed).await;
+                match op(self.io()) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        self.shared.clear_readiness(event)
+                    }
+                    result => return result,
                 }
-                result => return result,
             }
         }
     }
@@ -204,6 +217,8 @@ pub(crate) struct Readiness<'a> {
     shared: &'a ScheduledIo,
     mask: Ready,
     key: Option<usize>,
+    /// Where the wait was made, for the task dump.
+    site: &'static Location<'static>,
 }
 
 impl Future for Readiness<'_> {
@@ -211,7 +226,10 @@ impl Future for Readiness<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match this.shared.poll_ready_shared(cx, this.mask, &mut this.key) {
+        match this
+            .shared
+            .poll_ready_shared(cx, this.mask, &mut this.key, this.site)
+        {
             Poll::Ready(event) => {
                 if let Some(key) = this.key.take() {
                     this.shared.remove_shared(key);

@@ -14,6 +14,7 @@ use super::ready::{Direction, Ready};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire};
 use crate::loom::sync::Mutex;
 use slab::Slab;
+use std::panic::Location;
 use std::task::{Context, Poll, Waker};
 
 const SHUTDOWN: usize = 1 << 5;
@@ -142,7 +143,7 @@ impl ScheduledIo {
         match event {
             Some(event) => Poll::Ready(event),
             None => {
-                io_wait(self);
+                io_wait(self, Location::caller());
                 Poll::Pending
             }
         }
@@ -155,6 +156,7 @@ impl ScheduledIo {
         cx: &mut Context<'_>,
         mask: Ready,
         key: &mut Option<usize>,
+        site: &'static Location<'static>,
     ) -> Poll<ReadyEvent> {
         if let Some(event) = self.ready_event(mask) {
             return Poll::Ready(event);
@@ -183,7 +185,7 @@ impl ScheduledIo {
         match event {
             Some(event) => Poll::Ready(event),
             None => {
-                io_wait(self);
+                io_wait(self, site);
                 Poll::Pending
             }
         }
@@ -259,10 +261,10 @@ mod tests {
         let mut cx = Context::from_waker(&waker);
         let (mut a, mut b) = (None, None);
         assert!(io
-            .poll_ready_shared(&mut cx, Direction::Read.mask(), &mut a)
+            .poll_ready_shared(&mut cx, Direction::Read.mask(), &mut a, Location::caller())
             .is_pending());
         assert!(io
-            .poll_ready_shared(&mut cx, Direction::Read.mask(), &mut b)
+            .poll_ready_shared(&mut cx, Direction::Read.mask(), &mut b, Location::caller())
             .is_pending());
         let mut wake = Vec::new();
         io.set_readiness(Ready::READABLE, &mut wake);
@@ -338,14 +340,9 @@ mod loom_tests {
     }
 }
 
-/// Records an I/O readiness wait of the current task on `io`.
+/// Records an I/O readiness wait of the current task on `io`, made at `site`.
 #[inline]
-fn io_wait(io: &ScheduledIo) {
+fn io_wait(io: &ScheduledIo, site: &'static Location<'static>) {
     let me = std::ptr::from_ref(io).cast();
-    gort_waitsite::record(
-        gort_waitsite::WaitKind::IoReadiness,
-        me,
-        0,
-        std::panic::Location::caller(),
-    );
+    gort_waitsite::record(gort_waitsite::WaitKind::IoReadiness, me, 0, site);
 }

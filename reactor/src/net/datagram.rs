@@ -94,25 +94,25 @@ pub(crate) fn poll_send_to<E: Datagram>(
     io.poll_io(cx, Direction::Write, |s| s.send_to(buf, target))
 }
 
-pub(crate) async fn recv_buf<E: Datagram, B: BufMut>(
-    io: &PollEvented<E>,
-    buf: &mut B,
-) -> io::Result<usize> {
-    io.async_io(Direction::Read.mask(), |s| {
+#[track_caller]
+pub(crate) fn recv_buf<'a, E: Datagram, B: BufMut>(
+    io: &'a PollEvented<E>,
+    buf: &'a mut B,
+) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+    let recv = io.async_io(Direction::Read.mask(), move |s| {
         fill_buf_mut(buf, |b| s.recv(b).map(|n| (n, ())))
-    })
-    .await
-    .map(|(n, ())| n)
+    });
+    async move { recv.await.map(|(n, ())| n) }
 }
 
-pub(crate) async fn recv_buf_from<E: Datagram, B: BufMut>(
-    io: &PollEvented<E>,
-    buf: &mut B,
-) -> io::Result<(usize, E::Addr)> {
-    io.async_io(Direction::Read.mask(), |s| {
+#[track_caller]
+pub(crate) fn recv_buf_from<'a, E: Datagram, B: BufMut>(
+    io: &'a PollEvented<E>,
+    buf: &'a mut B,
+) -> impl std::future::Future<Output = io::Result<(usize, E::Addr)>> + 'a {
+    io.async_io(Direction::Read.mask(), move |s| {
         fill_buf_mut(buf, |b| s.recv_from(b))
     })
-    .await
 }
 
 pub(crate) fn try_recv_buf<E: Datagram, B: BufMut>(

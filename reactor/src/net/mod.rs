@@ -176,13 +176,14 @@ macro_rules! readiness_api {
             /// if ready.is_readable() { /* try a read */ }
             /// # Ok(()) }
             /// ```
-            pub async fn ready(
+            #[track_caller]
+            pub fn ready(
                 &self,
                 interest: $crate::io::Interest,
-            ) -> ::std::io::Result<$crate::io::Ready> {
+            ) -> impl ::std::future::Future<Output = ::std::io::Result<$crate::io::Ready>> + '_ {
                 let mask = $crate::driver::ready::Ready::from_interest(interest);
-                let event = self.io.readiness(mask).await?;
-                Ok(event.ready.to_public())
+                let wait = self.io.readiness(mask);
+                async move { Ok(wait.await?.ready.to_public()) }
             }
 
             /// Runs `f` (a non-blocking operation on the raw socket) if the socket looks ready
@@ -217,13 +218,14 @@ macro_rules! readiness_api {
             /// s.async_io(Interest::WRITABLE, || Ok(())).await?;
             /// # Ok(()) }
             /// ```
-            pub async fn async_io<R>(
-                &self,
+            #[track_caller]
+            pub fn async_io<'a, R: 'a>(
+                &'a self,
                 interest: $crate::io::Interest,
-                mut f: impl FnMut() -> ::std::io::Result<R>,
-            ) -> ::std::io::Result<R> {
+                mut f: impl FnMut() -> ::std::io::Result<R> + 'a,
+            ) -> impl ::std::future::Future<Output = ::std::io::Result<R>> + 'a {
                 let mask = $crate::driver::ready::Ready::from_interest(interest);
-                self.io.async_io(mask, |_| f()).await
+                self.io.async_io(mask, move |_| f())
             }
         }
     };

@@ -331,8 +331,9 @@ macro_rules! read_half {
             /// rd.readable().await?;
             /// # Ok(()) }
             /// ```
-            pub async fn readable(&self) -> io::Result<()> {
-                self.$field.readable().await
+            #[track_caller]
+            pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+                self.$field.readable()
             }
 
             /// Reads without waiting (`WouldBlock` if nothing is available; `Ok(0)` is EOF).
@@ -379,8 +380,9 @@ macro_rules! write_half {
             /// wr.writable().await?;
             /// # Ok(()) }
             /// ```
-            pub async fn writable(&self) -> io::Result<()> {
-                self.$field.writable().await
+            #[track_caller]
+            pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+                self.$field.writable()
             }
 
             /// Writes without waiting (`WouldBlock` if the send buffer is full).

@@ -141,10 +141,13 @@ impl UdpSocket {
     /// s.send(b"ping").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+    #[track_caller]
+    pub fn send<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
         self.io
-            .async_io(Direction::Write.mask(), |s| s.send(buf))
-            .await
+            .async_io(Direction::Write.mask(), move |s| s.send(buf))
     }
 
     /// Receives a datagram from the connected peer (a datagram longer than `buf` is truncated).
@@ -159,10 +162,13 @@ impl UdpSocket {
     /// let n = s.recv(&mut buf).await?;
     /// # let _ = n; Ok(()) }
     /// ```
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+    #[track_caller]
+    pub fn recv<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
         self.io
-            .async_io(Direction::Read.mask(), |s| s.recv(buf))
-            .await
+            .async_io(Direction::Read.mask(), move |s| s.recv(buf))
     }
 
     /// Sends a datagram to `target`.
@@ -197,10 +203,13 @@ impl UdpSocket {
     /// let (n, from) = s.recv_from(&mut buf).await?;
     /// # let _ = (n, from); Ok(()) }
     /// ```
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+    #[track_caller]
+    pub fn recv_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
         self.io
-            .async_io(Direction::Read.mask(), |s| s.recv_from(buf))
-            .await
+            .async_io(Direction::Read.mask(), move |s| s.recv_from(buf))
     }
 
     /// Receives a datagram and its source without removing it from the queue.
@@ -215,10 +224,13 @@ impl UdpSocket {
     /// let (n, from) = s.peek_from(&mut buf).await?;
     /// # let _ = (n, from); Ok(()) }
     /// ```
-    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+    #[track_caller]
+    pub fn peek_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
         self.io
-            .async_io(Direction::Read.mask(), |s| s.peek_from(buf))
-            .await
+            .async_io(Direction::Read.mask(), move |s| s.peek_from(buf))
     }
 
     /// Waits until a datagram can be received.
@@ -233,8 +245,10 @@ impl UdpSocket {
     /// let _ = s.try_recv(&mut [0; 64]);
     /// # Ok(()) }
     /// ```
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.readiness(Direction::Read.mask()).await.map(drop)
+    #[track_caller]
+    pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        let wait = self.io.readiness(Direction::Read.mask());
+        async move { wait.await.map(drop) }
     }
 
     /// Waits until a datagram can be sent.
@@ -248,8 +262,10 @@ impl UdpSocket {
     /// s.writable().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.readiness(Direction::Write.mask()).await.map(drop)
+    #[track_caller]
+    pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        let wait = self.io.readiness(Direction::Write.mask());
+        async move { wait.await.map(drop) }
     }
 
     /// Sends to the connected peer without waiting (`WouldBlock` if the buffer is full).
@@ -367,8 +383,12 @@ impl UdpSocket {
     /// assert_eq!(buf.len(), n);
     /// # Ok(()) }
     /// ```
-    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        datagram::recv_buf(&self.io, buf).await
+    #[track_caller]
+    pub fn recv_buf<'a, B: BufMut>(
+        &'a self,
+        buf: &'a mut B,
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        datagram::recv_buf(&self.io, buf)
     }
 
     /// Receives a datagram and its source into `buf`, advancing it.
@@ -383,8 +403,12 @@ impl UdpSocket {
     /// let (n, from) = s.recv_buf_from(&mut buf).await?;
     /// # let _ = (n, from); Ok(()) }
     /// ```
-    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
-        datagram::recv_buf_from(&self.io, buf).await
+    #[track_caller]
+    pub fn recv_buf_from<'a, B: BufMut>(
+        &'a self,
+        buf: &'a mut B,
+    ) -> impl std::future::Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
+        datagram::recv_buf_from(&self.io, buf)
     }
 
     /// Receives from the connected peer into `buf` without waiting.
@@ -451,8 +475,9 @@ impl UdpSocket {
     /// let from = s.peek_sender().await?;
     /// # let _ = from; Ok(()) }
     /// ```
-    pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        self.io.async_io(Direction::Read.mask(), peek_sender).await
+    #[track_caller]
+    pub fn peek_sender(&self) -> impl std::future::Future<Output = io::Result<SocketAddr>> + '_ {
+        self.io.async_io(Direction::Read.mask(), peek_sender)
     }
 
     /// Polls for the source of the next datagram, without receiving it.

@@ -17,6 +17,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::os::unix::io::{AsRawFd, RawFd};
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -433,11 +434,14 @@ impl<T: AsRawFd> AsyncFd<T> {
         Poll::Ready(Ok(AsyncFdReadyMutGuard::new(self, event)))
     }
 
-    fn readiness(&self, interest: Interest) -> WaitReady<'_> {
+    /// The readiness wait behind every async method, recorded at `site` (the user's line:
+    /// the public methods are `#[track_caller]`).
+    fn readiness(&self, interest: Interest, site: &'static Location<'static>) -> WaitReady<'_> {
         WaitReady {
             shared: &self.registration.shared,
             mask: driver_mask(interest),
             key: None,
+            site,
         }
     }
 
@@ -456,8 +460,20 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///     Ok(())
     /// }
     /// ```
-    pub async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
-        let event = self.readiness(interest).await?;
+    #[track_caller]
+    pub fn ready(
+        &self,
+        interest: Interest,
+    ) -> impl Future<Output = io::Result<AsyncFdReadyGuard<'_, T>>> + '_ {
+        self.ready_at(interest, Location::caller())
+    }
+
+    async fn ready_at(
+        &self,
+        interest: Interest,
+        site: &'static Location<'static>,
+    ) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        let event = self.readiness(interest, site).await?;
         Ok(AsyncFdReadyGuard::new(self, event))
     }
 
@@ -476,11 +492,20 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///     Ok(())
     /// }
     /// ```
-    pub async fn ready_mut(
+    #[track_caller]
+    pub fn ready_mut(
         &mut self,
         interest: Interest,
+    ) -> impl Future<Output = io::Result<AsyncFdReadyMutGuard<'_, T>>> + '_ {
+        self.ready_mut_at(interest, Location::caller())
+    }
+
+    async fn ready_mut_at(
+        &mut self,
+        interest: Interest,
+        site: &'static Location<'static>,
     ) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
-        let event = self.readiness(interest).await?;
+        let event = self.readiness(interest, site).await?;
         Ok(AsyncFdReadyMutGuard::new(self, event))
     }
 
@@ -503,8 +528,9 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///     Ok(())
     /// }
     /// ```
-    pub async fn readable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
-        self.ready(Interest::READABLE).await
+    #[track_caller]
+    pub fn readable(&self) -> impl Future<Output = io::Result<AsyncFdReadyGuard<'_, T>>> + '_ {
+        self.ready(Interest::READABLE)
     }
 
     /// Like [`readable`](Self::readable), with mutable access through the guard.
@@ -522,8 +548,11 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///     Ok(())
     /// }
     /// ```
-    pub async fn readable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
-        self.ready_mut(Interest::READABLE).await
+    #[track_caller]
+    pub fn readable_mut(
+        &mut self,
+    ) -> impl Future<Output = io::Result<AsyncFdReadyMutGuard<'_, T>>> + '_ {
+        self.ready_mut(Interest::READABLE)
     }
 
     /// Waits until the fd is writable (or its write side closed, or an error is pending).
@@ -542,8 +571,9 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///     Ok(())
     /// }
     /// ```
-    pub async fn writable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
-        self.ready(Interest::WRITABLE).await
+    #[track_caller]
+    pub fn writable(&self) -> impl Future<Output = io::Result<AsyncFdReadyGuard<'_, T>>> + '_ {
+        self.ready(Interest::WRITABLE)
     }
 
     /// Like [`writable`](Self::writable), with mutable access through the guard.
@@ -561,8 +591,11 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///     Ok(())
     /// }
     /// ```
-    pub async fn writable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
-        self.ready_mut(Interest::WRITABLE).await
+    #[track_caller]
+    pub fn writable_mut(
+        &mut self,
+    ) -> impl Future<Output = io::Result<AsyncFdReadyMutGuard<'_, T>>> + '_ {
+        self.ready_mut(Interest::WRITABLE)
     }
 
     /// Runs `f` whenever the fd is ready for `interest`, until it returns something other than
@@ -583,16 +616,20 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///     Ok(())
     /// }
     /// ```
-    pub async fn async_io<R>(
-        &self,
+    #[track_caller]
+    pub fn async_io<'a, R: 'a>(
+        &'a self,
         interest: Interest,
-        mut f: impl FnMut(&T) -> io::Result<R>,
-    ) -> io::Result<R> {
-        loop {
-            let mut guard = self.ready(interest).await?;
-            match guard.try_io(|fd| f(fd.get_ref())) {
-                Ok(result) => return result,
-                Err(_would_block) => continue,
+        mut f: impl FnMut(&T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        let site = Location::caller();
+        async move {
+            loop {
+                let mut guard = self.ready_at(interest, site).await?;
+                match guard.try_io(|fd| f(fd.get_ref())) {
+                    Ok(result) => return result,
+                    Err(_would_block) => continue,
+                }
             }
         }
     }
@@ -612,16 +649,20 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///     Ok(())
     /// }
     /// ```
-    pub async fn async_io_mut<R>(
-        &mut self,
+    #[track_caller]
+    pub fn async_io_mut<'a, R: 'a>(
+        &'a mut self,
         interest: Interest,
-        mut f: impl FnMut(&mut T) -> io::Result<R>,
-    ) -> io::Result<R> {
-        loop {
-            let mut guard = self.ready_mut(interest).await?;
-            match guard.try_io(|fd| f(fd.get_mut())) {
-                Ok(result) => return result,
-                Err(_would_block) => continue,
+        mut f: impl FnMut(&mut T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        let site = Location::caller();
+        async move {
+            loop {
+                let mut guard = self.ready_mut_at(interest, site).await?;
+                match guard.try_io(|fd| f(fd.get_mut())) {
+                    Ok(result) => return result,
+                    Err(_would_block) => continue,
+                }
             }
         }
     }
@@ -734,6 +775,8 @@ struct WaitReady<'a> {
     shared: &'a ScheduledIo,
     mask: DriverReady,
     key: Option<usize>,
+    /// Where the wait was made, for the task dump.
+    site: &'static Location<'static>,
 }
 
 impl Future for WaitReady<'_> {
@@ -742,7 +785,10 @@ impl Future for WaitReady<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         ready!(coop::poll_proceed(cx));
-        match this.shared.poll_ready_shared(cx, this.mask, &mut this.key) {
+        match this
+            .shared
+            .poll_ready_shared(cx, this.mask, &mut this.key, this.site)
+        {
             Poll::Ready(event) => {
                 if let Some(key) = this.key.take() {
                     this.shared.remove_shared(key);

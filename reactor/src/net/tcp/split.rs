@@ -29,8 +29,12 @@ impl ReadHalf<'_> {
     /// let _ = rd.peek(&mut [0; 8]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.peek(buf).await
+    #[track_caller]
+    pub fn peek<'a>(
+        &'a mut self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.0.peek(buf)
     }
 }
 
@@ -47,7 +51,11 @@ impl OwnedReadHalf {
     /// let _ = rd.peek(&mut [0; 4]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.peek(buf).await
+    #[track_caller]
+    pub fn peek<'a>(
+        &'a mut self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.inner.peek(buf)
     }
 }

@@ -279,8 +279,10 @@ impl TcpStream {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.readiness(Direction::Read.mask()).await.map(drop)
+    #[track_caller]
+    pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        let wait = self.io.readiness(Direction::Read.mask());
+        async move { wait.await.map(drop) }
     }
 
     /// Waits until the stream is writable; follow with [`try_write`](Self::try_write).
@@ -295,8 +297,10 @@ impl TcpStream {
     /// let _ = s.try_write(b"hi");
     /// # Ok(()) }
     /// ```
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.readiness(Direction::Write.mask()).await.map(drop)
+    #[track_caller]
+    pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        let wait = self.io.readiness(Direction::Write.mask());
+        async move { wait.await.map(drop) }
     }
 
     /// Polls for read readiness (only the last task to poll is woken).
@@ -333,10 +337,13 @@ impl TcpStream {
     /// let n = s.peek(&mut buf).await?;
     /// # let _ = n; Ok(()) }
     /// ```
-    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+    #[track_caller]
+    pub fn peek<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
         self.io
-            .async_io(Direction::Read.mask(), |s| s.peek(buf))
-            .await
+            .async_io(Direction::Read.mask(), move |s| s.peek(buf))
     }
 
     /// Polls to peek into `buf` without consuming the data.

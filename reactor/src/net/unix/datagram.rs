@@ -146,10 +146,13 @@ impl UnixDatagram {
     /// s.send(b"x").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+    #[track_caller]
+    pub fn send<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
         self.io
-            .async_io(Direction::Write.mask(), |s| s.send(buf))
-            .await
+            .async_io(Direction::Write.mask(), move |s| s.send(buf))
     }
 
     /// Receives a datagram from the connected peer.
@@ -163,10 +166,13 @@ impl UnixDatagram {
     /// let n = s.recv(&mut [0; 64]).await?;
     /// # let _ = n; Ok(()) }
     /// ```
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+    #[track_caller]
+    pub fn recv<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
         self.io
-            .async_io(Direction::Read.mask(), |s| s.recv(buf))
-            .await
+            .async_io(Direction::Read.mask(), move |s| s.recv(buf))
     }
 
     /// Sends a datagram to the socket at `path`.
@@ -180,11 +186,15 @@ impl UnixDatagram {
     /// s.send_to(b"x", "/tmp/peer.sock").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
-        let path = path.as_ref();
-        self.io
-            .async_io(Direction::Write.mask(), |s| s.send_to(buf, path))
-            .await
+    #[track_caller]
+    pub fn send_to<'a, P: AsRef<Path> + 'a>(
+        &'a self,
+        buf: &'a [u8],
+        path: P,
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.io.async_io(Direction::Write.mask(), move |s| {
+            s.send_to(buf, path.as_ref())
+        })
     }
 
     /// Receives a datagram and its source address.
@@ -198,10 +208,13 @@ impl UnixDatagram {
     /// let (n, from) = s.recv_from(&mut [0; 64]).await?;
     /// # let _ = (n, from); Ok(()) }
     /// ```
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+    #[track_caller]
+    pub fn recv_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
         self.io
-            .async_io(Direction::Read.mask(), |s| s.recv_from(buf))
-            .await
+            .async_io(Direction::Read.mask(), move |s| s.recv_from(buf))
     }
 
     /// Sends without waiting.
@@ -261,8 +274,12 @@ impl UnixDatagram {
     /// assert_eq!(buf.len(), n);
     /// # Ok(()) }
     /// ```
-    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        datagram::recv_buf(&self.io, buf).await
+    #[track_caller]
+    pub fn recv_buf<'a, B: BufMut>(
+        &'a self,
+        buf: &'a mut B,
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        datagram::recv_buf(&self.io, buf)
     }
 
     /// Receives a datagram and its source into `buf`, advancing it.
@@ -277,8 +294,12 @@ impl UnixDatagram {
     /// let (n, from) = s.recv_buf_from(&mut buf).await?;
     /// # let _ = (n, from); Ok(()) }
     /// ```
-    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
-        datagram::recv_buf_from(&self.io, buf).await
+    #[track_caller]
+    pub fn recv_buf_from<'a, B: BufMut>(
+        &'a self,
+        buf: &'a mut B,
+    ) -> impl std::future::Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
+        datagram::recv_buf_from(&self.io, buf)
     }
 
     /// Receives into `buf` without waiting.
@@ -371,8 +392,10 @@ impl UnixDatagram {
     /// s.readable().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.readiness(Direction::Read.mask()).await.map(drop)
+    #[track_caller]
+    pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        let wait = self.io.readiness(Direction::Read.mask());
+        async move { wait.await.map(drop) }
     }
 
     /// Waits until a datagram can be sent.
@@ -386,8 +409,10 @@ impl UnixDatagram {
     /// s.writable().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.readiness(Direction::Write.mask()).await.map(drop)
+    #[track_caller]
+    pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        let wait = self.io.readiness(Direction::Write.mask());
+        async move { wait.await.map(drop) }
     }
 
     /// The local address.

@@ -123,17 +123,22 @@ impl UnixListener {
     /// let (stream, addr) = l.accept().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+    #[track_caller]
+    pub fn accept(
+        &self,
+    ) -> impl std::future::Future<Output = io::Result<(UnixStream, SocketAddr)>> + '_ {
         // After a descriptor-exhaustion error, wait before retrying (the connection is still
         // queued, so the listener stays readable and a retry loop would spin). Each waiting
         // task gets its own waiter slot, so a connection wakes every task accepting on a shared
         // listener (`poll_accept` keeps one waker, as tokio's).
         let accept = self.io.async_io(Direction::Read.mask(), |l| l.accept());
-        let (stream, addr) = self.backoff.accept(accept).await?;
-        Ok((
-            UnixStream::from_accepted(stream, self.io.handle().clone())?,
-            addr,
-        ))
+        async move {
+            let (stream, addr) = self.backoff.accept(accept).await?;
+            Ok((
+                UnixStream::from_accepted(stream, self.io.handle().clone())?,
+                addr,
+            ))
+        }
     }
 
     /// Polls for a connection (only the last task to poll is woken). After a descriptor-exhaustion

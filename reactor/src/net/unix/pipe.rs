@@ -257,8 +257,12 @@ impl Sender {
     /// assert!(ready.is_writable() || ready.is_write_closed());
     /// # Ok(()) }
     /// ```
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        ready(&self.io, interest).await
+    #[track_caller]
+    pub fn ready(
+        &self,
+        interest: Interest,
+    ) -> impl std::future::Future<Output = io::Result<Ready>> + '_ {
+        ready(&self.io, interest)
     }
 
     /// Waits until the pipe is writable; follow with [`try_write`](Self::try_write).
@@ -273,8 +277,10 @@ impl Sender {
     /// let _ = tx.try_write(b"hi");
     /// # Ok(()) }
     /// ```
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.readiness(Direction::Write.mask()).await.map(drop)
+    #[track_caller]
+    pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        let wait = self.io.readiness(Direction::Write.mask());
+        async move { wait.await.map(drop) }
     }
 
     /// Polls for write readiness.
@@ -426,8 +432,12 @@ impl Receiver {
     /// assert!(ready.is_readable() || ready.is_read_closed());
     /// # Ok(()) }
     /// ```
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        ready(&self.io, interest).await
+    #[track_caller]
+    pub fn ready(
+        &self,
+        interest: Interest,
+    ) -> impl std::future::Future<Output = io::Result<Ready>> + '_ {
+        ready(&self.io, interest)
     }
 
     /// Waits until the pipe is readable (data or end-of-file); follow with
@@ -444,8 +454,10 @@ impl Receiver {
     /// let _ = rx.try_read(&mut buf);
     /// # Ok(()) }
     /// ```
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.readiness(Direction::Read.mask()).await.map(drop)
+    #[track_caller]
+    pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        let wait = self.io.readiness(Direction::Read.mask());
+        async move { wait.await.map(drop) }
     }
 
     /// Polls for read readiness.
@@ -546,12 +558,13 @@ impl Receiver {
     }
 }
 
-async fn ready<E: mio::event::Source>(
+#[track_caller]
+fn ready<E: mio::event::Source>(
     io: &PollEvented<E>,
     interest: Interest,
-) -> io::Result<Ready> {
-    let event = io.readiness(ReadyMask::from_interest(interest)).await?;
-    Ok(event.ready.to_public())
+) -> impl std::future::Future<Output = io::Result<Ready>> + '_ {
+    let wait = io.readiness(ReadyMask::from_interest(interest));
+    async move { Ok(wait.await?.ready.to_public()) }
 }
 
 /// Checks that `file` is a FIFO opened for `direction` (tokio's `InvalidInput` errors).

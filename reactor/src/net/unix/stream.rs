@@ -199,8 +199,10 @@ impl UnixStream {
     /// s.readable().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.readiness(Direction::Read.mask()).await.map(drop)
+    #[track_caller]
+    pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        let wait = self.io.readiness(Direction::Read.mask());
+        async move { wait.await.map(drop) }
     }
 
     /// Waits until writable; follow with [`try_write`](Self::try_write).
@@ -214,8 +216,10 @@ impl UnixStream {
     /// s.writable().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.readiness(Direction::Write.mask()).await.map(drop)
+    #[track_caller]
+    pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        let wait = self.io.readiness(Direction::Write.mask());
+        async move { wait.await.map(drop) }
     }
 
     /// Polls for read readiness.
