@@ -7,12 +7,13 @@
 //! returns to the scheduler instead of starving the worker (tokio's `coop`, Go's preemption).
 //!
 //! A channel send or receive that completes on its lock-free path (a free slot, a buffered
-//! value, nobody to wake) costs only an eighth of a unit ([`rebate_lock_free`]): such an
-//! operation takes tens of nanoseconds, and charging it a whole unit made a consumer draining a
-//! buffered channel yield every 128 values — its producers then refilled the buffer while it
-//! waited its turn, so the channel stayed full and every later receive had a parked sender to
-//! move and wake (about four parks and wakes per 128 messages instead of a few per buffer).
-//! A loop over always-ready lock-free operations still yields, after about a thousand of them.
+//! value, nobody to wake) costs only an eighth of a unit — the channel gives the rest back.
+//! Such an operation takes tens of nanoseconds, and charging it a whole unit made a consumer
+//! draining a buffered channel yield every 128 values: its producers then refilled the buffer
+//! while it waited its turn, so the channel stayed full and later receives kept finding a
+//! parked sender to move in and wake (four parks and wakes per 128 messages with four
+//! producers, instead of a few per buffer). A loop over always-ready lock-free operations
+//! still yields, after about a thousand of them; everything else charges a whole unit.
 //!
 //! Outside a gort task (tokio, smol, `futures::executor::block_on`, a plain thread) no budget is
 //! set and every call proceeds: the channel crate stays runtime independent. The hook lives here,

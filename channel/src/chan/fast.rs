@@ -12,13 +12,11 @@
 use super::core::{Chan, SendFail};
 use super::shim::{fence, Ordering};
 use crate::select::{self, Claim, Current};
-#[cfg(doc)]
-use crate::coop;
 
 impl<T> Chan<T> {
     /// A send without the lock: room, nobody parked. `Err(Full)` falls back to the lock.
     /// `Ok(true)`: it stayed lock-free (no receiver parked meanwhile had to be handed the value),
-    /// so it costs a poll's budget only a tick ([`coop::rebate_lock_free`]).
+    /// so it costs a poll's budget only a tick ([`crate::coop::rebate_lock_free`]).
     pub(super) fn fast_send(
         &self,
         value: T,
