@@ -124,7 +124,7 @@ fn with_budget<R>(budget: Option<u16>, f: impl FnOnce() -> R) -> R {
 /// ```
 pub fn has_budget_remaining() -> bool {
     CURRENT
-        .try_with(|c| c.get().is_none_or(|ticks| ticks >= UNIT))
+        .try_with(|c| !matches!(c.get(), Some(ticks) if ticks < UNIT))
         .unwrap_or(true)
 }
 
