@@ -15,7 +15,13 @@ use crate::select::{self, Claim, Current};
 
 impl<T> Chan<T> {
     /// A send without the lock: room, nobody parked. `Err(Full)` falls back to the lock.
-    pub(super) fn fast_send(&self, value: T, me: Option<&Current<'_>>) -> Result<(), SendFail<T>> {
+    /// `Ok(true)`: it stayed lock-free (no receiver parked meanwhile had to be handed the value),
+    /// so it costs a poll's budget only a tick ([`crate::coop::rebate_lock_free`]).
+    pub(super) fn fast_send(
+        &self,
+        value: T,
+        me: Option<&Current<'_>>,
+    ) -> Result<bool, SendFail<T>> {
         if self.closed.load(Ordering::Acquire)
             || self.send_parked.load(Ordering::Acquire) != 0
             || self.recv_parked.load(Ordering::Acquire) != 0
@@ -33,13 +39,15 @@ impl<T> Chan<T> {
         fence(Ordering::SeqCst);
         if self.recv_parked.load(Ordering::Relaxed) != 0 {
             self.locked(|st, wk| self.flush_to_receivers(st, wk));
+            return Ok(false);
         }
-        Ok(())
+        Ok(true)
     }
 
     /// A receive without the lock: a buffered value. `None` falls back to the lock;
-    /// `Some(Err(()))`: our `select!` committed another branch.
-    pub(super) fn fast_recv(&self, me: Option<&Current<'_>>) -> Option<Result<T, ()>> {
+    /// `Some(Err(()))`: our `select!` committed another branch. `Some(Ok((value, true)))`: it
+    /// stayed lock-free (no parked sender to move in, no receiver to tell about the close).
+    pub(super) fn fast_recv(&self, me: Option<&Current<'_>>) -> Option<Result<(T, bool), ()>> {
         if self.front_len.load(Ordering::Acquire) != 0 {
             return None;
         }
@@ -60,7 +68,8 @@ impl<T> Chan<T> {
                 self.refill(st, wk);
                 self.wake_receivers_if_done(st, wk);
             });
+            return Some(Ok((value, false)));
         }
-        Some(Ok(value))
+        Some(Ok((value, true)))
     }
 }

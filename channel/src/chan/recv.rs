@@ -73,7 +73,7 @@ impl<T> Chan<T> {
 
     /// A receive that never waits (`Lost` never happens here).
     pub(crate) fn try_recv(&self) -> Result<T, RecvFail> {
-        if let Some(Ok(value)) = self.fast_recv(None) {
+        if let Some(Ok((value, _))) = self.fast_recv(None) {
             return Ok(value);
         }
         self.locked(|st, wk| self.recv_locked(st, None, wk))
@@ -102,7 +102,12 @@ impl<T> Chan<T> {
         let out = select::with_current(|me| {
             if let RecvOp::Idle = op {
                 match self.fast_recv(me) {
-                    Some(Ok(value)) => return Poll::Ready(Some(value)),
+                    Some(Ok((value, lock_free))) => {
+                        if lock_free {
+                            coop::rebate_lock_free();
+                        }
+                        return Poll::Ready(Some(value));
+                    }
                     Some(Err(())) => return Poll::Pending, // our `select!` committed elsewhere
                     None => {}
                 }

@@ -142,7 +142,7 @@ impl<T> Chan<T> {
     /// A send that never waits.
     pub(crate) fn try_send(&self, value: T) -> Result<(), SendFail<T>> {
         let value = match self.fast_send(value, None) {
-            Ok(()) => return Ok(()),
+            Ok(_) => return Ok(()),
             Err(SendFail::Full(value) | SendFail::Lost(value) | SendFail::Closed(value)) => value,
         };
         self.locked(|st, wk| self.send_locked(st, value, None, wk))
@@ -159,7 +159,12 @@ impl<T> Chan<T> {
             if let SendOp::Idle(_) = op {
                 if let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) {
                     match self.fast_send(value, me) {
-                        Ok(()) => return Poll::Ready(Ok(())),
+                        Ok(lock_free) => {
+                            if lock_free {
+                                coop::rebate_lock_free();
+                            }
+                            return Poll::Ready(Ok(()));
+                        }
                         Err(SendFail::Lost(value)) => {
                             *op = SendOp::Idle(value);
                             return Poll::Pending;

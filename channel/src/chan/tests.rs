@@ -319,15 +319,11 @@ fn stream_yields_until_closed() {
     });
 }
 
-#[test]
-fn budget_is_charged_and_refunded() {
-    let (tx, rx) = unbounded();
-    for i in 0..200 {
-        tx.try_send(i).unwrap();
-    }
+/// Receives `rx` completes in one budgeted poll, stopping at the first `Pending`.
+fn receives_in_one_budget(rx: &Receiver<i32>) -> usize {
     let waker = noop_waker();
     let mut cx = Context::from_waker(&waker);
-    let received = crate::coop::budget(|| {
+    crate::coop::budget(|| {
         let mut n = 0;
         loop {
             let mut recv = rx.recv();
@@ -337,13 +333,38 @@ fn budget_is_charged_and_refunded() {
                 Poll::Pending => break n,
             }
         }
-    });
+    })
+}
+
+#[test]
+fn lock_free_receives_cost_a_tick_of_the_budget() {
+    let (tx, rx) = unbounded();
+    for i in 0..2_000 {
+        tx.try_send(i).unwrap();
+    }
+    let received = receives_in_one_budget(&rx);
+    assert_eq!(received, crate::coop::LOCK_FREE_OPS);
+    assert_eq!(rx.len(), 2_000 - received, "the yielding recv took nothing");
+}
+
+#[test]
+fn receives_through_the_lock_cost_a_unit_of_the_budget() {
+    // Unbuffered with senders parked: every receive takes the lock to complete a send.
+    let (tx, rx) = bounded(0);
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut sends: Vec<_> = (0..200).map(|i| tx.send(i)).collect();
+    for send in &mut sends {
+        assert!(Pin::new(send).poll(&mut cx).is_pending());
+    }
+    let received = receives_in_one_budget(&rx);
     assert_eq!(received, crate::coop::BUDGET as usize);
-    assert_eq!(
-        rx.len(),
-        200 - crate::coop::BUDGET as usize,
-        "the yielding recv took nothing"
-    );
+    let delivered = sends
+        .iter_mut()
+        .map(|send| Pin::new(send).poll(&mut cx))
+        .filter(Poll::is_ready)
+        .count();
+    assert_eq!(delivered, received, "the yielding recv took nothing");
 }
 
 // ----- select! -----
