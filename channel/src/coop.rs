@@ -6,8 +6,10 @@
 //! `poll_proceed` wakes the task and returns `Pending`, so a loop over an always-ready channel
 //! returns to the scheduler instead of starving the worker (tokio's `coop`, Go's preemption).
 //!
-//! A channel send or receive that completes on its lock-free path (a free slot, a buffered
-//! value, nobody to wake) costs only an eighth of a unit — the channel gives the rest back.
+//! A [`chan`](crate::chan) send or receive (Go's channel) that completes on its lock-free path
+//! (a free slot, a buffered value, nobody to wake) costs only an eighth of a unit — the channel
+//! gives the rest back. tokio's `mpsc` keeps tokio's whole unit per operation: tokio's users
+//! and its own tests (`rt_common::coop`) rely on a receive loop yielding within 128 values.
 //! Such an operation takes tens of nanoseconds, and charging it a whole unit made a consumer
 //! draining a buffered channel yield every 128 values: its producers then refilled the buffer
 //! while it waited its turn, so the channel stayed full and later receives kept finding a

@@ -123,6 +123,10 @@ pub(crate) struct Chan<T> {
     senders: AtomicUsize,
     pub(super) receivers: AtomicUsize,
     pub(super) closed: AtomicBool,
+    /// Go's rules (`chan`): an operation completed on the lock-free path costs the poll's budget
+    /// a tick, not a unit ([`crate::coop::rebate_lock_free`]). tokio's `mpsc` keeps tokio's
+    /// one unit per operation, which its users (and tokio's own tests) rely on to yield.
+    pub(super) cheap_budget: bool,
 }
 
 impl<T> Chan<T> {
@@ -164,6 +168,7 @@ impl<T> Chan<T> {
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
             closed: AtomicBool::new(false),
+            cheap_budget: pulls_parked_senders,
         }
     }
 

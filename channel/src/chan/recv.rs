@@ -103,7 +103,7 @@ impl<T> Chan<T> {
             if let RecvOp::Idle = op {
                 match self.fast_recv(me) {
                     Some(Ok((value, lock_free))) => {
-                        if lock_free {
+                        if lock_free && self.cheap_budget {
                             coop::rebate_lock_free();
                         }
                         return Poll::Ready(Some(value));

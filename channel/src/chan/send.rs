@@ -160,7 +160,7 @@ impl<T> Chan<T> {
                 if let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) {
                     match self.fast_send(value, me) {
                         Ok(lock_free) => {
-                            if lock_free {
+                            if lock_free && self.cheap_budget {
                                 coop::rebate_lock_free();
                             }
                             return Poll::Ready(Ok(()));

@@ -348,6 +348,25 @@ fn lock_free_receives_cost_a_tick_of_the_budget() {
 }
 
 #[test]
+fn mpsc_receives_keep_tokios_unit_of_the_budget() {
+    // tokio's rule, pinned by its `rt_common::coop` test: 1,000 ready receives yield within
+    // one budget of 128.
+    let (tx, mut rx) = crate::sync::mpsc::unbounded_channel();
+    for i in 0..1_000 {
+        tx.send(i).unwrap();
+    }
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let received = crate::coop::budget(|| {
+        (0..1_000)
+            .take_while(|_| rx.poll_recv(&mut cx).is_ready())
+            .count()
+    });
+    assert_eq!(received, crate::coop::BUDGET as usize);
+    assert_eq!(rx.len(), 1_000 - received, "the yielding recv took nothing");
+}
+
+#[test]
 fn receives_through_the_lock_cost_a_unit_of_the_budget() {
     // Unbuffered with senders parked: every receive takes the lock to complete a send.
     let (tx, rx) = bounded(0);
