@@ -38,7 +38,7 @@ mod traced;
 
 pub use kind::WaitKind;
 pub use record::{
-    current_task, mark, now_ms, poll_with, record, record_over, scope, set_worker, tick_clock,
+    current_task, mark, now_ms, poll_with, record, record_over, scope, tick_clock, IdleSince,
     WaitRecord, WaitSite, WaitSnapshot, MAX_SITES,
 };
 pub use threads::{blocking_wait, current_thread_wait, threads, ThreadState, ThreadWait};

@@ -229,7 +229,6 @@ fn stop_with(handle: &Handle, mut core: Box<Core>) {
 impl Context {
     fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
         let handle = &*self.handle;
-        gort_waitsite::set_worker(Some(core.index)); // shown by the task dump
         while !handle.is_shutdown() {
             if core.is_wanted_back() {
                 let lend = core.lends.pop().expect("checked above");
