@@ -352,8 +352,13 @@ thread_local! {
 /// assert!(gort_waitsite::now_ms() >= a);
 /// ```
 pub fn now_ms() -> u64 {
+    ms_at(Instant::now())
+}
+
+/// `now` on the clock of [`now_ms`].
+fn ms_at(now: Instant) -> u64 {
     static BASE: OnceLock<Instant> = OnceLock::new();
-    let since = BASE.get_or_init(Instant::now).elapsed();
+    let since = now.saturating_duration_since(*BASE.get_or_init(Instant::now));
     // Not `as_millis` (a u128): the scheduler reads this clock after each park.
     since
         .as_secs()
@@ -370,7 +375,18 @@ pub fn now_ms() -> u64 {
 /// ```
 #[inline]
 pub fn tick_clock() {
-    let now = now_ms() as u32;
+    tick_clock_at(Instant::now());
+}
+
+/// [`tick_clock`] with a time the caller just read (a scheduler that needs the time anyway
+/// after parking reads the clock once).
+///
+/// ```
+/// gort_waitsite::tick_clock_at(std::time::Instant::now());
+/// ```
+#[inline]
+pub fn tick_clock_at(now: Instant) {
+    let now = ms_at(now) as u32;
     let _ = LOCAL.try_with(|l| l.clock_ms.set(now));
 }
 

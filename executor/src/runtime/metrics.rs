@@ -80,13 +80,12 @@ impl RuntimeInfo {
         }
     }
 
-    /// Worker `index` woke up: runs the hook, counts it; returns the start of its busy stretch.
-    pub(crate) fn unparked(&self, index: usize) -> Instant {
+    /// Worker `index` woke up: runs the hook, counts it.
+    pub(crate) fn unparked(&self, index: usize) {
         if let Some(f) = &self.on_unpark {
             f();
         }
         self.workers[index].park_unpark_count.fetch_add(1, Relaxed);
-        Instant::now()
     }
 
     /// Worker `index` stops running tasks (it exits, or `block_on` returns).
