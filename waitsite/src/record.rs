@@ -1,8 +1,10 @@
 //! The per-task record of wait sites and the thread-local that points at the one being polled.
 //!
-//! A [`WaitRecord`] is small (16 bytes, inline in every task): the time of the last `Pending`
-//! poll, the worker that polled last, and a pointer to the sites, allocated the first time the
-//! task records a wait (once per task: a task that never waits on gort pays nothing more). The
+//! A [`WaitRecord`] is one pointer (inline in every task) to the sites, allocated the first time
+//! the task records a wait (once per task: a task that never waits on gort pays nothing more).
+//! When the last `Pending` poll ended is an [`IdleSince`] (4 bytes) its owner keeps next to the
+//! record, where it costs no padding (a task header puts it beside its owner-list key); which
+//! worker runs a task is the scheduler's to tell (its per-worker slots), not the record's. The
 //! sites are up to [`MAX_SITES`] in parallel arrays of atomics. During a poll the poller appends
 //! to them (`recording` counts the sites of this poll, reset at the end of each poll); the
 //! first append of a poll overwrites the first slot, so until the task waits again the record
@@ -15,7 +17,7 @@ use std::fmt;
 use std::panic::Location;
 use std::ptr;
 use std::sync::atomic::{
-    AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
+    AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
     Ordering::{Acquire, Relaxed, Release},
 };
 use std::sync::OnceLock;
@@ -30,8 +32,6 @@ pub const MAX_SITES: usize = 4;
 const FOREIGN: u8 = 0x80;
 /// `recording` at the start of a poll: nothing recorded yet.
 const FRESH: u8 = 0;
-/// `worker` value of a thread that is not a worker (others store index + 1).
-const NO_WORKER: u16 = 0;
 
 /// One wait: its kind, the resource's address, the lock holder's task id (0: none or unknown)
 /// and the call site.
@@ -57,10 +57,56 @@ impl fmt::Debug for WaitSite {
 pub struct WaitRecord {
     /// The sites, allocated by the first `record` (or by `with_label`); freed with the record.
     sites: AtomicPtr<Sites>,
-    /// Coarse clock (ms, see [`now_ms`], wrapping) when the last poll returned `Pending`.
-    since: AtomicU32,
-    /// One more than the worker index of the thread that polled last (`NO_WORKER`: none).
-    worker: AtomicU16,
+}
+
+/// When a task's (or thread's) last poll returned `Pending`: the poller's coarse clock (ms,
+/// see [`now_ms`], wrapping), stamped with [`IdleSince::stamp`].
+///
+/// ```
+/// let since = gort_waitsite::IdleSince::new();
+/// gort_waitsite::tick_clock();
+/// since.stamp();
+/// assert!(since.waiting_for(gort_waitsite::now_ms()) < std::time::Duration::from_secs(60));
+/// ```
+#[derive(Debug, Default)]
+pub struct IdleSince(AtomicU32);
+
+impl IdleSince {
+    /// Time 0 of the coarse clock.
+    ///
+    /// ```
+    /// let since = gort_waitsite::IdleSince::new();
+    /// assert_eq!(since.waiting_for(5), std::time::Duration::from_millis(5));
+    /// ```
+    pub const fn new() -> IdleSince {
+        IdleSince(AtomicU32::new(0))
+    }
+
+    /// Records now, as this thread's coarse clock says (no clock read: the scheduler ticks it
+    /// after parking and every few dozen polls, see [`tick_clock`]). Called by the poller when
+    /// a poll returned `Pending`.
+    ///
+    /// ```
+    /// let since = gort_waitsite::IdleSince::new();
+    /// since.stamp();
+    /// ```
+    #[inline]
+    pub fn stamp(&self) {
+        let _ = LOCAL.try_with(|l| self.0.store(l.clock_ms.get(), Relaxed));
+    }
+
+    /// How long ago the last stamp was (coarse, see [`stamp`](Self::stamp)), measured against
+    /// `now` (from [`now_ms`]).
+    ///
+    /// ```
+    /// let since = gort_waitsite::IdleSince::new();
+    /// since.stamp();
+    /// let waited = since.waiting_for(gort_waitsite::now_ms());
+    /// assert!(waited < std::time::Duration::from_secs(60));
+    /// ```
+    pub fn waiting_for(&self, now: u64) -> Duration {
+        Duration::from_millis(u64::from((now as u32).wrapping_sub(self.0.load(Relaxed))))
+    }
 }
 
 /// The out-of-line part of a record.
@@ -182,8 +228,6 @@ pub struct WaitSnapshot {
     total: u8,
     foreign: bool,
     polls: u32,
-    worker: Option<usize>,
-    since: u32,
 }
 
 impl WaitSnapshot {
@@ -279,50 +323,12 @@ impl WaitSnapshot {
     pub fn polls(&self) -> u32 {
         self.polls
     }
-
-    /// The worker index of the thread that polled last, if it was a worker.
-    ///
-    /// ```
-    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
-    /// # let rec = WaitRecord::new();
-    /// # let here = std::panic::Location::caller();
-    /// // One poll that waits on a channel receive.
-    /// let _ = poll_with(&rec, 1, || {
-    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
-    ///     std::task::Poll::<()>::Pending
-    /// });
-    /// assert_eq!(rec.snapshot().worker(), None); // not a runtime worker
-    /// ```
-    pub fn worker(&self) -> Option<usize> {
-        self.worker
-    }
-
-    /// How long ago the last `Pending` poll ended (coarse: the poller's clock is read after
-    /// it parks and every few dozen polls, see [`tick_clock`]), measured against `now` (from
-    /// [`now_ms`]).
-    ///
-    /// ```
-    /// # use gort_waitsite::{poll_with, record, WaitKind, WaitRecord};
-    /// # let rec = WaitRecord::new();
-    /// # let here = std::panic::Location::caller();
-    /// // One poll that waits on a channel receive.
-    /// let _ = poll_with(&rec, 1, || {
-    ///     record(WaitKind::ChanRecv, std::ptr::null(), 0, here);
-    ///     std::task::Poll::<()>::Pending
-    /// });
-    /// let waited = rec.snapshot().waiting_for(gort_waitsite::now_ms());
-    /// assert!(waited < std::time::Duration::from_secs(60));
-    /// ```
-    pub fn waiting_for(&self, now: u64) -> Duration {
-        Duration::from_millis(u64::from((now as u32).wrapping_sub(self.since)))
-    }
 }
 
-/// The thread's current record and its owner, its worker index and its coarse clock.
+/// The thread's current record and its owner, and its coarse clock.
 struct Local {
     current: Cell<*const WaitRecord>,
     owner: Cell<u64>,
-    worker: Cell<u16>,
     /// [`now_ms`] at the thread's last [`tick_clock`]: the time a `Pending` poll stamps (so a
     /// poll reads no clock; the scheduler ticks it after parking and every few dozen polls).
     clock_ms: Cell<u32>,
@@ -333,22 +339,26 @@ thread_local! {
         Local {
             current: Cell::new(ptr::null()),
             owner: Cell::new(0),
-            worker: Cell::new(NO_WORKER),
             clock_ms: Cell::new(0),
         }
     };
 }
 
 /// Milliseconds since the first use of this clock in the process (the clock of
-/// [`WaitSnapshot::waiting_for`]).
+/// [`IdleSince::waiting_for`]).
 ///
 /// ```
 /// let a = gort_waitsite::now_ms();
 /// assert!(gort_waitsite::now_ms() >= a);
 /// ```
 pub fn now_ms() -> u64 {
+    ms_at(Instant::now())
+}
+
+/// `now` on the clock of [`now_ms`].
+fn ms_at(now: Instant) -> u64 {
     static BASE: OnceLock<Instant> = OnceLock::new();
-    let since = BASE.get_or_init(Instant::now).elapsed();
+    let since = now.saturating_duration_since(*BASE.get_or_init(Instant::now));
     // Not `as_millis` (a u128): the scheduler reads this clock after each park.
     since
         .as_secs()
@@ -365,19 +375,19 @@ pub fn now_ms() -> u64 {
 /// ```
 #[inline]
 pub fn tick_clock() {
-    let now = now_ms() as u32;
-    let _ = LOCAL.try_with(|l| l.clock_ms.set(now));
+    tick_clock_at(Instant::now());
 }
 
-/// Marks this thread as worker `index` (`None`: not a worker); polls record it.
+/// [`tick_clock`] with a time the caller just read (a scheduler that needs the time anyway
+/// after parking reads the clock once).
 ///
 /// ```
-/// gort_waitsite::set_worker(Some(0));
-/// gort_waitsite::set_worker(None);
+/// gort_waitsite::tick_clock_at(std::time::Instant::now());
 /// ```
-pub fn set_worker(index: Option<usize>) {
-    let raw = index.map_or(NO_WORKER, |i| u16::try_from(i + 1).unwrap_or(u16::MAX));
-    let _ = LOCAL.try_with(|l| l.worker.set(raw));
+#[inline]
+pub fn tick_clock_at(now: Instant) {
+    let now = ms_at(now) as u32;
+    let _ = LOCAL.try_with(|l| l.clock_ms.set(now));
 }
 
 impl WaitRecord {
@@ -391,8 +401,6 @@ impl WaitRecord {
     pub const fn new() -> WaitRecord {
         WaitRecord {
             sites: AtomicPtr::new(ptr::null_mut()),
-            since: AtomicU32::new(0),
-            worker: AtomicU16::new(NO_WORKER),
         }
     }
 
@@ -405,8 +413,6 @@ impl WaitRecord {
     pub fn with_label(label: Box<str>) -> WaitRecord {
         WaitRecord {
             sites: AtomicPtr::new(Box::into_raw(Sites::new(Some(label)))),
-            since: AtomicU32::new(0),
-            worker: AtomicU16::new(NO_WORKER),
         }
     }
 
@@ -439,13 +445,10 @@ impl WaitRecord {
         unsafe { &*sites }
     }
 
-    /// Ends a poll: if it returned `Pending`, publishes its sites (none: foreign) with the time
-    /// `since`. [`poll_with`] calls it.
+    /// Ends a poll: if it returned `Pending`, publishes its sites (none: foreign). [`poll_with`]
+    /// calls it.
     #[inline]
-    fn finish(&self, pending: bool, since: u32) {
-        if pending {
-            self.since.store(since, Relaxed);
-        }
+    fn finish(&self, pending: bool) {
         if let Some(sites) = self.sites() {
             sites.finish(pending);
         }
@@ -469,14 +472,11 @@ impl WaitRecord {
     }
 
     fn snapshot_with(&self, current_poll: bool) -> WaitSnapshot {
-        let worker = self.worker.load(Relaxed);
         let mut snap = WaitSnapshot {
             sites: [None; MAX_SITES],
             total: 0,
             foreign: true,
             polls: 0,
-            worker: (worker != NO_WORKER).then(|| usize::from(worker) - 1),
-            since: self.since.load(Relaxed),
         };
         let Some(sites) = self.sites() else {
             return snap;
@@ -554,10 +554,7 @@ impl WaitRecord {
 #[inline]
 pub fn poll_with<T>(record: &WaitRecord, owner: u64, f: impl FnOnce() -> Poll<T>) -> Poll<T> {
     // `recording` is already `FRESH`: the previous poll's end (or the allocation) reset it.
-    let Ok(prev) = LOCAL.try_with(|l| {
-        record.worker.store(l.worker.get(), Relaxed);
-        (l.current.replace(record), l.owner.replace(owner))
-    }) else {
+    let Ok(prev) = LOCAL.try_with(|l| (l.current.replace(record), l.owner.replace(owner))) else {
         return f();
     };
     let restore = Restore(prev);
@@ -566,8 +563,7 @@ pub fn poll_with<T>(record: &WaitRecord, owner: u64, f: impl FnOnce() -> Poll<T>
     let _ = LOCAL.try_with(|l| {
         l.current.set(prev.0);
         l.owner.set(prev.1);
-        let pending = polled.is_pending();
-        record.finish(pending, l.clock_ms.get());
+        record.finish(polled.is_pending());
     });
     polled
 }

@@ -6,7 +6,7 @@
 //! is not inside a gort wait is a possible waker (it may still send), so no deadlock is
 //! reported while one exists.
 
-use super::record::{poll_with, WaitRecord};
+use super::record::{poll_with, IdleSince, WaitRecord};
 use std::fmt;
 use std::sync::atomic::{
     AtomicBool, AtomicU64,
@@ -32,6 +32,8 @@ const BLOCKING: u64 = 1;
 /// A registered thread's wait state and record.
 pub struct ThreadWait {
     record: WaitRecord,
+    /// When its last poll returned `Pending`.
+    since: IdleSince,
     state: AtomicU64,
     running: AtomicBool,
     name: String,
@@ -66,6 +68,7 @@ thread_local! {
         };
         let entry = Arc::new(ThreadWait {
             record: WaitRecord::new(),
+            since: IdleSince::new(),
             state: AtomicU64::new(FREE),
             running: AtomicBool::new(false),
             name,
@@ -145,6 +148,19 @@ impl ThreadWait {
         &self.record
     }
 
+    /// When the thread's last poll returned `Pending`.
+    ///
+    /// ```
+    /// use std::task::Poll;
+    /// let me = gort_waitsite::current_thread_wait().unwrap();
+    /// let _ = me.poll(|| Poll::<()>::Pending);
+    /// let waited = me.idle_since().waiting_for(gort_waitsite::now_ms());
+    /// assert!(waited < std::time::Duration::from_secs(60));
+    /// ```
+    pub fn idle_since(&self) -> &IdleSince {
+        &self.since
+    }
+
     /// What the thread does now.
     ///
     /// ```
@@ -214,6 +230,10 @@ impl ThreadWait {
         let _done = Done(&self.running);
         // A plain thread has no scheduler ticking its clock.
         super::record::tick_clock();
-        poll_with(&self.record, 0, poll)
+        let polled = poll_with(&self.record, 0, poll);
+        if polled.is_pending() {
+            self.since.stamp();
+        }
+        polled
     }
 }

@@ -389,7 +389,7 @@ fn blocked_state(handle: &scheduler::Handle, key: u64) -> Option<Blocked> {
     }
     let mut tasks = Vec::new();
     let scan = handle.try_for_each_task(|header: &Header| {
-        let info = TaskInfo::of(header, now);
+        let info = TaskInfo::of(header, now, handle.info());
         if !info.waits_only_on_wait_lists() {
             return ControlFlow::Break(());
         }

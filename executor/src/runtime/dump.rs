@@ -52,7 +52,8 @@ pub struct ThreadInfo {
     in_block_on: bool,
     polling: bool,
     waits: WaitSnapshot,
-    now_ms: u64,
+    /// Time since its last poll returned `Pending`.
+    idle_for: std::time::Duration,
 }
 
 impl ThreadInfo {
@@ -136,7 +137,8 @@ impl TaskDump {
     pub(crate) fn capture(handle: &scheduler::Handle) -> TaskDump {
         let now = gort_waitsite::now_ms();
         let mut tasks = Vec::new();
-        handle.for_each_task(|header: &Header| tasks.push(TaskInfo::of(header, now)));
+        let info = handle.info();
+        handle.for_each_task(|header: &Header| tasks.push(TaskInfo::of(header, now, info)));
         tasks.sort_by_key(TaskInfo::id);
         TaskDump {
             tasks,
@@ -241,7 +243,7 @@ fn threads_of(runtime: u64, now_ms: u64) -> Vec<ThreadInfo> {
                 in_block_on,
                 polling: t.is_polling(),
                 waits: t.record().snapshot(),
-                now_ms,
+                idle_for: t.idle_since().waiting_for(now_ms),
             })
         })
         .collect()
@@ -392,7 +394,7 @@ impl fmt::Display for ThreadInfo {
             "thread {:?} [{what}: {}, {}]:",
             self.name,
             wait_label(self.waits.sites(), self.waits.is_foreign()),
-            Ago(self.waits.waiting_for(self.now_ms))
+            Ago(self.idle_for)
         )?;
         write_sites(f, self.waits.sites(), self.waits.more())
     }

@@ -6,13 +6,15 @@
 //! Each worker (the current-thread runtime has one) owns a [`WorkerMetrics`] of relaxed
 //! counters that only it writes: how often it parked, parks plus unparks (odd while parked), how
 //! long it was busy, how many polls it ran and steals it made, and the id of the task it is
-//! polling right now (0 between polls; kept only while a watchdog runs). The busy time is the
+//! polling right now (0 between polls; on a current-thread runtime only while a watchdog runs). The busy time is the
 //! time between an unpark and the next park, added when the worker parks and when it stops, so
 //! reading it costs nothing on the hot path. A multi-thread worker's poll costs one relaxed
 //! counter bump (the LIFO stall check reads it too); the current-thread runtime counts its
 //! polls in a local and publishes them before each driver poll (at least every
-//! `event_interval` polls) and when `block_on` returns. With the watchdog on, each poll stores
-//! the task id when it starts and swaps it out when it ends; no poll reads a clock. The
+//! `event_interval` polls) and when `block_on` returns. A multi-thread worker stores the task
+//! id when a poll starts and clears it when it ends (a swap with the watchdog on, to see a
+//! hand-off), so the task dump can say which worker runs a task; so does a current-thread
+//! runtime with the watchdog on. No poll reads a clock. The
 //! slow-poll watchdog ([`super::watchdog`]) samples the poll counter and the polled task's id.
 //!
 //! With blocking hand-off on, `workers` holds a second set of slots, one per worker, for the
@@ -78,13 +80,12 @@ impl RuntimeInfo {
         }
     }
 
-    /// Worker `index` woke up: runs the hook, counts it; returns the start of its busy stretch.
-    pub(crate) fn unparked(&self, index: usize) -> Instant {
+    /// Worker `index` woke up: runs the hook, counts it.
+    pub(crate) fn unparked(&self, index: usize) {
         if let Some(f) = &self.on_unpark {
             f();
         }
         self.workers[index].park_unpark_count.fetch_add(1, Relaxed);
-        Instant::now()
     }
 
     /// Worker `index` stops running tasks (it exits, or `block_on` returns).
@@ -116,17 +117,30 @@ impl RuntimeInfo {
     pub(crate) fn poll_start(&self, slot: usize, task: crate::task::Id) {
         let worker = &self.workers[slot];
         worker.polls.store(worker.polls.load(Relaxed) + 1, Relaxed);
-        if self.watched {
-            worker.polling.store(task.as_u64(), Relaxed);
-        }
+        worker.polling.store(task.as_u64(), Relaxed);
     }
 
     /// Slot `slot`'s worker finished its poll; true when the watchdog handed its work to a
     /// stand-in meanwhile (the worker must then take it back, see `handoff::rejoin`).
     #[inline]
     pub(crate) fn poll_end(&self, slot: usize) -> bool {
-        // Unwatched, `polling` stays 0: nobody reads it.
-        self.watched && self.workers[slot].polling.swap(0, AcqRel) & HANDED_OFF != 0
+        let polling = &self.workers[slot].polling;
+        if self.watched {
+            polling.swap(0, AcqRel) & HANDED_OFF != 0
+        } else {
+            polling.store(0, Relaxed); // no watchdog: no hand-off to notice
+            false
+        }
+    }
+
+    /// The worker polling task `task` right now, if a worker is (the task dump's
+    /// `TaskState::Running`; a current-thread runtime's polls are not published one by one).
+    pub(crate) fn running_on(&self, task: crate::task::Id) -> Option<usize> {
+        let slot = self
+            .workers
+            .iter()
+            .position(|w| w.polling.load(Relaxed) & !HANDED_OFF == task.as_u64())?;
+        Some(slot % self.num_workers) // a stand-in's slot counts for its worker
     }
 
     /// Slot `slot`'s worker stole tasks from another worker.
@@ -163,8 +177,9 @@ pub(crate) struct WorkerMetrics {
     busy_nanos: AtomicU64,
     /// Task polls run.
     pub(crate) polls: AtomicU64,
-    /// Id of the task being polled, 0 between polls (only with a watchdog); `HANDED_OFF` set
-    /// by the watchdog.
+    /// Id of the task being polled, 0 between polls (the dump's running tasks; a
+    /// multi-thread worker publishes each poll, a current-thread one only with a watchdog);
+    /// `HANDED_OFF` set by the watchdog.
     pub(crate) polling: AtomicU64,
     /// Successful steals from other workers' queues.
     steals: AtomicU64,

@@ -30,7 +30,7 @@ pub(crate) mod driver;
 mod dump;
 mod handle;
 mod local_runtime;
-mod metrics;
+pub(crate) mod metrics;
 pub(crate) mod owned;
 pub(crate) mod park;
 pub(crate) mod scheduler;

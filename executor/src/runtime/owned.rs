@@ -60,7 +60,7 @@ impl<S: Schedule> OwnedTasks<S> {
             return (join, None);
         }
         let entry = shard.vacant_entry();
-        let key = entry.key();
+        let key = u32::try_from(entry.key()).expect("over 2^32 tasks in one owner-list shard");
         // SAFETY: `owner_key` is only accessed under this shard's lock, which we hold.
         task.raw()
             .header()
@@ -74,7 +74,7 @@ impl<S: Schedule> OwnedTasks<S> {
     pub(crate) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
         let mut shard = self.shard(task.id());
         // SAFETY: `owner_key` is only accessed under this shard's lock, which we hold.
-        let key = task.raw().header().owner_key.with(|k| unsafe { *k });
+        let key = task.raw().header().owner_key.with(|k| unsafe { *k }) as usize;
         match shard.get(key) {
             Some(t) if t.raw() == task.raw() => Some(shard.remove(key)),
             _ => None,

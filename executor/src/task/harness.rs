@@ -94,7 +94,10 @@ fn poll_future<F: Future, S>(cell: &Cell<F, S>, cx: &mut Context<'_>) -> bool {
         polled
     }));
     let output = match polled {
-        Ok(Poll::Pending) => return false,
+        Ok(Poll::Pending) => {
+            cell.header.idle_since.stamp(); // the dump's idle time starts now
+            return false;
+        }
         Ok(Poll::Ready(output)) => Ok(output),
         Err(panic) => Err(JoinError::panic(cell.header.id, panic)),
     };

@@ -8,6 +8,7 @@ use super::id::Id;
 use super::meta::TaskMeta;
 use super::state::State;
 use crate::loom::UnsafeCell;
+use gort_waitsite::IdleSince;
 use std::ptr::NonNull;
 use std::task::Waker;
 
@@ -21,7 +22,11 @@ pub(crate) struct Header {
     /// The task's id, unique for the life of the process.
     pub(crate) id: Id,
     /// Slot of this task in its owner's task list; only touched under that list's shard lock.
-    pub(crate) owner_key: UnsafeCell<usize>,
+    /// (32 bits, so `idle_since` fits beside it and a small task stays in a smaller malloc
+    /// size class.)
+    pub(crate) owner_key: UnsafeCell<u32>,
+    /// When the task's last poll returned `Pending` (for the dump's idle time).
+    pub(crate) idle_since: IdleSince,
     /// The `JoinHandle`'s waker; who may touch it is decided by the `JOIN_WAKER` bit.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
     /// Name, spawn location and wait sites, for the task dump and the deadlock report.

@@ -32,6 +32,7 @@
 
 use super::header::Header;
 use super::id::Id;
+use crate::runtime::metrics::RuntimeInfo;
 use gort_waitsite::{WaitRecord, WaitSite, WaitSnapshot};
 use std::cell::Cell;
 use std::fmt;
@@ -154,21 +155,22 @@ pub struct TaskInfo {
 }
 
 impl TaskInfo {
-    /// Reads the task behind `header` (a live task) without touching its future.
-    pub(crate) fn of(header: &Header, now_ms: u64) -> TaskInfo {
+    /// Reads the task behind `header` (a live task of the runtime `info` describes) without
+    /// touching its future.
+    pub(crate) fn of(header: &Header, now_ms: u64, info: &RuntimeInfo) -> TaskInfo {
         let snapshot = header.state.load();
         let waits = header.meta.waits.snapshot();
         let state = if snapshot.is_complete() {
             TaskState::Finished
         } else if snapshot.is_running() {
             TaskState::Running {
-                worker: waits.worker(),
+                worker: info.running_on(header.id),
             }
         } else if snapshot.is_notified() {
             TaskState::Scheduled
         } else {
             TaskState::Idle {
-                idle_for: waits.waiting_for(now_ms),
+                idle_for: header.idle_since.waiting_for(now_ms),
             }
         };
         TaskInfo {

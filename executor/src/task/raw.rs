@@ -68,6 +68,7 @@ impl RawTask {
                 vtable: vtable::<F, S>(),
                 id,
                 owner_key: UnsafeCell::new(0),
+                idle_since: gort_waitsite::IdleSince::new(),
                 join_waker: UnsafeCell::new(None),
                 meta: TaskMeta::new(),
             },

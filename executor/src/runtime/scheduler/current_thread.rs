@@ -431,12 +431,15 @@ impl Context {
             };
             driver.park(timeout);
             handle.parked.clear();
-            handle.info.unparked(0)
+            handle.info.unparked(0);
+            let now = std::time::Instant::now(); // the busy stretch and the coarse clock
+            gort_waitsite::tick_clock_at(now); // the time the next `Pending` polls stamp
+            now
         } else {
             driver.park(Some(Duration::ZERO));
+            gort_waitsite::tick_clock(); // the time the next `Pending` polls stamp
             busy_since
         };
-        gort_waitsite::tick_clock(); // the time the next `Pending` polls stamp
         self.core
             .borrow_mut()
             .as_mut()

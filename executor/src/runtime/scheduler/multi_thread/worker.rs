@@ -229,7 +229,6 @@ fn stop_with(handle: &Handle, mut core: Box<Core>) {
 impl Context {
     fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
         let handle = &*self.handle;
-        gort_waitsite::set_worker(Some(core.index)); // shown by the task dump
         while !handle.is_shutdown() {
             if core.is_wanted_back() {
                 let lend = core.lends.pop().expect("checked above");
@@ -243,9 +242,10 @@ impl Context {
                 core.end_batch(handle);
                 core = self.poll_driver(core);
                 core = self.wake_deferred(core);
-                gort_waitsite::tick_clock(); // the time the next `Pending` polls stamp
+                let now = Instant::now();
+                gort_waitsite::tick_clock_at(now); // the time the next `Pending` polls stamp
                 core.lifo_enabled = true;
-                core.start_batch();
+                core.start_batch(now);
             }
             if let Some(task) = core.next_task(handle) {
                 core = self.run_task(task, core)?;
@@ -475,9 +475,13 @@ impl Context {
             }
         }
         core.park = Some(park);
-        gort_waitsite::tick_clock(); // idle times of the next tasks start now, not before
-        core.busy_since = handle.info.unparked(core.index);
-        core.start_batch();
+        handle.info.unparked(core.index);
+        // One clock read for the busy stretch, the batch and the coarse clock (idle times of
+        // the next tasks start now, not before).
+        let now = Instant::now();
+        gort_waitsite::tick_clock_at(now);
+        core.busy_since = now;
+        core.start_batch(now);
         self.notify_others_if_worth_it(&core);
         core
     }
@@ -505,8 +509,8 @@ impl Core {
     }
 
     /// Starts timing a batch of polls (after the worker parked or polled the driver).
-    fn start_batch(&mut self) {
-        self.batch_start = (Instant::now(), self.polls);
+    fn start_batch(&mut self, now: Instant) {
+        self.batch_start = (now, self.polls);
     }
 
     /// Ends the batch of polls: folds its mean poll time into the average and, unless
