@@ -59,7 +59,7 @@ git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' 
     [ -e "$f" ] || continue
     if ! cmp -s "$f" "$new_src/$f"; then
         mkdir -p "$new_src/$(dirname "$f")"
-        cp -p "$f" "$new_src/$f"
+        cp "$f" "$new_src/$f" # a fresh mtime: cargo must see the change
     fi
 done
 for src in "$base_src" "$new_src"; do
