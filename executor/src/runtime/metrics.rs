@@ -24,7 +24,7 @@
 use super::handle::Handle;
 use std::fmt;
 use std::num::NonZeroU64;
-use std::sync::atomic::{AtomicU64, Ordering::AcqRel, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::AcqRel, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -118,6 +118,11 @@ impl RuntimeInfo {
         let worker = &self.workers[slot];
         worker.polls.store(worker.polls.load(Relaxed) + 1, Relaxed);
         worker.polling.store(task.as_u64(), Relaxed);
+        if self.watched {
+            worker
+                .thread
+                .store(super::run_delay::current_thread(), Relaxed);
+        }
     }
 
     /// Slot `slot`'s worker finished its poll; true when the watchdog handed its work to a
@@ -181,6 +186,9 @@ pub(crate) struct WorkerMetrics {
     /// multi-thread worker publishes each poll, a current-thread one only with a watchdog);
     /// `HANDED_OFF` set by the watchdog.
     pub(crate) polling: AtomicU64,
+    /// The OS thread polling in this slot (see [`super::run_delay`]), kept only while a
+    /// watchdog runs.
+    pub(crate) thread: AtomicU32,
     /// Successful steals from other workers' queues.
     steals: AtomicU64,
 }

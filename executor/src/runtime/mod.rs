@@ -33,6 +33,7 @@ mod local_runtime;
 pub(crate) mod metrics;
 pub(crate) mod owned;
 pub(crate) mod park;
+mod run_delay;
 pub(crate) mod scheduler;
 #[cfg(feature = "tracing")]
 pub(crate) mod trace;

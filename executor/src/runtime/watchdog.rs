@@ -6,6 +6,8 @@
 //! between polls). Every quarter threshold the watchdog samples both: a slot showing the same
 //! counter and task as at an earlier sample has been in one poll at least since that sample.
 //! Once that reaches the threshold the poll is reported, once (its counter value is remembered).
+//! Time the worker's thread spent waiting for a CPU (preempted on a loaded machine) does not
+//! count toward the threshold ([`super::run_delay`]).
 //!
 //! Hand-off (multi-thread runtime only): the watchdog marks the stuck worker's slot
 //! `HANDED_OFF` with a CAS (it fails if the poll just ended) and starts a stand-in thread that
@@ -15,6 +17,7 @@
 
 use super::builder::{Builder, WeakHandle};
 use super::metrics::{RuntimeInfo, HANDED_OFF};
+use super::run_delay;
 use super::scheduler;
 use crate::task::meta::last_wait_site;
 use crate::task::WaitSite;
@@ -261,6 +264,8 @@ struct Seen {
     polls: u64,
     task: u64,
     since: Instant,
+    /// The polling thread's total run delay at `since`.
+    waited: Option<Duration>,
     reported: bool,
 }
 
@@ -286,6 +291,7 @@ impl Watchdog {
                 polls: 0,
                 task: 0,
                 since: now,
+                waited: None,
                 reported: false,
             },
         );
@@ -302,20 +308,31 @@ impl Watchdog {
 
     /// The task id and poll time of slot `slot`, when its poll just passed the threshold.
     fn stuck(&mut self, info: &RuntimeInfo, slot: usize, now: Instant) -> Option<(u64, Duration)> {
-        let polls = info.workers[slot].polls.load(Relaxed);
-        let task = info.workers[slot].polling.load(Relaxed) & !HANDED_OFF;
+        let worker = &info.workers[slot];
+        let polls = worker.polls.load(Relaxed);
+        let task = worker.polling.load(Relaxed) & !HANDED_OFF;
+        let waited = || run_delay::waited(worker.thread.load(Relaxed));
         let seen = &mut self.seen[slot];
         if task == 0 || (polls, task) != (seen.polls, seen.task) {
             *seen = Seen {
                 polls,
                 task,
                 since: now,
+                waited: if task == 0 { None } else { waited() },
                 reported: false,
             };
             return None;
         }
         let elapsed = now.duration_since(seen.since);
         if seen.reported || elapsed < self.threshold {
+            return None;
+        }
+        // Preempted, not slow: take off the time the thread waited for a CPU.
+        let preempted = match (seen.waited, waited()) {
+            (Some(then), Some(now)) => now.saturating_sub(then),
+            _ => Duration::ZERO,
+        };
+        if elapsed.saturating_sub(preempted) < self.threshold {
             return None;
         }
         seen.reported = true;
