@@ -1,57 +1,115 @@
 //! Issue 12: the deadlock detector never reports a runtime that is making progress, however
 //! loaded the machine. A tiny grace period turns any window where a wake is pending but not
-//! visible to the detector (a deferred wake of a task whose budget ran out, a woken `block_on`
-//! thread not yet running) into a report within seconds; the bench's 4 -> 1 channel workload
-//! on a 2-worker runtime (`mpsc_throughput/gort_on_gort_rt`) once hit one at the default grace.
+//! visible to the detector (a deferred wake of a task whose budget ran out, a joiner a worker
+//! is about to wake, a woken `block_on` thread not yet running) into a report within seconds;
+//! the bench's 4 -> 1 channel workload on a 2-worker runtime (`mpsc_throughput/gort_on_gort_rt`)
+//! once hit one at the default grace.
 //!
-//! `GORT_BUSY_SECS` runs it longer (for loops under CPU hogs); the default keeps it short.
+//! `GORT_BUSY_SECS` runs each workload longer (for loops under CPU hogs); the default keeps
+//! them short.
 
 use gort::chan;
 use gort::runtime::Builder;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const PRODUCERS: usize = 4;
 const PER_PRODUCER: usize = 5_000;
+const TOTAL: usize = PRODUCERS * PER_PRODUCER;
 
-/// One bench round: 4 producers into `bounded(64)`, one consumer counting, joined from a task
-/// that `block_on` awaits. Returns the count received.
-async fn round() -> usize {
-    let outer = gort::spawn(async {
-        let (tx, rx) = chan::bounded::<usize>(64);
-        let producers: Vec<_> = (0..PRODUCERS)
-            .map(|_| {
-                let tx = tx.clone();
-                gort::spawn(async move {
-                    for i in 0..PER_PRODUCER {
-                        tx.send(i).await.unwrap();
-                    }
-                })
+type Round = Pin<Box<dyn Future<Output = usize> + Send>>;
+
+/// Runs `make_consumers` against 4 producers (each sending `PER_PRODUCER` values through
+/// `send`), all joined from a task that `block_on` awaits, as the bench does. Returns the
+/// count the consumers received.
+async fn producers_and_consumers<S, SF>(
+    send: S,
+    consumers: Vec<gort::task::JoinHandle<usize>>,
+) -> usize
+where
+    S: Fn(usize) -> SF + Clone + Send + 'static,
+    SF: Future<Output = ()> + Send + 'static,
+{
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|_| {
+            let send = send.clone();
+            gort::spawn(async move {
+                for i in 0..PER_PRODUCER {
+                    send(i).await;
+                }
             })
-            .collect();
-        drop(tx);
-        let consumer = gort::spawn(async move {
-            let mut n = 0;
-            while rx.recv().await.is_some() {
-                n += 1;
-            }
-            n
-        });
-        let n = consumer.await.unwrap();
-        for p in producers {
-            p.await.unwrap();
-        }
-        n
-    });
-    outer.await.unwrap()
+        })
+        .collect();
+    drop(send);
+    let mut n = 0;
+    for c in consumers {
+        n += c.await.unwrap();
+    }
+    for p in producers {
+        p.await.unwrap();
+    }
+    n
 }
 
-#[test]
-fn a_busy_channel_workload_is_never_reported_even_with_a_tiny_grace() {
+/// `chan::bounded(64)`: 4 producers, `consumers` receivers.
+fn chan_round(consumers: usize) -> Round {
+    Box::pin(async move {
+        let outer = gort::spawn(async move {
+            let (tx, rx) = chan::bounded::<usize>(64);
+            let consumers = (0..consumers)
+                .map(|_| {
+                    let rx = rx.clone();
+                    gort::spawn(async move {
+                        let mut n = 0;
+                        while rx.recv().await.is_some() {
+                            n += 1;
+                        }
+                        n
+                    })
+                })
+                .collect();
+            drop(rx);
+            let send = move |i| {
+                let tx = tx.clone();
+                async move { tx.send(i).await.unwrap() }
+            };
+            producers_and_consumers(send, consumers).await
+        });
+        outer.await.unwrap()
+    })
+}
+
+/// tokio-shaped `sync::mpsc::channel(64)`: 4 producers, one receiver.
+fn mpsc_round() -> Round {
+    Box::pin(async {
+        let outer = gort::spawn(async {
+            let (tx, mut rx) = gort::sync::mpsc::channel::<usize>(64);
+            let consumer = gort::spawn(async move {
+                let mut n = 0;
+                while rx.recv().await.is_some() {
+                    n += 1;
+                }
+                n
+            });
+            let send = move |i| {
+                let tx = tx.clone();
+                async move { tx.send(i).await.unwrap() }
+            };
+            producers_and_consumers(send, vec![consumer]).await
+        });
+        outer.await.unwrap()
+    })
+}
+
+/// Runs `round` on a 2-worker runtime with a 5 ms grace until the time is up, and fails on
+/// any deadlock report, on a wrong count, or on a round that never ends (a lost wake).
+fn never_reported(round: fn() -> Round) {
     let secs = std::env::var("GORT_BUSY_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(2);
+        .unwrap_or(1);
     let reports = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = reports.clone();
     let rt = Builder::new_multi_thread()
@@ -68,7 +126,7 @@ fn a_busy_channel_workload_is_never_reported_even_with_a_tiny_grace() {
         let mut rounds = 0;
         // Each round's exact count also shows no value (and no wake) was lost.
         while Instant::now() < end && seen.lock().unwrap().is_empty() {
-            assert_eq!(rt.block_on(round()), PRODUCERS * PER_PRODUCER);
+            assert_eq!(rt.block_on(round()), TOTAL);
             rounds += 1;
         }
         let _ = done_tx.send(rounds);
@@ -84,4 +142,19 @@ fn a_busy_channel_workload_is_never_reported_even_with_a_tiny_grace() {
         reports[0]
     );
     eprintln!("{rounds} rounds, no report");
+}
+
+#[test]
+fn chan_4_to_1_is_never_reported_even_with_a_tiny_grace() {
+    never_reported(|| chan_round(1));
+}
+
+#[test]
+fn chan_4_to_4_is_never_reported_even_with_a_tiny_grace() {
+    never_reported(|| chan_round(4));
+}
+
+#[test]
+fn mpsc_4_to_1_is_never_reported_even_with_a_tiny_grace() {
+    never_reported(mpsc_round);
 }
