@@ -103,17 +103,16 @@ fn mpsc_round() -> Round {
     })
 }
 
-/// Runs `round` on a 2-worker runtime with a 5 ms grace until the time is up, and fails on
+/// Runs `round` on `builder`'s runtime with a 5 ms grace until the time is up, and fails on
 /// any deadlock report, on a wrong count, or on a round that never ends (a lost wake).
-fn never_reported(round: fn() -> Round) {
+fn never_reported_on(mut builder: Builder, round: fn() -> Round) {
     let secs = std::env::var("GORT_BUSY_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     let reports = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = reports.clone();
-    let rt = Builder::new_multi_thread()
-        .worker_threads(2)
+    let rt = builder
         .enable_all()
         .deadlock_grace(Duration::from_millis(5))
         .on_deadlock(move |report| seen.lock().unwrap().push(report.to_string()))
@@ -144,6 +143,13 @@ fn never_reported(round: fn() -> Round) {
     eprintln!("{rounds} rounds, no report");
 }
 
+/// [`never_reported_on`] a 2-worker runtime, as the bench.
+fn never_reported(round: fn() -> Round) {
+    let mut builder = Builder::new_multi_thread();
+    builder.worker_threads(2);
+    never_reported_on(builder, round);
+}
+
 #[test]
 fn chan_4_to_1_is_never_reported_even_with_a_tiny_grace() {
     never_reported(|| chan_round(1));
@@ -157,4 +163,9 @@ fn chan_4_to_4_is_never_reported_even_with_a_tiny_grace() {
 #[test]
 fn mpsc_4_to_1_is_never_reported_even_with_a_tiny_grace() {
     never_reported(mpsc_round);
+}
+
+#[test]
+fn chan_4_to_1_on_a_current_thread_runtime_is_never_reported_even_with_a_tiny_grace() {
+    never_reported_on(Builder::new_current_thread(), || chan_round(1));
 }
