@@ -151,6 +151,15 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
         .try_with(|c| match c.get() {
             None => Poll::Ready(()),
             Some(ticks) if ticks < UNIT => {
+                // A yield, not a wait: the task's wake may sit in its worker's deferred list,
+                // with the task not marked scheduled, so the deadlock detector must not read
+                // the wait site the caller records next as the only thing that can wake it.
+                gort_waitsite::record(
+                    gort_waitsite::WaitKind::Yield,
+                    std::ptr::null(),
+                    0,
+                    std::panic::Location::caller(),
+                );
                 match DEFER.get() {
                     Some(defer) => defer(cx.waker()),
                     None => cx.waker().wake_by_ref(),

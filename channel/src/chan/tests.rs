@@ -909,3 +909,45 @@ fn select_branch_that_committed_then_waits_keeps_the_others_out() {
     drop(sel);
     assert_eq!(rx2.try_recv(), Ok(2), "branch 1 never committed");
 }
+
+/// Polls `rx.recv()` once as a task (owner 1) would, the budget spent first when `spent`,
+/// and returns what its wait record then says.
+fn recv_wait_record(spent: bool) -> gort_waitsite::WaitSnapshot {
+    let (_tx, rx) = bounded::<u8>(1);
+    let rec = gort_waitsite::WaitRecord::new();
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let polled = crate::coop::budget(|| {
+        if spent {
+            while crate::coop::poll_proceed(&mut cx).is_ready() {}
+        }
+        let mut recv = Box::pin(rx.recv());
+        gort_waitsite::poll_with(&rec, 1, || recv.as_mut().poll(&mut cx))
+    });
+    assert_eq!(polled, Poll::Pending);
+    rec.snapshot()
+}
+
+/// A receive that returns `Pending` because the budget is spent is a yield: its wake is
+/// deferred by the worker (the task is not marked scheduled), so its record must not say it
+/// waits only on wait-lists, or the deadlock detector reports a stalled worker's deferred
+/// tasks as deadlocked (the false positive once seen in `mpsc_throughput/gort_on_gort_rt`).
+#[test]
+fn a_spent_budget_is_recorded_as_a_yield_not_a_wait() {
+    let waiting = recv_wait_record(false);
+    assert!(
+        waiting.only_wait_lists(),
+        "an empty channel's recv waits on its wait-list"
+    );
+    let yielded = recv_wait_record(true);
+    assert!(
+        yielded
+            .sites()
+            .any(|s| s.kind == gort_waitsite::WaitKind::Yield),
+        "the spent budget shows as a yield"
+    );
+    assert!(
+        !yielded.only_wait_lists(),
+        "a yield can be woken by its worker alone"
+    );
+}

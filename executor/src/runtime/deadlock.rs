@@ -13,7 +13,11 @@
 //!   no sleep, no I/O, no timer channel, no foreign future. Timers nobody waits on do not count.
 //!
 //! "No poll" is checked with a fingerprint of every task's and thread's poll count: any wake
-//! makes its task run, which changes the fingerprint and restarts the grace period.
+//! makes its task run, which changes the fingerprint and restarts the grace period. A wake
+//! that has happened but whose task or thread has not run yet must not look like a wait, as a
+//! preempted thread can sit on it for longer than the grace: so nothing is reported while a
+//! worker is awake (it may hold a yielded task's deferred wake, or be about to wake a joiner)
+//! or a `block_on` was woken and has not polled since (its waker is wrapped to flag that).
 //!
 //! Then the report (`all tasks are asleep - deadlock!` and the dump of the blocked tasks) goes
 //! to `Builder::on_deadlock`'s callback, or by default makes every `block_on` of the runtime
@@ -45,11 +49,11 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::ops::ControlFlow;
 use std::sync::atomic::{
-    AtomicU64,
+    AtomicBool, AtomicU64,
     Ordering::{Acquire, Release},
 };
 use std::sync::{Arc, Condvar, Mutex, Weak};
-use std::task::Waker;
+use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
 /// The callback of [`Builder::on_deadlock`].
@@ -181,6 +185,8 @@ struct Watched {
     generation: AtomicU64,
     /// Wakers of the futures in `block_on`, to make them panic.
     wakers: Mutex<Vec<Waker>>,
+    /// The wake flags of the running `block_on` calls (see [`FlaggedWaker`]).
+    block_ons: Mutex<Vec<Arc<AtomicBool>>>,
     /// The detector's own state (only the detector thread touches it).
     state: Mutex<Watch>,
 }
@@ -243,6 +249,7 @@ pub(crate) fn watch(handle: &Handle, config: &Config) -> std::io::Result<()> {
         report: Mutex::new(None),
         generation: AtomicU64::new(0),
         wakers: Mutex::new(Vec::new()),
+        block_ons: Mutex::new(Vec::new()),
         state: Mutex::new(Watch::default()),
     });
     let mut all = lock(&REGISTRY.runtimes);
@@ -301,7 +308,12 @@ struct Blocked {
 
 impl Watched {
     fn check(&self, handle: &scheduler::Handle) {
-        let blocked = blocked_state(handle, self.key);
+        let wake_pending = handle.any_worker_awake() || self.any_block_on_woken();
+        let blocked = if wake_pending {
+            None
+        } else {
+            blocked_state(handle, self.key)
+        };
         let mut state = lock(&self.state);
         let Some(blocked) = blocked else {
             *state = Watch::default();
@@ -358,6 +370,30 @@ impl Watched {
 
     fn unregister(&self, waker: &Waker) {
         lock(&self.wakers).retain(|w| !w.will_wake(waker));
+    }
+
+    /// True when some `block_on` was woken and has not polled since.
+    fn any_block_on_woken(&self) -> bool {
+        lock(&self.block_ons).iter().any(|f| f.load(Acquire))
+    }
+}
+
+/// The waker a watched `block_on` gives its future: it flags the wake (until the next poll)
+/// before passing it on, so the detector sees a woken `block_on` thread that the OS has not
+/// run yet as not blocked.
+struct FlaggedWaker {
+    woken: Arc<AtomicBool>,
+    inner: Waker,
+}
+
+impl Wake for FlaggedWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Release);
+        self.inner.wake_by_ref();
     }
 }
 
@@ -434,34 +470,56 @@ pub(crate) fn block_on_future<F: Future>(
         let _restore = Restore(&me, me.enter(ThreadState::BlockOn(key)));
         let seen = watched.as_ref().map_or(0, |w| w.generation.load(Acquire));
         let mut future = std::pin::pin!(future);
-        /// Forgets the waker this `block_on` registered when it ends (or unwinds).
-        struct Registered(Option<Arc<Watched>>, Option<Waker>);
+        /// Forgets the waker and the wake flag this `block_on` registered when it ends (or
+        /// unwinds).
+        struct Registered(Option<Arc<Watched>>, Option<Waker>, Arc<AtomicBool>);
         impl Drop for Registered {
             fn drop(&mut self) {
-                if let (Some(w), Some(waker)) = (&self.0, &self.1) {
-                    w.unregister(waker);
+                if let Some(w) = &self.0 {
+                    if let Some(waker) = &self.1 {
+                        w.unregister(waker);
+                    }
+                    lock(&w.block_ons).retain(|f| !Arc::ptr_eq(f, &self.2));
                 }
             }
         }
-        let mut registered = Registered(watched, None);
+        let woken = Arc::new(AtomicBool::new(false));
+        if let Some(w) = &watched {
+            lock(&w.block_ons).push(woken.clone());
+        }
+        let mut registered = Registered(watched, None, woken);
+        // The flagged wrapper of `registered.1`, given to the future.
+        let mut flagged: Option<Waker> = None;
         poll_fn(|cx| {
-            if let Some(w) = &registered.0 {
-                if let Some(report) = w.report_after(seen) {
-                    panic!("{report}");
-                }
-                if !registered
-                    .1
-                    .as_ref()
-                    .is_some_and(|r| r.will_wake(cx.waker()))
-                {
-                    if let Some(old) = registered.1.take() {
-                        w.unregister(&old);
-                    }
-                    w.register(cx.waker());
-                    registered.1 = Some(cx.waker().clone());
-                }
+            let Some(w) = &registered.0 else {
+                return me.poll(|| future.as_mut().poll(cx));
+            };
+            if let Some(report) = w.report_after(seen) {
+                panic!("{report}");
             }
-            me.poll(|| future.as_mut().poll(cx))
+            if !registered
+                .1
+                .as_ref()
+                .is_some_and(|r| r.will_wake(cx.waker()))
+            {
+                if let Some(old) = registered.1.take() {
+                    w.unregister(&old);
+                }
+                w.register(cx.waker());
+                registered.1 = Some(cx.waker().clone());
+                flagged = Some(Waker::from(Arc::new(FlaggedWaker {
+                    woken: registered.2.clone(),
+                    inner: cx.waker().clone(),
+                })));
+            }
+            let waker = flagged.as_ref().expect("set with the registered waker");
+            let mut cx = Context::from_waker(waker);
+            me.poll(|| {
+                // Cleared once the poll has started (`me` shows it polling): a wake from now
+                // on sets it again.
+                registered.2.store(false, Release);
+                future.as_mut().poll(&mut cx)
+            })
         })
         .await
     }

@@ -124,6 +124,12 @@ impl Handle {
         &self.driver
     }
 
+    /// False only while the core's thread has announced its park (the deadlock detector: an
+    /// awake core's thread may be about to wake a task or its `block_on`).
+    pub(crate) fn core_awake(&self) -> bool {
+        !self.parked.is_announced()
+    }
+
     pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

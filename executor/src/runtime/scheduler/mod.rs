@@ -100,6 +100,17 @@ impl Handle {
         }
     }
 
+    /// True while some worker is off the sleeper list: running, searching, or chosen to wake
+    /// and not yet running (a current-thread runtime: its core's thread has not announced its
+    /// park). It may hold a wake the tasks do not show yet (a yielded task in its deferred
+    /// list, a joiner it is about to wake), so the deadlock detector waits.
+    pub(crate) fn any_worker_awake(&self) -> bool {
+        match self {
+            Handle::CurrentThread(h) => h.core_awake(),
+            Handle::MultiThread(h) => h.any_worker_awake(),
+        }
+    }
+
     /// `for_each_task` that stops at the first `Break`.
     pub(crate) fn try_for_each_task(
         &self,

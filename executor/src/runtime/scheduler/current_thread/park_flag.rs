@@ -36,6 +36,12 @@ impl ParkFlag {
         self.parked.store(false, Relaxed);
     }
 
+    /// True while announced and not yet taken or cleared: the core's thread is idle (the
+    /// deadlock detector; a hint, as it may change at once).
+    pub(super) fn is_announced(&self) -> bool {
+        self.parked.load(Relaxed)
+    }
+
     /// Call after publishing work: whether the caller must unpark the core's thread. At most one
     /// caller per announcement gets `true`.
     pub(super) fn take(&self) -> bool {

@@ -205,6 +205,11 @@ impl Handle {
         (remote.steal.len() + lifo, remote.steal.overflows())
     }
 
+    /// True while some worker is off the sleeper list (the deadlock detector).
+    pub(crate) fn any_worker_awake(&self) -> bool {
+        self.idle.any_unparked()
+    }
+
     fn is_shutdown(&self) -> bool {
         self.shutdown.load(Acquire)
     }
