@@ -162,6 +162,16 @@ impl<E: mio::event::Source> PollEvented<E> {
         self.readiness_at(mask, Location::caller())
     }
 
+    /// Waits until the source is ready in `direction` (the public `readable`/`writable`).
+    #[track_caller]
+    pub(crate) fn ready_in(
+        &self,
+        direction: Direction,
+    ) -> impl Future<Output = io::Result<()>> + '_ {
+        let wait = self.readiness(direction.mask());
+        async move { wait.await.map(drop) }
+    }
+
     fn readiness_at(&self, mask: Ready, site: &'static Location<'static>) -> Readiness<'_> {
         Readiness {
             shared: &self.shared,

@@ -247,8 +247,7 @@ impl UdpSocket {
     /// ```
     #[track_caller]
     pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        let wait = self.io.readiness(Direction::Read.mask());
-        async move { wait.await.map(drop) }
+        self.io.ready_in(Direction::Read)
     }
 
     /// Waits until a datagram can be sent.
@@ -264,8 +263,7 @@ impl UdpSocket {
     /// ```
     #[track_caller]
     pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        let wait = self.io.readiness(Direction::Write.mask());
-        async move { wait.await.map(drop) }
+        self.io.ready_in(Direction::Write)
     }
 
     /// Sends to the connected peer without waiting (`WouldBlock` if the buffer is full).

@@ -281,8 +281,7 @@ impl TcpStream {
     /// ```
     #[track_caller]
     pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        let wait = self.io.readiness(Direction::Read.mask());
-        async move { wait.await.map(drop) }
+        self.io.ready_in(Direction::Read)
     }
 
     /// Waits until the stream is writable; follow with [`try_write`](Self::try_write).
@@ -299,8 +298,7 @@ impl TcpStream {
     /// ```
     #[track_caller]
     pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        let wait = self.io.readiness(Direction::Write.mask());
-        async move { wait.await.map(drop) }
+        self.io.ready_in(Direction::Write)
     }
 
     /// Polls for read readiness (only the last task to poll is woken).

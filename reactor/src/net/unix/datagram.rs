@@ -394,8 +394,7 @@ impl UnixDatagram {
     /// ```
     #[track_caller]
     pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        let wait = self.io.readiness(Direction::Read.mask());
-        async move { wait.await.map(drop) }
+        self.io.ready_in(Direction::Read)
     }
 
     /// Waits until a datagram can be sent.
@@ -411,8 +410,7 @@ impl UnixDatagram {
     /// ```
     #[track_caller]
     pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        let wait = self.io.readiness(Direction::Write.mask());
-        async move { wait.await.map(drop) }
+        self.io.ready_in(Direction::Write)
     }
 
     /// The local address.

@@ -279,8 +279,7 @@ impl Sender {
     /// ```
     #[track_caller]
     pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        let wait = self.io.readiness(Direction::Write.mask());
-        async move { wait.await.map(drop) }
+        self.io.ready_in(Direction::Write)
     }
 
     /// Polls for write readiness.
@@ -456,8 +455,7 @@ impl Receiver {
     /// ```
     #[track_caller]
     pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        let wait = self.io.readiness(Direction::Read.mask());
-        async move { wait.await.map(drop) }
+        self.io.ready_in(Direction::Read)
     }
 
     /// Polls for read readiness.

@@ -201,8 +201,7 @@ impl UnixStream {
     /// ```
     #[track_caller]
     pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        let wait = self.io.readiness(Direction::Read.mask());
-        async move { wait.await.map(drop) }
+        self.io.ready_in(Direction::Read)
     }
 
     /// Waits until writable; follow with [`try_write`](Self::try_write).
@@ -218,8 +217,7 @@ impl UnixStream {
     /// ```
     #[track_caller]
     pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        let wait = self.io.readiness(Direction::Write.mask());
-        async move { wait.await.map(drop) }
+        self.io.ready_in(Direction::Write)
     }
 
     /// Polls for read readiness.
