@@ -5,7 +5,7 @@
 
 use crate::ensure;
 use crate::rng::Rng;
-use crate::support::{abort_some, count, join_all, pause, short, Outcome, STATS};
+use crate::support::{abort_some, count, join_outcomes, pause, short, Outcome, STATS};
 use gort::sync::{Mutex, RwLock, Semaphore};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::SeqCst};
 use std::sync::Arc;
@@ -74,9 +74,7 @@ pub async fn mutex(mut rng: Rng) -> Outcome {
         }));
     }
     abort_some(&mut rng, &tasks, 10).await;
-    for r in join_all(tasks).await? {
-        r?;
-    }
+    join_outcomes(tasks).await?;
     let value = *lock
         .try_lock()
         .map_err(|_| "mutex still held after every task ended")?;
@@ -149,9 +147,7 @@ pub async fn rwlock(mut rng: Rng) -> Outcome {
         }));
     }
     abort_some(&mut rng, &tasks, 10).await;
-    for r in join_all(tasks).await? {
-        r?;
-    }
+    join_outcomes(tasks).await?;
     let value = *lock
         .try_write()
         .map_err(|_| "rwlock still held after every task ended")?;
@@ -222,9 +218,7 @@ pub async fn semaphore(mut rng: Rng) -> Outcome {
         }));
     }
     abort_some(&mut rng, &tasks, 10).await;
-    for r in join_all(tasks).await? {
-        r?;
-    }
+    join_outcomes(tasks).await?;
     let available = sem.available_permits();
     ensure!(
         available == permits,

@@ -88,6 +88,11 @@ pub async fn join_all<T>(handles: Vec<JoinHandle<T>>) -> Result<Vec<T>, String> 
     Ok(done)
 }
 
+/// Awaits every handle, failing on a panic or a task that returned `Err`; an abort is expected.
+pub async fn join_outcomes(handles: Vec<JoinHandle<Outcome>>) -> Outcome {
+    join_all(handles).await?.into_iter().collect()
+}
+
 /// Awaits every handle, failing on a panic, an abort, or a task that returned `Err`.
 pub async fn join_checked(handles: Vec<JoinHandle<Outcome>>) -> Outcome {
     for h in handles {
