@@ -41,6 +41,8 @@ pub use record::{
     current_task, mark, now_ms, poll_with, record, record_over, scope, tick_clock, tick_clock_at,
     IdleSince, WaitRecord, WaitSite, WaitSnapshot, MAX_SITES,
 };
-pub use threads::{blocking_wait, current_thread_wait, threads, ThreadState, ThreadWait};
+pub use threads::{
+    blocking_wait, current_thread_wait, thread_waker, threads, ThreadState, ThreadWait,
+};
 pub use timers::{is_timer_fed, TimerSource};
 pub use traced::Traced;

@@ -13,7 +13,8 @@ use std::sync::atomic::{
     Ordering::{Acquire, Release},
 };
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
+use std::task::{Poll, Wake, Waker};
+use std::thread::Thread;
 
 /// What a registered thread is doing.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -36,6 +37,9 @@ pub struct ThreadWait {
     since: IdleSince,
     state: AtomicU64,
     running: AtomicBool,
+    /// Set by [`thread_waker`] when it wakes the thread, cleared before its next blocking poll:
+    /// a woken thread no longer counts as blocked, though it has not left its park yet.
+    woken: AtomicBool,
     name: String,
 }
 
@@ -71,6 +75,7 @@ thread_local! {
             since: IdleSince::new(),
             state: AtomicU64::new(FREE),
             running: AtomicBool::new(false),
+            woken: AtomicBool::new(false),
             name,
         });
         REGISTRY.lock().unwrap_or_else(|e| e.into_inner()).push(entry.clone());
@@ -114,6 +119,8 @@ pub fn blocking_wait<T>(poll: impl FnOnce() -> Poll<T>, park: impl FnOnce()) -> 
         }
         return polled;
     };
+    // Before the poll: a wake from here on (the poll may register the waker) marks this wait.
+    me.woken.store(false, Release);
     let polled = me.poll(poll);
     if polled.is_pending() {
         let prev = me.enter(ThreadState::Blocking);
@@ -121,6 +128,50 @@ pub fn blocking_wait<T>(poll: impl FnOnce() -> Poll<T>, park: impl FnOnce()) -> 
         me.enter(prev);
     }
     polled
+}
+
+/// The waker of a thread parked in [`blocking_wait`]: it marks the thread woken (so the
+/// deadlock detector stops counting it as blocked before the OS runs it) and unparks it.
+///
+/// ```
+/// use std::task::Poll;
+/// let waker = gort_waitsite::thread_waker();
+/// let mut polls = 0;
+/// let out = loop {
+///     let polled = gort_waitsite::blocking_wait(
+///         || {
+///             polls += 1;
+///             if polls == 2 { Poll::Ready(polls) } else { waker.wake_by_ref(); Poll::Pending }
+///         },
+///         std::thread::park,
+///     );
+///     if let Poll::Ready(out) = polled { break out; }
+/// };
+/// assert_eq!(out, 2);
+/// ```
+pub fn thread_waker() -> Waker {
+    Waker::from(Arc::new(ThreadWaker {
+        thread: std::thread::current(),
+        entry: current_thread_wait(),
+    }))
+}
+
+struct ThreadWaker {
+    thread: Thread,
+    entry: Option<Arc<ThreadWait>>,
+}
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if let Some(entry) = &self.entry {
+            entry.woken.store(true, Release);
+        }
+        self.thread.unpark();
+    }
 }
 
 impl ThreadWait {
@@ -161,7 +212,7 @@ impl ThreadWait {
         &self.since
     }
 
-    /// What the thread does now.
+    /// What the thread does now (a thread woken in a blocking call counts as `Free`).
     ///
     /// ```
     /// let me = gort_waitsite::current_thread_wait().unwrap();
@@ -170,6 +221,7 @@ impl ThreadWait {
     pub fn state(&self) -> ThreadState {
         match self.state.load(Acquire) {
             FREE => ThreadState::Free,
+            BLOCKING if self.woken.load(Acquire) => ThreadState::Free,
             BLOCKING => ThreadState::Blocking,
             rt => ThreadState::BlockOn(rt - 2),
         }
@@ -235,5 +287,47 @@ impl ThreadWait {
             self.since.stamp();
         }
         polled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// A thread whose waker fired counts as free while it is still inside its park (the OS has
+    /// not run it yet), and as blocked again at its next blocking wait.
+    #[test]
+    fn a_woken_thread_is_not_blocked_before_it_runs() {
+        let (waker_tx, waker_rx) = mpsc::channel::<(Waker, Arc<ThreadWait>)>();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let waiter = std::thread::spawn(move || {
+            let waker = thread_waker();
+            let me = current_thread_wait().unwrap();
+            for _ in 0..2 {
+                let polled = blocking_wait(
+                    || Poll::<()>::Pending,
+                    || {
+                        waker_tx.send((waker.clone(), me.clone())).unwrap();
+                        release_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+                    },
+                );
+                assert!(polled.is_pending());
+            }
+        });
+        let (waker, entry) = waker_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(entry.state(), ThreadState::Blocking);
+        waker.wake_by_ref();
+        assert_eq!(entry.state(), ThreadState::Free, "woken, not yet run");
+        release_tx.send(()).unwrap();
+        let (_, entry) = waker_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(
+            entry.state(),
+            ThreadState::Blocking,
+            "the next wait is not woken"
+        );
+        release_tx.send(()).unwrap();
+        waiter.join().unwrap();
     }
 }

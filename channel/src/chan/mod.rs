@@ -78,7 +78,6 @@
 //! ```
 
 mod array;
-mod blocking;
 mod core;
 mod error;
 mod fast;
@@ -94,7 +93,7 @@ mod zero;
 pub use error::{SendError, TryRecvError, TrySendError};
 
 pub(crate) use self::core::{Chan, RecvFail, RecvOp, ReserveOp, SendFail, SendOp, UNBOUNDED};
-pub(crate) use blocking::block_on;
+pub(crate) use crate::sync::blocking::block_on;
 pub(crate) use waiter::Delivery;
 
 use futures_core::Stream;

@@ -10,9 +10,8 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
+use std::task::{Context, Poll};
+use std::thread;
 
 thread_local! {
     static IN_RUNTIME: Cell<bool> = const { Cell::new(false) };
@@ -52,18 +51,6 @@ pub(crate) fn assert_can_block() {
     }
 }
 
-struct ThreadWaker(Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
 /// Polls `future` to completion on this thread.
 ///
 /// # Panics
@@ -72,7 +59,7 @@ impl Wake for ThreadWaker {
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     assert_can_block();
     let mut future = pin!(future);
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+    let waker = gort_waitsite::thread_waker();
     let mut cx = Context::from_waker(&waker);
     loop {
         // Registers the thread as a gort waiter while it parks (for the deadlock detector).
