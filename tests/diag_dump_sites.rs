@@ -315,3 +315,77 @@ fn socket_readiness_waits_record_the_callers_line() {
         assert!(rt.block_on(task).unwrap_err().is_cancelled());
     }
 }
+
+/// A connected pair of TCP streams whose server side has found out it is not readable yet.
+async fn tcp_pair() -> (gort::net::TcpStream, gort::net::TcpStream) {
+    let listener = gort::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = gort::net::TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    let empty = server.try_read(&mut [0; 8]).unwrap_err();
+    assert_eq!(empty.kind(), std::io::ErrorKind::WouldBlock);
+    (server, client)
+}
+
+/// The extension traits' futures (`read`, `read_exact`, `write_all`, `next_line`, `copy`) wait
+/// inside the socket's `poll_read`/`poll_write`; the dump shows the line that called them.
+#[test]
+fn io_extension_waits_record_the_callers_line() {
+    use gort::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let rt = runtime();
+    let _g = rt.enter();
+    let pairs: Vec<_> = rt.block_on(async {
+        let mut pairs = Vec::new();
+        for _ in 0..5 {
+            pairs.push(tcp_pair().await);
+        }
+        pairs
+    });
+    let mut tasks = Vec::new();
+    let mut peers = Vec::new();
+    let mut pairs = pairs.into_iter();
+    let mut next_pair = || {
+        let (server, client) = pairs.next().unwrap();
+        peers.push(client); // kept open, silent: nothing arrives, nothing is read
+        server
+    };
+
+    let mut s = next_pair();
+    let read_line = line!() + 1;
+    let read = async move { s.read(&mut [0; 8]).await.map(drop) };
+    tasks.push(spawn_named("read", read));
+    assert_waits(rt.handle(), "read", WaitKind::IoReadiness, read_line);
+
+    let mut s = next_pair();
+    let exact_line = line!() + 1;
+    let exact = async move { s.read_exact(&mut [0; 8]).await.map(drop) };
+    tasks.push(spawn_named("read_exact", exact));
+    assert_waits(rt.handle(), "read_exact", WaitKind::IoReadiness, exact_line);
+
+    let mut lines = BufReader::new(next_pair()).lines();
+    let lines_line = line!() + 1;
+    let next_line = async move { lines.next_line().await.map(drop) };
+    tasks.push(spawn_named("next_line", next_line));
+    assert_waits(rt.handle(), "next_line", WaitKind::IoReadiness, lines_line);
+
+    let mut s = next_pair();
+    let copy_line = line!() + 1;
+    let copy = async move { gort::io::copy(&mut s, &mut gort::io::sink()).await.map(drop) };
+    tasks.push(spawn_named("copy", copy));
+    assert_waits(rt.handle(), "copy", WaitKind::IoReadiness, copy_line);
+
+    // The peer never reads: the kernel's buffers fill and `write_all` waits for writability.
+    let mut s = next_pair();
+    let big = vec![7u8; 64 << 20];
+    let write_line = line!() + 1;
+    let write = async move { s.write_all(&big).await };
+    tasks.push(spawn_named("write_all", write));
+    assert_waits(rt.handle(), "write_all", WaitKind::IoReadiness, write_line);
+
+    for task in tasks {
+        task.abort();
+        assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    }
+    drop(peers);
+}

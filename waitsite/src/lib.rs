@@ -38,8 +38,8 @@ mod traced;
 
 pub use kind::WaitKind;
 pub use record::{
-    current_task, mark, now_ms, poll_with, record, record_over, scope, tick_clock, tick_clock_at,
-    IdleSince, WaitRecord, WaitSite, WaitSnapshot, MAX_SITES,
+    current_task, mark, now_ms, poll_with, record, record_over, relocate_since, scope, tick_clock,
+    tick_clock_at, IdleSince, WaitRecord, WaitSite, WaitSnapshot, MAX_SITES,
 };
 pub use threads::{
     blocking_wait, current_thread_wait, thread_waker, threads, ThreadState, ThreadWait,

@@ -660,6 +660,41 @@ pub fn record_over(
     record_over_addr(mark, kind, resource as usize, holder, location);
 }
 
+/// Moves the sites recorded since `mark` to `location`, keeping their kind and resource: an
+/// outer future built at the user's line (`stream.read(&mut buf)`) shows that line instead of
+/// the line inside gort where its inner poll (`poll_read`) recorded the wait.
+///
+/// ```
+/// use gort_waitsite::{mark, poll_with, record, relocate_since, WaitKind, WaitRecord};
+/// use std::panic::Location;
+/// let rec = WaitRecord::new();
+/// let user_line = Location::caller();
+/// let _ = poll_with(&rec, 1, || {
+///     let m = mark();
+///     record(WaitKind::IoReadiness, std::ptr::null(), 0, Location::caller());
+///     relocate_since(m, user_line);
+///     std::task::Poll::<()>::Pending
+/// });
+/// let site = rec.snapshot().sites().next().unwrap();
+/// assert_eq!((site.kind, site.location), (WaitKind::IoReadiness, user_line));
+/// ```
+#[inline]
+pub fn relocate_since(mark: u8, location: &'static Location<'static>) {
+    with_current(|rec| {
+        if let Some(sites) = rec.sites() {
+            let end = usize::from(sites.recorded()).min(MAX_SITES);
+            for slot in sites
+                .locations
+                .get(usize::from(mark)..end)
+                .into_iter()
+                .flatten()
+            {
+                slot.store(ptr::from_ref(location).cast_mut(), Relaxed);
+            }
+        }
+    });
+}
+
 /// [`record_over`] with the resource's address already taken.
 #[inline]
 pub(crate) fn record_over_addr(

@@ -2,6 +2,7 @@
 
 use super::lines::Lines;
 use super::read_until::{FillBuf, ReadLine, ReadUntil};
+use super::sited::Sited;
 use super::split_segments::Split;
 use crate::io::AsyncBufRead;
 use std::pin::Pin;
@@ -41,16 +42,17 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     ///     assert_eq!(buf, b"key=");
     /// });
     /// ```
-    fn read_until<'a>(&'a mut self, byte: u8, buf: &'a mut Vec<u8>) -> ReadUntil<'a, Self>
+    #[track_caller]
+    fn read_until<'a>(&'a mut self, byte: u8, buf: &'a mut Vec<u8>) -> Sited<ReadUntil<'a, Self>>
     where
         Self: Unpin,
     {
-        ReadUntil {
+        Sited::new(ReadUntil {
             reader: self,
             delim: byte,
             buf,
             read: 0,
-        }
+        })
     }
 
     /// Reads a line, including its `\n`, appending it to `buf`; returns how many bytes were
@@ -77,11 +79,12 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     ///     assert_eq!(line, "one\ntwo");
     /// });
     /// ```
-    fn read_line<'a>(&'a mut self, buf: &'a mut String) -> ReadLine<'a, Self>
+    #[track_caller]
+    fn read_line<'a>(&'a mut self, buf: &'a mut String) -> Sited<ReadLine<'a, Self>>
     where
         Self: Unpin,
     {
-        ReadLine::new(self, buf)
+        Sited::new(ReadLine::new(self, buf))
     }
 
     /// Returns the segments of this reader between occurrences of `byte`.
@@ -118,11 +121,12 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     ///     assert_eq!(reader.fill_buf().await.unwrap(), b"bc");
     /// });
     /// ```
-    fn fill_buf(&mut self) -> FillBuf<'_, Self>
+    #[track_caller]
+    fn fill_buf(&mut self) -> Sited<FillBuf<'_, Self>>
     where
         Self: Unpin,
     {
-        FillBuf { reader: Some(self) }
+        Sited::new(FillBuf { reader: Some(self) })
     }
 
     /// Marks `amt` buffered bytes as consumed (see [`fill_buf`](Self::fill_buf)).

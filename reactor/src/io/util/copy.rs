@@ -10,6 +10,7 @@
 //! not ready gives its unit back.
 
 use super::buf_reader::DEFAULT_BUF_SIZE;
+use super::sited::Sited;
 use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use gort_channel::coop;
 use std::future::Future;
@@ -138,16 +139,17 @@ pub struct Copy<'a, R: ?Sized, W: ?Sized> {
 ///     assert_eq!((n, &writer[..]), (5, &b"hello"[..]));
 /// });
 /// ```
-pub fn copy<'a, R, W>(reader: &'a mut R, writer: &'a mut W) -> Copy<'a, R, W>
+#[track_caller]
+pub fn copy<'a, R, W>(reader: &'a mut R, writer: &'a mut W) -> Sited<Copy<'a, R, W>>
 where
     R: AsyncRead + Unpin + ?Sized,
     W: AsyncWrite + Unpin + ?Sized,
 {
-    Copy {
+    Sited::new(Copy {
         reader,
         writer,
         buf: CopyBuffer::new(DEFAULT_BUF_SIZE),
-    }
+    })
 }
 
 impl<R, W> Future for Copy<'_, R, W>
@@ -194,17 +196,18 @@ pub struct CopyBuf<'a, R: ?Sized, W: ?Sized> {
 ///     assert_eq!(writer, b"buffered");
 /// });
 /// ```
-pub fn copy_buf<'a, R, W>(reader: &'a mut R, writer: &'a mut W) -> CopyBuf<'a, R, W>
+#[track_caller]
+pub fn copy_buf<'a, R, W>(reader: &'a mut R, writer: &'a mut W) -> Sited<CopyBuf<'a, R, W>>
 where
     R: AsyncBufRead + Unpin + ?Sized,
     W: AsyncWrite + Unpin + ?Sized,
 {
-    CopyBuf {
+    Sited::new(CopyBuf {
         reader,
         writer,
         amt: 0,
         need_flush: false,
-    }
+    })
 }
 
 impl<R, W> Future for CopyBuf<'_, R, W>

@@ -2,6 +2,7 @@
 
 use super::buf_reader::DEFAULT_BUF_SIZE;
 use super::copy::CopyBuffer;
+use super::sited::Sited;
 use crate::io::{AsyncRead, AsyncWrite};
 use std::future::Future;
 use std::io;
@@ -93,7 +94,11 @@ pub struct CopyBidirectional<'a, A: ?Sized, B: ?Sized> {
 ///     assert_eq!(reply, "reply!");
 /// });
 /// ```
-pub fn copy_bidirectional<'a, A, B>(a: &'a mut A, b: &'a mut B) -> CopyBidirectional<'a, A, B>
+#[track_caller]
+pub fn copy_bidirectional<'a, A, B>(
+    a: &'a mut A,
+    b: &'a mut B,
+) -> Sited<CopyBidirectional<'a, A, B>>
 where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
@@ -114,12 +119,13 @@ where
 ///     assert_eq!(r.unwrap(), (0, 0));
 /// });
 /// ```
+#[track_caller]
 pub fn copy_bidirectional_with_sizes<'a, A, B>(
     a: &'a mut A,
     b: &'a mut B,
     a_to_b_buf_size: usize,
     b_to_a_buf_size: usize,
-) -> CopyBidirectional<'a, A, B>
+) -> Sited<CopyBidirectional<'a, A, B>>
 where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
@@ -132,12 +138,12 @@ where
         b_to_a_buf_size > 0,
         "`b_to_a_buf_size` must be greater than 0"
     );
-    CopyBidirectional {
+    Sited::new(CopyBidirectional {
         a,
         b,
         a_to_b: Direction::Copying(CopyBuffer::new(a_to_b_buf_size)),
         b_to_a: Direction::Copying(CopyBuffer::new(b_to_a_buf_size)),
-    }
+    })
 }
 
 impl<A, B> Future for CopyBidirectional<'_, A, B>

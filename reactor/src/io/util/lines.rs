@@ -1,8 +1,10 @@
 //! [`Lines`]: the lines of an [`AsyncBufRead`], one `String` at a time.
 
 use super::read_until::poll_read_until;
+use super::sited::Sited;
 use crate::io::AsyncBufRead;
 use pin_project_lite::pin_project;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -100,11 +102,14 @@ impl<R: AsyncBufRead> Lines<R> {
     ///     assert_eq!(lines.next_line().await.unwrap(), None);
     /// });
     /// ```
-    pub async fn next_line(&mut self) -> io::Result<Option<String>>
+    #[track_caller]
+    pub fn next_line(&mut self) -> impl Future<Output = io::Result<Option<String>>> + '_
     where
         Self: Unpin,
     {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next_line(cx)).await
+        Sited::new(std::future::poll_fn(|cx| {
+            Pin::new(&mut *self).poll_next_line(cx)
+        }))
     }
 
     /// Polls for the next line: `Ready(Ok(None))` at end of stream.

@@ -19,6 +19,7 @@ mod read_ext;
 mod read_to_end;
 mod read_until;
 mod seek_ext;
+mod sited;
 mod split;
 mod split_segments;
 mod take;

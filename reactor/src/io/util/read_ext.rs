@@ -3,6 +3,7 @@
 use super::chain::Chain;
 use super::read::{BigEndian, LittleEndian, Read, ReadExact, ReadInt, ReadIntoBuf};
 use super::read_to_end::{ReadToEnd, ReadToString, SpareState};
+use super::sited::Sited;
 use super::take::Take;
 use crate::io::AsyncRead;
 
@@ -34,11 +35,12 @@ macro_rules! read_int_methods {
         #[doc = concat!("    assert_eq!((&bytes[..]).", stringify!($name), "().await.unwrap(), value);")]
         /// });
         /// ```
-        fn $name(&mut self) -> ReadInt<'_, Self, $marker<$ty>>
+        #[track_caller]
+        fn $name(&mut self) -> Sited<ReadInt<'_, Self, $marker<$ty>>>
         where
             Self: Unpin,
         {
-            ReadInt::new(self)
+            Sited::new(ReadInt::new(self))
         }
     )*};
 }
@@ -93,11 +95,12 @@ pub trait AsyncReadExt: AsyncRead {
     ///     assert_eq!(&buf, b"ab");
     /// });
     /// ```
-    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a, Self>
+    #[track_caller]
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Sited<Read<'a, Self>>
     where
         Self: Unpin,
     {
-        Read { reader: self, buf }
+        Sited::new(Read { reader: self, buf })
     }
 
     /// Reads some bytes into the spare capacity of `buf` (a `bytes::BufMut`, such as `Vec<u8>`
@@ -119,12 +122,13 @@ pub trait AsyncReadExt: AsyncRead {
     ///     assert_eq!(buf, b"abc");
     /// });
     /// ```
-    fn read_buf<'a, B>(&'a mut self, buf: &'a mut B) -> ReadIntoBuf<'a, Self, B>
+    #[track_caller]
+    fn read_buf<'a, B>(&'a mut self, buf: &'a mut B) -> Sited<ReadIntoBuf<'a, Self, B>>
     where
         Self: Unpin,
         B: bytes::BufMut + ?Sized,
     {
-        ReadIntoBuf { reader: self, buf }
+        Sited::new(ReadIntoBuf { reader: self, buf })
     }
 
     /// Reads exactly `buf.len()` bytes, returning that length.
@@ -147,15 +151,16 @@ pub trait AsyncReadExt: AsyncRead {
     ///     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
     /// });
     /// ```
-    fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> ReadExact<'a, Self>
+    #[track_caller]
+    fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> Sited<ReadExact<'a, Self>>
     where
         Self: Unpin,
     {
-        ReadExact {
+        Sited::new(ReadExact {
             reader: self,
             buf,
             filled: 0,
-        }
+        })
     }
 
     read_int_methods! {
@@ -200,17 +205,18 @@ pub trait AsyncReadExt: AsyncRead {
     ///     assert_eq!(buf, b"xyz");
     /// });
     /// ```
-    fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadToEnd<'a, Self>
+    #[track_caller]
+    fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> Sited<ReadToEnd<'a, Self>>
     where
         Self: Unpin,
     {
         let start_len = buf.len();
-        ReadToEnd {
+        Sited::new(ReadToEnd {
             reader: self,
             buf,
             start_len,
             state: SpareState::default(),
-        }
+        })
     }
 
     /// Reads until end of stream, appending to `dst`; returns how many bytes were appended.
@@ -232,11 +238,12 @@ pub trait AsyncReadExt: AsyncRead {
     ///     assert_eq!(s, "abc");
     /// });
     /// ```
-    fn read_to_string<'a>(&'a mut self, dst: &'a mut String) -> ReadToString<'a, Self>
+    #[track_caller]
+    fn read_to_string<'a>(&'a mut self, dst: &'a mut String) -> Sited<ReadToString<'a, Self>>
     where
         Self: Unpin,
     {
-        ReadToString::new(self, dst)
+        Sited::new(ReadToString::new(self, dst))
     }
 
     /// Creates a reader that reads at most `limit` bytes from `self`.

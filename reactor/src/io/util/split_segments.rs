@@ -1,8 +1,10 @@
 //! [`Split`]: the segments of an [`AsyncBufRead`] between occurrences of a delimiter byte.
 
 use super::read_until::poll_read_until;
+use super::sited::Sited;
 use crate::io::AsyncBufRead;
 use pin_project_lite::pin_project;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -64,11 +66,14 @@ impl<R: AsyncBufRead> Split<R> {
     ///     assert_eq!(parts.next_segment().await.unwrap(), None);
     /// });
     /// ```
-    pub async fn next_segment(&mut self) -> io::Result<Option<Vec<u8>>>
+    #[track_caller]
+    pub fn next_segment(&mut self) -> impl Future<Output = io::Result<Option<Vec<u8>>>> + '_
     where
         Self: Unpin,
     {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next_segment(cx)).await
+        Sited::new(std::future::poll_fn(|cx| {
+            Pin::new(&mut *self).poll_next_segment(cx)
+        }))
     }
 
     /// Polls for the next segment: `Ready(Ok(None))` at end of stream.

@@ -1,5 +1,6 @@
 //! [`AsyncWriteExt`]: the `async` methods every [`AsyncWrite`] gets.
 
+use super::sited::Sited;
 use super::write::{
     Flush, Shutdown, Write, WriteAll, WriteAllBuf, WriteBuf, WriteInt, WriteVectored,
 };
@@ -31,11 +32,12 @@ macro_rules! write_int_methods {
             stringify!($ty), ");")]
         /// });
         /// ```
-        fn $name(&mut self, n: $ty) -> WriteInt<'_, Self, { std::mem::size_of::<$ty>() }>
+        #[track_caller]
+        fn $name(&mut self, n: $ty) -> Sited<WriteInt<'_, Self, { std::mem::size_of::<$ty>() }>>
         where
             Self: Unpin,
         {
-            WriteInt::new(self, n.$to())
+            Sited::new(WriteInt::new(self, n.$to()))
         }
     )*};
 }
@@ -70,14 +72,15 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///     assert_eq!(out.write(b"abc").await.unwrap(), 3);
     /// });
     /// ```
-    fn write<'a>(&'a mut self, src: &'a [u8]) -> Write<'a, Self>
+    #[track_caller]
+    fn write<'a>(&'a mut self, src: &'a [u8]) -> Sited<Write<'a, Self>>
     where
         Self: Unpin,
     {
-        Write {
+        Sited::new(Write {
             writer: self,
             buf: src,
-        }
+        })
     }
 
     /// Writes from several buffers in one call, returning how many bytes were written.
@@ -97,11 +100,15 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///     assert_eq!((n, &out[..]), (3, &b"abc"[..]));
     /// });
     /// ```
-    fn write_vectored<'a, 'b>(&'a mut self, bufs: &'a [IoSlice<'b>]) -> WriteVectored<'a, 'b, Self>
+    #[track_caller]
+    fn write_vectored<'a, 'b>(
+        &'a mut self,
+        bufs: &'a [IoSlice<'b>],
+    ) -> Sited<WriteVectored<'a, 'b, Self>>
     where
         Self: Unpin,
     {
-        WriteVectored { writer: self, bufs }
+        Sited::new(WriteVectored { writer: self, bufs })
     }
 
     /// Writes some bytes from a `bytes::Buf`, advancing it; returns how many.
@@ -121,15 +128,16 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///     assert!(src.is_empty());
     /// });
     /// ```
-    fn write_buf<'a, B>(&'a mut self, src: &'a mut B) -> WriteBuf<'a, Self, B>
+    #[track_caller]
+    fn write_buf<'a, B>(&'a mut self, src: &'a mut B) -> Sited<WriteBuf<'a, Self, B>>
     where
         Self: Sized + Unpin,
         B: bytes::Buf,
     {
-        WriteBuf {
+        Sited::new(WriteBuf {
             writer: self,
             buf: src,
-        }
+        })
     }
 
     /// Writes all of a `bytes::Buf`, advancing it (vectored when the writer supports it).
@@ -150,15 +158,16 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///     assert_eq!(out, b"all of it");
     /// });
     /// ```
-    fn write_all_buf<'a, B>(&'a mut self, src: &'a mut B) -> WriteAllBuf<'a, Self, B>
+    #[track_caller]
+    fn write_all_buf<'a, B>(&'a mut self, src: &'a mut B) -> Sited<WriteAllBuf<'a, Self, B>>
     where
         Self: Sized + Unpin,
         B: bytes::Buf,
     {
-        WriteAllBuf {
+        Sited::new(WriteAllBuf {
             writer: self,
             buf: src,
-        }
+        })
     }
 
     /// Writes all of `src`.
@@ -181,14 +190,15 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///     assert_eq!(err.kind(), std::io::ErrorKind::WriteZero);
     /// });
     /// ```
-    fn write_all<'a>(&'a mut self, src: &'a [u8]) -> WriteAll<'a, Self>
+    #[track_caller]
+    fn write_all<'a>(&'a mut self, src: &'a [u8]) -> Sited<WriteAll<'a, Self>>
     where
         Self: Unpin,
     {
-        WriteAll {
+        Sited::new(WriteAll {
             writer: self,
             buf: src,
-        }
+        })
     }
 
     write_int_methods! {
@@ -234,11 +244,12 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///     assert_eq!(w.get_ref(), b"hi");
     /// });
     /// ```
-    fn flush(&mut self) -> Flush<'_, Self>
+    #[track_caller]
+    fn flush(&mut self) -> Sited<Flush<'_, Self>>
     where
         Self: Unpin,
     {
-        Flush { writer: self }
+        Sited::new(Flush { writer: self })
     }
 
     /// Flushes, then shuts down the write side (for a socket, sends `FIN`).
@@ -260,11 +271,12 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///     assert_eq!(s, "bye");
     /// });
     /// ```
-    fn shutdown(&mut self) -> Shutdown<'_, Self>
+    #[track_caller]
+    fn shutdown(&mut self) -> Sited<Shutdown<'_, Self>>
     where
         Self: Unpin,
     {
-        Shutdown { writer: self }
+        Sited::new(Shutdown { writer: self })
     }
 }
 
