@@ -369,9 +369,9 @@ fn io_extension_waits_record_the_callers_line() {
     tasks.push(spawn_named("next_line", next_line));
     assert_waits(rt.handle(), "next_line", WaitKind::IoReadiness, lines_line);
 
-    let mut s = next_pair();
+    let (mut s, mut sink) = (next_pair(), gort::io::sink());
     let copy_line = line!() + 1;
-    let copy = async move { gort::io::copy(&mut s, &mut gort::io::sink()).await.map(drop) };
+    let copy = async move { gort::io::copy(&mut s, &mut sink).await.map(drop) };
     tasks.push(spawn_named("copy", copy));
     assert_waits(rt.handle(), "copy", WaitKind::IoReadiness, copy_line);
 

@@ -184,6 +184,7 @@ pub struct Receiver<T> {
 ///     assert_eq!(rx2.recv().await, Ok(10));
 /// });
 /// ```
+#[track_caller]
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let tx = Sender::new(capacity);
     let rx = tx.subscribe();
@@ -202,6 +203,7 @@ impl<T> Sender<T> {
     /// let _rx = tx.subscribe();
     /// assert_eq!(tx.send(1).unwrap(), 1);
     /// ```
+    #[track_caller]
     pub fn new(capacity: usize) -> Self {
         assert!(capacity > 0, "broadcast channel capacity cannot be zero");
         assert!(
@@ -692,6 +694,7 @@ impl<T> Receiver<T> {
     /// std::thread::spawn(move || tx.send(5).unwrap());
     /// assert_eq!(rx.blocking_recv(), Ok(5));
     /// ```
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError>
     where
         T: Clone,

@@ -310,6 +310,7 @@ impl<T> Receiver<T> {
     /// std::thread::spawn(move || tx.send(8).unwrap());
     /// assert_eq!(rx.blocking_recv(), Ok(8));
     /// ```
+    #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
         block_on(self)
     }

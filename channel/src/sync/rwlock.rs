@@ -185,6 +185,7 @@ impl<T> RwLock<T> {
     /// let _b = lock.try_read().unwrap();
     /// assert!(lock.try_read().is_err());
     /// ```
+    #[track_caller]
     pub fn with_max_readers(value: T, max_readers: u32) -> Self {
         assert!(
             max_readers > 0,

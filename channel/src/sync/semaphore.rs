@@ -508,6 +508,7 @@ impl<'a> SemaphorePermit<'a> {
     /// a.merge(sem.try_acquire_many(2).unwrap());
     /// assert_eq!(a.num_permits(), 3);
     /// ```
+    #[track_caller]
     pub fn merge(&mut self, mut other: Self) {
         assert!(
             std::ptr::eq(self.sem, other.sem),
@@ -572,6 +573,7 @@ impl OwnedSemaphorePermit {
     /// a.merge(sem.clone().try_acquire_owned().unwrap());
     /// assert_eq!(a.num_permits(), 2);
     /// ```
+    #[track_caller]
     pub fn merge(&mut self, mut other: Self) {
         assert!(
             Arc::ptr_eq(&self.sem, &other.sem),

@@ -28,6 +28,7 @@ use std::time::Duration;
 /// assert_eq!(rx.recv().await, Some("hello"));
 /// # });
 /// ```
+#[track_caller]
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     assert!(buffer > 0, "mpsc bounded channel requires buffer > 0");
     let chan = Arc::new(Chan::new(buffer));
@@ -88,6 +89,7 @@ impl<T> Sender<T> {
     /// std::thread::spawn(move || tx.blocking_send(9).unwrap());
     /// assert_eq!(rx.blocking_recv(), Some(9));
     /// ```
+    #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
         block_on(self.send(value))
     }

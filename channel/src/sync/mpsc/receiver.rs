@@ -163,6 +163,7 @@ macro_rules! receiver_methods {
             #[doc = concat!(" std::thread::spawn(move || tx.", $send, "(5).unwrap());")]
             /// assert_eq!(rx.blocking_recv(), Some(5));
             /// ```
+            #[track_caller]
             pub fn blocking_recv(&mut self) -> Option<T> {
                 block_on(self.recv())
             }
@@ -175,6 +176,7 @@ macro_rules! receiver_methods {
             /// let mut buf = Vec::new();
             /// assert_eq!(rx.blocking_recv_many(&mut buf, 4), 1);
             /// ```
+            #[track_caller]
             pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
                 block_on(self.recv_many(buffer, limit))
             }
