@@ -241,7 +241,6 @@ impl Context {
                 // Maintenance: serve I/O and timers even while busy; re-enable the LIFO slot.
                 core.end_batch(handle);
                 core = self.poll_driver(core);
-                core = self.wake_deferred(core);
                 let now = Instant::now();
                 gort_waitsite::tick_clock_at(now); // the time the next `Pending` polls stamp
                 core.lifo_enabled = true;
@@ -258,7 +257,6 @@ impl Context {
                 // wakes a sleeper each time (the last searcher's hand-off), and a busy channel
                 // whose tasks spend their budget every 128 operations bounced between workers.
                 core = self.poll_driver(core);
-                core = self.wake_deferred(core);
                 continue;
             }
             if let Some(task) = core.steal_work(handle) {
@@ -344,32 +342,38 @@ impl Context {
         }
     }
 
-    /// Wakes the tasks that yielded (the driver was just polled), with the core installed so
-    /// they are queued on this worker: at the back of its run queue (they yielded, others go
-    /// first), with one notification after the batch if it left work for another worker,
-    /// rather than one per task (through the LIFO slot, each task of the batch displaced the
-    /// previous one and notified).
-    pub(super) fn wake_deferred(&self, mut core: Box<Core>) -> Box<Core> {
+    /// Wakes the tasks that yielded (after a driver poll): see [`Context::dispatch`].
+    pub(super) fn wake_deferred(&self, core: Box<Core>) -> Box<Core> {
         if core.deferred.is_empty() {
             return core;
         }
-        let mut deferred = core.deferred.take();
-        // Without its parker the core counts as dispatching (`Core::in_driver`): no LIFO slot,
-        // no notification per task.
-        let park = core.park.take();
-        core = self.with_core_installed(core, || deferred.wake_all());
-        core.park = park;
-        core.deferred.restore(deferred);
-        self.notify_others_if_worth_it(&core);
-        core
+        self.dispatch(core, false)
     }
 
-    /// Polls the driver without blocking (if no other worker is in it), then wakes one sleeper
-    /// if the I/O and timers it dispatched left work for more than this worker.
-    fn poll_driver(&self, mut core: Box<Core>) -> Box<Core> {
+    /// Polls the driver without blocking (if no other worker is in it), then wakes the tasks
+    /// that yielded: see [`Context::dispatch`].
+    fn poll_driver(&self, core: Box<Core>) -> Box<Core> {
+        self.dispatch(core, true)
+    }
+
+    /// Dispatches I/O and timer events (if `poll_driver`), then wakes the tasks that yielded,
+    /// with the core installed so all of them are queued on this worker: the yielded ones at
+    /// the back of its run queue (others go first). Without its parker the core counts as
+    /// dispatching (`Core::in_driver`): no LIFO slot and no notification per task, but one
+    /// after both, if they left work for another worker. One check, not one per step: each is a
+    /// read-modify-write of the shared idle state, whose cache line two busy workers would
+    /// otherwise pass back and forth twice per maintenance.
+    fn dispatch(&self, mut core: Box<Core>, poll_driver: bool) -> Box<Core> {
+        let mut deferred = core.deferred.take();
         let park = core.park.take();
-        core = self.with_core_installed(core, || self.handle.driver.poll_if_free());
+        core = self.with_core_installed(core, || {
+            if poll_driver {
+                self.handle.driver.poll_if_free();
+            }
+            deferred.wake_all();
+        });
         core.park = park;
+        core.deferred.restore(deferred);
         self.notify_others_if_worth_it(&core);
         core
     }
