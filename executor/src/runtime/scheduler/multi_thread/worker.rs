@@ -7,7 +7,7 @@
 //! a searching worker that finds work hands the search on to one sleeper.
 
 use super::super::super::context;
-use super::super::super::park::Parker;
+use super::super::super::park::{Parker, Woken};
 use super::lend::{Lend, Reclaim};
 use super::queue::{self, Local};
 use super::Handle;
@@ -24,7 +24,7 @@ const MAX_LIFO_POLLS: usize = 3;
 /// sleeping worker pays for it (a timed driver sleep), only while another worker runs, and only
 /// while the slots are in use (`LIFO_QUIET_BEFORE_INDEFINITE`).
 const STALL_CHECK_INTERVAL: Duration = Duration::from_micros(250);
-/// How long every other LIFO slot must have been seen empty (and no other worker woken this
+/// How long every other LIFO slot must have been seen empty (and no LIFO fill kicked this
 /// one) before the driver holder stops waking every interval and sleeps until I/O, a timer or a
 /// kick: a worker filling its empty LIFO slot kicks an indefinite sleeper
 /// (`Handle::schedule_local`), so the watch resumes then, for this long at least (at most one
@@ -67,8 +67,8 @@ pub(crate) struct Core {
     polls: u64,
     /// Last seen `(lifo pointer, polls)` of every worker, for the stall check.
     stall_seen: Vec<(*mut Header, u64)>,
-    /// When a stall check last saw a task in another LIFO slot, or another worker (a kick, an
-    /// unpark) woke this one (see `LIFO_QUIET_BEFORE_INDEFINITE`).
+    /// When a stall check last saw a task in another LIFO slot, or a worker filling its LIFO
+    /// slot kicked this one (see `LIFO_QUIET_BEFORE_INDEFINITE`).
     lifo_seen: Instant,
     /// When the current busy stretch (since start or the last unpark) began, for the metrics.
     busy_since: Instant,
@@ -456,13 +456,16 @@ impl Context {
                 } else {
                     None
                 };
-                let mut by_worker = false;
-                core = self.with_core_installed(core, || by_worker = park.park(timeout));
-                if by_worker {
-                    // A LIFO slot was filled (a kick), or a worker handed work on: the others
-                    // pass tasks around, so watch every interval again for a while (a sleeper
+                let mut woken = Woken::Driver;
+                core = self.with_core_installed(core, || woken = park.park(timeout));
+                if woken == Woken::Kicked {
+                    // A LIFO slot was filled: watch every interval again for a while (a sleeper
                     // that went back to sleeping indefinitely at once would be kicked on nearly
-                    // every fill of a busy slot). I/O and timeouts leave the watch as it was.
+                    // every fill of a busy slot). Not after an unpark: a worker handing on work
+                    // from its run queue says nothing about the LIFO slots, and restarting the
+                    // watch then made a server's workers, which notify each other all the time,
+                    // wake every interval (a `ppoll` and an `epoll_wait`; 0.07 per request on
+                    // raw HTTP). I/O and timeouts leave the watch as it was.
                     core.lifo_seen = Instant::now();
                 }
             }
