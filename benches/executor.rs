@@ -10,6 +10,12 @@
 //!   and smol's executor run by one thread.
 //!
 //! Run briefly: `cargo bench --bench executor -- --warm-up-time 1 --measurement-time 3`.
+//!
+//! The groups keep both workers busy, so on a 2-core box any other busy process halves what a
+//! runtime gets: its two workers share the one core left (a `yield_many` of 11 ms becomes about
+//! 20, for every runtime alike), and the runtimes are measured one after the other. A row that
+//! doubled while its neighbours did not was most likely measured while something else ran;
+//! compare rows only from a quiet box, or the CPU time of runs interleaved in one process.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::future::Future;

@@ -1,10 +1,18 @@
 //! An idle worker sleeps while another worker runs a long poll that leaves its LIFO slot empty:
 //! it does not wake every LIFO-watch interval (250 µs) for as long as the other worker runs
-//! (issue 10). One test in this file: it counts the whole process's context switches.
+//! (issue 10), nor after each time a notification unparked it. The tests count the whole
+//! process's context switches, so they run one at a time (`serial`).
 
+use futures::StreamExt;
 use gort_executor::runtime::Builder;
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex, MutexGuard};
 use std::time::Duration;
+
+/// Keeps the tests of this file from running at the same time.
+fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Voluntary context switches (a thread blocked) of every thread of this process so far.
 fn voluntary_switches() -> u64 {
@@ -24,6 +32,7 @@ fn voluntary_switches() -> u64 {
 
 #[test]
 fn idle_worker_sleeps_through_a_long_poll_elsewhere() {
+    let _serial = serial();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let rt = Builder::new_multi_thread()
@@ -46,5 +55,52 @@ fn idle_worker_sleeps_through_a_long_poll_elsewhere() {
     assert!(
         switches < 100,
         "the idle worker kept waking while the other ran: {switches} context switches"
+    );
+}
+
+/// Wakes from outside the workers (a server's workers notify each other the same way) unpark
+/// the idle worker while the other runs a long poll: it runs the woken task and sleeps until the
+/// next wake, instead of watching the (empty) LIFO slots every 250 µs for a millisecond after
+/// each one (about four more wake-ups per wake).
+#[test]
+fn idle_worker_unparked_by_notifications_sleeps_between_them() {
+    const WAKES: u64 = 100;
+    let _serial = serial();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let (wake_tx, mut wake_rx) = futures::channel::mpsc::unbounded::<u64>();
+        let receiver = rt.spawn(async move {
+            let mut received = 0;
+            while wake_rx.next().await.is_some() {
+                received += 1;
+            }
+            received
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        let before = voluntary_switches();
+        // 300 ms in one poll, while this thread wakes the receiver every 3 ms.
+        let busy = rt.spawn(async { std::thread::sleep(Duration::from_millis(300)) });
+        for i in 0..WAKES {
+            std::thread::sleep(Duration::from_millis(3));
+            wake_tx.unbounded_send(i).unwrap();
+        }
+        drop(wake_tx);
+        let received = rt.block_on(async {
+            busy.await.unwrap();
+            receiver.await.unwrap()
+        });
+        let _ = tx.send((received, voluntary_switches().saturating_sub(before)));
+    });
+    let (received, switches) = rx.recv_timeout(Duration::from_secs(30)).expect("timed out");
+    eprintln!("voluntary context switches for {WAKES} wakes next to a long poll: {switches}");
+    assert_eq!(received, WAKES, "wakes lost or duplicated");
+    // This thread's sleeps and one park per wake: about 2 per wake.
+    assert!(
+        switches < 3 * WAKES,
+        "the idle worker kept waking between the notifications: {switches} context switches"
     );
 }

@@ -1,9 +1,72 @@
 //! The multi-thread scheduler rescues a task stuck in the LIFO slot of a worker that is blocked in
 //! a long poll: the idle worker runs it within a millisecond (issue 10; tokio#4941 in tokio).
+//!
+//! Every trial must make it within the millisecond. The only time allowed on top is what the OS
+//! made the two threads involved wait for a CPU meanwhile (Linux's per-thread "run delay", as the
+//! slow-poll watchdog subtracts it): the worker filling the slot, until it has kicked the
+//! sleeper, and the worker that rescues the task. On a quiet box that is zero; on a loaded one it
+//! is the machine's delay, not the scheduler's.
 
 use gort_executor::runtime::Builder;
+use std::collections::HashMap;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// The calling thread's OS id (`/proc/thread-self` names `<pid>/task/<tid>`), if known.
+fn thread_id() -> Option<u32> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+/// How long thread `tid` of this process has waited for a CPU so far (second field of its
+/// `schedstat`); `None` where the kernel does not say.
+fn run_delay(tid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
+    Some(Duration::from_nanos(
+        stat.split_whitespace().nth(1)?.parse().ok()?,
+    ))
+}
+
+/// The run delay so far of every thread of this process (the rescuer is not known in advance).
+fn run_delays() -> HashMap<u32, Duration> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return HashMap::new();
+    };
+    dir.filter_map(|entry| {
+        let tid = entry.ok()?.file_name().to_str()?.parse().ok()?;
+        Some((tid, run_delay(tid)?))
+    })
+    .collect()
+}
+
+/// How much longer `thread`'s run delay is now than in `before` (zero if unknown).
+fn delay_since(before: &HashMap<u32, Duration>, thread: Option<u32>) -> Duration {
+    let Some(tid) = thread else {
+        return Duration::ZERO;
+    };
+    match (before.get(&tid), run_delay(tid)) {
+        (Some(then), Some(now)) => now.saturating_sub(*then),
+        _ => Duration::ZERO,
+    }
+}
+
+/// One trial's outcome.
+#[derive(Debug)]
+struct Trial {
+    /// From the wake to the start of the LIFO task's poll.
+    waited: Duration,
+    /// The LIFO task ran on another thread than the blocked worker's.
+    elsewhere: bool,
+    /// Time the waker (until its wake was done) and the rescuer spent waiting for a CPU.
+    cpu_wait: Duration,
+}
+
+impl Trial {
+    /// The scheduler's own share of the wait.
+    fn scheduler_wait(&self) -> Duration {
+        self.waited.saturating_sub(self.cpu_wait)
+    }
+}
 
 fn bounded<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
@@ -20,8 +83,7 @@ fn bounded<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static)
 
 /// One trial: a task keeps its worker busy for `busy_first` (yielding, LIFO slots empty), then
 /// wakes (spawns) another task into its worker's LIFO slot and blocks that worker for 50 ms.
-/// Returns how long the woken task waited, and whether it ran on another thread.
-fn lifo_wait(rt: &gort_executor::runtime::Runtime, busy_first: Duration) -> (Duration, bool) {
+fn lifo_wait(rt: &gort_executor::runtime::Runtime, busy_first: Duration) -> Trial {
     // Let the other worker go to sleep first: the rescue must come from an idle worker.
     std::thread::sleep(Duration::from_millis(20));
     rt.block_on(async move {
@@ -32,14 +94,26 @@ fn lifo_wait(rt: &gort_executor::runtime::Runtime, busy_first: Duration) -> (Dur
             }
             let (tx, rx) = mpsc::channel();
             let me = std::thread::current().id();
+            let waker = thread_id();
+            let before = run_delays();
             let woken_at = Instant::now();
+            let rescuer_delays = before.clone();
             gort_executor::spawn(async move {
-                let _ = tx.send((woken_at.elapsed(), std::thread::current().id() != me));
+                let waited = woken_at.elapsed();
+                let elsewhere = std::thread::current().id() != me;
+                let _ = tx.send((waited, elsewhere, delay_since(&rescuer_delays, thread_id())));
             });
+            let waker_wait = delay_since(&before, waker);
             // A long poll that never yields: the LIFO task must not wait for its end.
             std::thread::sleep(Duration::from_millis(50));
-            rx.recv_timeout(Duration::from_secs(5))
-                .expect("the LIFO task never ran")
+            let (waited, elsewhere, rescuer_wait) = rx
+                .recv_timeout(Duration::from_secs(5))
+                .expect("the LIFO task never ran");
+            Trial {
+                waited,
+                elsewhere,
+                cpu_wait: waker_wait + rescuer_wait,
+            }
         })
         .await
         .unwrap()
@@ -65,29 +139,18 @@ fn rescued_within_a_millisecond(busy_first: Duration) {
             .build()
             .unwrap();
         let trials: Vec<_> = (0..7).map(|_| lifo_wait(&rt, busy_first)).collect();
-        eprintln!(
-            "LIFO rescue waits: {:?}",
-            trials.iter().map(|t| t.0).collect::<Vec<_>>()
-        );
-        for (waited, elsewhere) in &trials {
+        eprintln!("LIFO rescues: {trials:?}");
+        for trial in &trials {
             assert!(
-                elsewhere,
+                trial.elsewhere,
                 "the LIFO task ran on the blocked worker: {trials:?}"
             );
             assert!(
-                *waited < Duration::from_millis(50),
-                "the LIFO task waited for the long poll to end: {trials:?}"
+                trial.scheduler_wait() < Duration::from_millis(1),
+                "a LIFO rescue took {:?} beyond the {:?} its threads waited for a CPU: {trials:?}",
+                trial.scheduler_wait(),
+                trial.cpu_wait
             );
         }
-        // The box may be loaded (a thread wake-up can take milliseconds then): the best trial
-        // shows what the scheduler does, the others only that it happens well before the poll
-        // ends. (The rescuer's driver sleeps are sub-millisecond now, not rounded up to epoll's
-        // millisecond: on a quiet box every trial is under 1 ms, about 0.35 or 0.62 ms; under
-        // load single trials still take milliseconds, so not every trial is asserted.)
-        let best = trials.iter().map(|t| t.0).min().unwrap();
-        assert!(
-            best < Duration::from_millis(1),
-            "the LIFO rescue took {best:?} at best: {trials:?}"
-        );
     });
 }

@@ -110,6 +110,18 @@ impl DriverShared {
     }
 }
 
+/// What ended a worker's [`Parker::park`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Woken {
+    /// Another thread's [`Unparker::unpark`] (before or during the sleep).
+    Unparked,
+    /// Asleep in the driver with no timeout, a worker filling its empty LIFO slot kicked it
+    /// ([`DriverShared::kick_indefinite_sleeper`]).
+    Kicked,
+    /// I/O, a timer or the timeout.
+    Driver,
+}
+
 /// A worker's parking spot.
 pub(crate) struct Parker {
     inner: Arc<Inner>,
@@ -171,18 +183,16 @@ impl Parker {
 
     /// Blocks until unparked. `driver_timeout` bounds the wait only if this worker ends up
     /// holding the driver (the stall check of the LIFO slot needs one periodic waker, not all).
-    /// Returns true when another thread ended the sleep: an unpark, or (asleep in the driver
-    /// with no timeout) a worker filling its LIFO slot ([`DriverShared::kick_indefinite_sleeper`]);
-    /// false when I/O, a timer or the timeout did.
-    pub(crate) fn park(&mut self, driver_timeout: Option<Duration>) -> bool {
+    /// Returns what ended the sleep.
+    pub(crate) fn park(&mut self, driver_timeout: Option<Duration>) -> Woken {
         let inner = &*self.inner;
         if inner.take_notification() {
-            return true;
+            return Woken::Unparked;
         }
         if let Some(mut driver) = inner.shared.try_lock_driver().filter(|d| d.is_some()) {
             let driver = driver.as_mut().expect("checked above");
             if !inner.announce(PARKED_DRIVER) {
-                return true;
+                return Woken::Unparked;
             }
             let watch = if driver_timeout.is_none() {
                 WATCH_INDEFINITE
@@ -194,16 +204,22 @@ impl Parker {
             // An indefinite watch that is no longer marked so was taken by a kick.
             let kicked = inner.shared.watch.swap(WATCH_NONE, SeqCst) != watch;
             let unparked = inner.state.swap(EMPTY, SeqCst) == NOTIFIED;
-            return unparked || (kicked && watch == WATCH_INDEFINITE);
+            return if unparked {
+                Woken::Unparked
+            } else if kicked && watch == WATCH_INDEFINITE {
+                Woken::Kicked
+            } else {
+                Woken::Driver
+            };
         }
         let mut guard = inner.mutex.lock().unwrap_or_else(|e| e.into_inner());
         if !inner.announce(PARKED_CONDVAR) {
-            return true;
+            return Woken::Unparked;
         }
         loop {
             guard = inner.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
             if inner.take_notification() {
-                return true;
+                return Woken::Unparked;
             }
         }
     }

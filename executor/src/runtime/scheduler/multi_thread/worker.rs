@@ -7,7 +7,7 @@
 //! a searching worker that finds work hands the search on to one sleeper.
 
 use super::super::super::context;
-use super::super::super::park::Parker;
+use super::super::super::park::{Parker, Woken};
 use super::lend::{Lend, Reclaim};
 use super::queue::{self, Local};
 use super::Handle;
@@ -24,7 +24,7 @@ const MAX_LIFO_POLLS: usize = 3;
 /// sleeping worker pays for it (a timed driver sleep), only while another worker runs, and only
 /// while the slots are in use (`LIFO_QUIET_BEFORE_INDEFINITE`).
 const STALL_CHECK_INTERVAL: Duration = Duration::from_micros(250);
-/// How long every other LIFO slot must have been seen empty (and no other worker woken this
+/// How long every other LIFO slot must have been seen empty (and no LIFO fill kicked this
 /// one) before the driver holder stops waking every interval and sleeps until I/O, a timer or a
 /// kick: a worker filling its empty LIFO slot kicks an indefinite sleeper
 /// (`Handle::schedule_local`), so the watch resumes then, for this long at least (at most one
@@ -67,8 +67,8 @@ pub(crate) struct Core {
     polls: u64,
     /// Last seen `(lifo pointer, polls)` of every worker, for the stall check.
     stall_seen: Vec<(*mut Header, u64)>,
-    /// When a stall check last saw a task in another LIFO slot, or another worker (a kick, an
-    /// unpark) woke this one (see `LIFO_QUIET_BEFORE_INDEFINITE`).
+    /// When a stall check last saw a task in another LIFO slot, or a worker filling its LIFO
+    /// slot kicked this one (see `LIFO_QUIET_BEFORE_INDEFINITE`).
     lifo_seen: Instant,
     /// When the current busy stretch (since start or the last unpark) began, for the metrics.
     busy_since: Instant,
@@ -241,7 +241,6 @@ impl Context {
                 // Maintenance: serve I/O and timers even while busy; re-enable the LIFO slot.
                 core.end_batch(handle);
                 core = self.poll_driver(core);
-                core = self.wake_deferred(core);
                 let now = Instant::now();
                 gort_waitsite::tick_clock_at(now); // the time the next `Pending` polls stamp
                 core.lifo_enabled = true;
@@ -258,7 +257,6 @@ impl Context {
                 // wakes a sleeper each time (the last searcher's hand-off), and a busy channel
                 // whose tasks spend their budget every 128 operations bounced between workers.
                 core = self.poll_driver(core);
-                core = self.wake_deferred(core);
                 continue;
             }
             if let Some(task) = core.steal_work(handle) {
@@ -344,32 +342,38 @@ impl Context {
         }
     }
 
-    /// Wakes the tasks that yielded (the driver was just polled), with the core installed so
-    /// they are queued on this worker: at the back of its run queue (they yielded, others go
-    /// first), with one notification after the batch if it left work for another worker,
-    /// rather than one per task (through the LIFO slot, each task of the batch displaced the
-    /// previous one and notified).
-    pub(super) fn wake_deferred(&self, mut core: Box<Core>) -> Box<Core> {
+    /// Wakes the tasks that yielded (after a driver poll): see [`Context::dispatch`].
+    pub(super) fn wake_deferred(&self, core: Box<Core>) -> Box<Core> {
         if core.deferred.is_empty() {
             return core;
         }
-        let mut deferred = core.deferred.take();
-        // Without its parker the core counts as dispatching (`Core::in_driver`): no LIFO slot,
-        // no notification per task.
-        let park = core.park.take();
-        core = self.with_core_installed(core, || deferred.wake_all());
-        core.park = park;
-        core.deferred.restore(deferred);
-        self.notify_others_if_worth_it(&core);
-        core
+        self.dispatch(core, false)
     }
 
-    /// Polls the driver without blocking (if no other worker is in it), then wakes one sleeper
-    /// if the I/O and timers it dispatched left work for more than this worker.
-    fn poll_driver(&self, mut core: Box<Core>) -> Box<Core> {
+    /// Polls the driver without blocking (if no other worker is in it), then wakes the tasks
+    /// that yielded: see [`Context::dispatch`].
+    fn poll_driver(&self, core: Box<Core>) -> Box<Core> {
+        self.dispatch(core, true)
+    }
+
+    /// Dispatches I/O and timer events (if `poll_driver`), then wakes the tasks that yielded,
+    /// with the core installed so all of them are queued on this worker: the yielded ones at
+    /// the back of its run queue (others go first). Without its parker the core counts as
+    /// dispatching (`Core::in_driver`): no LIFO slot and no notification per task, but one
+    /// after both, if they left work for another worker. One check, not one per step: each is a
+    /// read-modify-write of the shared idle state, whose cache line two busy workers would
+    /// otherwise pass back and forth twice per maintenance.
+    fn dispatch(&self, mut core: Box<Core>, poll_driver: bool) -> Box<Core> {
+        let mut deferred = core.deferred.take();
         let park = core.park.take();
-        core = self.with_core_installed(core, || self.handle.driver.poll_if_free());
+        core = self.with_core_installed(core, || {
+            if poll_driver {
+                self.handle.driver.poll_if_free();
+            }
+            deferred.wake_all();
+        });
         core.park = park;
+        core.deferred.restore(deferred);
         self.notify_others_if_worth_it(&core);
         core
     }
@@ -452,13 +456,16 @@ impl Context {
                 } else {
                     None
                 };
-                let mut by_worker = false;
-                core = self.with_core_installed(core, || by_worker = park.park(timeout));
-                if by_worker {
-                    // A LIFO slot was filled (a kick), or a worker handed work on: the others
-                    // pass tasks around, so watch every interval again for a while (a sleeper
+                let mut woken = Woken::Driver;
+                core = self.with_core_installed(core, || woken = park.park(timeout));
+                if woken == Woken::Kicked {
+                    // A LIFO slot was filled: watch every interval again for a while (a sleeper
                     // that went back to sleeping indefinitely at once would be kicked on nearly
-                    // every fill of a busy slot). I/O and timeouts leave the watch as it was.
+                    // every fill of a busy slot). Not after an unpark: a worker handing on work
+                    // from its run queue says nothing about the LIFO slots, and restarting the
+                    // watch then made a server's workers, which notify each other all the time,
+                    // wake every interval (a `ppoll` and an `epoll_wait`; 0.07 per request on
+                    // raw HTTP). I/O and timeouts leave the watch as it was.
                     core.lifo_seen = Instant::now();
                 }
             }
