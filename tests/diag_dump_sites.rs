@@ -389,3 +389,32 @@ fn io_extension_waits_record_the_callers_line() {
     }
     drop(peers);
 }
+
+/// A connect that hangs (the listener's accept queue is full, so the kernel drops the SYNs)
+/// shows the line that called `TcpStream::connect`.
+#[test]
+fn a_hanging_connect_records_the_callers_line() {
+    let rt = runtime();
+    let _g = rt.enter();
+    let listener = rt.block_on(async {
+        let socket = gort::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        socket.listen(1).unwrap()
+    });
+    let addr = listener.local_addr().unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let connect_line = line!() + 1;
+        let connect = async move { gort::net::TcpStream::connect(addr).await };
+        tasks.push(spawn_named("connect", connect));
+        if tasks.len() == 4 {
+            // The queue holds at most two; at least one of the four waits.
+            assert_waits(rt.handle(), "connect", WaitKind::IoReadiness, connect_line);
+        }
+    }
+    for task in tasks {
+        task.abort();
+        let _ = rt.block_on(task); // connected, or cancelled while waiting
+    }
+    drop(listener);
+}

@@ -47,6 +47,7 @@ mod stdio;
 #[cfg(unix)]
 pub mod unix;
 mod util;
+pub(crate) use util::Sited;
 
 #[cfg(test)]
 mod tests;

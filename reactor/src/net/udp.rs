@@ -3,10 +3,12 @@
 use crate::driver::ready::Direction;
 use crate::driver::registration::PollEvented;
 use crate::io::ReadBuf;
+use crate::io::Sited;
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use crate::net::datagram;
 use bytes::BufMut;
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -182,13 +184,20 @@ impl UdpSocket {
     /// s.send_to(b"hi", "127.0.0.1:9000").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
-        each_addr(target, |addr| async move {
-            self.io
-                .async_io(Direction::Write.mask(), |s| s.send_to(buf, addr))
-                .await
+    #[track_caller]
+    pub fn send_to<'a, A: ToSocketAddrs + 'a>(
+        &'a self,
+        buf: &'a [u8],
+        target: A,
+    ) -> impl Future<Output = io::Result<usize>> + 'a {
+        Sited::new(async move {
+            each_addr(target, |addr| async move {
+                self.io
+                    .async_io(Direction::Write.mask(), |s| s.send_to(buf, addr))
+                    .await
+            })
+            .await
         })
-        .await
     }
 
     /// Receives a datagram and its source address.

@@ -40,6 +40,7 @@ pub use lines::Lines;
 pub use mem::{empty, repeat, sink, Empty, Repeat, Sink};
 pub use read_ext::AsyncReadExt;
 pub use seek_ext::AsyncSeekExt;
+pub(crate) use sited::Sited;
 pub use split::{split, ReadHalf, WriteHalf};
 pub use split_segments::Split;
 pub use take::Take;

@@ -2,8 +2,10 @@
 
 use super::{TcpListener, TcpStream};
 use crate::driver::Handle;
+use crate::io::Sited;
 use crate::net::sockopt;
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::mem::ManuallyDrop;
 use std::net::SocketAddr;
@@ -329,26 +331,30 @@ impl TcpSocket {
     /// let stream = s.connect("127.0.0.1:8080".parse().unwrap()).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        let (storage, len) = raw_addr(&addr);
-        // SAFETY: `storage` holds a valid sockaddr of length `len` for `addr`'s family.
-        let rc = unsafe {
-            libc::connect(
-                self.fd.as_raw_fd(),
-                (&storage as *const libc::sockaddr_storage).cast(),
-                len,
-            )
-        };
-        if rc == -1 {
-            let err = io::Error::last_os_error();
-            if err.raw_os_error() != Some(libc::EINPROGRESS) {
-                return Err(err);
+    #[track_caller]
+    pub fn connect(self, addr: SocketAddr) -> impl Future<Output = io::Result<TcpStream>> {
+        Sited::new(async move {
+            let (storage, len) = raw_addr(&addr);
+            // SAFETY: `storage` holds a valid sockaddr of length `len` for `addr`'s family.
+            let rc = unsafe {
+                libc::connect(
+                    self.fd.as_raw_fd(),
+                    (&storage as *const libc::sockaddr_storage).cast(),
+                    len,
+                )
+            };
+            if rc == -1 {
+                let err = io::Error::last_os_error();
+                if err.raw_os_error() != Some(libc::EINPROGRESS) {
+                    return Err(err);
+                }
             }
-        }
-        let std = std::net::TcpStream::from(self.fd);
-        let stream = TcpStream::from_mio(mio::net::TcpStream::from_std(std), Handle::current())?;
-        stream.finish_connect().await?;
-        Ok(stream)
+            let std = std::net::TcpStream::from(self.fd);
+            let stream =
+                TcpStream::from_mio(mio::net::TcpStream::from_std(std), Handle::current())?;
+            stream.finish_connect().await?;
+            Ok(stream)
+        })
     }
 
     /// Starts listening with a queue of `backlog` pending connections, turning the socket into

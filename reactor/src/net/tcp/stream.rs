@@ -5,12 +5,14 @@ use crate::driver::ready::Direction;
 use crate::driver::ready::Ready;
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
+use crate::io::Sited;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use crate::net::split::{split, split_owned};
 use crate::net::{poll_read_buf, poll_write_buf, poll_write_vectored_buf, sockopt};
 use std::fmt;
 use std::future::poll_fn;
+use std::future::Future;
 use std::io::{self, IoSlice};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -54,8 +56,9 @@ impl TcpStream {
     /// let stream = gort_reactor::net::TcpStream::connect(("127.0.0.1", 8080)).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
-        each_addr(addr, TcpStream::connect_addr).await
+    #[track_caller]
+    pub fn connect<A: ToSocketAddrs>(addr: A) -> impl Future<Output = io::Result<TcpStream>> {
+        Sited::new(async move { each_addr(addr, TcpStream::connect_addr).await })
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {

@@ -2,7 +2,9 @@
 //! socket.
 
 use super::{UnixDatagram, UnixListener, UnixStream};
+use crate::io::Sited;
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
@@ -130,28 +132,31 @@ impl UnixSocket {
     /// let stream = s.connect("/tmp/gort-listen.sock").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn connect(self, path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        self.expect_kind(
-            libc::SOCK_STREAM,
-            "connect cannot be called on a datagram socket",
-        )?;
-        let (addr, len) = sockaddr_un(path.as_ref())?;
-        // SAFETY: `addr` is a valid `sockaddr_un` whose meaningful length is `len`.
-        let rc = unsafe {
-            libc::connect(
-                self.fd.as_raw_fd(),
-                (&addr as *const libc::sockaddr_un).cast(),
-                len,
-            )
-        };
-        if rc == -1 {
-            let err = io::Error::last_os_error();
-            if err.raw_os_error() != Some(libc::EINPROGRESS) {
-                return Err(err);
+    #[track_caller]
+    pub fn connect(self, path: impl AsRef<Path>) -> impl Future<Output = io::Result<UnixStream>> {
+        Sited::new(async move {
+            self.expect_kind(
+                libc::SOCK_STREAM,
+                "connect cannot be called on a datagram socket",
+            )?;
+            let (addr, len) = sockaddr_un(path.as_ref())?;
+            // SAFETY: `addr` is a valid `sockaddr_un` whose meaningful length is `len`.
+            let rc = unsafe {
+                libc::connect(
+                    self.fd.as_raw_fd(),
+                    (&addr as *const libc::sockaddr_un).cast(),
+                    len,
+                )
+            };
+            if rc == -1 {
+                let err = io::Error::last_os_error();
+                if err.raw_os_error() != Some(libc::EINPROGRESS) {
+                    return Err(err);
+                }
             }
-        }
-        let std = std::os::unix::net::UnixStream::from(self.fd);
-        UnixStream::finish_connect(mio::net::UnixStream::from_std(std)).await
+            let std = std::os::unix::net::UnixStream::from(self.fd);
+            UnixStream::finish_connect(mio::net::UnixStream::from_std(std)).await
+        })
     }
 
     /// Turns a datagram socket into a [`UnixDatagram`].

@@ -6,11 +6,13 @@ use crate::driver::ready::Direction;
 use crate::driver::ready::Ready;
 use crate::driver::registration::PollEvented;
 use crate::driver::Handle;
+use crate::io::Sited;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::net::split::{split, split_owned};
 use crate::net::{poll_read_buf, poll_write_buf, poll_write_vectored_buf};
 use std::fmt;
 use std::future::poll_fn;
+use std::future::Future;
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -53,12 +55,15 @@ impl UnixStream {
     /// let s = gort_reactor::net::UnixStream::connect("/tmp/gort.sock").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        let stream = match super::abstract_addr(path.as_ref())? {
-            Some(addr) => mio::net::UnixStream::connect_addr(&addr)?,
-            None => mio::net::UnixStream::connect(path)?,
-        };
-        UnixStream::finish_connect(stream).await
+    #[track_caller]
+    pub fn connect<P: AsRef<Path>>(path: P) -> impl Future<Output = io::Result<UnixStream>> {
+        Sited::new(async move {
+            let stream = match super::abstract_addr(path.as_ref())? {
+                Some(addr) => mio::net::UnixStream::connect_addr(&addr)?,
+                None => mio::net::UnixStream::connect(path)?,
+            };
+            UnixStream::finish_connect(stream).await
+        })
     }
 
     /// Connects to a socket address (a path, or on Linux an abstract name).
@@ -77,8 +82,11 @@ impl UnixStream {
     /// let s = gort_reactor::net::UnixStream::connect_addr(&addr).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
-        UnixStream::finish_connect(mio::net::UnixStream::connect_addr(addr)?).await
+    #[track_caller]
+    pub fn connect_addr(addr: &SocketAddr) -> impl Future<Output = io::Result<UnixStream>> + '_ {
+        Sited::new(async move {
+            UnixStream::finish_connect(mio::net::UnixStream::connect_addr(addr)?).await
+        })
     }
 
     pub(crate) async fn finish_connect(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
