@@ -239,6 +239,10 @@ impl<T> Chan<T> {
                 let waiter = SendWaiter::new(Some(value), select::park_ref(me));
                 let id = st.sendq.push_back(waiter, cx.waker());
                 *op = SendOp::Parked(id);
+                if !self.has_lock_free_buffer() {
+                    // Unbuffered: no lock-free receive can have freed room behind our back.
+                    return Poll::Pending;
+                }
                 // Publish, then look again: a lock-free receive that freed room before seeing
                 // us parked left it for `refill`.
                 self.publish(st);
