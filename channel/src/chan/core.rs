@@ -196,6 +196,11 @@ impl<T> Chan<T> {
     /// anything that raises them; lowering them late only costs a lock.
     #[inline]
     pub(super) fn publish(&self, st: &State<T>) {
+        if !self.has_lock_free_buffer() {
+            // Only the lock-free paths read the counts, and an unbuffered channel has none:
+            // skip the fencing stores on every park and hand-off.
+            return;
+        }
         // Only the lock holder writes these: skip the (fencing) store when nothing changed.
         fn store(count: &AtomicUsize, now: usize) {
             if count.load(Ordering::Relaxed) != now {
@@ -208,6 +213,13 @@ impl<T> Chan<T> {
     }
 
     // ----- the buffer, by flavor -----
+
+    /// True when the flavor's buffer works without the lock, so the lock-free paths
+    /// ([`super::fast`]) apply; never for an unbuffered channel, which goes straight to the lock.
+    #[inline]
+    pub(super) fn has_lock_free_buffer(&self) -> bool {
+        !matches!(self.flavor, Flavor::Zero)
+    }
 
     /// Takes room for one value or a permit: a capacity unit of an `mpsc` ring (the list always
     /// has room).

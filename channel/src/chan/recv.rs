@@ -73,8 +73,10 @@ impl<T> Chan<T> {
 
     /// A receive that never waits (`Lost` never happens here).
     pub(crate) fn try_recv(&self) -> Result<T, RecvFail> {
-        if let Some(Ok((value, _))) = self.fast_recv(None) {
-            return Ok(value);
+        if self.has_lock_free_buffer() {
+            if let Some(Ok((value, _))) = self.fast_recv(None) {
+                return Ok(value);
+            }
         }
         self.locked(|st, wk| self.recv_locked(st, None, wk))
     }
@@ -100,7 +102,7 @@ impl<T> Chan<T> {
     ) -> Poll<Option<T>> {
         ready!(coop::poll_proceed(cx));
         let out = select::with_current(|me| {
-            if let RecvOp::Idle = op {
+            if matches!(op, RecvOp::Idle) && self.has_lock_free_buffer() {
                 match self.fast_recv(me) {
                     Some(Ok((value, lock_free))) => {
                         if lock_free && self.cheap_budget {

@@ -141,9 +141,15 @@ impl<T> Chan<T> {
 
     /// A send that never waits.
     pub(crate) fn try_send(&self, value: T) -> Result<(), SendFail<T>> {
-        let value = match self.fast_send(value, None) {
-            Ok(_) => return Ok(()),
-            Err(SendFail::Full(value) | SendFail::Lost(value) | SendFail::Closed(value)) => value,
+        let value = if self.has_lock_free_buffer() {
+            match self.fast_send(value, None) {
+                Ok(_) => return Ok(()),
+                Err(SendFail::Full(value) | SendFail::Lost(value) | SendFail::Closed(value)) => {
+                    value
+                }
+            }
+        } else {
+            value
         };
         self.locked(|st, wk| self.send_locked(st, value, None, wk))
     }
@@ -156,7 +162,7 @@ impl<T> Chan<T> {
     ) -> Poll<Result<(), T>> {
         ready!(coop::poll_proceed(cx));
         let out = select::with_current(|me| {
-            if let SendOp::Idle(_) = op {
+            if matches!(op, SendOp::Idle(_)) && self.has_lock_free_buffer() {
                 if let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) {
                     match self.fast_send(value, me) {
                         Ok(lock_free) => {
@@ -233,6 +239,10 @@ impl<T> Chan<T> {
                 let waiter = SendWaiter::new(Some(value), select::park_ref(me));
                 let id = st.sendq.push_back(waiter, cx.waker());
                 *op = SendOp::Parked(id);
+                if !self.has_lock_free_buffer() {
+                    // Unbuffered: no lock-free receive can have freed room behind our back.
+                    return Poll::Pending;
+                }
                 // Publish, then look again: a lock-free receive that freed room before seeing
                 // us parked left it for `refill`.
                 self.publish(st);
