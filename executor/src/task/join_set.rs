@@ -183,21 +183,34 @@ impl<T> JoinSet<T> {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
+            if let Some(out) = self.next_finished() {
+                return Poll::Ready(Some(out));
+            }
+            // Nothing finished: register the owner, unless a member was woken meanwhile. The
+            // waker it replaces is dropped after the lock (its `Drop` may run anything, even a
+            // runtime that finishes a member and takes this lock).
+            let replaced = {
+                let mut inner = self.ready.inner.lock().unwrap_or_else(|e| e.into_inner());
+                if !inner.keys.is_empty() {
+                    continue;
+                }
+                match &inner.owner {
+                    Some(owner) if owner.will_wake(cx.waker()) => None,
+                    _ => inner.owner.replace(cx.waker().clone()),
+                }
+            };
+            drop(replaced);
+            return Poll::Pending;
+        }
+    }
+
+    /// Polls the members woken since the last call until one has finished; `None` when none
+    /// has.
+    fn next_finished(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        loop {
             let key = {
                 let mut inner = self.ready.inner.lock().unwrap_or_else(|e| e.into_inner());
-                match inner.keys.pop_front() {
-                    Some(key) => key,
-                    None => {
-                        if !inner
-                            .owner
-                            .as_ref()
-                            .is_some_and(|w| w.will_wake(cx.waker()))
-                        {
-                            inner.owner = Some(cx.waker().clone());
-                        }
-                        return Poll::Pending;
-                    }
-                }
+                inner.keys.pop_front()?
             };
             let Some(entry) = self.entries.get_mut(key) else {
                 continue;
@@ -206,7 +219,7 @@ impl<T> JoinSet<T> {
             if let Poll::Ready(res) = Pin::new(&mut entry.handle).poll(&mut member_cx) {
                 let entry = self.entries.remove(key);
                 let id = entry.handle.id();
-                return Poll::Ready(Some(res.map(|v| (id, v))));
+                return Some(res.map(|v| (id, v)));
             }
         }
     }
@@ -269,25 +282,9 @@ impl<T> JoinSet<T> {
     /// # });
     /// ```
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
-        let waker = futures_util::task::noop_waker();
-        let owner = self
-            .ready
-            .inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .owner
-            .take();
-        let res = match self.poll_join_next(&mut Context::from_waker(&waker)) {
-            Poll::Ready(res) => res,
-            Poll::Pending => None,
-        };
-        // Keep the real owner's waker registered.
-        self.ready
-            .inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .owner = owner;
-        res
+        // Not async, so it cannot yield: like tokio's, it checks the members without the
+        // cooperative budget (a loop of `try_join_next` would otherwise stop after 128).
+        gort_channel::coop::unconstrained(|| self.next_finished()).map(|res| res.map(|(_, v)| v))
     }
 
     /// Aborts every task and waits until they all finished.
