@@ -15,7 +15,7 @@
 
 use super::core::{Chan, Flavor, State};
 use super::ring::Ring;
-use super::shim::{AtomicUsize, CachePadded, Ordering};
+use super::shim::{seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
 use super::waiter::{pop_claimed, SendStatus, Wakeups};
 
 #[cfg(loom)]
@@ -66,7 +66,10 @@ impl<T> Array<T> {
     /// Gives a unit back (`mpsc` rules; without units there is nothing to give back).
     pub(super) fn return_unit(&self) {
         if let Some(units) = &self.units {
-            units.fetch_add(1, Ordering::AcqRel);
+            // SeqCst: a receive reads the parked senders' count right after, and a sender
+            // that parks takes a unit (see `fast_recv`).
+            units.fetch_add(1, Ordering::SeqCst);
+            seqcst_rmw_done();
         }
     }
 
