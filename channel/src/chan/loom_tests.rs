@@ -188,7 +188,11 @@ fn loom_ring_pop_waits_for_push_in_flight() {
         while ring.is_empty() {
             loom::thread::yield_now();
         }
-        assert_eq!(ring.pop(), Some(7), "tail had moved: the value must be waited for");
+        assert_eq!(
+            ring.pop(),
+            Some(7),
+            "tail had moved: the value must be waited for"
+        );
         assert!(producer.join().unwrap());
         assert!(ring.is_empty());
     });
