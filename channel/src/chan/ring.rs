@@ -12,6 +12,10 @@
 //! the ring full — no shared counter that producers and consumers would both write. A push only
 //! waits for a consumer that has claimed the slot's old value and is still reading it (a few
 //! instructions, unless that consumer was preempted): a bounded spin, then it yields its thread.
+//! Likewise a pop waits for a push that has won its position and not yet written its value,
+//! rather than report the ring empty: the channel counts a push as done from its `SeqCst`
+//! compare-and-swap on, so a receive parking after it must find the value
+//! ([`super::fast`]).
 
 use super::shim::{seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
 use std::cell::UnsafeCell;
