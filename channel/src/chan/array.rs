@@ -146,7 +146,8 @@ impl<T> Chan<T> {
             self.grant_units(a, st, wk);
             return;
         }
-        while !st.sendq.is_empty() && a.free() > 0 {
+        // Values spilled to the front queue (below) count against the room.
+        while !st.sendq.is_empty() && a.free() > st.front.len() {
             let Some(id) = pop_claimed(&mut st.sendq, wk) else {
                 return;
             };
@@ -162,8 +163,16 @@ impl<T> Chan<T> {
                 Ok(Some(value)) | Err(value) => {
                     if let Err(value) = a.try_push(value) {
                         // A lock-free send that had not seen the parked sender took the room
-                        // first: the value goes first in line (the buffer holds one extra
-                        // value until it drains).
+                        // first. The value must not overtake what the ring holds (its own
+                        // sender's earlier values among them): the ring's values move to the
+                        // front queue, in order, and it goes behind them (the buffer holds one
+                        // extra value until it drains).
+                        for _ in 0..self.cap {
+                            match a.pop() {
+                                Some(old) => st.front.push_back(old),
+                                None => break,
+                            }
+                        }
                         st.front.push_back(value);
                     }
                 }
