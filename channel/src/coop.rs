@@ -146,32 +146,40 @@ pub fn has_budget_remaining() -> bool {
 /// let waker = futures::task::noop_waker();
 /// assert_eq!(poll_op(&mut Context::from_waker(&waker)), Poll::Ready(7));
 /// ```
+// Inline: every channel operation calls it (and `rebate_lock_free`), on paths of a few tens of
+// nanoseconds; the yield is out of line.
+#[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     CURRENT
         .try_with(|c| match c.get() {
             None => Poll::Ready(()),
-            Some(ticks) if ticks < UNIT => {
-                // A yield, not a wait: the task's wake may sit in its worker's deferred list,
-                // with the task not marked scheduled, so the deadlock detector must not read
-                // the wait site the caller records next as the only thing that can wake it.
-                gort_waitsite::record(
-                    gort_waitsite::WaitKind::Yield,
-                    std::ptr::null(),
-                    0,
-                    std::panic::Location::caller(),
-                );
-                match DEFER.get() {
-                    Some(defer) => defer(cx.waker()),
-                    None => cx.waker().wake_by_ref(),
-                }
-                Poll::Pending
-            }
+            Some(ticks) if ticks < UNIT => spent(cx),
             Some(ticks) => {
                 c.set(Some(ticks - UNIT));
                 Poll::Ready(())
             }
         })
         .unwrap_or(Poll::Ready(()))
+}
+
+/// The budget is spent: wake the task (deferred) and tell the caller to yield.
+#[cold]
+#[inline(never)]
+fn spent(cx: &mut Context<'_>) -> Poll<()> {
+    // A yield, not a wait: the task's wake may sit in its worker's deferred list, with the task
+    // not marked scheduled, so the deadlock detector must not read the wait site the caller
+    // records next as the only thing that can wake it.
+    gort_waitsite::record(
+        gort_waitsite::WaitKind::Yield,
+        std::ptr::null(),
+        0,
+        std::panic::Location::caller(),
+    );
+    match DEFER.get() {
+        Some(defer) => defer(cx.waker()),
+        None => cx.waker().wake_by_ref(),
+    }
+    Poll::Pending
 }
 
 /// Gives back the unit charged by [`poll_proceed`] when the operation turned out not ready.
@@ -195,6 +203,7 @@ pub fn refund() {
 
 /// Gives back all but one tick of the unit charged by [`poll_proceed`] for a channel operation
 /// that completed on its lock-free path (see the module docs): it costs an eighth of a unit.
+#[inline]
 pub(crate) fn rebate_lock_free() {
     let _ = CURRENT.try_with(|c| {
         if let Some(n) = c.get() {

@@ -15,7 +15,7 @@
 
 use super::core::{Chan, Flavor, State};
 use super::ring::Ring;
-use super::shim::{AtomicUsize, CachePadded, Ordering};
+use super::shim::{seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
 use super::waiter::{pop_claimed, SendStatus, Wakeups};
 
 #[cfg(loom)]
@@ -66,7 +66,10 @@ impl<T> Array<T> {
     /// Gives a unit back (`mpsc` rules; without units there is nothing to give back).
     pub(super) fn return_unit(&self) {
         if let Some(units) = &self.units {
-            units.fetch_add(1, Ordering::AcqRel);
+            // SeqCst: a receive reads the parked senders' count right after, and a sender
+            // that parks takes a unit (see `fast_recv`).
+            units.fetch_add(1, Ordering::SeqCst);
+            seqcst_rmw_done();
         }
     }
 
@@ -143,7 +146,8 @@ impl<T> Chan<T> {
             self.grant_units(a, st, wk);
             return;
         }
-        while !st.sendq.is_empty() && a.free() > 0 {
+        // Values spilled to the front queue (below) count against the room.
+        while !st.sendq.is_empty() && a.free() > st.front.len() {
             let Some(id) = pop_claimed(&mut st.sendq, wk) else {
                 return;
             };
@@ -159,8 +163,16 @@ impl<T> Chan<T> {
                 Ok(Some(value)) | Err(value) => {
                     if let Err(value) = a.try_push(value) {
                         // A lock-free send that had not seen the parked sender took the room
-                        // first: the value goes first in line (the buffer holds one extra
-                        // value until it drains).
+                        // first. The value must not overtake what the ring holds (its own
+                        // sender's earlier values among them): the ring's values move to the
+                        // front queue, in order, and it goes behind them (the buffer holds one
+                        // extra value until it drains).
+                        for _ in 0..self.cap {
+                            match a.pop() {
+                                Some(old) => st.front.push_back(old),
+                                None => break,
+                            }
+                        }
                         st.front.push_back(value);
                     }
                 }

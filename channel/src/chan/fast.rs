@@ -2,15 +2,19 @@
 //! block list): a send with room and a receive with a buffered value take no lock while nobody
 //! is parked.
 //!
-//! Parking takes the lock, publishes the parked count, fences, and looks at the buffer again;
-//! the lock-free side fences after its push or pop and then reads the parked counts — so one of
-//! the two always sees the other and no wake-up is lost (the Dekker pattern crossbeam-channel's
-//! `SyncWaker` uses). A lock-free push that sees a receiver parked takes the lock to hand the
-//! buffered values over; a lock-free pop that sees a sender parked takes it to move the sender's
+//! Parking takes the lock, publishes the parked count, fences, and looks at the buffer again
+//! (its `head` and `tail`, waiting for a push or pop that won its position to finish); the
+//! lock-free side wins its position with a `SeqCst` compare-and-swap and then reads the parked
+//! counts with `SeqCst` loads — so one of the two always sees the other and no wake-up is lost
+//! (the Dekker pattern of crossbeam-channel's array flavor and `SyncWaker`). Both `SeqCst`
+//! operations sit in the one total order, so the lock-free side needs no fence
+//! ([`super::shim::seqcst_rmw_done`]): the fence it had (`mfence`, a store-buffer drain on
+//! every message) was the hottest instruction of a 4→1 profile. A lock-free push that sees a
+//! receiver parked takes the lock to hand the buffered values over; a lock-free pop that sees a sender parked takes it to move the sender's
 //! value into the room it freed.
 
 use super::core::{Chan, SendFail};
-use super::shim::{fence, Ordering};
+use super::shim::Ordering;
 use crate::select::{self, Claim, Current};
 
 impl<T> Chan<T> {
@@ -36,8 +40,7 @@ impl<T> Chan<T> {
             select::release(me, claim);
             return Err(SendFail::Full(value));
         }
-        fence(Ordering::SeqCst);
-        if self.recv_parked.load(Ordering::Relaxed) != 0 {
+        if self.recv_parked.load(Ordering::SeqCst) != 0 {
             self.locked(|st, wk| self.flush_to_receivers(st, wk));
             return Ok(false);
         }
@@ -59,10 +62,8 @@ impl<T> Chan<T> {
             select::release(me, claim);
             return None;
         };
-        fence(Ordering::SeqCst);
-        if self.send_parked.load(Ordering::Relaxed) != 0
-            || (self.closed.load(Ordering::Relaxed)
-                && self.recv_parked.load(Ordering::Relaxed) != 0)
+        if self.send_parked.load(Ordering::SeqCst) != 0
+            || (self.closed.load(Ordering::SeqCst) && self.recv_parked.load(Ordering::SeqCst) != 0)
         {
             self.locked(|st, wk| {
                 self.refill(st, wk);

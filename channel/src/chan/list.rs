@@ -19,7 +19,7 @@
 //! Waiting (for a write in flight, or for the next block) spins a few times with growing
 //! pauses, then yields the thread: the awaited thread holds no lock, so it finishes once it runs.
 
-use super::shim::{fence, AtomicPtr, AtomicUsize, CachePadded, Ordering};
+use super::shim::{seqcst_rmw_done, AtomicPtr, AtomicUsize, CachePadded, Ordering};
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::ptr;
@@ -212,6 +212,9 @@ impl<T> BlockList<T> {
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
+                    // The channel reads the parked receivers' count right after the push; a
+                    // receiver that parks reads `tail` (see `pop`).
+                    seqcst_rmw_done();
                     // SAFETY: winning index `tail` gives this push its slot in `block`, which
                     // cannot be freed before that slot is written and read.
                     unsafe { self.write(block, offset, new_tail, spare, value) };
@@ -276,8 +279,11 @@ impl<T> BlockList<T> {
             }
             let mut new_head = head + (1 << SHIFT);
             if new_head & HAS_NEXT == 0 {
-                fence(Ordering::SeqCst);
-                let tail = self.tail.index.load(Ordering::Relaxed);
+                // No fence: a stale `tail` only reports empty too early, and a receive that
+                // then parks fences before it looks again (see `super::fast`). It is never
+                // behind `head`: the pop that moved `head` here read a `tail` past it, and our
+                // acquire of `head` orders that read before this one.
+                let tail = self.tail.index.load(Ordering::SeqCst);
                 if head >> SHIFT == tail >> SHIFT {
                     return None;
                 }
@@ -298,9 +304,12 @@ impl<T> BlockList<T> {
                 Ordering::SeqCst,
                 Ordering::Acquire,
             ) {
-                // SAFETY: winning index `head` gives this pop its slot in `block`, alive until
-                // that slot is read.
-                Ok(_) => return Some(unsafe { self.read(block, offset, new_head) }),
+                Ok(_) => {
+                    seqcst_rmw_done();
+                    // SAFETY: winning index `head` gives this pop its slot in `block`, alive
+                    // until that slot is read.
+                    return Some(unsafe { self.read(block, offset, new_head) });
+                }
                 Err(now) => {
                     head = now;
                     block = self.head.block.load(Ordering::Acquire);

@@ -172,6 +172,32 @@ fn loom_ring_one_slot_full_races_pop() {
     });
 }
 
+/// A pop that sees `tail` moved waits for that push's value instead of reporting empty: the
+/// channel counts a push as done once its position is won (a parking receive checks `tail`,
+/// the lock-free send reads the parked count right after its compare-and-swap).
+#[test]
+fn loom_ring_pop_waits_for_push_in_flight() {
+    use super::ring::Ring;
+    use crate::chan::shim::Arc;
+    loom::model(|| {
+        let ring = Arc::new(Ring::new(2));
+        let producer = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.try_push(7).is_ok())
+        };
+        while ring.is_empty() {
+            loom::thread::yield_now();
+        }
+        assert_eq!(
+            ring.pop(),
+            Some(7),
+            "tail had moved: the value must be waited for"
+        );
+        assert!(producer.join().unwrap());
+        assert!(ring.is_empty());
+    });
+}
+
 /// A lock-free send races a receiver that is parking: the receiver's re-check after publishing
 /// itself, or the sender's kick after its push, delivers the value (no lost wake-up).
 #[test]

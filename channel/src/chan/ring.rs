@@ -12,8 +12,12 @@
 //! the ring full — no shared counter that producers and consumers would both write. A push only
 //! waits for a consumer that has claimed the slot's old value and is still reading it (a few
 //! instructions, unless that consumer was preempted): a bounded spin, then it yields its thread.
+//! Likewise a pop waits for a push that has won its position and not yet written its value,
+//! rather than report the ring empty: the channel counts a push as done from its `SeqCst`
+//! compare-and-swap on, so a receive parking after it must find the value
+//! ([`super::fast`]).
 
-use super::shim::{AtomicUsize, CachePadded, Ordering};
+use super::shim::{seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 
@@ -75,9 +79,21 @@ impl<T> Ring<T> {
         self.slots.len()
     }
 
-    /// Spins before [`try_push`](Self::try_push) yields its thread to a consumer still reading
-    /// the slot.
+    /// Spins before a push (pop) waiting for a consumer (producer) in the middle of its slot
+    /// yields its thread.
     const SPINS: u32 = 64;
+
+    /// One step of waiting for a peer between winning its position and finishing its slot: it
+    /// holds no lock, so it finishes once it runs.
+    fn wait(spins: &mut u32) {
+        *spins += 1;
+        if *spins > Self::SPINS {
+            *spins = 0;
+            yield_now();
+        } else {
+            spin_loop();
+        }
+    }
 
     /// Pushes `value`, or gives it back when the ring is full (the slot at the tail still holds
     /// the previous lap's value and no pop has claimed it). A slot whose previous-lap value a pop
@@ -92,13 +108,17 @@ impl<T> Ring<T> {
             let stamp = slot.stamp.load(Ordering::Acquire);
             let lag = stamp.wrapping_sub(free_at(pos)) as isize;
             if lag == 0 {
+                // SeqCst: the channel reads the parked receivers' count right after the push,
+                // and a receiver that parks reads `tail` (see `pop`): one of the two sees the
+                // other, with no fence ([`seqcst_rmw_done`]).
                 match self.tail.0.compare_exchange_weak(
                     pos,
                     pos.wrapping_add(1),
-                    Ordering::Relaxed,
+                    Ordering::SeqCst,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
+                        seqcst_rmw_done();
                         // SAFETY: winning the CAS on `tail` at `pos` gives this thread sole
                         // access to the slot until it publishes its value's stamp; the slot is
                         // empty (its stamp said free for `pos`).
@@ -111,17 +131,11 @@ impl<T> Ring<T> {
             } else if lag < 0 {
                 // The slot still holds the previous lap's value: full, unless a pop has
                 // claimed that value and is reading it.
-                let head = self.head.0.load(Ordering::Acquire);
+                let head = self.head.0.load(Ordering::SeqCst);
                 if head.wrapping_add(cap) == pos {
                     return Err(value);
                 }
-                spins += 1;
-                if spins > Self::SPINS {
-                    spins = 0;
-                    yield_now();
-                } else {
-                    spin_loop();
-                }
+                Self::wait(&mut spins);
                 pos = self.tail.0.load(Ordering::Relaxed);
             } else {
                 pos = self.tail.0.load(Ordering::Relaxed);
@@ -129,22 +143,27 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Pops the oldest value, or `None` when no published value is at the head.
+    /// Pops the oldest value, or `None` when the ring is empty. A value whose push won its
+    /// position but has not published it yet is waited for (a few instructions, unless that
+    /// producer was preempted: a bounded spin, then the thread yields).
     pub(crate) fn pop(&self) -> Option<T> {
         let cap = self.cap();
+        let mut spins = 0;
         let mut pos = self.head.0.load(Ordering::Relaxed);
         loop {
             let slot = &self.slots[pos % cap];
             let stamp = slot.stamp.load(Ordering::Acquire);
             let lag = stamp.wrapping_sub(full_at(pos)) as isize;
             if lag == 0 {
+                // SeqCst: as the push's CAS on `tail` (a parked sender reads `head`).
                 match self.head.0.compare_exchange_weak(
                     pos,
                     pos.wrapping_add(1),
-                    Ordering::Relaxed,
+                    Ordering::SeqCst,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
+                        seqcst_rmw_done();
                         // SAFETY: winning the CAS on `head` at `pos` gives this thread sole
                         // access to the slot, whose stamp (acquired above) says the producer
                         // finished writing it.
@@ -156,7 +175,14 @@ impl<T> Ring<T> {
                     Err(now) => pos = now,
                 }
             } else if lag < 0 {
-                return None;
+                // Not published: empty, or the push that won `pos` is between its CAS and its
+                // stamp. That push counts as done for the channel (it reads the parked counts
+                // right after its CAS), so wait for its value rather than report empty.
+                if self.tail.0.load(Ordering::SeqCst) == pos {
+                    return None;
+                }
+                Self::wait(&mut spins);
+                pos = self.head.0.load(Ordering::Relaxed);
             } else {
                 pos = self.head.0.load(Ordering::Relaxed);
             }
