@@ -143,6 +143,13 @@ impl<T> Chan<T> {
             self.grant_units(a, st, wk);
             return;
         }
+        // Values waiting in `back` are older than any parked sender's: they go in first.
+        while let Some(value) = st.back.pop_front() {
+            if let Err(value) = a.try_push(value) {
+                st.back.push_front(value);
+                return;
+            }
+        }
         while !st.sendq.is_empty() && a.free() > 0 {
             let Some(id) = pop_claimed(&mut st.sendq, wk) else {
                 return;
@@ -156,14 +163,10 @@ impl<T> Chan<T> {
             waiter.status = SendStatus::Taken;
             match self.offer_to_receiver(st, value, wk) {
                 Ok(None) => {}
-                Ok(Some(value)) | Err(value) => {
-                    if let Err(value) = a.try_push(value) {
-                        // A lock-free send that had not seen the parked sender took the room
-                        // first: the value goes first in line (the buffer holds one extra
-                        // value until it drains).
-                        st.front.push_back(value);
-                    }
-                }
+                // A lock-free send that had not seen the parked sender may have taken the room
+                // first: then the value waits in `back`, last in line, and no further sender
+                // is pulled in (the buffer holds one extra value until it drains).
+                Ok(Some(value)) | Err(value) => self.push_newest(st, value),
             }
         }
     }
