@@ -146,8 +146,14 @@ impl<T> Chan<T> {
             self.grant_units(a, st, wk);
             return;
         }
-        // Values spilled to the front queue (below) count against the room.
-        while !st.sendq.is_empty() && a.free() > st.front.len() {
+        // Values waiting in `back` are older than any parked sender's: they go in first.
+        while let Some(value) = st.back.pop_front() {
+            if let Err(value) = a.try_push(value) {
+                st.back.push_front(value);
+                return;
+            }
+        }
+        while !st.sendq.is_empty() && a.free() > 0 {
             let Some(id) = pop_claimed(&mut st.sendq, wk) else {
                 return;
             };
@@ -160,22 +166,10 @@ impl<T> Chan<T> {
             waiter.status = SendStatus::Taken;
             match self.offer_to_receiver(st, value, wk) {
                 Ok(None) => {}
-                Ok(Some(value)) | Err(value) => {
-                    if let Err(value) = a.try_push(value) {
-                        // A lock-free send that had not seen the parked sender took the room
-                        // first. The value must not overtake what the ring holds (its own
-                        // sender's earlier values among them): the ring's values move to the
-                        // front queue, in order, and it goes behind them (the buffer holds one
-                        // extra value until it drains).
-                        for _ in 0..self.cap {
-                            match a.pop() {
-                                Some(old) => st.front.push_back(old),
-                                None => break,
-                            }
-                        }
-                        st.front.push_back(value);
-                    }
-                }
+                // A lock-free send that had not seen the parked sender may have taken the room
+                // first: then the value waits in `back`, last in line, and no further sender
+                // is pulled in (the buffer holds one extra value until it drains).
+                Ok(Some(value)) | Err(value) => self.push_newest(st, value),
             }
         }
     }

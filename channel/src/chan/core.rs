@@ -14,8 +14,11 @@
 //! - An unbounded channel ([`list`](super::list)) never makes a sender wait.
 //! - `mpsc` permits are capacity units of the bounded buffer ([`permit`](super::permit)).
 //!
-//! Besides its flavor's buffer every channel has a small locked `front` queue that goes first:
-//! values a cancelled receive handed back, and values handed to a receiver polled as a stream.
+//! Besides its flavor's buffer every channel has two small locked queues: `front` goes first
+//! (values a cancelled receive handed back), `back` goes last (a new value that found the ring
+//! full because a lock-free send took the room first). While `back` holds values, sends take
+//! the lock and wait behind it, and receives move it into the ring as room frees: each value
+//! keeps its place in line, so values from one sender arrive in the order sent.
 //!
 //! Cancel safety: a send future dropped while parked takes its value back (never delivered); one
 //! dropped after a receiver took the value has delivered. A receive future dropped after being
@@ -49,9 +52,12 @@ pub(super) enum Flavor<T> {
 }
 
 pub(super) struct State<T> {
-    /// Goes before the flavor's buffer: values put back by a cancelled receive and values handed
-    /// to a receiver parked as a stream.
+    /// Goes before the flavor's buffer: values put back by a cancelled receive (older than
+    /// everything buffered).
     pub(super) front: VecDeque<T>,
+    /// Goes after the flavor's buffer: new values the full ring had no room for (see the module
+    /// docs); moved into the ring first as room frees.
+    pub(super) back: VecDeque<T>,
     pub(super) sendq: WaitList<SendWaiter<T>>,
     pub(super) recvq: WaitList<RecvWaiter<T>>,
     /// `Sender::closed()` futures.
@@ -116,7 +122,8 @@ pub(crate) struct Chan<T> {
     pub(super) state: CachePadded<Lock<State<T>>>,
     pub(super) cap: usize,
     pub(super) flavor: Flavor<T>,
-    /// `recvq.len()`, `sendq.len()` and `front.len()`, published for the lock-free paths.
+    /// `recvq.len()`, `sendq.len() + back.len()` and `front.len()`, published for the
+    /// lock-free paths: a value waiting in `back` sends them to the lock like a parked sender.
     pub(super) recv_parked: AtomicUsize,
     pub(super) send_parked: AtomicUsize,
     pub(super) front_len: AtomicUsize,
@@ -155,6 +162,7 @@ impl<T> Chan<T> {
         Chan {
             state: CachePadded(Lock::new(State {
                 front: VecDeque::new(),
+                back: VecDeque::new(),
                 sendq: WaitList::new(),
                 recvq: WaitList::new(),
                 closedq: WaitList::new(),
@@ -208,7 +216,7 @@ impl<T> Chan<T> {
             }
         }
         store(&self.recv_parked, st.recvq.len());
-        store(&self.send_parked, st.sendq.len());
+        store(&self.send_parked, st.sendq.len() + st.back.len());
         store(&self.front_len, st.front.len());
     }
 
@@ -247,9 +255,26 @@ impl<T> Chan<T> {
         }
     }
 
-    /// The oldest buffered value (the front queue first), giving its room back.
+    /// The oldest buffered value (the front queue, the flavor's buffer, then the back queue),
+    /// giving its room back.
     pub(super) fn pop_buffered(&self, st: &mut State<T>) -> Option<T> {
-        st.front.pop_front().or_else(|| self.pop_lock_free())
+        st.front
+            .pop_front()
+            .or_else(|| self.pop_lock_free())
+            .or_else(|| st.back.pop_front())
+    }
+
+    /// Buffers a new value behind everything else: in the flavor's buffer if it has room and
+    /// nothing waits in `back`, else at the end of `back`.
+    pub(super) fn push_newest(&self, st: &mut State<T>, value: T) {
+        let value = match st.back.is_empty() {
+            true => match self.push_lock_free(value) {
+                Ok(()) => return,
+                Err(value) => value,
+            },
+            false => value,
+        };
+        st.back.push_back(value);
     }
 
     /// The oldest value of the flavor's (lock-free) buffer, giving its room back.
@@ -277,6 +302,7 @@ impl<T> Chan<T> {
     /// Nothing buffered and nothing on its way (no unit out: no push in flight, no permit).
     pub(super) fn drained(&self, st: &State<T>) -> bool {
         st.front.is_empty()
+            && st.back.is_empty()
             && match &self.flavor {
                 Flavor::Zero => true,
                 Flavor::Array(a) => a.all_free(),
@@ -314,7 +340,10 @@ impl<T> Chan<T> {
 
     /// Values buffered.
     pub(crate) fn len(&self) -> usize {
-        let front = self.state.lock().front.len();
+        let front = {
+            let st = self.state.lock();
+            st.front.len() + st.back.len()
+        };
         match &self.flavor {
             Flavor::Zero => front,
             Flavor::Array(a) => front + a.len(),
@@ -407,6 +436,7 @@ impl<T> Chan<T> {
                 while let Some(value) = self.pop_lock_free() {
                     garbage.push_back(value);
                 }
+                garbage.append(&mut st.back);
                 garbage
             });
             drop(garbage);

@@ -40,6 +40,43 @@ fn loom_waitlist_handoff_buffered() {
     });
 }
 
+/// Per-sender FIFO when a lock-free send races a receive that pulls a parked sender in: the
+/// racing send may take the freed slot first, and the parked sender's value must then wait
+/// behind the values already buffered (it used to jump to the front, ahead of the sender's own
+/// earlier values).
+#[test]
+fn loom_parked_sender_keeps_its_place_against_a_lock_free_send() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(2);
+        tx.try_send(1).unwrap();
+        tx.try_send(2).unwrap();
+        // The racer may read "nobody parked" before our third send parks.
+        let racer_tx = tx.clone();
+        let racer = thread::spawn(move || racer_tx.try_send(99).is_ok());
+        let mut third = Box::pin(tx.send(3));
+        assert!(
+            poll_once(&mut third).is_pending(),
+            "full: parked with its value"
+        );
+        let mut got = vec![rx.try_recv().unwrap()];
+        let raced = racer.join().unwrap();
+        while let Ok(v) = rx.try_recv() {
+            got.push(v);
+        }
+        if poll_once(&mut third).is_pending() {
+            // The racing send filled the ring before the receive could pull ours in.
+            got.push(rx.try_recv().unwrap());
+            assert!(poll_once(&mut third).is_ready());
+            while let Ok(v) = rx.try_recv() {
+                got.push(v);
+            }
+        }
+        let ours: Vec<u32> = got.iter().copied().filter(|&v| v != 99).collect();
+        assert_eq!(ours, [1, 2, 3], "received {got:?}");
+        assert_eq!(got.len(), 3 + usize::from(raced), "received {got:?}");
+    });
+}
+
 /// Close races a parked send and a parked receive: every value is either received or returned
 /// to its sender, exactly once, and nobody hangs.
 #[test]

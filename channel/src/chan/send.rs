@@ -63,12 +63,8 @@ impl<T> Chan<T> {
     /// everything else for a signalled one (in the buffer proper if it has room, so an `mpsc`
     /// channel's capacity still counts it).
     fn hand_to_receiver(&self, st: &mut State<T>, value: T, wk: &mut Wakeups) -> Result<(), T> {
-        let value = match self.offer_to_receiver(st, value, wk)? {
-            None => return Ok(()),
-            Some(value) => value,
-        };
-        if let Err(value) = self.push_lock_free(value) {
-            st.front.push_back(value);
+        if let Some(value) = self.offer_to_receiver(st, value, wk)? {
+            self.push_newest(st, value);
         }
         Ok(())
     }
@@ -129,7 +125,8 @@ impl<T> Chan<T> {
                 Err(back) => value = back,
             }
         }
-        if st.sendq.is_empty() {
+        // Behind parked senders and values waiting in `back` (per-sender FIFO).
+        if st.sendq.is_empty() && st.back.is_empty() {
             match self.push_lock_free(value) {
                 Ok(()) => return Ok(()),
                 Err(back) => value = back,

@@ -951,3 +951,29 @@ fn a_spent_budget_is_recorded_as_a_yield_not_a_wait() {
         "a yield can be woken by its worker alone"
     );
 }
+
+/// A value that found the ring full waits in the back queue (see `core`'s module docs): later
+/// sends wait behind it, receives take it after everything buffered before it, and `len`
+/// counts it. (The race that puts it there, a lock-free send taking the room a receive freed for
+/// a parked sender, is `loom_parked_sender_keeps_its_place_against_a_lock_free_send`.)
+#[test]
+fn a_value_in_the_back_queue_keeps_its_place_in_line() {
+    let (tx, rx) = bounded::<u32>(2);
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    let chan = &rx.chan;
+    chan.locked(|st, _| chan.push_newest(st, 3));
+    assert_eq!(rx.len(), 3, "one value over capacity until it drains");
+    assert!(tx.try_send(4).is_err(), "a later send does not overtake it");
+    let mut fourth = Box::pin(tx.send(4));
+    assert!(poll_once(&mut fourth).is_pending());
+    let mut got = Vec::new();
+    let mut sent = false;
+    while got.len() < 4 {
+        got.push(rx.try_recv().unwrap());
+        sent = sent || poll_once(&mut fourth).is_ready();
+    }
+    assert!(sent);
+    assert_eq!(got, [1, 2, 3, 4]);
+    assert!(rx.is_empty());
+}
