@@ -266,14 +266,13 @@ impl<T> Chan<T> {
 
     /// Buffers a new value behind everything else: in the flavor's buffer if it has room and
     /// nothing waits in `back`, else at the end of `back`.
-    pub(super) fn push_newest(&self, st: &mut State<T>, value: T) {
-        let value = match st.back.is_empty() {
-            true => match self.push_lock_free(value) {
+    pub(super) fn push_newest(&self, st: &mut State<T>, mut value: T) {
+        if st.back.is_empty() {
+            match self.push_lock_free(value) {
                 Ok(()) => return,
-                Err(value) => value,
-            },
-            false => value,
-        };
+                Err(full) => value = full,
+            }
+        }
         st.back.push_back(value);
     }
 
