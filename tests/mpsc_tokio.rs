@@ -113,3 +113,59 @@ async fn closed_and_drop_semantics() {
     .await
     .expect("timed out");
 }
+
+/// A waker that counts its wakes.
+struct Counting(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for Counting {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Polls `fut` once with the counting waker `waker`.
+fn poll_with<F: std::future::Future + Unpin>(
+    fut: &mut F,
+    waker: &std::task::Waker,
+) -> std::task::Poll<F::Output> {
+    std::pin::Pin::new(fut).poll(&mut std::task::Context::from_waker(waker))
+}
+
+/// A permit request granted a slot but not yet polled when the receiver closes fails (as
+/// tokio's) and gives the slot back, so a receive waiting for outstanding slots ends.
+#[test]
+fn a_granted_reserve_that_fails_on_close_wakes_the_receiver() {
+    use std::sync::{atomic::AtomicUsize, atomic::Ordering::SeqCst, Arc};
+    let wakes = |c: &Arc<Counting>| c.0.load(SeqCst);
+    let (reserve_wakes, recv_wakes) = (
+        Arc::new(Counting(AtomicUsize::new(0))),
+        Arc::new(Counting(AtomicUsize::new(0))),
+    );
+    let reserve_waker = std::task::Waker::from(reserve_wakes.clone());
+    let recv_waker = std::task::Waker::from(recv_wakes.clone());
+    let (tx, mut rx) = mpsc::channel::<()>(1);
+    let permit = tx.try_reserve().unwrap(); // the only slot
+    let mut reserve = Box::pin(tx.reserve());
+    assert!(poll_with(&mut reserve, &reserve_waker).is_pending());
+    drop(permit); // the slot goes to the queued request, woken but not yet polled
+    assert_eq!(wakes(&reserve_wakes), 1);
+    rx.close();
+    let mut recv = Box::pin(rx.recv());
+    assert!(
+        poll_with(&mut recv, &recv_waker).is_pending(),
+        "the granted slot could still send"
+    );
+    assert!(matches!(
+        poll_with(&mut reserve, &reserve_waker),
+        std::task::Poll::Ready(Err(_))
+    ));
+    assert_eq!(
+        wakes(&recv_wakes),
+        1,
+        "the slot came back: nothing can arrive any more"
+    );
+    assert!(matches!(
+        poll_with(&mut recv, &recv_waker),
+        std::task::Poll::Ready(None)
+    ));
+}

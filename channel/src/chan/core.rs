@@ -326,7 +326,14 @@ impl<T> Chan<T> {
             }
             st.closed = true;
             self.closed.store(true, Ordering::Release);
-            wk.extend(st.sendq.drain(|w| w.status = SendStatus::Closed));
+            // A waiter already granted a unit keeps `Granted`: it gives the unit back when it
+            // next runs and sees the close (or when it is dropped), so receivers waiting for
+            // the outstanding units finish then, not before.
+            wk.extend(st.sendq.drain(|w| {
+                if w.status != SendStatus::Granted {
+                    w.status = SendStatus::Closed;
+                }
+            }));
             wk.extend(st.recvq.drain(|w| w.status = RecvStatus::Closed));
             wk.extend(st.closedq.drain(|_| {}));
         });

@@ -58,9 +58,9 @@ impl<T> Chan<T> {
                     self.publish(st);
                     fence(Ordering::SeqCst);
                     self.refill(st, wk);
-                    self.settle_reserve(st, op, cx)
+                    self.settle_reserve(st, op, cx, wk)
                 }
-                ReserveOp::Parked(_) => self.settle_reserve(st, op, cx),
+                ReserveOp::Parked(_) => self.settle_reserve(st, op, cx, wk),
                 ReserveOp::Done => panic!("a reserve future was polled after it completed"),
             })
         });
@@ -76,6 +76,7 @@ impl<T> Chan<T> {
         st: &mut State<T>,
         op: &mut ReserveOp,
         cx: &mut Context<'_>,
+        wk: &mut Wakeups,
     ) -> Poll<Result<(), ()>> {
         let ReserveOp::Parked(id) = *op else {
             unreachable!("settling a parked request")
@@ -91,6 +92,14 @@ impl<T> Chan<T> {
                 st.sendq.remove(id);
                 *op = ReserveOp::Idle;
                 Poll::Pending
+            }
+            // Granted, but the channel closed before we ran: the request fails, as tokio's,
+            // and gives its unit back (receivers may be waiting for it).
+            SendStatus::Granted if st.closed => {
+                st.sendq.remove(id);
+                *op = ReserveOp::Done;
+                self.release_locked(st, wk);
+                Poll::Ready(Err(()))
             }
             SendStatus::Granted => {
                 st.sendq.remove(id);
