@@ -4,7 +4,7 @@
 //! process's context switches, so they run one at a time (`serial`).
 
 use futures::StreamExt;
-use gort_executor::runtime::Builder;
+use gort_executor::runtime::{Builder, Runtime};
 use std::sync::{mpsc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -30,15 +30,23 @@ fn voluntary_switches() -> u64 {
     total
 }
 
-#[test]
-fn idle_worker_sleeps_through_a_long_poll_elsewhere() {
-    let _serial = serial();
+/// Runs `f` on a fresh 2-worker runtime on its own thread; fails after 30 s instead of hanging.
+fn on_two_workers<R: Send + 'static>(f: impl FnOnce(Runtime) -> R + Send + 'static) -> R {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let rt = Builder::new_multi_thread()
             .worker_threads(2)
             .build()
             .unwrap();
+        let _ = tx.send(f(rt));
+    });
+    rx.recv_timeout(Duration::from_secs(30)).expect("timed out")
+}
+
+#[test]
+fn idle_worker_sleeps_through_a_long_poll_elsewhere() {
+    let _serial = serial();
+    let switches = on_two_workers(|rt| {
         rt.block_on(async { gort_executor::spawn(async {}).await.unwrap() });
         std::thread::sleep(Duration::from_millis(20));
         let before = voluntary_switches();
@@ -48,9 +56,8 @@ fn idle_worker_sleeps_through_a_long_poll_elsewhere() {
                 .await
                 .unwrap()
         });
-        let _ = tx.send(voluntary_switches().saturating_sub(before));
+        voluntary_switches().saturating_sub(before)
     });
-    let switches = rx.recv_timeout(Duration::from_secs(30)).expect("timed out");
     eprintln!("voluntary context switches during the 300 ms poll: {switches}");
     assert!(
         switches < 100,
@@ -66,12 +73,7 @@ fn idle_worker_sleeps_through_a_long_poll_elsewhere() {
 fn idle_worker_unparked_by_notifications_sleeps_between_them() {
     const WAKES: u64 = 100;
     let _serial = serial();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap();
+    let (received, switches) = on_two_workers(|rt| {
         let (wake_tx, mut wake_rx) = futures::channel::mpsc::unbounded::<u64>();
         let receiver = rt.spawn(async move {
             let mut received = 0;
@@ -93,9 +95,8 @@ fn idle_worker_unparked_by_notifications_sleeps_between_them() {
             busy.await.unwrap();
             receiver.await.unwrap()
         });
-        let _ = tx.send((received, voluntary_switches().saturating_sub(before)));
+        (received, voluntary_switches().saturating_sub(before))
     });
-    let (received, switches) = rx.recv_timeout(Duration::from_secs(30)).expect("timed out");
     eprintln!("voluntary context switches for {WAKES} wakes next to a long poll: {switches}");
     assert_eq!(received, WAKES, "wakes lost or duplicated");
     // This thread's sleeps and one park per wake: about 2 per wake.

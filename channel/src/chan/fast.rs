@@ -10,15 +10,18 @@
 //! operations sit in the one total order, so the lock-free side needs no fence
 //! ([`super::shim::seqcst_rmw_done`]): the fence it had (`mfence`, a store-buffer drain on
 //! every message) was the hottest instruction of a 4→1 profile. A lock-free push that sees a
-//! receiver parked takes the lock to hand the buffered values over; a lock-free pop that sees a sender parked takes it to move the sender's
-//! value into the room it freed.
+//! receiver parked takes the lock to hand the buffered values over; a lock-free pop that sees a
+//! sender parked takes it to move the sender's value into the room it freed.
+//!
+//! An unbuffered channel has no lock-free buffer: both paths fall back to the lock at once.
 
 use super::core::{Chan, SendFail};
 use super::shim::Ordering;
 use crate::select::{self, Claim, Current};
 
 impl<T> Chan<T> {
-    /// A send without the lock: room, nobody parked. `Err(Full)` falls back to the lock.
+    /// A send without the lock: room, nobody parked. `Err(Full)` falls back to the lock (always,
+    /// on an unbuffered channel).
     /// `Ok(true)`: it stayed lock-free (no receiver parked meanwhile had to be handed the value),
     /// so it costs a poll's budget only a tick ([`crate::coop::rebate_lock_free`]).
     pub(super) fn fast_send(
@@ -26,7 +29,8 @@ impl<T> Chan<T> {
         value: T,
         me: Option<&Current<'_>>,
     ) -> Result<bool, SendFail<T>> {
-        if self.closed.load(Ordering::Acquire)
+        if !self.has_lock_free_buffer()
+            || self.closed.load(Ordering::Acquire)
             || self.send_parked.load(Ordering::Acquire) != 0
             || self.recv_parked.load(Ordering::Acquire) != 0
         {
@@ -47,11 +51,12 @@ impl<T> Chan<T> {
         Ok(true)
     }
 
-    /// A receive without the lock: a buffered value. `None` falls back to the lock;
+    /// A receive without the lock: a buffered value. `None` falls back to the lock (always, on
+    /// an unbuffered channel);
     /// `Some(Err(()))`: our `select!` committed another branch. `Some(Ok((value, true)))`: it
     /// stayed lock-free (no parked sender to move in, no receiver to tell about the close).
     pub(super) fn fast_recv(&self, me: Option<&Current<'_>>) -> Option<Result<(T, bool), ()>> {
-        if self.front_len.load(Ordering::Acquire) != 0 {
+        if !self.has_lock_free_buffer() || self.front_len.load(Ordering::Acquire) != 0 {
             return None;
         }
         let claim = select::claim(me);

@@ -73,10 +73,8 @@ impl<T> Chan<T> {
 
     /// A receive that never waits (`Lost` never happens here).
     pub(crate) fn try_recv(&self) -> Result<T, RecvFail> {
-        if self.has_lock_free_buffer() {
-            if let Some(Ok((value, _))) = self.fast_recv(None) {
-                return Ok(value);
-            }
+        if let Some(Ok((value, _))) = self.fast_recv(None) {
+            return Ok(value);
         }
         self.locked(|st, wk| self.recv_locked(st, None, wk))
     }
@@ -102,7 +100,7 @@ impl<T> Chan<T> {
     ) -> Poll<Option<T>> {
         ready!(coop::poll_proceed(cx));
         let out = select::with_current(|me| {
-            if matches!(op, RecvOp::Idle) && self.has_lock_free_buffer() {
+            if let RecvOp::Idle = op {
                 match self.fast_recv(me) {
                     Some(Ok((value, lock_free))) => {
                         if lock_free && self.cheap_budget {

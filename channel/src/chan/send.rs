@@ -138,15 +138,9 @@ impl<T> Chan<T> {
 
     /// A send that never waits.
     pub(crate) fn try_send(&self, value: T) -> Result<(), SendFail<T>> {
-        let value = if self.has_lock_free_buffer() {
-            match self.fast_send(value, None) {
-                Ok(_) => return Ok(()),
-                Err(SendFail::Full(value) | SendFail::Lost(value) | SendFail::Closed(value)) => {
-                    value
-                }
-            }
-        } else {
-            value
+        let value = match self.fast_send(value, None) {
+            Ok(_) => return Ok(()),
+            Err(SendFail::Full(value) | SendFail::Lost(value) | SendFail::Closed(value)) => value,
         };
         self.locked(|st, wk| self.send_locked(st, value, None, wk))
     }
@@ -159,7 +153,7 @@ impl<T> Chan<T> {
     ) -> Poll<Result<(), T>> {
         ready!(coop::poll_proceed(cx));
         let out = select::with_current(|me| {
-            if matches!(op, SendOp::Idle(_)) && self.has_lock_free_buffer() {
+            if let SendOp::Idle(_) = op {
                 if let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) {
                     match self.fast_send(value, me) {
                         Ok(lock_free) => {

@@ -21,14 +21,15 @@ pub(crate) fn current_thread() -> u32 {
         return 0; // no file system under Miri's isolation
     }
     THREAD.with(|t| {
-        *t.get().get_or_insert_with(|| {
-            let id = std::fs::read_link("/proc/thread-self")
-                .ok()
-                .and_then(|link| link.file_name()?.to_str()?.parse().ok());
-            let id = id.unwrap_or(0);
-            t.set(Some(id));
-            id
-        })
+        if let Some(id) = t.get() {
+            return id;
+        }
+        let id = std::fs::read_link("/proc/thread-self")
+            .ok()
+            .and_then(|link| link.file_name()?.to_str()?.parse().ok())
+            .unwrap_or(0);
+        t.set(Some(id));
+        id
     })
 }
 

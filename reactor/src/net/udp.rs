@@ -190,14 +190,11 @@ impl UdpSocket {
         buf: &'a [u8],
         target: A,
     ) -> impl Future<Output = io::Result<usize>> + 'a {
-        Sited::new(async move {
-            each_addr(target, |addr| async move {
-                self.io
-                    .async_io(Direction::Write.mask(), |s| s.send_to(buf, addr))
-                    .await
-            })
-            .await
-        })
+        Sited::new(each_addr(target, move |addr| async move {
+            self.io
+                .async_io(Direction::Write.mask(), |s| s.send_to(buf, addr))
+                .await
+        }))
     }
 
     /// Receives a datagram and its source address.

@@ -58,7 +58,7 @@ impl TcpStream {
     /// ```
     #[track_caller]
     pub fn connect<A: ToSocketAddrs>(addr: A) -> impl Future<Output = io::Result<TcpStream>> {
-        Sited::new(async move { each_addr(addr, TcpStream::connect_addr).await })
+        Sited::new(each_addr(addr, TcpStream::connect_addr))
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
