@@ -325,6 +325,16 @@ fn io_waker_dropped_by_the_next_poll() {
             let server = Arc::new(server);
             let (s, msg2) = (server.clone(), msg.clone());
             let err = gort::spawn(async move {
+                // A readiness event still in flight from the accept may mark the socket
+                // readable again: clear it until a poll parks (nothing was sent yet).
+                let noop = futures::task::noop_waker();
+                while s
+                    .poll_read_ready(&mut Context::from_waker(&noop))
+                    .is_ready()
+                {
+                    let e = s.try_read(&mut [0u8; 1]).unwrap_err();
+                    assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+                }
                 let bomb = bomb(&msg2, PanicIn::Drop);
                 assert!(s
                     .poll_read_ready(&mut Context::from_waker(&bomb))
