@@ -112,7 +112,7 @@ impl Semaphore {
     pub(crate) fn new(permits: usize) -> Self {
         assert!(
             permits <= MAX_PERMITS,
-            "a semaphore may hold at most {MAX_PERMITS} permits (asked for {permits})"
+            "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS}; asked for {permits})"
         );
         Semaphore {
             state: AtomicUsize::new(permits << SHIFT),
@@ -125,7 +125,7 @@ impl Semaphore {
     pub(crate) const fn const_new(permits: usize) -> Self {
         assert!(
             permits <= MAX_PERMITS,
-            "a semaphore may hold at most MAX_PERMITS permits"
+            "a semaphore may not have more than MAX_PERMITS permits"
         );
         Semaphore {
             state: AtomicUsize::new(permits << SHIFT),
@@ -217,7 +217,7 @@ impl Semaphore {
             .checked_add(n)
             .filter(|&p| p <= MAX_PERMITS)
             .unwrap_or_else(|| {
-                panic!("a semaphore may hold at most {MAX_PERMITS} permits (adding {n} overflows)")
+                panic!("a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS}; adding {n} overflows)")
             });
         (permits << SHIFT) | (state & (CLOSED | WAITING))
     }
@@ -559,7 +559,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "at most")]
+    #[should_panic(expected = "may not have more than MAX_PERMITS permits")]
     fn overflow_panics() {
         let sem = Semaphore::new(MAX_PERMITS);
         sem.release(1);

@@ -38,8 +38,8 @@ pub(crate) fn sleep(duration: Duration) -> Sleep {
     match HOOK.get() {
         Some(sleep) => sleep(duration),
         None => panic!(
-            "there is no reactor running, must be called from the context of a gort runtime \
-             (a timed channel wait needs gort's timer)"
+            "there is no reactor running, must be called from the context of a Tokio 1.x runtime \
+             (tokio's words; in gort: a timed channel wait needs a gort runtime's timer)"
         ),
     }
 }

@@ -65,8 +65,7 @@ pub enum RuntimeFlavor {
     MultiThread,
 }
 
-const NO_RUNTIME: &str = "must be called from the context of a gort runtime: use #[gort::main], \
-Runtime::block_on or Runtime::enter";
+use crate::task::NO_RUNTIME;
 
 impl Handle {
     /// The handle of the runtime the current thread is in.

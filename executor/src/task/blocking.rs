@@ -1,6 +1,6 @@
 //! `spawn_blocking` and `block_in_place`.
 
-use super::{JoinHandle, NO_RUNTIME_SPAWN};
+use super::{JoinHandle, NO_RUNTIME};
 use crate::runtime::context;
 use crate::runtime::scheduler;
 
@@ -30,7 +30,7 @@ where
     match context::with_current(|handle| handle.spawn_blocking(f.take().expect("spawned once"))) {
         Ok(join) => join,
         Err(e) if e.is_thread_local_destroyed() => panic!("spawn_blocking: {e}"),
-        Err(_) => panic!("spawn_blocking {NO_RUNTIME_SPAWN}"),
+        Err(_) => panic!("spawn_blocking {NO_RUNTIME}"),
     }
 }
 

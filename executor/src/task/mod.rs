@@ -70,8 +70,11 @@ pub mod futures {
 use crate::runtime::context;
 use std::future::Future;
 
-pub(crate) const NO_RUNTIME_SPAWN: &str = "must be called from the context of a gort runtime: use \
-#[gort::main], Runtime::block_on or Runtime::enter";
+/// The panic message of every call that needs a runtime and has none: gort's advice, then
+/// tokio's words (code ported from tokio may match on them).
+pub(crate) const NO_RUNTIME: &str = "must be called from the context of a gort runtime: use \
+#[gort::main], Runtime::block_on or Runtime::enter (tokio's words: there is no reactor running, \
+must be called from the context of a Tokio 1.x runtime)";
 
 /// Spawns a task onto the current runtime; it starts running right away, in parallel with the
 /// caller on a multi-thread runtime. Awaiting the returned [`JoinHandle`] yields its output;
@@ -100,6 +103,6 @@ where
     match context::with_current(|handle| handle.spawn(future.take().expect("spawned once"), id)) {
         Ok(join) => join,
         Err(e) if e.is_thread_local_destroyed() => panic!("gort::spawn: {e}"),
-        Err(_) => panic!("gort::spawn {NO_RUNTIME_SPAWN}"),
+        Err(_) => panic!("gort::spawn {NO_RUNTIME}"),
     }
 }

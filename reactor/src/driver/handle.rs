@@ -168,8 +168,9 @@ impl Handle {
         match Handle::try_current() {
             Some(handle) => handle,
             None => panic!(
-                "there is no reactor running: call this from inside a gort runtime \
-                 (#[gort::main], Runtime::block_on)"
+                "there is no reactor running, must be called from the context of a Tokio 1.x runtime \
+                 (tokio's words; in gort: call this from inside a gort runtime: #[gort::main], \
+                 Runtime::block_on)"
             ),
         }
     }

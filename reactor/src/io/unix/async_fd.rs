@@ -119,8 +119,9 @@ impl<T> From<AsyncFdTryNewError<T>> for io::Error {
 
 fn no_reactor() -> io::Error {
     io::Error::other(
-        "there is no reactor running: create the AsyncFd inside a gort runtime \
-         (#[gort::main], Runtime::block_on)",
+        "there is no reactor running, must be called from the context of a Tokio 1.x runtime \
+         (tokio's words; in gort: create the AsyncFd inside a gort runtime: #[gort::main], \
+         Runtime::block_on)",
     )
 }
 
