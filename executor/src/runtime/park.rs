@@ -28,6 +28,9 @@ pub(crate) struct DriverShared {
     handle: driver::Handle,
     /// What the driver holder is doing: [`WATCH_NONE`], [`WATCH_INDEFINITE`] or [`WATCH_TIMED`].
     watch: AtomicUsize,
+    /// Workers asleep on their condvar with no timeout (the driver was taken when they parked):
+    /// only they need a notification to watch the LIFO slots when nobody is in the driver.
+    condvar_sleepers: AtomicUsize,
 }
 
 /// Nobody blocks in the driver.
@@ -44,6 +47,7 @@ impl DriverShared {
             driver: Mutex::new(Some(driver)),
             handle,
             watch: AtomicUsize::new(WATCH_NONE),
+            condvar_sleepers: AtomicUsize::new(0),
         })
     }
 
@@ -81,6 +85,11 @@ impl DriverShared {
     /// What the driver holder is doing (`WATCH_*`).
     pub(crate) fn watch(&self) -> usize {
         self.watch.load(SeqCst)
+    }
+
+    /// True when some worker sleeps on its condvar with no timeout (see `Parker::park`).
+    pub(crate) fn has_condvar_sleepers(&self) -> bool {
+        self.condvar_sleepers.load(SeqCst) != 0
     }
 
     /// Runs `sleep` (a worker's short sleep off the driver, watching a LIFO slot) marked as a
@@ -181,10 +190,19 @@ impl Parker {
         }
     }
 
-    /// Blocks until unparked. `driver_timeout` bounds the wait only if this worker ends up
-    /// holding the driver (the stall check of the LIFO slot needs one periodic waker, not all).
-    /// Returns what ended the sleep.
-    pub(crate) fn park(&mut self, driver_timeout: Option<Duration>) -> Woken {
+    /// Blocks until unparked. `timeout` bounds the wait only if this worker ends up holding the
+    /// driver (the stall check of the LIFO slots needs one periodic waker, not all). Returns
+    /// what ended the sleep.
+    ///
+    /// A worker about to sleep with no timeout first says so (the driver's watch, or the count
+    /// of condvar sleepers), then calls `recheck`: a worker filling its empty LIFO slot reads
+    /// those marks after the fill (`Handle::schedule_local`), so either it sees this sleeper and
+    /// wakes it, or `recheck` sees the filled slot and returns the timeout to sleep with instead.
+    pub(crate) fn park(
+        &mut self,
+        timeout: Option<Duration>,
+        recheck: impl FnOnce() -> Option<Duration>,
+    ) -> Woken {
         let inner = &*self.inner;
         if inner.take_notification() {
             return Woken::Unparked;
@@ -194,13 +212,8 @@ impl Parker {
             if !inner.announce(PARKED_DRIVER) {
                 return Woken::Unparked;
             }
-            let watch = if driver_timeout.is_none() {
-                WATCH_INDEFINITE
-            } else {
-                WATCH_TIMED
-            };
-            inner.shared.watch.store(watch, SeqCst);
-            driver.park(driver_timeout);
+            let (watch, timeout) = inner.shared.mark_watch(timeout, recheck);
+            driver.park(timeout);
             // An indefinite watch that is no longer marked so was taken by a kick.
             let kicked = inner.shared.watch.swap(WATCH_NONE, SeqCst) != watch;
             let unparked = inner.state.swap(EMPTY, SeqCst) == NOTIFIED;
@@ -216,11 +229,59 @@ impl Parker {
         if !inner.announce(PARKED_CONDVAR) {
             return Woken::Unparked;
         }
-        loop {
-            guard = inner.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
-            if inner.take_notification() {
-                return Woken::Unparked;
+        let sleepers = &inner.shared.condvar_sleepers;
+        sleepers.fetch_add(1, SeqCst);
+        let woken = match recheck() {
+            Some(timeout) => {
+                // A LIFO slot was filled as we parked: look again after `timeout`.
+                let (g, _) = inner
+                    .condvar
+                    .wait_timeout(guard, timeout)
+                    .unwrap_or_else(|e| e.into_inner());
+                guard = g;
+                match inner.state.swap(EMPTY, SeqCst) {
+                    NOTIFIED => Woken::Unparked,
+                    PARKED_CONDVAR => Woken::Driver,
+                    actual => panic!("inconsistent park state {actual}"),
+                }
             }
+            None => loop {
+                guard = inner.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
+                if inner.take_notification() {
+                    break Woken::Unparked;
+                }
+            },
+        };
+        drop(guard);
+        sleepers.fetch_sub(1, SeqCst);
+        woken
+    }
+}
+
+impl DriverShared {
+    /// Marks what the driver's new holder does: a timed watch with `timeout`, or an
+    /// indefinite sleep unless `recheck` (run after the mark) asks for a timeout after all.
+    fn mark_watch(
+        &self,
+        timeout: Option<Duration>,
+        recheck: impl FnOnce() -> Option<Duration>,
+    ) -> (usize, Option<Duration>) {
+        if timeout.is_some() {
+            self.watch.store(WATCH_TIMED, SeqCst);
+            return (WATCH_TIMED, timeout);
+        }
+        self.watch.store(WATCH_INDEFINITE, SeqCst);
+        match recheck() {
+            Some(timeout)
+                if self
+                    .watch
+                    .compare_exchange(WATCH_INDEFINITE, WATCH_TIMED, SeqCst, SeqCst)
+                    .is_ok() =>
+            {
+                (WATCH_TIMED, Some(timeout))
+            }
+            // Nothing filled, or a kick came first (it woke the driver: `Woken::Kicked`).
+            _ => (WATCH_INDEFINITE, None),
         }
     }
 }
@@ -358,7 +419,7 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             shared.poll_if_free();
-            Parker::new(shared).park(Some(Duration::from_millis(10)));
+            Parker::new(shared).park(Some(Duration::from_millis(10)), || None);
             tx.send(()).unwrap();
         });
         rx.recv_timeout(Duration::from_secs(10))
@@ -388,7 +449,7 @@ mod loom_tests {
                 unparker.unpark();
                 unparker.unpark();
             });
-            parker.park(None);
+            parker.park(None, || None);
             th.join().unwrap();
             // Two unparks before or during one park: at most one is remembered.
             assert!(matches!(parker.inner.state.load(SeqCst), EMPTY | NOTIFIED));
@@ -408,7 +469,7 @@ mod loom_tests {
                 u.unpark();
             });
             while flag.load(SeqCst) == 0 {
-                parker.park(None);
+                parker.park(None, || None);
             }
             th.join().unwrap();
         });
