@@ -458,7 +458,11 @@ impl Context {
                 };
                 let mut woken = Woken::Driver;
                 let index = core.index;
-                let recheck = || handle.other_lifo_filled(index).then_some(STALL_CHECK_INTERVAL);
+                let recheck = || {
+                    handle
+                        .other_lifo_filled(index)
+                        .then_some(STALL_CHECK_INTERVAL)
+                };
                 core = self.with_core_installed(core, || woken = park.park(timeout, recheck));
                 if woken == Woken::Kicked {
                     // A LIFO slot was filled: watch every interval again for a while (a sleeper
