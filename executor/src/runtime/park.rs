@@ -27,10 +27,10 @@ pub(crate) struct DriverShared {
     driver: Mutex<Option<Driver>>,
     handle: driver::Handle,
     /// What the driver holder is doing: [`WATCH_NONE`], [`WATCH_INDEFINITE`] or [`WATCH_TIMED`].
-    watch: AtomicUsize,
+    watch: loom::AtomicUsize,
     /// Workers asleep on their condvar with no timeout (the driver was taken when they parked):
     /// only they need a notification to watch the LIFO slots when nobody is in the driver.
-    condvar_sleepers: AtomicUsize,
+    condvar_sleepers: loom::AtomicUsize,
 }
 
 /// Nobody blocks in the driver.
@@ -46,8 +46,8 @@ impl DriverShared {
         Arc::new(DriverShared {
             driver: Mutex::new(Some(driver)),
             handle,
-            watch: AtomicUsize::new(WATCH_NONE),
-            condvar_sleepers: AtomicUsize::new(0),
+            watch: loom::AtomicUsize::new(WATCH_NONE),
+            condvar_sleepers: loom::AtomicUsize::new(0),
         })
     }
 
@@ -82,14 +82,17 @@ impl DriverShared {
         drop(driver);
     }
 
-    /// What the driver holder is doing (`WATCH_*`).
+    /// What the driver holder is doing (`WATCH_*`), read after filling a LIFO slot. A
+    /// read-modify-write, as the parker's mark (`mark_watch`): with RMWs on both sides of this
+    /// store-buffer pattern one of them surely sees the other (`loom_lifo_fill_vs_driver_park`).
     pub(crate) fn watch(&self) -> usize {
-        self.watch.load(SeqCst)
+        self.watch.fetch_add(0, SeqCst)
     }
 
-    /// True when some worker sleeps on its condvar with no timeout (see `Parker::park`).
+    /// True when some worker sleeps on its condvar with no timeout (see `Parker::park`); an
+    /// RMW for the same reason as [`DriverShared::watch`].
     pub(crate) fn has_condvar_sleepers(&self) -> bool {
-        self.condvar_sleepers.load(SeqCst) != 0
+        self.condvar_sleepers.fetch_add(0, SeqCst) != 0
     }
 
     /// Runs `sleep` (a worker's short sleep off the driver, watching a LIFO slot) marked as a
@@ -270,7 +273,7 @@ impl DriverShared {
             self.watch.store(WATCH_TIMED, SeqCst);
             return (WATCH_TIMED, timeout);
         }
-        self.watch.store(WATCH_INDEFINITE, SeqCst);
+        self.watch.swap(WATCH_INDEFINITE, SeqCst);
         match recheck() {
             Some(timeout)
                 if self
@@ -472,6 +475,63 @@ mod loom_tests {
                 parker.park(None, || None);
             }
             th.join().unwrap();
+        });
+    }
+
+    /// A worker fills its empty LIFO slot (`Handle::schedule_local`) while another parks on its
+    /// condvar: either the filler sees the sleeper counted (and notifies it), or the sleeper's
+    /// re-check sees the filled slot (and sleeps with a timeout). Never neither.
+    #[test]
+    fn loom_lifo_fill_vs_condvar_park() {
+        ::loom::model(|| {
+            let shared = no_driver();
+            let mut parker = Parker::new(shared.clone());
+            let unparker = parker.unparker();
+            let slot = Arc::new(loom::AtomicUsize::new(0));
+            let s = slot.clone();
+            let filler = ::loom::thread::spawn(move || {
+                s.store(1, SeqCst);
+                let saw_sleeper = shared.has_condvar_sleepers();
+                // Unconditionally, so the model ends (loom's wait_timeout never times out).
+                unparker.unpark();
+                saw_sleeper
+            });
+            let mut recheck = None;
+            parker.park(None, || {
+                recheck = Some(slot.load(SeqCst) != 0);
+                recheck.unwrap().then_some(Duration::from_micros(250))
+            });
+            let saw_sleeper = filler.join().unwrap();
+            if let Some(saw_fill) = recheck {
+                assert!(
+                    saw_sleeper || saw_fill,
+                    "the filled slot is watched by nobody"
+                );
+            }
+        });
+    }
+
+    /// The same race with the driver's holder about to sleep with no timeout: either the filler
+    /// sees the indefinite watch (and kicks it), or the holder's re-check sees the filled slot
+    /// (and sleeps with a timeout).
+    #[test]
+    fn loom_lifo_fill_vs_driver_park() {
+        ::loom::model(|| {
+            let shared = DriverShared::new(Driver::new().unwrap());
+            let slot = Arc::new(loom::AtomicUsize::new(0));
+            let (s, sh) = (slot.clone(), shared.clone());
+            let filler = ::loom::thread::spawn(move || {
+                s.store(1, SeqCst);
+                sh.watch() == WATCH_INDEFINITE
+            });
+            let (watch, timeout) = shared.mark_watch(None, || {
+                (slot.load(SeqCst) != 0).then_some(Duration::from_micros(250))
+            });
+            let saw_indefinite = filler.join().unwrap();
+            assert!(
+                saw_indefinite || (watch == WATCH_TIMED && timeout.is_some()),
+                "the filled slot is watched by nobody"
+            );
         });
     }
 }
