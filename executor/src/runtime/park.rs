@@ -27,7 +27,10 @@ pub(crate) struct DriverShared {
     driver: Mutex<Option<Driver>>,
     handle: driver::Handle,
     /// What the driver holder is doing: [`WATCH_NONE`], [`WATCH_INDEFINITE`] or [`WATCH_TIMED`].
-    watch: AtomicUsize,
+    watch: loom::AtomicUsize,
+    /// Workers asleep on their condvar with no timeout (the driver was taken when they parked):
+    /// only they need a notification to watch the LIFO slots when nobody is in the driver.
+    condvar_sleepers: loom::AtomicUsize,
 }
 
 /// Nobody blocks in the driver.
@@ -43,7 +46,8 @@ impl DriverShared {
         Arc::new(DriverShared {
             driver: Mutex::new(Some(driver)),
             handle,
-            watch: AtomicUsize::new(WATCH_NONE),
+            watch: loom::AtomicUsize::new(WATCH_NONE),
+            condvar_sleepers: loom::AtomicUsize::new(0),
         })
     }
 
@@ -78,9 +82,17 @@ impl DriverShared {
         drop(driver);
     }
 
-    /// What the driver holder is doing (`WATCH_*`).
+    /// What the driver holder is doing (`WATCH_*`), read after filling a LIFO slot. A
+    /// read-modify-write, as the parker's mark (`mark_watch`): with RMWs on both sides of this
+    /// store-buffer pattern one of them surely sees the other (`loom_lifo_fill_vs_driver_park`).
     pub(crate) fn watch(&self) -> usize {
-        self.watch.load(SeqCst)
+        self.watch.fetch_add(0, SeqCst)
+    }
+
+    /// True when some worker sleeps on its condvar with no timeout (see `Parker::park`); an
+    /// RMW for the same reason as [`DriverShared::watch`].
+    pub(crate) fn has_condvar_sleepers(&self) -> bool {
+        self.condvar_sleepers.fetch_add(0, SeqCst) != 0
     }
 
     /// Runs `sleep` (a worker's short sleep off the driver, watching a LIFO slot) marked as a
@@ -181,10 +193,19 @@ impl Parker {
         }
     }
 
-    /// Blocks until unparked. `driver_timeout` bounds the wait only if this worker ends up
-    /// holding the driver (the stall check of the LIFO slot needs one periodic waker, not all).
-    /// Returns what ended the sleep.
-    pub(crate) fn park(&mut self, driver_timeout: Option<Duration>) -> Woken {
+    /// Blocks until unparked. `timeout` bounds the wait only if this worker ends up holding the
+    /// driver (the stall check of the LIFO slots needs one periodic waker, not all). Returns
+    /// what ended the sleep.
+    ///
+    /// A worker about to sleep with no timeout first says so (the driver's watch, or the count
+    /// of condvar sleepers), then calls `recheck`: a worker filling its empty LIFO slot reads
+    /// those marks after the fill (`Handle::schedule_local`), so either it sees this sleeper and
+    /// wakes it, or `recheck` sees the filled slot and returns the timeout to sleep with instead.
+    pub(crate) fn park(
+        &mut self,
+        timeout: Option<Duration>,
+        recheck: impl FnOnce() -> Option<Duration>,
+    ) -> Woken {
         let inner = &*self.inner;
         if inner.take_notification() {
             return Woken::Unparked;
@@ -194,13 +215,8 @@ impl Parker {
             if !inner.announce(PARKED_DRIVER) {
                 return Woken::Unparked;
             }
-            let watch = if driver_timeout.is_none() {
-                WATCH_INDEFINITE
-            } else {
-                WATCH_TIMED
-            };
-            inner.shared.watch.store(watch, SeqCst);
-            driver.park(driver_timeout);
+            let (watch, timeout) = inner.shared.mark_watch(timeout, recheck);
+            driver.park(timeout);
             // An indefinite watch that is no longer marked so was taken by a kick.
             let kicked = inner.shared.watch.swap(WATCH_NONE, SeqCst) != watch;
             let unparked = inner.state.swap(EMPTY, SeqCst) == NOTIFIED;
@@ -216,11 +232,59 @@ impl Parker {
         if !inner.announce(PARKED_CONDVAR) {
             return Woken::Unparked;
         }
-        loop {
-            guard = inner.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
-            if inner.take_notification() {
-                return Woken::Unparked;
+        let sleepers = &inner.shared.condvar_sleepers;
+        sleepers.fetch_add(1, SeqCst);
+        let woken = match recheck() {
+            Some(timeout) => {
+                // A LIFO slot was filled as we parked: look again after `timeout`.
+                let (g, _) = inner
+                    .condvar
+                    .wait_timeout(guard, timeout)
+                    .unwrap_or_else(|e| e.into_inner());
+                guard = g;
+                match inner.state.swap(EMPTY, SeqCst) {
+                    NOTIFIED => Woken::Unparked,
+                    PARKED_CONDVAR => Woken::Driver,
+                    actual => panic!("inconsistent park state {actual}"),
+                }
             }
+            None => loop {
+                guard = inner.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
+                if inner.take_notification() {
+                    break Woken::Unparked;
+                }
+            },
+        };
+        drop(guard);
+        sleepers.fetch_sub(1, SeqCst);
+        woken
+    }
+}
+
+impl DriverShared {
+    /// Marks what the driver's new holder does: a timed watch with `timeout`, or an
+    /// indefinite sleep unless `recheck` (run after the mark) asks for a timeout after all.
+    fn mark_watch(
+        &self,
+        timeout: Option<Duration>,
+        recheck: impl FnOnce() -> Option<Duration>,
+    ) -> (usize, Option<Duration>) {
+        if timeout.is_some() {
+            self.watch.store(WATCH_TIMED, SeqCst);
+            return (WATCH_TIMED, timeout);
+        }
+        self.watch.swap(WATCH_INDEFINITE, SeqCst);
+        match recheck() {
+            Some(timeout)
+                if self
+                    .watch
+                    .compare_exchange(WATCH_INDEFINITE, WATCH_TIMED, SeqCst, SeqCst)
+                    .is_ok() =>
+            {
+                (WATCH_TIMED, Some(timeout))
+            }
+            // Nothing filled, or a kick came first (it woke the driver: `Woken::Kicked`).
+            _ => (WATCH_INDEFINITE, None),
         }
     }
 }
@@ -358,7 +422,7 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             shared.poll_if_free();
-            Parker::new(shared).park(Some(Duration::from_millis(10)));
+            Parker::new(shared).park(Some(Duration::from_millis(10)), || None);
             tx.send(()).unwrap();
         });
         rx.recv_timeout(Duration::from_secs(10))
@@ -388,7 +452,7 @@ mod loom_tests {
                 unparker.unpark();
                 unparker.unpark();
             });
-            parker.park(None);
+            parker.park(None, || None);
             th.join().unwrap();
             // Two unparks before or during one park: at most one is remembered.
             assert!(matches!(parker.inner.state.load(SeqCst), EMPTY | NOTIFIED));
@@ -408,9 +472,66 @@ mod loom_tests {
                 u.unpark();
             });
             while flag.load(SeqCst) == 0 {
-                parker.park(None);
+                parker.park(None, || None);
             }
             th.join().unwrap();
+        });
+    }
+
+    /// A worker fills its empty LIFO slot (`Handle::schedule_local`) while another parks on its
+    /// condvar: either the filler sees the sleeper counted (and notifies it), or the sleeper's
+    /// re-check sees the filled slot (and sleeps with a timeout). Never neither.
+    #[test]
+    fn loom_lifo_fill_vs_condvar_park() {
+        ::loom::model(|| {
+            let shared = no_driver();
+            let mut parker = Parker::new(shared.clone());
+            let unparker = parker.unparker();
+            let slot = Arc::new(loom::AtomicUsize::new(0));
+            let s = slot.clone();
+            let filler = ::loom::thread::spawn(move || {
+                s.store(1, SeqCst);
+                let saw_sleeper = shared.has_condvar_sleepers();
+                // Unconditionally, so the model ends (loom's wait_timeout never times out).
+                unparker.unpark();
+                saw_sleeper
+            });
+            let mut recheck = None;
+            parker.park(None, || {
+                recheck = Some(slot.load(SeqCst) != 0);
+                recheck.unwrap().then_some(Duration::from_micros(250))
+            });
+            let saw_sleeper = filler.join().unwrap();
+            if let Some(saw_fill) = recheck {
+                assert!(
+                    saw_sleeper || saw_fill,
+                    "the filled slot is watched by nobody"
+                );
+            }
+        });
+    }
+
+    /// The same race with the driver's holder about to sleep with no timeout: either the filler
+    /// sees the indefinite watch (and kicks it), or the holder's re-check sees the filled slot
+    /// (and sleeps with a timeout).
+    #[test]
+    fn loom_lifo_fill_vs_driver_park() {
+        ::loom::model(|| {
+            let shared = DriverShared::new(Driver::new().unwrap());
+            let slot = Arc::new(loom::AtomicUsize::new(0));
+            let (s, sh) = (slot.clone(), shared.clone());
+            let filler = ::loom::thread::spawn(move || {
+                s.store(1, SeqCst);
+                sh.watch() == WATCH_INDEFINITE
+            });
+            let (watch, timeout) = shared.mark_watch(None, || {
+                (slot.load(SeqCst) != 0).then_some(Duration::from_micros(250))
+            });
+            let saw_indefinite = filler.join().unwrap();
+            assert!(
+                saw_indefinite || (watch == WATCH_TIMED && timeout.is_some()),
+                "the filled slot is watched by nobody"
+            );
         });
     }
 }

@@ -40,7 +40,7 @@ use queue::Overflow;
 use std::future::Future;
 use std::sync::atomic::{
     AtomicBool, AtomicPtr, AtomicUsize,
-    Ordering::{AcqRel, Acquire, Relaxed},
+    Ordering::{AcqRel, Acquire, Relaxed, SeqCst},
 };
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -249,7 +249,9 @@ impl Handle {
             return;
         }
         let ptr = task.into_raw().header_ptr().as_ptr();
-        let prev = self.remotes[core.index].lifo.swap(ptr, AcqRel);
+        // SeqCst: the fill and the read of the watch below pair with a parking worker's mark
+        // and its look at the slots (`Parker::park`): one of the two sees the other.
+        let prev = self.remotes[core.index].lifo.swap(ptr, SeqCst);
         match std::ptr::NonNull::new(prev) {
             Some(prev) => {
                 // SAFETY: the slot held a `Notified` reference; the swap gave it to us.
@@ -258,16 +260,30 @@ impl Handle {
                 self.notify_parked();
             }
             None => {
-                // Not worth waking a sleeper: we run it next. But make sure an idle worker
-                // watches (blocks in the driver with a timeout) so it can rescue the task should
-                // our current poll take long (tokio#4941).
+                // Not worth waking a sleeper: we run it next (tokio's rule). But make sure an
+                // idle worker watches (blocks in the driver with a timeout) so it can rescue the
+                // task should our current poll take long (tokio#4941). With nobody in the
+                // driver, only a worker asleep on its condvar needs waking for that: the others
+                // are awake and look at the slots before they sleep. (Notifying on every fill
+                // then kept the other worker of a ping-pong from ever sleeping: it was woken,
+                // searched, parked and was woken again by the next fill, 0.4 times per round
+                // trip, while its churn slowed the busy worker down.)
                 match self.driver.watch() {
                     WATCH_TIMED => {}
                     WATCH_INDEFINITE => self.driver.kick_indefinite_sleeper(),
-                    _ => self.notify_parked(),
+                    _ if self.driver.has_condvar_sleepers() => self.notify_parked(),
+                    _ => {}
                 }
             }
         }
+    }
+
+    /// True when a worker other than `index` has a task in its LIFO slot.
+    fn other_lifo_filled(&self, index: usize) -> bool {
+        self.remotes
+            .iter()
+            .enumerate()
+            .any(|(i, r)| i != index && !r.lifo.load(SeqCst).is_null())
     }
 
     /// Takes a task out of worker `index`'s LIFO slot.

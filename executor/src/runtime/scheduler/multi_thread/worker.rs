@@ -457,7 +457,13 @@ impl Context {
                     None
                 };
                 let mut woken = Woken::Driver;
-                core = self.with_core_installed(core, || woken = park.park(timeout));
+                let index = core.index;
+                let recheck = || {
+                    handle
+                        .other_lifo_filled(index)
+                        .then_some(STALL_CHECK_INTERVAL)
+                };
+                core = self.with_core_installed(core, || woken = park.park(timeout, recheck));
                 if woken == Woken::Kicked {
                     // A LIFO slot was filled: watch every interval again for a while (a sleeper
                     // that went back to sleeping indefinitely at once would be kicked on nearly
