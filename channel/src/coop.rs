@@ -76,6 +76,10 @@ const FULL: u16 = BUDGET as u16 * UNIT;
 #[cfg(test)]
 pub(crate) const LOCK_FREE_OPS: usize = (FULL - UNIT) as usize + 1;
 
+/// [`UNIT`], for tests that count ticks.
+#[cfg(test)]
+pub(crate) const TICKS_PER_UNIT: usize = UNIT as usize;
+
 thread_local! {
     /// `None`: unconstrained (not inside a budgeted poll). `Some(n)`: `n` ticks left.
     static CURRENT: Cell<Option<u16>> = const { Cell::new(None) };
@@ -291,7 +295,7 @@ mod tests {
             assert!(!has_budget_remaining());
             // A rebate without a charge never raises the budget past full.
             refund();
-            for _ in 0..2 * FULL {
+            for _ in 0..2 * UNIT {
                 rebate_lock_free();
             }
             CURRENT.with(|c| assert_eq!(c.get(), Some(FULL)));
