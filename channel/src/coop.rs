@@ -7,15 +7,19 @@
 //! returns to the scheduler instead of starving the worker (tokio's `coop`, Go's preemption).
 //!
 //! A [`chan`](crate::chan) send or receive (Go's channel) that completes on its lock-free path
-//! (a free slot, a buffered value, nobody to wake) costs only an eighth of a unit — the channel
+//! (a free slot, a buffered value, nobody to wake) costs only a 128th of a unit — the channel
 //! gives the rest back. tokio's `mpsc` keeps tokio's whole unit per operation: tokio's users
 //! and its own tests (`rt_common::coop`) rely on a receive loop yielding within 128 values.
-//! Such an operation takes tens of nanoseconds, and charging it a whole unit made a consumer
-//! draining a buffered channel yield every 128 values: its producers then refilled the buffer
-//! while it waited its turn, so the channel stayed full and later receives kept finding a
-//! parked sender to move in and wake (four parks and wakes per 128 messages with four
-//! producers, instead of a few per buffer). A loop over always-ready lock-free operations
-//! still yields, after about a thousand of them; everything else charges a whole unit.
+//! A lock-free operation takes tens of nanoseconds, so a loop over always-ready ones still
+//! yields after about 16,000 of them (a few hundred microseconds; Go preempts after 10 ms);
+//! everything else charges a whole unit. Cheaper is faster, measured: a task that spends its
+//! budget yields, and the worker that queues it again wakes an idle one, which steals half of
+//! its queue — from then on both workers hit the channel's cache lines at once, at two to four
+//! times the CPU per message. A whole unit per operation made a consumer draining a buffered
+//! channel yield every 128 values (its producers refilled the buffer meanwhile, and every
+//! receive then had a parked sender to move in and wake); an eighth of a unit (a yield every
+//! thousand, fewer than a 1024-slot buffer holds) still made gort's 4→1 and 4→4 channel
+//! benchmarks run about twice as slow on gort's runtime as with no budget at all.
 //!
 //! Outside a gort task (tokio, smol, `futures::executor::block_on`, a plain thread) no budget is
 //! set and every call proceeds: the channel crate stays runtime independent. The hook lives here,
@@ -63,7 +67,7 @@ pub fn install_defer(defer: fn(&Waker)) {
 
 /// Ticks in one unit of the budget: an operation charges [`UNIT`] ticks, one completed on a
 /// channel's lock-free path keeps only one of them (see [`rebate_lock_free`]).
-const UNIT: u16 = 8;
+const UNIT: u16 = 128;
 
 /// A full budget in ticks.
 const FULL: u16 = BUDGET as u16 * UNIT;
@@ -71,6 +75,10 @@ const FULL: u16 = BUDGET as u16 * UNIT;
 /// Channel operations completed on their lock-free path before a fresh budget is spent.
 #[cfg(test)]
 pub(crate) const LOCK_FREE_OPS: usize = (FULL - UNIT) as usize + 1;
+
+/// [`UNIT`], for tests that count ticks.
+#[cfg(test)]
+pub(crate) const TICKS_PER_UNIT: usize = UNIT as usize;
 
 thread_local! {
     /// `None`: unconstrained (not inside a budgeted poll). `Some(n)`: `n` ticks left.
@@ -202,7 +210,7 @@ pub fn refund() {
 }
 
 /// Gives back all but one tick of the unit charged by [`poll_proceed`] for a channel operation
-/// that completed on its lock-free path (see the module docs): it costs an eighth of a unit.
+/// that completed on its lock-free path (see the module docs): it costs a 128th of a unit.
 #[inline]
 pub(crate) fn rebate_lock_free() {
     let _ = CURRENT.try_with(|c| {
@@ -287,7 +295,7 @@ mod tests {
             assert!(!has_budget_remaining());
             // A rebate without a charge never raises the budget past full.
             refund();
-            for _ in 0..2 * FULL {
+            for _ in 0..2 * UNIT {
                 rebate_lock_free();
             }
             CURRENT.with(|c| assert_eq!(c.get(), Some(FULL)));

@@ -319,11 +319,15 @@ fn stream_yields_until_closed() {
     });
 }
 
-/// Receives `rx` completes in one budgeted poll, stopping at the first `Pending`.
-fn receives_in_one_budget(rx: &Receiver<i32>) -> usize {
+/// Receives `rx` completes in one budgeted poll, after `spent` whole units of the budget went
+/// elsewhere, stopping at the first `Pending`.
+fn receives_in_one_budget(rx: &Receiver<i32>, spent: u8) -> usize {
     let waker = noop_waker();
     let mut cx = Context::from_waker(&waker);
     crate::coop::budget(|| {
+        for _ in 0..spent {
+            assert!(crate::coop::poll_proceed(&mut cx).is_ready());
+        }
         let mut n = 0;
         loop {
             let mut recv = rx.recv();
@@ -339,12 +343,16 @@ fn receives_in_one_budget(rx: &Receiver<i32>) -> usize {
 #[test]
 fn lock_free_receives_cost_a_tick_of_the_budget() {
     let (tx, rx) = unbounded();
-    for i in 0..2_000 {
-        tx.try_send(i).unwrap();
+    // Two units left (quick under Miri): a tick each, until less than a unit is left.
+    let left = 2 * crate::coop::TICKS_PER_UNIT;
+    let lock_free_ops = left - crate::coop::TICKS_PER_UNIT + 1;
+    let sent = lock_free_ops + 1;
+    for i in 0..sent {
+        tx.try_send(i as i32).unwrap();
     }
-    let received = receives_in_one_budget(&rx);
-    assert_eq!(received, crate::coop::LOCK_FREE_OPS);
-    assert_eq!(rx.len(), 2_000 - received, "the yielding recv took nothing");
+    let received = receives_in_one_budget(&rx, crate::coop::BUDGET - 2);
+    assert_eq!(received, lock_free_ops);
+    assert_eq!(rx.len(), sent - received, "the yielding recv took nothing");
 }
 
 #[test]
@@ -376,7 +384,7 @@ fn receives_through_the_lock_cost_a_unit_of_the_budget() {
     for send in &mut sends {
         assert!(Pin::new(send).poll(&mut cx).is_pending());
     }
-    let received = receives_in_one_budget(&rx);
+    let received = receives_in_one_budget(&rx, 0);
     assert_eq!(received, crate::coop::BUDGET as usize);
     let delivered = sends
         .iter_mut()
