@@ -169,3 +169,31 @@ fn a_granted_reserve_that_fails_on_close_wakes_the_receiver() {
         std::task::Poll::Ready(None)
     ));
 }
+
+/// A waker that panics when woken (a buggy receiver's).
+struct Panicking;
+
+impl std::task::Wake for Panicking {
+    fn wake(self: std::sync::Arc<Self>) {
+        panic!("the receiver's waker panicked");
+    }
+}
+
+/// A permit's send delivers its value even when the waiting receiver's waker panics, and the
+/// slot stays spent on that value: it is not given back a second time by the permit's drop
+/// during the unwind (which left capacity 1 with the one slot full).
+#[test]
+fn a_panicking_receiver_waker_leaves_the_slot_spent_on_the_value() {
+    let (tx, mut rx) = mpsc::channel::<u32>(1);
+    let waker = std::task::Waker::from(std::sync::Arc::new(Panicking));
+    let mut cx = std::task::Context::from_waker(&waker);
+    assert!(rx.poll_recv(&mut cx).is_pending());
+    let permit = tx.try_reserve().unwrap();
+    let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| permit.send(7)));
+    assert!(sent.is_err(), "the waker's panic reaches the sender");
+    assert_eq!(tx.capacity(), 0, "the slot holds the value");
+    assert_eq!(rx.len(), 1);
+    assert_eq!(rx.try_recv(), Ok(7));
+    assert_eq!(tx.capacity(), 1);
+    assert_eq!(tx.max_capacity(), 1);
+}

@@ -459,8 +459,10 @@ impl<'a, T> Permit<'a, T> {
     /// assert_eq!(rx.try_recv(), Ok(1));
     /// ```
     pub fn send(self, value: T) {
-        self.chan.send_permit(value);
-        std::mem::forget(self);
+        // Disarmed before sending: should the woken receiver's waker panic inside
+        // `send_permit`, the slot is spent on the delivered value, not given back by `Drop` too.
+        let permit = std::mem::ManuallyDrop::new(self);
+        permit.chan.send_permit(value);
     }
 }
 
