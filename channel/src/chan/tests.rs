@@ -194,6 +194,41 @@ fn close_wakes_every_parked_sender_and_receiver() {
     assert!(matches!(tx2.try_send(1), Err(TrySendError::Closed(1))));
 }
 
+/// A waker that panics when woken (a buggy task's).
+struct PanickingWaker;
+
+impl ArcWake for PanickingWaker {
+    fn wake_by_ref(_: &StdArc<Self>) {
+        panic!("a parked receiver's waker panicked");
+    }
+}
+
+#[test]
+fn a_panicking_waker_does_not_keep_the_others_asleep() {
+    let (tx, rx) = bounded::<u32>(0);
+    let panicking = futures::task::waker(StdArc::new(PanickingWaker));
+    let mut first = rx.recv();
+    assert!(Pin::new(&mut first)
+        .poll(&mut Context::from_waker(&panicking))
+        .is_pending());
+    let (waker, wakes) = counting_waker();
+    let mut second = rx.recv();
+    assert!(Pin::new(&mut second)
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    let closed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tx.close()));
+    assert!(closed.is_err(), "the waker's panic reaches the closer");
+    assert_eq!(
+        wakes.0.load(Ordering::SeqCst),
+        1,
+        "the second receiver was woken"
+    );
+    assert_eq!(
+        Pin::new(&mut second).poll(&mut Context::from_waker(&waker)),
+        Poll::Ready(None)
+    );
+}
+
 #[test]
 fn buffered_values_drain_after_close() {
     futures::executor::block_on(async {

@@ -160,13 +160,26 @@ impl Wakeups {
         }
     }
 
+    /// Wakes every collected waker. A waker that panics (user code) does not stop the others
+    /// from being woken: their tasks would wait forever. The first panic is passed on after.
     #[inline]
     pub(super) fn wake(self) {
-        if let Some(waker) = self.one {
-            waker.wake();
+        if self.more.is_empty() {
+            // One waker (every hand-off): nothing else to protect.
+            if let Some(waker) = self.one {
+                waker.wake();
+            }
+            return;
         }
-        for waker in self.more {
-            waker.wake();
+        let mut first_panic = None;
+        for waker in self.one.into_iter().chain(self.more) {
+            let woken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+            if let Err(panic) = woken {
+                first_panic.get_or_insert(panic);
+            }
+        }
+        if let Some(panic) = first_panic {
+            std::panic::resume_unwind(panic);
         }
     }
 }
