@@ -4,7 +4,7 @@ use super::context;
 use super::driver;
 use super::scheduler;
 use crate::task::LocalEnterGuard;
-use crate::task::{Id, JoinHandle};
+use crate::task::{Id, JoinHandle, NO_RUNTIME};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -64,8 +64,6 @@ pub enum RuntimeFlavor {
     /// Tasks run on a pool of work-stealing worker threads.
     MultiThread,
 }
-
-use crate::task::NO_RUNTIME;
 
 impl Handle {
     /// The handle of the runtime the current thread is in.
