@@ -93,17 +93,15 @@ impl<T> Chan<T> {
                 *op = ReserveOp::Idle;
                 Poll::Pending
             }
-            // Granted, but the channel closed before we ran: the request fails, as tokio's,
-            // and gives its unit back (receivers may be waiting for it).
-            SendStatus::Granted if st.closed => {
-                st.sendq.remove(id);
-                *op = ReserveOp::Done;
-                self.release_locked(st, wk);
-                Poll::Ready(Err(()))
-            }
             SendStatus::Granted => {
                 st.sendq.remove(id);
                 *op = ReserveOp::Done;
+                if st.closed {
+                    // Granted, but the channel closed before we ran: the request fails, as
+                    // tokio's, and gives its unit back (receivers may be waiting for it).
+                    self.release_locked(st, wk);
+                    return Poll::Ready(Err(()));
+                }
                 Poll::Ready(Ok(()))
             }
             SendStatus::Closed | SendStatus::Taken => {
