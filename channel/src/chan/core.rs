@@ -264,6 +264,18 @@ impl<T> Chan<T> {
             .or_else(|| st.back.pop_front())
     }
 
+    /// True when a value may be buffered (one whose push is still in flight counts): a cheap
+    /// look, so a flush with nothing to move skips the pops.
+    pub(super) fn maybe_buffered(&self, st: &State<T>) -> bool {
+        !st.front.is_empty()
+            || !st.back.is_empty()
+            || match &self.flavor {
+                Flavor::Zero => false,
+                Flavor::Array(a) => !a.is_empty(),
+                Flavor::List(q) => !q.is_empty(),
+            }
+    }
+
     /// Buffers a new value behind everything else: in the flavor's buffer if it has room and
     /// nothing waits in `back`, else at the end of `back`.
     pub(super) fn push_newest(&self, st: &mut State<T>, mut value: T) {

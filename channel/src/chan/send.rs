@@ -81,6 +81,11 @@ impl<T> Chan<T> {
     /// Moves buffered values, oldest first, to parked receivers (a lock-free push may have
     /// missed them), then parked senders into the room that freed.
     pub(super) fn flush_to_receivers(&self, st: &mut State<T>, wk: &mut Wakeups) {
+        if !self.maybe_buffered(st) {
+            // Nothing to move (the common case: a send or a park looking for a racing push).
+            self.refill(st, wk);
+            return;
+        }
         let mut keep = Vec::new();
         while !st.recvq.is_empty() {
             let Some(value) = self.pop_buffered(st) else {
