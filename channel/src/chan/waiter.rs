@@ -171,6 +171,14 @@ impl Wakeups {
             }
             return;
         }
+        self.wake_each();
+    }
+
+    /// Several wakers (a close, a flush to several receivers). Out of line: its unwinding
+    /// machinery made the one-waker path above save and restore every register.
+    #[cold]
+    #[inline(never)]
+    fn wake_each(self) {
         let mut first_panic = None;
         for waker in self.one.into_iter().chain(self.more) {
             let woken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
