@@ -201,6 +201,7 @@ fn spent(cx: &mut Context<'_>) -> Poll<()> {
 ///     coop::refund();
 /// });
 /// ```
+#[inline]
 pub fn refund() {
     let _ = CURRENT.try_with(|c| {
         if let Some(n) = c.get() {

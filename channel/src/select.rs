@@ -368,11 +368,13 @@ pub(crate) fn try_only(me: Option<&Current<'_>>) -> bool {
 }
 
 /// The reference a waiter parked from the current branch stores.
+#[inline]
 pub(crate) fn park_ref(me: Option<&Current<'_>>) -> Option<SelectRef> {
     me.map(Current::park_ref)
 }
 
 /// Updates a parked waiter's reference when it is polled from a (new) `select!`.
+#[inline]
 pub(crate) fn refresh(me: Option<&Current<'_>>, sel: &mut Option<SelectRef>) {
     match (me, &*sel) {
         (None, None) => {}

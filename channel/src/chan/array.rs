@@ -143,13 +143,19 @@ impl<T> Chan<T> {
     /// committed elsewhere: a sender's value moves to a parked receiver or into the ring (its
     /// send is then complete; Go's rule), while a permit request — or an `mpsc` send — is
     /// granted a unit.
+    #[inline]
     pub(super) fn refill(&self, st: &mut State<T>, wk: &mut Wakeups) {
+        // Nobody to move in: most calls (every flush ends here).
+        if !(st.sendq.is_empty() && st.back.is_empty()) {
+            self.refill_from_waiting(st, wk);
+        }
+    }
+
+    #[inline(never)]
+    fn refill_from_waiting(&self, st: &mut State<T>, wk: &mut Wakeups) {
         let Some(a) = self.array() else {
             return;
         };
-        if st.sendq.is_empty() && st.back.is_empty() {
-            return; // nobody to move in (most calls: every flush ends here)
-        }
         if a.units.is_some() {
             self.grant_units(a, st, wk);
             return;

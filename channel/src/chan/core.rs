@@ -266,6 +266,7 @@ impl<T> Chan<T> {
 
     /// True when a value may be buffered (one whose push is still in flight counts): a cheap
     /// look, so a flush with nothing to move skips the pops.
+    #[inline]
     pub(super) fn maybe_buffered(&self, st: &State<T>) -> bool {
         !st.front.is_empty()
             || !st.back.is_empty()

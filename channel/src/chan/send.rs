@@ -80,12 +80,17 @@ impl<T> Chan<T> {
 
     /// Moves buffered values, oldest first, to parked receivers (a lock-free push may have
     /// missed them), then parked senders into the room that freed.
+    #[inline]
     pub(super) fn flush_to_receivers(&self, st: &mut State<T>, wk: &mut Wakeups) {
-        if !self.maybe_buffered(st) {
-            // Nothing to move (the common case: a send or a park looking for a racing push).
-            self.refill(st, wk);
-            return;
+        if self.maybe_buffered(st) {
+            self.move_buffered_to_receivers(st, wk);
         }
+        // Else nothing to move: the common case, a send or a park looking for a racing push.
+        self.refill(st, wk);
+    }
+
+    #[inline(never)]
+    fn move_buffered_to_receivers(&self, st: &mut State<T>, wk: &mut Wakeups) {
         let mut keep = Vec::new();
         while !st.recvq.is_empty() {
             let Some(value) = self.pop_buffered(st) else {
@@ -104,7 +109,6 @@ impl<T> Chan<T> {
         for value in keep.into_iter().rev() {
             st.front.push_front(value);
         }
-        self.refill(st, wk);
     }
 
     /// Steps 1–3 under the lock (see the module docs).
@@ -316,7 +320,16 @@ impl<T> Chan<T> {
     /// Drops a pending send. Parked with its value still in the waiter: unlinked, the value is
     /// dropped, never delivered (a unit granted to it goes to the next sender). Its value
     /// already taken: it has delivered.
+    #[inline]
     pub(crate) fn cancel_send(&self, op: &mut SendOp<T>) {
+        // Every send future's drop comes here; nearly all have completed.
+        if let SendOp::Parked(_) = op {
+            self.cancel_parked_send(op);
+        }
+    }
+
+    #[inline(never)]
+    fn cancel_parked_send(&self, op: &mut SendOp<T>) {
         if let SendOp::Parked(id) = std::mem::replace(op, SendOp::Done) {
             let value = self.locked(|st, wk| {
                 let waiter = st.sendq.remove(id);
