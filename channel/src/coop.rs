@@ -132,6 +132,7 @@ fn with_budget<R>(budget: Option<u16>, f: impl FnOnce() -> R) -> R {
 /// ```
 /// assert!(gort_channel::coop::has_budget_remaining());
 /// ```
+#[inline]
 pub fn has_budget_remaining() -> bool {
     CURRENT
         .try_with(|c| !matches!(c.get(), Some(ticks) if ticks < UNIT))

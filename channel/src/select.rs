@@ -197,6 +197,7 @@ impl SelectScope {
     pub fn poll_branch<R>(&self, branch: u32, poll: impl FnOnce() -> R) -> R {
         struct Restore(*const Frame);
         impl Drop for Restore {
+            #[inline]
             fn drop(&mut self) {
                 let _ = CURRENT.try_with(|c| c.set(self.0));
             }
@@ -216,6 +217,7 @@ impl SelectScope {
     /// still be completed by a peer. `false` means a peer already completed a parked operation
     /// of another branch (say took a parked send's value): that branch has committed too, and
     /// the caller should prefer it when it can.
+    #[inline]
     pub fn finish(&self, branch: u32) -> bool {
         self.claim(branch) != TokenClaim::Lost
     }
