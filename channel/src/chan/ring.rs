@@ -79,20 +79,6 @@ impl<T> Ring<T> {
         self.slots.len()
     }
 
-    /// The slot of position `pos`. A power-of-two capacity (the usual one) masks instead of
-    /// dividing: a 64-bit division on every push and pop cost more than the rest of the
-    /// uncontended push.
-    #[inline]
-    fn slot(&self, pos: usize) -> &Slot<T> {
-        let cap = self.cap();
-        let index = if cap.is_power_of_two() {
-            pos & (cap - 1)
-        } else {
-            pos % cap
-        };
-        &self.slots[index]
-    }
-
     /// Spins before a push (pop) waiting for a consumer (producer) in the middle of its slot
     /// yields its thread.
     const SPINS: u32 = 64;
@@ -118,7 +104,7 @@ impl<T> Ring<T> {
         let mut spins = 0;
         let mut pos = self.tail.0.load(Ordering::Relaxed);
         loop {
-            let slot = self.slot(pos);
+            let slot = &self.slots[pos % cap];
             let stamp = slot.stamp.load(Ordering::Acquire);
             let lag = stamp.wrapping_sub(free_at(pos)) as isize;
             if lag == 0 {
@@ -165,7 +151,7 @@ impl<T> Ring<T> {
         let mut spins = 0;
         let mut pos = self.head.0.load(Ordering::Relaxed);
         loop {
-            let slot = self.slot(pos);
+            let slot = &self.slots[pos % cap];
             let stamp = slot.stamp.load(Ordering::Acquire);
             let lag = stamp.wrapping_sub(full_at(pos)) as isize;
             if lag == 0 {
