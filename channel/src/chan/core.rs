@@ -290,6 +290,7 @@ impl<T> Chan<T> {
     }
 
     /// The oldest value of the flavor's (lock-free) buffer, giving its room back.
+    #[inline]
     pub(super) fn pop_lock_free(&self) -> Option<T> {
         match &self.flavor {
             Flavor::Zero => None,
@@ -300,6 +301,7 @@ impl<T> Chan<T> {
 
     /// Buffers `value` if there is room (no lock needed: the ring and the list are lock-free;
     /// the list always has room).
+    #[inline]
     pub(super) fn push_lock_free(&self, value: T) -> Result<(), T> {
         match &self.flavor {
             Flavor::Zero => Err(value),

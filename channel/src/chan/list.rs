@@ -9,17 +9,22 @@
 //!
 //! A pop wins its index with the CAS on `head`, then waits for the value's `WRITE` bit (the push
 //! that won the index is between its CAS and its write: a few instructions). Memory goes back
-//! as it is consumed: each block counts its finished reads, and the read that completes the
-//! count frees it — so an unbounded channel gives memory back after a burst.
+//! as it is consumed: every reader of a block raises its slot's flag in the block's `read`
+//! array with a plain store, and the pop that took the block's last slot waits for the other
+//! flags (readers between their CAS and their read: a few instructions) and frees the block —
+//! so an unbounded channel gives memory back after a burst.
 //!
-//! The count lives on its own cache line, away from the slots: a reader never writes the line
-//! the producer is filling next (marking each slot read, crossbeam's way, made the consumer and
-//! the producer fight over that line on every message).
+//! A flag is a store, not a read-modify-write: a locked instruction per message (crossbeam
+//! marks each slot with `fetch_or`; a shared count of finished reads costs the same) stalls
+//! the consumer until its earlier cache misses complete, and was the most expensive
+//! instruction of a drain. The flags share no cache line with the slots the producer is filling
+//! (only, at worst, with the block's last slot), so a reader never writes the line the
+//! producer writes next.
 //!
 //! Waiting (for a write in flight, or for the next block) spins a few times with growing
 //! pauses, then yields the thread: the awaited thread holds no lock, so it finishes once it runs.
 
-use super::shim::{seqcst_rmw_done, AtomicPtr, AtomicUsize, CachePadded, Ordering};
+use super::shim::{seqcst_rmw_done, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::ptr;
@@ -51,11 +56,10 @@ struct Slot<T> {
 }
 
 struct Block<T> {
-    /// Reads finished; the one that makes it [`BLOCK_CAP`] frees the block. On a cache line of
-    /// its own: only readers write it.
-    reads: CachePadded<AtomicUsize>,
-    next: AtomicPtr<Block<T>>,
     slots: [Slot<T>; BLOCK_CAP],
+    next: AtomicPtr<Block<T>>,
+    /// `read[i]`: slot `i`'s reader is done with the block (written only by that reader).
+    read: [AtomicBool; BLOCK_CAP],
 }
 
 /// A few spins with growing pauses, then yielding the thread.
@@ -71,6 +75,7 @@ fn backoff(step: &mut u32) {
 }
 
 impl<T> Slot<T> {
+    #[cold]
     fn wait_write(&self) {
         let mut step = 0;
         while self.state.load(Ordering::Acquire) & WRITE == 0 {
@@ -82,12 +87,12 @@ impl<T> Slot<T> {
 impl<T> Block<T> {
     fn new() -> Box<Self> {
         Box::new(Block {
-            reads: CachePadded(AtomicUsize::new(0)),
-            next: AtomicPtr::new(ptr::null_mut()),
             slots: std::array::from_fn(|_| Slot {
                 value: UnsafeCell::new(MaybeUninit::uninit()),
                 state: AtomicUsize::new(0),
             }),
+            next: AtomicPtr::new(ptr::null_mut()),
+            read: std::array::from_fn(|_| AtomicBool::new(false)),
         })
     }
 
@@ -102,20 +107,79 @@ impl<T> Block<T> {
         }
     }
 
-    /// Counts one finished read of the block, freeing it when that was the last.
+    /// Writes a value into slot `offset` and publishes it.
     ///
     /// # Safety
     ///
-    /// `this` came from `Box::into_raw`; the caller won one of its indices, has finished with
-    /// its slot (and with `next`), and touches the block no more.
-    unsafe fn read_done(this: *mut Self) {
-        // SAFETY: the block is alive until every reader counted, ours included.
-        // AcqRel: the last reader sees every other reader's accesses done before it frees.
-        if unsafe { (*this).reads.fetch_add(1, Ordering::AcqRel) } + 1 == BLOCK_CAP {
-            // SAFETY: every slot is read, no index of the block can be taken any more, and
-            // every writer finished before its slot's reader read it.
-            drop(unsafe { Box::from_raw(this) });
+    /// `this` is alive; the caller won the index of slot `offset` (so the slot is its alone until
+    /// `WRITE` is set).
+    #[inline]
+    unsafe fn write_slot(this: *mut Self, offset: usize, value: T) {
+        // SAFETY: alive until the slot is read, which waits for `WRITE` below.
+        let slot = unsafe { &(*this).slots[offset] };
+        // SAFETY: nobody reads the slot before `WRITE` is set.
+        unsafe { (*slot.value.get()).write(value) };
+        // Only this push writes the slot's state.
+        slot.state.store(WRITE, Ordering::Release);
+    }
+
+    /// Takes the value of slot `offset` (waiting for its write) and marks the read done.
+    ///
+    /// # Safety
+    ///
+    /// `this` is alive; the caller won the index of slot `offset`, and is done with `next`.
+    #[inline]
+    unsafe fn read_slot(this: *mut Self, offset: usize) -> T {
+        // SAFETY: alive until this read is marked done (below).
+        let slot = unsafe { &(*this).slots[offset] };
+        if slot.state.load(Ordering::Acquire) & WRITE == 0 {
+            slot.wait_write();
         }
+        // SAFETY: `WRITE` (acquired) says the push finished writing; only we read this slot.
+        let value = unsafe { (*slot.value.get()).assume_init_read() };
+        // SAFETY: we won the slot's index and are done with the block.
+        unsafe { Self::read_done(this, offset) };
+        value
+    }
+
+    /// Marks the read of slot `offset` done; the reader of the last slot then waits for the
+    /// others and frees the block.
+    ///
+    /// # Safety
+    ///
+    /// `this` came from `Box::into_raw`; the caller won the index of slot `offset`, has finished
+    /// with its slot (and with `next`), and touches the block no more.
+    #[inline]
+    unsafe fn read_done(this: *mut Self, offset: usize) {
+        if offset + 1 < BLOCK_CAP {
+            // SAFETY: the block is alive until its last slot's reader sees this flag.
+            // Release: our read of the slot happens before the free.
+            unsafe { (*this).read[offset].store(true, Ordering::Release) };
+            return;
+        }
+        // SAFETY: as the caller promised, for the last slot.
+        unsafe { Self::free_when_read(this) };
+    }
+
+    /// Frees the block once every other reader is done (the last slot's reader's part).
+    ///
+    /// # Safety
+    ///
+    /// As [`read_done`](Self::read_done), by the reader of the block's last slot.
+    #[cold]
+    unsafe fn free_when_read(this: *mut Self) {
+        for offset in 0..BLOCK_CAP - 1 {
+            let mut step = 0;
+            // SAFETY: alive until we free it below; only readers of this block write `read`.
+            // Acquire: every other reader's accesses to the block happen before the free.
+            while unsafe { !(*this).read[offset].load(Ordering::Acquire) } {
+                backoff(&mut step);
+            }
+        }
+        // SAFETY: every slot is read, no index of the block can be taken any more (its last
+        // index is taken, `head` is past it), and every writer finished before its slot's
+        // reader read it.
+        drop(unsafe { Box::from_raw(this) });
     }
 }
 
@@ -167,7 +231,45 @@ impl<T> BlockList<T> {
     }
 
     /// Pushes `value` at the tail. Never fails (memory permitting).
+    ///
+    /// The common case — a slot that is not its block's last, no contention — stays inline in
+    /// the caller: two loads, the CAS, the write. Everything else goes to [`push_slow`].
+    ///
+    /// [`push_slow`]: Self::push_slow
+    #[inline]
     pub(crate) fn push(&self, value: T) {
+        let tail = self.tail.index.load(Ordering::Acquire);
+        let block = self.tail.block.load(Ordering::Acquire);
+        let offset = (tail >> SHIFT) % LAP;
+        // Not the last slot (whose push links the next block), nor the unused offset, nor the
+        // very first push; `block` is `tail`'s own block while `tail` does not move (the CAS
+        // below checks that), since a block is installed before `tail` enters it.
+        if offset + 1 < BLOCK_CAP
+            && !block.is_null()
+            && self
+                .tail
+                .index
+                .compare_exchange_weak(
+                    tail,
+                    tail + (1 << SHIFT),
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            seqcst_rmw_done(); // see the `Ok` arm in `push_slow`
+                               // SAFETY: winning index `tail` gives this push its slot in `block`, which cannot be
+                               // freed before that slot is written and read.
+            unsafe { Block::write_slot(block, offset, value) };
+            return;
+        }
+        self.push_slow(value);
+    }
+
+    /// [`push`](Self::push), every case.
+    #[cold]
+    #[inline(never)]
+    fn push_slow(&self, value: T) {
         let mut step = 0;
         let mut tail = self.tail.index.load(Ordering::Acquire);
         let mut block = self.tail.block.load(Ordering::Acquire);
@@ -254,17 +356,52 @@ impl<T> BlockList<T> {
         } else {
             drop(spare); // allocated for a last slot another push took
         }
-        // SAFETY: as above; the slot is ours alone until we set `WRITE`.
-        let slot = unsafe { &(*block).slots[offset] };
-        // SAFETY: nobody reads the slot before `WRITE` is set below.
-        unsafe { (*slot.value.get()).write(value) };
-        // Only this push writes the slot's state.
-        slot.state.store(WRITE, Ordering::Release);
+        // SAFETY: as above.
+        unsafe { Block::write_slot(block, offset, value) };
     }
 
     /// Pops the oldest value; `None` when empty. May wait (briefly) for a push that already
     /// took the head index to write its value.
+    ///
+    /// As [`push`](Self::push), the common case stays inline: a slot that is not its block's
+    /// last, in a block that exists.
+    #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
+        let head = self.head.index.load(Ordering::Acquire);
+        let block = self.head.block.load(Ordering::Acquire);
+        let offset = (head >> SHIFT) % LAP;
+        if offset + 1 >= BLOCK_CAP || block.is_null() {
+            return self.pop_slow();
+        }
+        let mut new_head = head + (1 << SHIFT);
+        if new_head & HAS_NEXT == 0 {
+            // See `pop_slow` on this load.
+            let tail = self.tail.index.load(Ordering::SeqCst);
+            if head >> SHIFT == tail >> SHIFT {
+                return None;
+            }
+            if (head >> SHIFT) / LAP != (tail >> SHIFT) / LAP {
+                new_head |= HAS_NEXT;
+            }
+        }
+        if self
+            .head
+            .index
+            .compare_exchange_weak(head, new_head, Ordering::SeqCst, Ordering::Relaxed)
+            .is_err()
+        {
+            return self.pop_slow();
+        }
+        seqcst_rmw_done(); // see the `Ok` arm in `pop_slow`
+                           // SAFETY: winning index `head` gives this pop its slot in `block` (not its last), alive
+                           // until that slot is read.
+        Some(unsafe { Block::read_slot(block, offset) })
+    }
+
+    /// [`pop`](Self::pop), every case.
+    #[cold]
+    #[inline(never)]
+    fn pop_slow(&self) -> Option<T> {
         let mut step = 0;
         let mut head = self.head.index.load(Ordering::Acquire);
         let mut block = self.head.block.load(Ordering::Acquire);
@@ -338,13 +475,7 @@ impl<T> BlockList<T> {
             self.head.index.store(next_index, Ordering::Release);
         }
         // SAFETY: as above.
-        let slot = unsafe { &(*block).slots[offset] };
-        slot.wait_write();
-        // SAFETY: `WRITE` (acquired) says the push finished writing; only we read this slot.
-        let value = unsafe { (*slot.value.get()).assume_init_read() };
-        // SAFETY: we won an index of `block` and are done with it.
-        unsafe { Block::read_done(block) };
-        value
+        unsafe { Block::read_slot(block, offset) }
     }
 
     /// True when nothing is queued or on its way (no index taken and not yet popped).
@@ -475,5 +606,7 @@ mod tests {
             total * (total + 1) / 2
         );
         assert_eq!(q.pop(), None);
+        // Each consumed block was freed by its last slot's reader, whichever consumer that was.
+        assert!(q.live_blocks() <= 1, "{} blocks left", q.live_blocks());
     }
 }
