@@ -534,10 +534,7 @@ impl<T> Future for SendFuture<'_, T> {
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        // Only a parked send has anything to undo: a completed one (every message) stays inline.
-        if let SendOp::Parked(_) = self.op {
-            self.chan.cancel_send(&mut self.op);
-        }
+        self.chan.cancel_send(&mut self.op);
     }
 }
 
@@ -568,10 +565,7 @@ impl<T> Future for RecvFuture<'_, T> {
 
 impl<T> Drop for RecvFuture<'_, T> {
     fn drop(&mut self) {
-        // As `SendFuture`'s: only a parked receive has anything to undo.
-        if let RecvOp::Parked(_) = self.op {
-            self.chan.cancel_recv(&mut self.op);
-        }
+        self.chan.cancel_recv(&mut self.op);
     }
 }
 
