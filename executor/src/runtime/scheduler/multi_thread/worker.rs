@@ -40,6 +40,16 @@ const MAX_GLOBAL_QUEUE_INTERVAL: u32 = 127;
 const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 61;
 /// Weight of one poll in the moving average of poll times.
 const POLL_TIME_EWMA_ALPHA: f64 = 0.1;
+/// Queued work (tasks times the mean poll time) worth waking a sleeper for after a driver poll
+/// or park. Below it this worker gets through its queue alone about as soon as a woken sleeper
+/// would take over part of it: the wake costs a futex wake here, a context switch and a search
+/// there, and one more futex wait and context switch when the sleeper runs dry again, while on a
+/// busy machine the sleeper only takes CPU time from the threads that feed the server. On a
+/// saturated raw-HTTP server (a handful of 3-4 µs polls per driver poll) waking at more than one
+/// queued task (tokio's rule) cost 7 % of the throughput; 16 µs of work gained most of that back,
+/// 50 µs all of it (benches/servers/PROFILE.md). Bigger batches (heavier load, slower polls)
+/// still wake a sleeper at once.
+const WAKE_FOR_WORK_NS: f64 = 50_000.0;
 
 /// The worker's own state; moves between threads only through `block_in_place`.
 pub(crate) struct Core {
@@ -124,7 +134,7 @@ impl Core {
             until_maintenance: 1,
             until_global: 1,
             global_queue_interval: interval,
-            poll_time_ewma: TARGET_GLOBAL_QUEUE_INTERVAL_NS / interval as f64,
+            poll_time_ewma: TARGET_GLOBAL_QUEUE_INTERVAL_NS / DEFAULT_GLOBAL_QUEUE_INTERVAL as f64,
             batch_start: (Instant::now(), 0),
             lifo_enabled: true,
             run_queue,
@@ -312,7 +322,9 @@ impl Context {
                     // worker runs next.
                     core.lifo_enabled = lifo_polls < MAX_LIFO_POLLS;
                     core.run_queue.push_back_or_overflow(task, &handle.inject);
-                    self.notify_others_if_worth_it(&core);
+                    if core.run_queue.len() > 1 {
+                        handle.notify_parked();
+                    }
                     return Some(core);
                 }
                 lifo_polls += 1;
@@ -392,11 +404,12 @@ impl Context {
             .expect("worker core taken during a driver poll")
     }
 
-    /// After a driver poll or park: wake one sleeper if this worker holds more work than the
-    /// task it runs next and is not searching (a searcher hands the search on when it finds
-    /// work; tokio's `should_notify_others`, Go's `wakep`).
+    /// After a driver poll or park: wake one sleeper if this worker is not searching (a
+    /// searcher hands the search on when it finds work) and holds more work, besides the task it
+    /// runs next, than it gets through alone before a sleeper would help (`WAKE_FOR_WORK_NS`;
+    /// tokio's `should_notify_others` wakes for any second task, Go's `wakep` likewise).
     fn notify_others_if_worth_it(&self, core: &Core) {
-        if !core.is_searching && core.run_queue.len() > 1 {
+        if !core.is_searching && core.queued_work_ns() >= WAKE_FOR_WORK_NS {
             self.handle.notify_parked();
         }
     }
@@ -526,24 +539,34 @@ impl Core {
         self.batch_start = (now, self.polls);
     }
 
-    /// Ends the batch of polls: folds its mean poll time into the average and, unless
-    /// configured, re-tunes the global queue interval to about 200 µs of polls (tokio's
-    /// self-tuning: slow tasks make the injection queue checked more often). A new batch starts.
+    /// Ends the batch of polls: folds its mean poll time into the average (for
+    /// `queued_work_ns`) and, unless configured, re-tunes the global queue interval to about
+    /// 200 µs of polls (tokio's self-tuning: slow tasks make the injection queue checked more
+    /// often). A new batch starts.
     fn end_batch(&mut self, handle: &Handle) {
         let polls = self.polls.wrapping_sub(self.batch_start.1);
-        if polls == 0 || handle.config.global_queue_interval.is_some() {
+        if polls == 0 {
             return;
         }
         let now = Instant::now();
         let mean = now.duration_since(self.batch_start.0).as_nanos() as f64 / polls as f64;
         let alpha = 1.0 - (1.0 - POLL_TIME_EWMA_ALPHA).powf(polls as f64);
         self.poll_time_ewma = alpha * mean + (1.0 - alpha) * self.poll_time_ewma;
+        self.batch_start = (now, self.polls);
+        if handle.config.global_queue_interval.is_some() {
+            return;
+        }
         // The float-to-int cast saturates; a zero average gives the maximum.
         self.global_queue_interval = ((TARGET_GLOBAL_QUEUE_INTERVAL_NS / self.poll_time_ewma)
             as u32)
             .clamp(MIN_GLOBAL_QUEUE_INTERVAL, MAX_GLOBAL_QUEUE_INTERVAL);
         self.until_global = self.until_global.min(self.global_queue_interval);
-        self.batch_start = (now, self.polls);
+    }
+
+    /// The run queue's work besides the task this worker runs next, in ns: its length times the
+    /// mean poll time.
+    fn queued_work_ns(&self) -> f64 {
+        self.run_queue.len().saturating_sub(1) as f64 * self.poll_time_ewma
     }
 
     fn count_poll(&mut self, handle: &Handle, task: &Notified<Arc<Handle>>) {
