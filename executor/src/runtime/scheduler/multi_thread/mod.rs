@@ -12,9 +12,12 @@
 //!
 //! Wake-ups are spent sparingly (the wake/park churn of issue 10): tasks woken by a worker's own
 //! driver poll (I/O readiness, timers) go to its run queue without notifying anyone, and one
-//! sleeper is woken after the dispatch only if more than one task is queued and the worker is
-//! not searching (tokio's `should_notify_others`, Go's `wakep`); a worker never kicks the
-//! driver it is dispatching itself. `block_in_place` lends the core to a replacement thread
+//! sleeper is woken after the dispatch only if the worker is not searching and holds more than
+//! the task it runs next (tokio's `should_notify_others`, Go's `wakep`); a worker coming out of
+//! a park with such a batch wakes one only for more work than it gets through alone before a
+//! woken sleeper would help (queued tasks times the mean poll time, at least 50 µs: on a busy
+//! server each wake for a few short tasks was a futex wake and sleep of the other worker). A
+//! worker never kicks the driver it is dispatching itself. `block_in_place` lends the core to a replacement thread
 //! only while its closure runs ([`lend`]).
 
 // The hand-off logic lives with the watchdog's; as a child module it reaches the workers.

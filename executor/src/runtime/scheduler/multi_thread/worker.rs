@@ -40,6 +40,18 @@ const MAX_GLOBAL_QUEUE_INTERVAL: u32 = 127;
 const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 61;
 /// Weight of one poll in the moving average of poll times.
 const POLL_TIME_EWMA_ALPHA: f64 = 0.1;
+/// Work (queued tasks times the mean poll time) worth waking a sleeper for when this worker
+/// comes out of a park with a batch of tasks the driver woke. Below it the worker gets through
+/// the batch alone about as soon as a woken sleeper would take over part of it: the wake costs
+/// a futex wake here, a context switch and a search there, and one more futex wait and context
+/// switch when the sleeper runs dry again, while on a busy machine the sleeper only takes CPU
+/// time from the threads that feed the server. On a saturated raw-HTTP server (a handful of
+/// 3-4 µs polls per batch) waking for any second task (tokio's rule) cost 6-7 % of the
+/// throughput; 16 µs of work won most of that back, 50 µs all of it (PROFILE.md). Bigger
+/// batches (heavier load, slower polls) still wake a sleeper at once, and a busy worker (at its
+/// maintenance) keeps waking one for any second task: a queue that builds up while it runs is
+/// load that outlasts a wake (the spawn benches lost 20-30 % when that check used this bound).
+const WAKE_FOR_BATCH_NS: f64 = 50_000.0;
 
 /// The worker's own state; moves between threads only through `block_in_place`.
 pub(crate) struct Core {
@@ -124,7 +136,7 @@ impl Core {
             until_maintenance: 1,
             until_global: 1,
             global_queue_interval: interval,
-            poll_time_ewma: TARGET_GLOBAL_QUEUE_INTERVAL_NS / interval as f64,
+            poll_time_ewma: TARGET_GLOBAL_QUEUE_INTERVAL_NS / DEFAULT_GLOBAL_QUEUE_INTERVAL as f64,
             batch_start: (Instant::now(), 0),
             lifo_enabled: true,
             run_queue,
@@ -312,7 +324,7 @@ impl Context {
                     // worker runs next.
                     core.lifo_enabled = lifo_polls < MAX_LIFO_POLLS;
                     core.run_queue.push_back_or_overflow(task, &handle.inject);
-                    self.notify_others_if_worth_it(&core);
+                    self.notify_if_more_queued(&core);
                     return Some(core);
                 }
                 lifo_polls += 1;
@@ -374,7 +386,9 @@ impl Context {
         });
         core.park = park;
         core.deferred.restore(deferred);
-        self.notify_others_if_worth_it(&core);
+        if !core.is_searching {
+            self.notify_if_more_queued(&core);
+        }
         core
     }
 
@@ -392,11 +406,21 @@ impl Context {
             .expect("worker core taken during a driver poll")
     }
 
-    /// After a driver poll or park: wake one sleeper if this worker holds more work than the
-    /// task it runs next and is not searching (a searcher hands the search on when it finds
-    /// work; tokio's `should_notify_others`, Go's `wakep`).
-    fn notify_others_if_worth_it(&self, core: &Core) {
-        if !core.is_searching && core.run_queue.len() > 1 {
+    /// While busy (a driver poll at maintenance, a capped LIFO chain): wake one sleeper if this
+    /// worker holds more work than the task it runs next (tokio's `should_notify_others`, Go's
+    /// `wakep`). The caller checks the worker is not searching (a searcher hands the search on
+    /// when it finds work).
+    fn notify_if_more_queued(&self, core: &Core) {
+        if core.run_queue.len() > 1 {
+            self.handle.notify_parked();
+        }
+    }
+
+    /// Out of a park with tasks the driver woke: wake one sleeper only if, besides the task it
+    /// runs next, this worker holds more work than it gets through alone before a sleeper would
+    /// help (`WAKE_FOR_BATCH_NS`), and it is not searching.
+    fn notify_if_batch_worth_a_wake(&self, core: &Core) {
+        if !core.is_searching && core.queued_work_ns() >= WAKE_FOR_BATCH_NS {
             self.handle.notify_parked();
         }
     }
@@ -495,7 +519,7 @@ impl Context {
         gort_waitsite::tick_clock_at(now);
         core.busy_since = now;
         core.start_batch(now);
-        self.notify_others_if_worth_it(&core);
+        self.notify_if_batch_worth_a_wake(&core);
         core
     }
 }
@@ -526,24 +550,34 @@ impl Core {
         self.batch_start = (now, self.polls);
     }
 
-    /// Ends the batch of polls: folds its mean poll time into the average and, unless
-    /// configured, re-tunes the global queue interval to about 200 µs of polls (tokio's
-    /// self-tuning: slow tasks make the injection queue checked more often). A new batch starts.
+    /// Ends the batch of polls: folds its mean poll time into the average (for
+    /// `queued_work_ns`) and, unless configured, re-tunes the global queue interval to about
+    /// 200 µs of polls (tokio's self-tuning: slow tasks make the injection queue checked more
+    /// often). A new batch starts.
     fn end_batch(&mut self, handle: &Handle) {
         let polls = self.polls.wrapping_sub(self.batch_start.1);
-        if polls == 0 || handle.config.global_queue_interval.is_some() {
+        if polls == 0 {
             return;
         }
         let now = Instant::now();
         let mean = now.duration_since(self.batch_start.0).as_nanos() as f64 / polls as f64;
         let alpha = 1.0 - (1.0 - POLL_TIME_EWMA_ALPHA).powf(polls as f64);
         self.poll_time_ewma = alpha * mean + (1.0 - alpha) * self.poll_time_ewma;
+        self.batch_start = (now, self.polls);
+        if handle.config.global_queue_interval.is_some() {
+            return;
+        }
         // The float-to-int cast saturates; a zero average gives the maximum.
         self.global_queue_interval = ((TARGET_GLOBAL_QUEUE_INTERVAL_NS / self.poll_time_ewma)
             as u32)
             .clamp(MIN_GLOBAL_QUEUE_INTERVAL, MAX_GLOBAL_QUEUE_INTERVAL);
         self.until_global = self.until_global.min(self.global_queue_interval);
-        self.batch_start = (now, self.polls);
+    }
+
+    /// The run queue's work besides the task this worker runs next, in ns: its length times the
+    /// mean poll time.
+    fn queued_work_ns(&self) -> f64 {
+        self.run_queue.len().saturating_sub(1) as f64 * self.poll_time_ewma
     }
 
     fn count_poll(&mut self, handle: &Handle, task: &Notified<Arc<Handle>>) {
