@@ -4,9 +4,11 @@
 //! process's context switches, so they run one at a time (`serial`).
 
 use futures::StreamExt;
-use gort_executor::runtime::{Builder, Runtime};
-use std::sync::{mpsc, Mutex, MutexGuard};
+use sched_support::on_two_workers;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+
+mod sched_support;
 
 /// Keeps the tests of this file from running at the same time.
 fn serial() -> MutexGuard<'static, ()> {
@@ -28,19 +30,6 @@ fn voluntary_switches() -> u64 {
             .map_or(0, |n| n.trim().parse::<u64>().unwrap());
     }
     total
-}
-
-/// Runs `f` on a fresh 2-worker runtime on its own thread; fails after 30 s instead of hanging.
-fn on_two_workers<R: Send + 'static>(f: impl FnOnce(Runtime) -> R + Send + 'static) -> R {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap();
-        let _ = tx.send(f(rt));
-    });
-    rx.recv_timeout(Duration::from_secs(30)).expect("timed out")
 }
 
 #[test]

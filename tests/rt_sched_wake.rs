@@ -4,29 +4,18 @@
 //! futex calls and two context switches per batch, which on a busy server only take CPU time
 //! from the rest.
 
-use gort_executor::runtime::{Builder, Runtime};
+use gort_executor::runtime::Runtime;
 use gort_reactor::time::{sleep_until, Instant};
-use std::sync::mpsc;
+use sched_support::on_two_workers;
 use std::time::Duration;
+
+mod sched_support;
 
 /// Tasks woken together by one timer dispatch per round.
 const TASKS: usize = 4;
 const ROUNDS: u32 = 100;
 /// Time between two rounds' deadlines.
 const SPACING: Duration = Duration::from_millis(2);
-
-/// Runs `f` on a fresh 2-worker runtime on its own thread; fails after 30 s instead of hanging.
-fn on_two_workers<R: Send + 'static>(f: impl FnOnce(Runtime) -> R + Send + 'static) -> R {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap();
-        let _ = tx.send(f(rt));
-    });
-    rx.recv_timeout(Duration::from_secs(30)).expect("timed out")
-}
 
 /// Parks of both workers so far.
 fn parks(rt: &Runtime) -> u64 {

@@ -373,17 +373,7 @@ impl<T> BlockList<T> {
         if offset + 1 >= BLOCK_CAP || block.is_null() {
             return self.pop_slow();
         }
-        let mut new_head = head + (1 << SHIFT);
-        if new_head & HAS_NEXT == 0 {
-            // See `pop_slow` on this load.
-            let tail = self.tail.index.load(Ordering::SeqCst);
-            if head >> SHIFT == tail >> SHIFT {
-                return None;
-            }
-            if (head >> SHIFT) / LAP != (tail >> SHIFT) / LAP {
-                new_head |= HAS_NEXT;
-            }
-        }
+        let new_head = self.head_after(head)?;
         if self
             .head
             .index
@@ -392,10 +382,31 @@ impl<T> BlockList<T> {
         {
             return self.pop_slow();
         }
-        seqcst_rmw_done(); // see the `Ok` arm in `pop_slow`
-                           // SAFETY: winning index `head` gives this pop its slot in `block` (not its last), alive
-                           // until that slot is read.
+        seqcst_rmw_done();
+        // SAFETY: winning index `head` gives this pop its slot in `block` (not its last), alive
+        // until that slot is read.
         Some(unsafe { Block::read_slot(block, offset) })
+    }
+
+    /// The head index after a pop at `head` (marking that `head`'s block has a successor once
+    /// `tail` is in a later block), or `None` when the list is empty.
+    #[inline(always)]
+    fn head_after(&self, head: usize) -> Option<usize> {
+        let mut new_head = head + (1 << SHIFT);
+        if new_head & HAS_NEXT == 0 {
+            // No fence: a stale `tail` only reports empty too early, and a receive that then
+            // parks fences before it looks again (see `super::fast`). It is never behind
+            // `head`: the pop that moved `head` here read a `tail` past it, and our acquire of
+            // `head` orders that read before this one.
+            let tail = self.tail.index.load(Ordering::SeqCst);
+            if head >> SHIFT == tail >> SHIFT {
+                return None;
+            }
+            if (head >> SHIFT) / LAP != (tail >> SHIFT) / LAP {
+                new_head |= HAS_NEXT;
+            }
+        }
+        Some(new_head)
     }
 
     /// [`pop`](Self::pop), every case.
@@ -414,20 +425,7 @@ impl<T> BlockList<T> {
                 block = self.head.block.load(Ordering::Acquire);
                 continue;
             }
-            let mut new_head = head + (1 << SHIFT);
-            if new_head & HAS_NEXT == 0 {
-                // No fence: a stale `tail` only reports empty too early, and a receive that
-                // then parks fences before it looks again (see `super::fast`). It is never
-                // behind `head`: the pop that moved `head` here read a `tail` past it, and our
-                // acquire of `head` orders that read before this one.
-                let tail = self.tail.index.load(Ordering::SeqCst);
-                if head >> SHIFT == tail >> SHIFT {
-                    return None;
-                }
-                if (head >> SHIFT) / LAP != (tail >> SHIFT) / LAP {
-                    new_head |= HAS_NEXT;
-                }
-            }
+            let new_head = self.head_after(head)?;
             if block.is_null() {
                 // The first push is installing the first block.
                 backoff(&mut step);
