@@ -257,9 +257,9 @@ impl<T> BlockList<T> {
                 )
                 .is_ok()
         {
-            seqcst_rmw_done(); // see the `Ok` arm in `push_slow`
-                               // SAFETY: winning index `tail` gives this push its slot in `block`, which cannot be
-                               // freed before that slot is written and read.
+            seqcst_rmw_done();
+            // SAFETY: winning index `tail` gives this push its slot in `block`, which cannot be
+            // freed before that slot is written and read.
             unsafe { Block::write_slot(block, offset, value) };
             return;
         }
