@@ -95,6 +95,32 @@ impl DriverShared {
         self.condvar_sleepers.fetch_add(0, SeqCst) != 0
     }
 
+    /// Marks what the driver's new holder does: a timed watch with `timeout`, or an
+    /// indefinite sleep unless `recheck` (run after the mark) asks for a timeout after all.
+    fn mark_watch(
+        &self,
+        timeout: Option<Duration>,
+        recheck: impl FnOnce() -> Option<Duration>,
+    ) -> (usize, Option<Duration>) {
+        if timeout.is_some() {
+            self.watch.store(WATCH_TIMED, SeqCst);
+            return (WATCH_TIMED, timeout);
+        }
+        self.watch.swap(WATCH_INDEFINITE, SeqCst);
+        match recheck() {
+            Some(timeout)
+                if self
+                    .watch
+                    .compare_exchange(WATCH_INDEFINITE, WATCH_TIMED, SeqCst, SeqCst)
+                    .is_ok() =>
+            {
+                (WATCH_TIMED, Some(timeout))
+            }
+            // Nothing filled, or a kick came first (it woke the driver: `Woken::Kicked`).
+            _ => (WATCH_INDEFINITE, None),
+        }
+    }
+
     /// Runs `sleep` (a worker's short sleep off the driver, watching a LIFO slot) marked as a
     /// timed watch, so filling a LIFO slot meanwhile kicks nobody.
     pub(crate) fn watch_briefly(&self, sleep: impl FnOnce()) {
@@ -258,34 +284,6 @@ impl Parker {
         drop(guard);
         sleepers.fetch_sub(1, SeqCst);
         woken
-    }
-}
-
-impl DriverShared {
-    /// Marks what the driver's new holder does: a timed watch with `timeout`, or an
-    /// indefinite sleep unless `recheck` (run after the mark) asks for a timeout after all.
-    fn mark_watch(
-        &self,
-        timeout: Option<Duration>,
-        recheck: impl FnOnce() -> Option<Duration>,
-    ) -> (usize, Option<Duration>) {
-        if timeout.is_some() {
-            self.watch.store(WATCH_TIMED, SeqCst);
-            return (WATCH_TIMED, timeout);
-        }
-        self.watch.swap(WATCH_INDEFINITE, SeqCst);
-        match recheck() {
-            Some(timeout)
-                if self
-                    .watch
-                    .compare_exchange(WATCH_INDEFINITE, WATCH_TIMED, SeqCst, SeqCst)
-                    .is_ok() =>
-            {
-                (WATCH_TIMED, Some(timeout))
-            }
-            // Nothing filled, or a kick came first (it woke the driver: `Woken::Kicked`).
-            _ => (WATCH_INDEFINITE, None),
-        }
     }
 }
 

@@ -17,8 +17,8 @@
 //! a park with such a batch wakes one only for more work than it gets through alone before a
 //! woken sleeper would help (queued tasks times the mean poll time, at least 50 µs: on a busy
 //! server each wake for a few short tasks was a futex wake and sleep of the other worker). A
-//! worker never kicks the driver it is dispatching itself. `block_in_place` lends the core to a replacement thread
-//! only while its closure runs ([`lend`]).
+//! worker never kicks the driver it is dispatching itself. `block_in_place` lends the core to a
+//! replacement thread only while its closure runs ([`lend`]).
 
 // The hand-off logic lives with the watchdog's; as a child module it reaches the workers.
 #[path = "../../handoff.rs"]

@@ -386,9 +386,7 @@ impl Context {
         });
         core.park = park;
         core.deferred.restore(deferred);
-        if !core.is_searching {
-            self.notify_if_more_queued(&core);
-        }
+        self.notify_if_more_queued(&core);
         core
     }
 
@@ -407,11 +405,10 @@ impl Context {
     }
 
     /// While busy (a driver poll at maintenance, a capped LIFO chain): wake one sleeper if this
-    /// worker holds more work than the task it runs next (tokio's `should_notify_others`, Go's
-    /// `wakep`). The caller checks the worker is not searching (a searcher hands the search on
-    /// when it finds work).
+    /// worker holds more work than the task it runs next and is not searching (a searcher hands
+    /// the search on when it finds work; tokio's `should_notify_others`, Go's `wakep`).
     fn notify_if_more_queued(&self, core: &Core) {
-        if core.run_queue.len() > 1 {
+        if !core.is_searching && core.run_queue.len() > 1 {
             self.handle.notify_parked();
         }
     }
