@@ -51,7 +51,9 @@ impl<T> Array<T> {
     /// Takes a capacity unit: room for one value or a permit (`mpsc` rules only).
     pub(super) fn take_unit(&self) -> bool {
         let units = self.units();
-        let mut free = units.load(Ordering::Acquire);
+        // SeqCst: a parked sender's look for room reads it right after publishing its park
+        // (see `Chan::publish_park`).
+        let mut free = units.load(Ordering::SeqCst);
         loop {
             if free == 0 {
                 return false;

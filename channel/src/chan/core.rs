@@ -29,7 +29,7 @@
 
 use super::array::Array;
 use super::list::BlockList;
-use super::shim::{AtomicBool, AtomicUsize, CachePadded, Lock, Ordering};
+use super::shim::{fence, seqcst_rmw_done, AtomicBool, AtomicUsize, CachePadded, Lock, Ordering};
 use super::waiter::{RecvStatus, RecvWaiter, SendStatus, SendWaiter, Wakeups};
 use crate::waitlist::{WaitList, WaiterId};
 use std::collections::VecDeque;
@@ -200,24 +200,48 @@ impl<T> Chan<T> {
         out
     }
 
-    /// Publishes the queue lengths for the lock-free paths. Called (then fenced) right after
-    /// anything that raises them; lowering them late only costs a lock.
+    /// Publishes the queue lengths for the lock-free paths; true when it raised one. A raise is
+    /// a `SeqCst` store, ordered before the re-check that follows a park ([`Self::publish_park`]);
+    /// lowering late only costs a lock-free path a lock, so a lowered count is a plain release
+    /// store (no `xchg` on every hand-off).
     #[inline]
-    pub(super) fn publish(&self, st: &State<T>) {
+    pub(super) fn publish(&self, st: &State<T>) -> bool {
         if !self.has_lock_free_buffer() {
             // Only the lock-free paths read the counts, and an unbuffered channel has none:
             // skip the fencing stores on every park and hand-off.
-            return;
+            return false;
         }
-        // Only the lock holder writes these: skip the (fencing) store when nothing changed.
-        fn store(count: &AtomicUsize, now: usize) {
-            if count.load(Ordering::Relaxed) != now {
+        // Only the lock holder writes these: skip the store when nothing changed.
+        #[inline(always)]
+        fn store(count: &AtomicUsize, now: usize) -> bool {
+            let before = count.load(Ordering::Relaxed);
+            if now > before {
                 count.store(now, Ordering::SeqCst);
+                return true;
             }
+            if now < before {
+                count.store(now, Ordering::Release);
+            }
+            false
         }
-        store(&self.recv_parked, st.recvq.len());
-        store(&self.send_parked, st.sendq.len() + st.back.len());
-        store(&self.front_len, st.front.len());
+        let recv = store(&self.recv_parked, st.recvq.len());
+        let send = store(&self.send_parked, st.sendq.len() + st.back.len());
+        let front = store(&self.front_len, st.front.len());
+        recv | send | front
+    }
+
+    /// Publishes a park, then orders it before the look at the buffer that follows (the parking
+    /// half of the Dekker pattern in [`super::fast`]). The park raised a count with a `SeqCst`
+    /// store, and that look reads the buffer's positions with `SeqCst` loads, so the single
+    /// total order of `SeqCst` operations already puts the store first: no fence (an `mfence`
+    /// on every park of a buffered channel). Had nothing been raised, it fences.
+    #[inline]
+    pub(super) fn publish_park(&self, st: &State<T>) {
+        if self.publish(st) {
+            seqcst_rmw_done();
+        } else {
+            fence(Ordering::SeqCst);
+        }
     }
 
     // ----- the buffer, by flavor -----

@@ -4,7 +4,7 @@
 //! next free unit (after winning its `select!` token, if any).
 
 use super::core::{Chan, ReserveOp, SendFail, State};
-use super::shim::{fence, Ordering};
+use super::shim::Ordering;
 use super::waiter::{SendStatus, SendWaiter, Wakeups};
 use crate::coop;
 use crate::select::{self, Claim};
@@ -55,8 +55,7 @@ impl<T> Chan<T> {
                         .push_back(SendWaiter::new(None, select::park_ref(me)), cx.waker());
                     *op = ReserveOp::Parked(id);
                     // Publish, then look again (see `poll_send`).
-                    self.publish(st);
-                    fence(Ordering::SeqCst);
+                    self.publish_park(st);
                     self.refill(st, wk);
                     self.settle_reserve(st, op, cx, wk)
                 }

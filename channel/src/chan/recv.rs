@@ -12,7 +12,6 @@
 //! `select!` reference so the peer that completes it wins the token instead.
 
 use super::core::{Chan, Flavor, RecvFail, RecvOp, State};
-use super::shim::{fence, Ordering};
 use super::waiter::{Delivery, RecvStatus, RecvWaiter, Wakeups};
 use crate::coop;
 use crate::select::{self, Claim, Current};
@@ -154,8 +153,7 @@ impl<T> Chan<T> {
                 if !matches!(self.flavor, Flavor::Zero) {
                     // Publish, then look again: a lock-free send that pushed before seeing us
                     // parked did not flush.
-                    self.publish(st);
-                    fence(Ordering::SeqCst);
+                    self.publish_park(st);
                     self.flush_to_receivers(st, wk);
                     if !st.recvq.is_queued(id) {
                         // Served (or skipped) by the flush: settle it on the next poll.

@@ -12,7 +12,6 @@
 //! one carries its `select!` reference so the peer that completes it wins the token instead.
 
 use super::core::{Chan, SendFail, SendOp, State};
-use super::shim::{fence, Ordering};
 use super::waiter::{pop_claimed, Delivery, RecvStatus, SendStatus, SendWaiter, Wakeups};
 use crate::coop;
 use crate::select::{self, Claim, Current};
@@ -245,8 +244,7 @@ impl<T> Chan<T> {
                 }
                 // Publish, then look again: a lock-free receive that freed room before seeing
                 // us parked left it for `refill`.
-                self.publish(st);
-                fence(Ordering::SeqCst);
+                self.publish_park(st);
                 self.refill(st, wk);
                 match Self::look_at_parked_send(st, id, me, cx) {
                     Parked::Waiting => Poll::Pending,
