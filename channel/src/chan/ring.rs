@@ -86,16 +86,22 @@ impl<T> Ring<T> {
         self.slots.len()
     }
 
+    /// The slot index of position `pos`.
+    #[inline]
+    fn index(&self, pos: usize) -> usize {
+        pos & (self.one_lap - 1)
+    }
+
     /// The slot of position `pos`.
     #[inline]
     fn slot(&self, pos: usize) -> &Slot<T> {
-        &self.slots[pos & (self.one_lap - 1)]
+        &self.slots[self.index(pos)]
     }
 
     /// The position after `pos`: the next index, or index 0 of the next lap.
     #[inline]
     fn next(&self, pos: usize) -> usize {
-        if (pos & (self.one_lap - 1)) + 1 < self.cap() {
+        if self.index(pos) + 1 < self.cap() {
             pos.wrapping_add(1)
         } else {
             (pos & !(self.one_lap - 1)).wrapping_add(self.one_lap)
@@ -221,7 +227,7 @@ impl<T> Ring<T> {
             let tail = self.tail.0.load(Ordering::SeqCst);
             let head = self.head.0.load(Ordering::SeqCst);
             if self.tail.0.load(Ordering::SeqCst) == tail {
-                let (head_index, tail_index) = (head & (self.one_lap - 1), tail & (self.one_lap - 1));
+                let (head_index, tail_index) = (self.index(head), self.index(tail));
                 return match head_index.cmp(&tail_index) {
                     std::cmp::Ordering::Less => tail_index - head_index,
                     std::cmp::Ordering::Greater => self.cap() - head_index + tail_index,
