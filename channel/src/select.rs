@@ -194,6 +194,7 @@ impl SelectScope {
     }
 
     /// Runs `poll` (one poll of branch `branch`) with this scope installed for gort futures.
+    #[inline]
     pub fn poll_branch<R>(&self, branch: u32, poll: impl FnOnce() -> R) -> R {
         struct Restore(*const Frame);
         impl Drop for Restore {
@@ -233,6 +234,7 @@ impl SelectScope {
     }
 
     /// Wins this `select!` for `branch`: on the shared token once one exists, else locally.
+    #[inline]
     fn claim(&self, branch: u32) -> TokenClaim {
         if let Some(token) = self.token.get() {
             return token.claim(branch);
@@ -282,7 +284,26 @@ impl<'a> Current<'a> {
     }
 
     /// Tries to win the token of every enclosing branch before committing.
+    #[inline]
     pub(crate) fn claim(&self) -> Claim {
+        if self.frame.parent.is_null() {
+            // Not nested (nearly every `select!`): one token, no chain to walk.
+            // SAFETY: the frame's scope is borrowed by its running `poll_branch` (see `frames`).
+            let scope = unsafe { &*self.frame.scope };
+            return match scope.claim(self.frame.branch) {
+                TokenClaim::Acquired => Claim::Won {
+                    acquired: level_bit(0),
+                },
+                TokenClaim::Held => Claim::Won { acquired: 0 },
+                TokenClaim::Lost => Claim::Lost,
+            };
+        }
+        self.claim_chain()
+    }
+
+    /// [`claim`](Self::claim) for a nested `select!`: innermost first, all or nothing.
+    #[inline(never)]
+    fn claim_chain(&self) -> Claim {
         let mut acquired = 0;
         for (depth, (scope, branch)) in self.frames().enumerate() {
             match scope.claim(branch) {
@@ -398,25 +419,36 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Current<'_>>) -> R) -> R {
     }
 }
 
-/// `select!`'s random start: a per-thread xorshift generator (seeded from std's hasher keys).
+/// `select!`'s random start: a per-thread xorshift generator (seeded from std's hasher keys on
+/// first use).
 #[doc(hidden)]
+#[inline]
 pub fn random_below(n: u32) -> u32 {
     thread_local! {
-        static RNG: Cell<u64> = Cell::new({
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_usize(&h as *const _ as usize);
-            h.finish() | 1
-        });
+        // Const-initialized (0: not seeded yet), so each draw reads the slot directly instead
+        // of going through a lazy-initialization check.
+        static RNG: Cell<u64> = const { Cell::new(0) };
     }
     RNG.with(|rng| {
         let mut x = rng.get();
+        if x == 0 {
+            x = seed();
+        }
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
         rng.set(x);
         (((x >> 32) * u64::from(n)) >> 32) as u32
     })
+}
+
+/// A nonzero seed for [`random_below`]'s generator.
+#[cold]
+fn seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_usize(&h as *const _ as usize);
+    h.finish() | 1
 }
 
 #[cfg(all(test, not(loom)))]

@@ -170,7 +170,7 @@ macro_rules! select {
         const __HAS_ELSE: bool = $crate::__select_has!([$($else)*]);
         // Step 1: the conditions, before any future expression is evaluated.
         #[allow(unused_mut)]
-        let mut __disabled = $crate::__private::Mask::<{ $crate::__private::mask_bytes(__BRANCHES) }>::new();
+        let mut __disabled = $crate::__private::Mask::new();
         $(
             if !$crate::__select_cond!($($c)?) {
                 __disabled.set(0 $(+ $crate::__select_one!($skip))*);

@@ -1,9 +1,12 @@
 //! A lock-free bounded MPMC ring: the buffer of bounded channels.
 //!
 //! Dmitry Vyukov's bounded MPMC queue, the layout of crossbeam-channel's array flavor: each slot
-//! carries a stamp. A slot at position `pos` (index `pos % cap`) is free for the push at `pos`
-//! when its stamp is [`free_at`]`(pos)`, and holds the value for the pop at `pos` when it is
-//! [`full_at`]`(pos)`; the pop then sets it to `free_at(pos + cap)`, freeing it for the next lap. Producers and
+//! carries a stamp. A position names a lap and a slot index, `lap * one_lap + index`, where
+//! `one_lap` is a power of two above `cap`: the index is a mask away (no division on every push
+//! and pop, which a position counted `mod cap` would cost), and the next lap's position of the
+//! same slot is `pos + one_lap`. A slot is free for the push at `pos` when its stamp is
+//! [`free_at`]`(pos)`, and holds the value for the pop at `pos` when it is [`full_at`]`(pos)`;
+//! the pop then sets it to `free_at(pos + one_lap)`, freeing it for the next lap. Producers and
 //! consumers race only on their own counter (`tail` or `head`) with one compare-and-swap, and on
 //! the slot they won, so a send and a receive never contend on a lock.
 //!
@@ -27,8 +30,7 @@ use loom::{hint::spin_loop, thread::yield_now};
 use std::{hint::spin_loop, thread::yield_now};
 
 /// The stamp of a slot free for the push at `pos`: even, so it never equals a stamp of a slot
-/// holding a value (odd) — with one slot, "free for `pos + 1`" and "holds `pos`" would
-/// otherwise look alike.
+/// holding a value (odd).
 fn free_at(pos: usize) -> usize {
     pos.wrapping_mul(2)
 }
@@ -49,6 +51,8 @@ pub(crate) struct Ring<T> {
     /// Position of the next push.
     tail: CachePadded<AtomicUsize>,
     slots: Box<[Slot<T>]>,
+    /// The power of two above the capacity: one lap's step in a position.
+    one_lap: usize,
 }
 
 // SAFETY: values move between threads through the slots (hence `T: Send`); a slot's value is
@@ -72,11 +76,36 @@ impl<T> Ring<T> {
             head: CachePadded(AtomicUsize::new(0)),
             tail: CachePadded(AtomicUsize::new(0)),
             slots,
+            one_lap: (cap + 1)
+                .checked_next_power_of_two()
+                .expect("a ring of this many slots cannot be addressed"),
         }
     }
 
     fn cap(&self) -> usize {
         self.slots.len()
+    }
+
+    /// The slot index of position `pos`.
+    #[inline]
+    fn index(&self, pos: usize) -> usize {
+        pos & (self.one_lap - 1)
+    }
+
+    /// The slot of position `pos`.
+    #[inline]
+    fn slot(&self, pos: usize) -> &Slot<T> {
+        &self.slots[self.index(pos)]
+    }
+
+    /// The position after `pos`: the next index, or index 0 of the next lap.
+    #[inline]
+    fn next(&self, pos: usize) -> usize {
+        if self.index(pos) + 1 < self.cap() {
+            pos.wrapping_add(1)
+        } else {
+            (pos & !(self.one_lap - 1)).wrapping_add(self.one_lap)
+        }
     }
 
     /// Spins before a push (pop) waiting for a consumer (producer) in the middle of its slot
@@ -100,11 +129,10 @@ impl<T> Ring<T> {
     /// claimed but is still reading is waited out: a bounded spin, then the thread yields (that
     /// consumer holds no lock, so it finishes once it runs).
     pub(crate) fn try_push(&self, value: T) -> Result<(), T> {
-        let cap = self.cap();
         let mut spins = 0;
         let mut pos = self.tail.0.load(Ordering::Relaxed);
         loop {
-            let slot = &self.slots[pos % cap];
+            let slot = self.slot(pos);
             let stamp = slot.stamp.load(Ordering::Acquire);
             let lag = stamp.wrapping_sub(free_at(pos)) as isize;
             if lag == 0 {
@@ -113,7 +141,7 @@ impl<T> Ring<T> {
                 // other, with no fence ([`seqcst_rmw_done`]).
                 match self.tail.0.compare_exchange_weak(
                     pos,
-                    pos.wrapping_add(1),
+                    self.next(pos),
                     Ordering::SeqCst,
                     Ordering::Relaxed,
                 ) {
@@ -132,7 +160,7 @@ impl<T> Ring<T> {
                 // The slot still holds the previous lap's value: full, unless a pop has
                 // claimed that value and is reading it.
                 let head = self.head.0.load(Ordering::SeqCst);
-                if head.wrapping_add(cap) == pos {
+                if head.wrapping_add(self.one_lap) == pos {
                     return Err(value);
                 }
                 Self::wait(&mut spins);
@@ -147,18 +175,17 @@ impl<T> Ring<T> {
     /// position but has not published it yet is waited for (a few instructions, unless that
     /// producer was preempted: a bounded spin, then the thread yields).
     pub(crate) fn pop(&self) -> Option<T> {
-        let cap = self.cap();
         let mut spins = 0;
         let mut pos = self.head.0.load(Ordering::Relaxed);
         loop {
-            let slot = &self.slots[pos % cap];
+            let slot = self.slot(pos);
             let stamp = slot.stamp.load(Ordering::Acquire);
             let lag = stamp.wrapping_sub(full_at(pos)) as isize;
             if lag == 0 {
                 // SeqCst: as the push's CAS on `tail` (a parked sender reads `head`).
                 match self.head.0.compare_exchange_weak(
                     pos,
-                    pos.wrapping_add(1),
+                    self.next(pos),
                     Ordering::SeqCst,
                     Ordering::Relaxed,
                 ) {
@@ -169,7 +196,7 @@ impl<T> Ring<T> {
                         // finished writing it.
                         let value = unsafe { (*slot.value.get()).assume_init_read() };
                         slot.stamp
-                            .store(free_at(pos.wrapping_add(cap)), Ordering::Release);
+                            .store(free_at(pos.wrapping_add(self.one_lap)), Ordering::Release);
                         return Some(value);
                     }
                     Err(now) => pos = now,
@@ -200,7 +227,14 @@ impl<T> Ring<T> {
             let tail = self.tail.0.load(Ordering::SeqCst);
             let head = self.head.0.load(Ordering::SeqCst);
             if self.tail.0.load(Ordering::SeqCst) == tail {
-                return tail.wrapping_sub(head).min(self.cap());
+                let (head_index, tail_index) = (self.index(head), self.index(tail));
+                return match head_index.cmp(&tail_index) {
+                    std::cmp::Ordering::Less => tail_index - head_index,
+                    std::cmp::Ordering::Greater => self.cap() - head_index + tail_index,
+                    // Same index: empty, or a whole lap apart.
+                    std::cmp::Ordering::Equal if head == tail => 0,
+                    std::cmp::Ordering::Equal => self.cap(),
+                };
             }
         }
     }
@@ -246,6 +280,30 @@ mod tests {
                     assert_eq!(ring.pop(), Some(lap * 10 + i));
                 }
                 assert!(ring.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn len_counts_across_laps() {
+        for cap in [1, 3, 4, 5] {
+            let ring = Ring::new(cap);
+            let mut len = 0;
+            // Pushes and pops in steps that do not divide the capacity, over many laps.
+            for step in 0..40 {
+                for _ in 0..(step % 3 + 1) {
+                    if ring.try_push(step).is_ok() {
+                        len += 1;
+                    }
+                }
+                assert_eq!(ring.len(), len, "cap {cap}, step {step}");
+                for _ in 0..(step % 2 + 1) {
+                    if ring.pop().is_some() {
+                        len -= 1;
+                    }
+                }
+                assert_eq!(ring.len(), len, "cap {cap}, step {step}");
+                assert_eq!(ring.is_empty(), len == 0);
             }
         }
     }
