@@ -222,6 +222,19 @@ pub(crate) fn rebate_lock_free() {
     });
 }
 
+/// Charges an operation that completed without [`poll_proceed`] (it checked
+/// [`has_budget_remaining`] first): a tick when `lock_free` (see [`rebate_lock_free`]), else a
+/// unit. One look at the budget instead of a charge and a rebate.
+#[inline]
+pub(crate) fn charge(lock_free: bool) {
+    let _ = CURRENT.try_with(|c| {
+        if let Some(n) = c.get() {
+            let cost = if lock_free { 1 } else { UNIT };
+            c.set(Some(n.saturating_sub(cost)));
+        }
+    });
+}
+
 pin_project_lite::pin_project! {
     /// A future that charges the cooperative budget (see [`cooperative`]).
     #[must_use = "futures do nothing unless polled"]

@@ -14,12 +14,63 @@
 //! sender parked takes it to move the sender's value into the room it freed.
 //!
 //! An unbuffered channel has no lock-free buffer: both paths fall back to the lock at once.
+//!
+//! The whole poll of a plain send or receive (not a `select!` branch, not parked) that completes
+//! on the lock-free path is [`poll_send_lock_free`](Chan::poll_send_lock_free) and
+//! [`poll_recv_lock_free`](Chan::poll_recv_lock_free): small enough to inline into the future's
+//! poll, and charging the budget once, after it completed. Everything else — a `select!`, a
+//! spent budget, a parked peer, an empty buffer — goes to the full poll, which starts over.
 
-use super::core::{Chan, SendFail};
+use super::core::{Chan, RecvOp, SendFail, SendOp};
 use super::shim::Ordering;
+use crate::coop;
 use crate::select::{self, Claim, Current};
+use std::task::Poll;
+
+/// True outside a `select!` branch: the lock-free polls leave branches to the full poll.
+#[inline(always)]
+fn outside_select() -> bool {
+    select::with_current(|me| me.is_none())
+}
 
 impl<T> Chan<T> {
+    /// A send poll that completes lock-free, or `None` (nothing changed; `op` keeps its value)
+    /// for the full poll.
+    #[inline(always)]
+    pub(super) fn poll_send_lock_free(&self, op: &mut SendOp<T>) -> Option<Poll<Result<(), T>>> {
+        if !matches!(op, SendOp::Idle(_)) || !coop::has_budget_remaining() || !outside_select() {
+            return None;
+        }
+        let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
+            unreachable!("checked above");
+        };
+        match self.fast_send(value, None) {
+            Ok(lock_free) => {
+                coop::charge(lock_free && self.cheap_budget);
+                Some(Poll::Ready(Ok(())))
+            }
+            Err(SendFail::Full(value) | SendFail::Closed(value) | SendFail::Lost(value)) => {
+                *op = SendOp::Idle(value);
+                None
+            }
+        }
+    }
+
+    /// A receive poll that completes lock-free, or `None` (nothing changed) for the full poll.
+    #[inline(always)]
+    pub(super) fn poll_recv_lock_free(&self, op: &RecvOp) -> Option<Poll<Option<T>>> {
+        if !matches!(op, RecvOp::Idle) || !coop::has_budget_remaining() || !outside_select() {
+            return None;
+        }
+        match self.fast_recv(None) {
+            Some(Ok((value, lock_free))) => {
+                coop::charge(lock_free && self.cheap_budget);
+                Some(Poll::Ready(Some(value)))
+            }
+            Some(Err(())) | None => None,
+        }
+    }
+
     /// A send without the lock: room, nobody parked. `Err(Full)` falls back to the lock (always,
     /// on an unbuffered channel).
     /// `Ok(true)`: it stayed lock-free (no receiver parked meanwhile had to be handed the value),
