@@ -75,6 +75,7 @@ impl<T> Chan<T> {
     /// on an unbuffered channel).
     /// `Ok(true)`: it stayed lock-free (no receiver parked meanwhile had to be handed the value),
     /// so it costs a poll's budget only a tick ([`crate::coop::rebate_lock_free`]).
+    #[inline]
     pub(super) fn fast_send(
         &self,
         value: T,
@@ -96,16 +97,24 @@ impl<T> Chan<T> {
             return Err(SendFail::Full(value));
         }
         if self.recv_parked.load(Ordering::SeqCst) != 0 {
-            self.locked(|st, wk| self.flush_to_receivers(st, wk));
+            self.flush_after_push();
             return Ok(false);
         }
         Ok(true)
+    }
+
+    /// A receiver parked while a lock-free push ran: hand it what is buffered.
+    #[cold]
+    #[inline(never)]
+    fn flush_after_push(&self) {
+        self.locked(|st, wk| self.flush_to_receivers(st, wk));
     }
 
     /// A receive without the lock: a buffered value. `None` falls back to the lock (always, on
     /// an unbuffered channel);
     /// `Some(Err(()))`: our `select!` committed another branch. `Some(Ok((value, true)))`: it
     /// stayed lock-free (no parked sender to move in, no receiver to tell about the close).
+    #[inline]
     pub(super) fn fast_recv(&self, me: Option<&Current<'_>>) -> Option<Result<(T, bool), ()>> {
         if !self.has_lock_free_buffer() || self.front_len.load(Ordering::Acquire) != 0 {
             return None;
@@ -121,12 +130,20 @@ impl<T> Chan<T> {
         if self.send_parked.load(Ordering::SeqCst) != 0
             || (self.closed.load(Ordering::SeqCst) && self.recv_parked.load(Ordering::SeqCst) != 0)
         {
-            self.locked(|st, wk| {
-                self.refill(st, wk);
-                self.wake_receivers_if_done(st, wk);
-            });
+            self.settle_after_pop();
             return Some(Ok((value, false)));
         }
         Some(Ok((value, true)))
+    }
+
+    /// A lock-free pop freed room with a sender parked (move its value in), or took the last
+    /// value of a closed channel with receivers parked (tell them it is over).
+    #[cold]
+    #[inline(never)]
+    fn settle_after_pop(&self) {
+        self.locked(|st, wk| {
+            self.refill(st, wk);
+            self.wake_receivers_if_done(st, wk);
+        });
     }
 }
