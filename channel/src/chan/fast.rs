@@ -23,9 +23,9 @@
 
 use super::core::{Chan, RecvOp, SendFail, SendOp};
 use super::shim::Ordering;
-use crate::coop;
+use crate::coop::{self, Turn};
 use crate::select::{self, Claim, Current};
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 /// True outside a `select!` branch: the lock-free polls leave branches to the full poll.
 #[inline(always)]
@@ -34,12 +34,21 @@ fn outside_select() -> bool {
 }
 
 impl<T> Chan<T> {
-    /// A send poll that completes lock-free, or `None` (nothing changed; `op` keeps its value)
-    /// for the full poll.
+    /// A send poll that completes lock-free (or yields: see [`coop::lock_free_turn`]), or
+    /// `None` (nothing changed; `op` keeps its value) for the full poll.
     #[inline(always)]
-    pub(super) fn poll_send_lock_free(&self, op: &mut SendOp<T>) -> Option<Poll<Result<(), T>>> {
-        if !matches!(op, SendOp::Idle(_)) || !coop::has_budget_remaining() || !outside_select() {
+    pub(super) fn poll_send_lock_free(
+        &self,
+        op: &mut SendOp<T>,
+        cx: &Context<'_>,
+    ) -> Option<Poll<Result<(), T>>> {
+        if !matches!(op, SendOp::Idle(_)) || !outside_select() {
             return None;
+        }
+        match coop::lock_free_turn(cx) {
+            Turn::Go => {}
+            Turn::FullPoll => return None,
+            Turn::Yielded => return Some(Poll::Pending),
         }
         let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
             unreachable!("checked above");
@@ -56,11 +65,21 @@ impl<T> Chan<T> {
         }
     }
 
-    /// A receive poll that completes lock-free, or `None` (nothing changed) for the full poll.
+    /// A receive poll that completes lock-free (or yields: see [`coop::lock_free_turn`]), or
+    /// `None` (nothing changed) for the full poll.
     #[inline(always)]
-    pub(super) fn poll_recv_lock_free(&self, op: &RecvOp) -> Option<Poll<Option<T>>> {
-        if !matches!(op, RecvOp::Idle) || !coop::has_budget_remaining() || !outside_select() {
+    pub(super) fn poll_recv_lock_free(
+        &self,
+        op: &RecvOp,
+        cx: &Context<'_>,
+    ) -> Option<Poll<Option<T>>> {
+        if !matches!(op, RecvOp::Idle) || !outside_select() {
             return None;
+        }
+        match coop::lock_free_turn(cx) {
+            Turn::Go => {}
+            Turn::FullPoll => return None,
+            Turn::Yielded => return Some(Poll::Pending),
         }
         match self.fast_recv(None) {
             Some(Ok((value, lock_free))) => {

@@ -17,9 +17,15 @@
 //! A flag is a store, not a read-modify-write: a locked instruction per message (crossbeam
 //! marks each slot with `fetch_or`; a shared count of finished reads costs the same) stalls
 //! the consumer until its earlier cache misses complete, and was the most expensive
-//! instruction of a drain. Flags are bytes kept apart from the values ([`Block`]): a burst that
-//! runs ahead of its consumer (a producer that never yields) writes every value to memory and
-//! reads it back, and faults in every page of its blocks, so bytes per value is its cost.
+//! instruction of a drain. Write flags are bytes, eight of them ahead of their eight values
+//! ([`Group`]): a burst that runs ahead of its consumer writes every value to memory and reads
+//! it back, and faults in every page of its blocks, so bytes per value is its cost (a `usize`
+//! takes 10 bytes of a block, not crossbeam's 16); yet a consumer a group or two behind its
+//! producer reads no cache line the producer is writing.
+//!
+//! A consumer close behind a producer would read `tail`, which every push writes, on every pop
+//! (to tell "empty" from "not yet written"): `head` keeps the `tail` a pop last read, and pops
+//! behind it skip the look (the producer's CAS on `tail` then owns its line undisturbed).
 //!
 //! Waiting (for a write in flight, or for the next block) spins a few times with growing
 //! pauses, then yields the thread: the awaited thread holds no lock, so it finishes once it runs.
@@ -47,17 +53,24 @@ const SHIFT: usize = 1;
 /// In `head.index`: the head block is not the last one (no need to look at `tail`).
 const HAS_NEXT: usize = 1;
 
-/// A block: [`BLOCK_CAP`] values, a flag per value for its push and one for its pop.
-///
-/// The flags are bytes apart from the values (not a flag word beside each value, as in
-/// crossbeam): a `usize` then takes 10 bytes of the block instead of 16, and a burst's blocks
-/// fit in fewer pages and cache lines. The values lie between the two flag arrays, so the
-/// readers' flags share a cache line with the writers' flags only in a tiny block.
+/// Slots per [`Group`] (one under loom, whose blocks are tiny).
+#[cfg(not(loom))]
+const GROUP: usize = 8;
+#[cfg(loom)]
+const GROUP: usize = 1;
+
+/// [`GROUP`] consecutive slots: their write flags, then their values.
 #[repr(C)]
+struct Group<T> {
+    /// `written[i]`: the slot's value is written (set only by the push that won its index).
+    written: [AtomicBool; GROUP],
+    values: [UnsafeCell<MaybeUninit<T>>; GROUP],
+}
+
+/// A block: [`BLOCK_CAP`] slots in groups (the last group has the unused offset), then a read
+/// flag per slot, written by its pop (see the module docs).
 struct Block<T> {
-    /// `written[i]`: slot `i`'s value is written (set only by the push that won its index).
-    written: [AtomicBool; BLOCK_CAP],
-    values: [UnsafeCell<MaybeUninit<T>>; BLOCK_CAP],
+    groups: [Group<T>; LAP / GROUP],
     next: AtomicPtr<Block<T>>,
     /// `read[i]`: slot `i`'s reader is done with the block (written only by that reader).
     read: [AtomicBool; BLOCK_CAP],
@@ -87,11 +100,25 @@ fn wait_for(flag: &AtomicBool) {
 impl<T> Block<T> {
     fn new() -> Box<Self> {
         Box::new(Block {
-            written: std::array::from_fn(|_| AtomicBool::new(false)),
-            values: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
+            groups: std::array::from_fn(|_| Group {
+                written: std::array::from_fn(|_| AtomicBool::new(false)),
+                values: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
+            }),
             next: AtomicPtr::new(ptr::null_mut()),
             read: std::array::from_fn(|_| AtomicBool::new(false)),
         })
+    }
+
+    /// Slot `offset`'s write flag.
+    #[inline(always)]
+    fn written(&self, offset: usize) -> &AtomicBool {
+        &self.groups[offset / GROUP].written[offset % GROUP]
+    }
+
+    /// Slot `offset`'s value.
+    #[inline(always)]
+    fn value(&self, offset: usize) -> &UnsafeCell<MaybeUninit<T>> {
+        &self.groups[offset / GROUP].values[offset % GROUP]
     }
 
     fn wait_next(&self) -> *mut Self {
@@ -116,9 +143,9 @@ impl<T> Block<T> {
         // SAFETY: alive until the slot is read, which waits for the flag raised below.
         let block = unsafe { &*this };
         // SAFETY: nobody reads the slot before its `written` flag is raised.
-        unsafe { (*block.values[offset].get()).write(value) };
+        unsafe { (*block.value(offset).get()).write(value) };
         // Only this push writes the flag. Release: the value is written before it.
-        block.written[offset].store(true, Ordering::Release);
+        block.written(offset).store(true, Ordering::Release);
     }
 
     /// Takes the value of slot `offset` (waiting for its write) and marks the read done.
@@ -130,12 +157,13 @@ impl<T> Block<T> {
     unsafe fn read_slot(this: *mut Self, offset: usize) -> T {
         // SAFETY: alive until this read is marked done (below).
         let block = unsafe { &*this };
-        if !block.written[offset].load(Ordering::Acquire) {
-            wait_for(&block.written[offset]);
+        let written = block.written(offset);
+        if !written.load(Ordering::Acquire) {
+            wait_for(written);
         }
         // SAFETY: the `written` flag (acquired) says the push finished writing; only we read
         // this slot.
-        let value = unsafe { (*block.values[offset].get()).assume_init_read() };
+        let value = unsafe { (*block.value(offset).get()).assume_init_read() };
         // SAFETY: we won the slot's index and are done with the block.
         unsafe { Self::read_done(this, offset) };
         value
@@ -187,6 +215,19 @@ impl<T> Block<T> {
 struct Position<T> {
     index: AtomicUsize,
     block: AtomicPtr<Block<T>>,
+    /// In `head`: a `tail` index a pop read, so at most `tail` (see the module docs); a pop
+    /// below it knows its slot is taken without reading `tail`. Unused in `tail`.
+    seen: AtomicUsize,
+}
+
+impl<T> Position<T> {
+    fn new() -> Self {
+        Position {
+            index: AtomicUsize::new(0),
+            block: AtomicPtr::new(ptr::null_mut()),
+            seen: AtomicUsize::new(0),
+        }
+    }
 }
 
 pub(crate) struct BlockList<T> {
@@ -204,14 +245,8 @@ unsafe impl<T: Send> Sync for BlockList<T> {}
 impl<T> BlockList<T> {
     pub(crate) fn new() -> Self {
         BlockList {
-            head: Position {
-                index: AtomicUsize::new(0),
-                block: AtomicPtr::new(ptr::null_mut()),
-            },
-            tail: Position {
-                index: AtomicUsize::new(0),
-                block: AtomicPtr::new(ptr::null_mut()),
-            },
+            head: Position::new(),
+            tail: Position::new(),
         }
     }
 
@@ -393,13 +428,19 @@ impl<T> BlockList<T> {
     fn head_after(&self, head: usize) -> Option<usize> {
         let mut new_head = head + (1 << SHIFT);
         if new_head & HAS_NEXT == 0 {
-            // No fence: a stale `tail` only reports empty too early, and a receive that then
-            // parks fences before it looks again (see `super::fast`). It is never behind
-            // `head`: the pop that moved `head` here read a `tail` past it, and our acquire of
-            // `head` orders that read before this one.
-            let tail = self.tail.index.load(Ordering::SeqCst);
-            if head >> SHIFT == tail >> SHIFT {
-                return None;
+            // Relaxed: `seen` only ever held a `tail` index, so it is at most `tail` now; an
+            // old one (another pop's) is below `head` and sends us to `tail` itself.
+            let mut tail = self.head.seen.load(Ordering::Relaxed);
+            if head >> SHIFT >= tail >> SHIFT {
+                // No fence: a stale `tail` only reports empty too early, and a receive that
+                // then parks fences before it looks again (see `super::fast`). It is never
+                // behind `head`: the pop that moved `head` here read a `tail` past it, and our
+                // acquire of `head` orders that read before this one.
+                tail = self.tail.index.load(Ordering::SeqCst);
+                if head >> SHIFT == tail >> SHIFT {
+                    return None;
+                }
+                self.head.seen.store(tail, Ordering::Relaxed);
             }
             if (head >> SHIFT) / LAP != (tail >> SHIFT) / LAP {
                 new_head |= HAS_NEXT;
@@ -513,7 +554,7 @@ impl<T> Drop for BlockList<T> {
             if offset < BLOCK_CAP {
                 // SAFETY: `&mut self`: no push or pop runs; indices in `head..tail` hold
                 // written, unread values in live blocks.
-                unsafe { (*block).values[offset].get_mut().assume_init_drop() };
+                unsafe { (*(*block).value(offset).get()).assume_init_drop() };
             } else {
                 // SAFETY: every slot of this block is done; it came from `Box::into_raw`.
                 let next = unsafe { (*block).next.load(Ordering::Relaxed) };

@@ -83,7 +83,7 @@ impl<T> Chan<T> {
     /// closed and drained.
     #[inline]
     pub(crate) fn poll_recv(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        match self.poll_recv_lock_free(op) {
+        match self.poll_recv_lock_free(op, cx) {
             Some(done) => done,
             None => self.poll_recv_as(op, cx, Delivery::InPlace),
         }
@@ -94,7 +94,7 @@ impl<T> Chan<T> {
     /// other receive sees it too.
     #[inline]
     pub(crate) fn poll_next(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        match self.poll_recv_lock_free(op) {
+        match self.poll_recv_lock_free(op, cx) {
             Some(done) => done,
             None => self.poll_recv_as(op, cx, Delivery::Signal),
         }

@@ -161,7 +161,7 @@ impl<T> Chan<T> {
         op: &mut SendOp<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), T>> {
-        match self.poll_send_lock_free(op) {
+        match self.poll_send_lock_free(op, cx) {
             Some(done) => done,
             None => self.poll_send_full(op, cx),
         }
