@@ -370,7 +370,9 @@ mod tests {
 
     impl futures::task::ArcWake for CountWakes {
         fn wake_by_ref(arc_self: &std::sync::Arc<Self>) {
-            arc_self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            arc_self
+                .0
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

@@ -100,6 +100,8 @@ impl<T> Chan<T> {
         }
     }
 
+    /// Every case of a receive poll: a `select!` branch, a parked receive, a spent budget, an
+    /// empty buffer, a sender to take from.
     #[inline(never)]
     fn poll_recv_as(
         &self,

@@ -167,6 +167,8 @@ impl<T> Chan<T> {
         }
     }
 
+    /// Every case of [`poll_send`](Self::poll_send): a `select!` branch, a parked send, a spent
+    /// budget, no room, someone to hand the value to.
     #[inline(never)]
     fn poll_send_full(&self, op: &mut SendOp<T>, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
         ready!(coop::poll_proceed(cx));

@@ -329,7 +329,10 @@ fn unbounded_gives_memory_back_after_a_burst() {
     }
     let peak = rx.chan.buffer_blocks();
     let block_cap = crate::chan::list::BLOCK_CAP;
-    assert!(peak >= burst / block_cap, "{peak} blocks for {burst} values");
+    assert!(
+        peak >= burst / block_cap,
+        "{peak} blocks for {burst} values"
+    );
     for i in 0..burst {
         assert_eq!(rx.try_recv(), Ok(i));
     }
