@@ -383,35 +383,44 @@ mod tests {
 
     #[test]
     fn outside_a_task_lock_free_chan_operations_spend_the_threads_budget() {
-        // A fresh thread: a full thread budget.
-        std::thread::spawn(|| {
-            let wakes = std::sync::Arc::new(CountWakes(Default::default()));
-            let waker = futures::task::waker(wakes.clone());
-            let mut cx = Context::from_waker(&waker);
-            let (tx, rx) = crate::chan::unbounded::<usize>();
-            let mut send = |i| std::pin::pin!(tx.send(i)).poll(&mut cx).is_ready();
-            let mut i = 0;
-            let sent = ready_polls(2 * LOCK_FREE_OPS, || {
-                i += 1;
-                send(i)
-            });
-            assert_eq!(sent, LOCK_FREE_OPS, "sends before the yield");
-            assert_eq!(rx.len(), sent, "the yielding send sent nothing");
-            assert_eq!(wakes.0.load(std::sync::atomic::Ordering::Relaxed), 1);
-            // Refilled: receives spend the same budget, and yield as late.
-            let mut recv = || std::pin::pin!(rx.recv()).poll(&mut cx).is_ready();
-            assert_eq!(ready_polls(2 * LOCK_FREE_OPS, &mut recv), LOCK_FREE_OPS);
-            assert_eq!(wakes.0.load(std::sync::atomic::Ordering::Relaxed), 2);
-            // `unconstrained` never yields; a gort task's budget is its own.
-            let many = sent + 1;
-            for i in 0..2 * many {
-                tx.try_send(i).unwrap();
-            }
-            unconstrained(|| assert_eq!(ready_polls(many, &mut recv), many));
-            budget(|| assert_eq!(ready_polls(many, &mut recv), LOCK_FREE_OPS));
-        })
-        .join()
-        .unwrap();
+        // Two units left (quick under Miri): a tick each, until less than a unit is left.
+        let left = 2 * UNIT;
+        let ops = usize::from(left - UNIT) + 1;
+        let set = |budget| CURRENT.with(|c| c.set(budget));
+        let wakes = std::sync::Arc::new(CountWakes(Default::default()));
+        let woken = || wakes.0.load(std::sync::atomic::Ordering::Relaxed);
+        let waker = futures::task::waker(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        let (tx, rx) = crate::chan::unbounded::<usize>();
+
+        set(Budget::Thread(left));
+        let mut i = 0;
+        let sent = ready_polls(2 * ops, || {
+            i += 1;
+            std::pin::pin!(tx.send(i)).poll(&mut cx).is_ready()
+        });
+        assert_eq!(sent, ops, "sends before the yield");
+        assert_eq!(rx.len(), sent, "the yielding send sent nothing");
+        assert_eq!(woken(), 1);
+        CURRENT.with(|c| assert_eq!(c.get(), Budget::Thread(FULL), "refilled"));
+
+        // Receives spend the same budget.
+        let mut recv = || std::pin::pin!(rx.recv()).poll(&mut cx).is_ready();
+        set(Budget::Thread(left));
+        assert_eq!(ready_polls(2 * ops, &mut recv), ops);
+        assert_eq!(woken(), 2);
+
+        // `unconstrained` never yields; a gort task spends its own budget.
+        for i in 0..3 * ops {
+            tx.try_send(i).unwrap();
+        }
+        set(Budget::Thread(left));
+        unconstrained(|| assert_eq!(ready_polls(ops + 1, &mut recv), ops + 1));
+        budget(|| {
+            set(Budget::Task(left));
+            assert_eq!(ready_polls(ops + 1, &mut recv), ops);
+        });
+        assert_eq!(woken(), 3);
     }
 
     #[test]
