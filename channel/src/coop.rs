@@ -25,6 +25,16 @@
 //! set and every call proceeds: the channel crate stays runtime independent. The hook lives here,
 //! in the lowest crate of the workspace, so the channel, the reactor and the executor all share it.
 //!
+//! One exception keeps a Go channel fair on any runtime: outside a gort task, the thread has a
+//! budget of its own that only a [`chan`](crate::chan) operation completed on its lock-free path
+//! spends (a tick each), and the operation that finds it spent refills it, wakes its task and
+//! yields — about every 16,000 operations. No runtime resets it between polls, so a task may
+//! yield sooner than that (a spurious `Pending` after a wake, which every executor handles).
+//! Without it a producer that always finds room never yields, and a consumer it woke waits for
+//! the whole stream: tokio runs the woken task in its waker's LIFO slot, which no other worker
+//! steals, so producer and consumer ran one after the other and every value of the stream was
+//! buffered at once (a fresh page per 400 values) instead of being passed on while in cache.
+//!
 //! ```
 //! use gort_channel::coop;
 //! use std::task::{Context, Poll};
@@ -80,9 +90,20 @@ pub(crate) const LOCK_FREE_OPS: usize = (FULL - UNIT) as usize + 1;
 #[cfg(test)]
 pub(crate) const TICKS_PER_UNIT: usize = UNIT as usize;
 
+/// The budget of the poll running on this thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Budget {
+    /// A gort task's poll ([`budget`]): ticks left.
+    Task(u16),
+    /// Inside [`unconstrained`]: nothing yields.
+    Unconstrained,
+    /// Outside any gort task: only `chan`'s lock-free operations count, against the thread's own
+    /// ticks (see the module docs).
+    Thread(u16),
+}
+
 thread_local! {
-    /// `None`: unconstrained (not inside a budgeted poll). `Some(n)`: `n` ticks left.
-    static CURRENT: Cell<Option<u16>> = const { Cell::new(None) };
+    static CURRENT: Cell<Budget> = const { Cell::new(Budget::Thread(FULL)) };
 }
 
 /// Runs `f` (one poll of a task) with a fresh budget, restoring the previous one afterwards.
@@ -93,7 +114,7 @@ thread_local! {
 /// gort_channel::coop::budget(|| assert!(gort_channel::coop::has_budget_remaining()));
 /// ```
 pub fn budget<R>(f: impl FnOnce() -> R) -> R {
-    with_budget(Some(FULL), f)
+    with_budget(Budget::Task(FULL), f)
 }
 
 /// Runs `f` with no budget: nothing inside is made to yield.
@@ -111,18 +132,20 @@ pub fn budget<R>(f: impl FnOnce() -> R) -> R {
 /// });
 /// ```
 pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    with_budget(None, f)
+    with_budget(Budget::Unconstrained, f)
 }
 
-fn with_budget<R>(budget: Option<u16>, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<u16>);
+fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
+    struct Restore(Budget);
     impl Drop for Restore {
         fn drop(&mut self) {
             let _ = CURRENT.try_with(|c| c.set(self.0));
         }
     }
     // Thread-local destruction (a task dropped from a thread-local's destructor): no budget.
-    let previous = CURRENT.try_with(|c| c.replace(budget)).unwrap_or(None);
+    let previous = CURRENT
+        .try_with(|c| c.replace(budget))
+        .unwrap_or(Budget::Unconstrained);
     let _restore = Restore(previous);
     f()
 }
@@ -135,7 +158,7 @@ fn with_budget<R>(budget: Option<u16>, f: impl FnOnce() -> R) -> R {
 #[inline]
 pub fn has_budget_remaining() -> bool {
     CURRENT
-        .try_with(|c| !matches!(c.get(), Some(ticks) if ticks < UNIT))
+        .try_with(|c| !matches!(c.get(), Budget::Task(ticks) if ticks < UNIT))
         .unwrap_or(true)
 }
 
@@ -161,12 +184,12 @@ pub fn has_budget_remaining() -> bool {
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     CURRENT
         .try_with(|c| match c.get() {
-            None => Poll::Ready(()),
-            Some(ticks) if ticks < UNIT => spent(cx),
-            Some(ticks) => {
-                c.set(Some(ticks - UNIT));
+            Budget::Task(ticks) if ticks < UNIT => spent(cx),
+            Budget::Task(ticks) => {
+                c.set(Budget::Task(ticks - UNIT));
                 Poll::Ready(())
             }
+            Budget::Unconstrained | Budget::Thread(_) => Poll::Ready(()),
         })
         .unwrap_or(Poll::Ready(()))
 }
@@ -205,8 +228,8 @@ fn spent(cx: &mut Context<'_>) -> Poll<()> {
 #[inline]
 pub fn refund() {
     let _ = CURRENT.try_with(|c| {
-        if let Some(n) = c.get() {
-            c.set(Some(n.saturating_add(UNIT).min(FULL)));
+        if let Budget::Task(n) = c.get() {
+            c.set(Budget::Task(n.saturating_add(UNIT).min(FULL)));
         }
     });
 }
@@ -216,9 +239,67 @@ pub fn refund() {
 #[inline]
 pub(crate) fn rebate_lock_free() {
     let _ = CURRENT.try_with(|c| {
-        if let Some(n) = c.get() {
-            c.set(Some(n.saturating_add(UNIT - 1).min(FULL)));
+        if let Budget::Task(n) = c.get() {
+            c.set(Budget::Task(n.saturating_add(UNIT - 1).min(FULL)));
         }
+    });
+}
+
+/// May a channel operation try its lock-free path (see [`lock_free_turn`])?
+pub(crate) enum Turn {
+    /// Yes; charge it with [`charge`] once it completed.
+    Go,
+    /// No: the task's budget is spent; the full poll (through [`poll_proceed`]) yields.
+    FullPoll,
+    /// No: outside a gort task, the thread's budget was spent (refilled now): the task was woken,
+    /// return `Pending`.
+    Yielded,
+}
+
+/// Checks the budget before a `chan` operation's lock-free attempt, which charges afterwards
+/// ([`charge`]) instead of a charge up front and a rebate.
+#[inline]
+pub(crate) fn lock_free_turn(cx: &Context<'_>) -> Turn {
+    CURRENT
+        .try_with(|c| match c.get() {
+            Budget::Task(ticks) if ticks < UNIT => Turn::FullPoll,
+            Budget::Thread(ticks) if ticks < UNIT => {
+                c.set(Budget::Thread(FULL));
+                thread_budget_spent(cx);
+                Turn::Yielded
+            }
+            _ => Turn::Go,
+        })
+        .unwrap_or(Turn::Go)
+}
+
+/// Outside a gort task, the thread's budget is spent: wake the task so that it yields.
+#[cold]
+#[inline(never)]
+fn thread_budget_spent(cx: &Context<'_>) {
+    // A yield, not a wait (see `spent`). Woken directly: the deferring hook is the gort
+    // runtime's, and this is not one of its workers' polls.
+    gort_waitsite::record(
+        gort_waitsite::WaitKind::Yield,
+        std::ptr::null(),
+        0,
+        std::panic::Location::caller(),
+    );
+    cx.waker().wake_by_ref();
+}
+
+/// Charges a `chan` operation that completed after [`lock_free_turn`] said [`Turn::Go`]: a tick
+/// when `lock_free` (see [`rebate_lock_free`]), else a unit; outside a gort task a tick of the
+/// thread's budget when `lock_free`, else nothing.
+#[inline]
+pub(crate) fn charge(lock_free: bool) {
+    let _ = CURRENT.try_with(|c| match c.get() {
+        Budget::Task(n) => {
+            let cost = if lock_free { 1 } else { UNIT };
+            c.set(Budget::Task(n.saturating_sub(cost)));
+        }
+        Budget::Thread(n) if lock_free => c.set(Budget::Thread(n.saturating_sub(1))),
+        Budget::Thread(_) | Budget::Unconstrained => {}
     });
 }
 
@@ -270,6 +351,7 @@ impl<F: std::future::Future> std::future::Future for Coop<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
 
     #[test]
     fn nested_budgets_restore() {
@@ -278,9 +360,67 @@ mod tests {
         budget(|| {
             let _ = poll_proceed(&mut cx);
             unconstrained(|| assert!(has_budget_remaining()));
-            CURRENT.with(|c| assert_eq!(c.get(), Some(FULL - UNIT)));
+            CURRENT.with(|c| assert_eq!(c.get(), Budget::Task(FULL - UNIT)));
         });
-        CURRENT.with(|c| assert_eq!(c.get(), None));
+        CURRENT.with(|c| assert_eq!(c.get(), Budget::Thread(FULL)));
+    }
+
+    /// Counts its wakes.
+    struct CountWakes(std::sync::atomic::AtomicUsize);
+
+    impl futures::task::ArcWake for CountWakes {
+        fn wake_by_ref(arc_self: &std::sync::Arc<Self>) {
+            arc_self
+                .0
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Polls `poll` until it is pending (at most `limit` times): how many were ready.
+    fn ready_polls(limit: usize, mut poll: impl FnMut() -> bool) -> usize {
+        (0..limit).take_while(|_| poll()).count()
+    }
+
+    #[test]
+    fn outside_a_task_lock_free_chan_operations_spend_the_threads_budget() {
+        // Two units left (quick under Miri): a tick each, until less than a unit is left.
+        let left = 2 * UNIT;
+        let ops = usize::from(left - UNIT) + 1;
+        let set = |budget| CURRENT.with(|c| c.set(budget));
+        let wakes = std::sync::Arc::new(CountWakes(Default::default()));
+        let woken = || wakes.0.load(std::sync::atomic::Ordering::Relaxed);
+        let waker = futures::task::waker(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        let (tx, rx) = crate::chan::unbounded::<usize>();
+
+        set(Budget::Thread(left));
+        let mut i = 0;
+        let sent = ready_polls(2 * ops, || {
+            i += 1;
+            std::pin::pin!(tx.send(i)).poll(&mut cx).is_ready()
+        });
+        assert_eq!(sent, ops, "sends before the yield");
+        assert_eq!(rx.len(), sent, "the yielding send sent nothing");
+        assert_eq!(woken(), 1);
+        CURRENT.with(|c| assert_eq!(c.get(), Budget::Thread(FULL), "refilled"));
+
+        // Receives spend the same budget.
+        let mut recv = || std::pin::pin!(rx.recv()).poll(&mut cx).is_ready();
+        set(Budget::Thread(left));
+        assert_eq!(ready_polls(2 * ops, &mut recv), ops);
+        assert_eq!(woken(), 2);
+
+        // `unconstrained` never yields; a gort task spends its own budget.
+        for i in 0..3 * ops {
+            tx.try_send(i).unwrap();
+        }
+        set(Budget::Thread(left));
+        unconstrained(|| assert_eq!(ready_polls(ops + 1, &mut recv), ops + 1));
+        budget(|| {
+            set(Budget::Task(left));
+            assert_eq!(ready_polls(ops + 1, &mut recv), ops);
+        });
+        assert_eq!(woken(), 3);
     }
 
     #[test]
@@ -300,7 +440,7 @@ mod tests {
             for _ in 0..2 * UNIT {
                 rebate_lock_free();
             }
-            CURRENT.with(|c| assert_eq!(c.get(), Some(FULL)));
+            CURRENT.with(|c| assert_eq!(c.get(), Budget::Task(FULL)));
         });
     }
 }

@@ -14,16 +14,87 @@
 //! sender parked takes it to move the sender's value into the room it freed.
 //!
 //! An unbuffered channel has no lock-free buffer: both paths fall back to the lock at once.
+//!
+//! The whole poll of a plain send or receive (not a `select!` branch, not parked) that completes
+//! on the lock-free path is [`poll_send_lock_free`](Chan::poll_send_lock_free) and
+//! [`poll_recv_lock_free`](Chan::poll_recv_lock_free): small enough to inline into the future's
+//! poll, and charging the budget once, after it completed. Everything else — a `select!`, a
+//! spent budget, a parked peer, an empty buffer — goes to the full poll, which starts over.
 
-use super::core::{Chan, SendFail};
+use super::core::{Chan, RecvOp, SendFail, SendOp};
 use super::shim::Ordering;
+use crate::coop::{self, Turn};
 use crate::select::{self, Claim, Current};
+use std::task::{Context, Poll};
+
+/// True outside a `select!` branch: the lock-free polls leave branches to the full poll.
+#[inline(always)]
+fn outside_select() -> bool {
+    select::with_current(|me| me.is_none())
+}
 
 impl<T> Chan<T> {
+    /// A send poll that completes lock-free (or yields: see [`coop::lock_free_turn`]), or
+    /// `None` (nothing changed; `op` keeps its value) for the full poll.
+    #[inline(always)]
+    pub(super) fn poll_send_lock_free(
+        &self,
+        op: &mut SendOp<T>,
+        cx: &Context<'_>,
+    ) -> Option<Poll<Result<(), T>>> {
+        if !matches!(op, SendOp::Idle(_)) || !outside_select() {
+            return None;
+        }
+        match coop::lock_free_turn(cx) {
+            Turn::Go => {}
+            Turn::FullPoll => return None,
+            Turn::Yielded => return Some(Poll::Pending),
+        }
+        let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
+            unreachable!("checked above");
+        };
+        match self.fast_send(value, None) {
+            Ok(lock_free) => {
+                coop::charge(lock_free && self.cheap_budget);
+                Some(Poll::Ready(Ok(())))
+            }
+            Err(SendFail::Full(value) | SendFail::Closed(value) | SendFail::Lost(value)) => {
+                *op = SendOp::Idle(value);
+                None
+            }
+        }
+    }
+
+    /// A receive poll that completes lock-free (or yields: see [`coop::lock_free_turn`]), or
+    /// `None` (nothing changed) for the full poll.
+    #[inline(always)]
+    pub(super) fn poll_recv_lock_free(
+        &self,
+        op: &RecvOp,
+        cx: &Context<'_>,
+    ) -> Option<Poll<Option<T>>> {
+        if !matches!(op, RecvOp::Idle) || !outside_select() {
+            return None;
+        }
+        match coop::lock_free_turn(cx) {
+            Turn::Go => {}
+            Turn::FullPoll => return None,
+            Turn::Yielded => return Some(Poll::Pending),
+        }
+        match self.fast_recv(None) {
+            Some(Ok((value, lock_free))) => {
+                coop::charge(lock_free && self.cheap_budget);
+                Some(Poll::Ready(Some(value)))
+            }
+            Some(Err(())) | None => None,
+        }
+    }
+
     /// A send without the lock: room, nobody parked. `Err(Full)` falls back to the lock (always,
     /// on an unbuffered channel).
     /// `Ok(true)`: it stayed lock-free (no receiver parked meanwhile had to be handed the value),
     /// so it costs a poll's budget only a tick ([`crate::coop::rebate_lock_free`]).
+    #[inline]
     pub(super) fn fast_send(
         &self,
         value: T,
@@ -45,16 +116,24 @@ impl<T> Chan<T> {
             return Err(SendFail::Full(value));
         }
         if self.recv_parked.load(Ordering::SeqCst) != 0 {
-            self.locked(|st, wk| self.flush_to_receivers(st, wk));
+            self.flush_after_push();
             return Ok(false);
         }
         Ok(true)
+    }
+
+    /// A receiver parked while a lock-free push ran: hand it what is buffered.
+    #[cold]
+    #[inline(never)]
+    fn flush_after_push(&self) {
+        self.locked(|st, wk| self.flush_to_receivers(st, wk));
     }
 
     /// A receive without the lock: a buffered value. `None` falls back to the lock (always, on
     /// an unbuffered channel);
     /// `Some(Err(()))`: our `select!` committed another branch. `Some(Ok((value, true)))`: it
     /// stayed lock-free (no parked sender to move in, no receiver to tell about the close).
+    #[inline]
     pub(super) fn fast_recv(&self, me: Option<&Current<'_>>) -> Option<Result<(T, bool), ()>> {
         if !self.has_lock_free_buffer() || self.front_len.load(Ordering::Acquire) != 0 {
             return None;
@@ -70,12 +149,20 @@ impl<T> Chan<T> {
         if self.send_parked.load(Ordering::SeqCst) != 0
             || (self.closed.load(Ordering::SeqCst) && self.recv_parked.load(Ordering::SeqCst) != 0)
         {
-            self.locked(|st, wk| {
-                self.refill(st, wk);
-                self.wake_receivers_if_done(st, wk);
-            });
+            self.settle_after_pop();
             return Some(Ok((value, false)));
         }
         Some(Ok((value, true)))
+    }
+
+    /// A lock-free pop freed room with a sender parked (move its value in), or took the last
+    /// value of a closed channel with receivers parked (tell them it is over).
+    #[cold]
+    #[inline(never)]
+    fn settle_after_pop(&self) {
+        self.locked(|st, wk| {
+            self.refill(st, wk);
+            self.wake_receivers_if_done(st, wk);
+        });
     }
 }

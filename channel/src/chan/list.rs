@@ -7,9 +7,9 @@
 //! takes a block's last slot links a fresh block and moves `tail` past that offset, so a push or
 //! pop that sees it knows the next block is being installed and waits for it.
 //!
-//! A pop wins its index with the CAS on `head`, then waits for the value's `WRITE` bit (the push
-//! that won the index is between its CAS and its write: a few instructions). Memory goes back
-//! as it is consumed: every reader of a block raises its slot's flag in the block's `read`
+//! A pop wins its index with the CAS on `head`, then waits for the slot's `written` flag (the
+//! push that won the index is between its CAS and its write: a few instructions). Memory goes
+//! back as it is consumed: every reader of a block raises its slot's flag in the block's `read`
 //! array with a plain store, and the pop that took the block's last slot waits for the other
 //! flags (readers between their CAS and their read: a few instructions) and frees the block —
 //! so an unbounded channel gives memory back after a burst.
@@ -17,9 +17,15 @@
 //! A flag is a store, not a read-modify-write: a locked instruction per message (crossbeam
 //! marks each slot with `fetch_or`; a shared count of finished reads costs the same) stalls
 //! the consumer until its earlier cache misses complete, and was the most expensive
-//! instruction of a drain. The flags share no cache line with the slots the producer is filling
-//! (only, at worst, with the block's last slot), so a reader never writes the line the
-//! producer writes next.
+//! instruction of a drain. Write flags are bytes, eight of them ahead of their eight values
+//! ([`Group`]): a burst that runs ahead of its consumer writes every value to memory and reads
+//! it back, and faults in every page of its blocks, so bytes per value is its cost (a `usize`
+//! takes 10 bytes of a block, not crossbeam's 16); yet a consumer a group or two behind its
+//! producer reads no cache line the producer is writing.
+//!
+//! A consumer close behind a producer would read `tail`, which every push writes, on every pop
+//! (to tell "empty" from "not yet written"): `head` keeps the `tail` a pop last read, and pops
+//! behind it skip the look (the producer's CAS on `tail` then owns its line undisturbed).
 //!
 //! Waiting (for a write in flight, or for the next block) spins a few times with growing
 //! pauses, then yields the thread: the awaited thread holds no lock, so it finishes once it runs.
@@ -37,26 +43,34 @@ use std::{hint::spin_loop, thread::yield_now};
 /// Indices per block, one of them the unused offset that marks "next block coming" (tiny
 /// blocks under loom, so its models cross block boundaries).
 #[cfg(not(loom))]
-const LAP: usize = 32;
+const LAP: usize = 64;
 #[cfg(loom)]
 const LAP: usize = 3;
 /// Slots per block.
-const BLOCK_CAP: usize = LAP - 1;
+pub(crate) const BLOCK_CAP: usize = LAP - 1;
 /// Low index bits used for flags.
 const SHIFT: usize = 1;
 /// In `head.index`: the head block is not the last one (no need to look at `tail`).
 const HAS_NEXT: usize = 1;
 
-/// A slot's value is written.
-const WRITE: usize = 1;
+/// Slots per [`Group`] (one under loom, whose blocks are tiny).
+#[cfg(not(loom))]
+const GROUP: usize = 8;
+#[cfg(loom)]
+const GROUP: usize = 1;
 
-struct Slot<T> {
-    value: UnsafeCell<MaybeUninit<T>>,
-    state: AtomicUsize,
+/// [`GROUP`] consecutive slots: their write flags, then their values.
+#[repr(C)]
+struct Group<T> {
+    /// `written[i]`: the slot's value is written (set only by the push that won its index).
+    written: [AtomicBool; GROUP],
+    values: [UnsafeCell<MaybeUninit<T>>; GROUP],
 }
 
+/// A block: [`BLOCK_CAP`] slots in groups (the last group has the unused offset), then a read
+/// flag per slot, written by its pop (see the module docs).
 struct Block<T> {
-    slots: [Slot<T>; BLOCK_CAP],
+    groups: [Group<T>; LAP / GROUP],
     next: AtomicPtr<Block<T>>,
     /// `read[i]`: slot `i`'s reader is done with the block (written only by that reader).
     read: [AtomicBool; BLOCK_CAP],
@@ -74,26 +88,37 @@ fn backoff(step: &mut u32) {
     }
 }
 
-impl<T> Slot<T> {
-    #[cold]
-    fn wait_write(&self) {
-        let mut step = 0;
-        while self.state.load(Ordering::Acquire) & WRITE == 0 {
-            backoff(&mut step);
-        }
+/// Waits for a flag another thread is about to raise.
+#[cold]
+fn wait_for(flag: &AtomicBool) {
+    let mut step = 0;
+    while !flag.load(Ordering::Acquire) {
+        backoff(&mut step);
     }
 }
 
 impl<T> Block<T> {
     fn new() -> Box<Self> {
         Box::new(Block {
-            slots: std::array::from_fn(|_| Slot {
-                value: UnsafeCell::new(MaybeUninit::uninit()),
-                state: AtomicUsize::new(0),
+            groups: std::array::from_fn(|_| Group {
+                written: std::array::from_fn(|_| AtomicBool::new(false)),
+                values: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
             }),
             next: AtomicPtr::new(ptr::null_mut()),
             read: std::array::from_fn(|_| AtomicBool::new(false)),
         })
+    }
+
+    /// Slot `offset`'s write flag.
+    #[inline(always)]
+    fn written(&self, offset: usize) -> &AtomicBool {
+        &self.groups[offset / GROUP].written[offset % GROUP]
+    }
+
+    /// Slot `offset`'s value.
+    #[inline(always)]
+    fn value(&self, offset: usize) -> &UnsafeCell<MaybeUninit<T>> {
+        &self.groups[offset / GROUP].values[offset % GROUP]
     }
 
     fn wait_next(&self) -> *mut Self {
@@ -112,15 +137,15 @@ impl<T> Block<T> {
     /// # Safety
     ///
     /// `this` is alive; the caller won the index of slot `offset` (so the slot is its alone until
-    /// `WRITE` is set).
+    /// its `written` flag is raised).
     #[inline]
     unsafe fn write_slot(this: *mut Self, offset: usize, value: T) {
-        // SAFETY: alive until the slot is read, which waits for `WRITE` below.
-        let slot = unsafe { &(*this).slots[offset] };
-        // SAFETY: nobody reads the slot before `WRITE` is set.
-        unsafe { (*slot.value.get()).write(value) };
-        // Only this push writes the slot's state.
-        slot.state.store(WRITE, Ordering::Release);
+        // SAFETY: alive until the slot is read, which waits for the flag raised below.
+        let block = unsafe { &*this };
+        // SAFETY: nobody reads the slot before its `written` flag is raised.
+        unsafe { (*block.value(offset).get()).write(value) };
+        // Only this push writes the flag. Release: the value is written before it.
+        block.written(offset).store(true, Ordering::Release);
     }
 
     /// Takes the value of slot `offset` (waiting for its write) and marks the read done.
@@ -131,12 +156,14 @@ impl<T> Block<T> {
     #[inline]
     unsafe fn read_slot(this: *mut Self, offset: usize) -> T {
         // SAFETY: alive until this read is marked done (below).
-        let slot = unsafe { &(*this).slots[offset] };
-        if slot.state.load(Ordering::Acquire) & WRITE == 0 {
-            slot.wait_write();
+        let block = unsafe { &*this };
+        let written = block.written(offset);
+        if !written.load(Ordering::Acquire) {
+            wait_for(written);
         }
-        // SAFETY: `WRITE` (acquired) says the push finished writing; only we read this slot.
-        let value = unsafe { (*slot.value.get()).assume_init_read() };
+        // SAFETY: the `written` flag (acquired) says the push finished writing; only we read
+        // this slot.
+        let value = unsafe { (*block.value(offset).get()).assume_init_read() };
         // SAFETY: we won the slot's index and are done with the block.
         unsafe { Self::read_done(this, offset) };
         value
@@ -168,12 +195,12 @@ impl<T> Block<T> {
     /// As [`read_done`](Self::read_done), by the reader of the block's last slot.
     #[cold]
     unsafe fn free_when_read(this: *mut Self) {
-        for offset in 0..BLOCK_CAP - 1 {
-            let mut step = 0;
-            // SAFETY: alive until we free it below; only readers of this block write `read`.
+        // SAFETY: alive until we free it below; only readers of this block write `read`.
+        let read = unsafe { &(*this).read };
+        for flag in &read[..BLOCK_CAP - 1] {
             // Acquire: every other reader's accesses to the block happen before the free.
-            while unsafe { !(*this).read[offset].load(Ordering::Acquire) } {
-                backoff(&mut step);
+            if !flag.load(Ordering::Acquire) {
+                wait_for(flag);
             }
         }
         // SAFETY: every slot is read, no index of the block can be taken any more (its last
@@ -188,6 +215,19 @@ impl<T> Block<T> {
 struct Position<T> {
     index: AtomicUsize,
     block: AtomicPtr<Block<T>>,
+    /// In `head`: a `tail` index a pop read, so at most `tail` (see the module docs); a pop
+    /// below it knows its slot is taken without reading `tail`. Unused in `tail`.
+    seen: AtomicUsize,
+}
+
+impl<T> Position<T> {
+    fn new() -> Self {
+        Position {
+            index: AtomicUsize::new(0),
+            block: AtomicPtr::new(ptr::null_mut()),
+            seen: AtomicUsize::new(0),
+        }
+    }
 }
 
 pub(crate) struct BlockList<T> {
@@ -197,7 +237,7 @@ pub(crate) struct BlockList<T> {
 
 // SAFETY: values move between threads through the slots (hence `T: Send`); a slot's value is
 // written only by the push that won its index and read only by the pop that won it, ordered by
-// the slot's `WRITE` bit (release/acquire).
+// the slot's `written` flag (release/acquire).
 unsafe impl<T: Send> Send for BlockList<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Sync for BlockList<T> {}
@@ -205,14 +245,8 @@ unsafe impl<T: Send> Sync for BlockList<T> {}
 impl<T> BlockList<T> {
     pub(crate) fn new() -> Self {
         BlockList {
-            head: Position {
-                index: AtomicUsize::new(0),
-                block: AtomicPtr::new(ptr::null_mut()),
-            },
-            tail: Position {
-                index: AtomicUsize::new(0),
-                block: AtomicPtr::new(ptr::null_mut()),
-            },
+            head: Position::new(),
+            tail: Position::new(),
         }
     }
 
@@ -394,13 +428,19 @@ impl<T> BlockList<T> {
     fn head_after(&self, head: usize) -> Option<usize> {
         let mut new_head = head + (1 << SHIFT);
         if new_head & HAS_NEXT == 0 {
-            // No fence: a stale `tail` only reports empty too early, and a receive that then
-            // parks fences before it looks again (see `super::fast`). It is never behind
-            // `head`: the pop that moved `head` here read a `tail` past it, and our acquire of
-            // `head` orders that read before this one.
-            let tail = self.tail.index.load(Ordering::SeqCst);
-            if head >> SHIFT == tail >> SHIFT {
-                return None;
+            // Relaxed: `seen` only ever held a `tail` index, so it is at most `tail` now; an
+            // old one (another pop's) is below `head` and sends us to `tail` itself.
+            let mut tail = self.head.seen.load(Ordering::Relaxed);
+            if head >> SHIFT >= tail >> SHIFT {
+                // No fence: a stale `tail` only reports empty too early, and a receive that
+                // then parks fences before it looks again (see `super::fast`). It is never
+                // behind `head`: the pop that moved `head` here read a `tail` past it, and our
+                // acquire of `head` orders that read before this one.
+                tail = self.tail.index.load(Ordering::SeqCst);
+                if head >> SHIFT == tail >> SHIFT {
+                    return None;
+                }
+                self.head.seen.store(tail, Ordering::Relaxed);
             }
             if (head >> SHIFT) / LAP != (tail >> SHIFT) / LAP {
                 new_head |= HAS_NEXT;
@@ -514,7 +554,7 @@ impl<T> Drop for BlockList<T> {
             if offset < BLOCK_CAP {
                 // SAFETY: `&mut self`: no push or pop runs; indices in `head..tail` hold
                 // written, unread values in live blocks.
-                unsafe { (*block).slots[offset].value.get_mut().assume_init_drop() };
+                unsafe { (*(*block).value(offset).get()).assume_init_drop() };
             } else {
                 // SAFETY: every slot of this block is done; it came from `Box::into_raw`.
                 let next = unsafe { (*block).next.load(Ordering::Relaxed) };
@@ -540,13 +580,14 @@ mod tests {
     fn fifo_across_blocks_and_len() {
         let q = BlockList::new();
         assert!(q.is_empty());
-        for i in 0..100 {
+        let n = 3 * BLOCK_CAP + 7;
+        for i in 0..n {
             q.push(i);
         }
-        assert_eq!(q.len(), 100);
-        for i in 0..100 {
+        assert_eq!(q.len(), n);
+        for i in 0..n {
             assert_eq!(q.pop(), Some(i));
-            assert_eq!(q.len(), 99 - i);
+            assert_eq!(q.len(), n - 1 - i);
         }
         assert_eq!(q.pop(), None);
         assert!(q.is_empty());
@@ -556,11 +597,13 @@ mod tests {
     fn drops_what_is_left_and_frees_consumed_blocks() {
         let marker = Arc::new(());
         let q = BlockList::new();
-        for _ in 0..70 {
+        // Two blocks full, the third started.
+        for _ in 0..2 * BLOCK_CAP + 3 {
             q.push(marker.clone());
         }
         assert_eq!(q.live_blocks(), 3);
-        for _ in 0..40 {
+        // The first block read, the second started.
+        for _ in 0..BLOCK_CAP + 5 {
             q.pop();
         }
         assert_eq!(q.live_blocks(), 2, "the first block went back");

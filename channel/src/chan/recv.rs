@@ -80,17 +80,28 @@ impl<T> Chan<T> {
 
     /// Polls a receive future (a handed value goes into its waiter); `None` once the channel is
     /// closed and drained.
+    #[inline]
     pub(crate) fn poll_recv(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.poll_recv_as(op, cx, Delivery::InPlace)
+        match self.poll_recv_lock_free(op, cx) {
+            Some(done) => done,
+            None => self.poll_recv_as(op, cx, Delivery::InPlace),
+        }
     }
 
     /// Polls a receive whose parked state outlives the call (a receiver polled as a `Stream`,
     /// `mpsc::Receiver::poll_recv`): a value for it waits at the front of the buffer, where every
     /// other receive sees it too.
+    #[inline]
     pub(crate) fn poll_next(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.poll_recv_as(op, cx, Delivery::Signal)
+        match self.poll_recv_lock_free(op, cx) {
+            Some(done) => done,
+            None => self.poll_recv_as(op, cx, Delivery::Signal),
+        }
     }
 
+    /// Every case of a receive poll: a `select!` branch, a parked receive, a spent budget, an
+    /// empty buffer, a sender to take from.
+    #[inline(never)]
     fn poll_recv_as(
         &self,
         op: &mut RecvOp,

@@ -154,11 +154,22 @@ impl<T> Chan<T> {
     }
 
     /// Polls a send; `Err(value)` when the channel is closed.
+    #[inline]
     pub(crate) fn poll_send(
         &self,
         op: &mut SendOp<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), T>> {
+        match self.poll_send_lock_free(op, cx) {
+            Some(done) => done,
+            None => self.poll_send_full(op, cx),
+        }
+    }
+
+    /// Every case of [`poll_send`](Self::poll_send): a `select!` branch, a parked send, a spent
+    /// budget, no room, someone to hand the value to.
+    #[inline(never)]
+    fn poll_send_full(&self, op: &mut SendOp<T>, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
         ready!(coop::poll_proceed(cx));
         let out = select::with_current(|me| {
             if let SendOp::Idle(_) = op {
