@@ -19,13 +19,26 @@
 //! on the lock-free path is [`poll_send_lock_free`](Chan::poll_send_lock_free) and
 //! [`poll_recv_lock_free`](Chan::poll_recv_lock_free): small enough to inline into the future's
 //! poll, and charging the budget once, after it completed. Everything else — a `select!`, a
-//! spent budget, a parked peer, an empty buffer — goes to the full poll, which starts over.
+//! spent budget, a parked peer, an empty buffer — goes to the full poll, which skips the
+//! lock-free try when this one was made ([`FastPoll::Missed`]).
 
 use super::core::{Chan, RecvOp, SendFail, SendOp};
 use super::shim::Ordering;
 use crate::coop::{self, Turn};
 use crate::select::{self, Claim, Current};
 use std::task::{Context, Poll};
+
+/// What a lock-free poll did.
+pub(super) enum FastPoll<R> {
+    /// Completed (or yielded): the poll's result.
+    Done(Poll<R>),
+    /// Tried and found no room, no value or a peer parked: the full poll goes straight to the
+    /// lock (a second lock-free try would only fail again, at the cost of a park's hop).
+    Missed,
+    /// Not tried (a `select!` branch, a parked operation, an unbuffered channel, a spent
+    /// budget): the full poll does everything.
+    Skipped,
+}
 
 /// True outside a `select!` branch: the lock-free polls leave branches to the full poll.
 #[inline(always)]
@@ -34,21 +47,21 @@ fn outside_select() -> bool {
 }
 
 impl<T> Chan<T> {
-    /// A send poll that completes lock-free (or yields: see [`coop::lock_free_turn`]), or
-    /// `None` (nothing changed; `op` keeps its value) for the full poll.
+    /// A send poll that completes lock-free (or yields: see [`coop::lock_free_turn`]), or what
+    /// the full poll should do: `op` keeps its value.
     #[inline(always)]
     pub(super) fn poll_send_lock_free(
         &self,
         op: &mut SendOp<T>,
         cx: &Context<'_>,
-    ) -> Option<Poll<Result<(), T>>> {
-        if !matches!(op, SendOp::Idle(_)) || !outside_select() {
-            return None;
+    ) -> FastPoll<Result<(), T>> {
+        if !self.has_lock_free_buffer() || !matches!(op, SendOp::Idle(_)) || !outside_select() {
+            return FastPoll::Skipped;
         }
         match coop::lock_free_turn(cx) {
             Turn::Go => {}
-            Turn::FullPoll => return None,
-            Turn::Yielded => return Some(Poll::Pending),
+            Turn::FullPoll => return FastPoll::Skipped,
+            Turn::Yielded => return FastPoll::Done(Poll::Pending),
         }
         let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
             unreachable!("checked above");
@@ -56,37 +69,33 @@ impl<T> Chan<T> {
         match self.fast_send(value, None) {
             Ok(lock_free) => {
                 coop::charge(lock_free && self.cheap_budget);
-                Some(Poll::Ready(Ok(())))
+                FastPoll::Done(Poll::Ready(Ok(())))
             }
             Err(SendFail::Full(value) | SendFail::Closed(value) | SendFail::Lost(value)) => {
                 *op = SendOp::Idle(value);
-                None
+                FastPoll::Missed
             }
         }
     }
 
-    /// A receive poll that completes lock-free (or yields: see [`coop::lock_free_turn`]), or
-    /// `None` (nothing changed) for the full poll.
+    /// A receive poll that completes lock-free (or yields: see [`coop::lock_free_turn`]), or what
+    /// the full poll should do.
     #[inline(always)]
-    pub(super) fn poll_recv_lock_free(
-        &self,
-        op: &RecvOp,
-        cx: &Context<'_>,
-    ) -> Option<Poll<Option<T>>> {
-        if !matches!(op, RecvOp::Idle) || !outside_select() {
-            return None;
+    pub(super) fn poll_recv_lock_free(&self, op: &RecvOp, cx: &Context<'_>) -> FastPoll<Option<T>> {
+        if !self.has_lock_free_buffer() || !matches!(op, RecvOp::Idle) || !outside_select() {
+            return FastPoll::Skipped;
         }
         match coop::lock_free_turn(cx) {
             Turn::Go => {}
-            Turn::FullPoll => return None,
-            Turn::Yielded => return Some(Poll::Pending),
+            Turn::FullPoll => return FastPoll::Skipped,
+            Turn::Yielded => return FastPoll::Done(Poll::Pending),
         }
         match self.fast_recv(None) {
             Some(Ok((value, lock_free))) => {
                 coop::charge(lock_free && self.cheap_budget);
-                Some(Poll::Ready(Some(value)))
+                FastPoll::Done(Poll::Ready(Some(value)))
             }
-            Some(Err(())) | None => None,
+            Some(Err(())) | None => FastPoll::Missed,
         }
     }
 

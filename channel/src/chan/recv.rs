@@ -12,6 +12,7 @@
 //! `select!` reference so the peer that completes it wins the token instead.
 
 use super::core::{Chan, Flavor, RecvFail, RecvOp, State};
+use super::fast::FastPoll;
 use super::waiter::{Delivery, RecvStatus, RecvWaiter, Wakeups};
 use crate::coop;
 use crate::select::{self, Claim, Current};
@@ -83,8 +84,9 @@ impl<T> Chan<T> {
     #[inline]
     pub(crate) fn poll_recv(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self.poll_recv_lock_free(op, cx) {
-            Some(done) => done,
-            None => self.poll_recv_as(op, cx, Delivery::InPlace),
+            FastPoll::Done(done) => done,
+            FastPoll::Missed => self.poll_recv_as(op, cx, Delivery::InPlace, false),
+            FastPoll::Skipped => self.poll_recv_as(op, cx, Delivery::InPlace, true),
         }
     }
 
@@ -94,23 +96,26 @@ impl<T> Chan<T> {
     #[inline]
     pub(crate) fn poll_next(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self.poll_recv_lock_free(op, cx) {
-            Some(done) => done,
-            None => self.poll_recv_as(op, cx, Delivery::Signal),
+            FastPoll::Done(done) => done,
+            FastPoll::Missed => self.poll_recv_as(op, cx, Delivery::Signal, false),
+            FastPoll::Skipped => self.poll_recv_as(op, cx, Delivery::Signal, true),
         }
     }
 
     /// Every case of a receive poll: a `select!` branch, a parked receive, a spent budget, an
-    /// empty buffer, a sender to take from.
+    /// empty buffer, a sender to take from. `try_lock_free`: the lock-free path was not tried
+    /// yet ([`FastPoll::Skipped`]).
     #[inline(never)]
     fn poll_recv_as(
         &self,
         op: &mut RecvOp,
         cx: &mut Context<'_>,
         delivery: Delivery,
+        try_lock_free: bool,
     ) -> Poll<Option<T>> {
         ready!(coop::poll_proceed(cx));
         let out = select::with_current(|me| {
-            if let RecvOp::Idle = op {
+            if try_lock_free && matches!(op, RecvOp::Idle) {
                 match self.fast_recv(me) {
                     Some(Ok((value, lock_free))) => {
                         if lock_free && self.cheap_budget {

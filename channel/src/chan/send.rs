@@ -12,6 +12,7 @@
 //! one carries its `select!` reference so the peer that completes it wins the token instead.
 
 use super::core::{Chan, SendFail, SendOp, State};
+use super::fast::FastPoll;
 use super::waiter::{pop_claimed, Delivery, RecvStatus, SendStatus, SendWaiter, Wakeups};
 use crate::coop;
 use crate::select::{self, Claim, Current};
@@ -161,18 +162,25 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), T>> {
         match self.poll_send_lock_free(op, cx) {
-            Some(done) => done,
-            None => self.poll_send_full(op, cx),
+            FastPoll::Done(done) => done,
+            FastPoll::Missed => self.poll_send_full(op, cx, false),
+            FastPoll::Skipped => self.poll_send_full(op, cx, true),
         }
     }
 
     /// Every case of [`poll_send`](Self::poll_send): a `select!` branch, a parked send, a spent
-    /// budget, no room, someone to hand the value to.
+    /// budget, no room, someone to hand the value to. `try_lock_free`: the lock-free path was
+    /// not tried yet ([`FastPoll::Skipped`]).
     #[inline(never)]
-    fn poll_send_full(&self, op: &mut SendOp<T>, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
+    fn poll_send_full(
+        &self,
+        op: &mut SendOp<T>,
+        cx: &mut Context<'_>,
+        try_lock_free: bool,
+    ) -> Poll<Result<(), T>> {
         ready!(coop::poll_proceed(cx));
         let out = select::with_current(|me| {
-            if let SendOp::Idle(_) = op {
+            if try_lock_free && matches!(op, SendOp::Idle(_)) {
                 if let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) {
                     match self.fast_send(value, me) {
                         Ok(lock_free) => {
