@@ -2,14 +2,15 @@
 //! block list): a send with room and a receive with a buffered value take no lock while nobody
 //! is parked.
 //!
-//! Parking takes the lock, publishes the parked count, fences, and looks at the buffer again
-//! (its `head` and `tail`, waiting for a push or pop that won its position to finish); the
-//! lock-free side wins its position with a `SeqCst` compare-and-swap and then reads the parked
-//! counts with `SeqCst` loads — so one of the two always sees the other and no wake-up is lost
-//! (the Dekker pattern of crossbeam-channel's array flavor and `SyncWaker`). Both `SeqCst`
-//! operations sit in the one total order, so the lock-free side needs no fence
-//! ([`super::shim::seqcst_rmw_done`]): the fence it had (`mfence`, a store-buffer drain on
-//! every message) was the hottest instruction of a 4→1 profile. A lock-free push that sees a
+//! Parking takes the lock, raises the parked count with a `SeqCst` store and looks at the
+//! buffer again with `SeqCst` loads (its `head` and `tail`, waiting for a push or pop that won
+//! its position to finish: [`Chan::publish_park`]); the lock-free side wins its position with a
+//! `SeqCst` compare-and-swap and then reads the parked counts with `SeqCst` loads — so one of
+//! the two always sees the other and no wake-up is lost (the Dekker pattern of
+//! crossbeam-channel's array flavor and `SyncWaker`). All of these sit in the one total order
+//! of `SeqCst` operations, so neither side needs a fence ([`super::shim::seqcst_rmw_done`]):
+//! the fence the lock-free side had (`mfence`, a store-buffer drain on every message) was the
+//! hottest instruction of a 4→1 profile. A lock-free push that sees a
 //! receiver parked takes the lock to hand the buffered values over; a lock-free pop that sees a
 //! sender parked takes it to move the sender's value into the room it freed.
 //!

@@ -433,9 +433,9 @@ impl<T> BlockList<T> {
             let mut tail = self.head.seen.load(Ordering::Relaxed);
             if head >> SHIFT >= tail >> SHIFT {
                 // No fence: a stale `tail` only reports empty too early, and a receive that
-                // then parks fences before it looks again (see `super::fast`). It is never
-                // behind `head`: the pop that moved `head` here read a `tail` past it, and our
-                // acquire of `head` orders that read before this one.
+                // then parks looks again after publishing its park (see `super::fast`). It is
+                // never behind `head`: the pop that moved `head` here read a `tail` past it, and
+                // our acquire of `head` orders that read before this one.
                 tail = self.tail.index.load(Ordering::SeqCst);
                 if head >> SHIFT == tail >> SHIFT {
                     return None;
