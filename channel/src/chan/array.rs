@@ -16,7 +16,7 @@
 use super::core::{Chan, Flavor, State};
 use super::ring::Ring;
 use super::shim::{seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
-use super::waiter::{pop_claimed, SendStatus, Wakeups};
+use super::waiter::{pop_claimed, take_sender_value, SendStatus, Wakeups};
 
 #[cfg(loom)]
 use loom::thread::yield_now;
@@ -173,13 +173,8 @@ impl<T> Chan<T> {
             let Some(id) = pop_claimed(&mut st.sendq, wk) else {
                 return;
             };
-            let waiter = st.sendq.get_mut(id);
             // Go's rules: no permits, so every parked sender has its value.
-            let value = waiter
-                .value
-                .take()
-                .expect("a parked chan send has its value");
-            waiter.status = SendStatus::Taken;
+            let value = take_sender_value(&mut st.sendq, id);
             match self.offer_to_receiver(st, value, wk) {
                 Ok(None) => {}
                 // A lock-free send that had not seen the parked sender may have taken the room

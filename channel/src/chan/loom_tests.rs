@@ -116,7 +116,7 @@ fn loom_close_races_send_and_recv() {
 fn loom_cancel_handed_off_recv() {
     loom::model(|| {
         let (tx, rx) = bounded::<u32>(1);
-        let mut recv = rx.recv();
+        let mut recv = Box::pin(rx.recv());
         assert!(poll_once(&mut recv).is_pending()); // parked
         let sender = thread::spawn(move || tx.try_send(5).is_ok());
         drop(recv); // may race the hand-off
@@ -298,7 +298,7 @@ fn loom_handoff_select_sender_races_recv() {
         let (tx, rx) = bounded::<u32>(0);
         let receiver = thread::spawn(move || block_on(rx.recv()));
         let scope = SelectScope::new(false);
-        let mut send = tx.send(1);
+        let mut send = Box::pin(tx.send(1));
         let first = scope.poll_branch(0, || poll_once(&mut send));
         let delivered = match first {
             Poll::Ready(r) => {
@@ -331,7 +331,7 @@ fn loom_handoff_select_sender_races_try_recv() {
     loom::model(|| {
         let (tx, rx) = bounded::<u32>(0);
         let scope = SelectScope::new(false);
-        let mut send = tx.send(1);
+        let mut send = Box::pin(tx.send(1));
         assert!(scope.poll_branch(0, || poll_once(&mut send)).is_pending());
         let receiver = thread::spawn(move || rx.try_recv());
         let delivered = if other_branch_commits(&scope) {
@@ -359,7 +359,7 @@ fn loom_handoff_close_races_parked_send() {
     loom::model(|| {
         let (tx, rx) = bounded::<u32>(0);
         let closer = rx.clone();
-        let mut send = tx.send(1);
+        let mut send = Box::pin(tx.send(1));
         assert!(poll_once(&mut send).is_pending());
         let closing = thread::spawn(move || {
             closer.close();
@@ -385,7 +385,7 @@ fn loom_handoff_send_dropped_races_try_recv() {
     loom::model(|| {
         let marker = Arc::new(());
         let (tx, rx) = bounded::<Arc<()>>(0);
-        let mut send = tx.send(marker.clone());
+        let mut send = Box::pin(tx.send(marker.clone()));
         assert!(poll_once(&mut send).is_pending());
         let receiver = thread::spawn(move || {
             let got = rx.try_recv().ok();
@@ -398,6 +398,47 @@ fn loom_handoff_send_dropped_races_try_recv() {
     });
 }
 
+/// A parked receive future dropped while a send hands a value into its cell: the value ends up
+/// exactly once — passed back to the channel by the drop, or never handed (then buffered) — and
+/// a later receive gets it.
+#[test]
+fn loom_handoff_cell_recv_dropped_races_send() {
+    use crate::chan::shim::Arc;
+    loom::model(|| {
+        let marker = Arc::new(());
+        let (tx, rx) = bounded::<Arc<()>>(1);
+        let mut recv = Box::pin(rx.recv());
+        assert!(poll_once(&mut recv).is_pending());
+        let value = marker.clone();
+        let sender = thread::spawn(move || tx.try_send(value).is_ok());
+        drop(recv);
+        assert!(
+            sender.join().unwrap(),
+            "room or a parked receiver: the send succeeds"
+        );
+        assert!(rx.try_recv().is_ok(), "the value was not lost");
+        assert!(rx.try_recv().is_err(), "no second copy");
+        assert_eq!(Arc::strong_count(&marker), 1, "no copy leaked");
+    });
+}
+
+/// A receive woken through its cell on one thread while its sender runs on another; the
+/// second value goes the same way (the cell is reused by a new future each time).
+#[test]
+fn loom_handoff_cell_two_values_in_order() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(0);
+        let sender = thread::spawn(move || {
+            block_on(tx.send(1)).unwrap();
+            block_on(tx.send(2)).unwrap();
+        });
+        assert_eq!(block_on(rx.recv()), Some(1));
+        assert_eq!(block_on(rx.recv()), Some(2));
+        sender.join().unwrap();
+        assert_eq!(block_on(rx.recv()), None);
+    });
+}
+
 /// A full buffer with a parked sender: a receive pulls the sender's value into the buffer, so
 /// the buffer stays full and in order while a second receive races it.
 #[test]
@@ -405,7 +446,7 @@ fn loom_handoff_full_buffer_pulls_parked_sender() {
     loom::model(|| {
         let (tx, rx) = bounded::<u32>(1);
         tx.try_send(1).unwrap();
-        let mut send = tx.send(2);
+        let mut send = Box::pin(tx.send(2));
         assert!(poll_once(&mut send).is_pending());
         let rx2 = rx.clone();
         let other = thread::spawn(move || rx2.try_recv().ok());
@@ -526,7 +567,7 @@ fn loom_mpsc_dropped_send_never_delivers() {
     loom::model(|| {
         let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(1);
         tx.try_send(1).unwrap();
-        let mut send = tx.send(2);
+        let mut send = Box::pin(tx.send(2));
         assert!(poll_once(&mut send).is_pending());
         let receiver = thread::spawn(move || {
             let first = rx.try_recv().ok();

@@ -81,6 +81,7 @@ mod array;
 mod core;
 mod error;
 mod fast;
+mod handoff;
 mod list;
 mod permit;
 mod recv;
@@ -94,6 +95,7 @@ pub use error::{SendError, TryRecvError, TrySendError};
 
 pub(crate) use self::core::{Chan, RecvFail, RecvOp, ReserveOp, SendFail, SendOp, UNBOUNDED};
 pub(crate) use crate::sync::blocking::block_on;
+pub(crate) use handoff::HandOff;
 pub(crate) use waiter::Delivery;
 
 use futures_core::Stream;
@@ -289,6 +291,7 @@ pub(crate) fn send_future<T>(chan: &Chan<T>, value: T) -> SendFuture<'_, T> {
     SendFuture {
         chan,
         op: SendOp::Idle(value),
+        hand: HandOff::new(),
         site: Location::caller(),
     }
 }
@@ -353,6 +356,7 @@ impl<T> Receiver<T> {
         RecvFuture {
             chan: &self.chan,
             op: RecvOp::Idle,
+            hand: HandOff::new(),
             site: Location::caller(),
         }
     }
@@ -476,7 +480,7 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.chan.cancel_recv(&mut self.op);
+        self.chan.cancel_recv(&mut self.op, None);
         self.chan.drop_receiver();
     }
 }
@@ -511,22 +515,32 @@ fn waited<T, R>(polled: &Poll<R>, kind: WaitKind, chan: &T, site: &'static Locat
 }
 
 /// The future of [`Sender::send`].
+///
+/// It is `!Unpin`, as tokio's channel futures are: while parked, its waiter points at a cell
+/// inside it, where the receive that takes its value says so (no lock on the way back). Pin it
+/// (`std::pin::pin!`, `Box::pin`) to poll it by hand; `.await` and `select!` do that already.
 #[must_use = "futures do nothing unless polled"]
 pub struct SendFuture<'a, T> {
     chan: &'a Chan<T>,
     op: SendOp<T>,
+    /// Pinned: see [`HandOff`].
+    hand: HandOff<()>,
     site: &'static Location<'static>,
 }
-
-// The value is never pinned: it is only moved into the channel.
-impl<T> Unpin for SendFuture<'_, T> {}
 
 impl<T> Future for SendFuture<'_, T> {
     type Output = Result<(), SendError<T>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let polled = this.chan.poll_send(&mut this.op, cx).map_err(SendError);
+        // SAFETY: `hand` is structurally pinned — never moved out of or handed out mutably;
+        // the other fields are never pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `this` was pinned, and `hand` with it (see above).
+        let hand = unsafe { Pin::new_unchecked(&this.hand) };
+        let polled = this
+            .chan
+            .poll_send(&mut this.op, hand, cx)
+            .map_err(SendError);
         waited(&polled, WaitKind::ChanSend, this.chan, this.site);
         polled
     }
@@ -534,7 +548,7 @@ impl<T> Future for SendFuture<'_, T> {
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        self.chan.cancel_send(&mut self.op);
+        self.chan.cancel_send(&mut self.op, &self.hand);
     }
 }
 
@@ -545,10 +559,16 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 }
 
 /// The future of [`Receiver::recv`].
+///
+/// It is `!Unpin`, as tokio's channel futures are: while parked, its waiter points at a cell
+/// inside it, where a sender hands over its value (no lock on the way back). Pin it
+/// (`std::pin::pin!`, `Box::pin`) to poll it by hand; `.await` and `select!` do that already.
 #[must_use = "futures do nothing unless polled"]
 pub struct RecvFuture<'a, T> {
     chan: &'a Chan<T>,
     op: RecvOp,
+    /// Pinned: see [`HandOff`].
+    hand: HandOff<T>,
     site: &'static Location<'static>,
 }
 
@@ -556,8 +576,12 @@ impl<T> Future for RecvFuture<'_, T> {
     type Output = Option<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let this = self.get_mut();
-        let polled = this.chan.poll_recv(&mut this.op, cx);
+        // SAFETY: `hand` is structurally pinned — never moved out of or handed out mutably;
+        // the other fields are never pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `this` was pinned, and `hand` with it (see above).
+        let hand = unsafe { Pin::new_unchecked(&this.hand) };
+        let polled = this.chan.poll_recv(&mut this.op, Some(hand), cx);
         waited(&polled, WaitKind::ChanRecv, this.chan, this.site);
         polled
     }
@@ -565,7 +589,7 @@ impl<T> Future for RecvFuture<'_, T> {
 
 impl<T> Drop for RecvFuture<'_, T> {
     fn drop(&mut self) {
-        self.chan.cancel_recv(&mut self.op);
+        self.chan.cancel_recv(&mut self.op, Some(&self.hand));
     }
 }
 

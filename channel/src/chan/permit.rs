@@ -50,9 +50,10 @@ impl<T> Chan<T> {
                     if select::try_only(me) {
                         return Poll::Pending;
                     }
-                    let id = st
-                        .sendq
-                        .push_back(SendWaiter::new(None, select::park_ref(me)), cx.waker());
+                    let id = st.sendq.push_back(
+                        SendWaiter::new(None, select::park_ref(me), None),
+                        cx.waker(),
+                    );
                     *op = ReserveOp::Parked(id);
                     // Publish, then look again (see `poll_send`).
                     self.publish_park(st);

@@ -13,10 +13,12 @@
 
 use super::core::{Chan, Flavor, RecvFail, RecvOp, State};
 use super::fast::FastPoll;
+use super::handoff::HandOff;
 use super::waiter::{Delivery, RecvStatus, RecvWaiter, Wakeups};
 use crate::coop;
 use crate::select::{self, Claim, Current};
 use crate::waitlist::WaiterId;
+use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 /// What a look at a parked receive found.
@@ -79,14 +81,19 @@ impl<T> Chan<T> {
         self.locked(|st, wk| self.recv_locked(st, None, wk))
     }
 
-    /// Polls a receive future (a handed value goes into its waiter); `None` once the channel is
-    /// closed and drained.
+    /// Polls a receive future: a handed value goes into its pinned `hand` (read without the
+    /// lock) or, without one, into its waiter. `None` once the channel is closed and drained.
     #[inline]
-    pub(crate) fn poll_recv(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    pub(crate) fn poll_recv(
+        &self,
+        op: &mut RecvOp,
+        hand: Option<Pin<&HandOff<T>>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<T>> {
         match self.poll_recv_lock_free(op, cx) {
             FastPoll::Done(done) => done,
-            FastPoll::Missed => self.poll_recv_as(op, cx, Delivery::InPlace, false),
-            FastPoll::Skipped => self.poll_recv_as(op, cx, Delivery::InPlace, true),
+            FastPoll::Missed => self.poll_recv_as(op, hand, cx, Delivery::InPlace, false),
+            FastPoll::Skipped => self.poll_recv_as(op, hand, cx, Delivery::InPlace, true),
         }
     }
 
@@ -97,8 +104,8 @@ impl<T> Chan<T> {
     pub(crate) fn poll_next(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self.poll_recv_lock_free(op, cx) {
             FastPoll::Done(done) => done,
-            FastPoll::Missed => self.poll_recv_as(op, cx, Delivery::Signal, false),
-            FastPoll::Skipped => self.poll_recv_as(op, cx, Delivery::Signal, true),
+            FastPoll::Missed => self.poll_recv_as(op, None, cx, Delivery::Signal, false),
+            FastPoll::Skipped => self.poll_recv_as(op, None, cx, Delivery::Signal, true),
         }
     }
 
@@ -109,11 +116,20 @@ impl<T> Chan<T> {
     fn poll_recv_as(
         &self,
         op: &mut RecvOp,
+        hand: Option<Pin<&HandOff<T>>>,
         cx: &mut Context<'_>,
         delivery: Delivery,
         try_lock_free: bool,
     ) -> Poll<Option<T>> {
         ready!(coop::poll_proceed(cx));
+        if let (RecvOp::Parked(_), Some(hand)) = (&*op, hand) {
+            if let Some(value) = hand.take() {
+                // A sender handed us its value and removed our waiter: no lock.
+                *op = RecvOp::Idle;
+                return Poll::Ready(Some(value));
+            }
+        }
+        let (hand_pin, hand) = (hand, hand.as_deref());
         let out = select::with_current(|me| {
             if try_lock_free && matches!(op, RecvOp::Idle) {
                 match self.fast_recv(me) {
@@ -129,8 +145,8 @@ impl<T> Chan<T> {
             }
             self.locked(|st, wk| loop {
                 match *op {
-                    RecvOp::Idle => return self.start_recv(st, op, delivery, me, cx, wk),
-                    RecvOp::Parked(id) => match Self::look_at_parked_recv(st, id, me, cx) {
+                    RecvOp::Idle => return self.start_recv(st, op, hand_pin, delivery, me, cx, wk),
+                    RecvOp::Parked(id) => match Self::look_at_parked_recv(st, id, hand, me, cx) {
                         Parked::Waiting => return Poll::Pending,
                         Parked::Done(value) => {
                             *op = RecvOp::Idle;
@@ -148,10 +164,12 @@ impl<T> Chan<T> {
     }
 
     /// Steps 1–4 for a receive not parked yet.
+    #[allow(clippy::too_many_arguments)]
     fn start_recv(
         &self,
         st: &mut State<T>,
         op: &mut RecvOp,
+        hand: Option<Pin<&HandOff<T>>>,
         delivery: Delivery,
         me: Option<&Current<'_>>,
         cx: &mut Context<'_>,
@@ -163,7 +181,8 @@ impl<T> Chan<T> {
             Err(RecvFail::Lost) => Poll::Pending,
             Err(RecvFail::Empty) if select::try_only(me) => Poll::Pending,
             Err(RecvFail::Empty) => {
-                let waiter = RecvWaiter::new(delivery, select::park_ref(me));
+                let hand_ref = hand.map(|hand| hand.park_ref());
+                let waiter = RecvWaiter::new(delivery, select::park_ref(me), hand_ref);
                 let id = st.recvq.push_back(waiter, cx.waker());
                 *op = RecvOp::Parked(id);
                 if !matches!(self.flavor, Flavor::Zero) {
@@ -171,9 +190,11 @@ impl<T> Chan<T> {
                     // parked did not flush.
                     self.publish_park(st);
                     self.flush_to_receivers(st, wk);
-                    if !st.recvq.is_queued(id) {
-                        // Served (or skipped) by the flush: settle it on the next poll.
-                        return self.settle_now(st, op, id, me, cx, wk);
+                    let hand = hand.as_deref();
+                    // Served through the cell (the waiter is gone then), or popped.
+                    if hand.is_some_and(HandOff::is_done) || !st.recvq.is_queued(id) {
+                        // Served (or skipped) by the flush: settle it now.
+                        return self.settle_now(st, op, id, hand, me, cx, wk);
                     }
                 }
                 Poll::Pending
@@ -182,16 +203,18 @@ impl<T> Chan<T> {
     }
 
     /// A receive that the post-park flush already reached: read its outcome right away.
+    #[allow(clippy::too_many_arguments)]
     fn settle_now(
         &self,
         st: &mut State<T>,
         op: &mut RecvOp,
         id: WaiterId,
+        hand: Option<&HandOff<T>>,
         me: Option<&Current<'_>>,
         cx: &mut Context<'_>,
         wk: &mut Wakeups,
     ) -> Poll<Option<T>> {
-        match Self::look_at_parked_recv(st, id, me, cx) {
+        match Self::look_at_parked_recv(st, id, hand, me, cx) {
             Parked::Waiting => Poll::Pending,
             Parked::Done(value) => {
                 *op = RecvOp::Idle;
@@ -212,13 +235,18 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Reads a parked receive's waiter, removing it once finished.
+    /// Reads a parked receive's outcome: its cell (a sender handed it a value and removed the
+    /// waiter), else its waiter, removing it once finished.
     fn look_at_parked_recv(
         st: &mut State<T>,
         id: WaiterId,
+        hand: Option<&HandOff<T>>,
         me: Option<&Current<'_>>,
         cx: &mut Context<'_>,
     ) -> Parked<T> {
+        if let Some(value) = hand.and_then(HandOff::take) {
+            return Parked::Done(value);
+        }
         let queued = st.recvq.is_queued(id);
         let waiter = st.recvq.get_mut(id);
         match waiter.status {
@@ -243,17 +271,22 @@ impl<T> Chan<T> {
     /// Drops a pending receive. A value handed to it goes to the next parked receiver or back
     /// to the front of the buffer; a signal for it (a value at the front) is passed on.
     #[inline]
-    pub(crate) fn cancel_recv(&self, op: &mut RecvOp) {
+    pub(crate) fn cancel_recv(&self, op: &mut RecvOp, hand: Option<&HandOff<T>>) {
         // Every receive future's drop comes here; nearly all have completed.
         if let RecvOp::Parked(_) = op {
-            self.cancel_parked_recv(op);
+            self.cancel_parked_recv(op, hand);
         }
     }
 
     #[inline(never)]
-    fn cancel_parked_recv(&self, op: &mut RecvOp) {
+    fn cancel_parked_recv(&self, op: &mut RecvOp, hand: Option<&HandOff<T>>) {
         if let RecvOp::Parked(id) = std::mem::take(op) {
             self.locked(|st, wk| {
+                if let Some(value) = hand.and_then(HandOff::take) {
+                    // Handed to us (the waiter is gone): pass it on.
+                    self.put_back(st, value, wk);
+                    return;
+                }
                 let waiter = st.recvq.remove(id);
                 match (waiter.status, waiter.value) {
                     (RecvStatus::Handed, Some(value)) => self.put_back(st, value, wk),

@@ -13,10 +13,14 @@
 
 use super::core::{Chan, SendFail, SendOp, State};
 use super::fast::FastPoll;
-use super::waiter::{pop_claimed, Delivery, RecvStatus, SendStatus, SendWaiter, Wakeups};
+use super::handoff::HandOff;
+use super::waiter::{
+    hand_to_receive, pop_claimed, Delivery, RecvStatus, SendStatus, SendWaiter, Wakeups,
+};
 use crate::coop;
 use crate::select::{self, Claim, Current};
 use crate::waitlist::WaiterId;
+use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 /// What a look at a parked send found.
@@ -45,15 +49,13 @@ impl<T> Chan<T> {
         let Some(id) = pop_claimed(&mut st.recvq, wk) else {
             return Err(value);
         };
-        let waiter = st.recvq.get_mut(id);
-        match waiter.delivery {
+        match st.recvq.get(id).delivery {
             Delivery::InPlace => {
-                waiter.value = Some(value);
-                waiter.status = RecvStatus::Handed;
+                hand_to_receive(&mut st.recvq, id, value);
                 Ok(None)
             }
             Delivery::Signal => {
-                waiter.status = RecvStatus::Signalled;
+                st.recvq.get_mut(id).status = RecvStatus::Signalled;
                 Ok(Some(value))
             }
         }
@@ -154,17 +156,19 @@ impl<T> Chan<T> {
         self.locked(|st, wk| self.send_locked(st, value, None, wk))
     }
 
-    /// Polls a send; `Err(value)` when the channel is closed.
+    /// Polls a send future, whose pinned `hand` a receive tells when it took the value;
+    /// `Err(value)` when the channel is closed.
     #[inline]
     pub(crate) fn poll_send(
         &self,
         op: &mut SendOp<T>,
+        hand: Pin<&HandOff<()>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), T>> {
         match self.poll_send_lock_free(op, cx) {
             FastPoll::Done(done) => done,
-            FastPoll::Missed => self.poll_send_full(op, cx, false),
-            FastPoll::Skipped => self.poll_send_full(op, cx, true),
+            FastPoll::Missed => self.poll_send_full(op, hand, cx, false),
+            FastPoll::Skipped => self.poll_send_full(op, hand, cx, true),
         }
     }
 
@@ -175,10 +179,16 @@ impl<T> Chan<T> {
     fn poll_send_full(
         &self,
         op: &mut SendOp<T>,
+        hand: Pin<&HandOff<()>>,
         cx: &mut Context<'_>,
         try_lock_free: bool,
     ) -> Poll<Result<(), T>> {
         ready!(coop::poll_proceed(cx));
+        if matches!(op, SendOp::Parked(_)) && hand.take().is_some() {
+            // A receive took the value and removed our waiter: delivered, no lock.
+            *op = SendOp::Done;
+            return Poll::Ready(Ok(()));
+        }
         let out = select::with_current(|me| {
             if try_lock_free && matches!(op, SendOp::Idle(_)) {
                 if let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) {
@@ -199,7 +209,7 @@ impl<T> Chan<T> {
                     }
                 }
             }
-            self.locked(|st, wk| self.poll_send_locked(st, op, me, cx, wk))
+            self.locked(|st, wk| self.poll_send_locked(st, op, hand, me, cx, wk))
         });
         if out.is_pending() {
             coop::refund();
@@ -211,14 +221,15 @@ impl<T> Chan<T> {
         &self,
         st: &mut State<T>,
         op: &mut SendOp<T>,
+        hand: Pin<&HandOff<()>>,
         me: Option<&Current<'_>>,
         cx: &mut Context<'_>,
         wk: &mut Wakeups,
     ) -> Poll<Result<(), T>> {
         loop {
             match std::mem::replace(op, SendOp::Done) {
-                SendOp::Idle(value) => return self.start_send(st, op, value, me, cx, wk),
-                SendOp::Parked(id) => match Self::look_at_parked_send(st, id, me, cx) {
+                SendOp::Idle(value) => return self.start_send(st, op, value, hand, me, cx, wk),
+                SendOp::Parked(id) => match Self::look_at_parked_send(st, id, &hand, me, cx) {
                     Parked::Waiting => {
                         *op = SendOp::Parked(id);
                         return Poll::Pending;
@@ -233,11 +244,13 @@ impl<T> Chan<T> {
     }
 
     /// Steps 1–4 for a send not parked yet.
+    #[allow(clippy::too_many_arguments)]
     fn start_send(
         &self,
         st: &mut State<T>,
         op: &mut SendOp<T>,
         value: T,
+        hand: Pin<&HandOff<()>>,
         me: Option<&Current<'_>>,
         cx: &mut Context<'_>,
         wk: &mut Wakeups,
@@ -254,7 +267,8 @@ impl<T> Chan<T> {
                 Poll::Pending
             }
             Err(SendFail::Full(value)) => {
-                let waiter = SendWaiter::new(Some(value), select::park_ref(me));
+                let waiter =
+                    SendWaiter::new(Some(value), select::park_ref(me), Some(hand.park_ref()));
                 let id = st.sendq.push_back(waiter, cx.waker());
                 *op = SendOp::Parked(id);
                 if !self.has_lock_free_buffer() {
@@ -265,7 +279,7 @@ impl<T> Chan<T> {
                 // us parked left it for `refill`.
                 self.publish_park(st);
                 self.refill(st, wk);
-                match Self::look_at_parked_send(st, id, me, cx) {
+                match Self::look_at_parked_send(st, id, &hand, me, cx) {
                     Parked::Waiting => Poll::Pending,
                     Parked::Done(out) => {
                         *op = SendOp::Done;
@@ -285,13 +299,18 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Reads a parked send's waiter, removing it once finished.
+    /// Reads a parked send's outcome: its cell (a receive took the value and removed the
+    /// waiter), else its waiter, removing it once finished.
     fn look_at_parked_send(
         st: &mut State<T>,
         id: WaiterId,
+        hand: &HandOff<()>,
         me: Option<&Current<'_>>,
         cx: &mut Context<'_>,
     ) -> Parked<T> {
+        if hand.take().is_some() {
+            return Parked::Done(Ok(()));
+        }
         let queued = st.sendq.is_queued(id);
         let waiter = st.sendq.get_mut(id);
         match waiter.status {
@@ -338,17 +357,23 @@ impl<T> Chan<T> {
     /// dropped, never delivered (a unit granted to it goes to the next sender). Its value
     /// already taken: it has delivered.
     #[inline]
-    pub(crate) fn cancel_send(&self, op: &mut SendOp<T>) {
+    pub(crate) fn cancel_send(&self, op: &mut SendOp<T>, hand: &HandOff<()>) {
         // Every send future's drop comes here; nearly all have completed.
         if let SendOp::Parked(_) = op {
-            self.cancel_parked_send(op);
+            self.cancel_parked_send(op, hand);
         }
     }
 
     #[inline(never)]
-    fn cancel_parked_send(&self, op: &mut SendOp<T>) {
+    fn cancel_parked_send(&self, op: &mut SendOp<T>, hand: &HandOff<()>) {
         if let SendOp::Parked(id) = std::mem::replace(op, SendOp::Done) {
+            if hand.take().is_some() {
+                return; // a receive took the value and removed the waiter: delivered
+            }
             let value = self.locked(|st, wk| {
+                if hand.take().is_some() {
+                    return None; // taken while we waited for the lock
+                }
                 let waiter = st.sendq.remove(id);
                 if waiter.status == SendStatus::Granted {
                     self.release_locked(st, wk);

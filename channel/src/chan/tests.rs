@@ -75,7 +75,7 @@ fn fifo_per_sender_across_threads() {
 #[test]
 fn rendezvous_send_completes_only_when_received() {
     let (tx, rx) = bounded(0);
-    let mut send = tx.send(7);
+    let mut send = Box::pin(tx.send(7));
     assert!(poll_once(&mut send).is_pending(), "no receiver yet");
     assert!(poll_once(&mut send).is_pending(), "still no receiver");
     assert_eq!(tx.len(), 0, "nothing is buffered on an unbuffered channel");
@@ -92,11 +92,11 @@ fn rendezvous_send_completes_only_when_received() {
 fn rendezvous_takes_one_wake() {
     let (tx, rx) = bounded(0);
     let (waker, wakes) = counting_waker();
-    let mut send = tx.send(5);
+    let mut send = Box::pin(tx.send(5));
     assert!(Pin::new(&mut send)
         .poll(&mut Context::from_waker(&waker))
         .is_pending());
-    let mut recv = rx.recv();
+    let mut recv = Box::pin(rx.recv());
     assert_eq!(
         poll_once(&mut recv),
         Poll::Ready(Some(5)),
@@ -113,8 +113,8 @@ fn rendezvous_takes_one_wake() {
 #[test]
 fn dropped_parked_send_never_delivers_and_the_next_is_served() {
     let (tx, rx) = bounded(0);
-    let mut first = tx.send(1);
-    let mut second = tx.send(2);
+    let mut first = Box::pin(tx.send(1));
+    let mut second = Box::pin(tx.send(2));
     assert!(poll_once(&mut first).is_pending());
     assert!(poll_once(&mut second).is_pending());
     drop(first); // cancelled while its value is still in its waiter: never delivered
@@ -126,7 +126,7 @@ fn dropped_parked_send_never_delivers_and_the_next_is_served() {
 #[test]
 fn send_dropped_after_its_value_was_taken_has_delivered() {
     let (tx, rx) = bounded(0);
-    let mut send = tx.send(9);
+    let mut send = Box::pin(tx.send(9));
     assert!(poll_once(&mut send).is_pending());
     assert_eq!(rx.try_recv(), Ok(9));
     drop(send); // too late to cancel: the value is delivered, and only once
@@ -136,7 +136,7 @@ fn send_dropped_after_its_value_was_taken_has_delivered() {
 #[test]
 fn rendezvous_with_a_parked_receiver() {
     let (tx, rx) = bounded(0);
-    let mut recv = rx.recv();
+    let mut recv = Box::pin(rx.recv());
     assert!(poll_once(&mut recv).is_pending());
     tx.try_send(3).unwrap();
     assert_eq!(poll_once(&mut recv), Poll::Ready(Some(3)));
@@ -169,26 +169,26 @@ fn close_wakes_every_parked_sender_and_receiver() {
     let (tx, rx) = bounded::<u32>(0);
     let (waker, wakes) = counting_waker();
     let mut cx = Context::from_waker(&waker);
-    let mut sends: Vec<_> = (0..3).map(|i| tx.send(i)).collect();
+    let mut sends: Vec<_> = (0..3).map(|i| Box::pin(tx.send(i))).collect();
     for send in &mut sends {
-        assert!(Pin::new(send).poll(&mut cx).is_pending());
+        assert!(send.as_mut().poll(&mut cx).is_pending());
     }
     let (tx2, rx2) = bounded::<u32>(1);
-    let mut recvs: Vec<_> = (0..3).map(|_| rx2.recv()).collect();
+    let mut recvs: Vec<_> = (0..3).map(|_| Box::pin(rx2.recv())).collect();
     for recv in &mut recvs {
-        assert!(Pin::new(recv).poll(&mut cx).is_pending());
+        assert!(recv.as_mut().poll(&mut cx).is_pending());
     }
     assert!(tx.close());
     assert!(rx2.close());
     assert_eq!(wakes.0.load(Ordering::SeqCst), 6);
     for (i, send) in sends.iter_mut().enumerate() {
-        match Pin::new(send).poll(&mut cx) {
+        match send.as_mut().poll(&mut cx) {
             Poll::Ready(Err(SendError(v))) => assert_eq!(v, i as u32),
             other => panic!("expected the value back, got {other:?}"),
         }
     }
     for recv in &mut recvs {
-        assert_eq!(Pin::new(recv).poll(&mut cx), Poll::Ready(None));
+        assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(None));
     }
     assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
     assert!(matches!(tx2.try_send(1), Err(TrySendError::Closed(1))));
@@ -207,12 +207,12 @@ impl ArcWake for PanickingWaker {
 fn a_panicking_waker_does_not_keep_the_others_asleep() {
     let (tx, rx) = bounded::<u32>(0);
     let panicking = futures::task::waker(StdArc::new(PanickingWaker));
-    let mut first = rx.recv();
+    let mut first = Box::pin(rx.recv());
     assert!(Pin::new(&mut first)
         .poll(&mut Context::from_waker(&panicking))
         .is_pending());
     let (waker, wakes) = counting_waker();
-    let mut second = rx.recv();
+    let mut second = Box::pin(rx.recv());
     assert!(Pin::new(&mut second)
         .poll(&mut Context::from_waker(&waker))
         .is_pending());
@@ -258,7 +258,7 @@ fn dropping_every_sender_or_receiver_closes() {
     let (tx, rx) = bounded::<u8>(0);
     let (waker, wakes) = counting_waker();
     let mut cx = Context::from_waker(&waker);
-    let mut send = tx.send(5);
+    let mut send = Box::pin(tx.send(5));
     assert!(Pin::new(&mut send).poll(&mut cx).is_pending());
     let rx2 = rx.clone();
     drop(rx);
@@ -278,15 +278,15 @@ fn dropping_every_sender_or_receiver_closes() {
 #[test]
 fn dropped_recv_that_was_handed_a_value_puts_it_back() {
     let (tx, rx) = bounded(0);
-    let mut first = rx.recv();
+    let mut first = Box::pin(rx.recv());
     assert!(poll_once(&mut first).is_pending());
-    let mut second = rx.recv();
+    let mut second = Box::pin(rx.recv());
     assert!(poll_once(&mut second).is_pending());
     tx.try_send(1).unwrap(); // handed to `first`
     drop(first); // never polled again: the value goes to `second`
     assert_eq!(poll_once(&mut second), Poll::Ready(Some(1)));
 
-    let mut third = rx.recv();
+    let mut third = Box::pin(rx.recv());
     assert!(poll_once(&mut third).is_pending());
     tx.try_send(2).unwrap();
     drop(third); // nobody else waiting: back into the buffer
@@ -297,7 +297,7 @@ fn dropped_recv_that_was_handed_a_value_puts_it_back() {
 fn dropped_pending_send_never_delivers() {
     let (tx, rx) = bounded(1);
     tx.try_send(1).unwrap();
-    let mut send = tx.send(2);
+    let mut send = Box::pin(tx.send(2));
     assert!(poll_once(&mut send).is_pending());
     drop(send);
     assert_eq!(rx.try_recv(), Ok(1));
@@ -308,8 +308,8 @@ fn dropped_pending_send_never_delivers() {
 fn parked_sender_moves_into_freed_slot_in_order() {
     let (tx, rx) = bounded(1);
     tx.try_send(0).unwrap();
-    let mut a = tx.send(1);
-    let mut b = tx.send(2);
+    let mut a = Box::pin(tx.send(1));
+    let mut b = Box::pin(tx.send(2));
     assert!(poll_once(&mut a).is_pending());
     assert!(poll_once(&mut b).is_pending());
     assert_eq!(rx.try_recv(), Ok(0));
@@ -369,7 +369,7 @@ fn receives_in_one_budget(rx: &Receiver<i32>, spent: u8) -> usize {
         }
         let mut n = 0;
         loop {
-            let mut recv = rx.recv();
+            let mut recv = Box::pin(rx.recv());
             match Pin::new(&mut recv).poll(&mut cx) {
                 Poll::Ready(Some(_)) => n += 1,
                 Poll::Ready(None) => unreachable!(),
@@ -419,15 +419,15 @@ fn receives_through_the_lock_cost_a_unit_of_the_budget() {
     let (tx, rx) = bounded(0);
     let waker = noop_waker();
     let mut cx = Context::from_waker(&waker);
-    let mut sends: Vec<_> = (0..200).map(|i| tx.send(i)).collect();
+    let mut sends: Vec<_> = (0..200).map(|i| Box::pin(tx.send(i))).collect();
     for send in &mut sends {
-        assert!(Pin::new(send).poll(&mut cx).is_pending());
+        assert!(send.as_mut().poll(&mut cx).is_pending());
     }
     let received = receives_in_one_budget(&rx, 0);
     assert_eq!(received, crate::coop::BUDGET as usize);
     let delivered = sends
         .iter_mut()
-        .map(|send| Pin::new(send).poll(&mut cx))
+        .map(|send| send.as_mut().poll(&mut cx))
         .filter(Poll::is_ready)
         .count();
     assert_eq!(delivered, received, "the yielding recv took nothing");
@@ -785,13 +785,13 @@ fn regression_receiver_not_stranded_by_a_sender_whose_select_lost() {
         }
     });
     assert!(poll_once(&mut sel).is_pending(), "both branches parked");
-    let mut plain = tx.send(2);
+    let mut plain = Box::pin(tx.send(2));
     assert!(
         poll_once(&mut plain).is_pending(),
         "parked behind the select's send"
     );
     side_tx.try_send(7).unwrap(); // commits the select's receive branch
-    let mut recv = rx.recv();
+    let mut recv = Box::pin(rx.recv());
     let early = poll_once(&mut recv);
     assert_eq!(poll_once(&mut sel), Poll::Ready(7));
     drop(sel);
@@ -899,7 +899,7 @@ fn nested_select_under_default_never_parks() {
     let (tx, rx) = bounded::<u8>(0);
     let outer = select::SelectScope::new(true); // has `default`
     let inner = select::SelectScope::new(false);
-    let mut send = tx.send(1);
+    let mut send = Box::pin(tx.send(1));
     let polled = outer.poll_branch(0, || inner.poll_branch(0, || poll_once(&mut send)));
     assert!(polled.is_pending());
     assert_eq!(tx.chan.state.lock().sendq.len(), 0, "try-only: not parked");
@@ -917,7 +917,7 @@ fn mpsc_recv_future_handed_in_place_gives_the_value_back_on_drop() {
     let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(1);
     let (waker, wakes) = counting_waker();
     {
-        let mut recv = rx.recv();
+        let mut recv = Box::pin(rx.recv());
         assert!(Pin::new(&mut recv)
             .poll(&mut Context::from_waker(&waker))
             .is_pending());
@@ -925,7 +925,7 @@ fn mpsc_recv_future_handed_in_place_gives_the_value_back_on_drop() {
         assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
     } // dropped without being polled again
     assert_eq!(rx.try_recv(), Ok(4));
-    let mut recv = rx.recv();
+    let mut recv = Box::pin(rx.recv());
     assert!(poll_once(&mut recv).is_pending());
     tx.try_send(5).unwrap();
     assert_eq!(poll_once(&mut recv), Poll::Ready(Some(5)));

@@ -18,10 +18,14 @@
 //! nested `select!` whose outer token was held for a moment does it park again, at the back.
 //! A signalled receiver whose value another receive took first also parks again at the back.
 //!
-//! A popped waiter stays in the wait-list's slab until its own future removes it, so a future
-//! dropped after completion still finds the outcome: a receive passes a handed value on, a send
-//! whose value was taken counts as delivered.
+//! A waiter parked by a pinned future carries a [`HandOffRef`] to a cell in that future
+//! ([`super::handoff`]): the peer completing it removes the waiter and writes the outcome into
+//! the cell, and the future reads it without the lock. Any other popped waiter stays in the
+//! wait-list's slab until its own future removes it, so a future dropped after completion still
+//! finds the outcome: a receive passes a handed value on, a send whose value was taken counts as
+//! delivered.
 
+use super::handoff::HandOffRef;
 use crate::select::{claim_peer, SelectRef};
 use crate::waitlist::{WaitList, WaiterId};
 use std::task::Waker;
@@ -32,6 +36,8 @@ pub(super) struct SendWaiter<T> {
     pub(super) value: Option<T>,
     pub(super) status: SendStatus,
     pub(super) sel: Option<SelectRef>,
+    /// The parked future's cell, told "taken" when a receive takes the value.
+    pub(super) hand: Option<HandOffRef<()>>,
 }
 
 /// Where a parked send stands.
@@ -67,6 +73,8 @@ pub(super) struct RecvWaiter<T> {
     pub(super) status: RecvStatus,
     pub(super) delivery: Delivery,
     pub(super) sel: Option<SelectRef>,
+    /// The parked future's cell, handed the value instead of `value` ([`Delivery::InPlace`]).
+    pub(super) hand: Option<HandOffRef<T>>,
 }
 
 /// Where a parked receive stands.
@@ -83,22 +91,32 @@ pub(super) enum RecvStatus {
 }
 
 impl<T> SendWaiter<T> {
-    pub(super) fn new(value: Option<T>, sel: Option<SelectRef>) -> Self {
+    pub(super) fn new(
+        value: Option<T>,
+        sel: Option<SelectRef>,
+        hand: Option<HandOffRef<()>>,
+    ) -> Self {
         SendWaiter {
             value,
             status: SendStatus::Waiting,
             sel,
+            hand,
         }
     }
 }
 
 impl<T> RecvWaiter<T> {
-    pub(super) fn new(delivery: Delivery, sel: Option<SelectRef>) -> Self {
+    pub(super) fn new(
+        delivery: Delivery,
+        sel: Option<SelectRef>,
+        hand: Option<HandOffRef<T>>,
+    ) -> Self {
         RecvWaiter {
             value: None,
             status: RecvStatus::Waiting,
             delivery,
             sel,
+            hand,
         }
     }
 }
@@ -133,6 +151,44 @@ pub(super) fn pop_claimed<W: Selecting>(
         }
     }
     None
+}
+
+/// Takes the value of a popped (claimed) parked sender, completing its send: through its
+/// future's cell, removing the waiter, or marking the waiter [`SendStatus::Taken`].
+pub(super) fn take_sender_value<T>(list: &mut WaitList<SendWaiter<T>>, id: WaiterId) -> T {
+    let waiter = list.get_mut(id);
+    let value = waiter
+        .value
+        .take()
+        .expect("a parked sender keeps its value until taken");
+    match waiter.hand {
+        Some(hand) => {
+            list.remove(id);
+            // SAFETY: we hold the channel's lock (`list` is borrowed from its state) and just
+            // removed the waiter holding `hand`, which was in the slab.
+            unsafe { hand.complete(()) };
+        }
+        None => waiter.status = SendStatus::Taken,
+    }
+    value
+}
+
+/// Hands `value` to a popped (claimed) parked receive that wants it in place: through its
+/// future's cell, removing the waiter, or into the waiter, marked [`RecvStatus::Handed`].
+pub(super) fn hand_to_receive<T>(list: &mut WaitList<RecvWaiter<T>>, id: WaiterId, value: T) {
+    let waiter = list.get_mut(id);
+    match waiter.hand {
+        Some(hand) => {
+            list.remove(id);
+            // SAFETY: we hold the channel's lock (`list` is borrowed from its state) and just
+            // removed the waiter holding `hand`, which was in the slab.
+            unsafe { hand.complete(value) };
+        }
+        None => {
+            waiter.value = Some(value);
+            waiter.status = RecvStatus::Handed;
+        }
+    }
 }
 
 /// Wakers collected under the lock, woken once it is released.

@@ -8,21 +8,14 @@
 //! `select!` branch, `default` included — sees a parked sender at once.
 
 use super::core::{Chan, State};
-use super::waiter::{pop_claimed, SendStatus, Wakeups};
+use super::waiter::{pop_claimed, take_sender_value, Wakeups};
 
 impl<T> Chan<T> {
     /// Takes the value of the first parked sender whose `select!` this receive wins, completing
     /// that send.
     pub(super) fn take_from_sender(&self, st: &mut State<T>, wk: &mut Wakeups) -> Option<T> {
         let id = pop_claimed(&mut st.sendq, wk)?;
-        let waiter = st.sendq.get_mut(id);
-        waiter.status = SendStatus::Taken;
         // Permit requests (value-less) exist only on bounded `mpsc` channels, never here.
-        Some(
-            waiter
-                .value
-                .take()
-                .expect("an unbuffered channel parks only senders with a value"),
-        )
+        Some(take_sender_value(&mut st.sendq, id))
     }
 }

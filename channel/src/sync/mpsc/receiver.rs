@@ -30,7 +30,7 @@ impl<T> RxCore<T> {
     /// back), so the value can go straight into the waiter (one wake-up).
     fn poll(&mut self, cx: &mut Context<'_>, delivery: Delivery) -> Poll<Option<T>> {
         match delivery {
-            Delivery::InPlace => self.chan.poll_recv(&mut self.op, cx),
+            Delivery::InPlace => self.chan.poll_recv(&mut self.op, None, cx),
             Delivery::Signal => self.chan.poll_next(&mut self.op, cx),
         }
     }
@@ -70,7 +70,7 @@ impl<T> RxCore<T> {
     }
 
     fn cancel(&mut self) {
-        self.chan.cancel_recv(&mut self.op);
+        self.chan.cancel_recv(&mut self.op, None);
     }
 
     fn try_recv(&mut self) -> Result<T, TryRecvError> {

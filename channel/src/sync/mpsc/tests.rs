@@ -48,7 +48,7 @@ fn permits_reserve_slots_and_survive_close() {
     rx.close();
     // The parked request fails, the granted permit still sends (tokio's semantics).
     assert!(matches!(poll_once(&mut waiting), Poll::Ready(Err(_))));
-    let mut recv = rx.recv();
+    let mut recv = Box::pin(rx.recv());
     assert!(poll_once(&mut recv).is_pending(), "a permit is outstanding");
     permit.send(7);
     assert_eq!(poll_once(&mut recv), Poll::Ready(Some(7)));
@@ -82,9 +82,9 @@ fn dropped_permit_and_cancelled_reserve_give_the_slot_back() {
 fn parked_sends_keep_fifo_order_and_a_cancelled_one_never_delivers() {
     let (tx, mut rx) = channel(1);
     tx.try_send(0).unwrap();
-    let mut a = tx.send(1);
-    let mut b = tx.send(2);
-    let mut c = tx.send(3);
+    let mut a = Box::pin(tx.send(1));
+    let mut b = Box::pin(tx.send(2));
+    let mut c = Box::pin(tx.send(3));
     for f in [&mut a, &mut b, &mut c] {
         assert!(poll_once(f).is_pending());
     }
