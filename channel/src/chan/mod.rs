@@ -96,7 +96,6 @@ pub use error::{SendError, TryRecvError, TrySendError};
 pub(crate) use self::core::{Chan, RecvFail, RecvOp, ReserveOp, SendFail, SendOp, UNBOUNDED};
 pub(crate) use crate::sync::blocking::block_on;
 pub(crate) use handoff::HandOff;
-pub(crate) use waiter::Delivery;
 
 use futures_core::Stream;
 use gort_waitsite::WaitKind;

@@ -104,7 +104,7 @@ impl<T> Chan<T> {
                 }
                 Poll::Ready(Ok(()))
             }
-            SendStatus::Closed | SendStatus::Taken => {
+            SendStatus::Closed => {
                 st.sendq.remove(id);
                 *op = ReserveOp::Done;
                 Poll::Ready(Err(()))

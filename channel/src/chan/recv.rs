@@ -92,8 +92,8 @@ impl<T> Chan<T> {
     ) -> Poll<Option<T>> {
         match self.poll_recv_lock_free(op, cx) {
             FastPoll::Done(done) => done,
-            FastPoll::Missed => self.poll_recv_as(op, hand, cx, Delivery::InPlace, false),
-            FastPoll::Skipped => self.poll_recv_as(op, hand, cx, Delivery::InPlace, true),
+            FastPoll::Missed => self.poll_recv_as(op, hand, cx, false),
+            FastPoll::Skipped => self.poll_recv_as(op, hand, cx, true),
         }
     }
 
@@ -104,8 +104,8 @@ impl<T> Chan<T> {
     pub(crate) fn poll_next(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self.poll_recv_lock_free(op, cx) {
             FastPoll::Done(done) => done,
-            FastPoll::Missed => self.poll_recv_as(op, None, cx, Delivery::Signal, false),
-            FastPoll::Skipped => self.poll_recv_as(op, None, cx, Delivery::Signal, true),
+            FastPoll::Missed => self.poll_recv_as(op, None, cx, false),
+            FastPoll::Skipped => self.poll_recv_as(op, None, cx, true),
         }
     }
 
@@ -118,7 +118,6 @@ impl<T> Chan<T> {
         op: &mut RecvOp,
         hand: Option<Pin<&HandOff<T>>>,
         cx: &mut Context<'_>,
-        delivery: Delivery,
         try_lock_free: bool,
     ) -> Poll<Option<T>> {
         ready!(coop::poll_proceed(cx));
@@ -145,7 +144,7 @@ impl<T> Chan<T> {
             }
             self.locked(|st, wk| loop {
                 match *op {
-                    RecvOp::Idle => return self.start_recv(st, op, hand_pin, delivery, me, cx, wk),
+                    RecvOp::Idle => return self.start_recv(st, op, hand_pin, me, cx, wk),
                     RecvOp::Parked(id) => match Self::look_at_parked_recv(st, id, hand, me, cx) {
                         Parked::Waiting => return Poll::Pending,
                         Parked::Done(value) => {
@@ -170,7 +169,6 @@ impl<T> Chan<T> {
         st: &mut State<T>,
         op: &mut RecvOp,
         hand: Option<Pin<&HandOff<T>>>,
-        delivery: Delivery,
         me: Option<&Current<'_>>,
         cx: &mut Context<'_>,
         wk: &mut Wakeups,
@@ -181,8 +179,11 @@ impl<T> Chan<T> {
             Err(RecvFail::Lost) => Poll::Pending,
             Err(RecvFail::Empty) if select::try_only(me) => Poll::Pending,
             Err(RecvFail::Empty) => {
-                let hand_ref = hand.map(|hand| hand.park_ref());
-                let waiter = RecvWaiter::new(delivery, select::park_ref(me), hand_ref);
+                let delivery = match hand {
+                    Some(hand) => Delivery::InPlace(hand.park_ref()),
+                    None => Delivery::Signal,
+                };
+                let waiter = RecvWaiter::new(delivery, select::park_ref(me));
                 let id = st.recvq.push_back(waiter, cx.waker());
                 *op = RecvOp::Parked(id);
                 if !matches!(self.flavor, Flavor::Zero) {
@@ -255,12 +256,6 @@ impl<T> Chan<T> {
                 st.recvq.register(id, cx.waker());
                 Parked::Waiting
             }
-            RecvStatus::Handed => Parked::Done(
-                st.recvq
-                    .remove(id)
-                    .value
-                    .expect("a handed receive holds its value"),
-            ),
             RecvStatus::Waiting | RecvStatus::Signalled | RecvStatus::Closed => {
                 st.recvq.remove(id);
                 Parked::Again
@@ -287,12 +282,9 @@ impl<T> Chan<T> {
                     self.put_back(st, value, wk);
                     return;
                 }
-                let waiter = st.recvq.remove(id);
-                match (waiter.status, waiter.value) {
-                    (RecvStatus::Handed, Some(value)) => self.put_back(st, value, wk),
+                if st.recvq.remove(id).status == RecvStatus::Signalled {
                     // The value meant for it waits at the front: pass the signal on.
-                    (RecvStatus::Signalled, _) => self.flush_to_receivers(st, wk),
-                    _ => {}
+                    self.flush_to_receivers(st, wk);
                 }
             });
         }

@@ -4,7 +4,8 @@
 //! 2. A receiver is parked: hand it the value ([`Chan::hand_to_receiver`]) — done.
 //! 3. Room in the buffer (and no sender queued ahead): buffer it — done.
 //! 4. Otherwise park, the value moving into the waiter, where a receive takes it
-//!    ([`super::zero`], [`Chan::refill`]) and marks the send [`Taken`](SendStatus::Taken).
+//!    ([`super::zero`], [`Chan::refill`]) and tells the send future so through its cell
+//!    ([`super::handoff`]).
 //!    Under tokio's `mpsc` rules a freed slot is [`Granted`](SendStatus::Granted) instead and
 //!    the send moves its own value when it runs, so a dropped `mpsc` send never delivers.
 //!
@@ -14,9 +15,7 @@
 use super::core::{Chan, SendFail, SendOp, State};
 use super::fast::FastPoll;
 use super::handoff::HandOff;
-use super::waiter::{
-    hand_to_receive, pop_claimed, Delivery, RecvStatus, SendStatus, SendWaiter, Wakeups,
-};
+use super::waiter::{hand_to_receive, pop_claimed, SendStatus, SendWaiter, Wakeups};
 use crate::coop;
 use crate::select::{self, Claim, Current};
 use crate::waitlist::WaiterId;
@@ -37,7 +36,7 @@ enum Parked<T> {
 
 impl<T> Chan<T> {
     /// Offers `value` to the first parked receiver whose `select!` (if any) it wins.
-    /// `Ok(None)`: handed into its waiter. `Ok(Some(value))`: a receiver parked as a stream was
+    /// `Ok(None)`: handed into its future's cell. `Ok(Some(value))`: a receiver parked as a stream was
     /// signalled instead, and the caller buffers the value where it belongs. `Err(value)`:
     /// nobody to give it to.
     pub(super) fn offer_to_receiver(
@@ -49,15 +48,9 @@ impl<T> Chan<T> {
         let Some(id) = pop_claimed(&mut st.recvq, wk) else {
             return Err(value);
         };
-        match st.recvq.get(id).delivery {
-            Delivery::InPlace => {
-                hand_to_receive(&mut st.recvq, id, value);
-                Ok(None)
-            }
-            Delivery::Signal => {
-                st.recvq.get_mut(id).status = RecvStatus::Signalled;
-                Ok(Some(value))
-            }
+        match hand_to_receive(&mut st.recvq, id, value) {
+            Ok(()) => Ok(None),
+            Err(value) => Ok(Some(value)),
         }
     }
 
@@ -318,10 +311,6 @@ impl<T> Chan<T> {
                 select::refresh(me, &mut waiter.sel);
                 st.sendq.register(id, cx.waker());
                 Parked::Waiting
-            }
-            SendStatus::Taken => {
-                st.sendq.remove(id);
-                Parked::Done(Ok(()))
             }
             SendStatus::Closed => Parked::Done(Err(Self::value_of(st, id))),
             SendStatus::Waiting => Parked::Again(Self::value_of(st, id)),

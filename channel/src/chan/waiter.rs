@@ -5,6 +5,7 @@
 //! *sender's value lives in its waiter*: a receive that finds the sender parked takes the value
 //! and completes the send in place, waking it once. A parked receiver's waiter is filled the same
 //! way by a sender (or, for a receiver polled as a stream, only signalled — see [`Delivery`]).
+//! The peer completes a waiter through its future's cell ([`super::handoff`]) and removes it.
 //!
 //! Every completion of a parked waiter goes through [`pop_claimed`]: it pops waiters in FIFO
 //! order and keeps the first whose `select!` token (if any) it wins for the waiter's branch
@@ -36,7 +37,8 @@ pub(super) struct SendWaiter<T> {
     pub(super) value: Option<T>,
     pub(super) status: SendStatus,
     pub(super) sel: Option<SelectRef>,
-    /// The parked future's cell, told "taken" when a receive takes the value.
+    /// The parked send future's cell, told when a receive takes the value (or moves it into
+    /// the freed buffer slot) and removes the waiter; `None` for a permit request.
     pub(super) hand: Option<HandOffRef<()>>,
 }
 
@@ -45,8 +47,6 @@ pub(super) struct SendWaiter<T> {
 pub(super) enum SendStatus {
     /// Parked (or, once unlinked, skipped by a peer because its `select!` committed elsewhere).
     Waiting,
-    /// A receiver took the value, or moved it into the freed buffer slot: the send delivered.
-    Taken,
     /// A permit request — or a send on a channel with tokio's `mpsc` rules — was granted a
     /// capacity unit, which it now holds (the send moves its own value when it runs).
     Granted,
@@ -55,11 +55,10 @@ pub(super) enum SendStatus {
 }
 
 /// How a parked receive wants a sender's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Delivery {
-    /// Into the waiter itself (one wake, Go's hand-off). For futures: their drop passes a handed
-    /// value on, so it is never stranded.
-    InPlace,
+pub(super) enum Delivery<T> {
+    /// Into the receive future's cell (one wake, Go's hand-off). The future's drop passes a
+    /// handed value on, so it is never stranded.
+    InPlace(HandOffRef<T>),
     /// Into the front of the channel's buffer, then wake the waiter: for receives parked by a
     /// receiver polled as a `Stream` (or `mpsc::Receiver::poll_recv`), whose parked state
     /// outlives any one call, so every other receive (`try_recv`, a clone) still sees the value.
@@ -68,13 +67,9 @@ pub(crate) enum Delivery {
 
 /// A parked receive.
 pub(super) struct RecvWaiter<T> {
-    /// The value handed over ([`Delivery::InPlace`] only).
-    pub(super) value: Option<T>,
     pub(super) status: RecvStatus,
-    pub(super) delivery: Delivery,
+    pub(super) delivery: Delivery<T>,
     pub(super) sel: Option<SelectRef>,
-    /// The parked future's cell, handed the value instead of `value` ([`Delivery::InPlace`]).
-    pub(super) hand: Option<HandOffRef<T>>,
 }
 
 /// Where a parked receive stands.
@@ -82,8 +77,6 @@ pub(super) struct RecvWaiter<T> {
 pub(super) enum RecvStatus {
     /// Parked (or, once unlinked, skipped by a peer because its `select!` committed elsewhere).
     Waiting,
-    /// A sender put its value in the waiter.
-    Handed,
     /// A sender put a value at the front of the buffer for it ([`Delivery::Signal`]).
     Signalled,
     /// Woken by close (or by the last buffered value draining after close).
@@ -106,17 +99,11 @@ impl<T> SendWaiter<T> {
 }
 
 impl<T> RecvWaiter<T> {
-    pub(super) fn new(
-        delivery: Delivery,
-        sel: Option<SelectRef>,
-        hand: Option<HandOffRef<T>>,
-    ) -> Self {
+    pub(super) fn new(delivery: Delivery<T>, sel: Option<SelectRef>) -> Self {
         RecvWaiter {
-            value: None,
             status: RecvStatus::Waiting,
             delivery,
             sel,
-            hand,
         }
     }
 }
@@ -153,42 +140,37 @@ pub(super) fn pop_claimed<W: Selecting>(
     None
 }
 
-/// Takes the value of a popped (claimed) parked sender, completing its send: through its
-/// future's cell, removing the waiter, or marking the waiter [`SendStatus::Taken`].
+/// Takes the value of a popped (claimed) parked sender, completing its send: the waiter is
+/// removed and its future's cell told "taken".
 pub(super) fn take_sender_value<T>(list: &mut WaitList<SendWaiter<T>>, id: WaiterId) -> T {
-    let waiter = list.get_mut(id);
-    let value = waiter
-        .value
-        .take()
-        .expect("a parked sender keeps its value until taken");
-    match waiter.hand {
-        Some(hand) => {
-            list.remove(id);
-            // SAFETY: we hold the channel's lock (`list` is borrowed from its state) and just
-            // removed the waiter holding `hand`, which was in the slab.
-            unsafe { hand.complete(()) };
-        }
-        None => waiter.status = SendStatus::Taken,
-    }
+    let waiter = list.remove(id);
+    let (Some(value), Some(hand)) = (waiter.value, waiter.hand) else {
+        unreachable!("a parked send keeps its value and its cell until taken");
+    };
+    // SAFETY: we hold the channel's lock (`list` is borrowed from its state) and just removed
+    // the waiter holding `hand`, which was in the slab.
+    unsafe { hand.complete(()) };
     value
 }
 
-/// Hands `value` to a popped (claimed) parked receive that wants it in place: through its
-/// future's cell, removing the waiter, or into the waiter, marked [`RecvStatus::Handed`].
-pub(super) fn hand_to_receive<T>(list: &mut WaitList<RecvWaiter<T>>, id: WaiterId, value: T) {
+/// Hands `value` to a popped (claimed) parked receive; `Err(value)` if it wants a signal
+/// instead ([`Delivery::Signal`], marked [`RecvStatus::Signalled`]). Handed: the waiter is
+/// removed and the value is in its future's cell.
+pub(super) fn hand_to_receive<T>(
+    list: &mut WaitList<RecvWaiter<T>>,
+    id: WaiterId,
+    value: T,
+) -> Result<(), T> {
     let waiter = list.get_mut(id);
-    match waiter.hand {
-        Some(hand) => {
-            list.remove(id);
-            // SAFETY: we hold the channel's lock (`list` is borrowed from its state) and just
-            // removed the waiter holding `hand`, which was in the slab.
-            unsafe { hand.complete(value) };
-        }
-        None => {
-            waiter.value = Some(value);
-            waiter.status = RecvStatus::Handed;
-        }
-    }
+    let Delivery::InPlace(hand) = waiter.delivery else {
+        waiter.status = RecvStatus::Signalled;
+        return Err(value);
+    };
+    list.remove(id);
+    // SAFETY: we hold the channel's lock (`list` is borrowed from its state) and just removed
+    // the waiter holding `hand`, which was in the slab.
+    unsafe { hand.complete(value) };
+    Ok(())
 }
 
 /// Wakers collected under the lock, woken once it is released.

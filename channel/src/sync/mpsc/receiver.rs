@@ -2,16 +2,18 @@
 
 use super::error::TryRecvError;
 use crate::chan::shim::Arc;
-use crate::chan::{block_on, Chan, Delivery, RecvFail, RecvOp, UNBOUNDED};
+use crate::chan::{block_on, Chan, HandOff, RecvFail, RecvOp, UNBOUNDED};
 use futures_core::Stream;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// What both receivers are: the channel and the receive in progress.
+/// What both receivers are: the channel and the receive in progress when polled directly.
 pub(super) struct RxCore<T> {
     pub(super) chan: Arc<Chan<T>>,
+    /// The receive parked by `poll_recv` (or the `Stream`): its state outlives the call. A
+    /// `recv`/`recv_many` future keeps its own, next to the cell a sender hands it a value in.
     op: RecvOp,
 }
 
@@ -23,50 +25,44 @@ impl<T> RxCore<T> {
         }
     }
 
-    /// Polls the receive in progress. `Signal`: polled directly (`poll_recv`, `Stream`), the
-    /// parked receive outlives the call, so a value for it waits at the front of the buffer
-    /// where `try_recv` still sees it. `InPlace`: polled by a `recv`/`recv_many` future, which
-    /// borrows the receiver until it completes or is dropped (its drop passes a handed value
-    /// back), so the value can go straight into the waiter (one wake-up).
-    fn poll(&mut self, cx: &mut Context<'_>, delivery: Delivery) -> Poll<Option<T>> {
-        match delivery {
-            Delivery::InPlace => self.chan.poll_recv(&mut self.op, None, cx),
-            Delivery::Signal => self.chan.poll_next(&mut self.op, cx),
-        }
-    }
-
+    /// Polled directly (`poll_recv`, `Stream`): the parked receive outlives the call, so a
+    /// value for it waits at the front of the buffer, where `try_recv` still sees it.
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.poll(cx, Delivery::Signal)
+        self.chan.poll_next(&mut self.op, cx)
     }
 
-    fn poll_recv_many(
+    /// Polled by a `recv`/`recv_many` future, which keeps `op` and `hand` (pinned) and borrows
+    /// the receiver until it completes or is dropped (its drop passes a handed value back): the
+    /// value goes straight into its cell, one wake-up and no lock on the way back.
+    fn poll_in_place(
         &mut self,
+        op: &mut RecvOp,
+        hand: Pin<&HandOff<T>>,
         cx: &mut Context<'_>,
-        buffer: &mut Vec<T>,
-        limit: usize,
-        delivery: Delivery,
-    ) -> Poll<usize> {
-        if limit == 0 {
-            return Poll::Ready(0);
-        }
-        match self.poll(cx, delivery) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(None) => Poll::Ready(0),
-            Poll::Ready(Some(first)) => {
-                buffer.push(first);
-                let mut n = 1;
-                while n < limit {
-                    match self.chan.try_recv() {
-                        Ok(value) => {
-                            buffer.push(value);
-                            n += 1;
-                        }
-                        Err(_) => break,
-                    }
+    ) -> Poll<Option<T>> {
+        // A receive `poll_recv` left parked gives way (a signal for it is passed on, so the
+        // value it announced is found at the front).
+        self.chan.cancel_recv(&mut self.op, None);
+        self.chan.poll_recv(op, Some(hand), cx)
+    }
+
+    /// After a first value, up to `limit` in all of those buffered now.
+    fn take_more(&mut self, first: Option<T>, buffer: &mut Vec<T>, limit: usize) -> usize {
+        let Some(first) = first else {
+            return 0;
+        };
+        buffer.push(first);
+        let mut n = 1;
+        while n < limit {
+            match self.chan.try_recv() {
+                Ok(value) => {
+                    buffer.push(value);
+                    n += 1;
                 }
-                Poll::Ready(n)
+                Err(_) => break,
             }
         }
+        n
     }
 
     fn cancel(&mut self) {
@@ -110,6 +106,8 @@ macro_rules! receiver_methods {
             pub fn recv(&mut self) -> RecvFuture<'_, T> {
                 RecvFuture {
                     rx: &mut self.core,
+                    op: RecvOp::Idle,
+                    hand: HandOff::new(),
                     site: std::panic::Location::caller(),
                 }
             }
@@ -138,6 +136,8 @@ macro_rules! receiver_methods {
             ) -> RecvManyFuture<'a, T> {
                 RecvManyFuture {
                     rx: &mut self.core,
+                    op: RecvOp::Idle,
+                    hand: HandOff::new(),
                     buffer,
                     limit,
                 }
@@ -228,8 +228,11 @@ macro_rules! receiver_methods {
                 buffer: &mut Vec<T>,
                 limit: usize,
             ) -> Poll<usize> {
-                self.core
-                    .poll_recv_many(cx, buffer, limit, Delivery::Signal)
+                if limit == 0 {
+                    return Poll::Ready(0);
+                }
+                let first = std::task::ready!(self.core.poll_recv(cx));
+                Poll::Ready(self.core.take_more(first, buffer, limit))
             }
 
             /// True once closed (every sender gone, or [`close`](Self::close) called).
@@ -360,9 +363,15 @@ impl<T> UnboundedReceiver<T> {
 receiver_methods!(UnboundedReceiver, "unbounded_channel::<u8>()", "send");
 
 /// The future of `recv`.
+///
+/// `!Unpin`, as tokio's is: while parked, its waiter points at a cell inside it where a sender
+/// hands over its value. `.await` and `select!` pin it; pin it yourself to poll it by hand.
 #[must_use = "futures do nothing unless polled"]
 pub struct RecvFuture<'a, T> {
     rx: &'a mut RxCore<T>,
+    op: RecvOp,
+    /// Pinned: see [`HandOff`].
+    hand: HandOff<T>,
     site: &'static std::panic::Location<'static>,
 }
 
@@ -370,8 +379,12 @@ impl<T> Future for RecvFuture<'_, T> {
     type Output = Option<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let this = self.get_mut();
-        let polled = this.rx.poll(cx, Delivery::InPlace);
+        // SAFETY: `hand` is structurally pinned — never moved out of or handed out mutably;
+        // the other fields are never pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `this` was pinned, and `hand` with it (see above).
+        let hand = unsafe { Pin::new_unchecked(&this.hand) };
+        let polled = this.rx.poll_in_place(&mut this.op, hand, cx);
         if polled.is_pending() {
             let rx = std::ptr::from_ref::<RxCore<T>>(this.rx).cast();
             gort_waitsite::record(gort_waitsite::WaitKind::MpscRecv, rx, 0, this.site);
@@ -382,7 +395,7 @@ impl<T> Future for RecvFuture<'_, T> {
 
 impl<T> Drop for RecvFuture<'_, T> {
     fn drop(&mut self) {
-        self.rx.cancel();
+        self.rx.chan.cancel_recv(&mut self.op, Some(&self.hand));
     }
 }
 
@@ -392,10 +405,13 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
     }
 }
 
-/// The future of `recv_many`.
+/// The future of `recv_many`; `!Unpin` as [`RecvFuture`].
 #[must_use = "futures do nothing unless polled"]
 pub struct RecvManyFuture<'a, T> {
     rx: &'a mut RxCore<T>,
+    op: RecvOp,
+    /// Pinned: see [`HandOff`].
+    hand: HandOff<T>,
     buffer: &'a mut Vec<T>,
     limit: usize,
 }
@@ -404,15 +420,22 @@ impl<T> Future for RecvManyFuture<'_, T> {
     type Output = usize;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
-        let this = self.get_mut();
-        this.rx
-            .poll_recv_many(cx, this.buffer, this.limit, Delivery::InPlace)
+        // SAFETY: `hand` is structurally pinned — never moved out of or handed out mutably;
+        // the other fields are never pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.limit == 0 {
+            return Poll::Ready(0);
+        }
+        // SAFETY: `this` was pinned, and `hand` with it (see above).
+        let hand = unsafe { Pin::new_unchecked(&this.hand) };
+        let first = std::task::ready!(this.rx.poll_in_place(&mut this.op, hand, cx));
+        Poll::Ready(this.rx.take_more(first, this.buffer, this.limit))
     }
 }
 
 impl<T> Drop for RecvManyFuture<'_, T> {
     fn drop(&mut self) {
-        self.rx.cancel();
+        self.rx.chan.cancel_recv(&mut self.op, Some(&self.hand));
     }
 }
 

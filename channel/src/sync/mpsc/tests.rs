@@ -233,3 +233,42 @@ fn reserve_many_takes_permits_in_turn_and_gives_back_on_cancel() {
     drop(one);
     assert_eq!(tx.capacity(), 2);
 }
+
+/// A receive left parked by `poll_recv` gives way to a `recv` future: the value sent next goes
+/// to the future, exactly once, and nothing is left behind for `try_recv`.
+#[test]
+fn recv_future_after_a_parked_poll_recv_gets_the_next_value_once() {
+    let (tx, mut rx) = channel::<u32>(4);
+    let waker = noop_waker();
+    assert!(rx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+    {
+        let mut recv = Box::pin(rx.recv());
+        assert!(poll_once(&mut recv).is_pending());
+        tx.try_send(5).unwrap();
+        assert_eq!(poll_once(&mut recv), Poll::Ready(Some(5)));
+    }
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    // Signalled while parked by `poll_recv`, then a `recv` future: the value is at the front.
+    assert!(rx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+    tx.try_send(6).unwrap();
+    let mut recv = Box::pin(rx.recv());
+    assert_eq!(poll_once(&mut recv), Poll::Ready(Some(6)));
+}
+
+/// A `recv` future dropped after a sender handed it a value (into its cell) passes the value
+/// back: the next receive gets it.
+#[test]
+fn recv_future_dropped_after_being_handed_a_value_loses_nothing() {
+    let (tx, mut rx) = channel::<u32>(1);
+    let mut recv = Box::pin(rx.recv());
+    assert!(poll_once(&mut recv).is_pending());
+    tx.try_send(9).unwrap(); // handed straight to the parked future
+    drop(recv);
+    assert_eq!(rx.try_recv(), Ok(9));
+    let mut many = Vec::new();
+    let mut recv_many = Box::pin(rx.recv_many(&mut many, 4));
+    assert!(poll_once(&mut recv_many).is_pending());
+    tx.try_send(10).unwrap();
+    drop(recv_many);
+    assert_eq!(rx.try_recv(), Ok(10));
+}
