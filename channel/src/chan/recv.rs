@@ -32,18 +32,21 @@ enum Parked<T> {
 }
 
 impl<T> Chan<T> {
-    /// Steps 1–3 under the lock (see the module docs).
+    /// Steps 1–3 under the lock (see the module docs). `ring_missed`: a lock-free receive just
+    /// found the buffer empty, so only the front queue is worth a look before parking (the
+    /// look after parking sees anything pushed since, in order).
     fn recv_locked(
         &self,
         st: &mut State<T>,
         me: Option<&Current<'_>>,
         wk: &mut Wakeups,
+        ring_missed: bool,
     ) -> Result<T, RecvFail> {
         let claim = select::claim(me);
         if claim == Claim::Lost {
             return Err(RecvFail::Lost);
         }
-        if let Some(value) = self.take_value(st, wk) {
+        if let Some(value) = self.take_value(st, wk, ring_missed) {
             return Ok(value);
         }
         select::release(me, claim);
@@ -55,8 +58,14 @@ impl<T> Chan<T> {
     }
 
     /// The value a receive gets now, if any: steps 1 and 2.
-    fn take_value(&self, st: &mut State<T>, wk: &mut Wakeups) -> Option<T> {
-        if let Some(value) = self.pop_buffered(st) {
+    fn take_value(&self, st: &mut State<T>, wk: &mut Wakeups, ring_missed: bool) -> Option<T> {
+        let buffered = if ring_missed {
+            // Not `back`: its values queue behind anything the ring got since.
+            st.front.pop_front()
+        } else {
+            self.pop_buffered(st)
+        };
+        if let Some(value) = buffered {
             self.refill(st, wk);
             return Some(value);
         }
@@ -78,7 +87,7 @@ impl<T> Chan<T> {
         if let Some(Ok((value, _))) = self.fast_recv(None) {
             return Ok(value);
         }
-        self.locked(|st, wk| self.recv_locked(st, None, wk))
+        self.locked(|st, wk| self.recv_locked(st, None, wk, false))
     }
 
     /// Polls a receive future: a handed value goes into its pinned `hand` (read without the
@@ -144,7 +153,10 @@ impl<T> Chan<T> {
             }
             self.locked(|st, wk| loop {
                 match *op {
-                    RecvOp::Idle => return self.start_recv(st, op, hand_pin, me, cx, wk),
+                    RecvOp::Idle => {
+                        let ring_missed = !try_lock_free;
+                        return self.start_recv(st, op, hand_pin, me, cx, wk, ring_missed);
+                    }
                     RecvOp::Parked(id) => match Self::look_at_parked_recv(st, id, hand, me, cx) {
                         Parked::Waiting => return Poll::Pending,
                         Parked::Done(value) => {
@@ -172,8 +184,9 @@ impl<T> Chan<T> {
         me: Option<&Current<'_>>,
         cx: &mut Context<'_>,
         wk: &mut Wakeups,
+        ring_missed: bool,
     ) -> Poll<Option<T>> {
-        match self.recv_locked(st, me, wk) {
+        match self.recv_locked(st, me, wk, ring_missed) {
             Ok(value) => Poll::Ready(Some(value)),
             Err(RecvFail::Closed) => Poll::Ready(None),
             Err(RecvFail::Lost) => Poll::Pending,
@@ -223,7 +236,7 @@ impl<T> Chan<T> {
             }
             Parked::Again => {
                 *op = RecvOp::Idle;
-                match self.recv_locked(st, me, wk) {
+                match self.recv_locked(st, me, wk, false) {
                     Ok(value) => Poll::Ready(Some(value)),
                     Err(RecvFail::Closed) => Poll::Ready(None),
                     // Our `select!` committed elsewhere, or another receive took the value.
