@@ -40,7 +40,10 @@
 //! [`Receiver::recv_blocking`], a `select!` branch, `default` included — takes it at once and
 //! completes the send with one wake-up; a receive from a full buffer with a sender parked moves
 //! that sender's value into the slot it freed (the buffer stays full, in order). A sender that
-//! finds a receiver parked hands it the value the same way. A bounded channel's buffer is a
+//! finds a receiver parked hands it the value the same way, into a cell inside the receive
+//! future, which the woken future reads without taking the lock again (`handoff`); a receive
+//! that takes a parked sender's value tells the send future through its cell likewise. That is
+//! why [`SendFuture`] and [`RecvFuture`] are `!Unpin`, as tokio's are. A bounded channel's buffer is a
 //! lock-free ring (Vyukov's bounded MPMC queue, as crossbeam-channel's array flavor) that counts
 //! its capacity in its own slots, an unbounded channel's a lock-free list of blocks (as
 //! crossbeam-channel's list flavor, freed as they drain), so a send with room and a receive
@@ -580,7 +583,7 @@ impl<T> Future for RecvFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `this` was pinned, and `hand` with it (see above).
         let hand = unsafe { Pin::new_unchecked(&this.hand) };
-        let polled = this.chan.poll_recv(&mut this.op, Some(hand), cx);
+        let polled = this.chan.poll_recv(&mut this.op, hand, cx);
         waited(&polled, WaitKind::ChanRecv, this.chan, this.site);
         polled
     }

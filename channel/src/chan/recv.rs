@@ -90,19 +90,19 @@ impl<T> Chan<T> {
         self.locked(|st, wk| self.recv_locked(st, None, wk, false))
     }
 
-    /// Polls a receive future: a handed value goes into its pinned `hand` (read without the
-    /// lock) or, without one, into its waiter. `None` once the channel is closed and drained.
+    /// Polls a receive future: a handed value goes into its pinned `hand`, read without the
+    /// lock. `None` once the channel is closed and drained.
     #[inline]
     pub(crate) fn poll_recv(
         &self,
         op: &mut RecvOp,
-        hand: Option<Pin<&HandOff<T>>>,
+        hand: Pin<&HandOff<T>>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<T>> {
         match self.poll_recv_lock_free(op, cx) {
             FastPoll::Done(done) => done,
-            FastPoll::Missed => self.poll_recv_as(op, hand, cx, false),
-            FastPoll::Skipped => self.poll_recv_as(op, hand, cx, true),
+            FastPoll::Missed => self.poll_recv_as(op, Some(hand), cx, false),
+            FastPoll::Skipped => self.poll_recv_as(op, Some(hand), cx, true),
         }
     }
 

@@ -43,7 +43,7 @@ impl<T> RxCore<T> {
         // A receive `poll_recv` left parked gives way (a signal for it is passed on, so the
         // value it announced is found at the front).
         self.chan.cancel_recv(&mut self.op, None);
-        self.chan.poll_recv(op, Some(hand), cx)
+        self.chan.poll_recv(op, hand, cx)
     }
 
     /// After a first value, up to `limit` in all of those buffered now.
