@@ -34,23 +34,22 @@
 //!
 //! # How it works
 //!
-//! Go's `hchan` (`runtime/chan.go`): FIFO wait-lists of parked senders and receivers (the
-//! crate's wait-list core) under one lock. A parked sender's value waits in its waiter (Go's
-//! `sudog.elem`), so every receive — [`Receiver::recv`], [`Receiver::try_recv`],
-//! [`Receiver::recv_blocking`], a `select!` branch, `default` included — takes it at once and
-//! completes the send with one wake-up; a receive from a full buffer with a sender parked moves
-//! that sender's value into the slot it freed (the buffer stays full, in order). A sender that
-//! finds a receiver parked hands it the value the same way, into a cell inside the receive
-//! future, which the woken future reads without taking the lock again (`handoff`); a receive
-//! that takes a parked sender's value tells the send future through its cell likewise. That is
-//! why [`SendFuture`] and [`RecvFuture`] are `!Unpin`, as tokio's are. A bounded channel's buffer is a
-//! lock-free ring (Vyukov's bounded MPMC queue, as crossbeam-channel's array flavor) that counts
-//! its capacity in its own slots, an unbounded channel's a lock-free list of blocks (as
-//! crossbeam-channel's list flavor, freed as they drain), so a send with room and a receive
-//! with a value take no lock at all; the lock is only for parking and waking. `select!`
-//! coordinates its branches through one "selected" word that a peer must win with a
-//! compare-and-swap before completing a parked operation (crossbeam-channel's `Context`, Go's
-//! `selectDone`), so exactly one branch commits.
+//! Go's `hchan` (`runtime/chan.go`): FIFO wait-lists of parked senders and receivers (the crate's
+//! wait-list core) under one lock. A parked sender's value waits in its waiter (Go's `sudog.elem`),
+//! so every receive — [`Receiver::recv`], [`Receiver::try_recv`], [`Receiver::recv_blocking`], a
+//! `select!` branch, `default` included — takes it at once and completes the send with one wake-up;
+//! a receive from a full buffer with a sender parked moves that sender's value into the slot it
+//! freed (the buffer stays full, in order). A sender that finds a receiver parked hands it the
+//! value the same way, into a cell inside the receive future, which the woken future reads without
+//! taking the lock again (`handoff`); a receive that takes a parked sender's value tells the send
+//! future through its cell likewise. That is why [`SendFuture`] and [`RecvFuture`] are `!Unpin`, as
+//! tokio's are. A bounded channel's buffer is a lock-free ring (Vyukov's bounded MPMC queue, as
+//! crossbeam-channel's array flavor) that counts its capacity in its own slots, an unbounded
+//! channel's a lock-free list of blocks (as crossbeam-channel's list flavor, freed as they drain),
+//! so a send with room and a receive with a value take no lock at all; the lock is only for parking
+//! and waking. `select!` coordinates its branches through one "selected" word that a peer must win
+//! with a compare-and-swap before completing a parked operation (crossbeam-channel's `Context`,
+//! Go's `selectDone`), so exactly one branch commits.
 //!
 //! # Cancel safety
 //!
