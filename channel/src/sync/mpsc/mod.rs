@@ -52,3 +52,6 @@ impl<T> std::panic::UnwindSafe for crate::chan::Chan<T> {}
 
 #[cfg(all(test, not(loom)))]
 mod tests;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
