@@ -57,6 +57,7 @@ impl Units {
     }
 
     /// Takes a unit: from `free`, else from `returned`.
+    #[inline]
     fn take(&self) -> bool {
         // SeqCst: a parked sender's look for room reads it right after publishing its park
         // (see `Chan::publish_park`).
@@ -106,6 +107,7 @@ impl Units {
 
     /// Gives back the unit of a value popped from the ring (its slot already free): into
     /// `returned`, moving a full batch to `free`.
+    #[inline]
     fn give_back_popped(&self) {
         if self.batch == 1 {
             return self.give_back();
@@ -211,6 +213,7 @@ impl<T> Array<T> {
     }
 
     /// The oldest value, returning its unit.
+    #[inline]
     pub(super) fn pop(&self) -> Option<T> {
         let value = self.ring.pop()?;
         if let Some(units) = &self.units {
