@@ -27,12 +27,22 @@ fn a_unit_freed_by_recv_is_there_for_the_next_try_send() {
     // send after the receive still finds it (tokio's rule), exactly one of it.
     for i in BATCHED..BATCHED * 10 {
         assert_eq!(tx.capacity(), 0);
-        assert!(matches!(tx.try_send(usize::MAX), Err(TrySendError::Full(_))));
+        assert!(matches!(
+            tx.try_send(usize::MAX),
+            Err(TrySendError::Full(_))
+        ));
         assert_eq!(rx.try_recv(), Ok(i - BATCHED));
-        assert_eq!(tx.capacity(), 1, "the freed unit counts before its batch moves");
+        assert_eq!(
+            tx.capacity(),
+            1,
+            "the freed unit counts before its batch moves"
+        );
         tx.try_send(i).unwrap();
     }
-    assert!(matches!(tx.try_send(usize::MAX), Err(TrySendError::Full(_))));
+    assert!(matches!(
+        tx.try_send(usize::MAX),
+        Err(TrySendError::Full(_))
+    ));
 }
 
 #[test]
@@ -103,7 +113,9 @@ fn units_are_conserved_across_threads() {
                                 std::thread::yield_now();
                             }
                         }
-                        _ => futures::executor::block_on(tx.reserve()).unwrap().send(value),
+                        _ => futures::executor::block_on(tx.reserve())
+                            .unwrap()
+                            .send(value),
                     }
                 }
             })
@@ -114,7 +126,10 @@ fn units_are_conserved_across_threads() {
         let value = rx.blocking_recv().unwrap();
         assert!(!seen[value], "{value} received twice");
         seen[value] = true;
-        assert!(rx.len() <= BATCHED, "more values buffered than the capacity");
+        assert!(
+            rx.len() <= BATCHED,
+            "more values buffered than the capacity"
+        );
     }
     for s in senders {
         s.join().unwrap();
