@@ -52,3 +52,9 @@ impl<T> std::panic::UnwindSafe for crate::chan::Chan<T> {}
 
 #[cfg(all(test, not(loom)))]
 mod tests;
+
+#[cfg(all(test, not(loom)))]
+mod units_tests;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
