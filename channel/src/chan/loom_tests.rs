@@ -24,11 +24,12 @@ fn loom_waitlist_handoff_rendezvous() {
     });
 }
 
-/// A full buffer: the parked sender is granted the freed slot and completes; nothing is lost.
-#[test]
-fn loom_waitlist_handoff_buffered() {
-    loom::model(|| {
-        let (tx, rx) = bounded::<u32>(1);
+/// Two values from a sender thread, received in order, then `None`: with `cap == 1` the parked
+/// sender is granted the freed slot; with `cap == 0` each value goes through the receive
+/// future's cell on its own thread (a new future, so a new cell, each time).
+fn two_values_in_order_then_none(cap: usize) {
+    loom::model(move || {
+        let (tx, rx) = bounded::<u32>(cap);
         let sender = thread::spawn(move || {
             block_on(tx.send(1)).unwrap();
             block_on(tx.send(2)).unwrap();
@@ -38,6 +39,12 @@ fn loom_waitlist_handoff_buffered() {
         sender.join().unwrap();
         assert_eq!(block_on(rx.recv()), None);
     });
+}
+
+/// A full buffer: the parked sender is granted the freed slot and completes; nothing is lost.
+#[test]
+fn loom_waitlist_handoff_buffered() {
+    two_values_in_order_then_none(1);
 }
 
 /// Per-sender FIFO when a lock-free send races a receive that pulls a parked sender in: the
@@ -422,21 +429,10 @@ fn loom_handoff_cell_recv_dropped_races_send() {
     });
 }
 
-/// A receive woken through its cell on one thread while its sender runs on another; the
-/// second value goes the same way (the cell is reused by a new future each time).
+/// A receive woken through its cell on one thread while its sender runs on another.
 #[test]
 fn loom_handoff_cell_two_values_in_order() {
-    loom::model(|| {
-        let (tx, rx) = bounded::<u32>(0);
-        let sender = thread::spawn(move || {
-            block_on(tx.send(1)).unwrap();
-            block_on(tx.send(2)).unwrap();
-        });
-        assert_eq!(block_on(rx.recv()), Some(1));
-        assert_eq!(block_on(rx.recv()), Some(2));
-        sender.join().unwrap();
-        assert_eq!(block_on(rx.recv()), None);
-    });
+    two_values_in_order_then_none(0);
 }
 
 /// A full buffer with a parked sender: a receive pulls the sender's value into the buffer, so

@@ -36,21 +36,38 @@ enum Parked<T> {
 
 impl<T> Chan<T> {
     /// Offers `value` to the first parked receiver whose `select!` (if any) it wins.
-    /// `Ok(None)`: handed into its future's cell. `Ok(Some(value))`: a receiver parked as a stream was
-    /// signalled instead, and the caller buffers the value where it belongs. `Err(value)`:
-    /// nobody to give it to.
+    /// `Ok(None)`: handed into its future's cell. `Ok(Some(value))`: a receiver parked as a
+    /// stream was signalled instead, and the caller buffers the value where it belongs.
+    /// `Err(value)`: nobody to give it to.
+    ///
+    /// A stream poll outside a `select!` may have been abandoned (its `next()` future dropped,
+    /// the receiver kept): it is signalled, and the offer goes on to the receivers parked
+    /// behind it, so a `recv` future never waits behind a stale stream waiter while the value
+    /// sits in the buffer. The stream, if still polled, finds the value or parks again.
     pub(super) fn offer_to_receiver(
         &self,
         st: &mut State<T>,
-        value: T,
+        mut value: T,
         wk: &mut Wakeups,
     ) -> Result<Option<T>, T> {
-        let Some(id) = pop_claimed(&mut st.recvq, wk) else {
-            return Err(value);
-        };
-        match hand_to_receive(&mut st.recvq, id, value) {
-            Ok(()) => Ok(None),
-            Err(value) => Ok(Some(value)),
+        let mut signalled = false;
+        while let Some(id) = pop_claimed(&mut st.recvq, wk) {
+            // A `select!` that holds this stream branch has committed to it: it comes back for
+            // the value, so the offer stops here.
+            let selecting = st.recvq.get(id).sel.is_some();
+            match hand_to_receive(&mut st.recvq, id, value) {
+                Ok(()) => return Ok(None),
+                Err(back) => value = back,
+            }
+            signalled = true;
+            if selecting {
+                break;
+            }
+        }
+        if signalled {
+            Ok(Some(value))
+        } else {
+            Err(value)
         }
     }
 

@@ -1024,3 +1024,18 @@ fn a_value_in_the_back_queue_keeps_its_place_in_line() {
     assert_eq!(got, [1, 2, 3, 4]);
     assert!(rx.is_empty());
 }
+
+/// A receiver polled once as a `Stream` (the `next()` future then dropped, as a lost
+/// `select!` branch does) leaves its parked state behind; a `recv` future after it must still
+/// get the next value, not leave it waiting in the buffer behind the stale stream waiter.
+#[test]
+fn recv_after_an_abandoned_stream_poll_gets_the_next_value() {
+    let (tx, mut rx) = bounded::<u32>(4);
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    assert!(Pin::new(&mut rx).poll_next(&mut cx).is_pending());
+    let mut recv = Box::pin(rx.recv());
+    assert!(poll_once(&mut recv).is_pending());
+    tx.try_send(1).unwrap();
+    assert_eq!(poll_once(&mut recv), Poll::Ready(Some(1)));
+}

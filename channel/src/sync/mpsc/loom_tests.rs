@@ -10,20 +10,30 @@ use loom::thread;
 /// Eight slots: pops give units back in batches of two.
 const CAP: usize = 8;
 
+/// A full channel, and a thread that pops its first two values (the second moves the batch)
+/// and hands the receiver back with them.
+fn full_channel_popping_two() -> (
+    Sender<usize>,
+    thread::JoinHandle<(Receiver<usize>, [usize; 2])>,
+) {
+    let (tx, mut rx) = channel::<usize>(CAP);
+    for i in 0..CAP {
+        tx.try_send(i).unwrap();
+    }
+    let receiver = thread::spawn(move || {
+        let first = [rx.try_recv().unwrap(), rx.try_recv().unwrap()];
+        (rx, first)
+    });
+    (tx, receiver)
+}
+
 /// A full channel whose receive pops two values (the second moves the batch) while a send
 /// parks for room: the send finds the unit in one pool or the other, or is granted it; every
 /// value arrives exactly once and every unit comes back.
 #[test]
 fn loom_mpsc_batched_units_race_parking_send() {
     loom::model(|| {
-        let (tx, mut rx) = channel::<usize>(CAP);
-        for i in 0..CAP {
-            tx.try_send(i).unwrap();
-        }
-        let receiver = thread::spawn(move || {
-            let first = [rx.try_recv().unwrap(), rx.try_recv().unwrap()];
-            (rx, first)
-        });
+        let (tx, receiver) = full_channel_popping_two();
         block_on(tx.send(100)).unwrap();
         let (mut rx, first) = receiver.join().unwrap();
         assert_eq!(first, [0, 1]);
@@ -41,14 +51,7 @@ fn loom_mpsc_batched_units_race_parking_send() {
 #[test]
 fn loom_mpsc_batch_move_races_try_send() {
     loom::model(|| {
-        let (tx, mut rx) = channel::<usize>(CAP);
-        for i in 0..CAP {
-            tx.try_send(i).unwrap();
-        }
-        let receiver = thread::spawn(move || {
-            let first = [rx.try_recv().unwrap(), rx.try_recv().unwrap()];
-            (rx, first)
-        });
+        let (tx, receiver) = full_channel_popping_two();
         let sent = tx.try_send(100).is_ok();
         // At most two pops, and the new value holds a unit if sent.
         assert!(tx.capacity() <= 2 - usize::from(sent));
