@@ -59,24 +59,9 @@ impl Units {
     /// Takes a unit: from `free`, else from `returned`.
     #[inline]
     fn take(&self) -> bool {
-        // SeqCst: a parked sender's look for room reads it right after publishing its park
-        // (see `Chan::publish_park`).
-        let mut free = self.free.load(Ordering::SeqCst);
-        loop {
-            if free == 0 {
-                return self.take_returned();
-            }
-            let taken = self.free.compare_exchange_weak(
-                free,
-                free - 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            );
-            match taken {
-                Ok(_) => return true,
-                Err(now) => free = now,
-            }
-        }
+        // SeqCst first load: a parked sender's look for room reads it right after publishing its
+        // park (see `Chan::publish_park`).
+        take_one(&self.free) || self.take_returned()
     }
 
     /// `free` is empty: takes one of the units pops gave back and no batch moved yet. One at a
@@ -85,24 +70,9 @@ impl Units {
     #[cold]
     #[inline(never)]
     fn take_returned(&self) -> bool {
-        // SeqCst: as `free`'s first load (a pop adds here, then reads the parked senders'
+        // SeqCst first load: as `free`'s (a pop adds here, then reads the parked senders'
         // count).
-        let mut returned = self.returned.load(Ordering::SeqCst);
-        loop {
-            if returned == 0 {
-                return false;
-            }
-            let taken = self.returned.compare_exchange_weak(
-                returned,
-                returned - 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            );
-            match taken {
-                Ok(_) => return true,
-                Err(now) => returned = now,
-            }
-        }
+        take_one(&self.returned)
     }
 
     /// Gives back the unit of a value popped from the ring (its slot already free): into
@@ -149,6 +119,22 @@ impl Units {
     fn available(&self) -> usize {
         let free = self.free.load(Ordering::SeqCst);
         free + self.returned.load(Ordering::SeqCst)
+    }
+}
+
+/// Takes one unit from `pool` unless it is empty. The first load is `SeqCst`: a parked sender's
+/// re-check relies on it (see [`Units::take`]).
+#[inline(always)]
+fn take_one(pool: &AtomicUsize) -> bool {
+    let mut left = pool.load(Ordering::SeqCst);
+    loop {
+        if left == 0 {
+            return false;
+        }
+        match pool.compare_exchange_weak(left, left - 1, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return true,
+            Err(now) => left = now,
+        }
     }
 }
 

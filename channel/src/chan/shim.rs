@@ -12,9 +12,10 @@ pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, Atom
 
 /// Marks a `SeqCst` read-modify-write (or store) that a later `SeqCst` load of another atomic
 /// must not pass: the Dekker pattern of [`super::fast`] (a push or pop wins its position, then
-/// reads the parked counts; a park raises a count, then reads the positions). Two `SeqCst` operations of one thread are ordered
-/// in the single total order of `SeqCst` operations, so nothing is needed — the store
-/// buffer's drain an explicit fence would force on every message is saved. Loom models `SeqCst`
+/// reads the parked counts; a park raises a count, then reads the positions). Two `SeqCst`
+/// operations of one thread are ordered in the single total order of `SeqCst` operations, so
+/// nothing is needed — the store buffer's drain an explicit fence would force on every message
+/// is saved. Loom models `SeqCst`
 /// accesses only as `AcqRel` (tokio-rs/loom#180) but models `SeqCst` fences, so under loom the
 /// fence that gives the same guarantee (RMW or store; fence; load) stands in.
 #[inline(always)]
