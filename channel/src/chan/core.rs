@@ -270,12 +270,20 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Buffers `value` in the room taken for it.
-    pub(super) fn push_unit(&self, value: T) {
+    /// Buffers `value` in the room taken for it (a permit's or a granted send's), even after
+    /// close: a unit taken before the close still sends (tokio's rule).
+    pub(super) fn push_unit(&self, st: &mut State<T>, value: T) {
         match &self.flavor {
             Flavor::Zero => unreachable!("an unbuffered channel has no room"),
+            // Under `mpsc` rules the close marks the unit pools, not the ring.
             Flavor::Array(a) => a.push(value),
-            Flavor::List(q) => q.push(value),
+            // A closed list refuses pushes; `back` is read after it, and nothing else can
+            // enter the list any more, so the value keeps its place.
+            Flavor::List(q) => {
+                if let Err(value) = q.push(value) {
+                    st.back.push_back(value);
+                }
+            }
         }
     }
 
@@ -323,17 +331,14 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Buffers `value` if there is room (no lock needed: the ring and the list are lock-free;
-    /// the list always has room).
+    /// Buffers `value` if there is room and the channel is not closed (no lock needed: the ring
+    /// and the list are lock-free; the list always has room).
     #[inline]
     pub(super) fn push_lock_free(&self, value: T) -> Result<(), T> {
         match &self.flavor {
             Flavor::Zero => Err(value),
             Flavor::Array(a) => a.try_push(value),
-            Flavor::List(q) => {
-                q.push(value);
-                Ok(())
-            }
+            Flavor::List(q) => q.push(value),
         }
     }
 
@@ -365,6 +370,13 @@ impl<T> Chan<T> {
             }
             st.closed = true;
             self.closed.store(true, Ordering::Release);
+            // Lock-free sends that read `closed` just before the store above fail from here on
+            // rather than land behind a receive's `None` (see `ring`'s "Closing").
+            match &self.flavor {
+                Flavor::Zero => {}
+                Flavor::Array(a) => a.close(),
+                Flavor::List(q) => q.close(),
+            }
             // A waiter already granted a unit keeps `Granted`: it gives the unit back when it
             // next runs and sees the close (or when it is dropped), so receivers waiting for
             // the outstanding units finish then, not before.

@@ -27,6 +27,11 @@
 //! (to tell "empty" from "not yet written"): `head` keeps the `tail` a pop last read, and pops
 //! behind it skip the look (the producer's CAS on `tail` then owns its line undisturbed).
 //!
+//! Closing sets [`CLOSED`] in `tail`'s index (one `fetch_or`, crossbeam's mark bit): a push
+//! compares against the whole index, so one that won its index before the mark counts (a
+//! receive waits for its value) and every later one fails — a lock-free send that checked the
+//! channel's `closed` flag just before a close cannot land its value behind a receive's `None`.
+//!
 //! Waiting (for a write in flight, or for the next block) spins a few times with growing
 //! pauses, then yields the thread: the awaited thread holds no lock, so it finishes once it runs.
 
@@ -52,6 +57,8 @@ pub(crate) const BLOCK_CAP: usize = LAP - 1;
 const SHIFT: usize = 1;
 /// In `head.index`: the head block is not the last one (no need to look at `tail`).
 const HAS_NEXT: usize = 1;
+/// In `tail.index`: closed, every push fails.
+const CLOSED: usize = 1;
 
 /// Slots per [`Group`] (one under loom, whose blocks are tiny).
 #[cfg(not(loom))]
@@ -217,6 +224,8 @@ struct Position<T> {
     block: AtomicPtr<Block<T>>,
     /// In `head`: a `tail` index a pop read, so at most `tail` (see the module docs); a pop
     /// below it knows its slot is taken without reading `tail`. Unused in `tail`.
+    ///
+    /// The flag bits below `SHIFT` mean [`HAS_NEXT`] in `head` and [`CLOSED`] in `tail`.
     seen: AtomicUsize,
 }
 
@@ -264,21 +273,23 @@ impl<T> BlockList<T> {
         n
     }
 
-    /// Pushes `value` at the tail. Never fails (memory permitting).
+    /// Pushes `value` at the tail; gives it back only once the list is closed ([`close`]).
     ///
     /// The common case — a slot that is not its block's last, no contention — stays inline in
     /// the caller: two loads, the CAS, the write. Everything else goes to [`push_slow`].
     ///
     /// [`push_slow`]: Self::push_slow
+    /// [`close`]: Self::close
     #[inline]
-    pub(crate) fn push(&self, value: T) {
+    pub(crate) fn push(&self, value: T) -> Result<(), T> {
         let tail = self.tail.index.load(Ordering::Acquire);
         let block = self.tail.block.load(Ordering::Acquire);
         let offset = (tail >> SHIFT) % LAP;
-        // Not the last slot (whose push links the next block), nor the unused offset, nor the
-        // very first push; `block` is `tail`'s own block while `tail` does not move (the CAS
-        // below checks that), since a block is installed before `tail` enters it.
-        if offset + 1 < BLOCK_CAP
+        // Open, not the last slot (whose push links the next block), nor the unused offset, nor
+        // the very first push; `block` is `tail`'s own block while `tail` does not move (the
+        // CAS below checks that), since a block is installed before `tail` enters it.
+        if tail & CLOSED == 0
+            && offset + 1 < BLOCK_CAP
             && !block.is_null()
             && self
                 .tail
@@ -295,20 +306,30 @@ impl<T> BlockList<T> {
             // SAFETY: winning index `tail` gives this push its slot in `block`, which cannot be
             // freed before that slot is written and read.
             unsafe { Block::write_slot(block, offset, value) };
-            return;
+            return Ok(());
         }
-        self.push_slow(value);
+        self.push_slow(value)
+    }
+
+    /// Marks `tail` closed: every push from now on fails.
+    pub(crate) fn close(&self) {
+        // SeqCst: in the total order with the pushes' compare-and-swaps on `tail`, so each push
+        // either won its index before the mark (and counts) or fails.
+        self.tail.index.fetch_or(CLOSED, Ordering::SeqCst);
     }
 
     /// [`push`](Self::push), every case.
     #[cold]
     #[inline(never)]
-    fn push_slow(&self, value: T) {
+    fn push_slow(&self, value: T) -> Result<(), T> {
         let mut step = 0;
         let mut tail = self.tail.index.load(Ordering::Acquire);
         let mut block = self.tail.block.load(Ordering::Acquire);
         let mut spare: Option<Box<Block<T>>> = None;
         loop {
+            if tail & CLOSED != 0 {
+                return Err(value);
+            }
             let offset = (tail >> SHIFT) % LAP;
             if offset == BLOCK_CAP {
                 // Another push is linking the next block.
@@ -353,8 +374,8 @@ impl<T> BlockList<T> {
                     seqcst_rmw_done();
                     // SAFETY: winning index `tail` gives this push its slot in `block`, which
                     // cannot be freed before that slot is written and read.
-                    unsafe { self.write(block, offset, new_tail, spare, value) };
-                    return;
+                    unsafe { self.write(block, offset, spare, value) };
+                    return Ok(());
                 }
                 Err(now) => {
                     tail = now;
@@ -365,7 +386,7 @@ impl<T> BlockList<T> {
         }
     }
 
-    /// The second half of a push that won index `new_tail - 1` at `offset` of `block`.
+    /// The second half of a push that won the index at `offset` of `block`.
     ///
     /// # Safety
     ///
@@ -374,7 +395,6 @@ impl<T> BlockList<T> {
         &self,
         block: *mut Block<T>,
         offset: usize,
-        new_tail: usize,
         spare: Option<Box<Block<T>>>,
         value: T,
     ) {
@@ -382,9 +402,9 @@ impl<T> BlockList<T> {
             // Took the last slot: link the next block and move `tail` past the unused offset.
             let next = Box::into_raw(spare.expect("allocated before taking the last slot"));
             self.tail.block.store(next, Ordering::Release);
-            self.tail
-                .index
-                .store(new_tail + (1 << SHIFT), Ordering::Release);
+            // An add, not a store of `new_tail + 1`: a close may have set its mark meanwhile
+            // (no push moves `tail` while it sits on the unused offset, so only the mark can).
+            self.tail.index.fetch_add(1 << SHIFT, Ordering::Release);
             // SAFETY: `block` stays alive until its slots are read, ours included.
             unsafe { (*block).next.store(next, Ordering::Release) };
         } else {
@@ -582,7 +602,7 @@ mod tests {
         assert!(q.is_empty());
         let n = 3 * BLOCK_CAP + 7;
         for i in 0..n {
-            q.push(i);
+            q.push(i).unwrap();
         }
         assert_eq!(q.len(), n);
         for i in 0..n {
@@ -594,12 +614,32 @@ mod tests {
     }
 
     #[test]
+    fn close_refuses_pushes_and_keeps_what_is_in() {
+        // Closing on a block's last slot, on the next block's first, and mid-block.
+        for before in [BLOCK_CAP - 1, BLOCK_CAP, BLOCK_CAP + 3] {
+            let q = BlockList::new();
+            for i in 0..before {
+                q.push(i).unwrap();
+            }
+            q.close();
+            assert_eq!(q.push(99), Err(99), "closed after {before}");
+            assert_eq!(q.len(), before);
+            for i in 0..before {
+                assert_eq!(q.pop(), Some(i));
+            }
+            assert_eq!(q.pop(), None);
+            assert!(q.is_empty());
+            assert_eq!(q.push(98), Err(98), "still closed");
+        }
+    }
+
+    #[test]
     fn drops_what_is_left_and_frees_consumed_blocks() {
         let marker = Arc::new(());
         let q = BlockList::new();
         // Two blocks full, the third started.
         for _ in 0..2 * BLOCK_CAP + 3 {
-            q.push(marker.clone());
+            q.push(marker.clone()).unwrap();
         }
         assert_eq!(q.live_blocks(), 3);
         // The first block read, the second started.
@@ -622,7 +662,7 @@ mod tests {
                 let q = q.clone();
                 s.spawn(move || {
                     for i in 0..n {
-                        q.push(p * n + i + 1);
+                        q.push(p * n + i + 1).unwrap();
                     }
                 });
             }

@@ -479,8 +479,8 @@ fn loom_block_list_crosses_blocks() {
             .map(|p| {
                 let q = q.clone();
                 thread::spawn(move || {
-                    q.push(p * 10);
-                    q.push(p * 10 + 1);
+                    q.push(p * 10).unwrap();
+                    q.push(p * 10 + 1).unwrap();
                 })
             })
             .collect();
@@ -509,7 +509,7 @@ fn loom_block_list_readers_race_to_free_blocks() {
     loom::model(|| {
         let q = Arc::new(BlockList::new());
         for v in 0..4 {
-            q.push(v);
+            q.push(v).unwrap();
         }
         let readers: Vec<_> = (0..2)
             .map(|_| {
@@ -526,6 +526,39 @@ fn loom_block_list_readers_race_to_free_blocks() {
         got.sort_unstable();
         assert_eq!(got, [0, 1, 2, 3]);
         assert_eq!(q.pop(), None);
+    });
+}
+
+/// A close races pushes, one of them taking a block's last slot (two slots per block under
+/// loom), which moves `tail` past the unused offset with its own write: the close mark is never
+/// lost, and exactly the pushes that succeeded are popped, in order.
+#[test]
+fn loom_block_list_close_races_a_block_crossing_push() {
+    use super::list::BlockList;
+    use crate::chan::shim::Arc;
+    loom::model(|| {
+        let q = Arc::new(BlockList::new());
+        q.push(0).unwrap();
+        let pusher = {
+            let q = q.clone();
+            thread::spawn(move || [1, 2].map(|v| q.push(v).is_ok()))
+        };
+        q.close();
+        let pushed = pusher.join().unwrap();
+        assert!(
+            pushed[0] || !pushed[1],
+            "a push after a refused one is refused too"
+        );
+        assert_eq!(q.push(9), Err(9), "closed stays closed");
+        let mut got = Vec::new();
+        while let Some(v) = q.pop() {
+            got.push(v);
+        }
+        let expected: Vec<_> = [0, 1, 2]
+            .into_iter()
+            .filter(|&v| v == 0 || pushed[v - 1])
+            .collect();
+        assert_eq!(got, expected);
     });
 }
 
@@ -575,5 +608,59 @@ fn loom_mpsc_dropped_send_never_delivers() {
         assert!(rx.try_recv().is_err(), "the dropped send never delivers");
         tx.try_send(3).unwrap();
         assert_eq!(rx.try_recv(), Ok(3));
+    });
+}
+
+// ----- close against a lock-free send -----
+
+/// A lock-free send races a close and a receive: the receive sees the value exactly when the
+/// send succeeded. (The send used to check `closed`, lose the CPU while the close and a receive
+/// ran — "closed and drained": `None` — and then push: `Ok`, with its value stranded behind
+/// the `None`.)
+fn lock_free_send_races_close(tx: Sender<u32>, rx: Receiver<u32>) {
+    let closer = tx.clone();
+    let sender = thread::spawn(move || tx.try_send(1).is_ok());
+    closer.close();
+    let received = block_on(rx.recv());
+    let sent = sender.join().unwrap();
+    assert_eq!(
+        received.is_some(),
+        sent,
+        "a send succeeds exactly when its value is received"
+    );
+    assert_eq!(block_on(rx.recv()), None, "nothing left after the close");
+}
+
+#[test]
+fn loom_close_races_lock_free_send_ring() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(1);
+        lock_free_send_races_close(tx, rx);
+    });
+}
+
+#[test]
+fn loom_close_races_lock_free_send_list() {
+    loom::model(|| {
+        let (tx, rx) = unbounded::<u32>();
+        lock_free_send_races_close(tx, rx);
+    });
+}
+
+/// As above under tokio's `mpsc` rules (capacity units): the receiver closes.
+#[test]
+fn loom_close_races_lock_free_send_mpsc() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(1);
+        let sender = thread::spawn(move || tx.try_send(1).is_ok());
+        rx.close();
+        let received = block_on(rx.recv());
+        let sent = sender.join().unwrap();
+        assert_eq!(
+            received.is_some(),
+            sent,
+            "a send succeeds exactly when its value is received"
+        );
+        assert_eq!(block_on(rx.recv()), None, "nothing left after the close");
     });
 }

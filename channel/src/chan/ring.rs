@@ -2,9 +2,10 @@
 //!
 //! Dmitry Vyukov's bounded MPMC queue, the layout of crossbeam-channel's array flavor: each slot
 //! carries a stamp. A position names a lap and a slot index, `lap * one_lap + index`, where
-//! `one_lap` is a power of two above `cap`: the index is a mask away (no division on every push
-//! and pop, which a position counted `mod cap` would cost), and the next lap's position of the
-//! same slot is `pos + one_lap`. A slot is free for the push at `pos` when its stamp is
+//! `one_lap` is twice the power of two above `cap` (`mark`): the index is a mask away (no
+//! division on every push and pop, which a position counted `mod cap` would cost), and the next
+//! lap's position of the same slot is `pos + one_lap`. The bit between the index and the lap,
+//! `mark`, is set in `tail` when the channel closes (see "Closing" below). A slot is free for the push at `pos` when its stamp is
 //! [`free_at`]`(pos)`, and holds the value for the pop at `pos` when it is [`full_at`]`(pos)`;
 //! the pop then sets it to `free_at(pos + one_lap)`, freeing it for the next lap. Producers and
 //! consumers race only on their own counter (`tail` or `head`) with one compare-and-swap, and on
@@ -19,6 +20,16 @@
 //! rather than report the ring empty: the channel counts a push as done from its `SeqCst`
 //! compare-and-swap on, so a receive parking after it must find the value
 //! ([`super::fast`]).
+//!
+//! # Closing
+//!
+//! A lock-free send checks the channel's `closed` flag before its push, but a close (and a
+//! receive that finds the closed channel drained and returns `None`) can land between that
+//! check and the push: the value would then sit behind the `None`, its send reported done.
+//! So closing also marks `tail` (one `fetch_or`, crossbeam's mark bit) and a push compares its
+//! position against the whole of `tail`: a push that won its position before the mark counts
+//! (the receive waits for it), and every push after it fails atomically, with no extra atomic
+//! on the send path.
 
 use super::shim::{seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
 use std::cell::UnsafeCell;
@@ -48,10 +59,12 @@ struct Slot<T> {
 pub(crate) struct Ring<T> {
     /// Position of the next pop (a cache line of its own, as `tail`).
     head: CachePadded<AtomicUsize>,
-    /// Position of the next push.
+    /// Position of the next push, with `mark` set once closed.
     tail: CachePadded<AtomicUsize>,
     slots: Box<[Slot<T>]>,
-    /// The power of two above the capacity: one lap's step in a position.
+    /// The power of two above the capacity: the close mark, above every slot index.
+    mark: usize,
+    /// One lap's step in a position (the bit above `mark`).
     one_lap: usize,
 }
 
@@ -72,12 +85,16 @@ impl<T> Ring<T> {
                 value: UnsafeCell::new(MaybeUninit::uninit()),
             })
             .collect();
+        let mark = (cap + 1)
+            .checked_next_power_of_two()
+            .expect("a ring of this many slots cannot be addressed");
         Ring {
             head: CachePadded(AtomicUsize::new(0)),
             tail: CachePadded(AtomicUsize::new(0)),
             slots,
-            one_lap: (cap + 1)
-                .checked_next_power_of_two()
+            mark,
+            one_lap: mark
+                .checked_mul(2)
                 .expect("a ring of this many slots cannot be addressed"),
         }
     }
@@ -89,7 +106,20 @@ impl<T> Ring<T> {
     /// The slot index of position `pos`.
     #[inline]
     fn index(&self, pos: usize) -> usize {
-        pos & (self.one_lap - 1)
+        pos & (self.mark - 1)
+    }
+
+    /// `tail` without the close mark: the position of the next push.
+    #[inline]
+    fn unmarked(&self, tail: usize) -> usize {
+        tail & !self.mark
+    }
+
+    /// Marks `tail` closed: every push from now on fails.
+    pub(crate) fn close(&self) {
+        // SeqCst: in the total order with the pushes' compare-and-swaps on `tail`, so each push
+        // either won its position before the mark (and counts) or fails.
+        self.tail.0.fetch_or(self.mark, Ordering::SeqCst);
     }
 
     /// The slot of position `pos`.
@@ -124,14 +154,17 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Pushes `value`, or gives it back when the ring is full (the slot at the tail still holds
-    /// the previous lap's value and no pop has claimed it). A slot whose previous-lap value a pop
+    /// Pushes `value`, or gives it back when the ring is closed or full (the slot at the tail
+    /// still holds the previous lap's value and no pop has claimed it). A slot whose previous-lap value a pop
     /// claimed but is still reading is waited out: a bounded spin, then the thread yields (that
     /// consumer holds no lock, so it finishes once it runs).
     pub(crate) fn try_push(&self, value: T) -> Result<(), T> {
         let mut spins = 0;
         let mut pos = self.tail.0.load(Ordering::Relaxed);
         loop {
+            if pos & self.mark != 0 {
+                return Err(value);
+            }
             let slot = self.slot(pos);
             let stamp = slot.stamp.load(Ordering::Acquire);
             let lag = stamp.wrapping_sub(free_at(pos)) as isize;
@@ -205,7 +238,7 @@ impl<T> Ring<T> {
                 // Not published: empty, or the push that won `pos` is between its CAS and its
                 // stamp. That push counts as done for the channel (it reads the parked counts
                 // right after its CAS), so wait for its value rather than report empty.
-                if self.tail.0.load(Ordering::SeqCst) == pos {
+                if self.unmarked(self.tail.0.load(Ordering::SeqCst)) == pos {
                     return None;
                 }
                 Self::wait(&mut spins);
@@ -218,7 +251,7 @@ impl<T> Ring<T> {
 
     /// No value pushed (or being pushed) and not yet popped (a snapshot).
     pub(crate) fn is_empty(&self) -> bool {
-        self.head.0.load(Ordering::SeqCst) == self.tail.0.load(Ordering::SeqCst)
+        self.head.0.load(Ordering::SeqCst) == self.unmarked(self.tail.0.load(Ordering::SeqCst))
     }
 
     /// Values pushed and not yet popped (a snapshot).
@@ -227,6 +260,7 @@ impl<T> Ring<T> {
             let tail = self.tail.0.load(Ordering::SeqCst);
             let head = self.head.0.load(Ordering::SeqCst);
             if self.tail.0.load(Ordering::SeqCst) == tail {
+                let tail = self.unmarked(tail);
                 let (head_index, tail_index) = (self.index(head), self.index(tail));
                 return match head_index.cmp(&tail_index) {
                     std::cmp::Ordering::Less => tail_index - head_index,
@@ -305,6 +339,28 @@ mod tests {
                 assert_eq!(ring.len(), len, "cap {cap}, step {step}");
                 assert_eq!(ring.is_empty(), len == 0);
             }
+        }
+    }
+
+    #[test]
+    fn close_refuses_pushes_and_keeps_what_is_in() {
+        for cap in [1, 3, 4] {
+            let ring = Ring::new(cap);
+            // Start the close a lap in, so the mark sits on a position with a lap.
+            for i in 0..cap + 1 {
+                ring.try_push(i).unwrap();
+                assert_eq!(ring.pop(), Some(i));
+            }
+            ring.try_push(10).unwrap();
+            ring.close();
+            assert_eq!(ring.try_push(11), Err(11), "cap {cap}: closed");
+            assert_eq!(ring.len(), 1);
+            assert!(!ring.is_empty());
+            assert_eq!(ring.pop(), Some(10));
+            assert_eq!(ring.pop(), None);
+            assert!(ring.is_empty());
+            assert_eq!(ring.len(), 0);
+            assert_eq!(ring.try_push(12), Err(12), "cap {cap}: still closed");
         }
     }
 
