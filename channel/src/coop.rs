@@ -86,8 +86,8 @@ const FULL: u16 = BUDGET as u16 * UNIT;
 #[cfg(test)]
 pub(crate) const LOCK_FREE_OPS: usize = (FULL - UNIT) as usize + 1;
 
-/// [`UNIT`], for tests that count ticks.
-#[cfg(test)]
+/// [`UNIT`], for tests that count ticks (the unit tests; not built under loom).
+#[cfg(all(test, not(loom)))]
 pub(crate) const TICKS_PER_UNIT: usize = UNIT as usize;
 
 /// The budget of the poll running on this thread.

@@ -118,12 +118,14 @@ impl<T> Block<T> {
 
     /// Slot `offset`'s write flag.
     #[inline(always)]
+    #[cfg_attr(loom, allow(clippy::modulo_one))] // one slot per group under loom
     fn written(&self, offset: usize) -> &AtomicBool {
         &self.groups[offset / GROUP].written[offset % GROUP]
     }
 
     /// Slot `offset`'s value.
     #[inline(always)]
+    #[cfg_attr(loom, allow(clippy::modulo_one))] // one slot per group under loom
     fn value(&self, offset: usize) -> &UnsafeCell<MaybeUninit<T>> {
         &self.groups[offset / GROUP].values[offset % GROUP]
     }

@@ -10,12 +10,12 @@ use loom::thread;
 /// Eight slots: pops give units back in batches of two.
 const CAP: usize = 8;
 
+/// A thread that popped two values and hands the receiver back with them.
+type PoppedTwo = thread::JoinHandle<(Receiver<usize>, [usize; 2])>;
+
 /// A full channel, and a thread that pops its first two values (the second moves the batch)
 /// and hands the receiver back with them.
-fn full_channel_popping_two() -> (
-    Sender<usize>,
-    thread::JoinHandle<(Receiver<usize>, [usize; 2])>,
-) {
+fn full_channel_popping_two() -> (Sender<usize>, PoppedTwo) {
     let (tx, mut rx) = channel::<usize>(CAP);
     for i in 0..CAP {
         tx.try_send(i).unwrap();
