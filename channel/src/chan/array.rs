@@ -28,6 +28,7 @@
 //! value into it ([`Chan::refill`]): Go's receive from a full buffer.
 
 use super::core::{Chan, Flavor, State};
+use super::list::BlockList;
 use super::ring::Ring;
 use super::shim::{seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
 use super::waiter::{pop_claimed, take_sender_value, SendStatus, Wakeups};
@@ -160,19 +161,49 @@ fn take_one(pool: &AtomicUsize) -> bool {
     }
 }
 
-/// The buffer of a bounded channel: a lock-free ring, plus capacity units under `mpsc` rules.
+/// Under `mpsc` rules, a buffer whose ring would take more than this many bytes keeps its values
+/// in a [`BlockList`] instead (see [`Slots::List`]).
+const RING_BYTES_MAX: usize = 64 * 1024;
+
+/// True when an `mpsc` buffer of `cap` values keeps a ring (else a block list). Under loom, rings
+/// of up to 8 slots, so that models reach the block list with a few values.
+fn mpsc_keeps_a_ring(cap: usize, slot_bytes: usize) -> bool {
+    if cfg!(loom) {
+        cap <= 8
+    } else {
+        cap.saturating_mul(slot_bytes) <= RING_BYTES_MAX
+    }
+}
+
+/// Where a bounded channel's values live.
+enum Slots<T> {
+    /// A ring of `cap` slots, allocated up front, as Go's `make(chan T, n)` does.
+    Ring(Ring<T>),
+    /// A large `mpsc` buffer: the block list, allocated a block at a time as values arrive and
+    /// given back as they drain (tokio's `mpsc` allocates its buffer in blocks too), so
+    /// `mpsc::channel(1 << 20)` costs nothing until it fills. The capacity units bound it.
+    List(BlockList<T>),
+}
+
+/// The buffer of a bounded channel: a lock-free ring (or, for a large `mpsc` buffer, a block
+/// list), plus capacity units under `mpsc` rules.
 pub(super) struct Array<T> {
-    ring: Ring<T>,
+    slots: Slots<T>,
     /// `mpsc` rules only.
     units: Option<Units>,
     cap: usize,
 }
 
 impl<T> Array<T> {
-    /// A ring of `cap` slots; `units` for `mpsc` rules (permits).
+    /// A buffer of `cap` values; `units` for `mpsc` rules (permits).
     pub(super) fn new(cap: usize, units: bool) -> Self {
+        let slots = if units && !mpsc_keeps_a_ring(cap, Ring::<T>::SLOT_BYTES) {
+            Slots::List(BlockList::new())
+        } else {
+            Slots::Ring(Ring::new(cap))
+        };
         Array {
-            ring: Ring::new(cap),
+            slots,
             units: units.then(|| Units::new(cap)),
             cap,
         }
@@ -204,7 +235,7 @@ impl<T> Array<T> {
                 self.push(value);
                 Ok(())
             }
-            None => self.ring.try_push(value),
+            None => self.ring().try_push(value),
         }
     }
 
@@ -214,16 +245,29 @@ impl<T> Array<T> {
     /// lock (`refill`, a granted send) yields holding it — only while such a consumer is
     /// preempted in the middle of its read.
     pub(super) fn push(&self, mut value: T) {
-        while let Err(back) = self.ring.try_push(value) {
-            value = back;
-            yield_now();
+        match &self.slots {
+            Slots::Ring(ring) => {
+                while let Err(back) = ring.try_push(value) {
+                    value = back;
+                    yield_now();
+                }
+            }
+            Slots::List(list) => {
+                // Under `mpsc` rules the close marks the unit pools, never the list.
+                if list.push(value).is_err() {
+                    unreachable!("an mpsc buffer's block list is never closed");
+                }
+            }
         }
     }
 
     /// The oldest value, returning its unit.
     #[inline]
     pub(super) fn pop(&self) -> Option<T> {
-        let value = self.ring.pop()?;
+        let value = match &self.slots {
+            Slots::Ring(ring) => ring.pop(),
+            Slots::List(list) => list.pop(),
+        }?;
         if let Some(units) = &self.units {
             units.give_back_popped();
         }
@@ -232,12 +276,26 @@ impl<T> Array<T> {
 
     /// True when no value is in the ring or on its way into it (a snapshot).
     pub(super) fn is_empty(&self) -> bool {
-        self.ring.is_empty()
+        match &self.slots {
+            Slots::Ring(ring) => ring.is_empty(),
+            Slots::List(list) => list.is_empty(),
+        }
     }
 
     /// Values in the ring (a snapshot).
     pub(super) fn len(&self) -> usize {
-        self.ring.len()
+        match &self.slots {
+            Slots::Ring(ring) => ring.len(),
+            Slots::List(list) => list.len(),
+        }
+    }
+
+    /// The ring, under Go's rules (only `mpsc` buffers may keep a block list).
+    fn ring(&self) -> &Ring<T> {
+        match &self.slots {
+            Slots::Ring(ring) => ring,
+            Slots::List(_) => unreachable!("a block list buffers only under mpsc rules"),
+        }
     }
 
     /// Refuses every send from now on: the unit pools under `mpsc` rules (permits already taken
@@ -245,7 +303,7 @@ impl<T> Array<T> {
     pub(super) fn close(&self) {
         match &self.units {
             Some(units) => units.close(),
-            None => self.ring.close(),
+            None => self.ring().close(),
         }
     }
 
@@ -261,7 +319,7 @@ impl<T> Array<T> {
     pub(super) fn all_free(&self) -> bool {
         match &self.units {
             Some(units) => units.available() == self.cap,
-            None => self.ring.is_empty(),
+            None => self.ring().is_empty(),
         }
     }
 }

@@ -664,3 +664,23 @@ fn loom_close_races_lock_free_send_mpsc() {
         assert_eq!(block_on(rx.recv()), None, "nothing left after the close");
     });
 }
+
+/// A large `mpsc` buffer keeps its values in the block list (over 8 values under loom): a full
+/// one grants its freed unit to a parked send racing the receives, and the values cross the
+/// list's blocks in order.
+#[test]
+fn loom_mpsc_block_list_buffer_grants_a_parked_send() {
+    loom::model(|| {
+        const CAP: u32 = 9;
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(CAP as usize);
+        for i in 0..CAP {
+            tx.try_send(i).unwrap();
+        }
+        let sender = thread::spawn(move || block_on(tx.send(CAP)).is_ok());
+        for i in 0..=CAP {
+            assert_eq!(block_on(rx.recv()), Some(i));
+        }
+        assert!(sender.join().unwrap());
+        assert_eq!(block_on(rx.recv()), None);
+    });
+}

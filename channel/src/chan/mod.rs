@@ -111,6 +111,12 @@ use std::task::{Context, Poll};
 
 /// A channel with a buffer of `cap` values; `cap == 0` makes it unbuffered (rendezvous).
 ///
+/// The buffer is allocated now, as Go's `make(chan T, cap)` does.
+///
+/// # Panics
+///
+/// When a buffer of `cap` values cannot be allocated (the message names the size).
+///
 /// ```
 /// # futures::executor::block_on(async {
 /// let (tx, rx) = gort_channel::chan::bounded(2);

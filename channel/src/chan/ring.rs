@@ -76,15 +76,25 @@ unsafe impl<T: Send> Send for Ring<T> {}
 unsafe impl<T: Send> Sync for Ring<T> {}
 
 impl<T> Ring<T> {
-    /// A ring of `cap` slots (`cap >= 1`).
+    /// The memory a slot takes.
+    pub(crate) const SLOT_BYTES: usize = std::mem::size_of::<Slot<T>>();
+
+    /// A ring of `cap` slots (`cap >= 1`), allocated now. Panics, naming the size, when the
+    /// memory cannot be had (Go's `make(chan T, n)` panics too), rather than abort.
     pub(crate) fn new(cap: usize) -> Self {
         assert!(cap > 0, "a ring needs at least one slot");
-        let slots = (0..cap)
-            .map(|i| Slot {
-                stamp: AtomicUsize::new(free_at(i)),
-                value: UnsafeCell::new(MaybeUninit::uninit()),
-            })
-            .collect();
+        let mut slots = Vec::new();
+        if slots.try_reserve_exact(cap).is_err() {
+            panic!(
+                "a channel buffer of {cap} values ({} bytes each) does not fit in memory",
+                Self::SLOT_BYTES
+            );
+        }
+        slots.extend((0..cap).map(|i| Slot {
+            stamp: AtomicUsize::new(free_at(i)),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        }));
+        let slots = slots.into_boxed_slice();
         let mark = (cap + 1)
             .checked_next_power_of_two()
             .expect("a ring of this many slots cannot be addressed");

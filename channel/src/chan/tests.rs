@@ -1039,3 +1039,11 @@ fn recv_after_an_abandoned_stream_poll_gets_the_next_value() {
     tx.try_send(1).unwrap();
     assert_eq!(poll_once(&mut recv), Poll::Ready(Some(1)));
 }
+
+/// A buffer that cannot be allocated is a panic naming its size (Go's `makechan` panics too),
+/// not an abort of the process.
+#[test]
+#[should_panic(expected = "a channel buffer of 1152921504606846976 values")]
+fn a_buffer_too_large_for_memory_panics() {
+    let _ = bounded::<u64>(1 << 60);
+}

@@ -6,6 +6,7 @@ use super::weak::{WeakCount, WeakToken};
 use super::Receiver;
 use crate::chan::shim::Arc;
 use crate::chan::{block_on, Chan, ReserveOp, SendFail, SendFuture};
+use crate::sync::Semaphore;
 use crate::waitlist::WaiterId;
 use std::fmt;
 use std::future::Future;
@@ -19,7 +20,14 @@ use std::time::Duration;
 /// # Panics
 ///
 /// Panics if `buffer` is 0 (as tokio; for an unbuffered channel use
-/// [`chan::bounded(0)`](crate::chan::bounded)).
+/// [`chan::bounded(0)`](crate::chan::bounded)), or above
+/// [`Semaphore::MAX_PERMITS`](crate::sync::Semaphore::MAX_PERMITS) (as tokio).
+///
+/// # Memory
+///
+/// A small buffer is one ring allocated up front; a large one (over 64 KiB of slots) is a list
+/// of blocks allocated as values arrive and freed as they drain, so a large `buffer` costs
+/// memory only while it holds values, as tokio's does.
 ///
 /// ```
 /// # futures::executor::block_on(async {
@@ -31,6 +39,11 @@ use std::time::Duration;
 #[track_caller]
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     assert!(buffer > 0, "mpsc bounded channel requires buffer > 0");
+    assert!(
+        buffer <= Semaphore::MAX_PERMITS,
+        "mpsc bounded channel requires buffer <= Semaphore::MAX_PERMITS ({}); asked for {buffer}",
+        Semaphore::MAX_PERMITS
+    );
     let chan = Arc::new(Chan::new(buffer));
     let sender = Sender {
         chan: chan.clone(),

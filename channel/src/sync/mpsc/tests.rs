@@ -19,6 +19,63 @@ fn zero_buffer_panics_as_tokio() {
 }
 
 #[test]
+#[should_panic(expected = "mpsc bounded channel requires buffer <= Semaphore::MAX_PERMITS")]
+fn buffer_above_max_permits_panics_as_tokio() {
+    let _ = channel::<()>(crate::sync::Semaphore::MAX_PERMITS + 1);
+}
+
+/// Capacity, permits and close on a buffer of `cap`: the same rules whether the values live in
+/// a ring (small) or a block list (large).
+fn fill_drain_and_close(cap: usize) {
+    let (tx, mut rx) = channel::<u64>(cap);
+    for i in 0..cap as u64 {
+        tx.try_send(i).unwrap();
+    }
+    assert!(
+        matches!(tx.try_send(99), Err(TrySendError::Full(99))),
+        "cap {cap}"
+    );
+    assert_eq!(tx.capacity(), 0);
+    assert_eq!(rx.try_recv(), Ok(0));
+    let permit = tx.try_reserve().expect("the received value's slot");
+    assert!(tx.try_reserve().is_err(), "cap {cap}: full again");
+    rx.close();
+    assert!(matches!(tx.try_send(99), Err(TrySendError::Closed(99))));
+    permit.send(cap as u64);
+    for i in 1..=cap as u64 {
+        assert_eq!(
+            rx.try_recv(),
+            Ok(i),
+            "cap {cap}: FIFO, the permit's value last"
+        );
+    }
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+}
+
+#[test]
+fn a_small_and_a_large_buffer_keep_the_same_rules() {
+    fill_drain_and_close(3);
+    // 16-byte slots: well past the ring's 64 KiB, so a block list.
+    fill_drain_and_close(if cfg!(miri) { 5_000 } else { 20_000 });
+}
+
+/// tokio's largest buffer works and costs nothing up front (a ring of it would not fit).
+#[test]
+fn the_largest_buffer_allocates_as_values_arrive() {
+    let max = crate::sync::Semaphore::MAX_PERMITS;
+    let (tx, mut rx) = channel::<u64>(max);
+    assert_eq!(tx.max_capacity(), max);
+    for i in 0..100 {
+        tx.try_send(i).unwrap();
+    }
+    assert_eq!(tx.capacity(), max - 100);
+    for i in 0..100 {
+        assert_eq!(rx.try_recv(), Ok(i));
+    }
+    assert_eq!(tx.capacity(), max);
+}
+
+#[test]
 fn send_recv_close_as_tokio() {
     futures::executor::block_on(async {
         let (tx, mut rx) = channel(2);
