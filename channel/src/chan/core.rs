@@ -12,7 +12,8 @@
 //!   Channels built with tokio's `mpsc` rules ([`Chan::new`]) grant that slot to the sender
 //!   instead, which moves its own value (a dropped `mpsc` send never delivers).
 //! - An unbounded channel ([`list`](super::list)) never makes a sender wait.
-//! - `mpsc` permits are capacity units of the bounded buffer ([`permit`](super::permit)).
+//! - Under tokio's `mpsc` rules capacity units ([`units`](super::units)), not the buffer, bound
+//!   a bounded channel; `mpsc` permits are units ([`permit`](super::permit)).
 //!
 //! Besides its flavor's buffer every channel has two small locked queues: `front` goes first
 //! (values a cancelled receive handed back), `back` goes last (a new value that found the ring
@@ -27,13 +28,20 @@
 //! User code (value destructors, wakers) never runs under the lock: [`Chan::locked`] collects
 //! wakers and wakes them after unlocking, and values to drop are carried out of the section.
 
-use super::array::Array;
+use super::array::mpsc_keeps_a_ring;
 use super::list::BlockList;
+use super::ring::Ring;
 use super::shim::{fence, seqcst_rmw_done, AtomicBool, AtomicUsize, CachePadded, Lock, Ordering};
+use super::units::Units;
 use super::waiter::{RecvStatus, RecvWaiter, SendStatus, SendWaiter, Wakeups};
 use crate::waitlist::{WaitList, WaiterId};
 use std::collections::VecDeque;
+
+#[cfg(loom)]
+use loom::thread::yield_now;
 use std::task::{Context, Poll};
+#[cfg(not(loom))]
+use std::thread::yield_now;
 
 /// The capacity of an unbounded channel: a send never waits.
 pub(crate) const UNBOUNDED: usize = usize::MAX;
@@ -46,8 +54,9 @@ pub(super) enum Flavor<T> {
     /// `cap == 0`: no buffer; senders wait in `sendq` with their values ([`super::zero`]).
     Zero,
     /// `1 <= cap < UNBOUNDED`: the lock-free ring ([`super::array`]).
-    Array(Array<T>),
-    /// `UNBOUNDED`: the lock-free block list ([`super::list`]).
+    Array(Ring<T>),
+    /// `UNBOUNDED`, or a large buffer under `mpsc` rules (its units bound it): the lock-free
+    /// block list ([`super::list`]).
     List(BlockList<T>),
 }
 
@@ -122,6 +131,8 @@ pub(crate) struct Chan<T> {
     pub(super) state: CachePadded<Lock<State<T>>>,
     pub(super) cap: usize,
     pub(super) flavor: Flavor<T>,
+    /// tokio's `mpsc` rules on a bounded channel: the capacity units that bound it.
+    pub(super) units: Option<Units>,
     /// `recvq.len()`, `sendq.len() + back.len()` and `front.len()`, published for the
     /// lock-free paths: a value waiting in `back` sends them to the lock like a parked sender.
     pub(super) recv_parked: AtomicUsize,
@@ -150,14 +161,19 @@ impl<T> Chan<T> {
     }
 
     fn with_rules(cap: usize, pulls_parked_senders: bool) -> Self {
+        // Go's rule (`chan`): a receive that frees a slot moves the first parked sender's value
+        // into it. Under tokio's `mpsc` rules the slot is granted as a capacity unit and the
+        // sender moves its value itself when it next runs, so a send future dropped before
+        // completing never delivers.
+        let units =
+            (!pulls_parked_senders && cap != 0 && cap != UNBOUNDED).then(|| Units::new(cap));
         let flavor = match cap {
             0 => Flavor::Zero,
             UNBOUNDED => Flavor::List(BlockList::new()),
-            // Go's rule (`chan`): a receive that frees a slot moves the first parked sender's
-            // value into it. Under tokio's `mpsc` rules the slot is granted as a capacity unit
-            // and the sender moves its value itself when it next runs, so a send future dropped
-            // before completing never delivers.
-            cap => Flavor::Array(Array::new(cap, !pulls_parked_senders)),
+            cap if units.is_some() && !mpsc_keeps_a_ring(cap, Ring::<T>::SLOT_BYTES) => {
+                Flavor::List(BlockList::new())
+            }
+            cap => Flavor::Array(Ring::new(cap)),
         };
         Chan {
             state: CachePadded(Lock::new(State {
@@ -170,6 +186,7 @@ impl<T> Chan<T> {
             })),
             cap,
             flavor,
+            units,
             recv_parked: AtomicUsize::new(0),
             send_parked: AtomicUsize::new(0),
             front_len: AtomicUsize::new(0),
@@ -253,35 +270,42 @@ impl<T> Chan<T> {
         !matches!(self.flavor, Flavor::Zero)
     }
 
-    /// Takes room for one value or a permit: a capacity unit of an `mpsc` ring (the list always
-    /// has room).
+    /// Takes room for one value or a permit: a capacity unit under `mpsc` rules (an unbounded
+    /// channel always has room).
     pub(super) fn take_unit(&self) -> bool {
-        match &self.flavor {
-            Flavor::Zero => false,
-            Flavor::Array(a) => a.take_unit(),
-            Flavor::List(_) => true,
+        match &self.units {
+            Some(units) => units.take(),
+            None => matches!(self.flavor, Flavor::List(_)),
         }
     }
 
-    /// Gives room back (an `mpsc` ring's unit; the others count their buffer).
+    /// Gives a unit back (`mpsc` rules; the others count their buffer).
     pub(super) fn return_unit(&self) {
-        if let Flavor::Array(a) = &self.flavor {
-            a.return_unit();
+        if let Some(units) = &self.units {
+            units.give_back();
         }
     }
 
-    /// Buffers `value` in the room taken for it (a permit's or a granted send's), even after
-    /// close: a unit taken before the close still sends (tokio's rule).
-    pub(super) fn push_unit(&self, st: &mut State<T>, value: T) {
+    /// Buffers `value` in the unit taken for it (`mpsc` rules: a permit's, a granted send's, a
+    /// lock-free send's), even after close: a unit taken before the close still sends (tokio's
+    /// rule), and the close marks the unit pools, never the buffer.
+    ///
+    /// A unit holder always finds a slot once the consumer of the previous lap finishes reading
+    /// it; a ring that still looks full (a stale view of that consumer) is retried after
+    /// yielding the thread. A push under the channel lock (`refill`, a granted send) yields
+    /// holding it — only while such a consumer is preempted in the middle of its read.
+    pub(super) fn push_unit(&self, mut value: T) {
         match &self.flavor {
             Flavor::Zero => unreachable!("an unbuffered channel has no room"),
-            // Under `mpsc` rules the close marks the unit pools, not the ring.
-            Flavor::Array(a) => a.push(value),
-            // A closed list refuses pushes; `back` is read after it, and nothing else can
-            // enter the list any more, so the value keeps its place.
-            Flavor::List(q) => {
-                if let Err(value) = q.push(value) {
-                    st.back.push_back(value);
+            Flavor::Array(ring) => {
+                while let Err(back) = ring.try_push(value) {
+                    value = back;
+                    yield_now();
+                }
+            }
+            Flavor::List(list) => {
+                if list.push(value).is_err() {
+                    unreachable!("a buffer bounded by units is never closed itself");
                 }
             }
         }
@@ -304,7 +328,7 @@ impl<T> Chan<T> {
             || !st.back.is_empty()
             || match &self.flavor {
                 Flavor::Zero => false,
-                Flavor::Array(a) => !a.is_empty(),
+                Flavor::Array(ring) => !ring.is_empty(),
                 Flavor::List(q) => !q.is_empty(),
             }
     }
@@ -324,20 +348,33 @@ impl<T> Chan<T> {
     /// The oldest value of the flavor's (lock-free) buffer, giving its room back.
     #[inline]
     pub(super) fn pop_lock_free(&self) -> Option<T> {
-        match &self.flavor {
+        let value = match &self.flavor {
             Flavor::Zero => None,
-            Flavor::Array(a) => a.pop(),
+            Flavor::Array(ring) => ring.pop(),
             Flavor::List(q) => q.pop(),
+        }?;
+        if let Some(units) = &self.units {
+            // Its slot is read: the unit goes back.
+            units.give_back_popped();
         }
+        Some(value)
     }
 
     /// Buffers `value` if there is room and the channel is not closed (no lock needed: the ring
-    /// and the list are lock-free; the list always has room).
+    /// and the list are lock-free; the list always has room): under `mpsc` rules a unit (then
+    /// the push cannot fail), else a free slot.
     #[inline]
     pub(super) fn push_lock_free(&self, value: T) -> Result<(), T> {
+        if let Some(units) = &self.units {
+            if !units.take() {
+                return Err(value);
+            }
+            self.push_unit(value);
+            return Ok(());
+        }
         match &self.flavor {
             Flavor::Zero => Err(value),
-            Flavor::Array(a) => a.try_push(value),
+            Flavor::Array(ring) => ring.try_push(value),
             Flavor::List(q) => q.push(value),
         }
     }
@@ -346,10 +383,12 @@ impl<T> Chan<T> {
     pub(super) fn drained(&self, st: &State<T>) -> bool {
         st.front.is_empty()
             && st.back.is_empty()
-            && match &self.flavor {
-                Flavor::Zero => true,
-                Flavor::Array(a) => a.all_free(),
-                Flavor::List(q) => q.is_empty(),
+            && match (&self.units, &self.flavor) {
+                // No unit out: no push in flight, no permit.
+                (Some(units), _) => units.available() == self.cap,
+                (None, Flavor::Zero) => true,
+                (None, Flavor::Array(ring)) => ring.is_empty(),
+                (None, Flavor::List(q)) => q.is_empty(),
             }
     }
 
@@ -372,10 +411,12 @@ impl<T> Chan<T> {
             self.closed.store(true, Ordering::Release);
             // Lock-free sends that read `closed` just before the store above fail from here on
             // rather than land behind a receive's `None` (see `ring`'s "Closing").
-            match &self.flavor {
-                Flavor::Zero => {}
-                Flavor::Array(a) => a.close(),
-                Flavor::List(q) => q.close(),
+            match (&self.units, &self.flavor) {
+                // `mpsc` rules: no new unit; units already out (permits) still push.
+                (Some(units), _) => units.close(),
+                (None, Flavor::Zero) => {}
+                (None, Flavor::Array(ring)) => ring.close(),
+                (None, Flavor::List(q)) => q.close(),
             }
             // A waiter already granted a unit keeps `Granted`: it gives the unit back when it
             // next runs and sees the close (or when it is dropped), so receivers waiting for
@@ -403,17 +444,18 @@ impl<T> Chan<T> {
         };
         match &self.flavor {
             Flavor::Zero => front,
-            Flavor::Array(a) => front + a.len(),
+            Flavor::Array(ring) => front + ring.len(),
             Flavor::List(q) => front + q.len(),
         }
     }
 
     /// Free slots: units nobody holds (buffered values, permits and sends in flight hold one).
     pub(crate) fn free_slots(&self) -> usize {
-        match &self.flavor {
-            Flavor::Zero => 0,
-            Flavor::Array(a) => a.free(),
-            Flavor::List(q) => UNBOUNDED - q.len(),
+        match (&self.units, &self.flavor) {
+            (Some(units), _) => units.available(),
+            (None, Flavor::Zero) => 0,
+            (None, Flavor::Array(ring)) => self.cap - ring.len(),
+            (None, Flavor::List(q)) => UNBOUNDED - q.len(),
         }
     }
 

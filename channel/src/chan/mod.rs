@@ -90,6 +90,7 @@ mod recv;
 mod ring;
 mod send;
 pub(crate) mod shim;
+mod units;
 mod waiter;
 mod zero;
 

@@ -143,7 +143,7 @@ impl<T> Chan<T> {
             }
             match self.offer_to_receiver(st, value, wk) {
                 Ok(None) => self.release_locked(st, wk),
-                Ok(Some(value)) | Err(value) => self.push_unit(st, value),
+                Ok(Some(value)) | Err(value) => self.push_unit(value),
             }
             None
         });

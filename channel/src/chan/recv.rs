@@ -71,7 +71,8 @@ impl<T> Chan<T> {
         }
         match &self.flavor {
             Flavor::Zero => self.take_from_sender(st, wk),
-            Flavor::Array(_) if !st.sendq.is_empty() => {
+            // A full bounded buffer (a ring, or a large `mpsc` buffer's list).
+            Flavor::Array(_) | Flavor::List(_) if !st.sendq.is_empty() => {
                 // A lock-free receive freed room and is on its way to refill: do it now.
                 self.refill(st, wk);
                 let value = self.pop_buffered(st)?;

@@ -127,6 +127,7 @@ impl<T> Selecting for RecvWaiter<T> {
 
 /// Pops the first waiter whose `select!` this peer wins (the commit point of every parked
 /// operation). Skipped waiters and the winner are all woken once the caller drops its lock.
+#[inline]
 pub(super) fn pop_claimed<W: Selecting>(
     list: &mut WaitList<W>,
     wk: &mut Wakeups,
@@ -156,6 +157,7 @@ pub(super) fn take_sender_value<T>(list: &mut WaitList<SendWaiter<T>>, id: Waite
 /// Hands `value` to a popped (claimed) parked receive; `Err(value)` if it wants a signal
 /// instead ([`Delivery::Signal`], marked [`RecvStatus::Signalled`]). Handed: the waiter is
 /// removed and the value is in its future's cell.
+#[inline]
 pub(super) fn hand_to_receive<T>(
     list: &mut WaitList<RecvWaiter<T>>,
     id: WaiterId,
