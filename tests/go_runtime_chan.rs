@@ -21,8 +21,11 @@ use gort::chan::{self, TryRecvError};
 use gort::select;
 use std::any::Any;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 mod support;
@@ -249,17 +252,28 @@ fn nonblock_recv_sees_a_closed_channel() {
 /// exists: while `c2` is made ready (`close_c2`: closed; else: given a value), the main task
 /// may empty `c1`. The racing `select!` must never take `default`.
 async fn nonblock_select_race(flavor: &str, close_c2: bool) {
-    const N: usize = 2_000;
+    const N: usize = 4_000;
     for i in 0..N {
         let (c1_tx, c1_rx) = chan::bounded::<i32>(1);
         let (c2_tx, c2_rx) = chan::bounded::<i32>(if close_c2 { 0 } else { 1 });
         c1_tx.send(1).await.unwrap();
         let (r1, r2) = (c1_rx.clone(), c2_rx.clone());
+        // Every other round looks at `c2` first (`biased;`), the order in which one look per
+        // branch can miss both: `c2` before it is ready, `c1` after it was emptied.
         let racer = gort::spawn(async move {
-            select! {
-                v = r1.recv() => Some((1, v)),
-                v = r2.recv() => Some((2, v)),
-                default => None,
+            if i % 2 == 0 {
+                select! {
+                    v = r1.recv() => Some((1, v)),
+                    v = r2.recv() => Some((2, v)),
+                    default => None,
+                }
+            } else {
+                select! {
+                    biased;
+                    v = r2.recv() => Some((2, v)),
+                    v = r1.recv() => Some((1, v)),
+                    default => None,
+                }
             }
         });
         if close_c2 {
@@ -354,6 +368,51 @@ fn self_select_never_pairs_with_itself() {
                 assert_eq!(done[p].sent + done[p].received.len(), 1000);
             }
         }
+    });
+}
+
+/// Counts the polls of the future it wraps.
+struct Counted<'a, F> {
+    inner: Pin<Box<F>>,
+    polls: &'a AtomicUsize,
+}
+
+impl<F: Future> Future for Counted<'_, F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.polls.fetch_add(1, SeqCst);
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+fn counted<F>(polls: &AtomicUsize, fut: F) -> Counted<'_, F> {
+    Counted {
+        inner: Box::pin(fut),
+        polls,
+    }
+}
+
+/// A lone `select!` sending and receiving on one unbuffered channel has no partner: it must
+/// park (Go's goroutine sleeps), not wake itself on every poll because each of its branches
+/// finds the other's waiter in the channel and skips it.
+#[test]
+fn self_facing_select_parks_instead_of_spinning() {
+    on_both_flavors(|flavor| async move {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let polls = AtomicUsize::new(0);
+        let waited = gort::time::timeout(Duration::from_millis(50), async {
+            select! {
+                r = counted(&polls, tx.send(1)) => r.is_ok(),
+                v = counted(&polls, rx.recv()) => v.is_some(),
+            }
+        })
+        .await;
+        assert!(waited.is_err(), "{flavor}: paired with itself");
+        let polls = polls.load(SeqCst);
+        assert!(polls <= 8, "{flavor}: {polls} branch polls while parked");
+        // Both waiters are gone: a partner now pairs with nobody stale.
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "{flavor}");
+        assert!(tx.try_send(2).is_err(), "{flavor}: no receiver left parked");
     });
 }
 

@@ -364,9 +364,40 @@ impl<'a> Current<'a> {
         link.is_none()
     }
 
+    /// True when `sel` names a `select!` of this chain, for a branch other than the one being
+    /// polled in it.
+    fn owns(&self, sel: &SelectRef) -> bool {
+        self.frames().any(|(scope, branch)| {
+            let Some(token) = scope.token.get() else {
+                return false; // never parked: no waiter can name it
+            };
+            let mut link = Some(sel);
+            while let Some(l) = link {
+                if ptr::eq(Arc::as_ptr(token), Arc::as_ptr(&l.token)) {
+                    return l.branch != branch;
+                }
+                link = l.outer.as_deref();
+            }
+            false
+        })
+    }
+
     /// True inside a `select!` with `default` (at any level): operations must not park.
     pub(crate) fn try_only(&self) -> bool {
         self.frames().any(|(scope, _)| scope.try_only)
+    }
+}
+
+/// True when `sel`, a parked waiter's reference, belongs to another branch of a `select!` being
+/// polled on this thread (at any nesting level): completing it would make that `select!` pair
+/// with itself, so a peer passes it over and leaves it parked. Go's `select` never meets its own
+/// cases in a wait-queue; here they stay queued across polls, so a `select!` sending and
+/// receiving on one unbuffered channel would otherwise skip (and wake) itself on every poll.
+#[inline]
+pub(crate) fn is_own(sel: &Option<SelectRef>) -> bool {
+    match sel {
+        None => false,
+        Some(sel) => with_current(|me| me.is_some_and(|me| me.owns(sel))),
     }
 }
 

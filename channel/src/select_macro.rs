@@ -207,16 +207,19 @@ macro_rules! select {
                     let mut __pending = false;
                     // Set when a branch completed but another had committed first (a peer
                     // completed one of its parked operations, say took a parked send's value):
-                    // a second pass then looks for that branch, which completes at once; the
+                    // a further pass then looks for that branch, which completes at once; the
                     // first output is reported only if it is not found.
                     let mut __superseded = false;
-                    #[allow(clippy::reversed_empty_ranges)]
-                    for __pass in 0..2u8 {
-                        if __pass == 1 && !__superseded {
-                            break;
-                        }
+                    // With `default`, a pass that found two or more branches pending is followed
+                    // by one more look before `default` runs: the branches were seen one after
+                    // another, so one may have turned ready after its look while another turned
+                    // unready before its own (Go locks every channel and sees one instant).
+                    let mut __rechecked = !__HAS_DEFAULT;
+                    loop {
+                        let __searching = __superseded;
+                        let mut __waiting = 0u32;
                         let __order = $crate::__private::PollOrder::<{ __BRANCHES as usize }>::new(
-                            __pass == 1 || $crate::__select_biased!($start),
+                            __searching || $crate::__select_biased!($start),
                         );
                         for __branch in __order {
                             if __disabled.get(__branch) {
@@ -238,6 +241,7 @@ macro_rules! select {
                                         $crate::__private::Poll::Ready(__out) => __out,
                                         $crate::__private::Poll::Pending => {
                                             __pending = true;
+                                            __waiting += 1;
                                             continue;
                                         }
                                     };
@@ -259,7 +263,7 @@ macro_rules! select {
                                         continue;
                                     }
                                     let __stands = __scope.finish(__branch);
-                                    if __pass == 0 {
+                                    if !__searching {
                                         let ( $($skip,)* __slot, .. ) = &mut __outs;
                                         *__slot = ::core::option::Option::Some(__out);
                                         if !__stands {
@@ -280,6 +284,14 @@ macro_rules! select {
                                 }
                             )*
                         }
+                        if __superseded && !__searching {
+                            continue;
+                        }
+                        if __searching || __rechecked || __waiting < 2 {
+                            break;
+                        }
+                        __rechecked = true;
+                        __pending = false;
                     }
                     if __superseded {
                         return $crate::__private::Poll::Ready(
