@@ -43,25 +43,18 @@ where
 
 /// A send on a channel that may be nil (`None`): the branch carrying it is disabled with
 /// `, if c.is_some()`, so the nil future is never polled.
-fn send_or_nil<T>(
-    c: Option<&Sender<T>>,
-    v: T,
-) -> impl Future<Output = Result<(), SendError<T>>> + '_ {
-    async move {
-        match c {
-            Some(c) => c.send(v).await,
-            None => pending().await,
-        }
+async fn send_or_nil<T>(c: Option<&Sender<T>>, v: T) -> Result<(), SendError<T>> {
+    match c {
+        Some(c) => c.send(v).await,
+        None => pending().await,
     }
 }
 
 /// A receive on a channel that may be nil (see [`send_or_nil`]).
-fn recv_or_nil<T>(c: Option<&Receiver<T>>) -> impl Future<Output = Option<T>> + '_ {
-    async move {
-        match c {
-            Some(c) => c.recv().await,
-            None => pending().await,
-        }
+async fn recv_or_nil<T>(c: Option<&Receiver<T>>) -> Option<T> {
+    match c {
+        Some(c) => c.recv().await,
+        None => pending().await,
     }
 }
 
@@ -362,6 +355,7 @@ fn select8_break_continue_return_in_handlers() {
         };
         let mut received = 0;
         // One case.
+        #[allow(clippy::never_loop)] // the point: `break` out of a handler
         let got = loop {
             select! {
                 Some(v) = rx.recv() => break v,
@@ -371,6 +365,7 @@ fn select8_break_continue_return_in_handlers() {
         received += 1;
         // Only `default`.
         let mut rounds = 0;
+        #[allow(clippy::never_loop)]
         loop {
             rounds += 1;
             select! {
