@@ -19,7 +19,8 @@
 //! fired. [`SelectScope::finish`](crate::select::SelectScope::finish) says so, and a second pass
 //! (in order, only then) polls the other branches for the committed one, which completes at
 //! once; its output is reported and the first one dropped, so the handler that runs is the
-//! operation that happened.
+//! operation that happened. With `default`, a pass that finds two or more branches pending is
+//! followed by one more (in random order again) before `default` runs (rule 5 below).
 
 /// Waits on several futures at once and runs the handler of the first that completes and
 /// matches its pattern (tokio's `select!`, plus Go's `default`).
@@ -46,10 +47,15 @@
 /// 4. When every branch is disabled, `else` runs; without `else`, `default` runs; without
 ///    either, the macro panics (as tokio's).
 /// 5. With `default` nothing waits: if no branch completes when first polled, `default` runs
-///    (Go's `select { ... default: }`). The branches are then polled outside the cooperative
-///    budget ([`coop::unconstrained`](crate::coop::unconstrained)), so a spent budget never makes
-///    a ready branch look pending. Without `default`, a `select!` whose task has spent its budget
-///    yields before polling (as tokio's).
+///    (Go's `select { ... default: }`). When two or more branches were pending, they are all
+///    polled once more before `default` runs: the looks come one after another, so one branch
+///    may turn ready just after its look while another turns unready just before its own (Go
+///    locks every channel and sees one instant). The second look catches such a hand-over —
+///    Go's `TestNonblockSelectRace`: one of two channels stays ready throughout — though not
+///    every interleaving Go's lock would. With `default` the branches are polled outside the
+///    cooperative budget ([`coop::unconstrained`](crate::coop::unconstrained)), so a spent
+///    budget never makes a ready branch look pending. Without `default`, a `select!` whose task
+///    has spent its budget yields before polling (as tokio's).
 ///
 /// A handler is an expression followed by a comma, or a block (comma optional). Handlers run
 /// after the polling, in the caller's code: `break`, `continue`, `return`, `?` and `.await` in a
