@@ -13,19 +13,22 @@
 //! - `sendstmt`: a send on a channel received from a channel of channels;
 //! - `zerosize`: channels of zero-sized values count every value;
 //! - `goroutines`: ten thousand tasks chained by unbuffered channels;
+//! - `sieve2`: an Eratosthenes sieve with a feedback loop of buffered channels, a heap merging
+//!   streams of multiples, and a proxy task growing its own buffer (`select!` with a nil send);
 //! - `powser1`: McIlroy's power series, a demand-driven network of tasks talking over pairs of
 //!   unbuffered channels through `select!` with nil cases (reduced to the checks of the test).
 //!
+//! `select2` (selects keep no memory) is in `go_select_memory.rs`, which needs its own allocator.
 //! Skipped: `perm` (compile-time channel direction errors: gort's `Sender`/`Receiver` are
-//! distinct types, so the misuse does not compile), `select2` (Go's heap profile of 100 000
-//! selects: a garbage-collector measurement), `powser2` (the same series through interfaces),
-//! `sieve1`/`sieve2` (`sieve` is in `go_select.rs`). Every test is bounded by a timeout.
+//! distinct types, so the misuse does not compile), `powser2` (the same series through interfaces),
+//! `sieve1` (`sieve` is in `go_select.rs`). Every test is bounded by a timeout.
 
 use gort::chan::{self, Receiver, SendError, Sender, TryRecvError};
 use gort::select;
 use std::any::Any;
 use std::cell::Cell;
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::future::{pending, Future};
 use std::time::Duration;
 
@@ -513,6 +516,120 @@ fn goroutines_ten_thousand_chained_tasks() {
             Some(1 + N),
             "{flavor}: one hop per task"
         );
+    });
+}
+
+// ----- sieve2: primes from a feedback loop of channels -----
+
+/// A task sending `first`, `first + step`, ... on a channel buffered `cap` values deep.
+fn counting(first: u64, step: u64, cap: usize) -> Receiver<u64> {
+    let (tx, rx) = chan::bounded(cap);
+    gort::spawn(async move {
+        let mut n = first;
+        while tx.send(n).await.is_ok() {
+            n += step;
+        }
+    });
+    rx
+}
+
+/// A sender whose values reach `out` through a task that buffers without bound, so sending
+/// never waits on `out`'s reader: the task's send case is nil while its buffer is empty.
+fn send_proxy(out: Sender<u64>) -> Sender<u64> {
+    let (proxy_tx, proxy_rx) = chan::bounded::<u64>(10);
+    gort::spawn(async move {
+        let mut buffered = VecDeque::new();
+        loop {
+            let front = buffered.front().copied().unwrap_or_default();
+            select! {
+                Some(e) = proxy_rx.recv() => buffered.push_back(e),
+                r = out.send(front), if !buffered.is_empty() => {
+                    if r.is_err() {
+                        return;
+                    }
+                    buffered.pop_front();
+                }
+                else => return,
+            }
+        }
+    });
+    proxy_tx
+}
+
+/// Odd composites from 9 up, in order (repeats allowed): the multiples of each prime fed back
+/// on `primes`, from its square, merged through a heap of the streams' next values.
+async fn merge_composites(primes: Receiver<u64>, composites: Sender<u64>) -> Option<()> {
+    let mut streams = Vec::new();
+    let mut heap = BinaryHeap::new();
+    loop {
+        let p = primes.recv().await?;
+        let multiples = counting(p * p, 2 * p, 10);
+        let square = multiples.recv().await?;
+        // Everything below p² comes from the primes already in the heap.
+        while let Some(&Reverse((least, k))) = heap.peek() {
+            if least >= square {
+                break;
+            }
+            heap.pop();
+            composites.send(least).await.ok()?;
+            let stream: &Receiver<u64> = &streams[k];
+            heap.push(Reverse((stream.recv().await?, k)));
+        }
+        composites.send(square).await.ok()?;
+        heap.push(Reverse((multiples.recv().await?, streams.len())));
+        streams.push(multiples);
+    }
+}
+
+/// Sends on `primes` (fed back to the merger) and `out` every odd candidate from 5 that is not
+/// among `composites`.
+async fn filter_candidates(
+    composites: Receiver<u64>,
+    primes: Sender<u64>,
+    out: Sender<u64>,
+) -> Option<()> {
+    // The merger reads primes far slower than they are found: the proxy buffers them.
+    let primes = send_proxy(primes);
+    let candidates = counting(5, 2, 50);
+    let mut p = candidates.recv().await?;
+    loop {
+        let c = composites.recv().await?;
+        while p < c {
+            primes.send(p).await.ok()?;
+            out.send(p).await.ok()?;
+            p = candidates.recv().await?;
+        }
+        if p == c {
+            p = candidates.recv().await?;
+        }
+    }
+}
+
+/// The primes, in order: 2, 3, then every odd candidate from 5 that is not a composite.
+fn sieve() -> Receiver<u64> {
+    let (out_tx, out) = chan::bounded(10);
+    let (composites_tx, composites) = chan::bounded(50);
+    let (primes_tx, primes) = chan::bounded(10);
+    out_tx.try_send(2).unwrap();
+    out_tx.try_send(3).unwrap();
+    primes_tx.try_send(3).unwrap();
+    gort::spawn(merge_composites(primes, composites_tx));
+    gort::spawn(filter_candidates(composites, primes_tx, out_tx));
+    out
+}
+
+#[test]
+fn sieve2_primes_through_a_feedback_loop() {
+    on_both_flavors(|flavor| async move {
+        let primes = sieve();
+        let mut got = Vec::new();
+        for _ in 0..168 {
+            got.push(primes.recv().await.unwrap());
+        }
+        let expected: Vec<u64> = (2..1000u64)
+            .filter(|&n| (2..n).take_while(|d| d * d <= n).all(|d| n % d != 0))
+            .collect();
+        assert_eq!(got, expected, "{flavor}: the primes below 1000");
     });
 }
 
