@@ -10,11 +10,12 @@
 //! Every completion of a parked waiter goes through [`pop_claimed`]: it pops waiters in FIFO
 //! order and keeps the first whose `select!` token (if any) it wins for the waiter's branch
 //! ([`crate::select`]); a waiter whose `select!` already committed another branch is skipped —
-//! unlinked and woken, so its future notices — and the next one is served. A waiter of the very
-//! `select!` being polled (another of its branches: a `select!` that sends and receives on one
-//! channel) is passed over and stays parked in its place, as Go's select never pairs with itself. That is the single
+//! unlinked and woken, so its future notices — and the next one is served. That is the single
 //! commit point of a parked operation. The same pop grants free buffer room to parked senders
-//! ([`super::array`]), so room never goes to a sender whose `select!` already lost.
+//! ([`super::array`]), so room never goes to a sender whose `select!` already lost. A waiter of
+//! the very `select!` being polled (another of its branches: a `select!` that sends and receives
+//! on one channel) is passed over and stays parked in its place: Go's select never pairs with
+//! itself.
 //!
 //! FIFO: a waiter keeps its place until a peer completes it. A skipped one loses it — its
 //! `select!` has committed elsewhere and is about to drop it; only when the skip came from a
@@ -29,7 +30,7 @@
 //! delivered.
 
 use super::handoff::HandOffRef;
-use crate::select::{claim_peer, is_own, SelectRef};
+use crate::select::{claim_peer, SelectRef};
 use crate::waitlist::{WaitList, WaiterId};
 use std::task::Waker;
 
@@ -135,7 +136,9 @@ pub(super) fn pop_claimed<W: Selecting>(
 ) -> Option<WaiterId> {
     // A waiter of the `select!` being polled (another of its branches) is passed over and left
     // parked: Go's select never pairs with itself, and skipping would wake it for nothing.
-    while let Some((id, waker)) = list.pop_front_id_except(|w| is_own(w.select_ref())) {
+    while let Some((id, waker)) =
+        list.pop_front_id_except(|w| crate::select::is_own(w.select_ref()))
+    {
         wk.push(waker);
         if claim_peer(list.get(id).select_ref()) {
             return Some(id);
