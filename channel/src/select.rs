@@ -496,6 +496,25 @@ mod tests {
     }
 
     #[test]
+    fn own_waiters_are_those_of_other_branches_of_the_select_being_polled() {
+        let scope = SelectScope::new(false);
+        let a = Some(scope.poll_branch(0, || with_current(|me| park_ref(me).unwrap())));
+        let b = Some(scope.poll_branch(1, || with_current(|me| park_ref(me).unwrap())));
+        let other = SelectScope::new(false);
+        let c = Some(other.poll_branch(0, || with_current(|me| park_ref(me).unwrap())));
+        scope.poll_branch(0, || {
+            assert!(is_own(&b), "another branch of this select");
+            assert!(!is_own(&a), "this very branch may commit its own waiter");
+            assert!(!is_own(&c), "another select");
+            assert!(!is_own(&None), "not in a select");
+            // Nested: the outer select's other branch is still this task's own.
+            let inner = SelectScope::new(false);
+            inner.poll_branch(3, || assert!(is_own(&b) && !is_own(&a)));
+        });
+        assert!(!is_own(&b), "outside any select nothing is own");
+    }
+
+    #[test]
     fn token_admits_one_branch() {
         let scope = SelectScope::new(false);
         let a = scope.poll_branch(0, || with_current(|me| park_ref(me).unwrap()));
