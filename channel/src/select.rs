@@ -364,9 +364,40 @@ impl<'a> Current<'a> {
         link.is_none()
     }
 
+    /// True when `sel` names a `select!` of this chain, for a branch other than the one being
+    /// polled in it.
+    fn owns(&self, sel: &SelectRef) -> bool {
+        self.frames().any(|(scope, branch)| {
+            let Some(token) = scope.token.get() else {
+                return false; // never parked: no waiter can name it
+            };
+            let mut link = Some(sel);
+            while let Some(l) = link {
+                if ptr::eq(Arc::as_ptr(token), Arc::as_ptr(&l.token)) {
+                    return l.branch != branch;
+                }
+                link = l.outer.as_deref();
+            }
+            false
+        })
+    }
+
     /// True inside a `select!` with `default` (at any level): operations must not park.
     pub(crate) fn try_only(&self) -> bool {
         self.frames().any(|(scope, _)| scope.try_only)
+    }
+}
+
+/// True when `sel`, a parked waiter's reference, belongs to another branch of a `select!` being
+/// polled on this thread (at any nesting level): completing it would make that `select!` pair
+/// with itself, so a peer passes it over and leaves it parked. Go's `select` never meets its own
+/// cases in a wait-queue; here they stay queued across polls, so a `select!` sending and
+/// receiving on one unbuffered channel would otherwise skip (and wake) itself on every poll.
+#[inline]
+pub(crate) fn is_own(sel: &Option<SelectRef>) -> bool {
+    match sel {
+        None => false,
+        Some(sel) => with_current(|me| me.is_some_and(|me| me.owns(sel))),
     }
 }
 
@@ -462,6 +493,25 @@ mod tests {
             seen[random_below(3) as usize] += 1;
         }
         assert!(seen.iter().all(|&n| n > 700), "{seen:?}");
+    }
+
+    #[test]
+    fn own_waiters_are_those_of_other_branches_of_the_select_being_polled() {
+        let scope = SelectScope::new(false);
+        let a = Some(scope.poll_branch(0, || with_current(|me| park_ref(me).unwrap())));
+        let b = Some(scope.poll_branch(1, || with_current(|me| park_ref(me).unwrap())));
+        let other = SelectScope::new(false);
+        let c = Some(other.poll_branch(0, || with_current(|me| park_ref(me).unwrap())));
+        scope.poll_branch(0, || {
+            assert!(is_own(&b), "another branch of this select");
+            assert!(!is_own(&a), "this very branch may commit its own waiter");
+            assert!(!is_own(&c), "another select");
+            assert!(!is_own(&None), "not in a select");
+            // Nested: the outer select's other branch is still this task's own.
+            let inner = SelectScope::new(false);
+            inner.poll_branch(3, || assert!(is_own(&b) && !is_own(&a)));
+        });
+        assert!(!is_own(&b), "outside any select nothing is own");
     }
 
     #[test]

@@ -19,7 +19,8 @@
 //! fired. [`SelectScope::finish`](crate::select::SelectScope::finish) says so, and a second pass
 //! (in order, only then) polls the other branches for the committed one, which completes at
 //! once; its output is reported and the first one dropped, so the handler that runs is the
-//! operation that happened.
+//! operation that happened. With `default`, a pass that finds two or more branches pending is
+//! followed by one more (in random order again) before `default` runs (rule 5 below).
 
 /// Waits on several futures at once and runs the handler of the first that completes and
 /// matches its pattern (tokio's `select!`, plus Go's `default`).
@@ -46,10 +47,15 @@
 /// 4. When every branch is disabled, `else` runs; without `else`, `default` runs; without
 ///    either, the macro panics (as tokio's).
 /// 5. With `default` nothing waits: if no branch completes when first polled, `default` runs
-///    (Go's `select { ... default: }`). The branches are then polled outside the cooperative
-///    budget ([`coop::unconstrained`](crate::coop::unconstrained)), so a spent budget never makes
-///    a ready branch look pending. Without `default`, a `select!` whose task has spent its budget
-///    yields before polling (as tokio's).
+///    (Go's `select { ... default: }`). When two or more branches were pending, they are all
+///    polled once more before `default` runs: the looks come one after another, so one branch
+///    may turn ready just after its look while another turns unready just before its own (Go
+///    locks every channel and sees one instant). The second look catches such a hand-over —
+///    Go's `TestNonblockSelectRace`: one of two channels stays ready throughout — though not
+///    every interleaving Go's lock would. With `default` the branches are polled outside the
+///    cooperative budget ([`coop::unconstrained`](crate::coop::unconstrained)), so a spent
+///    budget never makes a ready branch look pending. Without `default`, a `select!` whose task
+///    has spent its budget yields before polling (as tokio's).
 ///
 /// A handler is an expression followed by a comma, or a block (comma optional). Handlers run
 /// after the polling, in the caller's code: `break`, `continue`, `return`, `?` and `.await` in a
@@ -207,16 +213,19 @@ macro_rules! select {
                     let mut __pending = false;
                     // Set when a branch completed but another had committed first (a peer
                     // completed one of its parked operations, say took a parked send's value):
-                    // a second pass then looks for that branch, which completes at once; the
+                    // a further pass then looks for that branch, which completes at once; the
                     // first output is reported only if it is not found.
                     let mut __superseded = false;
-                    #[allow(clippy::reversed_empty_ranges)]
-                    for __pass in 0..2u8 {
-                        if __pass == 1 && !__superseded {
-                            break;
-                        }
+                    // With `default`, a pass that found two or more branches pending is followed
+                    // by one more look before `default` runs: the branches were seen one after
+                    // another, so one may have turned ready after its look while another turned
+                    // unready before its own (Go locks every channel and sees one instant).
+                    let mut __rechecked = !__HAS_DEFAULT;
+                    loop {
+                        let __searching = __superseded;
+                        let mut __waiting = 0u32;
                         let __order = $crate::__private::PollOrder::<{ __BRANCHES as usize }>::new(
-                            __pass == 1 || $crate::__select_biased!($start),
+                            __searching || $crate::__select_biased!($start),
                         );
                         for __branch in __order {
                             if __disabled.get(__branch) {
@@ -238,6 +247,7 @@ macro_rules! select {
                                         $crate::__private::Poll::Ready(__out) => __out,
                                         $crate::__private::Poll::Pending => {
                                             __pending = true;
+                                            __waiting += 1;
                                             continue;
                                         }
                                     };
@@ -259,7 +269,7 @@ macro_rules! select {
                                         continue;
                                     }
                                     let __stands = __scope.finish(__branch);
-                                    if __pass == 0 {
+                                    if !__searching {
                                         let ( $($skip,)* __slot, .. ) = &mut __outs;
                                         *__slot = ::core::option::Option::Some(__out);
                                         if !__stands {
@@ -280,6 +290,14 @@ macro_rules! select {
                                 }
                             )*
                         }
+                        if __superseded && !__searching {
+                            continue;
+                        }
+                        if __searching || __rechecked || __waiting < 2 {
+                            break;
+                        }
+                        __rechecked = true;
+                        __pending = false;
                     }
                     if __superseded {
                         return $crate::__private::Poll::Ready(

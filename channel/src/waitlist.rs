@@ -152,9 +152,17 @@ impl<W> WaitList<W> {
     }
 
     /// As [`pop_front`](Self::pop_front), naming the waiter by its id (so the caller can look at
-    /// it and decide to keep popping: a waiter whose `select!` lost is skipped).
-    pub fn pop_front_id(&mut self) -> Option<(WaiterId, Option<Waker>)> {
-        let key = self.head?;
+    /// it and decide to keep popping: a waiter whose `select!` lost is skipped), and passing over
+    /// the waiters `keep` picks: they stay queued in their places (a peer must not complete a
+    /// waiter of its own `select!`).
+    pub fn pop_front_id_except(
+        &mut self,
+        mut keep: impl FnMut(&W) -> bool,
+    ) -> Option<(WaiterId, Option<Waker>)> {
+        let mut key = self.head?;
+        while keep(&self.nodes[key].waiter) {
+            key = self.nodes[key].next?;
+        }
         self.unlink(key);
         Some((WaiterId(key), self.nodes[key].waker.take()))
     }
@@ -235,6 +243,21 @@ mod tests {
             list.remove(id);
         }
         assert_eq!(list.nodes.len(), 0);
+    }
+
+    #[test]
+    fn pop_except_leaves_kept_waiters_in_place() {
+        let waker = noop_waker();
+        let mut list = WaitList::new();
+        let ids: Vec<_> = (0..4).map(|i| list.push_back(i, &waker)).collect();
+        let (id, woken) = list.pop_front_id_except(|&w| w < 2).unwrap();
+        assert_eq!((id, woken.is_some()), (ids[2], true));
+        assert!(list.pop_front_id_except(|_| true).is_none());
+        let mut rest = Vec::new();
+        while let Some((w, _)) = list.pop_front() {
+            rest.push(*w);
+        }
+        assert_eq!(rest, [0, 1, 3], "kept waiters keep their order");
     }
 
     #[test]

@@ -12,7 +12,10 @@
 //! ([`crate::select`]); a waiter whose `select!` already committed another branch is skipped —
 //! unlinked and woken, so its future notices — and the next one is served. That is the single
 //! commit point of a parked operation. The same pop grants free buffer room to parked senders
-//! ([`super::array`]), so room never goes to a sender whose `select!` already lost.
+//! ([`super::array`]), so room never goes to a sender whose `select!` already lost. A waiter of
+//! the very `select!` being polled (another of its branches: a `select!` that sends and receives
+//! on one channel) is passed over and stays parked in its place: Go's select never pairs with
+//! itself.
 //!
 //! FIFO: a waiter keeps its place until a peer completes it. A skipped one loses it — its
 //! `select!` has committed elsewhere and is about to drop it; only when the skip came from a
@@ -132,7 +135,11 @@ pub(super) fn pop_claimed<W: Selecting>(
     list: &mut WaitList<W>,
     wk: &mut Wakeups,
 ) -> Option<WaiterId> {
-    while let Some((id, waker)) = list.pop_front_id() {
+    // A waiter of the `select!` being polled (another of its branches) is passed over and left
+    // parked: Go's select never pairs with itself, and skipping would wake it for nothing.
+    while let Some((id, waker)) =
+        list.pop_front_id_except(|w| crate::select::is_own(w.select_ref()))
+    {
         wk.push(waker);
         if claim_peer(list.get(id).select_ref()) {
             return Some(id);
