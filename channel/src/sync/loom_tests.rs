@@ -255,3 +255,102 @@ fn loom_broadcast_send_races_recv() {
         t.join().unwrap();
     });
 }
+
+/// The shared hand-off cell itself ([`crate::handoff`]): a peer serving the parked waiter (pop
+/// under the lock, then `complete`) races its owner cancelling (look without the lock, then
+/// under it, removing the waiter). The value ends up exactly once: with the owner, or never
+/// handed (the peer found the list empty); the owner never drops a cell a peer still writes.
+#[test]
+fn loom_handoff_cell_complete_races_cancel() {
+    use crate::handoff::{HandOff, HandOffRef};
+    use crate::waitlist::WaitList;
+    loom::model(|| {
+        let marker = Arc::new(());
+        let list = Arc::new(shim::Lock::new(WaitList::<HandOffRef<Arc<()>>>::new()));
+        let cell = Box::pin(HandOff::new());
+        let id = list.lock().push_back(cell.as_ref().park_ref(), &noop_waker());
+        let peer = {
+            let (list, value) = (list.clone(), marker.clone());
+            thread::spawn(move || {
+                let mut list = list.lock();
+                let Some((hand, _)) = list.pop_front_free() else {
+                    return false;
+                };
+                // SAFETY: the lock is held and the waiter was just removed from the list.
+                unsafe { hand.complete(value) };
+                true
+            })
+        };
+        let got = cell.take().or_else(|| {
+            let mut list = list.lock();
+            let got = cell.take();
+            if got.is_none() {
+                list.remove(id);
+            }
+            got
+        });
+        drop(cell);
+        let served = peer.join().unwrap();
+        assert_eq!(served, got.is_some(), "handed over exactly when served");
+        drop(got);
+        assert_eq!(Arc::strong_count(&marker), 1, "no copy leaked");
+    });
+}
+
+/// `close` fails a parked acquire (through its cell) while the acquire is dropped: the permit
+/// it had collected goes back either way, and nothing is granted twice.
+#[test]
+fn loom_semaphore_close_races_cancelled_acquire() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(1));
+        let mut waiter = Box::pin(sem.acquire_many(2));
+        assert!(poll_once(waiter.as_mut()).is_pending()); // holds 1 of 2
+        let sem2 = sem.clone();
+        let t = thread::spawn(move || sem2.close());
+        drop(waiter);
+        t.join().unwrap();
+        assert!(sem.is_closed());
+        assert_eq!(sem.available_permits(), 1, "the collected permit came back");
+    });
+}
+
+/// `notify_last` picks the last of two parked waiters while that one is dropped: the
+/// notification reaches the other waiter (picked directly, or passed on by the dropped one
+/// through its cell's `Last`), and no permit is stored besides.
+#[test]
+fn loom_notify_last_races_dropped_last_waiter() {
+    loom::model(|| {
+        let notify = Arc::new(Notify::new());
+        let mut first = Box::pin(notify.notified());
+        let mut last = Box::pin(notify.notified());
+        assert!(poll_once(first.as_mut()).is_pending());
+        assert!(poll_once(last.as_mut()).is_pending());
+        let n2 = notify.clone();
+        let t = thread::spawn(move || n2.notify_last());
+        drop(last);
+        t.join().unwrap();
+        assert!(poll_once(first.as_mut()).is_ready(), "not lost");
+        assert!(
+            poll_once(Box::pin(notify.notified()).as_mut()).is_pending(),
+            "not duplicated"
+        );
+    });
+}
+
+/// `notify_waiters` releases a parked waiter (its cell says `All`) while it is dropped: nothing
+/// is passed on or stored, and the list is left empty.
+#[test]
+fn loom_notify_waiters_races_dropped_notified() {
+    loom::model(|| {
+        let notify = Arc::new(Notify::new());
+        let mut waiter = Box::pin(notify.notified());
+        assert!(poll_once(waiter.as_mut()).is_pending());
+        let n2 = notify.clone();
+        let t = thread::spawn(move || n2.notify_waiters());
+        drop(waiter);
+        t.join().unwrap();
+        assert!(poll_once(Box::pin(notify.notified()).as_mut()).is_pending());
+        notify.notify_one(); // nobody waits: stored as the permit
+        assert!(poll_once(Box::pin(notify.notified()).as_mut()).is_ready());
+    });
+}
