@@ -268,7 +268,9 @@ fn loom_handoff_cell_complete_races_cancel() {
         let marker = Arc::new(());
         let list = Arc::new(shim::Lock::new(WaitList::<HandOffRef<Arc<()>>>::new()));
         let cell = Box::pin(HandOff::new());
-        let id = list.lock().push_back(cell.as_ref().park_ref(), &noop_waker());
+        let id = list
+            .lock()
+            .push_back(cell.as_ref().park_ref(), &noop_waker());
         let peer = {
             let (list, value) = (list.clone(), marker.clone());
             thread::spawn(move || {
