@@ -111,19 +111,30 @@ fn loom_semaphore_lock_free_release_races_parking_acquire() {
     });
 }
 
-#[test]
-fn loom_notify_one_races_cancelled_notified() {
-    loom::model(|| {
+/// A parked `Notified` is dropped while `notifier` runs on another thread. Then a new
+/// `Notified` finds a stored permit exactly when `stored`, and the wait-list is left empty (a
+/// `notify_one` with nobody waiting is stored).
+fn notify_races_dropped_notified(notifier: fn(&Notify), stored: bool) {
+    loom::model(move || {
         let notify = Arc::new(Notify::new());
         let mut waiter = Box::pin(notify.notified());
         assert!(poll_once(waiter.as_mut()).is_pending());
         let n2 = notify.clone();
-        let t = thread::spawn(move || n2.notify_one());
+        let t = thread::spawn(move || notifier(&n2));
         drop(waiter);
         t.join().unwrap();
-        // The notification was either stored or forwarded by the dropped waiter: not lost.
+        let probe = poll_once(Box::pin(notify.notified()).as_mut());
+        assert_eq!(probe.is_ready(), stored);
+        notify.notify_one();
         assert!(poll_once(Box::pin(notify.notified()).as_mut()).is_ready());
     });
+}
+
+/// The notification was either stored or passed on by the dropped waiter (its cell said
+/// `One`): not lost.
+#[test]
+fn loom_notify_one_races_cancelled_notified() {
+    notify_races_dropped_notified(Notify::notify_one, true);
 }
 
 #[test]
@@ -179,18 +190,24 @@ fn loom_cancel_races_child_wait() {
     });
 }
 
-#[test]
-fn loom_semaphore_partial_grant_cancel_races_release() {
-    loom::model(|| {
+/// A parked acquire holding 1 of the 2 permits it wants is dropped while `other` runs on
+/// another thread; then `permits` are free: nothing leaked, nothing granted twice.
+fn semaphore_partial_acquire_dropped_races(other: fn(&Semaphore), permits: usize) {
+    loom::model(move || {
         let sem = Arc::new(Semaphore::new(1));
         let mut waiter = Box::pin(sem.acquire_many(2));
         assert!(poll_once(waiter.as_mut()).is_pending()); // holds 1 of 2
         let sem2 = sem.clone();
-        let t = thread::spawn(move || sem2.add_permits(1));
+        let t = thread::spawn(move || other(&sem2));
         drop(waiter);
         t.join().unwrap();
-        assert_eq!(sem.available_permits(), 2, "no permit leaked");
+        assert_eq!(sem.available_permits(), permits);
     });
+}
+
+#[test]
+fn loom_semaphore_partial_grant_cancel_races_release() {
+    semaphore_partial_acquire_dropped_races(|sem| sem.add_permits(1), 2);
 }
 
 #[test]
@@ -300,20 +317,10 @@ fn loom_handoff_cell_complete_races_cancel() {
 }
 
 /// `close` fails a parked acquire (through its cell) while the acquire is dropped: the permit
-/// it had collected goes back either way, and nothing is granted twice.
+/// it had collected goes back either way.
 #[test]
 fn loom_semaphore_close_races_cancelled_acquire() {
-    loom::model(|| {
-        let sem = Arc::new(Semaphore::new(1));
-        let mut waiter = Box::pin(sem.acquire_many(2));
-        assert!(poll_once(waiter.as_mut()).is_pending()); // holds 1 of 2
-        let sem2 = sem.clone();
-        let t = thread::spawn(move || sem2.close());
-        drop(waiter);
-        t.join().unwrap();
-        assert!(sem.is_closed());
-        assert_eq!(sem.available_permits(), 1, "the collected permit came back");
-    });
+    semaphore_partial_acquire_dropped_races(Semaphore::close, 1);
 }
 
 /// `notify_last` picks the last of two parked waiters while that one is dropped: the
@@ -339,20 +346,9 @@ fn loom_notify_last_races_dropped_last_waiter() {
     });
 }
 
-/// `notify_waiters` releases a parked waiter (its cell says `All`) while it is dropped: nothing
-/// is passed on or stored, and the list is left empty.
+/// `notify_waiters` releases a parked waiter (its cell says `All`) while it is dropped:
+/// nothing is passed on or stored.
 #[test]
 fn loom_notify_waiters_races_dropped_notified() {
-    loom::model(|| {
-        let notify = Arc::new(Notify::new());
-        let mut waiter = Box::pin(notify.notified());
-        assert!(poll_once(waiter.as_mut()).is_pending());
-        let n2 = notify.clone();
-        let t = thread::spawn(move || n2.notify_waiters());
-        drop(waiter);
-        t.join().unwrap();
-        assert!(poll_once(Box::pin(notify.notified()).as_mut()).is_pending());
-        notify.notify_one(); // nobody waits: stored as the permit
-        assert!(poll_once(Box::pin(notify.notified()).as_mut()).is_ready());
-    });
+    notify_races_dropped_notified(Notify::notify_waiters, false);
 }
