@@ -19,7 +19,11 @@
 //! with a release store, its last touch of the cell. The woken future reads `done` with an
 //! acquire load ([`HandOff::take`]) and, if set, owns the value: no lock. Without the cell it
 //! would re-take the lock to read its waiter: a third critical section per hand-off, after the
-//! park and the peer's completion. The cell costs no atomic beyond that one store and load.
+//! park and the peer's completion. Besides that store and load, `take` clears `done` with a
+//! relaxed store (a plain store on x86), so the cell can be parked again; no fence, no
+//! read-modify-write. The value sits uninitialized until handed over (`MaybeUninit`, no
+//! `Option` tag to write and test); a value handed over but never taken is dropped with the
+//! cell.
 //!
 //! # Why the pointer stays valid
 //!
@@ -42,6 +46,7 @@ use crate::chan::shim::{AtomicBool, Ordering};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomPinned;
+use std::mem::{self, MaybeUninit};
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
@@ -49,8 +54,10 @@ use std::ptr::NonNull;
 /// The cell, inside a pinned future: what a peer hands over when it completes the future's
 /// waiter (see the module docs).
 pub(crate) struct HandOff<V> {
+    /// Set by the peer once `value` holds what it handed over; cleared by `take`.
     done: AtomicBool,
-    value: UnsafeCell<Option<V>>,
+    /// Initialized exactly while `done` is set.
+    value: UnsafeCell<MaybeUninit<V>>,
     /// Waiters point here: the cell must not move while one does.
     _pinned: PhantomPinned,
 }
@@ -70,7 +77,7 @@ impl<V> HandOff<V> {
     pub(crate) fn new() -> Self {
         HandOff {
             done: AtomicBool::new(false),
-            value: UnsafeCell::new(None),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
             _pinned: PhantomPinned,
         }
     }
@@ -95,12 +102,21 @@ impl<V> HandOff<V> {
         if !self.done.load(Ordering::Acquire) {
             return None;
         }
-        // Empty again: the owner may park the same cell once more.
+        // Empty again (the value is moved out below): the owner may park the cell once more.
         self.done.store(false, Ordering::Relaxed);
-        // SAFETY: `done` was set by the peer's release store after its last write to the value,
+        // SAFETY: `done` was set by the peer's release store after it initialized the value,
         // and that peer removed the waiter first, so nobody else can reach the cell: the owner
-        // (the only caller of `take`) has it to itself.
-        unsafe { (*self.value.get()).take() }
+        // (the only caller of `take`) has it to itself, and reads it once (`done` is clear now).
+        Some(unsafe { (*self.value.get()).assume_init_read() })
+    }
+}
+
+impl<V> Drop for HandOff<V> {
+    fn drop(&mut self) {
+        // A value handed over but never taken (the owner saw `is_done` and left) is dropped.
+        if mem::needs_drop::<V>() {
+            drop(self.take());
+        }
     }
 }
 
@@ -142,9 +158,9 @@ impl<V> HandOffRef<V> {
     pub(crate) unsafe fn complete(self, value: V) {
         let cell = self.0.as_ptr();
         // SAFETY: the cell is alive (see above) and its owner does not touch the value until it
-        // sees `done`, which is stored below, after this write.
-        // A plain write: the cell is empty while parked, and no destructor runs under the lock.
-        unsafe { (*cell).value.get().write(Some(value)) };
+        // sees `done`, which is stored below, after this write. The value is uninitialized
+        // while parked (`done` clear), so nothing is overwritten.
+        unsafe { (*cell).value.get().write(MaybeUninit::new(value)) };
         // SAFETY: alive as above; the release store publishes the value to the owner's acquire
         // load, and nothing touches the cell after it.
         unsafe { (*cell).done.store(true, Ordering::Release) };
@@ -184,6 +200,20 @@ mod tests {
         assert!(cell.is_done());
         assert_eq!(cell.take(), Some(7));
         assert_eq!(cell.take(), None, "taken once");
+    }
+
+    #[test]
+    fn a_value_never_taken_is_dropped_with_the_cell() {
+        let value = Arc::new(());
+        let cell = Box::pin(HandOff::new());
+        let mut list = WaitList::new();
+        list.push_back(cell.as_ref().park_ref(), futures::task::noop_waker_ref());
+        let (hand, _) = list.pop_front_free().unwrap();
+        // SAFETY: `list` is ours alone (as if locked) and the waiter was just removed from it.
+        unsafe { hand.complete(value.clone()) };
+        assert!(cell.is_done());
+        drop(cell);
+        assert_eq!(Arc::strong_count(&value), 1, "dropped once, not leaked");
     }
 
     #[test]
