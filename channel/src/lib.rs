@@ -12,6 +12,7 @@
 
 pub mod chan;
 pub mod coop;
+pub(crate) mod handoff;
 mod join;
 mod macro_support;
 mod select;

@@ -83,7 +83,6 @@ mod array;
 mod core;
 mod error;
 mod fast;
-mod handoff;
 mod list;
 mod permit;
 mod recv;
@@ -97,8 +96,8 @@ mod zero;
 pub use error::{SendError, TryRecvError, TrySendError};
 
 pub(crate) use self::core::{Chan, RecvFail, RecvOp, ReserveOp, SendFail, SendOp, UNBOUNDED};
+use crate::handoff::HandOff;
 pub(crate) use crate::sync::blocking::block_on;
-pub(crate) use handoff::HandOff;
 
 use futures_core::Stream;
 use gort_waitsite::WaitKind;

@@ -13,9 +13,9 @@
 
 use super::core::{Chan, Flavor, RecvFail, RecvOp, State};
 use super::fast::FastPoll;
-use super::handoff::HandOff;
 use super::waiter::{Delivery, RecvStatus, RecvWaiter, Wakeups};
 use crate::coop;
+use crate::handoff::HandOff;
 use crate::select::{self, Claim, Current};
 use crate::waitlist::WaiterId;
 use std::pin::Pin;

@@ -5,7 +5,7 @@
 //! 3. Room in the buffer (and no sender queued ahead): buffer it — done.
 //! 4. Otherwise park, the value moving into the waiter, where a receive takes it
 //!    ([`super::zero`], [`Chan::refill`]) and tells the send future so through its cell
-//!    ([`super::handoff`]).
+//!    ([`crate::handoff`]).
 //!    Under tokio's `mpsc` rules a freed slot is [`Granted`](SendStatus::Granted) instead and
 //!    the send moves its own value when it runs, so a dropped `mpsc` send never delivers.
 //!
@@ -14,9 +14,9 @@
 
 use super::core::{Chan, SendFail, SendOp, State};
 use super::fast::FastPoll;
-use super::handoff::HandOff;
 use super::waiter::{hand_to_receive, pop_claimed, SendStatus, SendWaiter, Wakeups};
 use crate::coop;
+use crate::handoff::HandOff;
 use crate::select::{self, Claim, Current};
 use crate::waitlist::WaiterId;
 use std::pin::Pin;

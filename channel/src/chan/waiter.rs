@@ -5,7 +5,7 @@
 //! *sender's value lives in its waiter*: a receive that finds the sender parked takes the value
 //! and completes the send in place, waking it once. A parked receiver's waiter is filled the same
 //! way by a sender (or, for a receiver polled as a stream, only signalled — see [`Delivery`]).
-//! The peer completes a waiter through its future's cell ([`super::handoff`]) and removes it.
+//! The peer removes a waiter, then completes it through its future's cell ([`crate::handoff`]).
 //!
 //! Every completion of a parked waiter goes through [`pop_claimed`]: it pops waiters in FIFO
 //! order and keeps the first whose `select!` token (if any) it wins for the waiter's branch
@@ -23,13 +23,13 @@
 //! A signalled receiver whose value another receive took first also parks again at the back.
 //!
 //! A waiter parked by a pinned future carries a [`HandOffRef`] to a cell in that future
-//! ([`super::handoff`]): the peer completing it removes the waiter and writes the outcome into
+//! ([`crate::handoff`]): the peer completing it removes the waiter and writes the outcome into
 //! the cell, and the future reads it without the lock. Any other popped waiter stays in the
 //! wait-list's slab until its own future removes it, so a future dropped after completion still
 //! finds the outcome: a receive passes a handed value on, a send whose value was taken counts as
 //! delivered.
 
-use super::handoff::HandOffRef;
+use crate::handoff::HandOffRef;
 use crate::select::{claim_peer, SelectRef};
 use crate::waitlist::{WaitList, WaiterId};
 use std::task::Waker;

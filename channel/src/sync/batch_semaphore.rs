@@ -20,10 +20,10 @@
 //! `batch_semaphore` (itself after Go's `sync.Mutex` starvation mode handoff), with a lock-free
 //! release when nobody waits.
 //!
-//! A served waiter is unlinked and freed by the releaser, which then publishes the outcome in
-//! an atomic inside the waiter's pinned future (`GRANTED` or `CLOSED`): the woken future reads
-//! it without taking the lock. The list holds a pointer to that atomic only while the waiter is
-//! queued; a future dropped while queued unlinks itself under the lock first.
+//! A served waiter is unlinked and freed by the releaser, which then completes the hand-off
+//! cell inside the waiter's pinned future with the outcome (granted, or closed): the woken
+//! future reads it without taking the lock ([`crate::handoff`]). A future dropped while queued
+//! unlinks itself under the lock first.
 //!
 //! # Cancel safety
 //!
@@ -32,11 +32,10 @@
 
 use super::shim::{AtomicUsize, Lock, LockGuard, Ordering};
 use crate::coop;
+use crate::handoff::{HandOff, HandOffRef};
 use crate::waitlist::{WaitList, WaiterId};
 use std::future::Future;
-use std::marker::PhantomPinned;
 use std::pin::Pin;
-use std::ptr::NonNull;
 use std::task::{ready, Context, Poll, Waker};
 
 const CLOSED: usize = 1;
@@ -49,37 +48,18 @@ pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
 /// How many wakers a release collects before it drops the lock to wake them.
 const WAKE_BATCH: usize = 16;
 
-/// Outcomes published in a waiter's [`Acquire::outcome`].
-const QUEUED: usize = 0;
-const GRANTED: usize = 1;
-const SHUT: usize = 2;
+/// How a parked acquire ended, handed over in its future's cell: granted, or closed.
+type Outcome = Result<(), Closed>;
 
 /// A parked acquirer.
-#[derive(Debug)]
 struct Waiter {
     /// Permits still owed to it.
     remaining: usize,
     /// Permits already handed to it (given back if it leaves early or the semaphore closes).
     assigned: usize,
-    /// The `outcome` word of the parked `Acquire` future.
-    outcome: NonNull<AtomicUsize>,
+    /// The cell of the parked `Acquire` future.
+    cell: HandOffRef<Outcome>,
 }
-
-impl Waiter {
-    /// Unlinked and freed by the caller (lock held): tell the future how it ended.
-    fn publish(self, outcome: usize) {
-        // SAFETY: the pointer targets the `outcome` field of a pinned `Acquire` that is still
-        // queued (this waiter was linked until now, under the lock we hold); such a future
-        // cannot be dropped or moved without first taking that lock to unlink itself. This
-        // store is the last access through the pointer.
-        unsafe { self.outcome.as_ref() }.store(outcome, Ordering::Release);
-    }
-}
-
-// SAFETY: the raw pointer is only dereferenced under the semaphore's lock while the pointee is
-// alive and pinned (see `Waiter::publish`); the pointee is an atomic, safe to touch from any
-// thread.
-unsafe impl Send for Waiter {}
 
 /// The semaphore was closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,7 +216,8 @@ impl Semaphore {
                 n -= take;
                 if front.remaining == 0 {
                     let (served, waker) = list.pop_front_free().expect("front exists");
-                    served.publish(GRANTED);
+                    // SAFETY: the lock is held and the waiter was just removed from the list.
+                    unsafe { served.cell.complete(Ok(())) };
                     wakers[woken] = waker;
                     woken += 1;
                 }
@@ -284,7 +265,8 @@ impl Semaphore {
         let mut handed_back = 0;
         while let Some((waiter, waker)) = list.pop_front_free() {
             handed_back += waiter.assigned;
-            waiter.publish(SHUT);
+            // SAFETY: the lock is held and the waiter was just removed from the list.
+            unsafe { waiter.cell.complete(Err(Closed)) };
             wakers.extend(waker);
         }
         // Nobody waits now: return what the failed waiters had collected, clear `WAITING`.
@@ -301,41 +283,39 @@ impl Semaphore {
             semaphore: self,
             permits: n,
             waiter: None,
-            outcome: AtomicUsize::new(QUEUED),
+            cell: HandOff::new(),
             held: false,
-            _pinned: PhantomPinned,
         }
     }
 
-    /// The acquire state machine; `waiter` is the future's parked entry, if any, and
-    /// `outcome` the pinned word a releaser publishes to.
+    /// The acquire state machine; `waiter` is the future's parked entry, if any, and `cell`
+    /// the pinned cell a releaser completes.
     fn poll_acquire(
         &self,
         cx: &mut Context<'_>,
         n: usize,
         waiter: &mut Option<WaiterId>,
-        outcome: &AtomicUsize,
-    ) -> Poll<Result<(), Closed>> {
+        cell: Pin<&HandOff<Outcome>>,
+    ) -> Poll<Outcome> {
         let Some(id) = *waiter else {
-            return self.poll_first(cx, n, waiter, outcome);
+            return self.poll_first(cx, n, waiter, cell);
         };
         // Served waiters were unlinked and freed by the releaser: no lock needed to see it.
-        let mut result = outcome.load(Ordering::Acquire);
-        if result == QUEUED {
-            let mut list = self.waiters.lock();
-            result = outcome.load(Ordering::Acquire);
-            if result == QUEUED {
-                let stale = list.register_take_old(id, cx.waker());
-                drop(list);
-                drop(stale); // outside the lock: a waker's drop may re-enter the semaphore
-                return Poll::Pending;
+        let outcome = match cell.take() {
+            Some(outcome) => outcome,
+            None => {
+                let mut list = self.waiters.lock();
+                let Some(outcome) = cell.take() else {
+                    let stale = list.register_take_old(id, cx.waker());
+                    drop(list);
+                    drop(stale); // outside the lock: a waker's drop may re-enter the semaphore
+                    return Poll::Pending;
+                };
+                outcome
             }
-        }
+        };
         *waiter = None;
-        if result == SHUT {
-            return Poll::Ready(Err(Closed));
-        }
-        Poll::Ready(Ok(()))
+        Poll::Ready(outcome)
     }
 
     fn poll_first(
@@ -343,8 +323,8 @@ impl Semaphore {
         cx: &mut Context<'_>,
         n: usize,
         waiter: &mut Option<WaiterId>,
-        outcome: &AtomicUsize,
-    ) -> Poll<Result<(), Closed>> {
+        cell: Pin<&HandOff<Outcome>>,
+    ) -> Poll<Outcome> {
         // Fast path: one CAS, no lock.
         let mut state = self.state.load(Ordering::Acquire);
         loop {
@@ -396,7 +376,7 @@ impl Semaphore {
             Waiter {
                 remaining,
                 assigned,
-                outcome: NonNull::from(outcome),
+                cell: cell.park_ref(),
             },
             cx.waker(),
         ));
@@ -405,21 +385,21 @@ impl Semaphore {
     }
 
     /// The future was dropped while parked: unlink it, or give back what it was granted.
-    fn cancel(&self, n: usize, id: WaiterId, outcome: &AtomicUsize) {
-        match outcome.load(Ordering::Acquire) {
-            GRANTED => return self.release(n),
-            SHUT => return,
-            _ => {}
+    fn cancel(&self, n: usize, id: WaiterId, cell: &HandOff<Outcome>) {
+        match cell.take() {
+            Some(Ok(())) => return self.release(n),
+            Some(Err(Closed)) => return,
+            None => {}
         }
         let mut list = self.waiters.lock();
-        // Outcomes are published under this lock, so this answer is final.
-        match outcome.load(Ordering::Acquire) {
-            GRANTED => {
+        // Outcomes are handed over under this lock, so this answer is final.
+        match cell.take() {
+            Some(Ok(())) => {
                 drop(list);
                 self.release(n);
             }
-            SHUT => {}
-            _ => {
+            Some(Err(Closed)) => {}
+            None => {
                 let (waiter, stale) = list.remove_with_waker(id);
                 self.release_locked(waiter.assigned, list);
                 drop(stale); // outside the lock: a waker's drop may re-enter the semaphore
@@ -438,32 +418,33 @@ fn wake_all(wakers: &mut [Option<Waker>]) {
 
 /// The future of [`Semaphore::acquire`]; cancel safe (see the module docs).
 ///
-/// `!Unpin`: while it waits, the semaphore's wait-list points at its `outcome` word.
+/// `!Unpin`: while it waits, the semaphore's wait-list points at its `cell`.
 #[derive(Debug)]
 pub(crate) struct Acquire<'a> {
     semaphore: &'a Semaphore,
     permits: usize,
     /// Our entry in the wait-list while queued.
     waiter: Option<WaiterId>,
-    /// Where a releaser publishes `GRANTED` or `SHUT` after freeing our entry.
-    outcome: AtomicUsize,
+    /// Pinned: where a releaser hands over the outcome after freeing our entry.
+    cell: HandOff<Outcome>,
     /// The permits are ours, but the task's cooperative budget was spent: they are handed over
     /// on the next poll (or given back on drop). Acquiring first keeps our FIFO place.
     held: bool,
-    _pinned: PhantomPinned,
 }
 
 impl Future for Acquire<'_> {
     type Output = Result<(), Closed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: nothing is moved out of the pinned future; `outcome` stays where the
-        // wait-list's pointer expects it until `Drop` unlinks us.
+        // SAFETY: `cell` is structurally pinned — never moved out of or handed out mutably;
+        // the other fields are never pinned.
         let this = unsafe { self.get_unchecked_mut() };
         if !this.held {
+            // SAFETY: `this` was pinned, and `cell` with it (see above).
+            let cell = unsafe { Pin::new_unchecked(&this.cell) };
             ready!(this
                 .semaphore
-                .poll_acquire(cx, this.permits, &mut this.waiter, &this.outcome))?;
+                .poll_acquire(cx, this.permits, &mut this.waiter, cell))?;
             this.held = true;
         }
         // As tokio: the wait charges the budget only once it can complete; when the budget is
@@ -479,7 +460,7 @@ impl Drop for Acquire<'_> {
         if self.held {
             self.semaphore.release(self.permits);
         } else if let Some(id) = self.waiter.take() {
-            self.semaphore.cancel(self.permits, id, &self.outcome);
+            self.semaphore.cancel(self.permits, id, &self.cell);
         }
     }
 }

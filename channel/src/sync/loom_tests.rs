@@ -111,19 +111,30 @@ fn loom_semaphore_lock_free_release_races_parking_acquire() {
     });
 }
 
-#[test]
-fn loom_notify_one_races_cancelled_notified() {
-    loom::model(|| {
+/// A parked `Notified` is dropped while `notifier` runs on another thread. Then a new
+/// `Notified` finds a stored permit exactly when `stored`, and the wait-list is left empty (a
+/// `notify_one` with nobody waiting is stored).
+fn notify_races_dropped_notified(notifier: fn(&Notify), stored: bool) {
+    loom::model(move || {
         let notify = Arc::new(Notify::new());
         let mut waiter = Box::pin(notify.notified());
         assert!(poll_once(waiter.as_mut()).is_pending());
         let n2 = notify.clone();
-        let t = thread::spawn(move || n2.notify_one());
+        let t = thread::spawn(move || notifier(&n2));
         drop(waiter);
         t.join().unwrap();
-        // The notification was either stored or forwarded by the dropped waiter: not lost.
+        let probe = poll_once(Box::pin(notify.notified()).as_mut());
+        assert_eq!(probe.is_ready(), stored);
+        notify.notify_one();
         assert!(poll_once(Box::pin(notify.notified()).as_mut()).is_ready());
     });
+}
+
+/// The notification was either stored or passed on by the dropped waiter (its cell said
+/// `One`): not lost.
+#[test]
+fn loom_notify_one_races_cancelled_notified() {
+    notify_races_dropped_notified(Notify::notify_one, true);
 }
 
 #[test]
@@ -179,18 +190,24 @@ fn loom_cancel_races_child_wait() {
     });
 }
 
-#[test]
-fn loom_semaphore_partial_grant_cancel_races_release() {
-    loom::model(|| {
+/// A parked acquire holding 1 of the 2 permits it wants is dropped while `other` runs on
+/// another thread; then `permits` are free: nothing leaked, nothing granted twice.
+fn semaphore_partial_acquire_dropped_races(other: fn(&Semaphore), permits: usize) {
+    loom::model(move || {
         let sem = Arc::new(Semaphore::new(1));
         let mut waiter = Box::pin(sem.acquire_many(2));
         assert!(poll_once(waiter.as_mut()).is_pending()); // holds 1 of 2
         let sem2 = sem.clone();
-        let t = thread::spawn(move || sem2.add_permits(1));
+        let t = thread::spawn(move || other(&sem2));
         drop(waiter);
         t.join().unwrap();
-        assert_eq!(sem.available_permits(), 2, "no permit leaked");
+        assert_eq!(sem.available_permits(), permits);
     });
+}
+
+#[test]
+fn loom_semaphore_partial_grant_cancel_races_release() {
+    semaphore_partial_acquire_dropped_races(|sem| sem.add_permits(1), 2);
 }
 
 #[test]
@@ -254,4 +271,84 @@ fn loom_broadcast_send_races_recv() {
         assert_eq!(block_on(rx.recv()), Ok(7));
         t.join().unwrap();
     });
+}
+
+/// The shared hand-off cell itself ([`crate::handoff`]): a peer serving the parked waiter (pop
+/// under the lock, then `complete`) races its owner cancelling (look without the lock, then
+/// under it, removing the waiter). The value ends up exactly once: with the owner, or never
+/// handed (the peer found the list empty); the owner never drops a cell a peer still writes.
+#[test]
+fn loom_handoff_cell_complete_races_cancel() {
+    use crate::handoff::{HandOff, HandOffRef};
+    use crate::waitlist::WaitList;
+    loom::model(|| {
+        let marker = Arc::new(());
+        let list = Arc::new(shim::Lock::new(WaitList::<HandOffRef<Arc<()>>>::new()));
+        let cell = Box::pin(HandOff::new());
+        let id = list
+            .lock()
+            .push_back(cell.as_ref().park_ref(), &noop_waker());
+        let peer = {
+            let (list, value) = (list.clone(), marker.clone());
+            thread::spawn(move || {
+                let mut list = list.lock();
+                let Some((hand, _)) = list.pop_front_free() else {
+                    return false;
+                };
+                // SAFETY: the lock is held and the waiter was just removed from the list.
+                unsafe { hand.complete(value) };
+                true
+            })
+        };
+        let got = cell.take().or_else(|| {
+            let mut list = list.lock();
+            let got = cell.take();
+            if got.is_none() {
+                list.remove(id);
+            }
+            got
+        });
+        drop(cell);
+        let served = peer.join().unwrap();
+        assert_eq!(served, got.is_some(), "handed over exactly when served");
+        drop(got);
+        assert_eq!(Arc::strong_count(&marker), 1, "no copy leaked");
+    });
+}
+
+/// `close` fails a parked acquire (through its cell) while the acquire is dropped: the permit
+/// it had collected goes back either way.
+#[test]
+fn loom_semaphore_close_races_cancelled_acquire() {
+    semaphore_partial_acquire_dropped_races(Semaphore::close, 1);
+}
+
+/// `notify_last` picks the last of two parked waiters while that one is dropped: the
+/// notification reaches the other waiter (picked directly, or passed on by the dropped one
+/// through its cell's `Last`), and no permit is stored besides.
+#[test]
+fn loom_notify_last_races_dropped_last_waiter() {
+    loom::model(|| {
+        let notify = Arc::new(Notify::new());
+        let mut first = Box::pin(notify.notified());
+        let mut last = Box::pin(notify.notified());
+        assert!(poll_once(first.as_mut()).is_pending());
+        assert!(poll_once(last.as_mut()).is_pending());
+        let n2 = notify.clone();
+        let t = thread::spawn(move || n2.notify_last());
+        drop(last);
+        t.join().unwrap();
+        assert!(poll_once(first.as_mut()).is_ready(), "not lost");
+        assert!(
+            poll_once(Box::pin(notify.notified()).as_mut()).is_pending(),
+            "not duplicated"
+        );
+    });
+}
+
+/// `notify_waiters` releases a parked waiter (its cell says `All`) while it is dropped:
+/// nothing is passed on or stored.
+#[test]
+fn loom_notify_waiters_races_dropped_notified() {
+    notify_races_dropped_notified(Notify::notify_waiters, false);
 }

@@ -12,9 +12,9 @@
 //! rule). The tag leaves `WAITING` only under the lock, which keeps the lock-free transitions
 //! and the list in step. The design follows tokio's `sync/notify.rs`.
 //!
-//! A woken waiter learns how it was notified from an atomic in its own pinned `Notified`
-//! (the notifier unlinks and frees the list entry, then publishes there), so it completes
-//! without taking the lock.
+//! A woken waiter learns how it was notified from the hand-off cell in its own pinned
+//! `Notified` (the notifier unlinks and frees the list entry, then completes the cell), so it
+//! completes without taking the lock ([`crate::handoff`]).
 //!
 //! # Cancel safety
 //!
@@ -24,13 +24,12 @@
 
 use super::shim::{AtomicUsize, Lock, Ordering};
 use crate::coop;
+use crate::handoff::{HandOff, HandOffRef};
 use crate::waitlist::{WaitList, WaiterId};
 use std::fmt;
 use std::future::Future;
-use std::marker::PhantomPinned;
 use std::ops::Deref;
 use std::pin::Pin;
-use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
 
@@ -41,31 +40,19 @@ const TAG: usize = 3;
 /// The `notify_waiters` call count starts above the tag bits.
 const CALL: usize = 4;
 
-/// Outcomes published in a parked `Notified`'s `outcome` word.
-const PARKED: usize = 0;
-/// Picked by `notify_one`/`notify_last`: must be passed on if dropped unobserved.
-const BY_ONE: usize = 1;
-/// Released by `notify_waiters`.
-const BY_ALL: usize = 2;
-/// Picked by `notify_last`: passed on to the (new) last waiter if dropped unobserved.
-const BY_LAST: usize = 3;
-
-/// A parked `Notified`: where to publish its outcome.
-struct Waiter(NonNull<AtomicUsize>);
-
-impl Waiter {
-    /// Unlinked and freed by the caller (lock held): tell the future how it was notified.
-    fn publish(self, outcome: usize) {
-        // SAFETY: the pointer targets the `outcome` field of a pinned `Notified` that was
-        // queued until now, under the lock we hold; such a future cannot be dropped or moved
-        // without taking that lock to unlink itself first. This is the last access.
-        unsafe { self.0.as_ref() }.store(outcome, Ordering::Release);
-    }
+/// How a parked `Notified` was notified, handed over in its cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum By {
+    /// Picked by `notify_one`: passed on to the (new) first waiter if dropped unobserved.
+    One,
+    /// Picked by `notify_last`: passed on to the (new) last waiter if dropped unobserved.
+    Last,
+    /// Released by `notify_waiters`.
+    All,
 }
 
-// SAFETY: the pointer is dereferenced only under the lock while the pointee is alive and
-// pinned (see `Waiter::publish`); the pointee is an atomic.
-unsafe impl Send for Waiter {}
+/// A parked `Notified`: its cell.
+type Waiter = HandOffRef<By>;
 
 /// Wakes tasks waiting for an event.
 ///
@@ -132,9 +119,8 @@ struct Wait<N: Deref<Target = Notify>> {
     /// The `notify_waiters` call count when this future was created.
     calls: usize,
     stage: Stage,
-    /// Where a notifier publishes `BY_ONE`/`BY_ALL` after freeing our list entry.
-    outcome: AtomicUsize,
-    _pinned: PhantomPinned,
+    /// Pinned: where a notifier says how it notified us after freeing our list entry.
+    cell: HandOff<By>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -310,7 +296,8 @@ impl Notify {
             list.pop_front_free()
         };
         let (waiter, waker) = popped.expect("WAITING implies a queued waiter");
-        waiter.publish(if last { BY_LAST } else { BY_ONE });
+        // SAFETY: the lock is held (`list` is borrowed from it) and the waiter was just removed.
+        unsafe { waiter.complete(if last { By::Last } else { By::One }) };
         if list.is_empty() {
             self.set_tag_locked(EMPTY);
         }
@@ -348,7 +335,8 @@ impl Notify {
             .store(state.wrapping_add(CALL) & !TAG, Ordering::SeqCst);
         let mut wakers = Vec::with_capacity(list.len());
         while let Some((waiter, waker)) = list.pop_front_free() {
-            waiter.publish(BY_ALL);
+            // SAFETY: the lock is held and the waiter was just removed from the list.
+            unsafe { waiter.complete(By::All) };
             wakers.extend(waker);
         }
         drop(list);
@@ -362,7 +350,7 @@ impl Notify {
         &self,
         notified_calls: usize,
         stage: &mut Stage,
-        outcome: &AtomicUsize,
+        cell: Pin<&HandOff<By>>,
         waker: &Waker,
     ) -> bool {
         match *stage {
@@ -408,15 +396,14 @@ impl Notify {
                         Err(actual) => state = actual,
                     }
                 }
-                let waiter = Waiter(NonNull::from(outcome));
-                *stage = Stage::Waiting(list.push_back(waiter, waker));
+                *stage = Stage::Waiting(list.push_back(cell.park_ref(), waker));
                 false
             }
             Stage::Waiting(id) => {
-                // A notifier freed our entry before publishing: no lock needed to see it.
-                if outcome.load(Ordering::Acquire) == PARKED {
+                // A notifier freed our entry before completing the cell: no lock to see it.
+                if cell.take().is_none() {
                     let mut list = self.waiters.lock();
-                    if outcome.load(Ordering::Acquire) == PARKED {
+                    if cell.take().is_none() {
                         let stale = list.register_take_old(id, waker);
                         drop(list);
                         drop(stale); // outside the lock: a waker's drop may re-enter
@@ -439,21 +426,22 @@ impl<N: Deref<Target = Notify>> Wait<N> {
             notify,
             calls,
             stage: Stage::Init,
-            outcome: AtomicUsize::new(PARKED),
-            _pinned: PhantomPinned,
+            cell: HandOff::new(),
         }
     }
 
     fn enable(self: Pin<&mut Self>) -> bool {
-        // SAFETY: nothing is moved out of the pinned future (see `poll`).
+        // SAFETY: `cell` is structurally pinned (see `poll`).
         let this = unsafe { self.get_unchecked_mut() };
         match this.stage {
             Stage::Done => true,
-            Stage::Waiting(_) => this.outcome.load(Ordering::Acquire) != PARKED,
+            Stage::Waiting(_) => this.cell.is_done(),
             Stage::Init => {
                 let waker = futures_util::task::noop_waker_ref();
+                // SAFETY: `this` was pinned, and `cell` with it (see `poll`).
+                let cell = unsafe { Pin::new_unchecked(&this.cell) };
                 this.notify
-                    .poll_notified(this.calls, &mut this.stage, &this.outcome, waker)
+                    .poll_notified(this.calls, &mut this.stage, cell, waker)
             }
         }
     }
@@ -528,13 +516,15 @@ impl<N: Deref<Target = Notify>> Future for Wait<N> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // SAFETY: nothing is moved out of the pinned future; `outcome` stays where the
-        // wait-list's pointer expects it until `Drop` unlinks us.
+        // SAFETY: `cell` is structurally pinned — never moved out of or handed out mutably;
+        // the other fields are never pinned.
         let this = unsafe { self.get_unchecked_mut() };
         ready!(coop::poll_proceed(cx));
+        // SAFETY: `this` was pinned, and `cell` with it (see above).
+        let cell = unsafe { Pin::new_unchecked(&this.cell) };
         if this
             .notify
-            .poll_notified(this.calls, &mut this.stage, &this.outcome, cx.waker())
+            .poll_notified(this.calls, &mut this.stage, cell, cx.waker())
         {
             Poll::Ready(())
         } else {
@@ -552,27 +542,29 @@ impl<N: Deref<Target = Notify>> Drop for Wait<N> {
             return;
         };
         let notify = &*self.notify;
-        let mut outcome = self.outcome.load(Ordering::Acquire);
-        if outcome == PARKED {
-            let mut list = notify.waiters.lock();
-            // Outcomes are published under this lock, so this answer is final.
-            outcome = self.outcome.load(Ordering::Acquire);
-            if outcome == PARKED {
-                let (_, stale) = list.remove_with_waker(id);
-                if list.is_empty() {
-                    notify.set_tag_locked(EMPTY);
-                }
-                drop(list);
-                drop(stale); // outside the lock: a waker's drop may re-enter
-                return;
+        let by = match self.cell.take() {
+            Some(by) => by,
+            None => {
+                let mut list = notify.waiters.lock();
+                // Outcomes are handed over under this lock, so this answer is final.
+                let Some(by) = self.cell.take() else {
+                    let (_, stale) = list.remove_with_waker(id);
+                    if list.is_empty() {
+                        notify.set_tag_locked(EMPTY);
+                    }
+                    drop(list);
+                    drop(stale); // outside the lock: a waker's drop may re-enter
+                    return;
+                };
+                by
             }
-        }
+        };
         // Never observed: pass it on the same way (to the first or the last waiter still
         // queued), or as the stored permit.
-        match outcome {
-            BY_ONE => notify.notify_one(),
-            BY_LAST => notify.notify_last(),
-            _ => {}
+        match by {
+            By::One => notify.notify_one(),
+            By::Last => notify.notify_last(),
+            By::All => {}
         }
     }
 }

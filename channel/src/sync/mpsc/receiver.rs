@@ -2,7 +2,8 @@
 
 use super::error::TryRecvError;
 use crate::chan::shim::Arc;
-use crate::chan::{block_on, Chan, HandOff, RecvFail, RecvOp, UNBOUNDED};
+use crate::chan::{block_on, Chan, RecvFail, RecvOp, UNBOUNDED};
+use crate::handoff::HandOff;
 use futures_core::Stream;
 use std::fmt;
 use std::future::Future;
