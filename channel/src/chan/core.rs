@@ -36,10 +36,10 @@ use super::units::Units;
 use super::waiter::{RecvStatus, RecvWaiter, SendStatus, SendWaiter, Wakeups};
 use crate::waitlist::{WaitList, WaiterId};
 use std::collections::VecDeque;
+use std::task::{Context, Poll};
 
 #[cfg(loom)]
 use loom::thread::yield_now;
-use std::task::{Context, Poll};
 #[cfg(not(loom))]
 use std::thread::yield_now;
 
@@ -53,7 +53,8 @@ pub(crate) const UNBOUNDED: usize = usize::MAX;
 pub(super) enum Flavor<T> {
     /// `cap == 0`: no buffer; senders wait in `sendq` with their values ([`super::zero`]).
     Zero,
-    /// `1 <= cap < UNBOUNDED`: the lock-free ring ([`super::array`]).
+    /// `1 <= cap < UNBOUNDED` (under `mpsc` rules, a buffer small enough for a ring): the
+    /// lock-free ring ([`super::array`]).
     Array(Ring<T>),
     /// `UNBOUNDED`, or a large buffer under `mpsc` rules (its units bound it): the lock-free
     /// block list ([`super::list`]).

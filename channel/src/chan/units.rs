@@ -29,7 +29,7 @@ use super::shim::{seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
 const CLOSED: usize = 1 << (usize::BITS - 1);
 
 /// Capacity units nobody holds (`mpsc` rules), in two pools (see the module docs). Both are
-/// on cache lines of their own, away from each other and from the ring's read-only fields.
+/// on cache lines of their own, away from each other and from the buffer.
 pub(super) struct Units {
     /// Where senders take units: written by every send.
     free: CachePadded<AtomicUsize>,
@@ -41,14 +41,14 @@ pub(super) struct Units {
 }
 
 impl Units {
-    /// The units of a ring of `cap` slots, all free.
+    /// The units of a buffer of `cap` values, all free.
     pub(super) fn new(cap: usize) -> Self {
         Units {
             free: CachePadded(AtomicUsize::new(cap)),
             returned: CachePadded(AtomicUsize::new(0)),
-            // A quarter of the ring: `free` rarely runs dry while a batch builds up (a send
+            // A quarter of the buffer: `free` rarely runs dry while a batch builds up (a send
             // then takes from `returned`, a write to the receiver's line). At most 64, so a
-            // large ring's units do not wait long in `returned`.
+            // large buffer's units do not wait long in `returned`.
             batch: (cap / 4).clamp(1, 64),
         }
     }
@@ -72,7 +72,7 @@ impl Units {
         take_one(&self.returned)
     }
 
-    /// Gives back the unit of a value popped from the ring (its slot already free): into
+    /// Gives back the unit of a value popped from the buffer (its slot already free): into
     /// `returned`, moving a full batch to `free`.
     #[inline]
     pub(super) fn give_back_popped(&self) {
