@@ -616,26 +616,39 @@ fn loom_mpsc_dropped_send_never_delivers() {
 /// A lock-free send races a close and a receive: the receive sees the value exactly when the
 /// send succeeded. (The send used to check `closed`, lose the CPU while the close and a receive
 /// ran — "closed and drained": `None` — and then push: `Ok`, with its value stranded behind
-/// the `None`.)
-fn lock_free_send_races_close(tx: Sender<u32>, rx: Receiver<u32>) {
-    let closer = tx.clone();
-    let sender = thread::spawn(move || tx.try_send(1).is_ok());
-    closer.close();
-    let received = block_on(rx.recv());
+/// the `None`.) `close_then_recv_twice` closes and receives twice on the model's thread.
+fn lock_free_send_races_close(
+    try_send: impl FnOnce() -> bool + Send + 'static,
+    close_then_recv_twice: impl FnOnce() -> [Option<u32>; 2],
+) {
+    let sender = thread::spawn(try_send);
+    let [received, after] = close_then_recv_twice();
     let sent = sender.join().unwrap();
     assert_eq!(
         received.is_some(),
         sent,
         "a send succeeds exactly when its value is received"
     );
-    assert_eq!(block_on(rx.recv()), None, "nothing left after the close");
+    assert_eq!(after, None, "nothing left after the close");
+}
+
+/// `chan`'s flavors with a lock-free buffer: a sender closes.
+fn chan_lock_free_send_races_close(tx: Sender<u32>, rx: Receiver<u32>) {
+    let closer = tx.clone();
+    lock_free_send_races_close(
+        move || tx.try_send(1).is_ok(),
+        move || {
+            closer.close();
+            [block_on(rx.recv()), block_on(rx.recv())]
+        },
+    );
 }
 
 #[test]
 fn loom_close_races_lock_free_send_ring() {
     loom::model(|| {
         let (tx, rx) = bounded::<u32>(1);
-        lock_free_send_races_close(tx, rx);
+        chan_lock_free_send_races_close(tx, rx);
     });
 }
 
@@ -643,7 +656,7 @@ fn loom_close_races_lock_free_send_ring() {
 fn loom_close_races_lock_free_send_list() {
     loom::model(|| {
         let (tx, rx) = unbounded::<u32>();
-        lock_free_send_races_close(tx, rx);
+        chan_lock_free_send_races_close(tx, rx);
     });
 }
 
@@ -652,16 +665,13 @@ fn loom_close_races_lock_free_send_list() {
 fn loom_close_races_lock_free_send_mpsc() {
     loom::model(|| {
         let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(1);
-        let sender = thread::spawn(move || tx.try_send(1).is_ok());
-        rx.close();
-        let received = block_on(rx.recv());
-        let sent = sender.join().unwrap();
-        assert_eq!(
-            received.is_some(),
-            sent,
-            "a send succeeds exactly when its value is received"
+        lock_free_send_races_close(
+            move || tx.try_send(1).is_ok(),
+            move || {
+                rx.close();
+                [block_on(rx.recv()), block_on(rx.recv())]
+            },
         );
-        assert_eq!(block_on(rx.recv()), None, "nothing left after the close");
     });
 }
 

@@ -1047,3 +1047,10 @@ fn recv_after_an_abandoned_stream_poll_gets_the_next_value() {
 fn a_buffer_too_large_for_memory_panics() {
     let _ = bounded::<u64>(1 << 60);
 }
+#[test]
+fn zz_layout() {
+    use std::mem::{offset_of, size_of};
+    type C = crate::chan::core::Chan<usize>;
+    eprintln!("size {} state {} cap {} flavor {} units {} recv_parked {} send_parked {} front_len {} receivers {} closed {} cheap {}",
+        size_of::<C>(), offset_of!(C, state), offset_of!(C, cap), offset_of!(C, flavor), offset_of!(C, units), offset_of!(C, recv_parked), offset_of!(C, send_parked), offset_of!(C, front_len), offset_of!(C, receivers), offset_of!(C, closed), offset_of!(C, cheap_budget));
+}
