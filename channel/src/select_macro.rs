@@ -216,87 +216,97 @@ macro_rules! select {
                     // a further pass then looks for that branch, which completes at once; the
                     // first output is reported only if it is not found.
                     let mut __superseded = false;
-                    // With `default`, a pass that found two or more branches pending is followed
-                    // by one more look before `default` runs: the branches were seen one after
-                    // another, so one may have turned ready after its look while another turned
-                    // unready before its own (Go locks every channel and sees one instant).
-                    let mut __rechecked = !__HAS_DEFAULT;
+                    // A look is a pass over the branches (plus the second pass above, when
+                    // superseded). With `default`, a look that found two or more branches pending
+                    // is followed by one more before `default` runs: the branches were seen one
+                    // after another, so one may have turned ready after its look while another
+                    // turned unready before its own (Go locks every channel and sees one
+                    // instant). Without `default` there is one look: the count folds away.
+                    let mut __looks_left: u8 = if __HAS_DEFAULT { 2 } else { 1 };
                     loop {
-                        let __searching = __superseded;
+                        __looks_left -= 1;
                         let mut __waiting = 0u32;
-                        let __order = $crate::__private::PollOrder::<{ __BRANCHES as usize }>::new(
-                            __searching || $crate::__select_biased!($start),
-                        );
-                        for __branch in __order {
-                            if __disabled.get(__branch) {
-                                continue;
+                        #[allow(clippy::reversed_empty_ranges)]
+                        for __pass in 0..2u8 {
+                            if __pass == 1 && !__superseded {
+                                break;
                             }
-                            $(
-                                #[allow(unreachable_code)]
-                                if __branch == 0 $(+ $crate::__select_one!($skip))* {
-                                    let ( $($skip,)* __fut, .. ) = &mut *__futures;
-                                    // SAFETY: the future lives in `__futures`, a local of the
-                                    // enclosing (pinned) async frame that is only reachable
-                                    // through this reference and is never moved (tokio's layout).
-                                    let __f = unsafe { $crate::__private::Pin::new_unchecked(__fut) };
-                                    let __poll = __scope.poll_branch(__branch, || {
-                                        $crate::__private::Future::poll(__f, __cx)
-                                    });
-                                    #[allow(unused_mut)]
-                                    let mut __out = match __poll {
-                                        $crate::__private::Poll::Ready(__out) => __out,
-                                        $crate::__private::Poll::Pending => {
-                                            __pending = true;
-                                            __waiting += 1;
+                            let __searching = __pass == 1;
+                            let __order =
+                                $crate::__private::PollOrder::<{ __BRANCHES as usize }>::new(
+                                    __searching || $crate::__select_biased!($start),
+                                );
+                            for __branch in __order {
+                                if __disabled.get(__branch) {
+                                    continue;
+                                }
+                                $(
+                                    #[allow(unreachable_code)]
+                                    if __branch == 0 $(+ $crate::__select_one!($skip))* {
+                                        let ( $($skip,)* __fut, .. ) = &mut *__futures;
+                                        // SAFETY: the future lives in `__futures`, a local of
+                                        // the enclosing (pinned) async frame that is only
+                                        // reachable through this reference and is never moved
+                                        // (tokio's layout).
+                                        let __f =
+                                            unsafe { $crate::__private::Pin::new_unchecked(__fut) };
+                                        let __poll = __scope.poll_branch(__branch, || {
+                                            $crate::__private::Future::poll(__f, __cx)
+                                        });
+                                        #[allow(unused_mut)]
+                                        let mut __out = match __poll {
+                                            $crate::__private::Poll::Ready(__out) => __out,
+                                            $crate::__private::Poll::Pending => {
+                                                __pending = true;
+                                                if __HAS_DEFAULT {
+                                                    __waiting += 1;
+                                                }
+                                                continue;
+                                            }
+                                        };
+                                        __disabled.set(__branch);
+                                        // Test the pattern without moving the output: the guard
+                                        // runs only when the pattern matches, records it and
+                                        // refuses the arm, so no binding is moved out of `__out`.
+                                        let mut __matched = false;
+                                        #[allow(unused_variables, unused_mut, unreachable_patterns)]
+                                        match __out {
+                                            $p if {
+                                                __matched = true;
+                                                false
+                                            } => ::core::unreachable!(),
+                                            _ => {}
+                                        }
+                                        if !__matched {
+                                            __scope.reopen(__branch);
                                             continue;
                                         }
-                                    };
-                                    __disabled.set(__branch);
-                                    // Test the pattern without moving the output: the guard
-                                    // runs only when the pattern matches, records it and
-                                    // refuses the arm, so no binding is moved out of `__out`.
-                                    let mut __matched = false;
-                                    #[allow(unused_variables, unused_mut, unreachable_patterns)]
-                                    match __out {
-                                        $p if {
-                                            __matched = true;
-                                            false
-                                        } => ::core::unreachable!(),
-                                        _ => {}
-                                    }
-                                    if !__matched {
-                                        __scope.reopen(__branch);
-                                        continue;
-                                    }
-                                    let __stands = __scope.finish(__branch);
-                                    if !__searching {
-                                        let ( $($skip,)* __slot, .. ) = &mut __outs;
-                                        *__slot = ::core::option::Option::Some(__out);
-                                        if !__stands {
-                                            __superseded = true;
-                                            break;
+                                        let __stands = __scope.finish(__branch);
+                                        if !__searching {
+                                            let ( $($skip,)* __slot, .. ) = &mut __outs;
+                                            *__slot = ::core::option::Option::Some(__out);
+                                            if !__stands {
+                                                __superseded = true;
+                                                break;
+                                            }
+                                            return $crate::__private::Poll::Ready(
+                                                $crate::__private::SelectOutput::Branch(__outs),
+                                            );
                                         }
-                                        return $crate::__private::Poll::Ready(
-                                            $crate::__private::SelectOutput::Branch(__outs),
-                                        );
+                                        if __stands {
+                                            let ( $($skip,)* __slot, .. ) = &mut __preferred;
+                                            *__slot = ::core::option::Option::Some(__out);
+                                            return $crate::__private::Poll::Ready(
+                                                $crate::__private::SelectOutput::Branch(__preferred),
+                                            );
+                                        }
                                     }
-                                    if __stands {
-                                        let ( $($skip,)* __slot, .. ) = &mut __preferred;
-                                        *__slot = ::core::option::Option::Some(__out);
-                                        return $crate::__private::Poll::Ready(
-                                            $crate::__private::SelectOutput::Branch(__preferred),
-                                        );
-                                    }
-                                }
-                            )*
+                                )*
+                            }
                         }
-                        if __superseded && !__searching {
-                            continue;
-                        }
-                        if __searching || __rechecked || __waiting < 2 {
+                        if __superseded || __looks_left == 0 || __waiting < 2 {
                             break;
                         }
-                        __rechecked = true;
                         __pending = false;
                     }
                     if __superseded {
