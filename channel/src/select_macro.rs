@@ -248,8 +248,9 @@ macro_rules! select {
                                         // the enclosing (pinned) async frame that is only
                                         // reachable through this reference and is never moved
                                         // (tokio's layout).
-                                        let __f =
-                                            unsafe { $crate::__private::Pin::new_unchecked(__fut) };
+                                        let __f = unsafe {
+                                            $crate::__private::Pin::new_unchecked(__fut)
+                                        };
                                         let __poll = __scope.poll_branch(__branch, || {
                                             $crate::__private::Future::poll(__f, __cx)
                                         });
