@@ -100,6 +100,14 @@ impl<T> Chan<T> {
         hand: Pin<&HandOff<T>>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<T>> {
+        if let RecvOp::Parked(_) = op {
+            if let Some(value) = hand.take() {
+                // A sender handed us its value and removed our waiter: no lock, and no budget
+                // (this receive returned `Pending` when it parked).
+                *op = RecvOp::Idle;
+                return Poll::Ready(Some(value));
+            }
+        }
         match self.poll_recv_lock_free(op, cx) {
             FastPoll::Done(done) => done,
             FastPoll::Missed => self.poll_recv_as(op, Some(hand), cx, false),
@@ -131,13 +139,6 @@ impl<T> Chan<T> {
         try_lock_free: bool,
     ) -> Poll<Option<T>> {
         ready!(coop::poll_proceed(cx));
-        if let (RecvOp::Parked(_), Some(hand)) = (&*op, hand) {
-            if let Some(value) = hand.take() {
-                // A sender handed us its value and removed our waiter: no lock.
-                *op = RecvOp::Idle;
-                return Poll::Ready(Some(value));
-            }
-        }
         let (hand_pin, hand) = (hand, hand.as_deref());
         let out = select::with_current(|me| {
             if try_lock_free && matches!(op, RecvOp::Idle) {

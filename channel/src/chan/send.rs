@@ -175,6 +175,12 @@ impl<T> Chan<T> {
         hand: Pin<&HandOff<()>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), T>> {
+        if matches!(op, SendOp::Parked(_)) && hand.take().is_some() {
+            // A receive took the value and removed our waiter: delivered, no lock, and no
+            // budget (this send returned `Pending` when it parked).
+            *op = SendOp::Done;
+            return Poll::Ready(Ok(()));
+        }
         match self.poll_send_lock_free(op, cx) {
             FastPoll::Done(done) => done,
             FastPoll::Missed => self.poll_send_full(op, hand, cx, false),
@@ -194,11 +200,6 @@ impl<T> Chan<T> {
         try_lock_free: bool,
     ) -> Poll<Result<(), T>> {
         ready!(coop::poll_proceed(cx));
-        if matches!(op, SendOp::Parked(_)) && hand.take().is_some() {
-            // A receive took the value and removed our waiter: delivered, no lock.
-            *op = SendOp::Done;
-            return Poll::Ready(Ok(()));
-        }
         let out = select::with_current(|me| {
             if try_lock_free && matches!(op, SendOp::Idle(_)) {
                 if let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) {
