@@ -5,6 +5,8 @@
 //! charges one unit through [`poll_proceed`] before it completes. Once the budget is spent,
 //! `poll_proceed` wakes the task and returns `Pending`, so a loop over an always-ready channel
 //! returns to the scheduler instead of starving the worker (tokio's `coop`, Go's preemption).
+//! A channel send or receive that a peer completed while it was parked charges nothing: it
+//! returned `Pending` when it parked, so its task has yielded already.
 //!
 //! A [`chan`](crate::chan) send or receive (Go's channel) that completes on its lock-free path
 //! (a free slot, a buffered value, nobody to wake) costs only a 128th of a unit — the channel

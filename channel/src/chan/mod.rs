@@ -115,7 +115,8 @@ use std::task::{Context, Poll};
 ///
 /// # Panics
 ///
-/// When a buffer of `cap` values cannot be allocated (the message names the size).
+/// When a buffer of `cap` values cannot be allocated (the message names the size), as Go's
+/// `make` panics; `usize::MAX` never can.
 ///
 /// ```
 /// # futures::executor::block_on(async {
@@ -127,6 +128,15 @@ use std::task::{Context, Poll};
 /// # });
 /// ```
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    if cap == UNBOUNDED {
+        // `usize::MAX` marks an unbounded channel inside; no ring that large exists either.
+        ring::does_not_fit::<T>(cap);
+    }
+    with_capacity(cap)
+}
+
+/// A channel of capacity `cap`, [`UNBOUNDED`] included.
+fn with_capacity<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan::new_go(cap));
     (
         Sender { chan: chan.clone() },
@@ -148,7 +158,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.capacity(), None);
 /// ```
 pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
-    bounded(UNBOUNDED)
+    with_capacity(UNBOUNDED)
 }
 
 fn capacity_of<T>(chan: &Chan<T>) -> Option<usize> {

@@ -75,6 +75,16 @@ unsafe impl<T: Send> Send for Ring<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Sync for Ring<T> {}
 
+/// The panic of a buffer of `cap` values that cannot be had (Go's `makechan`: "size out of
+/// range"), naming its size.
+#[cold]
+pub(crate) fn does_not_fit<T>(cap: usize) -> ! {
+    panic!(
+        "a channel buffer of {cap} values ({} bytes each) does not fit in memory",
+        Ring::<T>::SLOT_BYTES
+    );
+}
+
 impl<T> Ring<T> {
     /// The memory a slot takes.
     pub(crate) const SLOT_BYTES: usize = std::mem::size_of::<Slot<T>>();
@@ -85,10 +95,7 @@ impl<T> Ring<T> {
         assert!(cap > 0, "a ring needs at least one slot");
         let mut slots = Vec::new();
         if slots.try_reserve_exact(cap).is_err() {
-            panic!(
-                "a channel buffer of {cap} values ({} bytes each) does not fit in memory",
-                Self::SLOT_BYTES
-            );
+            does_not_fit::<T>(cap);
         }
         slots.extend((0..cap).map(|i| Slot {
             stamp: AtomicUsize::new(free_at(i)),
