@@ -75,6 +75,7 @@ impl<W> WaitList<W> {
     }
 
     /// Parks a waiter at the back of the FIFO.
+    #[inline]
     pub fn push_back(&mut self, waiter: W, waker: &Waker) -> WaiterId {
         let key = self.nodes.insert(Node {
             prev: self.tail,
@@ -155,6 +156,7 @@ impl<W> WaitList<W> {
     /// it and decide to keep popping: a waiter whose `select!` lost is skipped), and passing over
     /// the waiters `keep` picks: they stay queued in their places (a peer must not complete a
     /// waiter of its own `select!`).
+    #[inline]
     pub fn pop_front_id_except(
         &mut self,
         mut keep: impl FnMut(&W) -> bool,
@@ -196,6 +198,7 @@ impl<W> WaitList<W> {
     }
 
     /// Frees the waiter, unlinking it first if still queued, and returns its state.
+    #[inline]
     pub fn remove(&mut self, id: WaiterId) -> W {
         if self.nodes[id.0].queued {
             self.unlink(id.0);
@@ -203,6 +206,7 @@ impl<W> WaitList<W> {
         self.nodes.remove(id.0).waiter
     }
 
+    #[inline]
     fn unlink(&mut self, key: usize) {
         let node = &mut self.nodes[key];
         debug_assert!(node.queued, "unlinking a waiter that is not queued");

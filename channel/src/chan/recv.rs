@@ -35,6 +35,7 @@ impl<T> Chan<T> {
     /// Steps 1–3 under the lock (see the module docs). `ring_missed`: a lock-free receive just
     /// found the buffer empty, so only the front queue is worth a look before parking (the
     /// look after parking sees anything pushed since, in order).
+    #[inline]
     fn recv_locked(
         &self,
         st: &mut State<T>,

@@ -44,6 +44,7 @@ impl<T> Chan<T> {
     /// the receiver kept): it is signalled, and the offer goes on to the receivers parked
     /// behind it, so a `recv` future never waits behind a stale stream waiter while the value
     /// sits in the buffer. The stream, if still polled, finds the value or parks again.
+    #[inline]
     pub(super) fn offer_to_receiver(
         &self,
         st: &mut State<T>,
