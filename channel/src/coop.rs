@@ -255,7 +255,7 @@ pub(crate) fn rebate_lock_free() {
 
 /// May a channel operation try its lock-free path (see [`lock_free_turn`])?
 pub(crate) enum Turn {
-    /// Yes; charge it with [`charge`] once it completed.
+    /// Yes; once it completed, [`charge`] whatever [`lock_free_turn`] did not.
     Go,
     /// No: the task's budget is spent; the full poll (through [`poll_proceed`]) yields.
     FullPoll,
@@ -264,10 +264,13 @@ pub(crate) enum Turn {
     Yielded,
 }
 
-/// Checks the budget before a `chan` operation's lock-free attempt, which charges afterwards
-/// ([`charge`]) instead of a charge up front and a rebate.
+/// Checks the budget before a `chan` operation's lock-free attempt. With `tick` (a Go channel,
+/// whose lock-free operation costs a tick: see [`rebate_lock_free`]) the tick is charged now, in
+/// the same look at the thread-local: nearly every such attempt completes lock-free, and one
+/// that misses has spent a 128th of a unit for nothing. Without it (tokio's `mpsc` rules) the
+/// charge comes after the operation completed ([`charge`]).
 #[inline]
-pub(crate) fn lock_free_turn(cx: &Context<'_>) -> Turn {
+pub(crate) fn lock_free_turn(cx: &Context<'_>, tick: bool) -> Turn {
     CURRENT
         .try_with(|c| match c.get() {
             Budget::Task(ticks) if ticks < UNIT => Turn::FullPoll,
@@ -275,6 +278,14 @@ pub(crate) fn lock_free_turn(cx: &Context<'_>) -> Turn {
                 c.set(Budget::Thread(THREAD_FULL));
                 thread_budget_spent(cx);
                 Turn::Yielded
+            }
+            Budget::Task(ticks) if tick => {
+                c.set(Budget::Task(ticks - 1));
+                Turn::Go
+            }
+            Budget::Thread(ticks) if tick => {
+                c.set(Budget::Thread(ticks - 1));
+                Turn::Go
             }
             _ => Turn::Go,
         })
@@ -296,18 +307,19 @@ fn thread_budget_spent(cx: &Context<'_>) {
     cx.waker().wake_by_ref();
 }
 
-/// Charges a `chan` operation that completed after [`lock_free_turn`] said [`Turn::Go`]: a tick
-/// when `lock_free` (see [`rebate_lock_free`]), else a unit; outside a gort task a tick of the
-/// thread's budget when `lock_free`, else nothing.
+/// Charges a `chan` operation that completed after [`lock_free_turn`] said [`Turn::Go`], beyond
+/// the tick that call took (`ticked`, a Go channel's): one that stayed `lock_free` there owes
+/// nothing more; any other owes a whole unit in a gort task (less that tick) and nothing outside
+/// one.
 #[inline]
-pub(crate) fn charge(lock_free: bool) {
-    let _ = CURRENT.try_with(|c| match c.get() {
-        Budget::Task(n) => {
-            let cost = if lock_free { 1 } else { UNIT };
-            c.set(Budget::Task(n.saturating_sub(cost)));
+pub(crate) fn charge(lock_free: bool, ticked: bool) {
+    if lock_free && ticked {
+        return;
+    }
+    let _ = CURRENT.try_with(|c| {
+        if let Budget::Task(n) = c.get() {
+            c.set(Budget::Task(n.saturating_sub(UNIT - u16::from(ticked))));
         }
-        Budget::Thread(n) if lock_free => c.set(Budget::Thread(n.saturating_sub(1))),
-        Budget::Thread(_) | Budget::Unconstrained => {}
     });
 }
 

@@ -59,7 +59,12 @@ impl<T> Chan<T> {
         if !self.has_lock_free_buffer() || !matches!(op, SendOp::Idle(_)) || !outside_select() {
             return FastPoll::Skipped;
         }
-        match coop::lock_free_turn(cx) {
+        if self.lock_free_send_barred() {
+            // Before the budget's look: a send that must go to the lock (a receiver to hand
+            // to, every ping-pong hop) spends nothing here.
+            return FastPoll::Missed;
+        }
+        match coop::lock_free_turn(cx, self.cheap_budget) {
             Turn::Go => {}
             Turn::FullPoll => return FastPoll::Skipped,
             Turn::Yielded => return FastPoll::Done(Poll::Pending),
@@ -67,12 +72,13 @@ impl<T> Chan<T> {
         let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
             unreachable!("checked above");
         };
-        match self.fast_send(value, None) {
+        // Not barred (checked above) and outside a `select!`: straight to the push.
+        match self.push_and_settle(value) {
             Ok(lock_free) => {
-                coop::charge(lock_free && self.cheap_budget);
+                coop::charge(lock_free, self.cheap_budget);
                 FastPoll::Done(Poll::Ready(Ok(())))
             }
-            Err(SendFail::Full(value) | SendFail::Closed(value) | SendFail::Lost(value)) => {
+            Err(value) => {
                 *op = SendOp::Idle(value);
                 FastPoll::Missed
             }
@@ -86,14 +92,14 @@ impl<T> Chan<T> {
         if !self.has_lock_free_buffer() || !matches!(op, RecvOp::Idle) || !outside_select() {
             return FastPoll::Skipped;
         }
-        match coop::lock_free_turn(cx) {
+        match coop::lock_free_turn(cx, self.cheap_budget) {
             Turn::Go => {}
             Turn::FullPoll => return FastPoll::Skipped,
             Turn::Yielded => return FastPoll::Done(Poll::Pending),
         }
         match self.fast_recv(None) {
             Some(Ok((value, lock_free))) => {
-                coop::charge(lock_free && self.cheap_budget);
+                coop::charge(lock_free, self.cheap_budget);
                 FastPoll::Done(Poll::Ready(Some(value)))
             }
             Some(Err(())) | None => FastPoll::Missed,
@@ -110,26 +116,38 @@ impl<T> Chan<T> {
         value: T,
         me: Option<&Current<'_>>,
     ) -> Result<bool, SendFail<T>> {
-        if !self.has_lock_free_buffer()
-            || self.closed.load(Ordering::Acquire)
-            || self.send_parked.load(Ordering::Acquire) != 0
-            || self.recv_parked.load(Ordering::Acquire) != 0
-        {
+        if !self.has_lock_free_buffer() || self.lock_free_send_barred() {
             return Err(SendFail::Full(value));
         }
         let claim = select::claim(me);
         if claim == Claim::Lost {
             return Err(SendFail::Lost(value));
         }
-        if let Err(value) = self.push_lock_free(value) {
+        self.push_and_settle(value).map_err(|value| {
             select::release(me, claim);
-            return Err(SendFail::Full(value));
-        }
+            SendFail::Full(value)
+        })
+    }
+
+    /// Pushes without the lock (`Err`: no room), then hands the buffer to a receiver that parked
+    /// meanwhile; `Ok(true)` when none had.
+    #[inline(always)]
+    fn push_and_settle(&self, value: T) -> Result<bool, T> {
+        self.push_lock_free(value)?;
         if self.recv_parked.load(Ordering::SeqCst) != 0 {
             self.flush_after_push();
             return Ok(false);
         }
         Ok(true)
+    }
+
+    /// A send must take the lock: the channel is closed, a sender is queued ahead (FIFO), or a
+    /// receiver is parked (it gets the value in hand).
+    #[inline(always)]
+    fn lock_free_send_barred(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+            || self.send_parked.load(Ordering::Acquire) != 0
+            || self.recv_parked.load(Ordering::Acquire) != 0
     }
 
     /// A receiver parked while a lock-free push ran: hand it what is buffered.

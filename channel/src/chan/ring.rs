@@ -175,6 +175,7 @@ impl<T> Ring<T> {
     /// still holds the previous lap's value and no pop has claimed it). A slot whose previous-lap value a pop
     /// claimed but is still reading is waited out: a bounded spin, then the thread yields (that
     /// consumer holds no lock, so it finishes once it runs).
+    #[inline]
     pub(crate) fn try_push(&self, value: T) -> Result<(), T> {
         let mut spins = 0;
         let mut pos = self.tail.0.load(Ordering::Relaxed);
@@ -224,6 +225,7 @@ impl<T> Ring<T> {
     /// Pops the oldest value, or `None` when the ring is empty. A value whose push won its
     /// position but has not published it yet is waited for (a few instructions, unless that
     /// producer was preempted: a bounded spin, then the thread yields).
+    #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
         let mut spins = 0;
         let mut pos = self.head.0.load(Ordering::Relaxed);
