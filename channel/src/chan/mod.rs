@@ -96,6 +96,7 @@ mod zero;
 pub use error::{SendError, TryRecvError, TrySendError};
 
 pub(crate) use self::core::{Chan, RecvFail, RecvOp, ReserveOp, SendFail, SendOp, UNBOUNDED};
+use self::fast::FastPoll;
 use crate::handoff::HandOff;
 pub(crate) use crate::sync::blocking::block_on;
 
@@ -554,13 +555,28 @@ impl<T> Future for SendFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `this` was pinned, and `hand` with it (see above).
         let hand = unsafe { Pin::new_unchecked(&this.hand) };
-        let polled = this
-            .chan
-            .poll_send(&mut this.op, hand, cx)
-            .map_err(SendError);
-        waited(&polled, WaitKind::ChanSend, this.chan, this.site);
-        polled
+        match this.chan.poll_send_quick(&mut this.op, hand, cx) {
+            // Completed, or yielded (a yield, not a wait: nothing to record).
+            FastPoll::Done(done) => done.map_err(SendError),
+            quick => send_slow(this.chan, &mut this.op, hand, cx, quick, this.site),
+        }
     }
+}
+
+/// A send poll past its lock-free part, out of line: the lock-free part returns without saving
+/// the registers the rest needs.
+#[inline(never)]
+fn send_slow<T>(
+    chan: &Chan<T>,
+    op: &mut SendOp<T>,
+    hand: Pin<&HandOff<()>>,
+    cx: &mut Context<'_>,
+    quick: FastPoll<Result<(), T>>,
+    site: &'static Location<'static>,
+) -> Poll<Result<(), SendError<T>>> {
+    let polled = chan.poll_send_slow(op, hand, cx, quick).map_err(SendError);
+    waited(&polled, WaitKind::ChanSend, chan, site);
+    polled
 }
 
 impl<T> Drop for SendFuture<'_, T> {
@@ -598,10 +614,27 @@ impl<T> Future for RecvFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `this` was pinned, and `hand` with it (see above).
         let hand = unsafe { Pin::new_unchecked(&this.hand) };
-        let polled = this.chan.poll_recv(&mut this.op, hand, cx);
-        waited(&polled, WaitKind::ChanRecv, this.chan, this.site);
-        polled
+        match this.chan.poll_recv_quick(&mut this.op, hand, cx) {
+            // Completed, or yielded (a yield, not a wait: nothing to record).
+            FastPoll::Done(done) => done,
+            quick => recv_slow(this.chan, &mut this.op, hand, cx, quick, this.site),
+        }
     }
+}
+
+/// A receive poll past its lock-free part, out of line (see [`send_slow`]).
+#[inline(never)]
+fn recv_slow<T>(
+    chan: &Chan<T>,
+    op: &mut RecvOp,
+    hand: Pin<&HandOff<T>>,
+    cx: &mut Context<'_>,
+    quick: FastPoll<Option<T>>,
+    site: &'static Location<'static>,
+) -> Poll<Option<T>> {
+    let polled = chan.poll_recv_slow(op, hand, cx, quick);
+    waited(&polled, WaitKind::ChanRecv, chan, site);
+    polled
 }
 
 impl<T> Drop for RecvFuture<'_, T> {

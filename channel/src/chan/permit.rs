@@ -55,7 +55,7 @@ impl<T> Chan<T> {
                         cx.waker(),
                     );
                     *op = ReserveOp::Parked(id);
-                    // Publish, then look again (see `poll_send`).
+                    // Publish, then look again (see `start_send`).
                     self.publish_park(st);
                     self.refill(st, wk);
                     self.settle_reserve(st, op, cx, wk)

@@ -101,15 +101,44 @@ impl<T> Chan<T> {
         hand: Pin<&HandOff<T>>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<T>> {
+        match self.poll_recv_quick(op, hand, cx) {
+            FastPoll::Done(done) => done,
+            FastPoll::Missed => self.poll_recv_as(op, Some(hand), cx, false),
+            FastPoll::Skipped => self.poll_recv_as(op, Some(hand), cx, true),
+        }
+    }
+
+    /// The part of [`poll_recv`](Self::poll_recv) that takes no lock: a value a sender handed
+    /// over, or the lock-free path. The rest is [`poll_recv_slow`](Self::poll_recv_slow).
+    #[inline(always)]
+    pub(super) fn poll_recv_quick(
+        &self,
+        op: &mut RecvOp,
+        hand: Pin<&HandOff<T>>,
+        cx: &mut Context<'_>,
+    ) -> FastPoll<Option<T>> {
         if let RecvOp::Parked(_) = op {
             if let Some(value) = hand.take() {
                 // A sender handed us its value and removed our waiter: no lock, and no budget
                 // (this receive returned `Pending` when it parked).
                 *op = RecvOp::Idle;
-                return Poll::Ready(Some(value));
+                return FastPoll::Done(Poll::Ready(Some(value)));
             }
         }
-        match self.poll_recv_lock_free(op, cx) {
+        self.poll_recv_lock_free(op, cx)
+    }
+
+    /// The rest of a receive poll after [`poll_recv_quick`](Self::poll_recv_quick) said
+    /// `quick` (not [`FastPoll::Done`]).
+    #[inline]
+    pub(super) fn poll_recv_slow(
+        &self,
+        op: &mut RecvOp,
+        hand: Pin<&HandOff<T>>,
+        cx: &mut Context<'_>,
+        quick: FastPoll<Option<T>>,
+    ) -> Poll<Option<T>> {
+        match quick {
             FastPoll::Done(done) => done,
             FastPoll::Missed => self.poll_recv_as(op, Some(hand), cx, false),
             FastPoll::Skipped => self.poll_recv_as(op, Some(hand), cx, true),

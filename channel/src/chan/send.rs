@@ -167,29 +167,43 @@ impl<T> Chan<T> {
         self.locked(|st, wk| self.send_locked(st, value, None, wk))
     }
 
-    /// Polls a send future, whose pinned `hand` a receive tells when it took the value;
-    /// `Err(value)` when the channel is closed.
-    #[inline]
-    pub(crate) fn poll_send(
+    /// Polls a send future, whose pinned `hand` a receive tells when it took the value
+    /// (`Err(value)` when the channel is closed), in two parts: this one takes no lock — a
+    /// receive took the value, or the lock-free path; the rest is
+    /// [`poll_send_slow`](Self::poll_send_slow).
+    #[inline(always)]
+    pub(super) fn poll_send_quick(
         &self,
         op: &mut SendOp<T>,
         hand: Pin<&HandOff<()>>,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<(), T>> {
+    ) -> FastPoll<Result<(), T>> {
         if matches!(op, SendOp::Parked(_)) && hand.take().is_some() {
             // A receive took the value and removed our waiter: delivered, no lock, and no
             // budget (this send returned `Pending` when it parked).
             *op = SendOp::Done;
-            return Poll::Ready(Ok(()));
+            return FastPoll::Done(Poll::Ready(Ok(())));
         }
-        match self.poll_send_lock_free(op, cx) {
+        self.poll_send_lock_free(op, cx)
+    }
+
+    /// The rest of a send poll after [`poll_send_quick`](Self::poll_send_quick) said `quick`.
+    #[inline]
+    pub(super) fn poll_send_slow(
+        &self,
+        op: &mut SendOp<T>,
+        hand: Pin<&HandOff<()>>,
+        cx: &mut Context<'_>,
+        quick: FastPoll<Result<(), T>>,
+    ) -> Poll<Result<(), T>> {
+        match quick {
             FastPoll::Done(done) => done,
             FastPoll::Missed => self.poll_send_full(op, hand, cx, false),
             FastPoll::Skipped => self.poll_send_full(op, hand, cx, true),
         }
     }
 
-    /// Every case of [`poll_send`](Self::poll_send): a `select!` branch, a parked send, a spent
+    /// Every case of a send poll: a `select!` branch, a parked send, a spent
     /// budget, no room, someone to hand the value to. `try_lock_free`: the lock-free path was
     /// not tried yet ([`FastPoll::Skipped`]).
     #[inline(never)]
