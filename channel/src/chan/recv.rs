@@ -101,11 +101,8 @@ impl<T> Chan<T> {
         hand: Pin<&HandOff<T>>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<T>> {
-        match self.poll_recv_quick(op, hand, cx) {
-            FastPoll::Done(done) => done,
-            FastPoll::Missed => self.poll_recv_as(op, Some(hand), cx, false),
-            FastPoll::Skipped => self.poll_recv_as(op, Some(hand), cx, true),
-        }
+        let quick = self.poll_recv_quick(op, hand, cx);
+        self.poll_recv_slow(op, hand, cx, quick)
     }
 
     /// The part of [`poll_recv`](Self::poll_recv) that takes no lock: a value a sender handed
