@@ -203,9 +203,9 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Every case of a send poll: a `select!` branch, a parked send, a spent
-    /// budget, no room, someone to hand the value to. `try_lock_free`: the lock-free path was
-    /// not tried yet ([`FastPoll::Skipped`]).
+    /// Every case of a send poll: a `select!` branch, a parked send, a spent budget, no room,
+    /// someone to hand the value to. `try_lock_free`: the lock-free path was not tried yet
+    /// ([`FastPoll::Skipped`]).
     #[inline(never)]
     fn poll_send_full(
         &self,

@@ -1047,6 +1047,7 @@ fn recv_after_an_abandoned_stream_poll_gets_the_next_value() {
 fn a_buffer_too_large_for_memory_panics() {
     let _ = bounded::<u64>(1 << 60);
 }
+
 /// `usize::MAX` is no capacity a buffer can have: a panic as for any buffer too large, not a
 /// silently unbounded channel.
 #[test]
