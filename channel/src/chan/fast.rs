@@ -19,9 +19,10 @@
 //! The whole poll of a plain send or receive (not a `select!` branch, not parked) that completes
 //! on the lock-free path is [`poll_send_lock_free`](Chan::poll_send_lock_free) and
 //! [`poll_recv_lock_free`](Chan::poll_recv_lock_free): small enough to inline into the future's
-//! poll, and charging the budget once, after it completed. Everything else — a `select!`, a
-//! spent budget, a parked peer, an empty buffer — goes to the full poll, which skips the
-//! lock-free try when this one was made ([`FastPoll::Missed`]).
+//! poll, and looking at the budget once (a Go channel's tick is taken in that look:
+//! [`coop::lock_free_turn`]). Everything else — a `select!`, a spent budget, a parked peer, an
+//! empty buffer — goes to the full poll, which skips the lock-free try when this one was made
+//! ([`FastPoll::Missed`]); the futures call it out of line.
 
 use super::core::{Chan, RecvOp, SendFail, SendOp};
 use super::shim::Ordering;
