@@ -2,7 +2,9 @@
 
 use std::ops;
 
-/// A set of readiness bits (a subset of `READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED | ERROR`).
+/// A set of readiness bits (a subset of
+/// `READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED | ERROR | PRIORITY`), laid out bit for bit
+/// as the public [`Ready`](crate::io::Ready).
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Ready(usize);
 
@@ -13,8 +15,11 @@ impl Ready {
     pub(crate) const READ_CLOSED: Ready = Ready(1 << 2);
     pub(crate) const WRITE_CLOSED: Ready = Ready(1 << 3);
     pub(crate) const ERROR: Ready = Ready(1 << 4);
+    /// Priority (out-of-band) data: `EPOLLPRI`, reported only for sources registered with
+    /// `mio::Interest::PRIORITY` (Linux, Android).
+    pub(crate) const PRIORITY: Ready = Ready(1 << 5);
     /// Every bit above: the mask of the readiness part of the readiness word.
-    pub(crate) const ALL: Ready = Ready(0b1_1111);
+    pub(crate) const ALL: Ready = Ready(0b11_1111);
 
     pub(crate) fn from_mio(event: &mio::event::Event) -> Ready {
         let mut ready = Ready::EMPTY;
@@ -32,6 +37,11 @@ impl Ready {
         }
         if event.is_error() {
             ready |= Ready::ERROR;
+        }
+        // mio also counts `EPOLLPRI` as readable (as tokio reports it): a priority event sets
+        // both bits, and each waiter sees the ones its interest asks for.
+        if event.is_priority() {
+            ready |= Ready::PRIORITY;
         }
         ready
     }
@@ -86,6 +96,7 @@ impl std::fmt::Debug for Ready {
             .field("read_closed", &self.intersects(Ready::READ_CLOSED))
             .field("write_closed", &self.intersects(Ready::WRITE_CLOSED))
             .field("error", &self.intersects(Ready::ERROR))
+            .field("priority", &self.intersects(Ready::PRIORITY))
             .finish()
     }
 }
@@ -118,6 +129,7 @@ impl Ready {
             (Ready::READ_CLOSED, public.is_read_closed()),
             (Ready::WRITE_CLOSED, public.is_write_closed()),
             (Ready::ERROR, public.is_error()),
+            (Ready::PRIORITY, public.is_priority()),
         ] {
             if set {
                 ready |= bit;
@@ -136,6 +148,7 @@ impl Ready {
             (Ready::READ_CLOSED, Public::READ_CLOSED),
             (Ready::WRITE_CLOSED, Public::WRITE_CLOSED),
             (Ready::ERROR, Public::ERROR),
+            (Ready::PRIORITY, Public::PRIORITY),
         ] {
             if self.intersects(bit) {
                 out |= public;

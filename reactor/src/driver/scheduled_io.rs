@@ -17,7 +17,9 @@ use slab::Slab;
 use std::panic::Location;
 use std::task::{Context, Poll, Waker};
 
-const SHUTDOWN: usize = 1 << 5;
+/// Above the readiness bits ([`Ready::ALL`]), below the tick.
+const SHUTDOWN: usize = 1 << 6;
+const _: () = assert!(SHUTDOWN & Ready::ALL.as_usize() == 0 && SHUTDOWN < 1 << TICK_SHIFT);
 const TICK_SHIFT: usize = 16;
 const TICK_MASK: usize = 0xffff << TICK_SHIFT;
 
@@ -252,6 +254,44 @@ mod tests {
         io.clear_readiness(ev);
         assert!(io.ready_event(Direction::Read.mask()).is_some());
         assert!(io.ready_event(Direction::Write.mask()).is_none());
+    }
+
+    #[test]
+    fn priority_wakes_only_priority_waiters_and_clears_alone() {
+        let io = ScheduledIo::new(0);
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let priority = Ready::PRIORITY | Ready::READ_CLOSED | Ready::ERROR;
+        let (mut pri, mut wr) = (None, None);
+        assert!(io
+            .poll_ready_shared(&mut cx, priority, &mut pri, Location::caller())
+            .is_pending());
+        assert!(io
+            .poll_ready_shared(
+                &mut cx,
+                Direction::Write.mask(),
+                &mut wr,
+                Location::caller()
+            )
+            .is_pending());
+        assert!(io.poll_ready(&mut cx, Direction::Read).is_pending());
+        let mut wake = Vec::new();
+        io.set_readiness(Ready::WRITABLE, &mut wake);
+        assert_eq!(
+            wake.len(),
+            1,
+            "writability wakes the writer, not the priority waiter"
+        );
+        let mut wake = Vec::new();
+        io.set_readiness(Ready::PRIORITY, &mut wake);
+        assert_eq!(wake.len(), 1, "priority wakes its waiter, not the reader");
+        let seen = io.ready_event(priority).unwrap();
+        assert!(seen.ready == Ready::PRIORITY && !seen.shutdown);
+        io.clear_readiness(seen);
+        assert!(io.ready_event(priority).is_none(), "priority cleared");
+        assert!(io.ready_event(Ready::WRITABLE).is_some(), "writable kept");
+        io.remove_shared(pri.unwrap());
+        io.remove_shared(wr.unwrap());
     }
 
     #[test]

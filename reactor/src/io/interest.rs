@@ -30,8 +30,11 @@ impl Interest {
     pub const WRITABLE: Interest = Interest(WRITE);
     /// Interest in error events only.
     pub const ERROR: Interest = Interest(ERR);
-    /// Interest in priority (out-of-band) data, as `POLLPRI` (Linux). gort's driver does not
-    /// report priority readiness yet: waiting for it alone only ends on close or error.
+    /// Interest in priority (out-of-band) data, as `POLLPRI` (Linux, Android). A source
+    /// registered with it (`AsyncFd::with_interest`) is woken with [`Ready::PRIORITY`] when,
+    /// say, urgent TCP data arrives; as in tokio, the sockets gort registers itself (TCP, UDP,
+    /// Unix) ask the kernel for read and write readiness only, so on them a priority wait
+    /// ends only on close or error.
     pub const PRIORITY: Interest = Interest(PRI);
 
     /// Whether the set includes readable.
