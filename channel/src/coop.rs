@@ -259,9 +259,9 @@ pub(crate) enum Turn {
     Go,
     /// No: the task's budget is spent; the full poll (through [`poll_proceed`]) yields.
     FullPoll,
-    /// No: outside a gort task, the thread's budget was spent (refilled now): the task was woken,
-    /// return `Pending`.
-    Yielded,
+    /// No: outside a gort task, the thread's budget was spent (refilled now): return
+    /// [`thread_budget_spent`] (the task is woken there, out of line).
+    Yield,
 }
 
 /// Checks the budget before a `chan` operation's lock-free attempt. With `tick` (a Go channel,
@@ -270,14 +270,13 @@ pub(crate) enum Turn {
 /// that misses has spent a 128th of a unit for nothing. Without it (tokio's `mpsc` rules) the
 /// charge comes after the operation completed ([`charge`]).
 #[inline]
-pub(crate) fn lock_free_turn(cx: &Context<'_>, tick: bool) -> Turn {
+pub(crate) fn lock_free_turn(tick: bool) -> Turn {
     CURRENT
         .try_with(|c| match c.get() {
             Budget::Task(ticks) if ticks < UNIT => Turn::FullPoll,
             Budget::Thread(ticks) if ticks < UNIT => {
                 c.set(Budget::Thread(THREAD_FULL));
-                thread_budget_spent(cx);
-                Turn::Yielded
+                Turn::Yield
             }
             Budget::Task(ticks) if tick => {
                 c.set(Budget::Task(ticks - 1));
@@ -292,10 +291,12 @@ pub(crate) fn lock_free_turn(cx: &Context<'_>, tick: bool) -> Turn {
         .unwrap_or(Turn::Go)
 }
 
-/// Outside a gort task, the thread's budget is spent: wake the task so that it yields.
+/// Outside a gort task, the thread's budget is spent ([`Turn::Yield`]): wakes the task and
+/// says `Pending`, so that it yields. Returns the poll's result, so that the caller's hot path
+/// ends in a tail call here and saves no registers for it.
 #[cold]
 #[inline(never)]
-fn thread_budget_spent(cx: &Context<'_>) {
+pub(crate) fn thread_budget_spent<R>(cx: &Context<'_>) -> Poll<R> {
     // A yield, not a wait (see `spent`). Woken directly: the deferring hook is the gort
     // runtime's, and this is not one of its workers' polls.
     gort_waitsite::record(
@@ -305,6 +306,7 @@ fn thread_budget_spent(cx: &Context<'_>) {
         std::panic::Location::caller(),
     );
     cx.waker().wake_by_ref();
+    Poll::Pending
 }
 
 /// Charges a `chan` operation that completed after [`lock_free_turn`] said [`Turn::Go`], beyond

@@ -61,6 +61,13 @@ pub(super) enum Flavor<T> {
     List(BlockList<T>),
 }
 
+/// The lock-free buffer of a channel that has one (see [`Chan::lock_free_buffer`]): the
+/// flavor, looked at once by a lock-free path.
+pub(super) enum Buffer<'a, T> {
+    Ring(&'a Ring<T>),
+    List(&'a BlockList<T>),
+}
+
 pub(super) struct State<T> {
     /// Goes before the flavor's buffer: values put back by a cancelled receive (older than
     /// everything buffered).
@@ -143,7 +150,8 @@ pub(crate) struct Chan<T> {
     pub(super) receivers: AtomicUsize,
     pub(super) closed: AtomicBool,
     /// Go's rules (`chan`): an operation completed on the lock-free path costs the poll's budget
-    /// a tick, not a unit ([`crate::coop::rebate_lock_free`]). tokio's `mpsc` keeps tokio's
+    /// a tick, not a unit ([`crate::coop::rebate_lock_free`]). Never with `units` (those are
+    /// tokio's `mpsc` rules), so a lock-free send under Go's rules pushes with no unit to take. tokio's `mpsc` keeps tokio's
     /// one unit per operation, which its users (and tokio's own tests) rely on to yield.
     pub(super) cheap_budget: bool,
 }
@@ -168,6 +176,8 @@ impl<T> Chan<T> {
         // completing never delivers.
         let units =
             (!pulls_parked_senders && cap != 0 && cap != UNBOUNDED).then(|| Units::new(cap));
+        // `cheap_budget` (Go's rules) never comes with units (see there).
+        debug_assert!(!(pulls_parked_senders && units.is_some()));
         let flavor = match cap {
             0 => Flavor::Zero,
             UNBOUNDED => Flavor::List(BlockList::new()),
@@ -269,6 +279,17 @@ impl<T> Chan<T> {
     #[inline]
     pub(super) fn has_lock_free_buffer(&self) -> bool {
         !matches!(self.flavor, Flavor::Zero)
+    }
+
+    /// The flavor's lock-free buffer, or `None` on an unbuffered channel: one look at the
+    /// flavor for a lock-free path ([`super::fast`]).
+    #[inline(always)]
+    pub(super) fn lock_free_buffer(&self) -> Option<Buffer<'_, T>> {
+        match &self.flavor {
+            Flavor::Zero => None,
+            Flavor::Array(ring) => Some(Buffer::Ring(ring)),
+            Flavor::List(list) => Some(Buffer::List(list)),
+        }
     }
 
     /// Takes room for one value or a permit: a capacity unit under `mpsc` rules (an unbounded

@@ -24,22 +24,41 @@
 //! empty buffer — goes to the full poll, which skips the lock-free try when this one was made
 //! ([`FastPoll::Missed`]); the futures call it out of line.
 
-use super::core::{Chan, RecvOp, SendFail, SendOp};
+use super::core::{Buffer, Chan, RecvOp, SendFail, SendOp};
+use super::list::{ClaimedSlot, Pop};
 use super::shim::Ordering;
 use crate::coop::{self, Turn};
 use crate::select::{self, Claim, Current};
 use std::task::{Context, Poll};
 
-/// What a lock-free poll did.
-pub(super) enum FastPoll<R> {
-    /// Completed (or yielded): the poll's result.
-    Done(Poll<R>),
+/// Why a lock-free poll handed a poll on to the full poll (its `slow` continuation).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Miss {
     /// Tried and found no room, no value or a peer parked: the full poll goes straight to the
     /// lock (a second lock-free try would only fail again, at the cost of a park's hop).
     Missed,
     /// Not tried (a `select!` branch, a parked operation, an unbuffered channel, a spent
     /// budget): the full poll does everything.
     Skipped,
+    /// Tried once with its budget taken, and left to the whole push or pop (a race lost, a
+    /// case the inline try does not handle): the full poll finishes the lock-free operation
+    /// first ([`Chan::send_contended`], [`Chan::recv_contended`]), and goes on as after
+    /// [`Missed`](Miss::Missed) if that misses. Handing the rest to the full poll keeps the
+    /// lock-free poll's every way out a tail call.
+    Contended,
+    /// A send pushed its value lock-free, and a receiver had parked: the full poll hands it the
+    /// buffer ([`Chan::send_to_parked_receiver`]), and the send is done.
+    ReceiverParked,
+    /// Outside a gort task the thread's budget was spent (refilled now): the poll returns
+    /// [`coop::thread_budget_spent`] (a yield, not a wait).
+    Yield,
+}
+
+impl Miss {
+    /// The full poll still has to try the lock-free path from the start.
+    pub(super) fn try_lock_free(self) -> bool {
+        self == Miss::Skipped
+    }
 }
 
 /// True outside a `select!` branch: the lock-free polls leave branches to the full poll.
@@ -48,63 +67,201 @@ fn outside_select() -> bool {
     select::with_current(|me| me.is_none())
 }
 
-impl<T> Chan<T> {
-    /// A send poll that completes lock-free (or yields: see [`coop::lock_free_turn`]), or what
-    /// the full poll should do: `op` keeps its value.
+impl<T> Buffer<'_, T> {
+    /// A push that calls nothing: `Err` (value untouched) when it is not the common case, for
+    /// [`Chan::push_lock_free`] to decide.
     #[inline(always)]
-    pub(super) fn poll_send_lock_free(
-        &self,
-        op: &mut SendOp<T>,
-        cx: &Context<'_>,
-    ) -> FastPoll<Result<(), T>> {
-        if !self.has_lock_free_buffer() || !matches!(op, SendOp::Idle(_)) || !outside_select() {
-            return FastPoll::Skipped;
+    fn push_uncontended(&self, value: T) -> Result<(), T> {
+        match self {
+            Buffer::Ring(ring) => ring.push_uncontended(value),
+            Buffer::List(list) => list.push_uncontended(value),
         }
-        if self.lock_free_send_barred() {
+    }
+
+    /// A pop that calls nothing: [`Pop::Other`] (nothing taken) when it is not the common case,
+    /// for [`Chan::pop_lock_free`] to decide.
+    #[inline(always)]
+    fn pop_uncontended(&self) -> Pop<'_, T> {
+        match self {
+            Buffer::Ring(ring) => match ring.pop_uncontended() {
+                Some(Some(value)) => Pop::Value(value),
+                Some(None) => Pop::Empty,
+                None => Pop::Other,
+            },
+            Buffer::List(list) => list.pop_uncontended(),
+        }
+    }
+}
+
+// The lock-free polls are inlined into the futures' polls. Their common way out is the only one
+// that finishes there; every other (a lost race, a parked peer, a spent budget, a miss) ends in
+// a call in tail position, to the out-of-line rest of the poll, so that the common one saves and
+// restores no registers. The send's rest is its caller's ([`Miss`]: it calls nothing itself); the
+// receive's is its caller's `slow` continuation or a function here.
+impl<T> Chan<T> {
+    /// A send poll (of a plain send: not a `select!` branch, not parked) that completes
+    /// lock-free (`Ok`), or why the rest of the poll must finish it (`op` keeps its value).
+    #[inline(always)]
+    pub(super) fn poll_send_lock_free(&self, op: &mut SendOp<T>) -> Result<(), Miss> {
+        // Go's rules only (no unit to take: see `Chan::cheap_budget`); `mpsc` sends do not come
+        // here.
+        let buffer = match self.lock_free_buffer() {
+            Some(buffer) if self.cheap_budget => buffer,
+            _ => return Err(Miss::Skipped),
+        };
+        let value = match std::mem::replace(op, SendOp::Done) {
+            SendOp::Idle(value) => value,
+            other => {
+                *op = other;
+                return Err(Miss::Skipped);
+            }
+        };
+        let miss = if !outside_select() {
+            Miss::Skipped
+        } else if self.lock_free_send_barred() {
             // Before the budget's look: a send that must go to the lock (a receiver to hand
             // to, every ping-pong hop) spends nothing here.
-            return FastPoll::Missed;
-        }
-        match coop::lock_free_turn(cx, self.cheap_budget) {
-            Turn::Go => {}
-            Turn::FullPoll => return FastPoll::Skipped,
-            Turn::Yielded => return FastPoll::Done(Poll::Pending),
-        }
-        let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
-            unreachable!("checked above");
+            Miss::Missed
+        } else {
+            match coop::lock_free_turn(true) {
+                // Not barred (checked above) and outside a `select!`: straight to the push.
+                Turn::Go => match buffer.push_uncontended(value) {
+                    Ok(()) if self.recv_parked.load(Ordering::SeqCst) != 0 => {
+                        return Err(Miss::ReceiverParked);
+                    }
+                    // Stayed lock-free: the tick `lock_free_turn` took is the whole charge.
+                    Ok(()) => return Ok(()),
+                    Err(value) => {
+                        *op = SendOp::Idle(value);
+                        return Err(Miss::Contended);
+                    }
+                },
+                Turn::FullPoll => Miss::Skipped,
+                Turn::Yield => Miss::Yield,
+            }
         };
-        // Not barred (checked above) and outside a `select!`: straight to the push.
+        *op = SendOp::Idle(value);
+        Err(miss)
+    }
+
+    /// The rest of [`poll_send_lock_free`](Self::poll_send_lock_free) after
+    /// [`Miss::Contended`]: the whole push ([`Chan::push_lock_free`]), then as there. `false`
+    /// (`op` keeps its value): no room, or closed.
+    pub(super) fn send_contended(&self, op: &mut SendOp<T>) -> bool {
+        let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
+            unreachable!("a contended send still has its value");
+        };
         match self.push_and_settle(value) {
             Ok(lock_free) => {
-                coop::charge(lock_free, self.cheap_budget);
-                FastPoll::Done(Poll::Ready(Ok(())))
+                coop::charge(lock_free, true);
+                true
             }
             Err(value) => {
                 *op = SendOp::Idle(value);
-                FastPoll::Missed
+                false
             }
         }
     }
 
-    /// A receive poll that completes lock-free (or yields: see [`coop::lock_free_turn`]), or what
-    /// the full poll should do.
+    /// The rest of [`poll_send_lock_free`](Self::poll_send_lock_free) after
+    /// [`Miss::ReceiverParked`]: hand the buffer to the receiver, and charge the send as one
+    /// that did not stay lock-free.
+    pub(super) fn send_to_parked_receiver(&self) {
+        self.flush_after_push();
+        coop::charge(false, true);
+    }
+
+    /// A receive poll (of a plain receive: not a `select!` branch, not parked) that completes
+    /// lock-free, or yields (see [`coop::lock_free_turn`]); else `slow` finishes the poll.
     #[inline(always)]
-    pub(super) fn poll_recv_lock_free(&self, op: &RecvOp, cx: &Context<'_>) -> FastPoll<Option<T>> {
-        if !self.has_lock_free_buffer() || !matches!(op, RecvOp::Idle) || !outside_select() {
-            return FastPoll::Skipped;
+    pub(super) fn poll_recv_lock_free(
+        &self,
+        op: &mut RecvOp,
+        cx: &mut Context<'_>,
+        slow: impl FnOnce(&mut RecvOp, &mut Context<'_>, Miss) -> Poll<Option<T>>,
+    ) -> Poll<Option<T>> {
+        let Some(buffer) = self.lock_free_buffer() else {
+            return slow(op, cx, Miss::Skipped);
+        };
+        if !matches!(op, RecvOp::Idle) || !outside_select() {
+            return slow(op, cx, Miss::Skipped);
         }
-        match coop::lock_free_turn(cx, self.cheap_budget) {
+        match coop::lock_free_turn(self.cheap_budget) {
             Turn::Go => {}
-            Turn::FullPoll => return FastPoll::Skipped,
-            Turn::Yielded => return FastPoll::Done(Poll::Pending),
+            Turn::FullPoll => return slow(op, cx, Miss::Skipped),
+            Turn::Yield => return coop::thread_budget_spent(cx),
         }
-        match self.fast_recv(None) {
-            Some(Ok((value, lock_free))) => {
-                coop::charge(lock_free, self.cheap_budget);
-                FastPoll::Done(Poll::Ready(Some(value)))
-            }
-            Some(Err(())) | None => FastPoll::Missed,
+        // As `fast_recv` (outside a `select!`: nothing to claim).
+        if self.front_len.load(Ordering::Acquire) != 0 {
+            return slow(op, cx, Miss::Missed);
         }
+        let value = match buffer.pop_uncontended() {
+            Pop::Value(value) => value,
+            Pop::Empty => return slow(op, cx, Miss::Missed),
+            Pop::Unwritten(slot) => return self.recv_unwritten(slot),
+            Pop::Other => return slow(op, cx, Miss::Contended),
+        };
+        if self.units.is_some() {
+            return self.recv_popped(value);
+        }
+        if !self.recv_settled() {
+            return self.settle_after_recv(value);
+        }
+        coop::charge(true, self.cheap_budget);
+        Poll::Ready(Some(value))
+    }
+
+    /// The rest of [`poll_recv_lock_free`](Self::poll_recv_lock_free) after
+    /// [`Miss::Contended`]: the whole lock-free receive ([`Self::fast_recv`]), then as there.
+    /// `None`: nothing buffered after all.
+    pub(super) fn recv_contended(&self) -> Option<T> {
+        let (value, lock_free) = self.fast_recv(None)?.ok()?;
+        coop::charge(lock_free, self.cheap_budget);
+        Some(value)
+    }
+
+    /// The rest of [`poll_recv_lock_free`](Self::poll_recv_lock_free) once its pop won a slot
+    /// whose push is still writing it.
+    #[cold]
+    #[inline(never)]
+    fn recv_unwritten(&self, slot: ClaimedSlot<'_, T>) -> Poll<Option<T>> {
+        self.recv_popped(slot.read())
+    }
+
+    /// The rest of [`poll_recv_lock_free`](Self::poll_recv_lock_free) once it popped `value`,
+    /// every case: the unit of `mpsc` rules given back (out of line, so that a `chan` receive,
+    /// which has no unit, saves no registers for the call that may make), then settled and
+    /// charged.
+    #[inline(never)]
+    fn recv_popped(&self, value: T) -> Poll<Option<T>> {
+        if let Some(units) = &self.units {
+            // Its slot is read: the unit goes back.
+            units.give_back_popped();
+        }
+        if !self.recv_settled() {
+            return self.settle_after_recv(value);
+        }
+        coop::charge(true, self.cheap_budget);
+        Poll::Ready(Some(value))
+    }
+
+    /// A lock-free pop freed room with a sender parked, or took the last value of a closed
+    /// channel with receivers parked: settle that under the lock, and charge the receive as one
+    /// that did not stay lock-free.
+    #[cold]
+    #[inline(never)]
+    fn settle_after_recv(&self, value: T) -> Poll<Option<T>> {
+        self.settle_after_pop();
+        coop::charge(false, self.cheap_budget);
+        Poll::Ready(Some(value))
+    }
+
+    /// After a lock-free pop (its unit given back): true when nobody needs the lock's help — no
+    /// sender parked to move into the room it freed, no receiver parked to tell about a close.
+    #[inline(always)]
+    fn recv_settled(&self) -> bool {
+        self.send_parked.load(Ordering::SeqCst) == 0
+            && !(self.closed.load(Ordering::SeqCst) && self.recv_parked.load(Ordering::SeqCst) != 0)
     }
 
     /// A send without the lock: room, nobody parked. `Err(Full)` falls back to the lock (always,
@@ -175,9 +332,7 @@ impl<T> Chan<T> {
             select::release(me, claim);
             return None;
         };
-        if self.send_parked.load(Ordering::SeqCst) != 0
-            || (self.closed.load(Ordering::SeqCst) && self.recv_parked.load(Ordering::SeqCst) != 0)
-        {
+        if !self.recv_settled() {
             self.settle_after_pop();
             return Some(Ok((value, false)));
         }

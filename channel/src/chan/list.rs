@@ -37,6 +37,7 @@
 
 use super::shim::{seqcst_rmw_done, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::cell::UnsafeCell;
+use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::ptr;
 
@@ -170,9 +171,22 @@ impl<T> Block<T> {
         if !written.load(Ordering::Acquire) {
             wait_for(written);
         }
-        // SAFETY: the `written` flag (acquired) says the push finished writing; only we read
-        // this slot.
-        let value = unsafe { (*block.value(offset).get()).assume_init_read() };
+        // SAFETY: as ours; the flag is raised (acquired above).
+        unsafe { Self::take_written(this, offset) }
+    }
+
+    /// Takes the value of slot `offset`, whose `written` flag the caller acquired raised, and
+    /// marks the read done (no wait: nothing to call).
+    ///
+    /// # Safety
+    ///
+    /// As [`read_slot`](Self::read_slot), and the caller acquired the slot's `written` flag
+    /// raised.
+    #[inline(always)]
+    unsafe fn take_written(this: *mut Self, offset: usize) -> T {
+        // SAFETY: alive until this read is marked done (below); the `written` flag (acquired)
+        // says the push finished writing; only we read this slot.
+        let value = unsafe { (*(*this).value(offset).get()).assume_init_read() };
         // SAFETY: we won the slot's index and are done with the block.
         unsafe { Self::read_done(this, offset) };
         value
@@ -216,6 +230,39 @@ impl<T> Block<T> {
         // index is taken, `head` is past it), and every writer finished before its slot's
         // reader read it.
         drop(unsafe { Box::from_raw(this) });
+    }
+}
+
+/// What [`BlockList::pop_uncontended`] did.
+pub(crate) enum Pop<'a, T> {
+    /// Popped.
+    Value(T),
+    /// Empty.
+    Empty,
+    /// Won a slot whose push has not written it yet: [`ClaimedSlot::read`] waits for it.
+    Unwritten(ClaimedSlot<'a, T>),
+    /// Not the common case, nothing taken: [`BlockList::pop`] does it all.
+    Other,
+}
+
+/// A slot a pop won (its index is past `head`) and has not read yet: its value is this pop's
+/// alone, and the block stays alive until it is read. Dropping it unread would leak the value
+/// and keep the block forever, so it is only ever read.
+#[must_use = "the value of a won slot must be read"]
+pub(crate) struct ClaimedSlot<'a, T> {
+    block: *mut Block<T>,
+    offset: usize,
+    _list: PhantomData<&'a BlockList<T>>,
+}
+
+impl<T> ClaimedSlot<'_, T> {
+    /// Waits for the slot's value (the push that won its index is writing it) and takes it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn read(self) -> T {
+        // SAFETY: the pop that made `self` won the index of this slot, not its block's last,
+        // and the block is alive until it is read (see `pop_uncontended`).
+        unsafe { Block::read_slot(self.block, self.offset) }
     }
 }
 
@@ -284,6 +331,15 @@ impl<T> BlockList<T> {
     /// [`close`]: Self::close
     #[inline]
     pub(crate) fn push(&self, value: T) -> Result<(), T> {
+        self.push_uncontended(value)
+            .or_else(|value| self.push_slow(value))
+    }
+
+    /// The common case of [`push`](Self::push) alone: `Err` gives `value` back untouched when
+    /// it is not that case (closed, a block's last slot, the very first push, a lost CAS), for
+    /// `push` to decide. Calls nothing, so a caller can keep every other case out of line.
+    #[inline(always)]
+    pub(crate) fn push_uncontended(&self, value: T) -> Result<(), T> {
         let tail = self.tail.index.load(Ordering::Acquire);
         let block = self.tail.block.load(Ordering::Acquire);
         let offset = (tail >> SHIFT) % LAP;
@@ -310,7 +366,7 @@ impl<T> BlockList<T> {
             unsafe { Block::write_slot(block, offset, value) };
             return Ok(());
         }
-        self.push_slow(value)
+        Err(value)
     }
 
     /// Marks `tail` closed: every push from now on fails.
@@ -423,25 +479,48 @@ impl<T> BlockList<T> {
     /// last, in a block that exists.
     #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
+        match self.pop_uncontended() {
+            Pop::Value(value) => Some(value),
+            Pop::Empty => None,
+            Pop::Unwritten(slot) => Some(slot.read()),
+            Pop::Other => self.pop_slow(),
+        }
+    }
+
+    /// The common case of [`pop`](Self::pop) alone, calling nothing (so that a caller can keep
+    /// every other case out of line): [`Pop::Other`] when it is not that case.
+    #[inline(always)]
+    pub(crate) fn pop_uncontended(&self) -> Pop<'_, T> {
         let head = self.head.index.load(Ordering::Acquire);
         let block = self.head.block.load(Ordering::Acquire);
         let offset = (head >> SHIFT) % LAP;
         if offset + 1 >= BLOCK_CAP || block.is_null() {
-            return self.pop_slow();
+            return Pop::Other;
         }
-        let new_head = self.head_after(head)?;
+        let Some(new_head) = self.head_after(head) else {
+            return Pop::Empty;
+        };
         if self
             .head
             .index
             .compare_exchange_weak(head, new_head, Ordering::SeqCst, Ordering::Relaxed)
             .is_err()
         {
-            return self.pop_slow();
+            return Pop::Other;
         }
         seqcst_rmw_done();
+        let slot = ClaimedSlot {
+            block,
+            offset,
+            _list: PhantomData,
+        };
         // SAFETY: winning index `head` gives this pop its slot in `block` (not its last), alive
         // until that slot is read.
-        Some(unsafe { Block::read_slot(block, offset) })
+        if unsafe { (*block).written(offset).load(Ordering::Acquire) } {
+            // SAFETY: as above; the flag is raised (acquired just now).
+            return Pop::Value(unsafe { Block::take_written(block, offset) });
+        }
+        Pop::Unwritten(slot)
     }
 
     /// The head index after a pop at `head` (marking that `head`'s block has a successor once

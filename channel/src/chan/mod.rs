@@ -96,7 +96,7 @@ mod zero;
 pub use error::{SendError, TryRecvError, TrySendError};
 
 pub(crate) use self::core::{Chan, RecvFail, RecvOp, ReserveOp, SendFail, SendOp, UNBOUNDED};
-use self::fast::FastPoll;
+use self::fast::Miss;
 use crate::handoff::HandOff;
 pub(crate) use crate::sync::blocking::block_on;
 
@@ -555,27 +555,39 @@ impl<T> Future for SendFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `this` was pinned, and `hand` with it (see above).
         let hand = unsafe { Pin::new_unchecked(&this.hand) };
-        match this.chan.poll_send_quick(&mut this.op, hand, cx) {
-            // Completed, or yielded (a yield, not a wait: nothing to record).
-            FastPoll::Done(done) => done.map_err(SendError),
-            quick => send_slow(this.chan, &mut this.op, hand, cx, quick, this.site),
+        match this.chan.poll_send_quick(&mut this.op, hand) {
+            Ok(()) => Poll::Ready(Ok(())),
+            // The only call: the common case saves no registers.
+            Err(miss) => send_slow(this, cx, miss),
         }
     }
 }
 
-/// A send poll past its lock-free part, out of line: the lock-free part returns without saving
-/// the registers the rest needs.
+/// A send poll past its lock-free part (which said `miss`), out of line.
 #[inline(never)]
 fn send_slow<T>(
-    chan: &Chan<T>,
-    op: &mut SendOp<T>,
-    hand: Pin<&HandOff<()>>,
+    this: &mut SendFuture<'_, T>,
     cx: &mut Context<'_>,
-    quick: FastPoll<Result<(), T>>,
-    site: &'static Location<'static>,
+    miss: Miss,
 ) -> Poll<Result<(), SendError<T>>> {
-    let polled = chan.poll_send_slow(op, hand, cx, quick).map_err(SendError);
-    waited(&polled, WaitKind::ChanSend, chan, site);
+    match miss {
+        // A yield, not a wait: nothing to record.
+        Miss::Yield => return crate::coop::thread_budget_spent(cx),
+        Miss::ReceiverParked => {
+            this.chan.send_to_parked_receiver();
+            return Poll::Ready(Ok(()));
+        }
+        Miss::Contended if this.chan.send_contended(&mut this.op) => return Poll::Ready(Ok(())),
+        Miss::Contended | Miss::Missed | Miss::Skipped => {}
+    }
+    // SAFETY: `this` is the pinned future of `SendFuture::poll`, which passed it on; `hand` is
+    // structurally pinned (see there).
+    let hand = unsafe { Pin::new_unchecked(&this.hand) };
+    let polled = this
+        .chan
+        .poll_send_full(&mut this.op, hand, cx, miss.try_lock_free())
+        .map_err(SendError);
+    waited(&polled, WaitKind::ChanSend, this.chan, this.site);
     polled
 }
 
@@ -614,11 +626,11 @@ impl<T> Future for RecvFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `this` was pinned, and `hand` with it (see above).
         let hand = unsafe { Pin::new_unchecked(&this.hand) };
-        match this.chan.poll_recv_quick(&mut this.op, hand, cx) {
-            // Completed, or yielded (a yield, not a wait: nothing to record).
-            FastPoll::Done(done) => done,
-            quick => recv_slow(this.chan, &mut this.op, hand, cx, quick, this.site),
-        }
+        let (chan, site) = (this.chan, this.site);
+        // Every case but the common ones ends in a tail call to `recv_slow`.
+        chan.poll_recv_quick(&mut this.op, hand, cx, move |op, cx, miss| {
+            recv_slow(chan, op, hand, cx, miss, site)
+        })
     }
 }
 
@@ -629,10 +641,10 @@ fn recv_slow<T>(
     op: &mut RecvOp,
     hand: Pin<&HandOff<T>>,
     cx: &mut Context<'_>,
-    quick: FastPoll<Option<T>>,
+    miss: Miss,
     site: &'static Location<'static>,
 ) -> Poll<Option<T>> {
-    let polled = chan.poll_recv_slow(op, hand, cx, quick);
+    let polled = chan.poll_recv_missed(op, Some(hand), cx, miss);
     waited(&polled, WaitKind::ChanRecv, chan, site);
     polled
 }

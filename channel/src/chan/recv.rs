@@ -12,7 +12,7 @@
 //! `select!` reference so the peer that completes it wins the token instead.
 
 use super::core::{Chan, Flavor, RecvFail, RecvOp, State};
-use super::fast::FastPoll;
+use super::fast::Miss;
 use super::waiter::{Delivery, RecvStatus, RecvWaiter, Wakeups};
 use crate::coop;
 use crate::handoff::HandOff;
@@ -101,45 +101,31 @@ impl<T> Chan<T> {
         hand: Pin<&HandOff<T>>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<T>> {
-        let quick = self.poll_recv_quick(op, hand, cx);
-        self.poll_recv_slow(op, hand, cx, quick)
+        self.poll_recv_quick(op, hand, cx, |op, cx, miss| {
+            self.poll_recv_missed(op, Some(hand), cx, miss)
+        })
     }
 
     /// The part of [`poll_recv`](Self::poll_recv) that takes no lock: a value a sender handed
-    /// over, or the lock-free path. The rest is [`poll_recv_slow`](Self::poll_recv_slow).
+    /// over, or the lock-free path. Every other case ends in a tail call to `slow`, which
+    /// finishes the poll (with [`poll_recv_missed`](Self::poll_recv_missed)).
     #[inline(always)]
     pub(super) fn poll_recv_quick(
         &self,
         op: &mut RecvOp,
         hand: Pin<&HandOff<T>>,
         cx: &mut Context<'_>,
-    ) -> FastPoll<Option<T>> {
+        slow: impl FnOnce(&mut RecvOp, &mut Context<'_>, Miss) -> Poll<Option<T>>,
+    ) -> Poll<Option<T>> {
         if let RecvOp::Parked(_) = op {
             if let Some(value) = hand.take() {
                 // A sender handed us its value and removed our waiter: no lock, and no budget
                 // (this receive returned `Pending` when it parked).
                 *op = RecvOp::Idle;
-                return FastPoll::Done(Poll::Ready(Some(value)));
+                return Poll::Ready(Some(value));
             }
         }
-        self.poll_recv_lock_free(op, cx)
-    }
-
-    /// The rest of a receive poll after [`poll_recv_quick`](Self::poll_recv_quick) said
-    /// `quick` (not [`FastPoll::Done`]).
-    #[inline]
-    pub(super) fn poll_recv_slow(
-        &self,
-        op: &mut RecvOp,
-        hand: Pin<&HandOff<T>>,
-        cx: &mut Context<'_>,
-        quick: FastPoll<Option<T>>,
-    ) -> Poll<Option<T>> {
-        match quick {
-            FastPoll::Done(done) => done,
-            FastPoll::Missed => self.poll_recv_as(op, Some(hand), cx, false),
-            FastPoll::Skipped => self.poll_recv_as(op, Some(hand), cx, true),
-        }
+        self.poll_recv_lock_free(op, cx, slow)
     }
 
     /// Polls a receive whose parked state outlives the call (a receiver polled as a `Stream`,
@@ -147,16 +133,32 @@ impl<T> Chan<T> {
     /// other receive sees it too.
     #[inline]
     pub(crate) fn poll_next(&self, op: &mut RecvOp, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        match self.poll_recv_lock_free(op, cx) {
-            FastPoll::Done(done) => done,
-            FastPoll::Missed => self.poll_recv_as(op, None, cx, false),
-            FastPoll::Skipped => self.poll_recv_as(op, None, cx, true),
+        self.poll_recv_lock_free(op, cx, |op, cx, miss| {
+            self.poll_recv_missed(op, None, cx, miss)
+        })
+    }
+
+    /// The rest of a receive poll after the lock-free path's `miss`: a contended receive
+    /// finished lock-free ([`Miss::Contended`]), or [`poll_recv_as`](Self::poll_recv_as).
+    #[inline]
+    pub(super) fn poll_recv_missed(
+        &self,
+        op: &mut RecvOp,
+        hand: Option<Pin<&HandOff<T>>>,
+        cx: &mut Context<'_>,
+        miss: Miss,
+    ) -> Poll<Option<T>> {
+        if miss == Miss::Contended {
+            if let Some(value) = self.recv_contended() {
+                return Poll::Ready(Some(value));
+            }
         }
+        self.poll_recv_as(op, hand, cx, miss.try_lock_free())
     }
 
     /// Every case of a receive poll: a `select!` branch, a parked receive, a spent budget, an
     /// empty buffer, a sender to take from. `try_lock_free`: the lock-free path was not tried
-    /// yet ([`FastPoll::Skipped`]).
+    /// yet ([`Miss::Skipped`]).
     #[inline(never)]
     fn poll_recv_as(
         &self,

@@ -222,6 +222,70 @@ impl<T> Ring<T> {
         }
     }
 
+    /// The first try of [`try_push`](Self::try_push) alone, waiting for nothing and calling
+    /// nothing (so that a caller can keep every other case out of line): the slot at the tail
+    /// is free and this push wins it. `Err` gives `value` back untouched otherwise (closed,
+    /// full, a pop still reading the slot, another push first), for `try_push` to decide.
+    #[inline(always)]
+    pub(crate) fn push_uncontended(&self, value: T) -> Result<(), T> {
+        let pos = self.tail.0.load(Ordering::Relaxed);
+        let slot = self.slot(pos);
+        // Closed (`tail` marked), or the slot not free for this position: `try_push` decides.
+        if pos & self.mark != 0 || slot.stamp.load(Ordering::Acquire) != free_at(pos) {
+            return Err(value);
+        }
+        // SeqCst: see `try_push`.
+        if self
+            .tail
+            .0
+            .compare_exchange_weak(pos, self.next(pos), Ordering::SeqCst, Ordering::Relaxed)
+            .is_err()
+        {
+            return Err(value);
+        }
+        seqcst_rmw_done();
+        // SAFETY: as in `try_push`: winning the CAS on `tail` at `pos` gives this thread sole
+        // access to the slot until it publishes its value's stamp; the slot is empty.
+        unsafe { (*slot.value.get()).write(value) };
+        slot.stamp.store(full_at(pos), Ordering::Release);
+        Ok(())
+    }
+
+    /// The first try of [`pop`](Self::pop) alone, waiting for nothing and calling nothing:
+    /// `Some(Some(value))` popped, `Some(None)` empty; `None` (nothing taken) when `pop` must
+    /// decide (a push still writing the head slot, another pop first).
+    #[inline(always)]
+    pub(crate) fn pop_uncontended(&self) -> Option<Option<T>> {
+        let pos = self.head.0.load(Ordering::Relaxed);
+        let slot = self.slot(pos);
+        let lag = slot
+            .stamp
+            .load(Ordering::Acquire)
+            .wrapping_sub(full_at(pos)) as isize;
+        if lag == 0 {
+            // SeqCst: see `pop`.
+            if self
+                .head
+                .0
+                .compare_exchange_weak(pos, self.next(pos), Ordering::SeqCst, Ordering::Relaxed)
+                .is_err()
+            {
+                return None;
+            }
+            seqcst_rmw_done();
+            // SAFETY: as in `pop`: winning the CAS on `head` at `pos` gives this thread sole
+            // access to the slot, whose stamp (acquired above) says it is written.
+            let value = unsafe { (*slot.value.get()).assume_init_read() };
+            slot.stamp
+                .store(free_at(pos.wrapping_add(self.one_lap)), Ordering::Release);
+            return Some(Some(value));
+        }
+        if lag < 0 && self.unmarked(self.tail.0.load(Ordering::SeqCst)) == pos {
+            return Some(None);
+        }
+        None
+    }
+
     /// Pops the oldest value, or `None` when the ring is empty. A value whose push won its
     /// position but has not published it yet is waited for (a few instructions, unless that
     /// producer was preempted: a bounded spin, then the thread yields).

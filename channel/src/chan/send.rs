@@ -13,7 +13,7 @@
 //! one carries its `select!` reference so the peer that completes it wins the token instead.
 
 use super::core::{Chan, SendFail, SendOp, State};
-use super::fast::FastPoll;
+use super::fast::Miss;
 use super::waiter::{hand_to_receive, pop_claimed, SendStatus, SendWaiter, Wakeups};
 use crate::coop;
 use crate::handoff::HandOff;
@@ -167,47 +167,29 @@ impl<T> Chan<T> {
         self.locked(|st, wk| self.send_locked(st, value, None, wk))
     }
 
-    /// Polls a send future, whose pinned `hand` a receive tells when it took the value
-    /// (`Err(value)` when the channel is closed), in two parts: this one takes no lock — a
-    /// receive took the value, or the lock-free path; the rest is
-    /// [`poll_send_slow`](Self::poll_send_slow).
+    /// The part of a send future's poll that takes no lock and calls nothing: a receive took
+    /// the value (told through the pinned `hand`), or the lock-free path. `Ok`: the send is
+    /// done; else [`poll_send_full`](Self::poll_send_full) finishes the poll.
     #[inline(always)]
     pub(super) fn poll_send_quick(
         &self,
         op: &mut SendOp<T>,
         hand: Pin<&HandOff<()>>,
-        cx: &mut Context<'_>,
-    ) -> FastPoll<Result<(), T>> {
+    ) -> Result<(), Miss> {
         if matches!(op, SendOp::Parked(_)) && hand.take().is_some() {
             // A receive took the value and removed our waiter: delivered, no lock, and no
             // budget (this send returned `Pending` when it parked).
             *op = SendOp::Done;
-            return FastPoll::Done(Poll::Ready(Ok(())));
+            return Ok(());
         }
-        self.poll_send_lock_free(op, cx)
-    }
-
-    /// The rest of a send poll after [`poll_send_quick`](Self::poll_send_quick) said `quick`.
-    #[inline]
-    pub(super) fn poll_send_slow(
-        &self,
-        op: &mut SendOp<T>,
-        hand: Pin<&HandOff<()>>,
-        cx: &mut Context<'_>,
-        quick: FastPoll<Result<(), T>>,
-    ) -> Poll<Result<(), T>> {
-        match quick {
-            FastPoll::Done(done) => done,
-            FastPoll::Missed => self.poll_send_full(op, hand, cx, false),
-            FastPoll::Skipped => self.poll_send_full(op, hand, cx, true),
-        }
+        self.poll_send_lock_free(op)
     }
 
     /// Every case of a send poll: a `select!` branch, a parked send, a spent budget, no room,
     /// someone to hand the value to. `try_lock_free`: the lock-free path was not tried yet
-    /// ([`FastPoll::Skipped`]).
+    /// ([`Miss::Skipped`]).
     #[inline(never)]
-    fn poll_send_full(
+    pub(super) fn poll_send_full(
         &self,
         op: &mut SendOp<T>,
         hand: Pin<&HandOff<()>>,
