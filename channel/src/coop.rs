@@ -110,8 +110,66 @@ enum Budget {
 /// this, and 16.5 with none), while the 1→1 stream it is for ran as fast (12.3 ms, 24 with none).
 const THREAD_FULL: u16 = u16::MAX;
 
+/// How a budget is kept: its ticks apart from its kind, so that the look of a lock-free `chan`
+/// operation ([`lock_free_turn`], on every message) is one compare of the ticks whatever the
+/// kind. An unconstrained budget keeps ticks for that look alone: it spends them there and
+/// refills them when they run low, and nothing else reads them ([`Slot::get`]).
+struct Slot {
+    ticks: Cell<u16>,
+    kind: Cell<Kind>,
+}
+
+/// [`Budget`] without its ticks.
+#[derive(Clone, Copy)]
+enum Kind {
+    Task,
+    Unconstrained,
+    Thread,
+}
+
+/// The ticks an unconstrained budget keeps (see [`Slot`]).
+const UNCONSTRAINED_TICKS: u16 = u16::MAX;
+
+impl Slot {
+    const fn new(budget: Budget) -> Self {
+        let (kind, ticks) = Self::split(budget);
+        Slot {
+            ticks: Cell::new(ticks),
+            kind: Cell::new(kind),
+        }
+    }
+
+    const fn split(budget: Budget) -> (Kind, u16) {
+        match budget {
+            Budget::Task(ticks) => (Kind::Task, ticks),
+            Budget::Unconstrained => (Kind::Unconstrained, UNCONSTRAINED_TICKS),
+            Budget::Thread(ticks) => (Kind::Thread, ticks),
+        }
+    }
+
+    fn get(&self) -> Budget {
+        match self.kind.get() {
+            Kind::Task => Budget::Task(self.ticks.get()),
+            Kind::Unconstrained => Budget::Unconstrained,
+            Kind::Thread => Budget::Thread(self.ticks.get()),
+        }
+    }
+
+    fn set(&self, budget: Budget) {
+        let (kind, ticks) = Self::split(budget);
+        self.kind.set(kind);
+        self.ticks.set(ticks);
+    }
+
+    fn replace(&self, budget: Budget) -> Budget {
+        let previous = self.get();
+        self.set(budget);
+        previous
+    }
+}
+
 thread_local! {
-    static CURRENT: Cell<Budget> = const { Cell::new(Budget::Thread(THREAD_FULL)) };
+    static CURRENT: Slot = const { Slot::new(Budget::Thread(THREAD_FULL)) };
 }
 
 /// Runs `f` (one poll of a task) with a fresh budget, restoring the previous one afterwards.
@@ -272,21 +330,27 @@ pub(crate) enum Turn {
 #[inline]
 pub(crate) fn lock_free_turn(tick: bool) -> Turn {
     CURRENT
-        .try_with(|c| match c.get() {
-            Budget::Task(ticks) if ticks < UNIT => Turn::FullPoll,
-            Budget::Thread(ticks) if ticks < UNIT => {
-                c.set(Budget::Thread(THREAD_FULL));
-                Turn::Yield
+        .try_with(|c| {
+            let ticks = c.ticks.get();
+            if ticks >= UNIT {
+                // Nearly always: ticks to spare, whatever the kind (see `Slot`).
+                if tick {
+                    c.ticks.set(ticks - 1);
+                }
+                return Turn::Go;
             }
-            Budget::Task(ticks) if tick => {
-                c.set(Budget::Task(ticks - 1));
-                Turn::Go
+            match c.kind.get() {
+                Kind::Task => Turn::FullPoll,
+                Kind::Thread => {
+                    c.set(Budget::Thread(THREAD_FULL));
+                    Turn::Yield
+                }
+                // Never yields: only this look spent its ticks.
+                Kind::Unconstrained => {
+                    c.ticks.set(UNCONSTRAINED_TICKS);
+                    Turn::Go
+                }
             }
-            Budget::Thread(ticks) if tick => {
-                c.set(Budget::Thread(ticks - 1));
-                Turn::Go
-            }
-            _ => Turn::Go,
         })
         .unwrap_or(Turn::Go)
 }

@@ -148,7 +148,15 @@ impl<T> Ring<T> {
     /// The position after `pos`: the next index, or index 0 of the next lap.
     #[inline]
     fn next(&self, pos: usize) -> usize {
-        if self.index(pos) + 1 < self.cap() {
+        self.next_from(pos, self.index(pos), self.cap())
+    }
+
+    /// [`next`](Self::next) of `pos`, whose slot index (`index`) and the capacity (`cap`) the
+    /// caller has at hand (read before an atomic access, which the compiler does not read
+    /// them again across).
+    #[inline(always)]
+    fn next_from(&self, pos: usize, index: usize, cap: usize) -> usize {
+        if index + 1 < cap {
             pos.wrapping_add(1)
         } else {
             (pos & !(self.one_lap - 1)).wrapping_add(self.one_lap)
@@ -229,7 +237,8 @@ impl<T> Ring<T> {
     #[inline(always)]
     pub(crate) fn push_uncontended(&self, value: T) -> Result<(), T> {
         let pos = self.tail.0.load(Ordering::Relaxed);
-        let slot = self.slot(pos);
+        let (index, cap) = (self.index(pos), self.cap());
+        let slot = &self.slots[index];
         // Closed (`tail` marked), or the slot not free for this position: `try_push` decides.
         if pos & self.mark != 0 || slot.stamp.load(Ordering::Acquire) != free_at(pos) {
             return Err(value);
@@ -238,7 +247,12 @@ impl<T> Ring<T> {
         if self
             .tail
             .0
-            .compare_exchange_weak(pos, self.next(pos), Ordering::SeqCst, Ordering::Relaxed)
+            .compare_exchange_weak(
+                pos,
+                self.next_from(pos, index, cap),
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            )
             .is_err()
         {
             return Err(value);
@@ -257,7 +271,8 @@ impl<T> Ring<T> {
     #[inline(always)]
     pub(crate) fn pop_uncontended(&self) -> Option<Option<T>> {
         let pos = self.head.0.load(Ordering::Relaxed);
-        let slot = self.slot(pos);
+        let (index, cap) = (self.index(pos), self.cap());
+        let slot = &self.slots[index];
         let lag = slot
             .stamp
             .load(Ordering::Acquire)
@@ -267,7 +282,12 @@ impl<T> Ring<T> {
             if self
                 .head
                 .0
-                .compare_exchange_weak(pos, self.next(pos), Ordering::SeqCst, Ordering::Relaxed)
+                .compare_exchange_weak(
+                    pos,
+                    self.next_from(pos, index, cap),
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                )
                 .is_err()
             {
                 return None;
