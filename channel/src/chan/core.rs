@@ -61,13 +61,6 @@ pub(super) enum Flavor<T> {
     List(BlockList<T>),
 }
 
-/// The lock-free buffer of a channel that has one (see [`Chan::lock_free_buffer`]): the
-/// flavor, looked at once by a lock-free path.
-pub(super) enum Buffer<'a, T> {
-    Ring(&'a Ring<T>),
-    List(&'a BlockList<T>),
-}
-
 pub(super) struct State<T> {
     /// Goes before the flavor's buffer: values put back by a cancelled receive (older than
     /// everything buffered).
@@ -279,17 +272,6 @@ impl<T> Chan<T> {
     #[inline]
     pub(super) fn has_lock_free_buffer(&self) -> bool {
         !matches!(self.flavor, Flavor::Zero)
-    }
-
-    /// The flavor's lock-free buffer, or `None` on an unbuffered channel: one look at the
-    /// flavor for a lock-free path ([`super::fast`]).
-    #[inline(always)]
-    pub(super) fn lock_free_buffer(&self) -> Option<Buffer<'_, T>> {
-        match &self.flavor {
-            Flavor::Zero => None,
-            Flavor::Array(ring) => Some(Buffer::Ring(ring)),
-            Flavor::List(list) => Some(Buffer::List(list)),
-        }
     }
 
     /// Takes room for one value or a permit: a capacity unit under `mpsc` rules (an unbounded

@@ -24,8 +24,9 @@
 //! empty buffer — goes to the full poll, which skips the lock-free try when this one was made
 //! ([`FastPoll::Missed`]); the futures call it out of line.
 
-use super::core::{Buffer, Chan, RecvOp, SendFail, SendOp};
-use super::list::{ClaimedSlot, Pop};
+use super::core::{Chan, Flavor, RecvOp, SendFail, SendOp};
+use super::list::{BlockList, ClaimedSlot, Pop};
+use super::ring::Ring;
 use super::shim::Ordering;
 use crate::coop::{self, Turn};
 use crate::select::{self, Claim, Current};
@@ -67,29 +68,43 @@ fn outside_select() -> bool {
     select::with_current(|me| me.is_none())
 }
 
-impl<T> Buffer<'_, T> {
-    /// A push that calls nothing: `Err` (value untouched) when it is not the common case, for
+/// The first, call-free try of a lock-free buffer's push and pop: what a lock-free poll does
+/// inline (its every other case is out of line).
+trait Uncontended<T> {
+    /// A push: `Err` (value untouched) when it is not the common case, for
     /// [`Chan::push_lock_free`] to decide.
+    fn push_uncontended(&self, value: T) -> Result<(), T>;
+
+    /// A pop: [`Pop::Other`] (nothing taken) when it is not the common case, for
+    /// [`Chan::pop_lock_free`] to decide.
+    fn pop_uncontended(&self) -> Pop<'_, T>;
+}
+
+impl<T> Uncontended<T> for Ring<T> {
     #[inline(always)]
     fn push_uncontended(&self, value: T) -> Result<(), T> {
-        match self {
-            Buffer::Ring(ring) => ring.push_uncontended(value),
-            Buffer::List(list) => list.push_uncontended(value),
-        }
+        Ring::push_uncontended(self, value)
     }
 
-    /// A pop that calls nothing: [`Pop::Other`] (nothing taken) when it is not the common case,
-    /// for [`Chan::pop_lock_free`] to decide.
     #[inline(always)]
     fn pop_uncontended(&self) -> Pop<'_, T> {
-        match self {
-            Buffer::Ring(ring) => match ring.pop_uncontended() {
-                Some(Some(value)) => Pop::Value(value),
-                Some(None) => Pop::Empty,
-                None => Pop::Other,
-            },
-            Buffer::List(list) => list.pop_uncontended(),
+        match Ring::pop_uncontended(self) {
+            Some(Some(value)) => Pop::Value(value),
+            Some(None) => Pop::Empty,
+            None => Pop::Other,
         }
+    }
+}
+
+impl<T> Uncontended<T> for BlockList<T> {
+    #[inline(always)]
+    fn push_uncontended(&self, value: T) -> Result<(), T> {
+        BlockList::push_uncontended(self, value)
+    }
+
+    #[inline(always)]
+    fn pop_uncontended(&self) -> Pop<'_, T> {
+        BlockList::pop_uncontended(self)
     }
 }
 
@@ -105,10 +120,24 @@ impl<T> Chan<T> {
     pub(super) fn poll_send_lock_free(&self, op: &mut SendOp<T>) -> Result<(), Miss> {
         // Go's rules only (no unit to take: see `Chan::cheap_budget`); `mpsc` sends do not come
         // here.
-        let buffer = match self.lock_free_buffer() {
-            Some(buffer) if self.cheap_budget => buffer,
-            _ => return Err(Miss::Skipped),
-        };
+        if !self.cheap_budget {
+            return Err(Miss::Skipped);
+        }
+        // The flavor, looked at once: each has its own copy of the rest.
+        match &self.flavor {
+            Flavor::Zero => Err(Miss::Skipped),
+            Flavor::Array(ring) => self.send_lock_free_to(ring, op),
+            Flavor::List(list) => self.send_lock_free_to(list, op),
+        }
+    }
+
+    /// [`poll_send_lock_free`](Self::poll_send_lock_free) through the flavor's `buffer`.
+    #[inline(always)]
+    fn send_lock_free_to(
+        &self,
+        buffer: &impl Uncontended<T>,
+        op: &mut SendOp<T>,
+    ) -> Result<(), Miss> {
         let value = match std::mem::replace(op, SendOp::Done) {
             SendOp::Idle(value) => value,
             other => {
@@ -180,9 +209,23 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
         slow: impl FnOnce(&mut RecvOp, &mut Context<'_>, Miss) -> Poll<Option<T>>,
     ) -> Poll<Option<T>> {
-        let Some(buffer) = self.lock_free_buffer() else {
-            return slow(op, cx, Miss::Skipped);
-        };
+        // The flavor, looked at once: each has its own copy of the rest.
+        match &self.flavor {
+            Flavor::Zero => slow(op, cx, Miss::Skipped),
+            Flavor::Array(ring) => self.recv_lock_free_from(ring, op, cx, slow),
+            Flavor::List(list) => self.recv_lock_free_from(list, op, cx, slow),
+        }
+    }
+
+    /// [`poll_recv_lock_free`](Self::poll_recv_lock_free) from the flavor's `buffer`.
+    #[inline(always)]
+    fn recv_lock_free_from(
+        &self,
+        buffer: &impl Uncontended<T>,
+        op: &mut RecvOp,
+        cx: &mut Context<'_>,
+        slow: impl FnOnce(&mut RecvOp, &mut Context<'_>, Miss) -> Poll<Option<T>>,
+    ) -> Poll<Option<T>> {
         if !matches!(op, RecvOp::Idle) || !outside_select() {
             return slow(op, cx, Miss::Skipped);
         }
