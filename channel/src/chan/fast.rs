@@ -19,10 +19,13 @@
 //! The whole poll of a plain send or receive (not a `select!` branch, not parked) that completes
 //! on the lock-free path is [`poll_send_lock_free`](Chan::poll_send_lock_free) and
 //! [`poll_recv_lock_free`](Chan::poll_recv_lock_free): small enough to inline into the future's
-//! poll, and looking at the budget once (a Go channel's tick is taken in that look:
-//! [`coop::lock_free_turn`]). Everything else — a `select!`, a spent budget, a parked peer, an
-//! empty buffer — goes to the full poll, which skips the lock-free try when this one was made
-//! ([`FastPoll::Missed`]); the futures call it out of line.
+//! poll, looking at the flavor once and at the budget once (a Go channel's tick is taken in that
+//! look: [`coop::lock_free_turn`]), and trying the buffer's push or pop once, with no call
+//! (`push_uncontended`, `pop_uncontended` of the ring and the list). Everything else — a
+//! `select!`, a spent budget, a parked peer, an empty buffer, a lost race — goes to the full
+//! poll, told what the lock-free try did ([`Miss`]: it skips that try when it was made, and
+//! finishes a contended one); the futures call it out of line, in tail position where they can,
+//! so that the common case saves no registers for it.
 
 use super::core::{Chan, Flavor, RecvOp, SendFail, SendOp};
 use super::list::{BlockList, ClaimedSlot, Pop};
@@ -45,7 +48,7 @@ pub(super) enum Miss {
     /// case the inline try does not handle): the full poll finishes the lock-free operation
     /// first ([`Chan::send_contended`], [`Chan::recv_contended`]), and goes on as after
     /// [`Missed`](Miss::Missed) if that misses. Handing the rest to the full poll keeps the
-    /// lock-free poll's every way out a tail call.
+    /// lock-free poll free of calls in the middle.
     Contended,
     /// A send pushed its value lock-free, and a receiver had parked: the full poll hands it the
     /// buffer ([`Chan::send_to_parked_receiver`]), and the send is done.
@@ -110,9 +113,11 @@ impl<T> Uncontended<T> for BlockList<T> {
 
 // The lock-free polls are inlined into the futures' polls. Their common way out is the only one
 // that finishes there; every other (a lost race, a parked peer, a spent budget, a miss) ends in
-// a call in tail position, to the out-of-line rest of the poll, so that the common one saves and
-// restores no registers. The send's rest is its caller's ([`Miss`]: it calls nothing itself); the
-// receive's is its caller's `slow` continuation or a function here.
+// a call in tail position, to the out-of-line rest of the poll, so that the common one saves no
+// registers for calls it does not make (measured: a cold call in the middle made the compiler
+// save all six callee-saved registers on every message). The send's rest is its future's one
+// call ([`Miss`]: the send's part calls nothing); the receive's is its caller's `slow`
+// continuation or a function here.
 impl<T> Chan<T> {
     /// A send poll (of a plain send: not a `select!` branch, not parked) that completes
     /// lock-free (`Ok`), or why the rest of the poll must finish it (`op` keeps its value).
@@ -346,9 +351,10 @@ impl<T> Chan<T> {
     /// receiver is parked (it gets the value in hand).
     #[inline(always)]
     fn lock_free_send_barred(&self) -> bool {
+        // Both counts read, and one test: they are nearly always both zero.
         self.closed.load(Ordering::Acquire)
-            || self.send_parked.load(Ordering::Acquire) != 0
-            || self.recv_parked.load(Ordering::Acquire) != 0
+            || (self.send_parked.load(Ordering::Acquire) | self.recv_parked.load(Ordering::Acquire))
+                != 0
     }
 
     /// A receiver parked while a lock-free push ran: hand it what is buffered.
