@@ -144,8 +144,9 @@ pub(crate) struct Chan<T> {
     pub(super) closed: AtomicBool,
     /// Go's rules (`chan`): an operation completed on the lock-free path costs the poll's budget
     /// a tick, not a unit ([`crate::coop::rebate_lock_free`]). Never with `units` (those are
-    /// tokio's `mpsc` rules), so a lock-free send under Go's rules pushes with no unit to take. tokio's `mpsc` keeps tokio's
-    /// one unit per operation, which its users (and tokio's own tests) rely on to yield.
+    /// tokio's `mpsc` rules), so a lock-free send under Go's rules pushes with no unit to take.
+    /// tokio's `mpsc` keeps tokio's one unit per operation, which its users (and tokio's own
+    /// tests) rely on to yield.
     pub(super) cheap_budget: bool,
 }
 

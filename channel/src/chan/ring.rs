@@ -180,11 +180,17 @@ impl<T> Ring<T> {
     }
 
     /// Pushes `value`, or gives it back when the ring is closed or full (the slot at the tail
-    /// still holds the previous lap's value and no pop has claimed it). A slot whose previous-lap value a pop
-    /// claimed but is still reading is waited out: a bounded spin, then the thread yields (that
-    /// consumer holds no lock, so it finishes once it runs).
+    /// still holds the previous lap's value and no pop has claimed it). A slot whose
+    /// previous-lap value a pop claimed but is still reading is waited out: a bounded spin, then
+    /// the thread yields (that consumer holds no lock, so it finishes once it runs).
     #[inline]
     pub(crate) fn try_push(&self, value: T) -> Result<(), T> {
+        self.push_uncontended(value)
+            .or_else(|value| self.push_contended(value))
+    }
+
+    /// [`try_push`](Self::try_push) past its first try: every case, from the tail again.
+    fn push_contended(&self, value: T) -> Result<(), T> {
         let mut spins = 0;
         let mut pos = self.tail.0.load(Ordering::Relaxed);
         loop {
@@ -233,7 +239,8 @@ impl<T> Ring<T> {
     /// The first try of [`try_push`](Self::try_push) alone, waiting for nothing and calling
     /// nothing (so that a caller can keep every other case out of line): the slot at the tail
     /// is free and this push wins it. `Err` gives `value` back untouched otherwise (closed,
-    /// full, a pop still reading the slot, another push first), for `try_push` to decide.
+    /// full, a pop still reading the slot, another push first), for the rest of `try_push`
+    /// ([`push_contended`](Self::push_contended)) to decide.
     #[inline(always)]
     pub(crate) fn push_uncontended(&self, value: T) -> Result<(), T> {
         let pos = self.tail.0.load(Ordering::Relaxed);
@@ -311,6 +318,14 @@ impl<T> Ring<T> {
     /// producer was preempted: a bounded spin, then the thread yields).
     #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
+        match self.pop_uncontended() {
+            Some(popped) => popped,
+            None => self.pop_contended(),
+        }
+    }
+
+    /// [`pop`](Self::pop) past its first try: every case, from the head again.
+    fn pop_contended(&self) -> Option<T> {
         let mut spins = 0;
         let mut pos = self.head.0.load(Ordering::Relaxed);
         loop {
