@@ -35,16 +35,11 @@
 //! Waiting (for a write in flight, or for the next block) spins a few times with growing
 //! pauses, then yields the thread: the awaited thread holds no lock, so it finishes once it runs.
 
-use super::shim::{seqcst_rmw_done, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use super::shim::{backoff, seqcst_rmw_done, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::ptr;
-
-#[cfg(loom)]
-use loom::{hint::spin_loop, thread::yield_now};
-#[cfg(not(loom))]
-use std::{hint::spin_loop, thread::yield_now};
 
 /// Indices per block, one of them the unused offset that marks "next block coming" (tiny
 /// blocks under loom, so its models cross block boundaries).
@@ -82,18 +77,6 @@ struct Block<T> {
     next: AtomicPtr<Block<T>>,
     /// `read[i]`: slot `i`'s reader is done with the block (written only by that reader).
     read: [AtomicBool; BLOCK_CAP],
-}
-
-/// A few spins with growing pauses, then yielding the thread.
-fn backoff(step: &mut u32) {
-    if *step < 6 {
-        for _ in 0..1u32 << *step {
-            spin_loop();
-        }
-        *step += 1;
-    } else {
-        yield_now();
-    }
 }
 
 /// Waits for a flag another thread is about to raise.

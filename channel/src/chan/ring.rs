@@ -31,7 +31,7 @@
 //! (the receive waits for it), and every push after it fails atomically, with no extra atomic
 //! on the send path.
 
-use super::shim::{seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
+use super::shim::{backoff, seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 
@@ -191,7 +191,10 @@ impl<T> Ring<T> {
 
     /// [`try_push`](Self::try_push) past its first try: every case, from the tail again.
     fn push_contended(&self, value: T) -> Result<(), T> {
-        let mut spins = 0;
+        // The first try lost a race, or found the slot not ready: back off before looking
+        // again, and after each race lost here (see `backoff`).
+        let (mut spins, mut lost) = (0, 0);
+        backoff(&mut lost);
         let mut pos = self.tail.0.load(Ordering::Relaxed);
         loop {
             if pos & self.mark != 0 {
@@ -219,7 +222,11 @@ impl<T> Ring<T> {
                         slot.stamp.store(full_at(pos), Ordering::Release);
                         return Ok(());
                     }
-                    Err(now) => pos = now,
+                    Err(now) => {
+                        // Another push (pop) won this position: back off (see `backoff`).
+                        pos = now;
+                        backoff(&mut lost);
+                    }
                 }
             } else if lag < 0 {
                 // The slot still holds the previous lap's value: full, unless a pop has
@@ -326,7 +333,10 @@ impl<T> Ring<T> {
 
     /// [`pop`](Self::pop) past its first try: every case, from the head again.
     fn pop_contended(&self) -> Option<T> {
-        let mut spins = 0;
+        // The first try lost a race, or found the slot not ready: back off before looking
+        // again, and after each race lost here (see `backoff`).
+        let (mut spins, mut lost) = (0, 0);
+        backoff(&mut lost);
         let mut pos = self.head.0.load(Ordering::Relaxed);
         loop {
             let slot = self.slot(pos);
@@ -350,7 +360,11 @@ impl<T> Ring<T> {
                             .store(free_at(pos.wrapping_add(self.one_lap)), Ordering::Release);
                         return Some(value);
                     }
-                    Err(now) => pos = now,
+                    Err(now) => {
+                        // Another push (pop) won this position: back off (see `backoff`).
+                        pos = now;
+                        backoff(&mut lost);
+                    }
                 }
             } else if lag < 0 {
                 // Not published: empty, or the push that won `pos` is between its CAS and its

@@ -25,6 +25,27 @@ pub(crate) fn seqcst_rmw_done() {
 }
 
 #[cfg(loom)]
+use loom::{hint::spin_loop, thread::yield_now};
+#[cfg(not(loom))]
+use std::{hint::spin_loop, thread::yield_now};
+
+/// One step of backing off, after losing a race for a shared position (a failed
+/// compare-and-swap) or while a peer finishes a step: 1, 2, 4, … 32 spins, then yielding the
+/// thread. After a lost compare-and-swap it lets the winner's core run its next operations on
+/// cache lines it keeps; without it two cores pushing to (or popping from) one ring trade its
+/// lines on every message (crossbeam-channel backs off the same way).
+pub(crate) fn backoff(step: &mut u32) {
+    if *step < 6 {
+        for _ in 0..1u32 << *step {
+            spin_loop();
+        }
+        *step += 1;
+    } else {
+        yield_now();
+    }
+}
+
+#[cfg(loom)]
 pub(crate) use loom::sync::Arc;
 #[cfg(not(loom))]
 pub(crate) use std::sync::Arc;
