@@ -11,8 +11,12 @@
 //! push that won the index is between its CAS and its write: a few instructions). Memory goes
 //! back as it is consumed: every reader of a block raises its slot's flag in the block's `read`
 //! array with a plain store, and the pop that took the block's last slot waits for the other
-//! flags (readers between their CAS and their read: a few instructions) and frees the block —
-//! so an unbounded channel gives memory back after a burst.
+//! flags (readers between their CAS and their read: a few instructions) and gives the block
+//! up — so an unbounded channel gives memory back after a burst. The list keeps the last
+//! block given up for the next push that needs a new one (freeing the one it replaces): a
+//! steady stream then reuses two blocks instead of allocating one per [`BLOCK_CAP`] values on
+//! the producer's thread and freeing it on the consumer's (a tenth of a 1→1 stream's time,
+//! much of it on the allocator's locks).
 //!
 //! A flag is a store, not a read-modify-write: a locked instruction per message (crossbeam
 //! marks each slot with `fetch_or`; a shared count of finished reads costs the same) stalls
@@ -88,6 +92,23 @@ fn wait_for(flag: &AtomicBool) {
     }
 }
 
+/// Keeps an emptied block in `kept` for the next push that needs a block (sparing the
+/// allocator a free and a malloc per block, each on another thread), freeing the one it
+/// replaces: a list holds at most one such block beyond its queued values.
+///
+/// # Safety
+///
+/// `block` came from `Box::into_raw`, and nobody touches it any more.
+unsafe fn keep_for_reuse<T>(kept: &AtomicPtr<Block<T>>, block: *mut Block<T>) {
+    // Release: everything done with `block` happens before its reuse; acquire: likewise for
+    // the block it replaces, freed here.
+    let replaced = kept.swap(block, Ordering::AcqRel);
+    if !replaced.is_null() {
+        // SAFETY: `kept` holds only such blocks; the swap made this one ours alone.
+        drop(unsafe { Box::from_raw(replaced) });
+    }
+}
+
 impl<T> Block<T> {
     fn new() -> Box<Self> {
         Box::new(Block {
@@ -98,6 +119,19 @@ impl<T> Block<T> {
             next: AtomicPtr::new(ptr::null_mut()),
             read: std::array::from_fn(|_| AtomicBool::new(false)),
         })
+    }
+
+    /// Makes an emptied block (every slot written and read) like new, for reuse.
+    fn reset(&mut self) {
+        for group in &self.groups {
+            for flag in &group.written {
+                flag.store(false, Ordering::Relaxed);
+            }
+        }
+        for flag in &self.read {
+            flag.store(false, Ordering::Relaxed);
+        }
+        self.next.store(ptr::null_mut(), Ordering::Relaxed);
     }
 
     /// Slot `offset`'s write flag.
@@ -141,11 +175,12 @@ impl<T> Block<T> {
         block.written(offset).store(true, Ordering::Release);
     }
 
-    /// Takes the value of slot `offset` (waiting for its write) and marks the read done.
+    /// Takes the value of slot `offset`, not the block's last (waiting for its write), and
+    /// marks the read done.
     ///
     /// # Safety
     ///
-    /// `this` is alive; the caller won the index of slot `offset`, and is done with `next`.
+    /// `this` is alive; the caller won the index of slot `offset`, not the block's last.
     #[inline]
     unsafe fn read_slot(this: *mut Self, offset: usize) -> T {
         // SAFETY: alive until this read is marked done (below).
@@ -175,44 +210,54 @@ impl<T> Block<T> {
         value
     }
 
-    /// Marks the read of slot `offset` done; the reader of the last slot then waits for the
-    /// others and frees the block.
+    /// Marks the read of slot `offset` (not the block's last) done.
     ///
     /// # Safety
     ///
-    /// `this` came from `Box::into_raw`; the caller won the index of slot `offset`, has finished
-    /// with its slot (and with `next`), and touches the block no more.
+    /// `this` is alive; the caller won the index of slot `offset`, has finished with its slot,
+    /// and touches the block no more.
     #[inline]
     unsafe fn read_done(this: *mut Self, offset: usize) {
-        if offset + 1 < BLOCK_CAP {
-            // SAFETY: the block is alive until its last slot's reader sees this flag.
-            // Release: our read of the slot happens before the free.
-            unsafe { (*this).read[offset].store(true, Ordering::Release) };
-            return;
-        }
-        // SAFETY: as the caller promised, for the last slot.
-        unsafe { Self::free_when_read(this) };
+        debug_assert!(
+            offset + 1 < BLOCK_CAP,
+            "the last slot's read is `read_last_slot`"
+        );
+        // SAFETY: the block is alive until its last slot's reader sees this flag.
+        // Release: our read of the slot happens before the block is freed or reused.
+        unsafe { (*this).read[offset].store(true, Ordering::Release) };
     }
 
-    /// Frees the block once every other reader is done (the last slot's reader's part).
+    /// Takes the value of the block's last slot (waiting for its write), waits for every
+    /// other reader to be done, and hands the emptied block to `kept` (the list's one block
+    /// kept for reuse: [`BlockList::fresh_block`]).
     ///
     /// # Safety
     ///
-    /// As [`read_done`](Self::read_done), by the reader of the block's last slot.
+    /// `this` came from `Box::into_raw`; the caller won the index of the block's last slot, is
+    /// done with `next`, and touches the block no more.
     #[cold]
-    unsafe fn free_when_read(this: *mut Self) {
-        // SAFETY: alive until we free it below; only readers of this block write `read`.
+    unsafe fn read_last_slot(this: *mut Self, kept: &AtomicPtr<Self>) -> T {
+        // SAFETY: alive until every reader is done (below); the caller won the last index.
+        let value = unsafe {
+            let written = (*this).written(BLOCK_CAP - 1);
+            if !written.load(Ordering::Acquire) {
+                wait_for(written);
+            }
+            (*(*this).value(BLOCK_CAP - 1).get()).assume_init_read()
+        };
+        // SAFETY: alive until we give it up below; only readers of this block write `read`.
         let read = unsafe { &(*this).read };
         for flag in &read[..BLOCK_CAP - 1] {
-            // Acquire: every other reader's accesses to the block happen before the free.
+            // Acquire: every other reader's accesses to the block happen before its reuse.
             if !flag.load(Ordering::Acquire) {
                 wait_for(flag);
             }
         }
         // SAFETY: every slot is read, no index of the block can be taken any more (its last
         // index is taken, `head` is past it), and every writer finished before its slot's
-        // reader read it.
-        drop(unsafe { Box::from_raw(this) });
+        // reader read it: nobody else touches the block again.
+        unsafe { keep_for_reuse(kept, this) };
+        value
     }
 }
 
@@ -274,6 +319,9 @@ impl<T> Position<T> {
 pub(crate) struct BlockList<T> {
     head: Position<T>,
     tail: Position<T>,
+    /// An emptied block kept for the next push that needs one, or null (see
+    /// [`keep_for_reuse`]).
+    kept: AtomicPtr<Block<T>>,
 }
 
 // SAFETY: values move between threads through the slots (hence `T: Send`); a slot's value is
@@ -288,6 +336,7 @@ impl<T> BlockList<T> {
         BlockList {
             head: Position::new(),
             tail: Position::new(),
+            kept: AtomicPtr::new(ptr::null_mut()),
         }
     }
 
@@ -352,6 +401,22 @@ impl<T> BlockList<T> {
         Err(value)
     }
 
+    /// A block for a push that needs one: the emptied block kept for reuse, else a new one.
+    fn fresh_block(&self) -> Box<Block<T>> {
+        // Acquire: the reads of the block (and the reset of the one it was) happen before ours.
+        let kept = self.kept.swap(ptr::null_mut(), Ordering::Acquire);
+        if kept.is_null() {
+            return Block::new();
+        }
+        // SAFETY: `kept` holds only blocks from `Box::into_raw` that nobody touches any more
+        // (`keep_for_reuse`); the swap made this one ours alone.
+        let mut block = unsafe { Box::from_raw(kept) };
+        // Here, not where it was given up: resetting its flags there slowed the consumer of a
+        // 1→1 stream more than it spared this push.
+        block.reset();
+        block
+    }
+
     /// Marks `tail` closed: every push from now on fails.
     pub(crate) fn close(&self) {
         // SeqCst: in the total order with the pushes' compare-and-swaps on `tail`, so each push
@@ -381,11 +446,11 @@ impl<T> BlockList<T> {
             }
             // About to take the last slot: have the next block ready before the CAS.
             if offset + 1 == BLOCK_CAP && spare.is_none() {
-                spare = Some(Block::new());
+                spare = Some(self.fresh_block());
             }
             if block.is_null() {
                 // The very first push installs the first block.
-                let first = Box::into_raw(spare.take().unwrap_or_else(|| Block::new()));
+                let first = Box::into_raw(spare.take().unwrap_or_else(|| self.fresh_block()));
                 if self
                     .tail
                     .block
@@ -448,8 +513,10 @@ impl<T> BlockList<T> {
             self.tail.index.fetch_add(1 << SHIFT, Ordering::Release);
             // SAFETY: `block` stays alive until its slots are read, ours included.
             unsafe { (*block).next.store(next, Ordering::Release) };
-        } else {
-            drop(spare); // allocated for a last slot another push took
+        } else if let Some(spare) = spare {
+            // Had for a last slot another push took.
+            // SAFETY: never published: ours alone.
+            unsafe { keep_for_reuse(&self.kept, Box::into_raw(spare)) };
         }
         // SAFETY: as above.
         unsafe { Block::write_slot(block, offset, value) };
@@ -595,6 +662,8 @@ impl<T> BlockList<T> {
             }
             self.head.block.store(next, Ordering::Release);
             self.head.index.store(next_index, Ordering::Release);
+            // SAFETY: as above; `block` came from `Box::into_raw`, and we are done with `next`.
+            return unsafe { Block::read_last_slot(block, &self.kept) };
         }
         // SAFETY: as above.
         unsafe { Block::read_slot(block, offset) }
@@ -652,6 +721,11 @@ impl<T> Drop for BlockList<T> {
             // SAFETY: the last block, from `Box::into_raw`, no longer reachable.
             drop(unsafe { Box::from_raw(block) });
         }
+        let kept = self.kept.load(Ordering::Relaxed);
+        if !kept.is_null() {
+            // SAFETY: a block kept for reuse (`keep_for_reuse`), reachable from nowhere else.
+            drop(unsafe { Box::from_raw(kept) });
+        }
     }
 }
 
@@ -659,6 +733,53 @@ impl<T> Drop for BlockList<T> {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    #[test]
+    fn a_steady_stream_reuses_one_emptied_block() {
+        let q = BlockList::new();
+        for round in 0..4 {
+            for i in 0..BLOCK_CAP * 3 {
+                q.push(round * 1000 + i).unwrap();
+            }
+            for i in 0..BLOCK_CAP * 3 {
+                assert_eq!(q.pop(), Some(round * 1000 + i));
+            }
+            assert_eq!(q.pop(), None);
+            // The drained chain is one block, and one more waits for reuse: no more.
+            assert_eq!(q.live_blocks(), 1);
+            let kept = q.kept.load(Ordering::Relaxed);
+            assert!(!kept.is_null(), "an emptied block is kept for the next push");
+            // The next pushes need new blocks: the kept one is taken, not a fresh allocation.
+            for i in 0..BLOCK_CAP * 2 {
+                q.push(i).unwrap();
+            }
+            assert_ne!(q.kept.load(Ordering::Relaxed), kept, "the kept block was reused");
+            for i in 0..BLOCK_CAP * 2 {
+                assert_eq!(q.pop(), Some(i));
+            }
+        }
+    }
+
+    #[test]
+    fn a_reused_block_drops_each_value_once() {
+        let marker = Arc::new(());
+        let q = BlockList::new();
+        for _ in 0..3 {
+            for _ in 0..BLOCK_CAP * 2 + 1 {
+                q.push(marker.clone()).unwrap();
+            }
+            for _ in 0..BLOCK_CAP * 2 {
+                drop(q.pop().unwrap());
+            }
+            // One value left queued, across rounds of reused blocks.
+            assert_eq!(Arc::strong_count(&marker), 2);
+            drop(q.pop().unwrap());
+            assert_eq!(Arc::strong_count(&marker), 1);
+        }
+        q.push(marker.clone()).unwrap();
+        drop(q);
+        assert_eq!(Arc::strong_count(&marker), 1, "the list's drop dropped the queued value");
+    }
 
     #[test]
     fn fifo_across_blocks_and_len() {
