@@ -748,12 +748,19 @@ mod tests {
             // The drained chain is one block, and one more waits for reuse: no more.
             assert_eq!(q.live_blocks(), 1);
             let kept = q.kept.load(Ordering::Relaxed);
-            assert!(!kept.is_null(), "an emptied block is kept for the next push");
+            assert!(
+                !kept.is_null(),
+                "an emptied block is kept for the next push"
+            );
             // The next pushes need new blocks: the kept one is taken, not a fresh allocation.
             for i in 0..BLOCK_CAP * 2 {
                 q.push(i).unwrap();
             }
-            assert_ne!(q.kept.load(Ordering::Relaxed), kept, "the kept block was reused");
+            assert_ne!(
+                q.kept.load(Ordering::Relaxed),
+                kept,
+                "the kept block was reused"
+            );
             for i in 0..BLOCK_CAP * 2 {
                 assert_eq!(q.pop(), Some(i));
             }
@@ -778,7 +785,11 @@ mod tests {
         }
         q.push(marker.clone()).unwrap();
         drop(q);
-        assert_eq!(Arc::strong_count(&marker), 1, "the list's drop dropped the queued value");
+        assert_eq!(
+            Arc::strong_count(&marker),
+            1,
+            "the list's drop dropped the queued value"
+        );
     }
 
     #[test]

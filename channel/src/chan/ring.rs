@@ -246,6 +246,25 @@ impl<T> Ring<T> {
         }
     }
 
+    /// Wins position `pos` of `at` (`head` or `tail`; `index` and `cap` at hand) for this
+    /// thread, moving it to the next: the `SeqCst` compare-and-swap the channel's lock-free
+    /// paths order their look at the parked counts after (see `try_push`).
+    #[inline(always)]
+    fn win(&self, at: &AtomicUsize, pos: usize, index: usize, cap: usize) -> bool {
+        let won = at
+            .compare_exchange_weak(
+                pos,
+                self.next_from(pos, index, cap),
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            )
+            .is_ok();
+        if won {
+            seqcst_rmw_done();
+        }
+        won
+    }
+
     /// The first try of [`try_push`](Self::try_push) alone, waiting for nothing and calling
     /// nothing (so that a caller can keep every other case out of line): the slot at the tail
     /// is free and this push wins it. `Err` gives `value` back untouched otherwise (closed,
@@ -260,21 +279,9 @@ impl<T> Ring<T> {
         if pos & self.mark != 0 || slot.stamp.load(Ordering::Acquire) != free_at(pos) {
             return Err(value);
         }
-        // SeqCst: see `try_push`.
-        if self
-            .tail
-            .0
-            .compare_exchange_weak(
-                pos,
-                self.next_from(pos, index, cap),
-                Ordering::SeqCst,
-                Ordering::Relaxed,
-            )
-            .is_err()
-        {
+        if !self.win(&self.tail, pos, index, cap) {
             return Err(value);
         }
-        seqcst_rmw_done();
         // SAFETY: as in `try_push`: winning the CAS on `tail` at `pos` gives this thread sole
         // access to the slot until it publishes its value's stamp; the slot is empty.
         unsafe { (*slot.value.get()).write(value) };
@@ -295,21 +302,9 @@ impl<T> Ring<T> {
             .load(Ordering::Acquire)
             .wrapping_sub(full_at(pos)) as isize;
         if lag == 0 {
-            // SeqCst: see `pop`.
-            if self
-                .head
-                .0
-                .compare_exchange_weak(
-                    pos,
-                    self.next_from(pos, index, cap),
-                    Ordering::SeqCst,
-                    Ordering::Relaxed,
-                )
-                .is_err()
-            {
+            if !self.win(&self.head, pos, index, cap) {
                 return None;
             }
-            seqcst_rmw_done();
             // SAFETY: as in `pop`: winning the CAS on `head` at `pos` gives this thread sole
             // access to the slot, whose stamp (acquired above) says it is written.
             let value = unsafe { (*slot.value.get()).assume_init_read() };
