@@ -252,11 +252,7 @@ impl<T> Chan<T> {
         if self.units.is_some() {
             return self.recv_popped(value);
         }
-        if !self.recv_settled() {
-            return self.settle_after_recv(value);
-        }
-        coop::charge(true, self.cheap_budget);
-        Poll::Ready(Some(value))
+        self.finish_recv(value)
     }
 
     /// The rest of [`poll_recv_lock_free`](Self::poll_recv_lock_free) after
@@ -286,6 +282,13 @@ impl<T> Chan<T> {
             // Its slot is read: the unit goes back.
             units.give_back_popped();
         }
+        self.finish_recv(value)
+    }
+
+    /// The end of a lock-free receive that popped `value` (its unit, if any, given back):
+    /// settled under the lock if a parked peer needs it, else charged as lock-free.
+    #[inline(always)]
+    fn finish_recv(&self, value: T) -> Poll<Option<T>> {
         if !self.recv_settled() {
             return self.settle_after_recv(value);
         }

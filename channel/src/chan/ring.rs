@@ -15,7 +15,7 @@
 //! finds the tail slot still holding the previous lap's value, with no pop claiming it, reports
 //! the ring full — no shared counter that producers and consumers would both write. A push only
 //! waits for a consumer that has claimed the slot's old value and is still reading it (a few
-//! instructions, unless that consumer was preempted): a bounded spin, then it yields its thread.
+//! instructions, unless that consumer was preempted): growing spins, then it yields its thread.
 //! Likewise a pop waits for a push that has won its position and not yet written its value,
 //! rather than report the ring empty: the channel counts a push as done from its `SeqCst`
 //! compare-and-swap on, so a receive parking after it must find the value
@@ -34,11 +34,6 @@
 use super::shim::{backoff, seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
-
-#[cfg(loom)]
-use loom::{hint::spin_loop, thread::yield_now};
-#[cfg(not(loom))]
-use std::{hint::spin_loop, thread::yield_now};
 
 /// The stamp of a slot free for the push at `pos`: even, so it never equals a stamp of a slot
 /// holding a value (odd).
@@ -145,15 +140,9 @@ impl<T> Ring<T> {
         &self.slots[self.index(pos)]
     }
 
-    /// The position after `pos`: the next index, or index 0 of the next lap.
-    #[inline]
-    fn next(&self, pos: usize) -> usize {
-        self.next_from(pos, self.index(pos), self.cap())
-    }
-
-    /// [`next`](Self::next) of `pos`, whose slot index (`index`) and the capacity (`cap`) the
-    /// caller has at hand (read before an atomic access, which the compiler does not read
-    /// them again across).
+    /// The position after `pos` (the next index, or index 0 of the next lap), given its slot
+    /// index (`index`) and the capacity (`cap`), which the caller has at hand (read before an
+    /// atomic access, which the compiler does not read them again across).
     #[inline(always)]
     fn next_from(&self, pos: usize, index: usize, cap: usize) -> usize {
         if index + 1 < cap {
@@ -163,26 +152,10 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Spins before a push (pop) waiting for a consumer (producer) in the middle of its slot
-    /// yields its thread.
-    const SPINS: u32 = 64;
-
-    /// One step of waiting for a peer between winning its position and finishing its slot: it
-    /// holds no lock, so it finishes once it runs.
-    fn wait(spins: &mut u32) {
-        *spins += 1;
-        if *spins > Self::SPINS {
-            *spins = 0;
-            yield_now();
-        } else {
-            spin_loop();
-        }
-    }
-
     /// Pushes `value`, or gives it back when the ring is closed or full (the slot at the tail
     /// still holds the previous lap's value and no pop has claimed it). A slot whose
-    /// previous-lap value a pop claimed but is still reading is waited out: a bounded spin, then
-    /// the thread yields (that consumer holds no lock, so it finishes once it runs).
+    /// previous-lap value a pop claimed but is still reading is waited out ([`backoff`]: that
+    /// consumer holds no lock, so it finishes once it runs).
     #[inline]
     pub(crate) fn try_push(&self, value: T) -> Result<(), T> {
         self.push_uncontended(value)
@@ -192,12 +165,12 @@ impl<T> Ring<T> {
     /// [`try_push`](Self::try_push) past its first try: every case, from the tail again.
     fn push_contended(&self, value: T) -> Result<(), T> {
         // The first try lost a race, or found the ring full: back off before looking again,
-        // and after each race lost here (see `backoff`). On a full ring that pause is what
-        // lets a consumer running on another core free a slot, so that this push completes
+        // and after each race lost or wait here (see `backoff`). On a full ring that pause is
+        // what lets a consumer running on another core free a slot, so that this push completes
         // here instead of parking (measured, 4→1 on two workers: 20 ms per 10^6 messages
         // without it, 9 with it; any pause from one spin up does it).
-        let (mut spins, mut lost) = (0, 0);
-        backoff(&mut lost);
+        let mut step = 0;
+        backoff(&mut step);
         let mut pos = self.tail.0.load(Ordering::Relaxed);
         loop {
             if pos & self.mark != 0 {
@@ -210,14 +183,8 @@ impl<T> Ring<T> {
                 // SeqCst: the channel reads the parked receivers' count right after the push,
                 // and a receiver that parks reads `tail` (see `pop`): one of the two sees the
                 // other, with no fence ([`seqcst_rmw_done`]).
-                match self.tail.0.compare_exchange_weak(
-                    pos,
-                    self.next(pos),
-                    Ordering::SeqCst,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        seqcst_rmw_done();
+                match self.win(&self.tail, pos, self.index(pos), self.cap()) {
+                    Ok(()) => {
                         // SAFETY: winning the CAS on `tail` at `pos` gives this thread sole
                         // access to the slot until it publishes its value's stamp; the slot is
                         // empty (its stamp said free for `pos`).
@@ -228,7 +195,7 @@ impl<T> Ring<T> {
                     Err(now) => {
                         // Another push (pop) won this position: back off (see `backoff`).
                         pos = now;
-                        backoff(&mut lost);
+                        backoff(&mut step);
                     }
                 }
             } else if lag < 0 {
@@ -238,7 +205,7 @@ impl<T> Ring<T> {
                 if head.wrapping_add(self.one_lap) == pos {
                     return Err(value);
                 }
-                Self::wait(&mut spins);
+                backoff(&mut step);
                 pos = self.tail.0.load(Ordering::Relaxed);
             } else {
                 pos = self.tail.0.load(Ordering::Relaxed);
@@ -248,21 +215,18 @@ impl<T> Ring<T> {
 
     /// Wins position `pos` of `at` (`head` or `tail`; `index` and `cap` at hand) for this
     /// thread, moving it to the next: the `SeqCst` compare-and-swap the channel's lock-free
-    /// paths order their look at the parked counts after (see `try_push`).
+    /// paths order their look at the parked counts after (see `push_contended`). `Err`: lost,
+    /// with the position `at` holds now.
     #[inline(always)]
-    fn win(&self, at: &AtomicUsize, pos: usize, index: usize, cap: usize) -> bool {
-        let won = at
-            .compare_exchange_weak(
-                pos,
-                self.next_from(pos, index, cap),
-                Ordering::SeqCst,
-                Ordering::Relaxed,
-            )
-            .is_ok();
-        if won {
-            seqcst_rmw_done();
-        }
-        won
+    fn win(&self, at: &AtomicUsize, pos: usize, index: usize, cap: usize) -> Result<(), usize> {
+        at.compare_exchange_weak(
+            pos,
+            self.next_from(pos, index, cap),
+            Ordering::SeqCst,
+            Ordering::Relaxed,
+        )?;
+        seqcst_rmw_done();
+        Ok(())
     }
 
     /// The first try of [`try_push`](Self::try_push) alone, waiting for nothing and calling
@@ -279,7 +243,7 @@ impl<T> Ring<T> {
         if pos & self.mark != 0 || slot.stamp.load(Ordering::Acquire) != free_at(pos) {
             return Err(value);
         }
-        if !self.win(&self.tail, pos, index, cap) {
+        if self.win(&self.tail, pos, index, cap).is_err() {
             return Err(value);
         }
         // SAFETY: as in `try_push`: winning the CAS on `tail` at `pos` gives this thread sole
@@ -302,7 +266,7 @@ impl<T> Ring<T> {
             .load(Ordering::Acquire)
             .wrapping_sub(full_at(pos)) as isize;
         if lag == 0 {
-            if !self.win(&self.head, pos, index, cap) {
+            if self.win(&self.head, pos, index, cap).is_err() {
                 return None;
             }
             // SAFETY: as in `pop`: winning the CAS on `head` at `pos` gives this thread sole
@@ -320,7 +284,7 @@ impl<T> Ring<T> {
 
     /// Pops the oldest value, or `None` when the ring is empty. A value whose push won its
     /// position but has not published it yet is waited for (a few instructions, unless that
-    /// producer was preempted: a bounded spin, then the thread yields).
+    /// producer was preempted: growing spins, then the thread yields).
     #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
         match self.pop_uncontended() {
@@ -332,9 +296,9 @@ impl<T> Ring<T> {
     /// [`pop`](Self::pop) past its first try: every case, from the head again.
     fn pop_contended(&self) -> Option<T> {
         // The first try lost a race, or found the slot not written yet: back off before
-        // looking again, and after each race lost here (see `backoff`).
-        let (mut spins, mut lost) = (0, 0);
-        backoff(&mut lost);
+        // looking again, and after each race lost or wait here (see `backoff`).
+        let mut step = 0;
+        backoff(&mut step);
         let mut pos = self.head.0.load(Ordering::Relaxed);
         loop {
             let slot = self.slot(pos);
@@ -342,14 +306,8 @@ impl<T> Ring<T> {
             let lag = stamp.wrapping_sub(full_at(pos)) as isize;
             if lag == 0 {
                 // SeqCst: as the push's CAS on `tail` (a parked sender reads `head`).
-                match self.head.0.compare_exchange_weak(
-                    pos,
-                    self.next(pos),
-                    Ordering::SeqCst,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        seqcst_rmw_done();
+                match self.win(&self.head, pos, self.index(pos), self.cap()) {
+                    Ok(()) => {
                         // SAFETY: winning the CAS on `head` at `pos` gives this thread sole
                         // access to the slot, whose stamp (acquired above) says the producer
                         // finished writing it.
@@ -361,7 +319,7 @@ impl<T> Ring<T> {
                     Err(now) => {
                         // Another push (pop) won this position: back off (see `backoff`).
                         pos = now;
-                        backoff(&mut lost);
+                        backoff(&mut step);
                     }
                 }
             } else if lag < 0 {
@@ -371,7 +329,7 @@ impl<T> Ring<T> {
                 if self.unmarked(self.tail.0.load(Ordering::SeqCst)) == pos {
                     return None;
                 }
-                Self::wait(&mut spins);
+                backoff(&mut step);
                 pos = self.head.0.load(Ordering::Relaxed);
             } else {
                 pos = self.head.0.load(Ordering::Relaxed);
