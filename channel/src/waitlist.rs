@@ -138,6 +138,12 @@ impl<W> WaitList<W> {
         (node.waiter, node.waker)
     }
 
+    /// The front waiter.
+    #[inline]
+    pub fn front(&self) -> Option<&W> {
+        self.head.map(|key| &self.nodes[key].waiter)
+    }
+
     /// The front waiter, mutably.
     pub fn front_mut(&mut self) -> Option<&mut W> {
         self.head.map(|key| &mut self.nodes[key].waiter)
@@ -172,6 +178,7 @@ impl<W> WaitList<W> {
     /// Unlinks and frees the front waiter, returning its state and waker: for primitives whose
     /// waiters learn the outcome some other way (an atomic in the pinned future) and so never
     /// [`remove`](Self::remove) a completed waiter themselves.
+    #[inline]
     pub fn pop_front_free(&mut self) -> Option<(W, Option<Waker>)> {
         let key = self.head?;
         self.unlink(key);

@@ -85,6 +85,7 @@ mod error;
 mod fast;
 mod list;
 mod permit;
+mod plain;
 mod recv;
 mod ring;
 mod send;
@@ -583,10 +584,13 @@ fn send_slow<T>(
     // SAFETY: `this` is the pinned future of `SendFuture::poll`, which passed it on; `hand` is
     // structurally pinned (see there).
     let hand = unsafe { Pin::new_unchecked(&this.hand) };
-    let polled = this
-        .chan
-        .poll_send_full(&mut this.op, hand, cx, miss.try_lock_free())
-        .map_err(SendError);
+    let polled = match this.chan.poll_send_plain(&mut this.op, hand, cx, miss) {
+        Some(polled) => polled,
+        None => this
+            .chan
+            .poll_send_full(&mut this.op, hand, cx, miss.try_lock_free()),
+    }
+    .map_err(SendError);
     waited(&polled, WaitKind::ChanSend, this.chan, this.site);
     polled
 }
@@ -644,7 +648,10 @@ fn recv_slow<T>(
     miss: Miss,
     site: &'static Location<'static>,
 ) -> Poll<Option<T>> {
-    let polled = chan.poll_recv_missed(op, Some(hand), cx, miss);
+    let polled = match chan.poll_recv_plain(op, hand, cx, miss) {
+        Some(polled) => polled,
+        None => chan.poll_recv_missed(op, Some(hand), cx, miss),
+    };
     waited(&polled, WaitKind::ChanRecv, chan, site);
     polled
 }

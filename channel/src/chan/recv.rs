@@ -207,7 +207,7 @@ impl<T> Chan<T> {
 
     /// Steps 1–4 for a receive not parked yet.
     #[allow(clippy::too_many_arguments)]
-    fn start_recv(
+    pub(super) fn start_recv(
         &self,
         st: &mut State<T>,
         op: &mut RecvOp,
@@ -222,29 +222,61 @@ impl<T> Chan<T> {
             Err(RecvFail::Closed) => Poll::Ready(None),
             Err(RecvFail::Lost) => Poll::Pending,
             Err(RecvFail::Empty) if select::try_only(me) => Poll::Pending,
-            Err(RecvFail::Empty) => {
-                let delivery = match hand {
-                    Some(hand) => Delivery::InPlace(hand.park_ref()),
-                    None => Delivery::Signal,
-                };
-                let waiter = RecvWaiter::new(delivery, select::park_ref(me));
-                let id = st.recvq.push_back(waiter, cx.waker());
-                *op = RecvOp::Parked(id);
-                if !matches!(self.flavor, Flavor::Zero) {
-                    // Publish, then look again: a lock-free send that pushed before seeing us
-                    // parked did not flush.
-                    self.publish_park(st);
-                    self.flush_to_receivers(st, wk);
-                    let hand = hand.as_deref();
-                    // Served through the cell (the waiter is gone then), or popped.
-                    if hand.is_some_and(HandOff::is_done) || !st.recvq.is_queued(id) {
-                        // Served (or skipped) by the flush: settle it now.
-                        return self.settle_now(st, op, id, hand, me, cx, wk);
-                    }
-                }
-                Poll::Pending
+            Err(RecvFail::Empty) => self.park_recv(st, op, hand, me, cx, wk),
+        }
+    }
+
+    /// Step 4: parks a receive that found nothing (steps 1–3 done under this lock).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn park_recv(
+        &self,
+        st: &mut State<T>,
+        op: &mut RecvOp,
+        hand: Option<Pin<&HandOff<T>>>,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+        wk: &mut Wakeups,
+    ) -> Poll<Option<T>> {
+        let delivery = match hand {
+            Some(hand) => Delivery::InPlace(hand.park_ref()),
+            None => Delivery::Signal,
+        };
+        let waiter = RecvWaiter::new(delivery, select::park_ref(me));
+        let id = st.recvq.push_back(waiter, cx.waker());
+        *op = RecvOp::Parked(id);
+        if !matches!(self.flavor, Flavor::Zero) {
+            // Publish, then look again: a lock-free send that pushed before seeing us parked
+            // did not flush.
+            self.publish_park(st);
+            if self.maybe_buffered(st) || !st.sendq.is_empty() {
+                return self.flush_after_park(st, op, id, hand.as_deref(), me, cx, wk);
             }
         }
+        Poll::Pending
+    }
+
+    /// A value or a parked sender showed up as a receive parked: flush, then settle the
+    /// receive if the flush reached it.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn flush_after_park(
+        &self,
+        st: &mut State<T>,
+        op: &mut RecvOp,
+        id: WaiterId,
+        hand: Option<&HandOff<T>>,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+        wk: &mut Wakeups,
+    ) -> Poll<Option<T>> {
+        self.flush_to_receivers(st, wk);
+        // Served through the cell (the waiter is gone then), or popped.
+        if hand.is_some_and(HandOff::is_done) || !st.recvq.is_queued(id) {
+            // Served (or skipped) by the flush: settle it now.
+            return self.settle_now(st, op, id, hand, me, cx, wk);
+        }
+        Poll::Pending
     }
 
     /// A receive that the post-park flush already reached: read its outcome right away.

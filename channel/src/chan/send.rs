@@ -253,7 +253,7 @@ impl<T> Chan<T> {
 
     /// Steps 1–4 for a send not parked yet.
     #[allow(clippy::too_many_arguments)]
-    fn start_send(
+    pub(super) fn start_send(
         &self,
         st: &mut State<T>,
         op: &mut SendOp<T>,

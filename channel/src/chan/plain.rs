@@ -1,0 +1,181 @@
+//! The plain lane: a send or receive polled by its own future outside any `select!`, that must
+//! take the lock — the hop of every ping-pong, pipeline and unbuffered rendezvous.
+//!
+//! The general polls ([`super::send`], [`super::recv`]) serve every case (`select!` tokens,
+//! parked futures, streams, budgets) and walk through all of them on every poll. This lane
+//! takes the lock once and first looks for the case a hop is made of, Go's direct hand-off:
+//!
+//! - a send whose first parked receiver is a plain receive future, with nothing buffered and no
+//!   sender parked: the value goes straight into that future's cell (`chansend` to a waiting
+//!   receiver);
+//! - a receive on an unbuffered channel whose first parked sender is a plain send future, with
+//!   nothing buffered: it takes that sender's value and completes its send (`chanrecv` from a
+//!   waiting sender).
+//!
+//! Both are exactly what the general steps would do in that state (the waiter at the front has
+//! no `select!` to claim, so the claim is won), minus the walk. In any other state the poll goes
+//! on under the same lock with the general steps, as a poll outside a `select!`.
+//!
+//! The lane is taken only where the general poll would take the lock next anyway: after the
+//! lock-free path missed ([`Miss::Missed`]), or on an unbuffered channel (it has no lock-free
+//! path). A buffered channel whose lock-free path was skipped (tokio's `mpsc` rules, a spent
+//! budget) keeps the general poll, which tries that path first.
+
+use super::core::{Chan, RecvOp, SendOp, State};
+use super::fast::Miss;
+use super::waiter::{Delivery, Wakeups};
+use crate::coop;
+use crate::handoff::HandOff;
+use crate::select;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+impl<T> Chan<T> {
+    /// True when a poll that `miss`ed its lock-free part, outside any `select!`, takes the lane.
+    #[inline(always)]
+    fn plain_lane(&self, miss: Miss) -> bool {
+        (miss == Miss::Missed || !self.has_lock_free_buffer())
+            && select::with_current(|me| me.is_none())
+    }
+
+    /// Polls a send that is not parked, on the plain lane; `None` when the lane does not apply
+    /// (see the module docs) and nothing was done.
+    #[inline(never)]
+    pub(super) fn poll_send_plain(
+        &self,
+        op: &mut SendOp<T>,
+        hand: Pin<&HandOff<()>>,
+        cx: &mut Context<'_>,
+        miss: Miss,
+    ) -> Option<Poll<Result<(), T>>> {
+        if !matches!(op, SendOp::Idle(_)) || !self.plain_lane(miss) {
+            return None;
+        }
+        if coop::poll_proceed(cx).is_pending() {
+            return Some(Poll::Pending);
+        }
+        let mut wk = Wakeups::default();
+        let out = {
+            let mut st = self.state.lock();
+            let out = match self.hand_to_plain_receiver(&mut st, op) {
+                Some(waker) => {
+                    wk.push(waker);
+                    Poll::Ready(Ok(()))
+                }
+                None => {
+                    let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
+                        unreachable!("checked above");
+                    };
+                    self.start_send(&mut st, op, value, hand, None, cx, &mut wk)
+                }
+            };
+            self.publish(&st);
+            out
+        };
+        wk.wake();
+        if out.is_pending() {
+            coop::refund();
+        }
+        Some(out)
+    }
+
+    /// The direct hand-off of a send (see the module docs): `Some(waker)` of the receive it
+    /// completed, `None` (nothing done) in any other state.
+    #[inline(always)]
+    fn hand_to_plain_receiver(
+        &self,
+        st: &mut State<T>,
+        op: &mut SendOp<T>,
+    ) -> Option<Option<std::task::Waker>> {
+        let plain = st.recvq.front().is_some_and(|waiter| {
+            waiter.sel.is_none() && matches!(waiter.delivery, Delivery::InPlace(_))
+        });
+        if !plain || st.closed || !st.sendq.is_empty() || self.maybe_buffered(st) {
+            return None;
+        }
+        let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
+            unreachable!("a send on the plain lane is not parked");
+        };
+        let (waiter, waker) = st.recvq.pop_front_free()?;
+        let Delivery::InPlace(hand) = waiter.delivery else {
+            unreachable!("checked above");
+        };
+        // SAFETY: we hold the channel's lock (`st` is its state) and just removed the waiter
+        // holding `hand` from the list.
+        unsafe { hand.complete(value) };
+        Some(waker)
+    }
+
+    /// Polls a receive that is not parked, on the plain lane; `None` when the lane does not
+    /// apply (see the module docs) and nothing was done.
+    #[inline(never)]
+    pub(super) fn poll_recv_plain(
+        &self,
+        op: &mut RecvOp,
+        hand: Pin<&HandOff<T>>,
+        cx: &mut Context<'_>,
+        miss: Miss,
+    ) -> Option<Poll<Option<T>>> {
+        if !matches!(op, RecvOp::Idle) || !self.plain_lane(miss) {
+            return None;
+        }
+        if coop::poll_proceed(cx).is_pending() {
+            return Some(Poll::Pending);
+        }
+        let mut wk = Wakeups::default();
+        let out = {
+            let mut st = self.state.lock();
+            let out = match self.take_from_plain_sender(&mut st) {
+                Some((value, waker)) => {
+                    wk.push(waker);
+                    Poll::Ready(Some(value))
+                }
+                // Nothing to take and nobody to take it from: park (the general steps 1–3
+                // would find nothing either).
+                None if st.front.is_empty()
+                    && st.back.is_empty()
+                    && st.sendq.is_empty()
+                    && !st.closed =>
+                {
+                    self.park_recv(&mut st, op, Some(hand), None, cx, &mut wk)
+                }
+                None => {
+                    // After a miss the buffer was just found empty: only the front queue is
+                    // worth a look (as in the general poll).
+                    let ring_missed = miss == Miss::Missed;
+                    self.start_recv(&mut st, op, Some(hand), None, cx, &mut wk, ring_missed)
+                }
+            };
+            self.publish(&st);
+            out
+        };
+        wk.wake();
+        if out.is_pending() {
+            coop::refund();
+        }
+        Some(out)
+    }
+
+    /// The direct take of a receive on an unbuffered channel (see the module docs): the value
+    /// and the waker of the send it completed; `None` (nothing done) in any other state.
+    #[inline(always)]
+    fn take_from_plain_sender(&self, st: &mut State<T>) -> Option<(T, Option<std::task::Waker>)> {
+        if self.has_lock_free_buffer() || self.maybe_buffered(st) {
+            return None;
+        }
+        let plain = st.sendq.front().is_some_and(|waiter| {
+            waiter.sel.is_none() && waiter.hand.is_some() && waiter.value.is_some()
+        });
+        if !plain {
+            return None;
+        }
+        let (waiter, waker) = st.sendq.pop_front_free()?;
+        let (Some(value), Some(hand)) = (waiter.value, waiter.hand) else {
+            unreachable!("checked above");
+        };
+        // SAFETY: we hold the channel's lock (`st` is its state) and just removed the waiter
+        // holding `hand` from the list.
+        unsafe { hand.complete(()) };
+        Some((value, waker))
+    }
+}
