@@ -43,6 +43,21 @@ use loom::thread::yield_now;
 #[cfg(not(loom))]
 use std::thread::yield_now;
 
+/// Stores one published count (see [`Chan::publish`]); only the lock holder writes them, so an
+/// unchanged count is not stored. True when it raised the count.
+#[inline(always)]
+fn publish_count(count: &AtomicUsize, now: usize) -> bool {
+    let before = count.load(Ordering::Relaxed);
+    if now > before {
+        count.store(now, Ordering::SeqCst);
+        return true;
+    }
+    if now < before {
+        count.store(now, Ordering::Release);
+    }
+    false
+}
+
 /// The capacity of an unbounded channel: a send never waits.
 pub(crate) const UNBOUNDED: usize = usize::MAX;
 
@@ -233,23 +248,19 @@ impl<T> Chan<T> {
             // skip the fencing stores on every park and hand-off.
             return false;
         }
-        // Only the lock holder writes these: skip the store when nothing changed.
-        #[inline(always)]
-        fn store(count: &AtomicUsize, now: usize) -> bool {
-            let before = count.load(Ordering::Relaxed);
-            if now > before {
-                count.store(now, Ordering::SeqCst);
-                return true;
-            }
-            if now < before {
-                count.store(now, Ordering::Release);
-            }
-            false
-        }
-        let recv = store(&self.recv_parked, st.recvq.len());
-        let send = store(&self.send_parked, st.sendq.len() + st.back.len());
-        let front = store(&self.front_len, st.front.len());
+        let recv = publish_count(&self.recv_parked, st.recvq.len());
+        let send = publish_count(&self.send_parked, st.sendq.len() + st.back.len());
+        let front = publish_count(&self.front_len, st.front.len());
         recv | send | front
+    }
+
+    /// [`publish`](Self::publish) after a step that changed `recvq` alone (a hand-off to a
+    /// parked receiver).
+    #[inline(always)]
+    pub(super) fn publish_recvq(&self, st: &State<T>) {
+        if self.has_lock_free_buffer() {
+            publish_count(&self.recv_parked, st.recvq.len());
+        }
     }
 
     /// Publishes a park, then orders it before the look at the buffer that follows (the parking
@@ -260,6 +271,17 @@ impl<T> Chan<T> {
     #[inline]
     pub(super) fn publish_park(&self, st: &State<T>) {
         if self.publish(st) {
+            seqcst_rmw_done();
+        } else {
+            fence(Ordering::SeqCst);
+        }
+    }
+
+    /// [`publish_park`](Self::publish_park) for a receive's park in a critical section that
+    /// changed nothing else: only `recvq` grew.
+    #[inline(always)]
+    pub(super) fn publish_recv_park(&self, st: &State<T>) {
+        if publish_count(&self.recv_parked, st.recvq.len()) {
             seqcst_rmw_done();
         } else {
             fence(Ordering::SeqCst);
@@ -327,7 +349,7 @@ impl<T> Chan<T> {
 
     /// True when a value may be buffered (one whose push is still in flight counts): a cheap
     /// look, so a flush with nothing to move skips the pops.
-    #[inline]
+    #[inline(always)]
     pub(super) fn maybe_buffered(&self, st: &State<T>) -> bool {
         !st.front.is_empty()
             || !st.back.is_empty()

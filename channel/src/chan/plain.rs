@@ -40,7 +40,7 @@ impl<T> Chan<T> {
 
     /// Polls a send that is not parked, on the plain lane; `None` when the lane does not apply
     /// (see the module docs) and nothing was done.
-    #[inline(never)]
+    #[inline]
     pub(super) fn poll_send_plain(
         &self,
         op: &mut SendOp<T>,
@@ -54,24 +54,31 @@ impl<T> Chan<T> {
         if coop::poll_proceed(cx).is_pending() {
             return Some(Poll::Pending);
         }
-        let mut wk = Wakeups::default();
-        let out = {
-            let mut st = self.state.lock();
-            let out = match self.hand_to_plain_receiver(&mut st, op) {
-                Some(waker) => {
-                    wk.push(waker);
-                    Poll::Ready(Ok(()))
-                }
-                None => {
-                    let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
-                        unreachable!("checked above");
-                    };
-                    self.start_send(&mut st, op, value, hand, None, cx, &mut wk)
-                }
-            };
-            self.publish(&st);
-            out
+        let mut st = self.state.lock();
+        if let Some(waker) = self.hand_to_plain_receiver(&mut st, op) {
+            self.publish_recvq(&st);
+            drop(st);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            return Some(Poll::Ready(Ok(())));
+        }
+        let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
+            unreachable!("checked above");
         };
+        let mut wk = Wakeups::default();
+        // Nobody to hand it to, and no room to try (unbuffered, or senders already queued):
+        // park (the general steps 1–3 would find the same).
+        let parks = st.recvq.is_empty()
+            && !st.closed
+            && (!self.has_lock_free_buffer() || !st.sendq.is_empty() || !st.back.is_empty());
+        let out = if parks {
+            self.park_send(&mut st, op, value, hand, None, cx, &mut wk)
+        } else {
+            self.start_send(&mut st, op, value, hand, None, cx, &mut wk)
+        };
+        self.publish(&st);
+        drop(st);
         wk.wake();
         if out.is_pending() {
             coop::refund();
@@ -108,7 +115,7 @@ impl<T> Chan<T> {
 
     /// Polls a receive that is not parked, on the plain lane; `None` when the lane does not
     /// apply (see the module docs) and nothing was done.
-    #[inline(never)]
+    #[inline]
     pub(super) fn poll_recv_plain(
         &self,
         op: &mut RecvOp,
@@ -122,33 +129,30 @@ impl<T> Chan<T> {
         if coop::poll_proceed(cx).is_pending() {
             return Some(Poll::Pending);
         }
+        let mut st = self.state.lock();
+        if let Some((value, waker)) = self.take_from_plain_sender(&mut st) {
+            // Unbuffered: no counts to publish.
+            drop(st);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            return Some(Poll::Ready(Some(value)));
+        }
         let mut wk = Wakeups::default();
-        let out = {
-            let mut st = self.state.lock();
-            let out = match self.take_from_plain_sender(&mut st) {
-                Some((value, waker)) => {
-                    wk.push(waker);
-                    Poll::Ready(Some(value))
-                }
-                // Nothing to take and nobody to take it from: park (the general steps 1–3
-                // would find nothing either).
-                None if st.front.is_empty()
-                    && st.back.is_empty()
-                    && st.sendq.is_empty()
-                    && !st.closed =>
-                {
-                    self.park_recv(&mut st, op, Some(hand), None, cx, &mut wk)
-                }
-                None => {
-                    // After a miss the buffer was just found empty: only the front queue is
-                    // worth a look (as in the general poll).
-                    let ring_missed = miss == Miss::Missed;
-                    self.start_recv(&mut st, op, Some(hand), None, cx, &mut wk, ring_missed)
-                }
-            };
+        let out = if st.front.is_empty() && st.back.is_empty() && st.sendq.is_empty() && !st.closed
+        {
+            // Nothing to take and nobody to take it from (the general steps 1–3 would find
+            // nothing either): park. `park_recv` publishes what it changed.
+            self.park_recv(&mut st, op, Some(hand), None, cx, &mut wk)
+        } else {
+            // After a miss the buffer was just found empty: only the front queue is worth a
+            // look (as in the general poll).
+            let ring_missed = miss == Miss::Missed;
+            let out = self.start_recv(&mut st, op, Some(hand), None, cx, &mut wk, ring_missed);
             self.publish(&st);
             out
         };
+        drop(st);
         wk.wake();
         if out.is_pending() {
             coop::refund();

@@ -247,8 +247,8 @@ impl<T> Chan<T> {
         *op = RecvOp::Parked(id);
         if !matches!(self.flavor, Flavor::Zero) {
             // Publish, then look again: a lock-free send that pushed before seeing us parked
-            // did not flush.
-            self.publish_park(st);
+            // did not flush. Steps 1–3 only lowered counts (published with the section's end).
+            self.publish_recv_park(st);
             if self.maybe_buffered(st) || !st.sendq.is_empty() {
                 return self.flush_after_park(st, op, id, hand.as_deref(), me, cx, wk);
             }
@@ -257,7 +257,8 @@ impl<T> Chan<T> {
     }
 
     /// A value or a parked sender showed up as a receive parked: flush, then settle the
-    /// receive if the flush reached it.
+    /// receive if the flush reached it. Publishes the counts the flush changed, so that a
+    /// caller whose park changed nothing else need not.
     #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn flush_after_park(
@@ -272,11 +273,14 @@ impl<T> Chan<T> {
     ) -> Poll<Option<T>> {
         self.flush_to_receivers(st, wk);
         // Served through the cell (the waiter is gone then), or popped.
-        if hand.is_some_and(HandOff::is_done) || !st.recvq.is_queued(id) {
+        let out = if hand.is_some_and(HandOff::is_done) || !st.recvq.is_queued(id) {
             // Served (or skipped) by the flush: settle it now.
-            return self.settle_now(st, op, id, hand, me, cx, wk);
-        }
-        Poll::Pending
+            self.settle_now(st, op, id, hand, me, cx, wk)
+        } else {
+            Poll::Pending
+        };
+        self.publish(st);
+        out
     }
 
     /// A receive that the post-park flush already reached: read its outcome right away.

@@ -274,35 +274,64 @@ impl<T> Chan<T> {
                 *op = SendOp::Idle(value);
                 Poll::Pending
             }
-            Err(SendFail::Full(value)) => {
-                let waiter =
-                    SendWaiter::new(Some(value), select::park_ref(me), Some(hand.park_ref()));
-                let id = st.sendq.push_back(waiter, cx.waker());
-                *op = SendOp::Parked(id);
-                if !self.has_lock_free_buffer() {
-                    // Unbuffered: no lock-free receive can have freed room behind our back.
-                    return Poll::Pending;
-                }
-                // Publish, then look again: a lock-free receive that freed room before seeing
-                // us parked left it for `refill`.
-                self.publish_park(st);
-                self.refill(st, wk);
-                match Self::look_at_parked_send(st, id, &hand, me, cx) {
-                    Parked::Waiting => Poll::Pending,
-                    Parked::Done(out) => {
-                        *op = SendOp::Done;
-                        Poll::Ready(out)
-                    }
-                    Parked::Again(value) => {
-                        // Our own `select!` committed elsewhere meanwhile.
-                        *op = SendOp::Idle(value);
-                        Poll::Pending
-                    }
-                    Parked::Granted(value) => {
-                        *op = SendOp::Done;
-                        Poll::Ready(self.send_granted(st, value, wk))
-                    }
-                }
+            Err(SendFail::Full(value)) => self.park_send(st, op, value, hand, me, cx, wk),
+        }
+    }
+
+    /// Step 4: parks a send that found no receiver and no room (steps 1–3 done under this
+    /// lock), its value moving into the waiter.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn park_send(
+        &self,
+        st: &mut State<T>,
+        op: &mut SendOp<T>,
+        value: T,
+        hand: Pin<&HandOff<()>>,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+        wk: &mut Wakeups,
+    ) -> Poll<Result<(), T>> {
+        let waiter = SendWaiter::new(Some(value), select::park_ref(me), Some(hand.park_ref()));
+        let id = st.sendq.push_back(waiter, cx.waker());
+        *op = SendOp::Parked(id);
+        if !self.has_lock_free_buffer() {
+            // Unbuffered: no lock-free receive can have freed room behind our back.
+            return Poll::Pending;
+        }
+        self.refill_after_park(st, op, id, hand, me, cx, wk)
+    }
+
+    /// Publishes a send's park, then looks again: a lock-free receive that freed room before
+    /// seeing it parked left that room for `refill`.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn refill_after_park(
+        &self,
+        st: &mut State<T>,
+        op: &mut SendOp<T>,
+        id: WaiterId,
+        hand: Pin<&HandOff<()>>,
+        me: Option<&Current<'_>>,
+        cx: &mut Context<'_>,
+        wk: &mut Wakeups,
+    ) -> Poll<Result<(), T>> {
+        self.publish_park(st);
+        self.refill(st, wk);
+        match Self::look_at_parked_send(st, id, &hand, me, cx) {
+            Parked::Waiting => Poll::Pending,
+            Parked::Done(out) => {
+                *op = SendOp::Done;
+                Poll::Ready(out)
+            }
+            Parked::Again(value) => {
+                // Our own `select!` committed elsewhere meanwhile.
+                *op = SendOp::Idle(value);
+                Poll::Pending
+            }
+            Parked::Granted(value) => {
+                *op = SendOp::Done;
+                Poll::Ready(self.send_granted(st, value, wk))
             }
         }
     }

@@ -1055,3 +1055,56 @@ fn a_buffer_too_large_for_memory_panics() {
 fn the_largest_capacity_panics_instead_of_going_unbounded() {
     let _ = bounded::<u8>(usize::MAX);
 }
+
+/// The plain lane hands a send's value straight to the first parked receive only when that
+/// receive is a plain one: a `select!` parked first is served first (FIFO), through its token.
+#[test]
+fn a_plain_send_serves_a_select_parked_ahead_of_a_plain_receive() {
+    for cap in [0, 1] {
+        let (tx, rx) = bounded::<i32>(cap);
+        let (_never_tx, never_rx) = bounded::<i32>(0);
+        let mut sel = Box::pin(async {
+            select! {
+                v = rx.recv() => v,
+                v = never_rx.recv() => v.map(|v| v + 1000),
+            }
+        });
+        assert!(poll_once(&mut sel).is_pending(), "cap {cap}: parks first");
+        let mut plain = Box::pin(rx.recv());
+        assert!(
+            poll_once(&mut plain).is_pending(),
+            "cap {cap}: parks second"
+        );
+        assert!(poll_once(&mut Box::pin(tx.send(1))).is_ready());
+        assert!(poll_once(&mut Box::pin(tx.send(2))).is_ready());
+        assert_eq!(poll_once(&mut sel), Poll::Ready(Some(1)), "cap {cap}");
+        assert_eq!(poll_once(&mut plain), Poll::Ready(Some(2)), "cap {cap}");
+        assert_eq!(
+            rx.try_recv(),
+            Err(TryRecvError::Empty),
+            "cap {cap}: nothing left"
+        );
+    }
+}
+
+/// The plain lane's direct take on an unbuffered channel goes to the first parked sender in
+/// order, and completes exactly that send (one value each, none twice).
+#[test]
+fn plain_receives_take_parked_plain_senders_in_order() {
+    let (tx, rx) = bounded::<u32>(0);
+    let mut sends: Vec<_> = (0..4).map(|i| Box::pin(tx.send(i))).collect();
+    for send in &mut sends {
+        assert!(poll_once(send).is_pending());
+    }
+    let mut done = [false; 4];
+    for i in 0..4 {
+        assert_eq!(poll_once(&mut Box::pin(rx.recv())), Poll::Ready(Some(i)));
+        for (j, send) in sends.iter_mut().enumerate() {
+            if !done[j] {
+                done[j] = poll_once(send).is_ready();
+                assert_eq!(done[j], j as u32 == i, "send {j} after receive {i}");
+            }
+        }
+    }
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
