@@ -13,14 +13,13 @@
 //! primitive's drop code checks [`is_queued`] and the waiter state, and either unlinks the waiter
 //! or returns the value/permit to the next one.
 //!
-//! Waiters live in a [`slab::Slab`] linked into a doubly linked list by index, so push, pop and
-//! removal from the middle (a cancelled waiter) are all O(1) with no allocation once warm and no
-//! `unsafe`.
+//! Waiters live in a slab (a `Vec` whose freed places are chained for reuse) linked into a
+//! doubly linked list by index, so push, pop and removal from the middle (a cancelled waiter) are
+//! all O(1) with no allocation once warm and no `unsafe`.
 //!
 //! [`remove`]: WaitList::remove
 //! [`is_queued`]: WaitList::is_queued
 
-use slab::Slab;
 use std::task::Waker;
 
 /// Names one waiter of a [`WaitList`]; owned by the parked future that pushed it.
@@ -28,22 +27,35 @@ use std::task::Waker;
 /// It stays valid until passed to [`WaitList::remove`]; using it afterwards is a logic error
 /// (it may name a newer waiter), so the owning future removes it exactly once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WaiterId(usize);
+pub struct WaiterId(u32);
+
+/// No node: the end of the FIFO, or of the free chain.
+const NIL: u32 = u32::MAX;
 
 struct Node<W> {
-    prev: Option<usize>,
-    next: Option<usize>,
+    prev: u32,
+    next: u32,
     /// Still in the FIFO (not yet popped by a peer).
     queued: bool,
     waker: Option<Waker>,
     waiter: W,
 }
 
+/// One place of the slab: a waiter, or a link of the chain of free places.
+enum Slot<W> {
+    Used(Node<W>),
+    Free { next_free: u32 },
+}
+
 /// A FIFO of parked waiters of type `W`. Not synchronized: the owning primitive locks it.
 pub struct WaitList<W> {
-    nodes: Slab<Node<W>>,
-    head: Option<usize>,
-    tail: Option<usize>,
+    /// The slab: places are reused through the free chain, so a list that parks and unparks in
+    /// turn never allocates once warm. Links are `u32` indices: a node stays small (two of
+    /// them are copied on every park and every completion).
+    slots: Vec<Slot<W>>,
+    free: u32,
+    head: u32,
+    tail: u32,
     queued: usize,
 }
 
@@ -57,9 +69,10 @@ impl<W> WaitList<W> {
     /// An empty list; allocates nothing until the first push.
     pub const fn new() -> Self {
         WaitList {
-            nodes: Slab::new(),
-            head: None,
-            tail: None,
+            slots: Vec::new(),
+            free: NIL,
+            head: NIL,
+            tail: NIL,
             queued: 0,
         }
     }
@@ -74,43 +87,76 @@ impl<W> WaitList<W> {
         self.queued == 0
     }
 
+    #[inline(always)]
+    fn node(&self, key: u32) -> &Node<W> {
+        match &self.slots[key as usize] {
+            Slot::Used(node) => node,
+            Slot::Free { .. } => panic!("a waiter id outlived its waiter"),
+        }
+    }
+
+    #[inline(always)]
+    fn node_mut(&mut self, key: u32) -> &mut Node<W> {
+        match &mut self.slots[key as usize] {
+            Slot::Used(node) => node,
+            Slot::Free { .. } => panic!("a waiter id outlived its waiter"),
+        }
+    }
+
     /// Parks a waiter at the back of the FIFO.
     #[inline]
     pub fn push_back(&mut self, waiter: W, waker: &Waker) -> WaiterId {
-        let key = self.nodes.insert(Node {
+        let node = Node {
             prev: self.tail,
-            next: None,
+            next: NIL,
             queued: true,
             waker: Some(waker.clone()),
             waiter,
-        });
+        };
+        let key = if self.free != NIL {
+            let key = self.free;
+            let slot = &mut self.slots[key as usize];
+            let Slot::Free { next_free } = *slot else {
+                unreachable!("the free chain links free places only");
+            };
+            self.free = next_free;
+            *slot = Slot::Used(node);
+            key
+        } else {
+            let key = u32::try_from(self.slots.len())
+                .ok()
+                .filter(|&key| key != NIL)
+                .expect("more than 4 billion parked waiters on one wait-list");
+            self.slots.push(Slot::Used(node));
+            key
+        };
         match self.tail {
-            Some(tail) => self.nodes[tail].next = Some(key),
-            None => self.head = Some(key),
+            NIL => self.head = key,
+            tail => self.node_mut(tail).next = key,
         }
-        self.tail = Some(key);
+        self.tail = key;
         self.queued += 1;
         WaiterId(key)
     }
 
     /// True while the waiter is still in the FIFO; false once a peer popped it.
     pub fn is_queued(&self, id: WaiterId) -> bool {
-        self.nodes[id.0].queued
+        self.node(id.0).queued
     }
 
     /// The waiter's state.
     pub fn get(&self, id: WaiterId) -> &W {
-        &self.nodes[id.0].waiter
+        &self.node(id.0).waiter
     }
 
     /// The waiter's state, mutably.
     pub fn get_mut(&mut self, id: WaiterId) -> &mut W {
-        &mut self.nodes[id.0].waiter
+        &mut self.node_mut(id.0).waiter
     }
 
     /// Replaces the stored waker if the task polling the waiter changed.
     pub fn register(&mut self, id: WaiterId, waker: &Waker) {
-        let slot = &mut self.nodes[id.0].waker;
+        let slot = &mut self.node_mut(id.0).waker;
         match slot {
             Some(old) if old.will_wake(waker) => {}
             _ => *slot = Some(waker.clone()),
@@ -121,7 +167,7 @@ impl<W> WaitList<W> {
     /// drop it after releasing its lock: dropping a waker may run arbitrary code (even code
     /// that re-enters the primitive).
     pub fn register_take_old(&mut self, id: WaiterId, waker: &Waker) -> Option<Waker> {
-        let slot = &mut self.nodes[id.0].waker;
+        let slot = &mut self.node_mut(id.0).waker;
         match slot {
             Some(old) if old.will_wake(waker) => None,
             _ => slot.replace(waker.clone()),
@@ -131,30 +177,39 @@ impl<W> WaitList<W> {
     /// As [`remove`](Self::remove), also handing back the waiter's waker (to drop outside the
     /// caller's lock, see [`register_take_old`](Self::register_take_old)).
     pub fn remove_with_waker(&mut self, id: WaiterId) -> (W, Option<Waker>) {
-        if self.nodes[id.0].queued {
+        if self.node(id.0).queued {
             self.unlink(id.0);
         }
-        let node = self.nodes.remove(id.0);
+        let node = self.free_slot(id.0);
         (node.waiter, node.waker)
     }
 
     /// The front waiter.
     #[inline]
     pub fn front(&self) -> Option<&W> {
-        self.head.map(|key| &self.nodes[key].waiter)
+        match self.head {
+            NIL => None,
+            head => Some(&self.node(head).waiter),
+        }
     }
 
     /// The front waiter, mutably.
     pub fn front_mut(&mut self) -> Option<&mut W> {
-        self.head.map(|key| &mut self.nodes[key].waiter)
+        match self.head {
+            NIL => None,
+            head => Some(&mut self.node_mut(head).waiter),
+        }
     }
 
     /// Unlinks the front waiter and returns its state (to complete in place) and its waker, which
     /// the caller wakes after releasing its lock. The waiter stays allocated until removed.
     pub fn pop_front(&mut self) -> Option<(&mut W, Option<Waker>)> {
-        let key = self.head?;
+        let key = self.head;
+        if key == NIL {
+            return None;
+        }
         self.unlink(key);
-        let node = &mut self.nodes[key];
+        let node = self.node_mut(key);
         Some((&mut node.waiter, node.waker.take()))
     }
 
@@ -167,12 +222,15 @@ impl<W> WaitList<W> {
         &mut self,
         mut keep: impl FnMut(&W) -> bool,
     ) -> Option<(WaiterId, Option<Waker>)> {
-        let mut key = self.head?;
-        while keep(&self.nodes[key].waiter) {
-            key = self.nodes[key].next?;
+        let mut key = self.head;
+        while key != NIL && keep(&self.node(key).waiter) {
+            key = self.node(key).next;
+        }
+        if key == NIL {
+            return None;
         }
         self.unlink(key);
-        Some((WaiterId(key), self.nodes[key].waker.take()))
+        Some((WaiterId(key), self.node_mut(key).waker.take()))
     }
 
     /// Unlinks and frees the front waiter, returning its state and waker: for primitives whose
@@ -180,17 +238,23 @@ impl<W> WaitList<W> {
     /// [`remove`](Self::remove) a completed waiter themselves.
     #[inline]
     pub fn pop_front_free(&mut self) -> Option<(W, Option<Waker>)> {
-        let key = self.head?;
+        let key = self.head;
+        if key == NIL {
+            return None;
+        }
         self.unlink(key);
-        let node = self.nodes.remove(key);
+        let node = self.free_slot(key);
         Some((node.waiter, node.waker))
     }
 
     /// As [`pop_front_free`](Self::pop_front_free), from the back (the newest waiter).
     pub fn pop_back_free(&mut self) -> Option<(W, Option<Waker>)> {
-        let key = self.tail?;
+        let key = self.tail;
+        if key == NIL {
+            return None;
+        }
         self.unlink(key);
-        let node = self.nodes.remove(key);
+        let node = self.free_slot(key);
         Some((node.waiter, node.waker))
     }
 
@@ -207,27 +271,54 @@ impl<W> WaitList<W> {
     /// Frees the waiter, unlinking it first if still queued, and returns its state.
     #[inline]
     pub fn remove(&mut self, id: WaiterId) -> W {
-        if self.nodes[id.0].queued {
+        if self.node(id.0).queued {
             self.unlink(id.0);
         }
-        self.nodes.remove(id.0).waiter
+        self.free_slot(id.0).waiter
+    }
+
+    /// Moves the node out of its place and chains the place into the free chain.
+    #[inline(always)]
+    fn free_slot(&mut self, key: u32) -> Node<W> {
+        let slot = std::mem::replace(
+            &mut self.slots[key as usize],
+            Slot::Free {
+                next_free: self.free,
+            },
+        );
+        let Slot::Used(node) = slot else {
+            panic!("a waiter id outlived its waiter");
+        };
+        self.free = key;
+        node
     }
 
     #[inline]
-    fn unlink(&mut self, key: usize) {
-        let node = &mut self.nodes[key];
+    fn unlink(&mut self, key: u32) {
+        let node = self.node_mut(key);
         debug_assert!(node.queued, "unlinking a waiter that is not queued");
         node.queued = false;
-        let (prev, next) = (node.prev.take(), node.next.take());
+        let (prev, next) = (node.prev, node.next);
+        node.prev = NIL;
+        node.next = NIL;
         match prev {
-            Some(p) => self.nodes[p].next = next,
-            None => self.head = next,
+            NIL => self.head = next,
+            p => self.node_mut(p).next = next,
         }
         match next {
-            Some(n) => self.nodes[n].prev = prev,
-            None => self.tail = prev,
+            NIL => self.tail = prev,
+            n => self.node_mut(n).prev = prev,
         }
         self.queued -= 1;
+    }
+
+    /// Waiters allocated (queued, or popped and not yet removed).
+    #[cfg(test)]
+    fn allocated(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|slot| matches!(slot, Slot::Used(_)))
+            .count()
     }
 }
 
@@ -253,7 +344,7 @@ mod tests {
             assert!(!list.is_queued(id));
             list.remove(id);
         }
-        assert_eq!(list.nodes.len(), 0);
+        assert_eq!(list.allocated(), 0);
     }
 
     #[test]

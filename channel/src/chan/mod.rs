@@ -648,10 +648,7 @@ fn recv_slow<T>(
     miss: Miss,
     site: &'static Location<'static>,
 ) -> Poll<Option<T>> {
-    let polled = match chan.poll_recv_plain(op, hand, cx, miss) {
-        Some(polled) => polled,
-        None => chan.poll_recv_missed(op, Some(hand), cx, miss),
-    };
+    let polled = chan.poll_recv_missed(op, Some(hand), cx, miss);
     waited(&polled, WaitKind::ChanRecv, chan, site);
     polled
 }

@@ -16,12 +16,12 @@
 //! no `select!` to claim, so the claim is won), minus the walk. In any other state the poll goes
 //! on under the same lock with the general steps, as a poll outside a `select!`.
 //!
-//! The lane is taken only where the general poll would take the lock next anyway: after the
-//! lock-free path missed ([`Miss::Missed`]), or on an unbuffered channel (it has no lock-free
-//! path). A buffered channel whose lock-free path was skipped (tokio's `mpsc` rules, a spent
-//! budget) keeps the general poll, which tries that path first.
+//! The lane is taken where the general poll would take the lock next: after the lock-free path
+//! missed ([`Miss::Missed`]), or when it was skipped ([`Miss::Skipped`]: an unbuffered channel
+//! has none; tokio's `mpsc` rules charge the budget before it), after trying it as the general
+//! poll does. Both charge the budget the same way.
 
-use super::core::{Chan, RecvOp, SendOp, State};
+use super::core::{Chan, RecvOp, SendFail, SendOp, State};
 use super::fast::Miss;
 use super::waiter::{Delivery, Wakeups};
 use crate::coop;
@@ -31,11 +31,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 impl<T> Chan<T> {
-    /// True when a poll that `miss`ed its lock-free part, outside any `select!`, takes the lane.
+    /// True when a poll that `miss`ed (or skipped) its lock-free part, outside any `select!`,
+    /// takes the lane.
     #[inline(always)]
     fn plain_lane(&self, miss: Miss) -> bool {
-        (miss == Miss::Missed || !self.has_lock_free_buffer())
-            && select::with_current(|me| me.is_none())
+        matches!(miss, Miss::Missed | Miss::Skipped) && select::with_current(|me| me.is_none())
     }
 
     /// Polls a send that is not parked, on the plain lane; `None` when the lane does not apply
@@ -53,6 +53,23 @@ impl<T> Chan<T> {
         }
         if coop::poll_proceed(cx).is_pending() {
             return Some(Poll::Pending);
+        }
+        if miss == Miss::Skipped && self.has_lock_free_buffer() {
+            // Not tried yet (tokio's `mpsc` rules charge the budget first): the lock-free path.
+            let SendOp::Idle(value) = std::mem::replace(op, SendOp::Done) else {
+                unreachable!("checked above");
+            };
+            match self.fast_send(value, None) {
+                Ok(lock_free) => {
+                    if lock_free && self.cheap_budget {
+                        coop::rebate_lock_free();
+                    }
+                    return Some(Poll::Ready(Ok(())));
+                }
+                Err(SendFail::Full(value) | SendFail::Closed(value) | SendFail::Lost(value)) => {
+                    *op = SendOp::Idle(value);
+                }
+            }
         }
         let mut st = self.state.lock();
         if let Some(waker) = self.hand_to_plain_receiver(&mut st, op) {
@@ -128,6 +145,16 @@ impl<T> Chan<T> {
         }
         if coop::poll_proceed(cx).is_pending() {
             return Some(Poll::Pending);
+        }
+        if miss == Miss::Skipped {
+            // Not tried yet: the lock-free path (a value found there, or the buffer empty now;
+            // a value pushed after this look is found by the look after parking).
+            if let Some(Ok((value, lock_free))) = self.fast_recv(None) {
+                if lock_free && self.cheap_budget {
+                    coop::rebate_lock_free();
+                }
+                return Some(Poll::Ready(Some(value)));
+            }
         }
         let mut st = self.state.lock();
         if let Some((value, waker)) = self.take_from_plain_sender(&mut st) {

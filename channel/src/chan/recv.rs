@@ -153,6 +153,11 @@ impl<T> Chan<T> {
                 return Poll::Ready(Some(value));
             }
         }
+        if let Some(hand) = hand {
+            if let Some(polled) = self.poll_recv_plain(op, hand, cx, miss) {
+                return polled;
+            }
+        }
         self.poll_recv_as(op, hand, cx, miss.try_lock_free())
     }
 
