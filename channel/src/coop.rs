@@ -168,8 +168,15 @@ impl Slot {
     }
 }
 
+#[cfg(not(loom))]
 thread_local! {
     static CURRENT: Slot = const { Slot::new(Budget::Thread(THREAD_FULL)) };
+}
+// loom runs its model threads on one OS thread, and the models one after another: the budget
+// must be per model thread, fresh in each run (else a run's path depends on the runs before).
+#[cfg(loom)]
+loom::thread_local! {
+    static CURRENT: Slot = Slot::new(Budget::Thread(THREAD_FULL));
 }
 
 /// Runs `f` (one poll of a task) with a fresh budget, restoring the previous one afterwards.

@@ -573,6 +573,48 @@ fn loom_unbounded_send_races_parking_recv() {
     });
 }
 
+/// The plain lane's hops: two tasks ping-pong over two one-slot channels (each receive parks
+/// or finds the value, each send hands straight to a parked receive or pushes) — every value
+/// arrives once, in order, with no lost wake-up.
+#[test]
+fn loom_plain_lane_ping_pong() {
+    loom::model(|| {
+        let (ping_tx, ping_rx) = bounded::<u32>(1);
+        let (pong_tx, pong_rx) = bounded::<u32>(1);
+        let echo = thread::spawn(move || {
+            block_on(async {
+                while let Some(v) = ping_rx.recv().await {
+                    pong_tx.send(v + 10).await.unwrap();
+                }
+            })
+        });
+        block_on(async {
+            for i in 0..2 {
+                ping_tx.send(i).await.unwrap();
+                assert_eq!(pong_rx.recv().await, Some(i + 10));
+            }
+        });
+        drop(ping_tx);
+        echo.join().unwrap();
+    });
+}
+
+/// The plain lane on an unbuffered channel: a receive takes a parked plain sender's value
+/// directly while a second sender parks behind it — both values arrive once, in order.
+#[test]
+fn loom_plain_lane_rendezvous_takes_senders_in_order() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(0);
+        let tx2 = tx.clone();
+        let first = thread::spawn(move || block_on(tx.send(1)).is_ok());
+        let a = block_on(rx.recv());
+        let second = thread::spawn(move || block_on(tx2.send(2)).is_ok());
+        let b = block_on(rx.recv());
+        assert_eq!((a, b), (Some(1), Some(2)));
+        assert!(first.join().unwrap() && second.join().unwrap());
+    });
+}
+
 // ----- tokio's mpsc rules: a freed slot is granted, the sender moves its own value -----
 
 /// A receive frees the slot of a full `mpsc` channel while a sender parks: the slot is granted
@@ -586,6 +628,18 @@ fn loom_mpsc_grant_races_parking_send() {
         assert_eq!(block_on(rx.recv()), Some(1));
         assert_eq!(block_on(rx.recv()), Some(2));
         assert!(sender.join().unwrap());
+    });
+}
+
+/// An `mpsc` send (its lock-free try inside the plain lane) races a receive that is parking:
+/// the value reaches it once, in place or through the buffer.
+#[test]
+fn loom_mpsc_plain_send_races_parking_recv() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u32>(1);
+        let receiver = thread::spawn(move || (block_on(rx.recv()), rx.try_recv().is_err()));
+        block_on(tx.send(3)).unwrap();
+        assert_eq!(receiver.join().unwrap(), (Some(3), true));
     });
 }
 
