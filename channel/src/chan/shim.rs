@@ -3,6 +3,9 @@
 //!
 //! The lock ignores poisoning: every critical section leaves the channel consistent before it
 //! can panic (user code — value destructors and wakers — only runs after the lock is released).
+//! Outside loom it is `parking_lot`'s mutex, which has no poisoning to check: std's looks at the
+//! thread's panic count on every lock and unlock, four times per ping-pong round trip (a
+//! hop took ~3% fewer instructions without them).
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
@@ -70,16 +73,35 @@ impl<T> std::ops::Deref for CachePadded<T> {
 }
 
 /// A mutex that shrugs off poisoning (see the module docs).
+#[cfg(not(loom))]
+pub(crate) struct Lock<T>(parking_lot::Mutex<T>);
+#[cfg(loom)]
 pub(crate) struct Lock<T>(imp::Mutex<T>);
 
 /// The guard of a [`Lock`].
+#[cfg(not(loom))]
+pub(crate) type LockGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+#[cfg(loom)]
 pub(crate) type LockGuard<'a, T> = imp::MutexGuard<'a, T>;
 
 impl<T> Lock<T> {
+    #[cfg(not(loom))]
+    pub(crate) fn new(value: T) -> Self {
+        Lock(parking_lot::Mutex::new(value))
+    }
+
+    #[cfg(not(loom))]
+    #[inline]
+    pub(crate) fn lock(&self) -> LockGuard<'_, T> {
+        self.0.lock()
+    }
+
+    #[cfg(loom)]
     pub(crate) fn new(value: T) -> Self {
         Lock(imp::Mutex::new(value))
     }
 
+    #[cfg(loom)]
     #[inline]
     pub(crate) fn lock(&self) -> LockGuard<'_, T> {
         self.0
