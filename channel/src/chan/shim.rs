@@ -55,8 +55,6 @@ pub(crate) use std::sync::Arc;
 
 #[cfg(loom)]
 use loom::sync as imp;
-#[cfg(not(loom))]
-use std::sync as imp;
 
 /// Keeps a value on cache lines of its own (128 bytes: two lines, as the adjacent-line
 /// prefetcher pairs them), so writes to it do not evict what its neighbours' readers cache.
