@@ -23,6 +23,7 @@
 
 use super::core::{Chan, RecvOp, SendFail, SendOp, State};
 use super::fast::Miss;
+use super::shim::LockGuard;
 use super::waiter::{Delivery, Wakeups};
 use crate::coop;
 use crate::handoff::HandOff;
@@ -95,12 +96,7 @@ impl<T> Chan<T> {
             self.start_send(&mut st, op, value, hand, None, cx, &mut wk)
         };
         self.publish(&st);
-        drop(st);
-        wk.wake();
-        if out.is_pending() {
-            coop::refund();
-        }
-        Some(out)
+        Some(finish(st, wk, out))
     }
 
     /// The direct hand-off of a send (see the module docs): `Some(waker)` of the receive it
@@ -179,12 +175,7 @@ impl<T> Chan<T> {
             self.publish(&st);
             out
         };
-        drop(st);
-        wk.wake();
-        if out.is_pending() {
-            coop::refund();
-        }
-        Some(out)
+        Some(finish(st, wk, out))
     }
 
     /// The direct take of a receive on an unbuffered channel (see the module docs): the value
@@ -209,4 +200,16 @@ impl<T> Chan<T> {
         unsafe { hand.complete(()) };
         Some((value, waker))
     }
+}
+
+/// Ends a lane poll that went on with the general steps: unlocks, wakes what they collected
+/// (never under the lock), and gives the budget back if the poll waits.
+#[inline(always)]
+fn finish<T, R>(st: LockGuard<'_, State<T>>, wk: Wakeups, out: Poll<R>) -> Poll<R> {
+    drop(st);
+    wk.wake();
+    if out.is_pending() {
+        coop::refund();
+    }
+    out
 }
