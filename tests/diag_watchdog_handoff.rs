@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 /// Tasks per `spawn_pairs` call (half of them pingers, half pongers).
 const BATCH: usize = 500;
-const ROUND_TRIPS: usize = 10;
+/// How long each pair ping-pongs: well past the 20 ms slow-poll threshold, so the worker that is
+/// not stuck stays busy with its own pairs (and cannot steal the stuck worker's queue) until the
+/// stand-in has taken that queue over, however fast a round trip is.
+const BUSY: Duration = Duration::from_millis(100);
 
 /// What the ping-pong polls saw: how many ran at once (at most), and on which threads.
 #[derive(Default)]
@@ -44,14 +47,17 @@ impl<F: Future + ?Sized> Future for Counted<F> {
 
 /// Spawns `BATCH` ping-pong tasks (from the calling task, so onto its worker's queue).
 fn spawn_pairs(polls: &Arc<Polls>, done: &Arc<AtomicUsize>) -> Vec<gort::task::JoinHandle<()>> {
+    let until = Instant::now() + BUSY;
     let mut tasks = Vec::new();
     for _ in 0..BATCH / 2 {
         let (ping_tx, ping_rx) = gort::chan::bounded::<usize>(1);
         let (pong_tx, pong_rx) = gort::chan::bounded::<usize>(1);
         let pinger = async move {
-            for i in 0..ROUND_TRIPS {
+            let mut i = 0;
+            while i == 0 || Instant::now() < until {
                 ping_tx.send(i).await.unwrap();
                 assert_eq!(pong_rx.recv().await, Some(i));
+                i += 1;
             }
         };
         let ponger = async move {

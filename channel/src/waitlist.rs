@@ -50,8 +50,8 @@ enum Slot<W> {
 /// A FIFO of parked waiters of type `W`. Not synchronized: the owning primitive locks it.
 pub struct WaitList<W> {
     /// The slab: places are reused through the free chain, so a list that parks and unparks in
-    /// turn never allocates once warm. Links are `u32` indices: a node stays small (two of
-    /// them are copied on every park and every completion).
+    /// turn never allocates once warm. Links are `u32` indices, so a node stays small: it is
+    /// copied in on every park and out on every completion.
     slots: Vec<Slot<W>>,
     free: u32,
     head: u32,
@@ -360,6 +360,29 @@ mod tests {
             rest.push(*w);
         }
         assert_eq!(rest, [0, 1, 3], "kept waiters keep their order");
+    }
+
+    #[test]
+    fn freed_places_are_reused_and_ids_stay_distinct() {
+        let waker = noop_waker();
+        let mut list = WaitList::new();
+        // Park and unpark in turn: one place serves them all.
+        for i in 0..1_000 {
+            let id = list.push_back(i, &waker);
+            assert_eq!(list.pop_front_free().map(|(w, _)| w), Some(i));
+            assert_eq!(id, WaiterId(0));
+        }
+        assert_eq!(list.slots.len(), 1);
+        // Three live waiters take three places; freeing the middle one lets the next push
+        // reuse exactly that place, behind the others in the FIFO.
+        let ids: Vec<_> = (0..3).map(|i| list.push_back(i, &waker)).collect();
+        assert_eq!(list.remove(ids[1]), 1);
+        let again = list.push_back(9, &waker);
+        assert_eq!(again, ids[1]);
+        assert_eq!(list.slots.len(), 3);
+        let order: Vec<_> = std::iter::from_fn(|| list.pop_front_free().map(|(w, _)| w)).collect();
+        assert_eq!(order, [0, 2, 9]);
+        assert_eq!(list.allocated(), 0);
     }
 
     #[test]
