@@ -4,9 +4,9 @@
 //! The lock ignores poisoning: every critical section leaves the channel consistent before it
 //! can panic (user code — value destructors and wakers — only runs after the lock is released).
 //! Outside loom and Miri (whose strict provenance `parking_lot`'s parking does not pass; the
-//! lock is not our unsafe code) it is `parking_lot`'s mutex, which has no poisoning to check: std's looks at the
-//! thread's panic count on every lock and unlock, four times per ping-pong round trip (a
-//! hop took ~3% fewer instructions without them).
+//! lock is not our unsafe code) it is `parking_lot`'s mutex, which has no poisoning to check:
+//! std's looks at the thread's panic count on every lock and unlock, four times per ping-pong
+//! round trip (a hop took ~3% fewer instructions without them).
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
