@@ -260,6 +260,10 @@ impl<W> WaitList<W> {
 
     /// Pops every waiter (on close), letting `complete` mark each, and returns their wakers.
     pub fn drain(&mut self, mut complete: impl FnMut(&mut W)) -> Vec<Waker> {
+        if self.queued == 0 {
+            // Nearly every close: nobody parked.
+            return Vec::new();
+        }
         let mut wakers = Vec::with_capacity(self.queued);
         while let Some((waiter, waker)) = self.pop_front() {
             complete(waiter);

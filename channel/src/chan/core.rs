@@ -141,14 +141,17 @@ pub(crate) enum ReserveOp {
 /// Bounded channels complete sends and receives without the lock when they can (a free unit,
 /// a buffered value, nobody parked): see [`super::array`]. The counters below publish the
 /// wait-list lengths for those lock-free paths.
+///
+/// `repr(C)`, in this order: the fields the lock-free paths read (written rarely), the buffer
+/// (whose positions keep their distance: see [`CachePadded`]), the lock and what it guards.
+/// Not over-aligned, so making and dropping a channel takes the allocator's fast path.
+#[repr(C)]
 pub(crate) struct Chan<T> {
-    /// Written by every lock and unlock: on cache lines of its own, away from the counters the
-    /// lock-free paths read on every operation.
-    pub(super) state: CachePadded<Lock<State<T>>>,
     pub(super) cap: usize,
-    pub(super) flavor: Flavor<T>,
-    /// tokio's `mpsc` rules on a bounded channel: the capacity units that bound it.
-    pub(super) units: Option<Units>,
+    /// tokio's `mpsc` rules on a bounded channel: the capacity units that bound it. Boxed:
+    /// their two counters take a cache-line pair each, and a Go channel, which has none, should
+    /// not carry their room (see [`Chan::new`]).
+    pub(super) units: Option<Box<Units>>,
     /// `recvq.len()`, `sendq.len() + back.len()` and `front.len()`, published for the
     /// lock-free paths: a value waiting in `back` sends them to the lock like a parked sender.
     pub(super) recv_parked: AtomicUsize,
@@ -163,6 +166,10 @@ pub(crate) struct Chan<T> {
     /// tokio's `mpsc` keeps tokio's one unit per operation, which its users (and tokio's own
     /// tests) rely on to yield.
     pub(super) cheap_budget: bool,
+    pub(super) flavor: Flavor<T>,
+    /// Written by every lock and unlock: 128 bytes away from the buffer's last position and
+    /// from the counters the lock-free paths read on every operation (the buffer lies between).
+    pub(super) state: CachePadded<Lock<State<T>>>,
 }
 
 impl<T> Chan<T> {
@@ -183,8 +190,8 @@ impl<T> Chan<T> {
         // into it. Under tokio's `mpsc` rules the slot is granted as a capacity unit and the
         // sender moves its value itself when it next runs, so a send future dropped before
         // completing never delivers.
-        let units =
-            (!pulls_parked_senders && cap != 0 && cap != UNBOUNDED).then(|| Units::new(cap));
+        let units = (!pulls_parked_senders && cap != 0 && cap != UNBOUNDED)
+            .then(|| Box::new(Units::new(cap)));
         // `cheap_budget` (Go's rules) never comes with units (see there).
         debug_assert!(!(pulls_parked_senders && units.is_some()));
         let flavor = match cap {
@@ -196,7 +203,7 @@ impl<T> Chan<T> {
             cap => Flavor::Array(Ring::new(cap)),
         };
         Chan {
-            state: CachePadded(Lock::new(State {
+            state: CachePadded::new(Lock::new(State {
                 front: VecDeque::new(),
                 back: VecDeque::new(),
                 sendq: WaitList::new(),
@@ -364,7 +371,7 @@ impl<T> Chan<T> {
     /// nothing waits in `back`, else at the end of `back`.
     pub(super) fn push_newest(&self, st: &mut State<T>, mut value: T) {
         if st.back.is_empty() {
-            match self.push_lock_free(value) {
+            match self.push_locked(value) {
                 Ok(()) => return,
                 Err(full) => value = full,
             }
@@ -406,6 +413,16 @@ impl<T> Chan<T> {
         }
     }
 
+    /// [`push_lock_free`](Self::push_lock_free) for a caller holding the lock: a full ring
+    /// gives the value back at once ([`Ring::push_or_full`]).
+    #[inline]
+    pub(super) fn push_locked(&self, value: T) -> Result<(), T> {
+        match (&self.units, &self.flavor) {
+            (None, Flavor::Array(ring)) => ring.push_or_full(value),
+            _ => self.push_lock_free(value),
+        }
+    }
+
     /// Nothing buffered and nothing on its way (no unit out: no push in flight, no permit).
     pub(super) fn drained(&self, st: &State<T>) -> bool {
         st.front.is_empty()
@@ -430,32 +447,35 @@ impl<T> Chan<T> {
 
     /// Closes the channel (idempotent): wakes every parked sender, receiver and `closed()` waiter.
     pub(crate) fn close(&self) {
-        self.locked(|st, wk| {
-            if st.closed {
-                return;
+        self.locked(|st, wk| self.close_locked(st, wk));
+    }
+
+    /// [`close`](Self::close) under the lock.
+    fn close_locked(&self, st: &mut State<T>, wk: &mut Wakeups) {
+        if st.closed {
+            return;
+        }
+        st.closed = true;
+        self.closed.store(true, Ordering::Release);
+        // Lock-free sends that read `closed` just before the store above fail from here on
+        // rather than land behind a receive's `None` (see `ring`'s "Closing").
+        match (&self.units, &self.flavor) {
+            // `mpsc` rules: no new unit; units already out (permits) still push.
+            (Some(units), _) => units.close(),
+            (None, Flavor::Zero) => {}
+            (None, Flavor::Array(ring)) => ring.close(),
+            (None, Flavor::List(q)) => q.close(),
+        }
+        // A waiter already granted a unit keeps `Granted`: it gives the unit back when it
+        // next runs and sees the close (or when it is dropped), so receivers waiting for
+        // the outstanding units finish then, not before.
+        wk.extend(st.sendq.drain(|w| {
+            if w.status != SendStatus::Granted {
+                w.status = SendStatus::Closed;
             }
-            st.closed = true;
-            self.closed.store(true, Ordering::Release);
-            // Lock-free sends that read `closed` just before the store above fail from here on
-            // rather than land behind a receive's `None` (see `ring`'s "Closing").
-            match (&self.units, &self.flavor) {
-                // `mpsc` rules: no new unit; units already out (permits) still push.
-                (Some(units), _) => units.close(),
-                (None, Flavor::Zero) => {}
-                (None, Flavor::Array(ring)) => ring.close(),
-                (None, Flavor::List(q)) => q.close(),
-            }
-            // A waiter already granted a unit keeps `Granted`: it gives the unit back when it
-            // next runs and sees the close (or when it is dropped), so receivers waiting for
-            // the outstanding units finish then, not before.
-            wk.extend(st.sendq.drain(|w| {
-                if w.status != SendStatus::Granted {
-                    w.status = SendStatus::Closed;
-                }
-            }));
-            wk.extend(st.recvq.drain(|w| w.status = RecvStatus::Closed));
-            wk.extend(st.closedq.drain(|_| {}));
-        });
+        }));
+        wk.extend(st.recvq.drain(|w| w.status = RecvStatus::Closed));
+        wk.extend(st.closedq.drain(|_| {}));
     }
 
     /// True once closed.
@@ -556,8 +576,12 @@ impl<T> Chan<T> {
     /// can receive it any more).
     pub(crate) fn drop_receiver(&self) {
         if self.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.close();
-            let garbage = self.locked(|st, _| {
+            // One lock for both: the close, then what is buffered (usually nothing).
+            let garbage = self.locked(|st, wk| {
+                self.close_locked(st, wk);
+                if !self.maybe_buffered(st) {
+                    return VecDeque::new();
+                }
                 let mut garbage = std::mem::take(&mut st.front);
                 while let Some(value) = self.pop_lock_free() {
                     garbage.push_back(value);

@@ -39,7 +39,9 @@
 //! Waiting (for a write in flight, or for the next block) spins a few times with growing
 //! pauses, then yields the thread: the awaited thread holds no lock, so it finishes once it runs.
 
-use super::shim::{backoff, seqcst_rmw_done, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use super::shim::{
+    backoff, seqcst_rmw_done, AtomicBool, AtomicPtr, AtomicUsize, CachePadded, Gap, Ordering,
+};
 use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
@@ -295,7 +297,6 @@ impl<T> ClaimedSlot<'_, T> {
 }
 
 /// An index and the block holding it.
-#[repr(align(128))]
 struct Position<T> {
     index: AtomicUsize,
     block: AtomicPtr<Block<T>>,
@@ -316,12 +317,16 @@ impl<T> Position<T> {
     }
 }
 
+/// `repr(C)`: `kept` (written once per block), a gap, then the two positions, 128 bytes apart
+/// (see [`CachePadded`]).
+#[repr(C)]
 pub(crate) struct BlockList<T> {
-    head: Position<T>,
-    tail: Position<T>,
     /// An emptied block kept for the next push that needs one, or null (see
     /// [`keep_for_reuse`]).
     kept: AtomicPtr<Block<T>>,
+    gap: Gap,
+    head: CachePadded<Position<T>>,
+    tail: CachePadded<Position<T>>,
 }
 
 // SAFETY: values move between threads through the slots (hence `T: Send`); a slot's value is
@@ -334,9 +339,10 @@ unsafe impl<T: Send> Sync for BlockList<T> {}
 impl<T> BlockList<T> {
     pub(crate) fn new() -> Self {
         BlockList {
-            head: Position::new(),
-            tail: Position::new(),
             kept: AtomicPtr::new(ptr::null_mut()),
+            gap: Gap::NEW,
+            head: CachePadded::new(Position::new()),
+            tail: CachePadded::new(Position::new()),
         }
     }
 

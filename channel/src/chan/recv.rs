@@ -148,11 +148,14 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
         miss: Miss,
     ) -> Poll<Option<T>> {
-        if miss == Miss::Contended {
-            if let Some(value) = self.recv_contended() {
-                return Poll::Ready(Some(value));
-            }
-        }
+        let miss = match miss {
+            Miss::Contended => match self.recv_contended() {
+                Some(value) => return Poll::Ready(Some(value)),
+                // The whole lock-free receive was tried: on to the lock, as after a miss.
+                None => Miss::Missed,
+            },
+            miss => miss,
+        };
         if let Some(hand) = hand {
             if let Some(polled) = self.poll_recv_plain(op, hand, cx, miss) {
                 return polled;

@@ -31,7 +31,7 @@
 //! (the receive waits for it), and every push after it fails atomically, with no extra atomic
 //! on the send path.
 
-use super::shim::{backoff, seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
+use super::shim::{backoff, seqcst_rmw_done, AtomicUsize, CachePadded, Gap, Ordering};
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 
@@ -51,16 +51,20 @@ struct Slot<T> {
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
+/// `repr(C)`: read-mostly fields first, then a gap, then the two positions, 128 bytes apart
+/// (see [`CachePadded`]).
+#[repr(C)]
 pub(crate) struct Ring<T> {
-    /// Position of the next pop (a cache line of its own, as `tail`).
-    head: CachePadded<AtomicUsize>,
-    /// Position of the next push, with `mark` set once closed.
-    tail: CachePadded<AtomicUsize>,
     slots: Box<[Slot<T>]>,
     /// The power of two above the capacity: the close mark, above every slot index.
     mark: usize,
     /// One lap's step in a position (the bit above `mark`).
     one_lap: usize,
+    gap: Gap,
+    /// Position of the next pop (a cache line pair of its own, as `tail`).
+    head: CachePadded<AtomicUsize>,
+    /// Position of the next push, with `mark` set once closed.
+    tail: CachePadded<AtomicUsize>,
 }
 
 // SAFETY: values move between threads through the slots (hence `T: Send`); a slot's value is
@@ -101,13 +105,14 @@ impl<T> Ring<T> {
             .checked_next_power_of_two()
             .expect("a ring of this many slots cannot be addressed");
         Ring {
-            head: CachePadded(AtomicUsize::new(0)),
-            tail: CachePadded(AtomicUsize::new(0)),
             slots,
             mark,
             one_lap: mark
                 .checked_mul(2)
                 .expect("a ring of this many slots cannot be addressed"),
+            gap: Gap::NEW,
+            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(0)),
         }
     }
 
@@ -160,6 +165,35 @@ impl<T> Ring<T> {
     pub(crate) fn try_push(&self, value: T) -> Result<(), T> {
         self.push_uncontended(value)
             .or_else(|value| self.push_contended(value))
+    }
+
+    /// As [`try_push`](Self::try_push), for a caller holding the channel's lock: a ring found
+    /// full gives the value back at once. `try_push` pauses first, so that a consumer running
+    /// on another core may free a slot meanwhile; under the lock that pause only holds the
+    /// lock longer, and the caller parks its sender anyway if no room shows up.
+    #[inline]
+    pub(crate) fn push_or_full(&self, value: T) -> Result<(), T> {
+        let value = match self.push_uncontended(value) {
+            Ok(()) => return Ok(()),
+            Err(value) => value,
+        };
+        if self.is_full() {
+            return Err(value);
+        }
+        self.push_contended(value)
+    }
+
+    /// True when the ring is closed, or full with no pop reading the oldest value: every push
+    /// fails now. SeqCst loads, as `push_contended`'s look at `head`.
+    fn is_full(&self) -> bool {
+        let tail = self.tail.0.load(Ordering::SeqCst);
+        tail & self.mark != 0
+            || self
+                .head
+                .0
+                .load(Ordering::SeqCst)
+                .wrapping_add(self.one_lap)
+                == tail
     }
 
     /// [`try_push`](Self::try_push) past its first try: every case, from the tail again.

@@ -22,30 +22,34 @@
 //! receive's `None`. The buffer itself stays open: a permit taken before the close still sends
 //! (tokio's rule), and a receive sees the channel drained only once every unit is back.
 
-use super::shim::{seqcst_rmw_done, AtomicUsize, CachePadded, Ordering};
+use super::shim::{seqcst_rmw_done, AtomicUsize, CachePadded, Gap, Ordering};
 
 /// Set in both unit pools by [`Units::close`]: the top bit, so a pool reads as a negative
 /// `isize` once closed and [`take_one`] refuses it with the same compare as an empty pool.
 const CLOSED: usize = 1 << (usize::BITS - 1);
 
 /// Capacity units nobody holds (`mpsc` rules), in two pools (see the module docs). Both are
-/// on cache lines of their own, away from each other and from the buffer.
+/// on cache lines of their own, away from each other and from the buffer (`repr(C)`: see
+/// [`CachePadded`]).
+#[repr(C)]
 pub(super) struct Units {
+    /// `returned` moves to `free` once it holds this many.
+    batch: usize,
+    gap: Gap,
     /// Where senders take units: written by every send.
     free: CachePadded<AtomicUsize>,
     /// Where pops give units back: written by every receive, by a send only when `free` is
     /// empty.
     returned: CachePadded<AtomicUsize>,
-    /// `returned` moves to `free` once it holds this many.
-    batch: usize,
 }
 
 impl Units {
     /// The units of a buffer of `cap` values, all free.
     pub(super) fn new(cap: usize) -> Self {
         Units {
-            free: CachePadded(AtomicUsize::new(cap)),
-            returned: CachePadded(AtomicUsize::new(0)),
+            gap: Gap::NEW,
+            free: CachePadded::new(AtomicUsize::new(cap)),
+            returned: CachePadded::new(AtomicUsize::new(0)),
             // A quarter of the buffer: `free` rarely runs dry while a batch builds up (a send
             // then takes from `returned`, a write to the receiver's line). At most 64, so a
             // large buffer's units do not wait long in `returned`.
