@@ -10,6 +10,10 @@
 //! - `mpmc_throughput`: 4 producers x 250_000, 4 consumers, bounded(1024).
 //! - `unbounded_throughput`: 1 producer x 1_000_000, 1 consumer.
 //! - `select_two`: one consumer selecting over two fed bounded(1024) channels, 2 x 250_000.
+//! - `one_slot_stream`: 1 producer x 100_000 through bounded(1), 1 consumer (every other value
+//!   parks one side: the hop of kanal's and crossbeam's `bounded1` benchmarks).
+//! - `make_and_drop`: a bounded(1) channel made and both ends dropped (Go's reply channel,
+//!   `make(chan T, 1)` per request; flume's `create`).
 //!
 //! Run briefly: `cargo bench --bench channel -- --warm-up-time 1 --measurement-time 3`.
 //! Go's channels on the same shapes: `benches/go_chan/run.sh` (prints Go's ns per message).
@@ -25,6 +29,7 @@ const PER_PRODUCER: usize = 250_000;
 const CAP: usize = 1024;
 const UNBOUNDED_MSGS: usize = 1_000_000;
 const SELECT_PER_CHANNEL: usize = 250_000;
+const ONE_SLOT_MSGS: usize = 100_000;
 
 /// Where the async rows run: tokio's runtime (the peers' home) or gort's own, both with 2
 /// workers.
@@ -960,12 +965,173 @@ fn select_two(c: &mut Criterion) {
     g.finish();
 }
 
+fn one_slot_stream(c: &mut Criterion) {
+    let rt = tokio_rt();
+    let grt = gort_rt();
+    let mut g = c.benchmark_group("one_slot_stream");
+    g.throughput(Throughput::Elements(ONE_SLOT_MSGS as u64));
+    g.sample_size(10);
+    g.bench_function("gort", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &rt,
+                n,
+                async_mpsc!(
+                    gort::chan::bounded::<usize>(1),
+                    send,
+                    recv,
+                    1,
+                    ONE_SLOT_MSGS
+                ),
+            )
+        })
+    });
+    g.bench_function("gort_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
+                n,
+                async_mpsc!(
+                    gort::chan::bounded::<usize>(1),
+                    send,
+                    recv,
+                    1,
+                    ONE_SLOT_MSGS
+                ),
+            )
+        })
+    });
+    g.bench_function("gort_mpsc", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &rt,
+                n,
+                async_mpsc!(
+                    gort::sync::mpsc::channel::<usize>(1),
+                    send,
+                    recv,
+                    1,
+                    ONE_SLOT_MSGS
+                ),
+            )
+        })
+    });
+    g.bench_function("tokio", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &rt,
+                n,
+                async_mpsc!(
+                    tokio::sync::mpsc::channel::<usize>(1),
+                    send,
+                    recv,
+                    1,
+                    ONE_SLOT_MSGS
+                ),
+            )
+        })
+    });
+    g.bench_function("flume", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &rt,
+                n,
+                async_mpsc!(
+                    flume::bounded::<usize>(1),
+                    send_async,
+                    recv_async,
+                    1,
+                    ONE_SLOT_MSGS
+                ),
+            )
+        })
+    });
+    g.bench_function("kanal", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &rt,
+                n,
+                async_mpsc!(
+                    kanal::bounded_async::<usize>(1),
+                    send,
+                    recv_ok,
+                    1,
+                    ONE_SLOT_MSGS
+                ),
+            )
+        })
+    });
+    g.bench_function("kanal_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
+                n,
+                async_mpsc!(
+                    kanal::bounded_async::<usize>(1),
+                    send,
+                    recv_ok,
+                    1,
+                    ONE_SLOT_MSGS
+                ),
+            )
+        })
+    });
+    g.bench_function("async_channel", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &rt,
+                n,
+                async_mpsc!(
+                    async_channel::bounded::<usize>(1),
+                    send,
+                    recv_ok,
+                    1,
+                    ONE_SLOT_MSGS
+                ),
+            )
+        })
+    });
+    g.finish();
+}
+
+fn make_and_drop(c: &mut Criterion) {
+    let mut g = c.benchmark_group("make_and_drop");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("gort", |b| {
+        b.iter(|| std::hint::black_box(gort::chan::bounded::<usize>(1)))
+    });
+    g.bench_function("gort_unbounded", |b| {
+        b.iter(|| std::hint::black_box(gort::chan::unbounded::<usize>()))
+    });
+    g.bench_function("gort_mpsc", |b| {
+        b.iter(|| std::hint::black_box(gort::sync::mpsc::channel::<usize>(1)))
+    });
+    g.bench_function("tokio", |b| {
+        b.iter(|| std::hint::black_box(tokio::sync::mpsc::channel::<usize>(1)))
+    });
+    g.bench_function("flume", |b| {
+        b.iter(|| std::hint::black_box(flume::bounded::<usize>(1)))
+    });
+    g.bench_function("kanal", |b| {
+        b.iter(|| std::hint::black_box(kanal::bounded_async::<usize>(1)))
+    });
+    g.bench_function("async_channel", |b| {
+        b.iter(|| std::hint::black_box(async_channel::bounded::<usize>(1)))
+    });
+    g.bench_function("crossbeam", |b| {
+        b.iter(|| std::hint::black_box(crossbeam_channel::bounded::<usize>(1)))
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     ping_pong,
     mpsc_throughput,
     mpmc_throughput,
     unbounded_throughput,
-    select_two
+    select_two,
+    one_slot_stream,
+    make_and_drop
 );
 criterion_main!(benches);

@@ -571,7 +571,7 @@ fn send_slow<T>(
     cx: &mut Context<'_>,
     miss: Miss,
 ) -> Poll<Result<(), SendError<T>>> {
-    let miss = match miss {
+    match miss {
         // A yield, not a wait: nothing to record.
         Miss::Yield => return crate::coop::thread_budget_spent(cx),
         Miss::ReceiverParked => {
@@ -579,10 +579,8 @@ fn send_slow<T>(
             return Poll::Ready(Ok(()));
         }
         Miss::Contended if this.chan.send_contended(&mut this.op) => return Poll::Ready(Ok(())),
-        // The whole lock-free push was tried: on to the lock, as after a miss.
-        Miss::Contended => Miss::Missed,
-        Miss::Missed | Miss::Skipped => miss,
-    };
+        Miss::Contended | Miss::Missed | Miss::Skipped => {}
+    }
     // SAFETY: `this` is the pinned future of `SendFuture::poll`, which passed it on; `hand` is
     // structurally pinned (see there).
     let hand = unsafe { Pin::new_unchecked(&this.hand) };

@@ -148,14 +148,11 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
         miss: Miss,
     ) -> Poll<Option<T>> {
-        let miss = match miss {
-            Miss::Contended => match self.recv_contended() {
-                Some(value) => return Poll::Ready(Some(value)),
-                // The whole lock-free receive was tried: on to the lock, as after a miss.
-                None => Miss::Missed,
-            },
-            miss => miss,
-        };
+        if miss == Miss::Contended {
+            if let Some(value) = self.recv_contended() {
+                return Poll::Ready(Some(value));
+            }
+        }
         if let Some(hand) = hand {
             if let Some(polled) = self.poll_recv_plain(op, hand, cx, miss) {
                 return polled;

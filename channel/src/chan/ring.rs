@@ -167,35 +167,6 @@ impl<T> Ring<T> {
             .or_else(|value| self.push_contended(value))
     }
 
-    /// As [`try_push`](Self::try_push), for a caller holding the channel's lock: a ring found
-    /// full gives the value back at once. `try_push` pauses first, so that a consumer running
-    /// on another core may free a slot meanwhile; under the lock that pause only holds the
-    /// lock longer, and the caller parks its sender anyway if no room shows up.
-    #[inline]
-    pub(crate) fn push_or_full(&self, value: T) -> Result<(), T> {
-        let value = match self.push_uncontended(value) {
-            Ok(()) => return Ok(()),
-            Err(value) => value,
-        };
-        if self.is_full() {
-            return Err(value);
-        }
-        self.push_contended(value)
-    }
-
-    /// True when the ring is closed, or full with no pop reading the oldest value: every push
-    /// fails now. SeqCst loads, as `push_contended`'s look at `head`.
-    fn is_full(&self) -> bool {
-        let tail = self.tail.0.load(Ordering::SeqCst);
-        tail & self.mark != 0
-            || self
-                .head
-                .0
-                .load(Ordering::SeqCst)
-                .wrapping_add(self.one_lap)
-                == tail
-    }
-
     /// [`try_push`](Self::try_push) past its first try: every case, from the tail again.
     fn push_contended(&self, value: T) -> Result<(), T> {
         // The first try lost a race, or found the ring full: back off before looking again,
@@ -484,6 +455,20 @@ mod tests {
             assert_eq!(ring.len(), 0);
             assert_eq!(ring.try_push(12), Err(12), "cap {cap}: still closed");
         }
+    }
+
+    #[test]
+    fn its_positions_sit_128_bytes_apart_without_over_alignment() {
+        let ring = Ring::<u64>::new(4);
+        let at = |r: &AtomicUsize| std::ptr::from_ref(r) as usize;
+        let (head, tail) = (at(&ring.head), at(&ring.tail));
+        let read_mostly = std::ptr::from_ref(&ring.one_lap) as usize;
+        assert!(tail - head >= 128, "head and tail share a 128-byte block");
+        assert!(
+            head - read_mostly >= 128,
+            "head shares a block with the ring's fields"
+        );
+        assert!(std::mem::align_of::<Ring<u64>>() <= 16);
     }
 
     #[test]

@@ -1108,3 +1108,42 @@ fn plain_receives_take_parked_plain_senders_in_order() {
     }
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 }
+
+#[test]
+fn a_channel_takes_the_allocators_fast_path_and_keeps_its_lock_apart() {
+    use super::core::Chan;
+    // Not over-aligned (an over-aligned allocation takes glibc's `memalign`), and small enough
+    // for the allocator's per-thread cache (chunks up to 1,032 bytes).
+    assert!(std::mem::align_of::<Chan<u64>>() <= 16);
+    assert!(std::mem::size_of::<Chan<u64>>() + 16 <= 1032);
+    let chan = Chan::<u64>::new_go(4);
+    let lock = std::ptr::from_ref(&*chan.state) as usize;
+    let counters = std::ptr::from_ref(&chan.recv_parked) as usize;
+    assert!(
+        lock - counters >= 128,
+        "the lock shares a block with the counters"
+    );
+}
+
+#[test]
+fn the_last_receiver_drops_what_is_buffered_at_once() {
+    for (tx, rx) in [bounded(4), unbounded()] {
+        let marker = std::sync::Arc::new(());
+        tx.try_send(marker.clone()).unwrap();
+        tx.try_send(marker.clone()).unwrap();
+        let rx2 = rx.clone();
+        drop(rx);
+        assert_eq!(
+            std::sync::Arc::strong_count(&marker),
+            3,
+            "a receiver is left"
+        );
+        drop(rx2);
+        assert_eq!(
+            std::sync::Arc::strong_count(&marker),
+            1,
+            "dropped with the last receiver, while a sender still holds the channel"
+        );
+        assert!(tx.is_closed());
+    }
+}
