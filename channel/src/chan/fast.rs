@@ -65,6 +65,15 @@ impl Miss {
     }
 }
 
+/// The value of a send known to be [`SendOp::Idle`], leaving it [`SendOp::Done`].
+#[inline(always)]
+fn take_idle<T>(op: &mut SendOp<T>) -> T {
+    match std::mem::replace(op, SendOp::Done) {
+        SendOp::Idle(value) => value,
+        _ => unreachable!("checked idle before the push"),
+    }
+}
+
 /// True outside a `select!` branch: the lock-free polls leave branches to the full poll.
 #[inline(always)]
 fn outside_select() -> bool {
@@ -74,9 +83,9 @@ fn outside_select() -> bool {
 /// The first, call-free try of a lock-free buffer's push and pop: what a lock-free poll does
 /// inline (its every other case is out of line).
 trait Uncontended<T> {
-    /// A push: `Err` (value untouched) when it is not the common case, for
-    /// [`Chan::push_lock_free`] to decide.
-    fn push_uncontended(&self, value: T) -> Result<(), T>;
+    /// A push that takes its value from `take` once it won a slot: `false` (`take` not
+    /// called) when it is not the common case, for [`Chan::push_lock_free`] to decide.
+    fn push_uncontended_with(&self, take: impl FnOnce() -> T) -> bool;
 
     /// A pop: [`Pop::Other`] (nothing taken) when it is not the common case, for
     /// [`Chan::pop_lock_free`] to decide.
@@ -85,8 +94,8 @@ trait Uncontended<T> {
 
 impl<T> Uncontended<T> for Ring<T> {
     #[inline(always)]
-    fn push_uncontended(&self, value: T) -> Result<(), T> {
-        Ring::push_uncontended(self, value)
+    fn push_uncontended_with(&self, take: impl FnOnce() -> T) -> bool {
+        Ring::push_uncontended_with(self, take)
     }
 
     #[inline(always)]
@@ -101,8 +110,8 @@ impl<T> Uncontended<T> for Ring<T> {
 
 impl<T> Uncontended<T> for BlockList<T> {
     #[inline(always)]
-    fn push_uncontended(&self, value: T) -> Result<(), T> {
-        BlockList::push_uncontended(self, value)
+    fn push_uncontended_with(&self, take: impl FnOnce() -> T) -> bool {
+        BlockList::push_uncontended_with(self, take)
     }
 
     #[inline(always)]
@@ -143,39 +152,30 @@ impl<T> Chan<T> {
         buffer: &impl Uncontended<T>,
         op: &mut SendOp<T>,
     ) -> Result<(), Miss> {
-        let value = match std::mem::replace(op, SendOp::Done) {
-            SendOp::Idle(value) => value,
-            other => {
-                *op = other;
-                return Err(Miss::Skipped);
-            }
-        };
-        let miss = if !outside_select() {
-            Miss::Skipped
-        } else if self.lock_free_send_barred() {
+        // The value stays in `op` until a slot is won: it moves once, straight into the slot.
+        if !matches!(op, SendOp::Idle(_)) || !outside_select() {
+            return Err(Miss::Skipped);
+        }
+        if self.lock_free_send_barred() {
             // Before the budget's look: a send that must go to the lock (a receiver to hand
             // to, every ping-pong hop) spends nothing here.
-            Miss::Missed
-        } else {
-            match coop::lock_free_turn(true) {
-                // Not barred (checked above) and outside a `select!`: straight to the push.
-                Turn::Go => match buffer.push_uncontended(value) {
-                    Ok(()) if self.recv_parked.load(Ordering::SeqCst) != 0 => {
-                        return Err(Miss::ReceiverParked);
-                    }
-                    // Stayed lock-free: the tick `lock_free_turn` took is the whole charge.
-                    Ok(()) => return Ok(()),
-                    Err(value) => {
-                        *op = SendOp::Idle(value);
-                        return Err(Miss::Contended);
-                    }
-                },
-                Turn::FullPoll => Miss::Skipped,
-                Turn::Yield => Miss::Yield,
+            return Err(Miss::Missed);
+        }
+        match coop::lock_free_turn(true) {
+            // Not barred (checked above) and outside a `select!`: straight to the push.
+            Turn::Go => {
+                if !buffer.push_uncontended_with(|| take_idle(op)) {
+                    return Err(Miss::Contended);
+                }
+                if self.recv_parked.load(Ordering::SeqCst) != 0 {
+                    return Err(Miss::ReceiverParked);
+                }
+                // Stayed lock-free: the tick `lock_free_turn` took is the whole charge.
+                Ok(())
             }
-        };
-        *op = SendOp::Idle(value);
-        Err(miss)
+            Turn::FullPoll => Err(Miss::Skipped),
+            Turn::Yield => Err(Miss::Yield),
+        }
     }
 
     /// The rest of [`poll_send_lock_free`](Self::poll_send_lock_free) after
@@ -286,14 +286,18 @@ impl<T> Chan<T> {
     }
 
     /// The end of a lock-free receive that popped `value` (its unit, if any, given back):
-    /// settled under the lock if a parked peer needs it, else charged as lock-free.
+    /// settled under the lock if a parked peer needs it, else charged as lock-free. The value
+    /// goes into the poll's result first, and the out-of-line settling does not take it: a
+    /// large value is copied once, not once more per call it passes through.
     #[inline(always)]
     fn finish_recv(&self, value: T) -> Poll<Option<T>> {
-        if !self.recv_settled() {
-            return self.settle_after_recv(value);
+        let out = Poll::Ready(Some(value));
+        if self.recv_settled() {
+            coop::charge(true, self.cheap_budget);
+        } else {
+            self.settle_after_recv();
         }
-        coop::charge(true, self.cheap_budget);
-        Poll::Ready(Some(value))
+        out
     }
 
     /// A lock-free pop freed room with a sender parked, or took the last value of a closed
@@ -301,10 +305,9 @@ impl<T> Chan<T> {
     /// that did not stay lock-free.
     #[cold]
     #[inline(never)]
-    fn settle_after_recv(&self, value: T) -> Poll<Option<T>> {
+    fn settle_after_recv(&self) {
         self.settle_after_pop();
         coop::charge(false, self.cheap_budget);
-        Poll::Ready(Some(value))
     }
 
     /// After a lock-free pop (its unit given back): true when nobody needs the lock's help — no

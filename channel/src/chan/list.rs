@@ -378,6 +378,19 @@ impl<T> BlockList<T> {
     /// `push` to decide. Calls nothing, so a caller can keep every other case out of line.
     #[inline(always)]
     pub(crate) fn push_uncontended(&self, value: T) -> Result<(), T> {
+        let mut value = Some(value);
+        if self.push_uncontended_with(|| value.take().expect("taken once")) {
+            return Ok(());
+        }
+        Err(value.expect("a push that missed took nothing"))
+    }
+
+    /// [`push_uncontended`](Self::push_uncontended), taking its value from `take` only once it
+    /// has won its slot (see [`Ring::push_uncontended_with`](super::ring::Ring)). `false`:
+    /// missed, `take` not called. `take` must not panic (the slot won would never be written,
+    /// and its pop would wait for it forever).
+    #[inline(always)]
+    pub(crate) fn push_uncontended_with(&self, take: impl FnOnce() -> T) -> bool {
         let tail = self.tail.index.load(Ordering::Acquire);
         let block = self.tail.block.load(Ordering::Acquire);
         let offset = (tail >> SHIFT) % LAP;
@@ -401,10 +414,10 @@ impl<T> BlockList<T> {
             seqcst_rmw_done();
             // SAFETY: winning index `tail` gives this push its slot in `block`, which cannot be
             // freed before that slot is written and read.
-            unsafe { Block::write_slot(block, offset, value) };
-            return Ok(());
+            unsafe { Block::write_slot(block, offset, take()) };
+            return true;
         }
-        Err(value)
+        false
     }
 
     /// A block for a push that needs one: the emptied block kept for reuse, else a new one.

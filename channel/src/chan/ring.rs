@@ -241,21 +241,34 @@ impl<T> Ring<T> {
     /// ([`push_contended`](Self::push_contended)) to decide.
     #[inline(always)]
     pub(crate) fn push_uncontended(&self, value: T) -> Result<(), T> {
+        let mut value = Some(value);
+        if self.push_uncontended_with(|| value.take().expect("taken once")) {
+            return Ok(());
+        }
+        Err(value.expect("a push that missed took nothing"))
+    }
+
+    /// [`push_uncontended`](Self::push_uncontended), taking its value from `take` only once it
+    /// has won the slot: a caller whose value sits in its future moves it once, straight into
+    /// the slot (a large value's copies, measured, were most of its send). `false`: missed,
+    /// `take` not called. `take` must not panic (the slot won would never be published).
+    #[inline(always)]
+    pub(crate) fn push_uncontended_with(&self, take: impl FnOnce() -> T) -> bool {
         let pos = self.tail.0.load(Ordering::Relaxed);
         let (index, cap) = (self.index(pos), self.cap());
         let slot = &self.slots[index];
         // Closed (`tail` marked), or the slot not free for this position: `try_push` decides.
         if pos & self.mark != 0 || slot.stamp.load(Ordering::Acquire) != free_at(pos) {
-            return Err(value);
+            return false;
         }
         if self.win(&self.tail, pos, index, cap).is_err() {
-            return Err(value);
+            return false;
         }
         // SAFETY: as in `try_push`: winning the CAS on `tail` at `pos` gives this thread sole
         // access to the slot until it publishes its value's stamp; the slot is empty.
-        unsafe { (*slot.value.get()).write(value) };
+        unsafe { (*slot.value.get()).write(take()) };
         slot.stamp.store(full_at(pos), Ordering::Release);
-        Ok(())
+        true
     }
 
     /// The first try of [`pop`](Self::pop) alone, waiting for nothing and calling nothing:
