@@ -12,6 +12,8 @@
 //! - `select_two`: one consumer selecting over two fed bounded(1024) channels, 2 x 250_000.
 //! - `one_slot_stream`: 1 producer x 100_000 through bounded(1), 1 consumer (every other value
 //!   parks one side: the hop of kanal's and crossbeam's `bounded1` benchmarks).
+//! - `big_payload`: `mpmc_throughput`'s shape with 64-byte messages (`[u64; 8]`): the copies a
+//!   send and a receive make.
 //! - `make_and_drop`: a bounded(1) channel made and both ends dropped (Go's reply channel,
 //!   `make(chan T, 1)` per request; flume's `create`).
 //!
@@ -245,14 +247,20 @@ fn ping_pong(c: &mut Criterion) {
 
 macro_rules! async_throughput {
     ($make:expr, $send:ident, $recv:ident, $producers:expr, $per:expr, $consumers:expr) => {
+        async_throughput!($make, $send, $recv, $producers, $per, $consumers, |i: usize| i)
+    };
+    // `$message`: the message sent for each index (a closure without captures).
+    ($make:expr, $send:ident, $recv:ident, $producers:expr, $per:expr, $consumers:expr,
+     $message:expr) => {
         move || async move {
             let (tx, rx) = $make;
             let mut tasks = Vec::new();
             for _ in 0..$producers {
                 let tx = tx.clone();
+                let message = $message;
                 tasks.push(spawn(async move {
                     for i in 0..$per {
-                        async_ping_pong!(@send tx, $send, i);
+                        async_ping_pong!(@send tx, $send, message(i));
                     }
                 }));
             }
@@ -623,6 +631,106 @@ fn mpmc_throughput(c: &mut Criterion) {
                 let (tx, rx) = crossbeam_channel::bounded(CAP);
                 crossbeam_throughput(tx, rx, PRODUCERS, PER_PRODUCER, 4)
             })
+        })
+    });
+    g.finish();
+}
+
+/// A 64-byte message: what a send and a receive copy, and how often, shows.
+type Big = [u64; 8];
+
+fn big(i: usize) -> Big {
+    [i as u64; 8]
+}
+
+fn big_payload(c: &mut Criterion) {
+    let rt = tokio_rt();
+    let grt = gort_rt();
+    let mut g = c.benchmark_group("big_payload");
+    g.throughput(Throughput::Elements((PRODUCERS * PER_PRODUCER) as u64));
+    g.sample_size(10);
+    g.bench_function("gort", |b| {
+        b.iter_custom(|n| {
+            let work = async_throughput!(
+                gort::chan::bounded::<Big>(CAP),
+                send,
+                recv,
+                PRODUCERS,
+                PER_PRODUCER,
+                4,
+                big
+            );
+            time_async(&rt, n, work)
+        })
+    });
+    g.bench_function("gort_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            let work = async_throughput!(
+                gort::chan::bounded::<Big>(CAP),
+                send,
+                recv,
+                PRODUCERS,
+                PER_PRODUCER,
+                4,
+                big
+            );
+            time_async(&grt, n, work)
+        })
+    });
+    g.bench_function("flume", |b| {
+        b.iter_custom(|n| {
+            let work = async_throughput!(
+                flume::bounded::<Big>(CAP),
+                send_async,
+                recv_async,
+                PRODUCERS,
+                PER_PRODUCER,
+                4,
+                big
+            );
+            time_async(&rt, n, work)
+        })
+    });
+    g.bench_function("kanal", |b| {
+        b.iter_custom(|n| {
+            let work = async_throughput!(
+                kanal::bounded_async::<Big>(CAP),
+                send,
+                recv_ok,
+                PRODUCERS,
+                PER_PRODUCER,
+                4,
+                big
+            );
+            time_async(&rt, n, work)
+        })
+    });
+    g.bench_function("kanal_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            let work = async_throughput!(
+                kanal::bounded_async::<Big>(CAP),
+                send,
+                recv_ok,
+                PRODUCERS,
+                PER_PRODUCER,
+                4,
+                big
+            );
+            time_async(&grt, n, work)
+        })
+    });
+    g.bench_function("async_channel", |b| {
+        b.iter_custom(|n| {
+            let work = async_throughput!(
+                async_channel::bounded::<Big>(CAP),
+                send,
+                recv_ok,
+                PRODUCERS,
+                PER_PRODUCER,
+                4,
+                big
+            );
+            time_async(&rt, n, work)
         })
     });
     g.finish();
@@ -1132,6 +1240,7 @@ criterion_group!(
     unbounded_throughput,
     select_two,
     one_slot_stream,
-    make_and_drop
+    make_and_drop,
+    big_payload
 );
 criterion_main!(benches);
