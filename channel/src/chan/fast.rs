@@ -286,18 +286,14 @@ impl<T> Chan<T> {
     }
 
     /// The end of a lock-free receive that popped `value` (its unit, if any, given back):
-    /// settled under the lock if a parked peer needs it, else charged as lock-free. The value
-    /// goes into the poll's result first, and the out-of-line settling does not take it: a
-    /// large value is copied once, not once more per call it passes through.
+    /// settled under the lock if a parked peer needs it, else charged as lock-free.
     #[inline(always)]
     fn finish_recv(&self, value: T) -> Poll<Option<T>> {
-        let out = Poll::Ready(Some(value));
-        if self.recv_settled() {
-            coop::charge(true, self.cheap_budget);
-        } else {
-            self.settle_after_recv();
+        if !self.recv_settled() {
+            return self.settle_after_recv(value);
         }
-        out
+        coop::charge(true, self.cheap_budget);
+        Poll::Ready(Some(value))
     }
 
     /// A lock-free pop freed room with a sender parked, or took the last value of a closed
@@ -305,9 +301,10 @@ impl<T> Chan<T> {
     /// that did not stay lock-free.
     #[cold]
     #[inline(never)]
-    fn settle_after_recv(&self) {
+    fn settle_after_recv(&self, value: T) -> Poll<Option<T>> {
         self.settle_after_pop();
         coop::charge(false, self.cheap_budget);
+        Poll::Ready(Some(value))
     }
 
     /// After a lock-free pop (its unit given back): true when nobody needs the lock's help — no
