@@ -170,7 +170,7 @@ impl<T> Ring<T> {
     /// As [`try_push`](Self::try_push), for a caller holding the channel's lock: a ring found
     /// full gives the value back at once. `try_push` pauses first, so that a consumer running
     /// on another core may free a slot meanwhile; under the lock that pause only holds the
-    /// lock longer (a `pause` is 30–140 cycles on recent x86 cores), and the caller parks its
+    /// lock longer (a `pause` took 30–50 ns on an Intel Xeon host), and the caller parks its
     /// sender anyway if no room shows up, which a later pop sees and settles.
     #[inline]
     pub(crate) fn push_or_full(&self, value: T) -> Result<(), T> {
@@ -280,7 +280,7 @@ impl<T> Ring<T> {
 
     /// [`push_uncontended`](Self::push_uncontended), taking its value from `take` only once it
     /// has won the slot: a caller whose value sits in its future moves it once, straight into
-    /// the slot (a large value's copies, measured, were most of its send). `false`: missed,
+    /// the slot (a 64-byte value's send poll had 116 vector moves, 16 since). `false`: missed,
     /// `take` not called. `take` must not panic (the slot won would never be published).
     #[inline(always)]
     pub(crate) fn push_uncontended_with(&self, take: impl FnOnce() -> T) -> bool {
