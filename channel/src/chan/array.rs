@@ -70,13 +70,7 @@ impl<T> Chan<T> {
                 // A lock-free send that had not seen the parked sender may have taken the room
                 // first: then the value waits in `back`, last in line, and no further sender
                 // is pulled in (the buffer holds one extra value until it drains).
-                Ok(Some(value)) | Err(value) => {
-                    self.push_newest(st, value);
-                    if !st.back.is_empty() {
-                        // It went to `back`: the ring has no room for it after all.
-                        return;
-                    }
-                }
+                Ok(Some(value)) | Err(value) => self.push_newest(st, value),
             }
         }
     }
