@@ -54,7 +54,7 @@ impl<T> Chan<T> {
         };
         // Values waiting in `back` are older than any parked sender's: they go in first.
         while let Some(value) = st.back.pop_front() {
-            if let Err(value) = ring.push_or_full(value) {
+            if let Err(value) = ring.try_push(value) {
                 st.back.push_front(value);
                 return;
             }
