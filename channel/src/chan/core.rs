@@ -157,6 +157,11 @@ pub(crate) struct Chan<T> {
     pub(super) recv_parked: AtomicUsize,
     pub(super) send_parked: AtomicUsize,
     pub(super) front_len: AtomicUsize,
+    /// Values handed to parked receives' cells and not yet taken out (see
+    /// [`Chan::took_from_cell`]): they are on their way, so a closed channel is not drained
+    /// until each is taken. Raised under the lock, lowered without it; next to the counts a
+    /// hand-off writes anyway.
+    pub(super) in_cells: AtomicUsize,
     senders: AtomicUsize,
     pub(super) receivers: AtomicUsize,
     pub(super) closed: AtomicBool,
@@ -217,6 +222,7 @@ impl<T> Chan<T> {
             recv_parked: AtomicUsize::new(0),
             send_parked: AtomicUsize::new(0),
             front_len: AtomicUsize::new(0),
+            in_cells: AtomicUsize::new(0),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
             closed: AtomicBool::new(false),
@@ -413,10 +419,12 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Nothing buffered and nothing on its way (no unit out: no push in flight, no permit).
+    /// Nothing buffered and nothing on its way (no unit out: no push in flight, no permit; no
+    /// value in a receive's cell, which its receive may still hand back if it is dropped).
     pub(super) fn drained(&self, st: &State<T>) -> bool {
         st.front.is_empty()
             && st.back.is_empty()
+            && self.no_value_in_cells()
             && match (&self.units, &self.flavor) {
                 // No unit out: no push in flight, no permit.
                 (Some(units), _) => units.available() == self.cap,
@@ -431,6 +439,46 @@ impl<T> Chan<T> {
         if st.closed && self.drained(st) {
             wk.extend(st.recvq.drain(|w| w.status = RecvStatus::Closed));
         }
+    }
+
+    // ----- values in receives' cells -----
+
+    /// True when no value waits in a receive's cell. Asked under the lock, of a closed channel
+    /// only (so its cost does not matter): a read-modify-write, not a load, because a load may
+    /// read a value older than a lock-free take's decrement, while a read-modify-write reads
+    /// the newest. Then either it comes after that decrement (and sees it), or before: then the
+    /// decrement reads what it wrote and synchronizes with it, so the take's look at `closed`
+    /// sees the close this critical section follows, and the take wakes the receivers parked
+    /// here (see [`took_from_cell`](Self::took_from_cell)).
+    fn no_value_in_cells(&self) -> bool {
+        self.in_cells.fetch_add(0, Ordering::AcqRel) == 0
+    }
+
+    /// A receive took the value handed to its cell, without the lock. The last value out of
+    /// the cells of a closed channel may leave it drained: receivers that found it closed but
+    /// not drained (the value was on its way) and parked are told, under the lock. See
+    /// [`no_value_in_cells`](Self::no_value_in_cells) for why a take that finds `closed`
+    /// unset has nobody to tell.
+    #[inline(always)]
+    pub(super) fn took_from_cell(&self) {
+        if self.in_cells.fetch_sub(1, Ordering::AcqRel) == 1 && self.closed.load(Ordering::Acquire)
+        {
+            self.wake_if_done();
+        }
+    }
+
+    /// [`took_from_cell`](Self::took_from_cell) under the lock.
+    #[inline(always)]
+    pub(super) fn took_from_cell_locked(&self, st: &mut State<T>, wk: &mut Wakeups) {
+        if self.in_cells.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.wake_receivers_if_done(st, wk);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake_if_done(&self) {
+        self.locked(|st, wk| self.wake_receivers_if_done(st, wk));
     }
 
     // ----- closing and counting -----

@@ -429,6 +429,45 @@ fn loom_handoff_cell_recv_dropped_races_send() {
     });
 }
 
+/// A value sits in a parked receive's cell while the channel closes and a second receive runs:
+/// the second gets `None` only after the holder took the value (then it is woken, the cell
+/// being the last thing on its way), or gets the value itself (the holder was dropped and
+/// handed it back). Exactly one copy arrives, and nobody waits forever.
+fn cell_value_races_close_and_a_second_receive(drop_holder: bool) {
+    loom::model(move || {
+        let (tx, rx) = bounded::<u32>(1);
+        let rx2 = rx.clone();
+        let mut holder = Box::pin(rx.recv());
+        assert!(poll_once(&mut holder).is_pending());
+        tx.try_send(7).unwrap(); // into the parked receive's cell
+        let closer = thread::spawn(move || assert!(tx.close()));
+        let other = thread::spawn(move || block_on(rx2.recv()));
+        let mine = if drop_holder {
+            drop(holder);
+            None
+        } else {
+            block_on(holder)
+        };
+        closer.join().unwrap();
+        let theirs = other.join().unwrap();
+        match mine {
+            Some(v) => assert_eq!((v, theirs), (7, None)),
+            None => assert_eq!(theirs, Some(7), "handed back, then received"),
+        }
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+#[test]
+fn loom_cell_value_taken_races_close_and_a_second_receive() {
+    cell_value_races_close_and_a_second_receive(false);
+}
+
+#[test]
+fn loom_cell_value_dropped_races_close_and_a_second_receive() {
+    cell_value_races_close_and_a_second_receive(true);
+}
+
 /// A receive woken through its cell on one thread while its sender runs on another.
 #[test]
 fn loom_handoff_cell_two_values_in_order() {

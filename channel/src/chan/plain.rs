@@ -24,7 +24,7 @@
 use super::core::{Chan, RecvOp, SendFail, SendOp, State};
 use super::fast::Miss;
 use super::shim::LockGuard;
-use super::waiter::{Delivery, Wakeups};
+use super::waiter::{put_in_cell, Delivery, Wakeups};
 use crate::coop;
 use crate::handoff::HandOff;
 use crate::select;
@@ -120,6 +120,7 @@ impl<T> Chan<T> {
         let Delivery::InPlace(hand) = waiter.delivery else {
             unreachable!("checked above");
         };
+        put_in_cell(&self.in_cells);
         // SAFETY: we hold the channel's lock (`st` is its state) and just removed the waiter
         // holding `hand` from the list.
         unsafe { hand.complete(value) };

@@ -122,6 +122,7 @@ impl<T> Chan<T> {
                 // A sender handed us its value and removed our waiter: no lock, and no budget
                 // (this receive returned `Pending` when it parked).
                 *op = RecvOp::Idle;
+                self.took_from_cell();
                 return Poll::Ready(Some(value));
             }
         }
@@ -193,14 +194,16 @@ impl<T> Chan<T> {
                         let ring_missed = !try_lock_free;
                         return self.start_recv(st, op, hand_pin, me, cx, wk, ring_missed);
                     }
-                    RecvOp::Parked(id) => match Self::look_at_parked_recv(st, id, hand, me, cx) {
-                        Parked::Waiting => return Poll::Pending,
-                        Parked::Done(value) => {
-                            *op = RecvOp::Idle;
-                            return Poll::Ready(Some(value));
+                    RecvOp::Parked(id) => {
+                        match self.look_at_parked_recv(st, id, hand, me, cx, wk) {
+                            Parked::Waiting => return Poll::Pending,
+                            Parked::Done(value) => {
+                                *op = RecvOp::Idle;
+                                return Poll::Ready(Some(value));
+                            }
+                            Parked::Again => *op = RecvOp::Idle,
                         }
-                        Parked::Again => *op = RecvOp::Idle,
-                    },
+                    }
                 }
             })
         });
@@ -300,7 +303,7 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
         wk: &mut Wakeups,
     ) -> Poll<Option<T>> {
-        match Self::look_at_parked_recv(st, id, hand, me, cx) {
+        match self.look_at_parked_recv(st, id, hand, me, cx, wk) {
             Parked::Waiting => Poll::Pending,
             Parked::Done(value) => {
                 *op = RecvOp::Idle;
@@ -324,13 +327,16 @@ impl<T> Chan<T> {
     /// Reads a parked receive's outcome: its cell (a sender handed it a value and removed the
     /// waiter), else its waiter, removing it once finished.
     fn look_at_parked_recv(
+        &self,
         st: &mut State<T>,
         id: WaiterId,
         hand: Option<&HandOff<T>>,
         me: Option<&Current<'_>>,
         cx: &mut Context<'_>,
+        wk: &mut Wakeups,
     ) -> Parked<T> {
         if let Some(value) = hand.and_then(HandOff::take) {
+            self.took_from_cell_locked(st, wk);
             return Parked::Done(value);
         }
         let queued = st.recvq.is_queued(id);
@@ -363,7 +369,9 @@ impl<T> Chan<T> {
         if let RecvOp::Parked(id) = std::mem::take(op) {
             self.locked(|st, wk| {
                 if let Some(value) = hand.and_then(HandOff::take) {
-                    // Handed to us (the waiter is gone): pass it on.
+                    // Handed to us (the waiter is gone): pass it on. Out of the cell first:
+                    // `put_back` may hand it to another.
+                    self.took_from_cell_locked(st, wk);
                     self.put_back(st, value, wk);
                     return;
                 }

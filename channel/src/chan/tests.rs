@@ -1147,3 +1147,77 @@ fn the_last_receiver_drops_what_is_buffered_at_once() {
         assert!(tx.is_closed());
     }
 }
+
+/// A value handed to a parked receive's cell is still on its way: until that receive takes it
+/// (or, dropped, hands it back), a closed channel is not drained, and no other receiver may
+/// say `Closed`. Here the receive is dropped: the value goes back and the other receiver gets
+/// it, then `Closed`.
+#[test]
+fn a_value_in_a_dropped_receives_cell_is_not_lost_after_close() {
+    for cap in [0, 1, 4, UNBOUNDED_CAP] {
+        let (tx, rx) = make(cap);
+        let rx2 = rx.clone();
+        let mut parked = Box::pin(rx.recv());
+        assert!(poll_once(&mut parked).is_pending(), "cap {cap}");
+        if cap == 0 {
+            // A send future completes at once: the receive is parked.
+            assert!(poll_once(&mut Box::pin(tx.send(7))).is_ready(), "cap {cap}");
+        } else {
+            assert!(tx.try_send(7).is_ok(), "cap {cap}");
+        }
+        assert!(tx.close());
+        assert_eq!(
+            rx2.try_recv(),
+            Err(TryRecvError::Empty),
+            "cap {cap}: 7 is in a cell"
+        );
+        drop(parked);
+        assert_eq!(rx2.try_recv(), Ok(7), "cap {cap}");
+        assert_eq!(rx2.try_recv(), Err(TryRecvError::Closed), "cap {cap}");
+    }
+}
+
+/// The same, with another receive parked after the close: the dropped receive's value goes to
+/// it; and when the receive holding the value takes it instead, the parked one is told
+/// `None` (the cell was the last thing on its way).
+#[test]
+fn a_receive_parked_behind_a_full_cell_ends_when_the_cell_empties() {
+    for cap in [0, 1, 4, UNBOUNDED_CAP] {
+        for drop_holder in [false, true] {
+            let (tx, rx) = make(cap);
+            let mut holder = Box::pin(rx.recv());
+            assert!(poll_once(&mut holder).is_pending());
+            if cap == 0 {
+                assert!(poll_once(&mut Box::pin(tx.send(7))).is_ready());
+            } else {
+                assert!(tx.try_send(7).is_ok());
+            }
+            assert!(tx.close());
+            let (waker, wakes) = counting_waker();
+            let mut cx = Context::from_waker(&waker);
+            let mut behind = Box::pin(rx.recv());
+            assert!(behind.as_mut().poll(&mut cx).is_pending(), "cap {cap}");
+            if drop_holder {
+                drop(holder);
+                assert_eq!(wakes.0.load(Ordering::SeqCst), 1, "cap {cap}: handed on");
+                assert_eq!(behind.as_mut().poll(&mut cx), Poll::Ready(Some(7)));
+            } else {
+                assert_eq!(poll_once(&mut holder), Poll::Ready(Some(7)), "cap {cap}");
+                assert_eq!(wakes.0.load(Ordering::SeqCst), 1, "cap {cap}: told");
+                assert_eq!(behind.as_mut().poll(&mut cx), Poll::Ready(None));
+            }
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Closed), "cap {cap}");
+        }
+    }
+}
+
+/// Stands for an unbounded channel in the capacity loops above.
+const UNBOUNDED_CAP: usize = usize::MAX;
+
+fn make(cap: usize) -> (Sender<u32>, Receiver<u32>) {
+    if cap == UNBOUNDED_CAP {
+        unbounded()
+    } else {
+        bounded(cap)
+    }
+}

@@ -29,6 +29,7 @@
 //! finds the outcome: a receive passes a handed value on, a send whose value was taken counts as
 //! delivered.
 
+use super::shim::{AtomicUsize, Ordering};
 use crate::handoff::HandOffRef;
 use crate::select::{claim_peer, SelectRef};
 use crate::waitlist::{WaitList, WaiterId};
@@ -169,6 +170,7 @@ pub(super) fn hand_to_receive<T>(
     list: &mut WaitList<RecvWaiter<T>>,
     id: WaiterId,
     value: T,
+    in_cells: &AtomicUsize,
 ) -> Result<(), T> {
     let waiter = list.get_mut(id);
     let Delivery::InPlace(hand) = waiter.delivery else {
@@ -176,10 +178,19 @@ pub(super) fn hand_to_receive<T>(
         return Err(value);
     };
     list.remove(id);
+    put_in_cell(in_cells);
     // SAFETY: we hold the channel's lock (`list` is borrowed from its state) and just removed
     // the waiter holding `hand`, which was in the slab.
     unsafe { hand.complete(value) };
     Ok(())
+}
+
+/// Counts a value going into a parked receive's cell (`Chan::in_cells`), under the lock, just
+/// before the cell is completed. An add, not a store: a receive may take from its cell (and
+/// subtract) meanwhile without the lock.
+#[inline(always)]
+pub(super) fn put_in_cell(in_cells: &AtomicUsize) {
+    in_cells.fetch_add(1, Ordering::Relaxed);
 }
 
 /// Wakers collected under the lock, woken once it is released.
