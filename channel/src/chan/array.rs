@@ -54,7 +54,7 @@ impl<T> Chan<T> {
         };
         // Values waiting in `back` are older than any parked sender's: they go in first.
         while let Some(value) = st.back.pop_front() {
-            if let Err(value) = ring.try_push(value) {
+            if let Err(value) = ring.push_or_full(value) {
                 st.back.push_front(value);
                 return;
             }
@@ -70,7 +70,13 @@ impl<T> Chan<T> {
                 // A lock-free send that had not seen the parked sender may have taken the room
                 // first: then the value waits in `back`, last in line, and no further sender
                 // is pulled in (the buffer holds one extra value until it drains).
-                Ok(Some(value)) | Err(value) => self.push_newest(st, value),
+                Ok(Some(value)) | Err(value) => {
+                    self.push_newest(st, value);
+                    if !st.back.is_empty() {
+                        // It went to `back`: the ring has no room for it after all.
+                        return;
+                    }
+                }
             }
         }
     }

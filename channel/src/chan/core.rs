@@ -377,7 +377,7 @@ impl<T> Chan<T> {
     /// nothing waits in `back`, else at the end of `back`.
     pub(super) fn push_newest(&self, st: &mut State<T>, mut value: T) {
         if st.back.is_empty() {
-            match self.push_lock_free(value) {
+            match self.push_locked(value) {
                 Ok(()) => return,
                 Err(full) => value = full,
             }
@@ -416,6 +416,16 @@ impl<T> Chan<T> {
             Flavor::Zero => Err(value),
             Flavor::Array(ring) => ring.try_push(value),
             Flavor::List(q) => q.push(value),
+        }
+    }
+
+    /// [`push_lock_free`](Self::push_lock_free) for a caller holding the lock: a full ring
+    /// gives the value back at once ([`Ring::push_or_full`]).
+    #[inline]
+    pub(super) fn push_locked(&self, value: T) -> Result<(), T> {
+        match (&self.units, &self.flavor) {
+            (None, Flavor::Array(ring)) => ring.push_or_full(value),
+            _ => self.push_lock_free(value),
         }
     }
 

@@ -184,36 +184,48 @@ fn loom_lock_free_ring() {
 
 /// A one-slot ring counts its capacity in its slot: a producer pushing twice races a consumer
 /// popping (the second push finds the ring full until the first value is read, or a pop still
-/// reading it); both values arrive once, in order.
+/// reading it); both values arrive once, in order. Pushed with `try_push` (the lock-free send's)
+/// and with `push_or_full` (a push under the channel's lock: no pause, and a pop that claimed
+/// the slot but still reads it is waited out, not taken for a full ring).
 #[test]
 fn loom_ring_one_slot_full_races_pop() {
     use super::ring::Ring;
     use crate::chan::shim::Arc;
-    loom::model(|| {
-        let ring = Arc::new(Ring::new(1));
-        let producer = {
-            let ring = ring.clone();
-            thread::spawn(move || {
-                for v in [1, 2] {
-                    let mut v = v;
-                    while let Err(back) = ring.try_push(v) {
-                        v = back;
-                        loom::thread::yield_now();
+    for under_lock in [false, true] {
+        loom::model(move || {
+            let ring = Arc::new(Ring::new(1));
+            let producer = {
+                let ring = ring.clone();
+                thread::spawn(move || {
+                    for v in [1, 2] {
+                        let mut v = v;
+                        loop {
+                            let pushed = if under_lock {
+                                ring.push_or_full(v)
+                            } else {
+                                ring.try_push(v)
+                            };
+                            match pushed {
+                                Ok(()) => break,
+                                Err(back) => v = back,
+                            }
+                            loom::thread::yield_now();
+                        }
                     }
+                })
+            };
+            let mut got = Vec::new();
+            while got.len() < 2 {
+                match ring.pop() {
+                    Some(v) => got.push(v),
+                    None => loom::thread::yield_now(),
                 }
-            })
-        };
-        let mut got = Vec::new();
-        while got.len() < 2 {
-            match ring.pop() {
-                Some(v) => got.push(v),
-                None => loom::thread::yield_now(),
             }
-        }
-        producer.join().unwrap();
-        assert_eq!(got, [1, 2]);
-        assert!(ring.is_empty());
-    });
+            producer.join().unwrap();
+            assert_eq!(got, [1, 2]);
+            assert!(ring.is_empty());
+        });
+    }
 }
 
 /// A pop that sees `tail` moved waits for that push's value instead of reporting empty: the

@@ -149,7 +149,7 @@ impl<T> Chan<T> {
         }
         // Behind parked senders and values waiting in `back` (per-sender FIFO).
         if st.sendq.is_empty() && st.back.is_empty() {
-            match self.push_lock_free(value) {
+            match self.push_locked(value) {
                 Ok(()) => return Ok(()),
                 Err(back) => value = back,
             }
