@@ -120,7 +120,7 @@ impl<T> Chan<T> {
         let Delivery::InPlace(hand) = waiter.delivery else {
             unreachable!("checked above");
         };
-        put_in_cell(&self.in_cells);
+        put_in_cell(&mut st.cells_filled);
         // SAFETY: we hold the channel's lock (`st` is its state) and just removed the waiter
         // holding `hand` from the list.
         unsafe { hand.complete(value) };

@@ -56,7 +56,7 @@ impl<T> Chan<T> {
             // A `select!` that holds this stream branch has committed to it: it comes back for
             // the value, so the offer stops here.
             let selecting = st.recvq.get(id).sel.is_some();
-            match hand_to_receive(&mut st.recvq, id, value, &self.in_cells) {
+            match hand_to_receive(&mut st.recvq, id, value, &mut st.cells_filled) {
                 Ok(()) => return Ok(None),
                 Err(back) => value = back,
             }

@@ -29,7 +29,6 @@
 //! finds the outcome: a receive passes a handed value on, a send whose value was taken counts as
 //! delivered.
 
-use super::shim::{AtomicUsize, Ordering};
 use crate::handoff::HandOffRef;
 use crate::select::{claim_peer, SelectRef};
 use crate::waitlist::{WaitList, WaiterId};
@@ -170,7 +169,7 @@ pub(super) fn hand_to_receive<T>(
     list: &mut WaitList<RecvWaiter<T>>,
     id: WaiterId,
     value: T,
-    in_cells: &AtomicUsize,
+    cells_filled: &mut usize,
 ) -> Result<(), T> {
     let waiter = list.get_mut(id);
     let Delivery::InPlace(hand) = waiter.delivery else {
@@ -178,19 +177,18 @@ pub(super) fn hand_to_receive<T>(
         return Err(value);
     };
     list.remove(id);
-    put_in_cell(in_cells);
+    put_in_cell(cells_filled);
     // SAFETY: we hold the channel's lock (`list` is borrowed from its state) and just removed
     // the waiter holding `hand`, which was in the slab.
     unsafe { hand.complete(value) };
     Ok(())
 }
 
-/// Counts a value going into a parked receive's cell (`Chan::in_cells`), under the lock, just
-/// before the cell is completed. An add, not a store: a receive may take from its cell (and
-/// subtract) meanwhile without the lock.
+/// Counts a value going into a parked receive's cell (`State::cells_filled`), under the lock,
+/// just before the cell is completed.
 #[inline(always)]
-pub(super) fn put_in_cell(in_cells: &AtomicUsize) {
-    in_cells.fetch_add(1, Ordering::Relaxed);
+pub(super) fn put_in_cell(cells_filled: &mut usize) {
+    *cells_filled = cells_filled.wrapping_add(1);
 }
 
 /// Wakers collected under the lock, woken once it is released.
