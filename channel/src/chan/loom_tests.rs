@@ -480,6 +480,78 @@ fn loom_cell_value_dropped_races_close_and_a_second_receive() {
     cell_value_races_close_and_a_second_receive(true);
 }
 
+/// A waker that counts its wakes (a std atomic: read only after the thread that wakes it is
+/// joined).
+struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+impl futures::task::ArcWake for CountingWaker {
+    fn wake_by_ref(arc_self: &std::sync::Arc<Self>) {
+        arc_self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn counting_waker() -> (std::task::Waker, std::sync::Arc<CountingWaker>) {
+    let count = std::sync::Arc::new(CountingWaker(std::sync::atomic::AtomicUsize::new(0)));
+    (futures::task::waker(count.clone()), count)
+}
+
+/// A send on a full ring races a receive that frees room: a send that finishes in the poll
+/// that parked it (its second look found the room) does not wake its own task; one that
+/// stays parked is woken once.
+#[test]
+fn loom_send_served_on_its_second_look_wakes_nobody() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        let receiver = thread::spawn(move || {
+            assert_eq!(rx.try_recv(), Ok(1));
+            rx
+        });
+        let (waker, wakes) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut send = Box::pin(tx.send(2));
+        let first = send.as_mut().poll(&mut cx);
+        let rx = receiver.join().unwrap();
+        let woken = wakes.0.load(std::sync::atomic::Ordering::SeqCst);
+        if first.is_ready() {
+            assert_eq!(woken, 0, "finished in its own poll: no wake");
+        } else {
+            assert_eq!(woken, 1, "parked: woken once");
+            assert!(send.as_mut().poll(&mut cx).is_ready());
+        }
+        assert_eq!(rx.try_recv(), Ok(2));
+    });
+}
+
+/// The receive side of the same: a receive that parks and finds the racing send's value on
+/// its second look does not wake its own task.
+#[test]
+fn loom_recv_served_on_its_second_look_wakes_nobody() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(1);
+        let sender = thread::spawn(move || {
+            tx.try_send(1).unwrap();
+            tx
+        });
+        let (waker, wakes) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut recv = Box::pin(rx.recv());
+        let first = recv.as_mut().poll(&mut cx);
+        let _tx = sender.join().unwrap();
+        let woken = wakes.0.load(std::sync::atomic::Ordering::SeqCst);
+        match first {
+            Poll::Ready(v) => {
+                assert_eq!(v, Some(1));
+                assert_eq!(woken, 0, "finished in its own poll: no wake");
+            }
+            Poll::Pending => {
+                assert_eq!(woken, 1, "parked: woken once");
+                assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(1)));
+            }
+        }
+    });
+}
+
 /// A receive woken through its cell on one thread while its sender runs on another.
 #[test]
 fn loom_handoff_cell_two_values_in_order() {

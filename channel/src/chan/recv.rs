@@ -282,8 +282,13 @@ impl<T> Chan<T> {
         self.flush_to_receivers(st, wk);
         // Served through the cell (the waiter is gone then), or popped.
         let out = if hand.is_some_and(HandOff::is_done) || !st.recvq.is_queued(id) {
-            // Served (or skipped) by the flush: settle it now.
-            self.settle_now(st, op, id, hand, me, cx, wk)
+            // Served (or skipped) by the flush: settle it now, and when that finishes the
+            // receive, without the wake its waiter collected.
+            let out = self.settle_now(st, op, id, hand, me, cx, wk);
+            if out.is_ready() {
+                wk.forget_own(cx.waker());
+            }
+            out
         } else {
             Poll::Pending
         };

@@ -321,6 +321,8 @@ impl<T> Chan<T> {
         match Self::look_at_parked_send(st, id, &hand, me, cx) {
             Parked::Waiting => Poll::Pending,
             Parked::Done(out) => {
+                // The refill took our value: no wake for this running send (see `forget_own`).
+                wk.forget_own(cx.waker());
                 *op = SendOp::Done;
                 Poll::Ready(out)
             }
@@ -330,6 +332,7 @@ impl<T> Chan<T> {
                 Poll::Pending
             }
             Parked::Granted(value) => {
+                wk.forget_own(cx.waker());
                 *op = SendOp::Done;
                 Poll::Ready(self.send_granted(st, value, wk))
             }

@@ -196,6 +196,9 @@ pub(super) fn put_in_cell(cells_filled: &mut usize) {
 pub(super) struct Wakeups {
     one: Option<Waker>,
     more: Vec<Waker>,
+    /// A waker taken back by [`forget_own`](Self::forget_own): dropped, not woken, with the
+    /// others after the lock is released (dropping a waker may run its owner's code).
+    spare: Option<Waker>,
 }
 
 impl Wakeups {
@@ -214,6 +217,27 @@ impl Wakeups {
         for waker in wakers {
             self.push(Some(waker));
         }
+    }
+
+    /// Takes back one collected waker that wakes the same task as `own`, the waker of the poll
+    /// running this critical section: its own parked waiter was served within it (a park that
+    /// found a value or room on its second look), so the poll returns `Ready`, and the wake
+    /// the waiter collected would only poll the running task again for nothing. Worse, on
+    /// tokio's runtime a wake of the running task queues it as a yield, which wakes an idle
+    /// worker to steal it: in a 4→4 stream on two workers those self-wakes kept both workers
+    /// on the channel's cache lines. Wakers of one task are interchangeable, so taking one
+    /// leaves any other waiter of the same task (a `join!` of two receives) its wake.
+    pub(super) fn forget_own(&mut self, own: &Waker) {
+        let mine = if self.one.as_ref().is_some_and(|w| w.will_wake(own)) {
+            std::mem::replace(&mut self.one, self.more.pop())
+        } else {
+            let Some(at) = self.more.iter().position(|w| w.will_wake(own)) else {
+                return;
+            };
+            Some(self.more.swap_remove(at))
+        };
+        debug_assert!(self.spare.is_none(), "one own waiter per critical section");
+        self.spare = mine;
     }
 
     /// Wakes every collected waker. A waker that panics (user code) does not stop the others
