@@ -23,7 +23,9 @@
 //!
 //! Cancel safety: a send future dropped while parked takes its value back (never delivered); one
 //! dropped after a receiver took the value has delivered. A receive future dropped after being
-//! handed a value passes it to the next parked receiver or back to the front (never lost).
+//! handed a value passes it to the next parked receiver or back to the front (never lost); until
+//! its receive takes it, a value in a cell counts as on its way, so a closed channel is not
+//! drained before then ([`Chan::took_from_cell`]).
 //!
 //! User code (value destructors, wakers) never runs under the lock: [`Chan::locked`] collects
 //! wakers and wakes them after unlocking, and values to drop are carried out of the section.
