@@ -635,9 +635,13 @@ impl<T> Chan<T> {
         self.senders.load(Ordering::Acquire)
     }
 
-    /// A sender is gone; the last one closes the channel.
+    /// A sender is gone; the last one closes the channel — unless every receiver is gone too:
+    /// then nothing can be parked (every waiting future borrows a handle) and nobody is left to
+    /// see the close (see [`drop_receiver`](Self::drop_receiver)).
     pub(crate) fn drop_sender(&self) {
-        if self.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.senders.fetch_sub(1, Ordering::AcqRel) == 1
+            && self.receivers.load(Ordering::Acquire) != 0
+        {
             self.close();
         }
     }
@@ -648,9 +652,18 @@ impl<T> Chan<T> {
     }
 
     /// A receiver is gone; the last one closes the channel and drops what is buffered (nobody
-    /// can receive it any more).
+    /// can receive it any more) — at once while a sender still holds the channel, else with the
+    /// channel's memory.
     pub(crate) fn drop_receiver(&self) {
         if self.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            if self.senders.load(Ordering::Acquire) == 0 {
+                // Both ends are gone (the last sender closed it): nothing can be parked (every
+                // waiting future borrows a handle) or sent any more, and what is buffered goes
+                // with the channel's memory, which this receiver's `Arc` is about to let go of
+                // (or the closing sender's, a moment later). No lock: a channel made and
+                // dropped (Go's reply channel) takes one critical section, not two.
+                return;
+            }
             // One lock for both: the close, then what is buffered (usually nothing).
             let garbage = self.locked(|st, wk| {
                 self.close_locked(st, wk);

@@ -1148,6 +1148,39 @@ fn the_last_receiver_drops_what_is_buffered_at_once() {
     }
 }
 
+/// Both ends dropped, senders first: the last receiver takes no lock (nobody is left to see a
+/// close), and what was buffered goes with the channel — nothing leaks, nothing is dropped twice.
+#[test]
+fn values_buffered_when_both_ends_go_are_dropped_with_the_channel() {
+    for (tx, rx) in [bounded(4), unbounded(), bounded(0)] {
+        let marker = std::sync::Arc::new(());
+        if tx.try_send(marker.clone()).is_ok() {
+            tx.try_send(marker.clone()).unwrap();
+        }
+        let expected_before = if tx.chan.cap() == 0 { 1 } else { 3 };
+        assert_eq!(std::sync::Arc::strong_count(&marker), expected_before);
+        drop(tx);
+        assert!(
+            rx.is_closed(),
+            "the last sender closed it: a receiver is left"
+        );
+        drop(rx);
+        assert_eq!(std::sync::Arc::strong_count(&marker), 1);
+    }
+    // Receivers first: the last sender does not close (nobody is left), nothing leaks either.
+    let (tx, rx) = bounded(4);
+    let marker = std::sync::Arc::new(());
+    tx.try_send(marker.clone()).unwrap();
+    drop(rx);
+    assert_eq!(
+        std::sync::Arc::strong_count(&marker),
+        1,
+        "dropped with the receiver"
+    );
+    drop(tx);
+    assert_eq!(std::sync::Arc::strong_count(&marker), 1);
+}
+
 /// A value handed to a parked receive's cell is still on its way: until that receive takes it
 /// (or, dropped, hands it back), a closed channel is not drained, and no other receiver may
 /// say `Closed`. Here the receive is dropped: the value goes back and the other receiver gets
