@@ -522,11 +522,13 @@ impl<T> Chan<T> {
 
     /// Closes the channel (idempotent): wakes every parked sender, receiver and `closed()` waiter.
     pub(crate) fn close(&self) {
-        self.locked(|st, wk| self.close_locked(st, wk));
+        self.locked(|st, wk| self.close_locked(st, wk, true));
     }
 
-    /// [`close`](Self::close) under the lock.
-    fn close_locked(&self, st: &mut State<T>, wk: &mut Wakeups) {
+    /// [`close`](Self::close) under the lock. `senders_left`: a handle that can still send
+    /// exists, so a lock-free push may race this close. Once the last sender is gone none can,
+    /// and the ring's close mark (a read-modify-write on its `tail`) is skipped.
+    fn close_locked(&self, st: &mut State<T>, wk: &mut Wakeups, senders_left: bool) {
         if st.closed {
             return;
         }
@@ -538,7 +540,8 @@ impl<T> Chan<T> {
             // `mpsc` rules: no new unit; units already out (permits) still push.
             (Some(units), _) => units.close(),
             (None, Flavor::Zero) => {}
-            (None, Flavor::Array(ring)) => ring.close(),
+            (None, Flavor::Array(ring)) if senders_left => ring.close(),
+            (None, Flavor::Array(_)) => {}
             (None, Flavor::List(q)) => q.close(),
         }
         // A waiter already granted a unit keeps `Granted`: it gives the unit back when it
@@ -642,7 +645,7 @@ impl<T> Chan<T> {
         if self.senders.fetch_sub(1, Ordering::AcqRel) == 1
             && self.receivers.load(Ordering::Acquire) != 0
         {
-            self.close();
+            self.locked(|st, wk| self.close_locked(st, wk, false));
         }
     }
 
@@ -666,7 +669,7 @@ impl<T> Chan<T> {
             }
             // One lock for both: the close, then what is buffered (usually nothing).
             let garbage = self.locked(|st, wk| {
-                self.close_locked(st, wk);
+                self.close_locked(st, wk, true);
                 if !self.maybe_buffered(st) {
                     return VecDeque::new();
                 }
