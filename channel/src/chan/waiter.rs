@@ -224,9 +224,9 @@ impl Wakeups {
     /// found a value or room on its second look), so the poll returns `Ready`, and the wake
     /// the waiter collected would only poll the running task again for nothing. Worse, on
     /// tokio's runtime a wake of the running task queues it as a yield, which wakes an idle
-    /// worker to steal it: in a 4→4 stream on two workers those self-wakes kept both workers
-    /// on the channel's cache lines. Wakers of one task are interchangeable, so taking one
-    /// leaves any other waiter of the same task (a `join!` of two receives) its wake.
+    /// worker to steal it (a 4→4 stream on two workers made 200–290 such wakes per 10^6
+    /// messages). Wakers of one task are interchangeable, so taking one leaves any other
+    /// waiter of the same task (a `join!` of two receives) its wake.
     pub(super) fn forget_own(&mut self, own: &Waker) {
         let mine = if self.one.as_ref().is_some_and(|w| w.will_wake(own)) {
             std::mem::replace(&mut self.one, self.more.pop())
