@@ -24,7 +24,7 @@
 use super::core::{Chan, RecvOp, SendFail, SendOp, State};
 use super::fast::Miss;
 use super::shim::LockGuard;
-use super::waiter::{put_in_cell, Delivery, Wakeups};
+use super::waiter::{fill_cell, Delivery, Wakeups};
 use crate::coop;
 use crate::handoff::HandOff;
 use crate::select;
@@ -120,10 +120,9 @@ impl<T> Chan<T> {
         let Delivery::InPlace(hand) = waiter.delivery else {
             unreachable!("checked above");
         };
-        put_in_cell(&mut st.cells_filled);
         // SAFETY: we hold the channel's lock (`st` is its state) and just removed the waiter
         // holding `hand` from the list.
-        unsafe { hand.complete(value) };
+        unsafe { fill_cell(hand, value, &mut st.cells_filled) };
         Some(waker)
     }
 

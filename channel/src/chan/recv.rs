@@ -374,9 +374,10 @@ impl<T> Chan<T> {
         if let RecvOp::Parked(id) = std::mem::take(op) {
             self.locked(|st, wk| {
                 if let Some(value) = hand.and_then(HandOff::take) {
-                    // Handed to us (the waiter is gone): pass it on. Out of the cell first:
-                    // `put_back` may hand it to another.
-                    self.took_from_cell_locked(st, wk);
+                    // Handed to us (the waiter is gone): pass it on. Counted out of our cell
+                    // first (`put_back` may hand it to another's); it stays in the channel, so
+                    // nobody is told it drained.
+                    st.cells_filled = st.cells_filled.wrapping_sub(1);
                     self.put_back(st, value, wk);
                     return;
                 }

@@ -177,18 +177,24 @@ pub(super) fn hand_to_receive<T>(
         return Err(value);
     };
     list.remove(id);
-    put_in_cell(cells_filled);
     // SAFETY: we hold the channel's lock (`list` is borrowed from its state) and just removed
     // the waiter holding `hand`, which was in the slab.
-    unsafe { hand.complete(value) };
+    unsafe { fill_cell(hand, value, cells_filled) };
     Ok(())
 }
 
-/// Counts a value going into a parked receive's cell (`State::cells_filled`), under the lock,
-/// just before the cell is completed.
+/// Hands `value` to a parked receive's cell and counts it there (`State::cells_filled`): every
+/// value that goes into a receive's cell goes through here.
+///
+/// # Safety
+///
+/// [`HandOffRef::complete`]'s: the caller holds the channel's lock and has just removed the
+/// waiter carrying `hand` from its list.
 #[inline(always)]
-pub(super) fn put_in_cell(cells_filled: &mut usize) {
+pub(super) unsafe fn fill_cell<T>(hand: HandOffRef<T>, value: T, cells_filled: &mut usize) {
     *cells_filled = cells_filled.wrapping_add(1);
+    // SAFETY: the caller's contract is `complete`'s.
+    unsafe { hand.complete(value) };
 }
 
 /// Wakers collected under the lock, woken once it is released.
