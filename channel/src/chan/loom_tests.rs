@@ -148,6 +148,37 @@ fn loom_select_token_admits_one_branch() {
     });
 }
 
+/// The channel's spinlock: two threads add one each under it, reading and writing the count
+/// with relaxed accesses, so only the lock's acquire and release order them. Two holders at
+/// once trip the `inside` flag; a release that did not publish the first add loses it.
+#[test]
+fn loom_spin_lock_excludes_and_orders() {
+    use crate::chan::shim::spin::Lock;
+    use crate::chan::shim::Arc;
+    use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    loom::model(|| {
+        let lock = Arc::new(Lock::new(()));
+        let count = Arc::new(AtomicUsize::new(0));
+        let inside = Arc::new(AtomicBool::new(false));
+        let add = {
+            let (lock, count, inside) = (lock.clone(), count.clone(), inside.clone());
+            move || {
+                let guard = lock.lock();
+                assert!(!inside.swap(true, Ordering::Relaxed), "two holders at once");
+                let seen = count.load(Ordering::Relaxed);
+                count.store(seen + 1, Ordering::Relaxed);
+                inside.store(false, Ordering::Relaxed);
+                drop(guard);
+            }
+        };
+        let other = thread::spawn(add.clone());
+        add();
+        other.join().unwrap();
+        let _guard = lock.lock();
+        assert_eq!(count.load(Ordering::Relaxed), 2, "an add was lost");
+    });
+}
+
 /// The lock-free ring with two producers (retrying while it is full) and a consumer racing them:
 /// nothing lost, nothing duplicated, per-producer order kept.
 #[test]
