@@ -7,8 +7,8 @@
 //! that never block, so a thread that finds the lock taken waits at most that long, unless the
 //! holder was preempted (the waiter then yields its thread). Its release is a plain store where
 //! a parking mutex (`parking_lot`'s, std's) needs a read-modify-write to learn whether to wake
-//! somebody: two locked instructions less per hop (ping-pong round trip 335 -> 300 ns, probe
-//! medians of 30 runs each; see the README's twelfth-session notes). Under loom the channel's
+//! somebody: two locked instructions less per hop (ping-pong round trip 324 -> 286 ns, probe
+//! medians of 25 runs each; see the README's twelfth-session notes). Under loom the channel's
 //! models use loom's mutex, and the spinlock has a model of its own.
 
 #[cfg(loom)]
