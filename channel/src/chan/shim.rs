@@ -131,6 +131,7 @@ impl<T> Lock<T> {
 pub(crate) mod spin {
     use super::{spin_loop, yield_now, AtomicBool, Ordering};
     use std::cell::UnsafeCell;
+    use std::marker::PhantomData;
     use std::ops::{Deref, DerefMut};
 
     /// A spinlock: one compare-and-swap to take, one plain release store to give back.
@@ -145,9 +146,11 @@ pub(crate) mod spin {
     // SAFETY: as above: `&Lock` gives `&mut T` to one thread at a time, so `T: Send` suffices.
     unsafe impl<T: Send> Sync for Lock<T> {}
 
-    /// The guard of a [`Lock`]: the value while held; dropping it releases the lock.
+    /// The guard of a [`Lock`]: the value while held; dropping it releases the lock. Shared
+    /// across threads only if `T` is `Sync` (it hands out `&T`), as std's guard.
     pub(crate) struct LockGuard<'a, T> {
         lock: &'a Lock<T>,
+        _value: PhantomData<&'a mut T>,
     }
 
     impl<T> Lock<T> {
@@ -167,7 +170,10 @@ pub(crate) mod spin {
             {
                 self.lock_contended();
             }
-            LockGuard { lock: self }
+            LockGuard {
+                lock: self,
+                _value: PhantomData,
+            }
         }
 
         /// Waits for the holder: reads until the lock looks free (they share its line with the
