@@ -33,7 +33,8 @@ sed -i "s/$sleep_line/yield_now_std();/" "$work/kanal/src/backoff.rs"
 build() { # target-dir [cargo args...] -> path of the bench binary
     local dir=$1
     shift
-    CARGO_TARGET_DIR=$dir cargo "$@" bench --bench kanal_backoff --no-run --message-format=json 2>/dev/null |
+    # Errors still reach stderr (only the progress lines are quieted).
+    CARGO_TARGET_DIR=$dir cargo "$@" bench --quiet --bench kanal_backoff --no-run --message-format=json |
         python3 -c '
 import json, sys
 for line in sys.stdin:
