@@ -6,7 +6,8 @@
 #
 #   bash benches/kanal_backoff.sh [ROUNDS]     (default 3 rounds, alternating the two builds)
 #
-# The copy and its build live under target/kanal_backoff/; nothing in the tree changes. The
+# The copy and its build live under target/kanal_backoff/; nothing in the tree changes (the
+# patched build's rewrite of Cargo.lock is undone). The
 # machine's load hits both builds alike: compare rows within a round.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +45,11 @@ for line in sys.stdin:
 }
 echo "building kanal $version as published, and the copy without the sleep" >&2
 published=$(build target)
+# The patched build rewrites Cargo.lock (kanal loses its registry source): put it back.
+cp Cargo.lock "$work/Cargo.lock.orig"
+trap 'cp "$work/Cargo.lock.orig" Cargo.lock' EXIT
 patched=$(build "$work/target" --config "patch.crates-io.kanal.path='$(pwd)/$work/kanal'")
+cp "$work/Cargo.lock.orig" Cargo.lock
 
 for round in $(seq "$rounds"); do
     echo "--- round $round"
