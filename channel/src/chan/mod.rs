@@ -139,7 +139,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 
 /// A channel of capacity `cap`, [`UNBOUNDED`] included.
 fn with_capacity<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    let chan = Arc::new(Chan::new_go(cap));
+    let chan = Chan::new_go(cap);
     (
         Sender { chan: chan.clone() },
         Receiver {

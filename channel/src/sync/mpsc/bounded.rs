@@ -44,7 +44,7 @@ pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
         "mpsc bounded channel requires buffer <= Semaphore::MAX_PERMITS ({}); asked for {buffer}",
         Semaphore::MAX_PERMITS
     );
-    let chan = Arc::new(Chan::new(buffer));
+    let chan = Chan::new(buffer);
     let sender = Sender {
         chan: chan.clone(),
         weak: WeakCount::default(),

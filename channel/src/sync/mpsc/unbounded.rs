@@ -17,7 +17,7 @@ use std::fmt;
 /// assert_eq!(rx.try_recv(), Ok(1));
 /// ```
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
-    let chan = Arc::new(Chan::new(UNBOUNDED));
+    let chan = Chan::new(UNBOUNDED);
     let sender = UnboundedSender {
         chan: chan.clone(),
         weak: WeakCount::default(),
