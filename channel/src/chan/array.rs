@@ -14,7 +14,7 @@
 //! grants the sender a unit instead.
 
 use super::core::{Chan, Flavor, State};
-use super::waiter::{pop_claimed, take_sender_value, SendStatus, Wakeups};
+use super::waiter::{pop_claimed, take_plain_sender, take_sender_value, SendStatus, Wakeups};
 
 /// Under `mpsc` rules, a buffer whose ring would take more than this many bytes keeps its values
 /// in the block list instead (see the module docs).
@@ -60,11 +60,28 @@ impl<T> Chan<T> {
             }
         }
         while !st.sendq.is_empty() && ring.len() < self.cap {
-            let Some(id) = pop_claimed(&mut st.sendq, wk) else {
-                return;
+            let value = match take_plain_sender(&mut st.sendq) {
+                Some((value, waker)) => {
+                    wk.push(waker);
+                    value
+                }
+                None => {
+                    let Some(id) = pop_claimed(&mut st.sendq, wk) else {
+                        return;
+                    };
+                    // Go's rules: no permits, so every parked sender has its value.
+                    take_sender_value(&mut st.sendq, id)
+                }
             };
-            // Go's rules: no permits, so every parked sender has its value.
-            let value = take_sender_value(&mut st.sendq, id);
+            if st.recvq.is_empty() {
+                // Nearly always (receivers do not park while values are buffered): straight
+                // into the ring.
+                self.push_newest(st, value);
+                if !st.back.is_empty() {
+                    return;
+                }
+                continue;
+            }
             match self.offer_to_receiver(st, value, wk) {
                 Ok(None) => {}
                 // A lock-free send that had not seen the parked sender may have taken the room

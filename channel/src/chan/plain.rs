@@ -24,7 +24,7 @@
 use super::core::{Chan, RecvOp, SendFail, SendOp, State};
 use super::fast::Miss;
 use super::shim::LockGuard;
-use super::waiter::{fill_cell, Delivery, Wakeups};
+use super::waiter::{fill_cell, take_plain_sender, Delivery, Wakeups};
 use crate::coop;
 use crate::handoff::HandOff;
 use crate::select;
@@ -185,20 +185,7 @@ impl<T> Chan<T> {
         if self.has_lock_free_buffer() || self.maybe_buffered(st) {
             return None;
         }
-        let plain = st.sendq.front().is_some_and(|waiter| {
-            waiter.sel.is_none() && waiter.hand.is_some() && waiter.value.is_some()
-        });
-        if !plain {
-            return None;
-        }
-        let (waiter, waker) = st.sendq.pop_front_free()?;
-        let (Some(value), Some(hand)) = (waiter.value, waiter.hand) else {
-            unreachable!("checked above");
-        };
-        // SAFETY: we hold the channel's lock (`st` is its state) and just removed the waiter
-        // holding `hand` from the list.
-        unsafe { hand.complete(()) };
-        Some((value, waker))
+        take_plain_sender(&mut st.sendq)
     }
 }
 

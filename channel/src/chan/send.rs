@@ -318,6 +318,12 @@ impl<T> Chan<T> {
     ) -> Poll<Result<(), T>> {
         self.publish_park(st);
         self.refill(st, wk);
+        if !hand.is_done() && st.sendq.is_queued(id) {
+            // Nearly always (the ring stayed full): nobody took the value (which frees the
+            // waiter) or skipped the waiter, which was just parked with this poll's waker and
+            // `select!`.
+            return Poll::Pending;
+        }
         match Self::look_at_parked_send(st, id, &hand, me, cx) {
             Parked::Waiting => Poll::Pending,
             Parked::Done(out) => {

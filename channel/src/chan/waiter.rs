@@ -161,6 +161,31 @@ pub(super) fn take_sender_value<T>(list: &mut WaitList<SendWaiter<T>>, id: Waite
     value
 }
 
+/// Takes the value of the first parked sender when it is a plain send future (no `select!` to
+/// claim, so the claim is won), completing its send: the value and the sender's waker. One
+/// pop that unlinks and frees the waiter, where [`pop_claimed`] and [`take_sender_value`] walk
+/// the general case in two (an unbuffered hop; a one-slot stream moving a parked sender into
+/// the room a receive freed). `None`, nothing done, for any other front.
+#[inline(always)]
+pub(super) fn take_plain_sender<T>(
+    list: &mut WaitList<SendWaiter<T>>,
+) -> Option<(T, Option<Waker>)> {
+    let plain = list
+        .front()
+        .is_some_and(|w| w.sel.is_none() && w.hand.is_some() && w.value.is_some());
+    if !plain {
+        return None;
+    }
+    let (waiter, waker) = list.pop_front_free()?;
+    let (Some(value), Some(hand)) = (waiter.value, waiter.hand) else {
+        unreachable!("checked above");
+    };
+    // SAFETY: we hold the channel's lock (`list` is borrowed from its state) and just removed
+    // the waiter holding `hand`, which was in the slab.
+    unsafe { hand.complete(()) };
+    Some((value, waker))
+}
+
 /// Hands `value` to a popped (claimed) parked receive; `Err(value)` if it wants a signal
 /// instead ([`Delivery::Signal`], marked [`RecvStatus::Signalled`]). Handed: the waiter is
 /// removed and the value is in its future's cell.
