@@ -250,11 +250,67 @@ impl SelectScope {
         }
     }
 
-    /// The shared token, created on the first park from the local state.
+    /// The shared token, created on the first park from the local state (the thread's spare
+    /// one when it has one: see [`spare_token`]).
     fn token(&self) -> &Arc<Token> {
         self.token
-            .get_or_init(|| Arc::new(Token::starting_at(self.local.get())))
+            .get_or_init(|| spare_token::take(self.local.get()))
     }
+}
+
+impl Drop for SelectScope {
+    fn drop(&mut self) {
+        if let Some(token) = self.token.take() {
+            spare_token::keep(token);
+        }
+    }
+}
+
+/// One token per thread, kept for the next `select!` that parks. A `select!` in a loop over busy
+/// channels parks on most of its calls, and each such call needs a token its peers can hold: an
+/// allocation and a free per call otherwise. A token is kept only when its `select!` is its last
+/// holder (the `select!` drops its scope after its branch futures, and with them every waiter
+/// that referred to the token), so nobody can see it reused.
+#[cfg(not(loom))]
+mod spare_token {
+    use super::{Arc, Token};
+    use std::cell::Cell;
+
+    thread_local! {
+        static SPARE: Cell<Option<Arc<Token>>> = const { Cell::new(None) };
+    }
+
+    /// A token in `state`: the spare one, or a new one.
+    pub(super) fn take(state: u32) -> Arc<Token> {
+        if let Some(mut token) = SPARE.try_with(Cell::take).ok().flatten() {
+            // Unique: only a last holder is kept (see `keep`).
+            if let Some(unique) = Arc::get_mut(&mut token) {
+                *unique.state.get_mut() = state;
+                return token;
+            }
+        }
+        Arc::new(Token::starting_at(state))
+    }
+
+    /// Keeps `token` as the spare if nobody else holds it.
+    pub(super) fn keep(mut token: Arc<Token>) {
+        if Arc::get_mut(&mut token).is_some() {
+            // During the thread's teardown it is simply dropped.
+            let _ = SPARE.try_with(|spare| spare.set(Some(token)));
+        }
+    }
+}
+
+/// loom models allocate every token: their model threads share one OS thread.
+#[cfg(loom)]
+mod spare_token {
+    use super::{Arc, Token};
+
+    pub(super) fn take(state: u32) -> Arc<Token> {
+        Arc::new(Token::starting_at(state))
+    }
+
+    pub(super) fn keep(_token: Arc<Token>) {}
 }
 
 /// The `select!` branch being polled on this thread, as seen by a gort channel operation.
@@ -490,6 +546,33 @@ fn seed() -> u64 {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_is_reused_only_by_its_last_holder_and_reopened() {
+        // A scope whose select parked: its token, won by branch 2.
+        let scope = SelectScope::new(false);
+        let token = Arc::clone(scope.token());
+        assert_eq!(token.claim(2), TokenClaim::Acquired);
+        // Still held by a waiter when the scope goes: not kept.
+        drop(scope);
+        let fresh = SelectScope::new(false);
+        assert!(
+            !Arc::ptr_eq(fresh.token(), &token),
+            "a held token was reused"
+        );
+        assert_eq!(fresh.token().claim(0), TokenClaim::Acquired);
+        drop(token);
+        // Its last holder: kept, and the next select's token is the same one, open again.
+        let first = Arc::as_ptr(fresh.token());
+        drop(fresh);
+        let next = SelectScope::new(false);
+        assert!(
+            ptr::eq(Arc::as_ptr(next.token()), first),
+            "the spare was not reused"
+        );
+        assert_eq!(next.token().claim(1), TokenClaim::Acquired);
+        assert_eq!(next.token().claim(0), TokenClaim::Lost);
+    }
 
     #[test]
     fn random_below_covers_the_range() {

@@ -187,19 +187,25 @@ macro_rules! select {
             // Step 2: every future, kept as written first so temporaries live long enough.
             #[allow(clippy::let_unit_value)]
             let __init = ( $( $f, )* );
+            // The futures, then the scope: a tuple drops its fields in order, so the scope goes
+            // after every parked operation that referred to its token, and can keep the token
+            // for the thread's next `select!`.
             #[allow(unused_mut, clippy::let_unit_value)]
-            let mut __futures = ( $(
-                $crate::__private::IntoFuture::into_future({
-                    let ( $($skip,)* __fut, .. ) = __init;
-                    __fut
-                }),
-            )* );
+            let mut __state = (
+                ( $(
+                    $crate::__private::IntoFuture::into_future({
+                        let ( $($skip,)* __fut, .. ) = __init;
+                        __fut
+                    }),
+                )* ),
+                $crate::__private::SelectScope::new(__HAS_DEFAULT),
+            );
             // Only this reference is used from here on: the futures are never moved again.
             #[allow(unused_variables)]
-            let mut __futures = &mut __futures;
-            #[allow(unused_variables)]
-            let __scope = $crate::__private::SelectScope::new(__HAS_DEFAULT);
+            let __state = &mut __state;
             $crate::__private::poll_fn(move |__cx| {
+                #[allow(unused_variables)]
+                let (__futures, __scope) = &mut *__state;
                 if !__HAS_DEFAULT {
                     ::core::task::ready!($crate::__private::poll_budget(__cx));
                 }
@@ -244,7 +250,7 @@ macro_rules! select {
                                     #[allow(unreachable_code)]
                                     if __branch == 0 $(+ $crate::__select_one!($skip))* {
                                         let ( $($skip,)* __fut, .. ) = &mut *__futures;
-                                        // SAFETY: the future lives in `__futures`, a local of
+                                        // SAFETY: the future lives in `__state`, a local of
                                         // the enclosing (pinned) async frame that is only
                                         // reachable through this reference and is never moved
                                         // (tokio's layout).
