@@ -51,11 +51,41 @@ struct Slot<T> {
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
+/// The ring's slots. A ring of one slot keeps it inline, so that `make(chan T, 1)` — Go's
+/// reply channel, made per request — allocates once (the channel), not twice: an unbounded
+/// channel, which has no ring, was made and dropped in 56 ns, a `bounded(1)` in 80.
+enum Slots<T> {
+    One(Slot<T>),
+    Many(Box<[Slot<T>]>),
+}
+
+impl<T> Slots<T> {
+    /// The slot at `index` (below the capacity).
+    #[inline(always)]
+    fn get(&self, index: usize) -> &Slot<T> {
+        match self {
+            Slots::One(slot) => {
+                debug_assert_eq!(index, 0, "a ring of one slot has index 0 only");
+                slot
+            }
+            Slots::Many(slots) => &slots[index],
+        }
+    }
+
+    #[inline(always)]
+    fn len(&self) -> usize {
+        match self {
+            Slots::One(_) => 1,
+            Slots::Many(slots) => slots.len(),
+        }
+    }
+}
+
 /// `repr(C)`: read-mostly fields first, then a gap, then the two positions, 128 bytes apart
 /// (see [`CachePadded`]).
 #[repr(C)]
 pub(crate) struct Ring<T> {
-    slots: Box<[Slot<T>]>,
+    slots: Slots<T>,
     /// The power of two above the capacity: the close mark, above every slot index.
     mark: usize,
     /// One lap's step in a position (the bit above `mark`).
@@ -92,15 +122,20 @@ impl<T> Ring<T> {
     /// memory cannot be had (Go's `make(chan T, n)` panics too), rather than abort.
     pub(crate) fn new(cap: usize) -> Self {
         assert!(cap > 0, "a ring needs at least one slot");
-        let mut slots = Vec::new();
-        if slots.try_reserve_exact(cap).is_err() {
-            does_not_fit::<T>(cap);
-        }
-        slots.extend((0..cap).map(|i| Slot {
+        let free_slot = |i| Slot {
             stamp: AtomicUsize::new(free_at(i)),
             value: UnsafeCell::new(MaybeUninit::uninit()),
-        }));
-        let slots = slots.into_boxed_slice();
+        };
+        let slots = if cap == 1 {
+            Slots::One(free_slot(0))
+        } else {
+            let mut slots = Vec::new();
+            if slots.try_reserve_exact(cap).is_err() {
+                does_not_fit::<T>(cap);
+            }
+            slots.extend((0..cap).map(free_slot));
+            Slots::Many(slots.into_boxed_slice())
+        };
         let mark = (cap + 1)
             .checked_next_power_of_two()
             .expect("a ring of this many slots cannot be addressed");
@@ -142,7 +177,7 @@ impl<T> Ring<T> {
     /// The slot of position `pos`.
     #[inline]
     fn slot(&self, pos: usize) -> &Slot<T> {
-        &self.slots[self.index(pos)]
+        self.slots.get(self.index(pos))
     }
 
     /// The position after `pos` (the next index, or index 0 of the next lap), given its slot
@@ -286,7 +321,7 @@ impl<T> Ring<T> {
     pub(crate) fn push_uncontended_with(&self, take: impl FnOnce() -> T) -> bool {
         let pos = self.tail.0.load(Ordering::Relaxed);
         let (index, cap) = (self.index(pos), self.cap());
-        let slot = &self.slots[index];
+        let slot = self.slots.get(index);
         // Closed (`tail` marked), or the slot not free for this position: `try_push` decides.
         if pos & self.mark != 0 || slot.stamp.load(Ordering::Acquire) != free_at(pos) {
             return false;
@@ -308,7 +343,7 @@ impl<T> Ring<T> {
     pub(crate) fn pop_uncontended(&self) -> Option<Option<T>> {
         let pos = self.head.0.load(Ordering::Relaxed);
         let (index, cap) = (self.index(pos), self.cap());
-        let slot = &self.slots[index];
+        let slot = self.slots.get(index);
         let lag = slot
             .stamp
             .load(Ordering::Acquire)
@@ -537,6 +572,28 @@ mod tests {
             "head shares a block with the ring's fields"
         );
         assert!(std::mem::align_of::<Ring<u64>>() <= 16);
+    }
+
+    #[test]
+    fn a_ring_of_one_keeps_its_slot_inline_laps_and_drops_what_is_left() {
+        let marker = std::sync::Arc::new(());
+        let ring = Ring::new(1);
+        assert!(
+            matches!(ring.slots, Slots::One(_)),
+            "no allocation of its own"
+        );
+        assert!(matches!(Ring::<u8>::new(2).slots, Slots::Many(_)));
+        for _ in 0..5 {
+            ring.try_push(marker.clone()).unwrap();
+            assert!(ring.try_push(marker.clone()).is_err(), "one slot: full");
+            assert_eq!(ring.len(), 1);
+            assert!(ring.pop().is_some());
+            assert!(ring.pop().is_none());
+        }
+        ring.try_push(marker.clone()).unwrap();
+        assert_eq!(std::sync::Arc::strong_count(&marker), 2);
+        drop(ring);
+        assert_eq!(std::sync::Arc::strong_count(&marker), 1, "dropped once");
     }
 
     #[test]
