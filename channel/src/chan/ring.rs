@@ -121,6 +121,7 @@ impl<T> Ring<T> {
     /// A ring of `cap` slots (`cap >= 1`): one is kept inline, more are allocated now. Panics,
     /// naming the size, when the memory cannot be had (Go's `make(chan T, n)` panics too),
     /// rather than abort.
+    #[inline]
     pub(crate) fn new(cap: usize) -> Self {
         assert!(cap > 0, "a ring needs at least one slot");
         let free_slot = |i| Slot {

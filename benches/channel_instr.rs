@@ -1,0 +1,204 @@
+//! The channel shapes of `benches/channel.rs` as a plain binary, for instruction counts:
+//! `benches/channel_instr.sh` runs each shape under `valgrind --tool=callgrind` with N
+//! operations and with none, and prints the difference per operation — a measure that does not
+//! move with the machine's load, unlike criterion's times on a shared 2-core box.
+//!
+//!     channel_instr SHAPE PEER N      (one shape; PEER is gort or kanal, select_two: gort or
+//!                                      async_channel)
+//!     channel_instr                   (every shape once, timed: what `cargo bench` runs)
+//!
+//! Async shapes run on tokio's multi-thread runtime with `WORKERS` workers (default 1: the
+//! tasks then share one thread, and the count is the same from run to run).
+
+use std::time::Instant;
+
+/// What `Receiver::recv` returns, as a `Result` (gort's is an `Option`, kanal's a `Result`).
+trait Received<T> {
+    fn received(self) -> Result<T, ()>;
+}
+
+impl<T> Received<T> for Option<T> {
+    fn received(self) -> Result<T, ()> {
+        self.ok_or(())
+    }
+}
+
+impl<T, E> Received<T> for Result<T, E> {
+    fn received(self) -> Result<T, ()> {
+        self.map_err(|_| ())
+    }
+}
+
+macro_rules! recv {
+    ($rx:expr) => {
+        Received::received($rx.recv().await)
+    };
+}
+
+/// `n` round trips: one value out on one channel, back on another.
+macro_rules! ping_pong {
+    ($make:expr, $n:expr) => {{
+        let (to_main, from_echo) = $make;
+        let (to_echo, from_main) = $make;
+        let echo = tokio::spawn(async move {
+            while let Ok(v) = recv!(from_main) {
+                if to_main.send(v).await.is_err() {
+                    break;
+                }
+            }
+        });
+        for i in 0..$n {
+            to_echo.send(i).await.unwrap();
+            assert_eq!(recv!(from_echo), Ok(i));
+        }
+        drop(to_echo);
+        echo.await.unwrap();
+    }};
+}
+
+/// `n` values from one producer task to the consumer.
+macro_rules! stream {
+    ($make:expr, $n:expr) => {{
+        let (tx, rx) = $make;
+        let n: usize = $n;
+        let producer = tokio::spawn(async move {
+            for i in 0..n {
+                tx.send(i).await.unwrap();
+            }
+        });
+        let mut sum = 0usize;
+        for _ in 0..n {
+            sum += recv!(rx).unwrap();
+        }
+        producer.await.unwrap();
+        assert_eq!(sum, n * n.saturating_sub(1) / 2, "every value once");
+    }};
+}
+
+/// `n` values from each of two producers, taken by one `select!` loop (through bounded(1024),
+/// as in `benches/channel.rs`).
+macro_rules! select_two {
+    ($make:expr, $n:expr, $select:ident) => {{
+        let (tx1, rx1) = $make;
+        let (tx2, rx2) = $make;
+        let n: usize = $n;
+        // Each producer hands its sender back, so that neither channel closes (a closed
+        // channel's branch would be ready at once) before the loop has taken every value.
+        let p1 = tokio::spawn(async move {
+            for i in 0..n {
+                tx1.send(i).await.unwrap();
+            }
+            tx1
+        });
+        let p2 = tokio::spawn(async move {
+            for i in 0..n {
+                tx2.send(i).await.unwrap();
+            }
+            tx2
+        });
+        for _ in 0..2 * n {
+            $select!(rx1, rx2);
+        }
+        drop((p1.await.unwrap(), p2.await.unwrap()));
+    }};
+}
+
+macro_rules! gort_select {
+    ($a:ident, $b:ident) => {
+        gort::select! {
+            v = $a.recv() => { v.unwrap(); },
+            v = $b.recv() => { v.unwrap(); },
+        }
+    };
+}
+
+macro_rules! tokio_select {
+    ($a:ident, $b:ident) => {
+        tokio::select! {
+            v = $a.recv() => { v.unwrap(); },
+            v = $b.recv() => { v.unwrap(); },
+        }
+    };
+}
+
+const SHAPES: [(&str, &[&str]); 6] = [
+    ("ping_pong_1", &["gort", "kanal"]),
+    ("ping_pong_0", &["gort", "kanal"]),
+    ("one_slot_stream", &["gort", "kanal"]),
+    ("unbounded", &["gort", "kanal"]),
+    ("select_two", &["gort", "async_channel"]),
+    ("make_and_drop", &["gort", "kanal"]),
+];
+
+/// Runs `n` operations of `shape` through `peer`'s channels.
+fn run(rt: &tokio::runtime::Runtime, shape: &str, peer: &str, n: usize) {
+    // Each async shape runs in a spawned task, as criterion's rows do (not on the thread that
+    // blocks on the runtime).
+    macro_rules! on_rt {
+        ($body:expr) => {
+            rt.block_on(async move { tokio::spawn(async move { $body }).await.unwrap() })
+        };
+    }
+    match (shape, peer) {
+        ("ping_pong_1", "gort") => on_rt!(ping_pong!(gort::chan::bounded::<usize>(1), n)),
+        ("ping_pong_1", "kanal") => on_rt!(ping_pong!(kanal::bounded_async::<usize>(1), n)),
+        ("ping_pong_0", "gort") => on_rt!(ping_pong!(gort::chan::bounded::<usize>(0), n)),
+        ("ping_pong_0", "kanal") => on_rt!(ping_pong!(kanal::bounded_async::<usize>(0), n)),
+        ("one_slot_stream", "gort") => on_rt!(stream!(gort::chan::bounded::<usize>(1), n)),
+        ("one_slot_stream", "kanal") => on_rt!(stream!(kanal::bounded_async::<usize>(1), n)),
+        ("unbounded", "gort") => on_rt!(stream!(gort::chan::unbounded::<usize>(), n)),
+        ("unbounded", "kanal") => on_rt!(stream!(kanal::unbounded_async::<usize>(), n)),
+        ("select_two", "gort") => {
+            on_rt!(select_two!(
+                gort::chan::bounded::<usize>(1024),
+                n,
+                gort_select
+            ))
+        }
+        ("select_two", "async_channel") => {
+            on_rt!(select_two!(
+                async_channel::bounded::<usize>(1024),
+                n,
+                tokio_select
+            ))
+        }
+        ("make_and_drop", "gort") => {
+            for _ in 0..n {
+                drop(std::hint::black_box(gort::chan::bounded::<usize>(1)));
+            }
+        }
+        ("make_and_drop", "kanal") => {
+            for _ in 0..n {
+                drop(std::hint::black_box(kanal::bounded_async::<usize>(1)));
+            }
+        }
+        _ => panic!("no shape {shape} for peer {peer}: see benches/channel_instr.rs"),
+    }
+}
+
+fn main() {
+    let workers = std::env::var("WORKERS")
+        .ok()
+        .map(|w| w.parse().expect("WORKERS: a number of worker threads"))
+        .unwrap_or(1);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .build()
+        .unwrap();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match &args[..] {
+        [shape, peer, n] => run(&rt, shape, peer, n.parse().expect("N: a count")),
+        // `cargo bench` passes `--bench`: every shape once, timed.
+        _ => {
+            let n = 20_000;
+            for (shape, peers) in SHAPES {
+                for peer in peers {
+                    let start = Instant::now();
+                    run(&rt, shape, peer, n);
+                    let ns = start.elapsed().as_nanos() as f64 / n as f64;
+                    println!("{shape:16} {peer:14} {ns:8.1} ns per operation");
+                }
+            }
+        }
+    }
+}

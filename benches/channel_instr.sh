@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Instructions per operation of gort's channels and a peer's on the shapes of
+# `cargo bench --bench channel` (benches/channel_instr.rs): each shape under
+# `valgrind --tool=callgrind` with N operations and with none, the difference divided by N
+# (per round trip for ping_pong, per message for the streams and select_two, per channel for
+# make_and_drop). Tokio's runtime with 1 worker unless WORKERS is set. Unlike criterion's
+# times, the counts do not move with the machine's load.
+#
+#   bash benches/channel_instr.sh [N]      (default 100000; installs valgrind if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-100000}
+if ! command -v valgrind >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq valgrind >&2
+fi
+bin=$(cargo bench --quiet --bench channel_instr --no-run --message-format=json | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "channel_instr" and m.get("executable"):
+        print(m["executable"])')
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+count() { # shape peer n -> instructions
+    valgrind --tool=callgrind --callgrind-out-file="$out/cg" "$bin" "$1" "$2" "$3" 2>&1 |
+        sed -n 's/.*Collected : //p'
+}
+printf '%-16s %-14s %s\n' shape peer "instructions per operation (N=$n)"
+for shape_peers in "ping_pong_1 gort kanal" "ping_pong_0 gort kanal" "one_slot_stream gort kanal" \
+    "unbounded gort kanal" "select_two gort async_channel" "make_and_drop gort kanal"; do
+    read -r shape peers <<<"$shape_peers"
+    per=$n
+    [ "$shape" = select_two ] && per=$((2 * n)) # n from each of two producers
+    for peer in $peers; do
+        with=$(count "$shape" "$peer" "$n")
+        without=$(count "$shape" "$peer" 0)
+        printf '%-16s %-14s %8.0f\n' "$shape" "$peer" "$(python3 -c "print(($with - $without) / $per)")"
+    done
+done
