@@ -5,6 +5,7 @@
 //!
 //!     channel_instr SHAPE PEER N      (one shape; PEER is gort or kanal, select_two: gort or
 //!                                      async_channel)
+//!     channel_instr list              (each shape's peers, and its operations per N)
 //!     channel_instr                   (every shape once, timed: what `cargo bench` runs)
 //!
 //! Async shapes run on tokio's multi-thread runtime with `WORKERS` workers (default 1: the
@@ -121,13 +122,16 @@ macro_rules! tokio_select {
     };
 }
 
-const SHAPES: [(&str, &[&str]); 6] = [
-    ("ping_pong_1", &["gort", "kanal"]),
-    ("ping_pong_0", &["gort", "kanal"]),
-    ("one_slot_stream", &["gort", "kanal"]),
-    ("unbounded", &["gort", "kanal"]),
-    ("select_two", &["gort", "async_channel"]),
-    ("make_and_drop", &["gort", "kanal"]),
+/// Each shape, its peers, and the operations a run of N does (round trips for ping_pong,
+/// messages for the streams and select_two — N from each of two producers — channels for
+/// make_and_drop).
+const SHAPES: [(&str, &[&str], usize); 6] = [
+    ("ping_pong_1", &["gort", "kanal"], 1),
+    ("ping_pong_0", &["gort", "kanal"], 1),
+    ("one_slot_stream", &["gort", "kanal"], 1),
+    ("unbounded", &["gort", "kanal"], 1),
+    ("select_two", &["gort", "async_channel"], 2),
+    ("make_and_drop", &["gort", "kanal"], 1),
 ];
 
 /// Runs `n` operations of `shape` through `peer`'s channels.
@@ -188,14 +192,22 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match &args[..] {
         [shape, peer, n] => run(&rt, shape, peer, n.parse().expect("N: a count")),
+        // For benches/channel_instr.sh: `shape peer operations-per-N`, a line each.
+        [list] if list == "list" => {
+            for (shape, peers, per_n) in SHAPES {
+                for peer in peers {
+                    println!("{shape} {peer} {per_n}");
+                }
+            }
+        }
         // `cargo bench` passes `--bench`: every shape once, timed.
         _ => {
             let n = 20_000;
-            for (shape, peers) in SHAPES {
+            for (shape, peers, per_n) in SHAPES {
                 for peer in peers {
                     let start = Instant::now();
                     run(&rt, shape, peer, n);
-                    let ns = start.elapsed().as_nanos() as f64 / n as f64;
+                    let ns = start.elapsed().as_nanos() as f64 / (n * per_n) as f64;
                     println!("{shape:16} {peer:14} {ns:8.1} ns per operation");
                 }
             }

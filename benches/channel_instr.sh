@@ -24,18 +24,14 @@ for line in sys.stdin:
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 count() { # shape peer n -> instructions
-    valgrind --tool=callgrind --callgrind-out-file="$out/cg" "$bin" "$1" "$2" "$3" 2>&1 |
+    valgrind --tool=callgrind --callgrind-out-file="$out/cg" "$bin" "$1" "$2" "$3" </dev/null 2>&1 |
         sed -n 's/.*Collected : //p'
 }
 printf '%-16s %-14s %s\n' shape peer "instructions per operation (N=$n)"
-for shape_peers in "ping_pong_1 gort kanal" "ping_pong_0 gort kanal" "one_slot_stream gort kanal" \
-    "unbounded gort kanal" "select_two gort async_channel" "make_and_drop gort kanal"; do
-    read -r shape peers <<<"$shape_peers"
-    per=$n
-    [ "$shape" = select_two ] && per=$((2 * n)) # n from each of two producers
-    for peer in $peers; do
-        with=$(count "$shape" "$peer" "$n")
-        without=$(count "$shape" "$peer" 0)
-        printf '%-16s %-14s %8.0f\n' "$shape" "$peer" "$(python3 -c "print(($with - $without) / $per)")"
-    done
+# The shapes, their peers and operations per N come from the binary (`list`).
+"$bin" list | while read -r shape peer per_n; do
+    with=$(count "$shape" "$peer" "$n")
+    without=$(count "$shape" "$peer" 0)
+    printf '%-16s %-14s %8.0f\n' "$shape" "$peer" \
+        "$(python3 -c "print(($with - $without) / ($n * $per_n))")"
 done
