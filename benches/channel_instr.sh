@@ -3,10 +3,11 @@
 # `cargo bench --bench channel` (benches/channel_instr.rs): each shape under
 # `valgrind --tool=callgrind` with N operations and with none, the difference divided by N
 # (per round trip for ping_pong, per message for the streams and select_two, per channel for
-# make_and_drop). Tokio's runtime with 1 worker unless WORKERS is set. Unlike criterion's
-# times, the counts do not move with the machine's load.
+# make_and_drop). Tokio's runtime with 1 worker unless WORKERS is set; gort's own with
+# RUNTIME=gort. Unlike criterion's times, the counts do not move with the machine's load.
 #
 #   bash benches/channel_instr.sh [N]      (default 100000; installs valgrind if missing)
+#   RUNTIME=gort bash benches/channel_instr.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
