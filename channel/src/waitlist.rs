@@ -297,7 +297,7 @@ impl<W> WaitList<W> {
         node
     }
 
-    #[inline]
+    #[inline(always)]
     fn unlink(&mut self, key: u32) {
         let node = self.node_mut(key);
         debug_assert!(node.queued, "unlinking a waiter that is not queued");

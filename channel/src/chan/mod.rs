@@ -581,6 +581,8 @@ fn send_slow<T>(
         Miss::Contended if this.chan.send_contended(&mut this.op) => return Poll::Ready(Ok(())),
         Miss::Contended | Miss::Missed | Miss::Skipped => {}
     }
+    // A contended push that found no room after all is a miss: the plain lane next.
+    let miss = miss.contended_as_missed();
     // SAFETY: `this` is the pinned future of `SendFuture::poll`, which passed it on; `hand` is
     // structurally pinned (see there).
     let hand = unsafe { Pin::new_unchecked(&this.hand) };

@@ -269,7 +269,7 @@ impl<T> Chan<T> {
     /// caller whose park changed nothing else need not.
     #[inline(never)]
     #[allow(clippy::too_many_arguments)]
-    fn flush_after_park(
+    pub(super) fn flush_after_park(
         &self,
         st: &mut State<T>,
         op: &mut RecvOp,

@@ -177,7 +177,13 @@ pub(super) fn take_plain_sender<T>(
         return None;
     }
     let (waiter, waker) = list.pop_front_free()?;
-    let (Some(value), Some(hand)) = (waiter.value, waiter.hand) else {
+    let SendWaiter {
+        value, hand, sel, ..
+    } = waiter;
+    // No `select!` (checked above): forgotten, its drop glue is no call on every hand-off.
+    debug_assert!(sel.is_none());
+    std::mem::forget(sel);
+    let (Some(value), Some(hand)) = (value, hand) else {
         unreachable!("checked above");
     };
     // SAFETY: we hold the channel's lock (`list` is borrowed from its state) and just removed
