@@ -104,7 +104,7 @@ impl<W> WaitList<W> {
     }
 
     /// Parks a waiter at the back of the FIFO.
-    #[inline]
+    #[inline(always)]
     pub fn push_back(&mut self, waiter: W, waker: &Waker) -> WaiterId {
         let node = Node {
             prev: self.tail,
