@@ -139,6 +139,7 @@ impl Sites {
         })
     }
 
+    #[inline]
     fn push(&self, at: u8, site: WaitSite) {
         let i = usize::from(at);
         if i < MAX_SITES {
@@ -151,6 +152,7 @@ impl Sites {
             .store(at.saturating_add(1).min(!FOREIGN), Relaxed);
     }
 
+    #[inline]
     fn recorded(&self) -> u8 {
         self.recording.load(Relaxed)
     }
@@ -435,10 +437,18 @@ impl WaitRecord {
     }
 
     /// The sites, allocating them on the first wait. Only the poller calls it.
+    #[inline]
     fn sites_or_alloc(&self) -> &Sites {
         if let Some(sites) = self.sites() {
             return sites;
         }
+        self.alloc_sites()
+    }
+
+    /// The first wait's allocation (out of line: every later wait finds the sites).
+    #[cold]
+    #[inline(never)]
+    fn alloc_sites(&self) -> &Sites {
         let sites = Box::into_raw(Sites::new(None));
         self.sites.store(sites, Release);
         // SAFETY: just allocated and published; freed only when the record is dropped.
