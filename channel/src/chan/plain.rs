@@ -118,13 +118,14 @@ impl<T> Chan<T> {
             unreachable!("a send on the plain lane is not parked");
         };
         let (waiter, waker) = st.recvq.pop_front_free()?;
-        let Delivery::InPlace(hand) = waiter.delivery else {
+        let RecvWaiter { delivery, sel, .. } = waiter;
+        // No `select!` reference (checked above): forgetting the empty one spares every
+        // hand-off a call to its drop glue.
+        debug_assert!(sel.is_none());
+        std::mem::forget(sel);
+        let Delivery::InPlace(hand) = delivery else {
             unreachable!("checked above");
         };
-        // Nothing in it to drop: no `select!` (checked above), and its cell reference, status
-        // and delivery are plain data. Its drop glue was a call on every hand-off.
-        debug_assert!(waiter.sel.is_none());
-        std::mem::forget(waiter);
         // SAFETY: we hold the channel's lock (`st` is its state) and just removed the waiter
         // holding `hand` from the list.
         unsafe { fill_cell(hand, value, &mut st.cells_filled) };

@@ -180,7 +180,8 @@ pub(super) fn take_plain_sender<T>(
     let SendWaiter {
         value, hand, sel, ..
     } = waiter;
-    // No `select!` (checked above): forgotten, its drop glue is no call on every hand-off.
+    // No `select!` reference (checked above): forgetting the empty one spares every hand-off
+    // a call to its drop glue.
     debug_assert!(sel.is_none());
     std::mem::forget(sel);
     let (Some(value), Some(hand)) = (value, hand) else {
