@@ -119,6 +119,9 @@ macro_rules! stream {
 /// `n` values in all from four producer tasks to `$consumers` consumer tasks (`$wrap` makes
 /// each value from its number, `$unwrap` gives the number back).
 macro_rules! four_to {
+    ($consumers:expr, $make:expr, $n:expr) => {
+        four_to!($consumers, $make, $n, |i| i, |v| v)
+    };
     ($consumers:expr, $make:expr, $n:expr, $wrap:expr, $unwrap:expr) => {{
         let (tx, rx) = $make;
         let per = $n / 4;
@@ -272,34 +275,10 @@ fn run(rt: &Rt, shape: &str, peer: &str, n: usize) {
         ("big_payload", "kanal") => {
             on_rt!(stream!(kanal::bounded_async::<Big>(1024), n, big, unbig))
         }
-        ("mpsc_4_to_1", "gort") => on_rt!(four_to!(
-            1,
-            gort::chan::bounded::<usize>(1024),
-            n,
-            |i| i,
-            |v| v
-        )),
-        ("mpsc_4_to_1", "kanal") => on_rt!(four_to!(
-            1,
-            kanal::bounded_async::<usize>(1024),
-            n,
-            |i| i,
-            |v| v
-        )),
-        ("mpmc_4_to_4", "gort") => on_rt!(four_to!(
-            4,
-            gort::chan::bounded::<usize>(1024),
-            n,
-            |i| i,
-            |v| v
-        )),
-        ("mpmc_4_to_4", "kanal") => on_rt!(four_to!(
-            4,
-            kanal::bounded_async::<usize>(1024),
-            n,
-            |i| i,
-            |v| v
-        )),
+        ("mpsc_4_to_1", "gort") => on_rt!(four_to!(1, gort::chan::bounded::<usize>(1024), n)),
+        ("mpsc_4_to_1", "kanal") => on_rt!(four_to!(1, kanal::bounded_async::<usize>(1024), n)),
+        ("mpmc_4_to_4", "gort") => on_rt!(four_to!(4, gort::chan::bounded::<usize>(1024), n)),
+        ("mpmc_4_to_4", "kanal") => on_rt!(four_to!(4, kanal::bounded_async::<usize>(1024), n)),
         ("big_4_to_4", "gort") => {
             on_rt!(four_to!(4, gort::chan::bounded::<Big>(1024), n, big, unbig))
         }

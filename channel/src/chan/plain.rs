@@ -181,10 +181,11 @@ impl<T> Chan<T> {
         Some(finish(st, wk, out))
     }
 
-    /// Parks a plain receive (step 4 of [`super::recv`], as [`Chan::park_recv`] does), with
-    /// nothing to wake: only a second look that finds a value or a parked sender after all has
-    /// wakeups to collect, and it goes out of line ([`Self::settle_plain_park`]). Building,
-    /// moving and dropping an unused [`Wakeups`] took a fifth of this park's instructions.
+    /// Parks a plain receive (step 4 of [`super::recv`], through [`Chan::enqueue_recv`] as
+    /// [`Chan::park_recv`] does), with nothing to wake: only a second look that finds a value
+    /// or a parked sender after all has wakeups to collect, and it goes out of line
+    /// ([`Self::settle_plain_park`]). Building, moving and dropping an unused [`Wakeups`] took a
+    /// fifth of this park's instructions.
     #[inline(always)]
     fn park_plain_recv(
         &self,
@@ -194,15 +195,8 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<T>> {
         let waiter = RecvWaiter::new(Delivery::InPlace(hand.park_ref()), None);
-        let id = st.recvq.push_back(waiter, cx.waker());
-        *op = RecvOp::Parked(id);
-        if self.has_lock_free_buffer() {
-            // Publish, then look again: a lock-free send that pushed before seeing us parked
-            // did not flush (see `park_recv`).
-            self.publish_recv_park(&st);
-            if self.maybe_buffered(&st) || !st.sendq.is_empty() {
-                return self.settle_plain_park(st, op, id, hand, cx);
-            }
+        if let Some(id) = self.enqueue_recv(&mut st, op, waiter, cx) {
+            return self.settle_plain_park(st, op, id, hand, cx);
         }
         drop(st);
         coop::refund();

@@ -250,18 +250,34 @@ impl<T> Chan<T> {
             Some(hand) => Delivery::InPlace(hand.park_ref()),
             None => Delivery::Signal,
         };
-        let waiter = RecvWaiter::new(delivery, select::park_ref(me));
+        match self.enqueue_recv(st, op, RecvWaiter::new(delivery, select::park_ref(me)), cx) {
+            Some(id) => self.flush_after_park(st, op, id, hand.as_deref(), me, cx, wk),
+            None => Poll::Pending,
+        }
+    }
+
+    /// The park itself, shared by [`park_recv`](Self::park_recv) and the plain lane's park:
+    /// `waiter` queued, `op` parked, the park published and the buffer looked at again (a
+    /// lock-free send that pushed before seeing us parked did not flush; steps 1–3 only lowered
+    /// counts, published with the section's end). `Some(id)`: that look found a value or a
+    /// parked sender, and the caller flushes ([`flush_after_park`](Self::flush_after_park)).
+    #[inline(always)]
+    pub(super) fn enqueue_recv(
+        &self,
+        st: &mut State<T>,
+        op: &mut RecvOp,
+        waiter: RecvWaiter<T>,
+        cx: &mut Context<'_>,
+    ) -> Option<WaiterId> {
         let id = st.recvq.push_back(waiter, cx.waker());
         *op = RecvOp::Parked(id);
         if !matches!(self.flavor, Flavor::Zero) {
-            // Publish, then look again: a lock-free send that pushed before seeing us parked
-            // did not flush. Steps 1–3 only lowered counts (published with the section's end).
             self.publish_recv_park(st);
             if self.maybe_buffered(st) || !st.sendq.is_empty() {
-                return self.flush_after_park(st, op, id, hand.as_deref(), me, cx, wk);
+                return Some(id);
             }
         }
-        Poll::Pending
+        None
     }
 
     /// A value or a parked sender showed up as a receive parked: flush, then settle the
