@@ -72,6 +72,18 @@ impl<const N: usize> PollOrder<N> {
             random: !biased,
         }
     }
+
+    /// An order over the branches of `mask` alone (one bit each; `0`: all of them), for the
+    /// look that parks the branches whose parks were deferred
+    /// ([`SelectScope::park_deferred`](crate::select::SelectScope::park_deferred)).
+    #[inline]
+    pub fn only(mask: u64, biased: bool) -> Self {
+        let mut order = Self::new(biased);
+        if mask != 0 {
+            order.unvisited &= mask;
+        }
+        order
+    }
 }
 
 /// A word with its lowest `n` bits set (`n <= 64`).
@@ -281,6 +293,23 @@ mod tests {
         let mut all: Vec<u32> = PollOrder::<64>::new(false).collect();
         all.sort_unstable();
         assert_eq!(all, (0..64).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn poll_order_only_visits_the_masked_branches() {
+        let biased: Vec<u32> = PollOrder::<6>::only(0b10_1010, true).collect();
+        assert_eq!(biased, [1, 3, 5]);
+        let mut first = [0u32; 6];
+        for _ in 0..3000 {
+            let mut order: Vec<u32> = PollOrder::<6>::only(0b10_1010, false).collect();
+            first[order[0] as usize] += 1;
+            order.sort_unstable();
+            assert_eq!(order, [1, 3, 5]);
+        }
+        assert!([1, 3, 5].iter().all(|&b| first[b] > 800), "{first:?}");
+        // No mask: every branch; bits past the branches: none of them.
+        assert_eq!(PollOrder::<3>::only(0, true).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(PollOrder::<3>::only(0b1000, true).next(), None);
     }
 
     #[test]

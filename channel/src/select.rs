@@ -163,6 +163,11 @@ pub struct SelectScope {
     /// The token's state while there is no token (nothing parked): only this task touches it.
     local: Cell<u32>,
     try_only: bool,
+    /// In the first look of a poll (see [`SelectScope::look_first`]): a gort operation that
+    /// finds its channel plainly idle defers its park ([`defer_park`]).
+    looking: Cell<bool>,
+    /// The branches whose operations deferred their parks in this look, one bit each.
+    deferred: Cell<u64>,
 }
 
 /// One branch being polled: a stack frame of [`SelectScope::poll_branch`], linked to the frame of
@@ -190,7 +195,29 @@ impl SelectScope {
             token: OnceCell::new(),
             local: Cell::new(OPEN),
             try_only,
+            looking: Cell::new(false),
+            deferred: Cell::new(0),
         }
+    }
+
+    /// Starts a poll's first look over the branches (a `select!` without `default`): until
+    /// [`park_deferred`](Self::park_deferred), a gort channel operation that finds its channel
+    /// idle at a glance (nothing to take or no room, nobody parked to pair with, not closed)
+    /// returns `Pending` without parking, and its branch is noted. Go's `selectgo` looks at
+    /// every case before it enqueues on any; a branch that parked and then lost to a later
+    /// ready branch costs a park and a cancel, each under its channel's lock.
+    #[inline]
+    pub fn look_first(&self) {
+        self.looking.set(true);
+        self.deferred.set(0);
+    }
+
+    /// Ends the first look with no branch complete: later polls in this `select!` poll park.
+    /// The branches whose operations deferred their parks, one bit each, to be polled again.
+    #[inline]
+    pub fn park_deferred(&self) -> u64 {
+        self.looking.set(false);
+        self.deferred.replace(0)
     }
 
     /// Runs `poll` (one poll of branch `branch`) with this scope installed for gort futures.
@@ -480,6 +507,27 @@ pub(crate) fn release(me: Option<&Current<'_>>, claim: Claim) {
 #[inline]
 pub(crate) fn try_only(me: Option<&Current<'_>>) -> bool {
     me.is_some_and(Current::try_only)
+}
+
+/// True when an operation of the current branch, which found its channel idle, defers its
+/// park to the `select!`'s second look (see [`SelectScope::look_first`]); its branch is noted.
+/// Only in the first look of the innermost `select!`, and never in a try-only one.
+#[inline]
+pub(crate) fn defer_park(me: Option<&Current<'_>>) -> bool {
+    let Some(me) = me else {
+        return false;
+    };
+    // SAFETY: the frame's scope is borrowed by its running `poll_branch` (see `frames`).
+    let scope = unsafe { &*me.frame.scope };
+    // A branch past the mask's 64 bits (the macro takes at most 64) parks at once.
+    let Some(bit) = 1u64.checked_shl(me.frame.branch) else {
+        return false;
+    };
+    if !scope.looking.get() || me.try_only() {
+        return false;
+    }
+    scope.deferred.set(scope.deferred.get() | bit);
+    true
 }
 
 /// The reference a waiter parked from the current branch stores.

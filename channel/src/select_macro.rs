@@ -44,6 +44,12 @@
 ///    bindings and the other futures are dropped; if not, the branch is disabled and the rest go
 ///    on. Among the branches that are ready at a poll, each is equally likely to be taken, so no
 ///    ready branch starves.
+///    Without `default`, a gort channel operation on a buffered channel that finds it idle at a
+///    glance (nothing to take or no room, nobody parked to pair with, not closed) does not park
+///    in this first look: if no branch completes, the branches whose operations held back are
+///    polled once more (in a fresh order) and park then. So a `select!` whose ready branch comes after an idle
+///    one in the order never parks and cancels the idle one (Go's `selectgo` looks at every case
+///    before it enqueues on any).
 /// 4. When every branch is disabled, `else` runs; without `else`, `default` runs; without
 ///    either, the macro panics (as tokio's).
 /// 5. With `default` nothing waits: if no branch completes when first polled, `default` runs
@@ -229,6 +235,14 @@ macro_rules! select {
                     // turned unready before its own (Go locks every channel and sees one
                     // instant). Without `default` there is one look: the count folds away.
                     let mut __looks_left: u8 = if __HAS_DEFAULT { 2 } else { 1 };
+                    // Without `default`, the first look defers the parks of gort channel
+                    // operations that found their channels idle; if no branch completes, one
+                    // more look polls just those branches, which park (Go's `selectgo` looks at
+                    // every case before enqueueing on any). `0`: every branch.
+                    let mut __only: u64 = 0;
+                    if !__HAS_DEFAULT {
+                        __scope.look_first();
+                    }
                     loop {
                         __looks_left -= 1;
                         let mut __waiting = 0u32;
@@ -239,7 +253,9 @@ macro_rules! select {
                             }
                             let __searching = __pass == 1;
                             let __order =
-                                $crate::__private::PollOrder::<{ __BRANCHES as usize }>::new(
+                                $crate::__private::PollOrder::<{ __BRANCHES as usize }>::only(
+                                    // The search for a committed branch looks at them all.
+                                    if __searching { 0 } else { __only },
                                     __searching || $crate::__select_biased!($start),
                                 );
                             for __branch in __order {
@@ -309,6 +325,13 @@ macro_rules! select {
                                         }
                                     }
                                 )*
+                            }
+                        }
+                        if !__HAS_DEFAULT && !__superseded && __only == 0 {
+                            __only = __scope.park_deferred();
+                            if __only != 0 {
+                                __looks_left += 1;
+                                continue;
                             }
                         }
                         if __superseded || __looks_left == 0 || __waiting < 2 {

@@ -309,6 +309,28 @@ impl<T> Chan<T> {
         Poll::Ready(Some(value))
     }
 
+    /// After a lock-free receive found nothing: true when the lock would find nothing either,
+    /// at a glance (a buffered flavor, nothing in front, no sender parked, not closed), so a
+    /// `select!`'s first look may defer this receive's park ([`select::defer_park`]). A stale
+    /// glance costs nothing: the park, if the `select!` comes to it, looks under the lock.
+    #[inline]
+    pub(super) fn looks_idle_to_receive(&self) -> bool {
+        self.has_lock_free_buffer()
+            && self.front_len.load(Ordering::Acquire) == 0
+            && self.send_parked.load(Ordering::Acquire) == 0
+            && !self.closed.load(Ordering::Acquire)
+    }
+
+    /// After a lock-free send found no room (or senders queued ahead): true when the lock
+    /// would find the same, at a glance (a buffered flavor, no receiver parked, not closed); see
+    /// [`looks_idle_to_receive`](Self::looks_idle_to_receive).
+    #[inline]
+    pub(super) fn looks_idle_to_send(&self) -> bool {
+        self.has_lock_free_buffer()
+            && self.recv_parked.load(Ordering::Acquire) == 0
+            && !self.closed.load(Ordering::Acquire)
+    }
+
     /// A lock-free pop freed room with a sender parked, or took the last value of a closed
     /// channel with receivers parked: settle that under the lock, and charge the receive as one
     /// that did not stay lock-free.

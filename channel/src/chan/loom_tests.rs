@@ -902,3 +902,71 @@ fn loom_mpsc_block_list_buffer_grants_a_parked_send() {
         assert_eq!(block_on(rx.recv()), None);
     });
 }
+
+// ----- select!'s first look: parks deferred until every branch was looked at -----
+
+/// A `select!` over an idle channel and one a sender feeds concurrently: the value may come
+/// before the first look, between the looks (the second look finds it) or after both branches
+/// parked (the send wakes the `select!`). It is received exactly once, and the idle branch is
+/// left with nothing parked.
+fn select_defers_then_parks(cap: usize, send_on_the_idle_side_too: bool) {
+    loom::model(move || {
+        let (idle_tx, idle_rx) = bounded::<u32>(cap);
+        let (busy_tx, busy_rx) = bounded::<u32>(cap);
+        let sender = thread::spawn(move || block_on(busy_tx.send(5)).is_ok());
+        let got = block_on(async {
+            crate::select! {
+                biased;
+                Some(v) = idle_rx.recv() => (0, v),
+                Some(v) = busy_rx.recv() => (1, v),
+            }
+        });
+        assert!(sender.join().unwrap());
+        assert_eq!(got, (1, 5));
+        assert_eq!(idle_rx.chan.state.lock().recvq.len(), 0, "the idle park was undone");
+        // Its only sender is gone: closed, and drained by the one receive.
+        assert_eq!(busy_rx.try_recv(), Err(TryRecvError::Closed), "received once");
+        if send_on_the_idle_side_too {
+            // The idle channel still works: its branch left no waiter behind to take this.
+            idle_tx.try_send(6).unwrap();
+            assert_eq!(idle_rx.try_recv(), Ok(6));
+        }
+    });
+}
+
+#[test]
+fn loom_select_defers_then_parks_buffered() {
+    select_defers_then_parks(1, true);
+}
+
+#[test]
+fn loom_select_defers_then_parks_unbuffered() {
+    // Unbuffered channels never defer (no lock-free glance): the same outcome through parks.
+    select_defers_then_parks(0, false);
+}
+
+/// A `select!` sending on a full channel while a receive frees room concurrently: the send
+/// defers its park in the first look, and the receive either moves its value in (parked) or
+/// leaves room for the second look; either way it is delivered exactly once.
+#[test]
+fn loom_select_deferred_send_meets_a_concurrent_receive() {
+    loom::model(|| {
+        let (tx, rx) = bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        let (_idle_tx, idle_rx) = bounded::<u32>(1);
+        let receiver = thread::spawn(move || {
+            let first = block_on(rx.recv());
+            let second = block_on(rx.recv());
+            (first, second)
+        });
+        let branch = block_on(async {
+            crate::select! {
+                biased;
+                r = tx.send(2) => { r.unwrap(); 0 }
+                Some(_) = idle_rx.recv() => 1,
+            }
+        });
+        assert_eq!(branch, 0);
+        assert_eq!(receiver.join().unwrap(), (Some(1), Some(2)));
+    });
+}

@@ -185,6 +185,10 @@ impl<T> Chan<T> {
                         return Poll::Ready(Some(value));
                     }
                     Some(Err(())) => return Poll::Pending, // our `select!` committed elsewhere
+                    None if self.looks_idle_to_receive() && select::defer_park(me) => {
+                        // The `select!`'s first look: park only if no branch is ready.
+                        return Poll::Pending;
+                    }
                     None => {}
                 }
             }

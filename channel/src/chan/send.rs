@@ -212,7 +212,11 @@ impl<T> Chan<T> {
                             return Poll::Pending;
                         }
                         Err(SendFail::Full(value) | SendFail::Closed(value)) => {
-                            *op = SendOp::Idle(value)
+                            *op = SendOp::Idle(value);
+                            if self.looks_idle_to_send() && select::defer_park(me) {
+                                // The `select!`'s first look: park only if no branch is ready.
+                                return Poll::Pending;
+                            }
                         }
                     }
                 }

@@ -470,6 +470,99 @@ fn select_two_parked_unbuffered_sends_commit_exactly_once() {
 }
 
 #[test]
+fn select_first_look_parks_no_branch_when_a_later_one_is_ready() {
+    // bounded(4) and unbounded; a receive and a send branch on an idle channel each.
+    for cap in [4, crate::chan::core::UNBOUNDED] {
+        let (idle_tx, idle_rx) = if cap == crate::chan::core::UNBOUNDED {
+            unbounded::<u8>()
+        } else {
+            bounded::<u8>(cap)
+        };
+        let (full_tx, _full_rx) = bounded::<u8>(1);
+        full_tx.try_send(0).unwrap();
+        let (ready_tx, ready_rx) = bounded::<u8>(1);
+        ready_tx.try_send(7).unwrap();
+        let mut parked_seen = None;
+        let mut sel = Box::pin(async {
+            select! {
+                biased;
+                _ = idle_rx.recv() => 0,
+                _ = full_tx.send(1) => 1,
+                Some(v) = async {
+                    // Polled after the idle branches: neither is parked.
+                    parked_seen = Some((
+                        idle_rx.chan.state.lock().recvq.len(),
+                        full_tx.chan.state.lock().sendq.len(),
+                    ));
+                    ready_rx.recv().await
+                } => v,
+            }
+        });
+        assert_eq!(poll_once(&mut sel), Poll::Ready(7), "cap {cap}");
+        drop(sel);
+        assert_eq!(
+            parked_seen,
+            Some((0, 0)),
+            "cap {cap}: the first look parks nothing"
+        );
+        // Nothing lost on the way: the idle branches' channels are as they were.
+        assert_eq!(idle_rx.try_recv(), Err(TryRecvError::Empty));
+        assert!(idle_tx.try_send(3).is_ok());
+        assert_eq!(idle_rx.try_recv(), Ok(3));
+    }
+}
+
+#[test]
+fn select_with_nothing_ready_parks_every_deferred_branch_and_wakes_once() {
+    let (tx1, rx1) = bounded::<u8>(2);
+    let (tx2, rx2) = unbounded::<u8>();
+    let (full_tx, full_rx) = bounded::<u8>(1);
+    full_tx.try_send(0).unwrap();
+    let (waker, wakes) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    for round in 0..3u8 {
+        let mut sel = Box::pin(async {
+            select! {
+                Some(v) = rx1.recv() => (1, v),
+                Some(v) = rx2.recv() => (2, v),
+                r = full_tx.send(9) => { r.unwrap(); (3, 9) }
+            }
+        });
+        assert!(sel.as_mut().poll(&mut cx).is_pending());
+        // The second look parked all three.
+        assert_eq!(rx1.chan.state.lock().recvq.len(), 1);
+        assert_eq!(rx2.chan.state.lock().recvq.len(), 1);
+        assert_eq!(full_tx.chan.state.lock().sendq.len(), 1);
+        let before = wakes.0.load(Ordering::SeqCst);
+        let expected = match round {
+            0 => {
+                tx1.try_send(5).unwrap();
+                (1, 5)
+            }
+            1 => {
+                tx2.try_send(6).unwrap();
+                (2, 6)
+            }
+            _ => {
+                // A receive frees the slot: the parked send's value moves in (Go's rule).
+                assert_eq!(full_rx.try_recv(), Ok(0));
+                (3, 9)
+            }
+        };
+        assert_eq!(wakes.0.load(Ordering::SeqCst), before + 1, "round {round}");
+        assert_eq!(sel.as_mut().poll(&mut cx), Poll::Ready(expected));
+        drop(sel);
+        // The other branches' parks were cancelled: nothing left parked, nothing lost.
+        assert_eq!(rx1.chan.state.lock().recvq.len(), 0);
+        assert_eq!(rx2.chan.state.lock().recvq.len(), 0);
+        assert_eq!(full_tx.chan.state.lock().sendq.len(), 0);
+    }
+    assert_eq!(full_rx.try_recv(), Ok(9));
+    assert_eq!(rx1.try_recv(), Err(TryRecvError::Empty));
+    assert_eq!(rx2.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
 fn select_parked_recvs_take_exactly_one_value() {
     let (tx1, rx1) = bounded::<u8>(0);
     let (tx2, rx2) = bounded::<u8>(0);
