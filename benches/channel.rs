@@ -10,6 +10,8 @@
 //! - `mpmc_throughput`: 4 producers x 250_000, 4 consumers, bounded(1024).
 //! - `unbounded_throughput`: 1 producer x 1_000_000, 1 consumer.
 //! - `select_two`: one consumer selecting over two fed bounded(1024) channels, 2 x 250_000.
+//! - `select_ping_pong`: `ping_pong` (cap 1) with the echo task waiting in a `select!` over its
+//!   channel and an idle quit channel (a server loop's shape: every wait parks both branches).
 //! - `one_slot_stream`: 1 producer x 100_000 through bounded(1), 1 consumer (every other value
 //!   parks one side: the hop of kanal's and crossbeam's `bounded1` benchmarks).
 //! - `big_payload`: `mpmc_throughput`'s shape with 64-byte messages (`[u64; 8]`): the copies a
@@ -942,6 +944,136 @@ macro_rules! async_select_two {
     };
 }
 
+// ----- select_ping_pong -----
+
+/// `ping_pong`'s shape with the echo task waiting in a `select!` over its channel and a quit
+/// channel nobody sends on (a server loop's shape): each wait finds both branches idle and parks
+/// on both, and each value cancels the quit branch's park.
+macro_rules! async_select_ping_pong {
+    ($make:expr, $send:ident, $select:ident) => {
+        move || async move {
+            let (tx1, rx1) = $make;
+            let (tx2, rx2) = $make;
+            let (quit_tx, quit_rx) = $make;
+            let echo = spawn(async move {
+                #[allow(unused_mut)]
+                let (mut rx1, mut quit_rx) = (rx1, quit_rx);
+                while let Some(v) = async_select_ping_pong!(@$select rx1, quit_rx) {
+                    async_ping_pong!(@send tx2, $send, v);
+                }
+            });
+            #[allow(unused_mut)]
+            let mut rx2 = rx2;
+            for i in 0..PING_PONGS {
+                async_ping_pong!(@send tx1, $send, i);
+                assert_eq!(async_select_ping_pong!(@recv rx2, $select), Some(i));
+            }
+            drop((tx1, quit_tx));
+            echo.await.unwrap();
+        }
+    };
+    (@gort $rx:ident, $quit:ident) => {
+        gort_channel::select! {
+            v = $rx.recv() => v,
+            _ = $quit.recv() => None,
+        }
+    };
+    (@tokio $rx:ident, $quit:ident) => {
+        tokio::select! {
+            v = $rx.recv() => v,
+            _ = $quit.recv() => None,
+        }
+    };
+    (@tokio_ok $rx:ident, $quit:ident) => {
+        tokio::select! {
+            v = $rx.recv() => v.ok(),
+            _ = $quit.recv() => None,
+        }
+    };
+    (@tokio_async $rx:ident, $quit:ident) => {
+        tokio::select! {
+            v = $rx.recv_async() => v.ok(),
+            _ = $quit.recv_async() => None,
+        }
+    };
+    (@recv $rx:ident, gort) => { $rx.recv().await };
+    (@recv $rx:ident, tokio) => { $rx.recv().await };
+    (@recv $rx:ident, tokio_ok) => { $rx.recv().await.ok() };
+    (@recv $rx:ident, tokio_async) => { $rx.recv_async().await.ok() };
+}
+
+fn select_ping_pong(c: &mut Criterion) {
+    let rt = tokio_rt();
+    let grt = gort_rt();
+    let mut g = c.benchmark_group("select_ping_pong");
+    g.throughput(Throughput::Elements(PING_PONGS as u64));
+    g.sample_size(10);
+    g.bench_function("gort", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &rt,
+                n,
+                async_select_ping_pong!(gort::chan::bounded::<usize>(1), send, gort),
+            )
+        })
+    });
+    g.bench_function("gort_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
+                n,
+                async_select_ping_pong!(gort::chan::bounded::<usize>(1), send, gort),
+            )
+        })
+    });
+    g.bench_function("tokio", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &rt,
+                n,
+                async_select_ping_pong!(tokio::sync::mpsc::channel::<usize>(1), send, tokio),
+            )
+        })
+    });
+    g.bench_function("flume", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &rt,
+                n,
+                async_select_ping_pong!(flume::bounded::<usize>(1), send_async, tokio_async),
+            )
+        })
+    });
+    g.bench_function("kanal", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &rt,
+                n,
+                async_select_ping_pong!(kanal::bounded_async::<usize>(1), send, tokio_ok),
+            )
+        })
+    });
+    g.bench_function("kanal_on_gort_rt", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &grt,
+                n,
+                async_select_ping_pong!(kanal::bounded_async::<usize>(1), send, tokio_ok),
+            )
+        })
+    });
+    g.bench_function("async_channel", |b| {
+        b.iter_custom(|n| {
+            time_async(
+                &rt,
+                n,
+                async_select_ping_pong!(async_channel::bounded::<usize>(1), send, tokio_ok),
+            )
+        })
+    });
+    g.finish();
+}
+
 fn select_two(c: &mut Criterion) {
     let rt = tokio_rt();
     let grt = gort_rt();
@@ -1239,6 +1371,7 @@ criterion_group!(
     mpmc_throughput,
     unbounded_throughput,
     select_two,
+    select_ping_pong,
     one_slot_stream,
     make_and_drop,
     big_payload

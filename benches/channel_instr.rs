@@ -3,8 +3,8 @@
 //! operations and with none, and prints the difference per operation — a measure that does not
 //! move with the machine's load, unlike criterion's times on a shared 2-core box.
 //!
-//!     channel_instr SHAPE PEER N      (one shape; PEER is gort or kanal, select_two: gort or
-//!                                      async_channel)
+//!     channel_instr SHAPE PEER N      (one shape; PEER is gort or kanal, select_two and
+//!                                      select_ping_pong: gort or async_channel)
 //!     channel_instr list              (each shape's peers, and its operations per N)
 //!     channel_instr                   (every shape once, timed: what `cargo bench` runs)
 //!
@@ -214,6 +214,49 @@ macro_rules! tokio_select {
     };
 }
 
+/// `n` round trips through an echo task that waits in a `select!` (its channel or a quit
+/// channel nobody sends on, a server loop's shape): each of its waits finds both branches idle
+/// and parks on both.
+macro_rules! select_ping_pong {
+    ($make:expr, $n:expr, $echo:ident) => {{
+        let (to_main, from_echo) = $make;
+        let (to_echo, from_main) = $make;
+        let (quit_tx, quit_rx) = $make;
+        let echo = spawn(async move {
+            loop {
+                match $echo!(from_main, quit_rx) {
+                    Some(v) => to_main.send(v).await.unwrap(),
+                    None => break,
+                }
+            }
+        });
+        for i in 0..$n {
+            to_echo.send(i).await.unwrap();
+            assert_eq!(recv!(from_echo), Ok(i));
+        }
+        drop((to_echo, quit_tx));
+        echo.await;
+    }};
+}
+
+macro_rules! gort_echo {
+    ($from:ident, $quit:ident) => {
+        gort::select! {
+            v = $from.recv() => v,
+            _ = $quit.recv() => None,
+        }
+    };
+}
+
+macro_rules! tokio_echo {
+    ($from:ident, $quit:ident) => {
+        tokio::select! {
+            v = $from.recv() => v.ok(),
+            _ = $quit.recv() => None,
+        }
+    };
+}
+
 /// The value of `big_payload` (as in `benches/channel.rs`): 64 bytes.
 type Big = [u64; 8];
 
@@ -225,15 +268,16 @@ fn unbig(v: Big) -> usize {
     v[7] as usize
 }
 
-/// Each shape, its peers, and the operations a run of N does (round trips for ping_pong,
-/// messages for the streams and select_two — N from each of two producers — channels for
-/// make_and_drop).
-const SHAPES: [(&str, &[&str], usize); 10] = [
+/// Each shape, its peers, and the operations a run of N does (round trips for ping_pong and
+/// select_ping_pong, messages for the streams and select_two — N from each of two producers —
+/// channels for make_and_drop).
+const SHAPES: [(&str, &[&str], usize); 11] = [
     ("ping_pong_1", &["gort", "kanal"], 1),
     ("ping_pong_0", &["gort", "kanal"], 1),
     ("one_slot_stream", &["gort", "kanal"], 1),
     ("unbounded", &["gort", "kanal"], 1),
     ("select_two", &["gort", "async_channel"], 2),
+    ("select_ping_pong", &["gort", "async_channel"], 1),
     ("mpsc_4_to_1", &["gort", "kanal"], 1),
     ("mpmc_4_to_4", &["gort", "kanal"], 1),
     ("big_payload", &["gort", "kanal"], 1),
@@ -271,6 +315,16 @@ fn run(rt: &Rt, shape: &str, peer: &str, n: usize) {
                 tokio_select
             ))
         }
+        ("select_ping_pong", "gort") => on_rt!(select_ping_pong!(
+            gort::chan::bounded::<usize>(1),
+            n,
+            gort_echo
+        )),
+        ("select_ping_pong", "async_channel") => on_rt!(select_ping_pong!(
+            async_channel::bounded::<usize>(1),
+            n,
+            tokio_echo
+        )),
         ("big_payload", "gort") => on_rt!(stream!(gort::chan::bounded::<Big>(1024), n, big, unbig)),
         ("big_payload", "kanal") => {
             on_rt!(stream!(kanal::bounded_async::<Big>(1024), n, big, unbig))

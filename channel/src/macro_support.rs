@@ -84,6 +84,12 @@ impl<const N: usize> PollOrder<N> {
         }
         order
     }
+
+    /// True once every branch of the order was visited.
+    #[inline]
+    pub fn is_done(&self) -> bool {
+        self.unvisited == 0
+    }
 }
 
 /// A word with its lowest `n` bits set (`n <= 64`).

@@ -164,7 +164,7 @@ pub struct SelectScope {
     local: Cell<u32>,
     try_only: bool,
     /// In the first look of a poll (see [`SelectScope::look_first`]): a gort operation that
-    /// finds its channel plainly idle defers its park ([`defer_park`]).
+    /// finds its channel plainly idle defers its park ([`defer_park_if`]).
     looking: Cell<bool>,
     /// The branches whose operations deferred their parks in this look, one bit each.
     deferred: Cell<u64>,
@@ -210,6 +210,13 @@ impl SelectScope {
     pub fn look_first(&self) {
         self.looking.set(true);
         self.deferred.set(0);
+    }
+
+    /// The first look reached its last branch: its operations park at once (no branch after
+    /// it could complete and spare the park).
+    #[inline]
+    pub fn stop_deferring(&self) {
+        self.looking.set(false);
     }
 
     /// Ends the first look with no branch complete: later polls in this `select!` poll park.
@@ -509,11 +516,13 @@ pub(crate) fn try_only(me: Option<&Current<'_>>) -> bool {
     me.is_some_and(Current::try_only)
 }
 
-/// True when an operation of the current branch, which found its channel idle, defers its
-/// park to the `select!`'s second look (see [`SelectScope::look_first`]); its branch is noted.
-/// Only in the first look of the innermost `select!`, and never in a try-only one.
+/// True when an operation of the current branch defers its park to the `select!`'s second look
+/// (see [`SelectScope::look_first`]): only in the first look of the innermost `select!`, and
+/// only if `idle` (the operation's glance at its channel) says so. Its branch is then noted, to
+/// be polled again. (Inside a try-only `select!`, one with `default` around this one, the second
+/// look does not park either: the operation returns `Pending` there as it would have here.)
 #[inline]
-pub(crate) fn defer_park(me: Option<&Current<'_>>) -> bool {
+pub(crate) fn defer_park_if(me: Option<&Current<'_>>, idle: impl FnOnce() -> bool) -> bool {
     let Some(me) = me else {
         return false;
     };
@@ -523,7 +532,7 @@ pub(crate) fn defer_park(me: Option<&Current<'_>>) -> bool {
     let Some(bit) = 1u64.checked_shl(me.frame.branch) else {
         return false;
     };
-    if !scope.looking.get() || me.try_only() {
+    if !scope.looking.get() || !idle() {
         return false;
     }
     scope.deferred.set(scope.deferred.get() | bit);

@@ -252,15 +252,20 @@ macro_rules! select {
                                 break;
                             }
                             let __searching = __pass == 1;
-                            let __order =
+                            let mut __order =
                                 $crate::__private::PollOrder::<{ __BRANCHES as usize }>::only(
                                     // The search for a committed branch looks at them all.
                                     if __searching { 0 } else { __only },
                                     __searching || $crate::__select_biased!($start),
                                 );
-                            for __branch in __order {
+                            while let ::core::option::Option::Some(__branch) = __order.next() {
                                 if __disabled.get(__branch) {
                                     continue;
+                                }
+                                if !__HAS_DEFAULT && __only == 0 && __order.is_done() {
+                                    // The first look's last branch: no branch after it could
+                                    // complete, so it parks now rather than in another look.
+                                    __scope.stop_deferring();
                                 }
                                 $(
                                     #[allow(unreachable_code)]

@@ -245,6 +245,9 @@ impl<T> Chan<T> {
         slow: impl FnOnce(&mut RecvOp, &mut Context<'_>, Miss) -> Poll<Option<T>>,
     ) -> Poll<Option<T>> {
         if !matches!(op, RecvOp::Idle) || !outside_select() {
+            if matches!(op, RecvOp::Idle) && self.defers_in_first_look() {
+                return Poll::Pending;
+            }
             return slow(op, cx, Miss::Skipped);
         }
         match coop::lock_free_turn(self.cheap_budget) {
@@ -307,6 +310,28 @@ impl<T> Chan<T> {
         }
         coop::charge(true, self.cheap_budget);
         Poll::Ready(Some(value))
+    }
+
+    /// A receive polled in a `select!`'s first look, on a channel that looks empty (see
+    /// [`looks_empty_to_receive`](Self::looks_empty_to_receive)): defers its park at once,
+    /// before any claim, budget or pop ([`select::defer_park_if`]). A `select!` that parks
+    /// looks at every branch twice, so this look is kept to a few loads.
+    #[inline(never)]
+    fn defers_in_first_look(&self) -> bool {
+        select::with_current(|me| select::defer_park_if(me, || self.looks_empty_to_receive()))
+    }
+
+    /// True when a receive would find nothing, at a glance: a buffered flavor with an empty
+    /// buffer, nothing in front, no sender parked, not closed. A stale glance costs nothing:
+    /// the park, if the `select!` comes to it, looks under the lock.
+    #[inline]
+    fn looks_empty_to_receive(&self) -> bool {
+        let empty = match &self.flavor {
+            Flavor::Zero => false,
+            Flavor::Array(ring) => ring.is_empty(),
+            Flavor::List(list) => list.is_empty(),
+        };
+        empty && self.looks_idle_to_receive()
     }
 
     /// After a lock-free receive found nothing: true when the lock would find nothing either,

@@ -909,23 +909,41 @@ fn loom_mpsc_block_list_buffer_grants_a_parked_send() {
 /// before the first look, between the looks (the second look finds it) or after both branches
 /// parked (the send wakes the `select!`). It is received exactly once, and the idle branch is
 /// left with nothing parked.
-fn select_defers_then_parks(cap: usize, send_on_the_idle_side_too: bool) {
+/// `busy_first`: the fed channel's branch is looked at first (deferred, while the idle one,
+/// last in the look, parks at once), else last.
+fn select_defers_then_parks(cap: usize, busy_first: bool, send_on_the_idle_side_too: bool) {
     loom::model(move || {
         let (idle_tx, idle_rx) = bounded::<u32>(cap);
         let (busy_tx, busy_rx) = bounded::<u32>(cap);
         let sender = thread::spawn(move || block_on(busy_tx.send(5)).is_ok());
         let got = block_on(async {
-            crate::select! {
-                biased;
-                Some(v) = idle_rx.recv() => (0, v),
-                Some(v) = busy_rx.recv() => (1, v),
+            if busy_first {
+                crate::select! {
+                    biased;
+                    Some(v) = busy_rx.recv() => (1, v),
+                    Some(v) = idle_rx.recv() => (0, v),
+                }
+            } else {
+                crate::select! {
+                    biased;
+                    Some(v) = idle_rx.recv() => (0, v),
+                    Some(v) = busy_rx.recv() => (1, v),
+                }
             }
         });
         assert!(sender.join().unwrap());
         assert_eq!(got, (1, 5));
-        assert_eq!(idle_rx.chan.state.lock().recvq.len(), 0, "the idle park was undone");
+        assert_eq!(
+            idle_rx.chan.state.lock().recvq.len(),
+            0,
+            "the idle park was undone"
+        );
         // Its only sender is gone: closed, and drained by the one receive.
-        assert_eq!(busy_rx.try_recv(), Err(TryRecvError::Closed), "received once");
+        assert_eq!(
+            busy_rx.try_recv(),
+            Err(TryRecvError::Closed),
+            "received once"
+        );
         if send_on_the_idle_side_too {
             // The idle channel still works: its branch left no waiter behind to take this.
             idle_tx.try_send(6).unwrap();
@@ -936,13 +954,18 @@ fn select_defers_then_parks(cap: usize, send_on_the_idle_side_too: bool) {
 
 #[test]
 fn loom_select_defers_then_parks_buffered() {
-    select_defers_then_parks(1, true);
+    select_defers_then_parks(1, false, true);
+}
+
+#[test]
+fn loom_select_deferred_first_branch_meets_a_send_between_the_looks() {
+    select_defers_then_parks(1, true, true);
 }
 
 #[test]
 fn loom_select_defers_then_parks_unbuffered() {
     // Unbuffered channels never defer (no lock-free glance): the same outcome through parks.
-    select_defers_then_parks(0, false);
+    select_defers_then_parks(0, false, false);
 }
 
 /// A `select!` sending on a full channel while a receive frees room concurrently: the send

@@ -185,7 +185,7 @@ impl<T> Chan<T> {
                         return Poll::Ready(Some(value));
                     }
                     Some(Err(())) => return Poll::Pending, // our `select!` committed elsewhere
-                    None if self.looks_idle_to_receive() && select::defer_park(me) => {
+                    None if select::defer_park_if(me, || self.looks_idle_to_receive()) => {
                         // The `select!`'s first look: park only if no branch is ready.
                         return Poll::Pending;
                     }

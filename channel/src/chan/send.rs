@@ -213,7 +213,7 @@ impl<T> Chan<T> {
                         }
                         Err(SendFail::Full(value) | SendFail::Closed(value)) => {
                             *op = SendOp::Idle(value);
-                            if self.looks_idle_to_send() && select::defer_park(me) {
+                            if select::defer_park_if(me, || self.looks_idle_to_send()) {
                                 // The `select!`'s first look: park only if no branch is ready.
                                 return Poll::Pending;
                             }
