@@ -168,6 +168,8 @@ pub struct SelectScope {
     looking: Cell<bool>,
     /// The branches whose operations deferred their parks in this look, one bit each.
     deferred: Cell<u64>,
+    /// A gort operation of this `select!` parked during this poll's first look.
+    parked: Cell<bool>,
 }
 
 /// One branch being polled: a stack frame of [`SelectScope::poll_branch`], linked to the frame of
@@ -197,6 +199,7 @@ impl SelectScope {
             try_only,
             looking: Cell::new(false),
             deferred: Cell::new(0),
+            parked: Cell::new(false),
         }
     }
 
@@ -206,10 +209,26 @@ impl SelectScope {
     /// returns `Pending` without parking, and its branch is noted. Go's `selectgo` looks at
     /// every case before it enqueues on any; a branch that parked and then lost to a later
     /// ready branch costs a park and a cancel, each under its channel's lock.
+    ///
+    /// The deferral pays when a later branch is ready, and costs a second poll of each deferred
+    /// branch when none is (a server loop waiting on a channel and a shutdown signal parks on
+    /// every wait). So each thread keeps a one-bit guess ([`defer_guess`]): a look whose
+    /// deferrals all ended in parks turns deferring off; a look in which a branch parked and a
+    /// later one completed turns it back on.
     #[inline]
     pub fn look_first(&self) {
-        self.looking.set(true);
+        self.looking.set(defer_guess::get());
         self.deferred.set(0);
+        self.parked.set(false);
+    }
+
+    /// A branch completed in the first look: if an earlier branch had parked (deferring was
+    /// off) or deferred its park, deferring pays here.
+    #[inline]
+    pub fn completed_in_first_look(&self) {
+        if self.parked.get() || self.deferred.get() != 0 {
+            defer_guess::set(true);
+        }
     }
 
     /// The first look reached its last branch: its operations park at once (no branch after
@@ -224,7 +243,12 @@ impl SelectScope {
     #[inline]
     pub fn park_deferred(&self) -> u64 {
         self.looking.set(false);
-        self.deferred.replace(0)
+        let deferred = self.deferred.replace(0);
+        if deferred != 0 {
+            // Nothing was ready: the deferrals only cost a second poll.
+            defer_guess::set(false);
+        }
+        deferred
     }
 
     /// Runs `poll` (one poll of branch `branch`) with this scope installed for gort futures.
@@ -298,6 +322,39 @@ impl Drop for SelectScope {
             spare_token::keep(token);
         }
     }
+}
+
+/// Whether this thread's next `select!` defers parks in its first look (see
+/// [`SelectScope::look_first`]): a hint, so a `select!` that moves to another thread mid-way
+/// only reads another guess.
+#[cfg(not(loom))]
+mod defer_guess {
+    use std::cell::Cell;
+
+    thread_local! {
+        static DEFER: Cell<bool> = const { Cell::new(true) };
+    }
+
+    #[inline]
+    pub(super) fn get() -> bool {
+        DEFER.try_with(Cell::get).unwrap_or(true)
+    }
+
+    #[inline]
+    pub(super) fn set(defer: bool) {
+        let _ = DEFER.try_with(|d| d.set(defer));
+    }
+}
+
+/// loom models always defer (their model threads share one OS thread, and a guess carried from
+/// one execution to the next would make the model's runs differ).
+#[cfg(loom)]
+mod defer_guess {
+    pub(super) fn get() -> bool {
+        true
+    }
+
+    pub(super) fn set(_defer: bool) {}
 }
 
 /// One token per thread, kept for the next `select!` that parks. A `select!` in a loop over busy
@@ -425,6 +482,8 @@ impl<'a> Current<'a> {
 
     /// The reference a parking operation stores with its waiter (creates the tokens).
     pub(crate) fn park_ref(&self) -> SelectRef {
+        // SAFETY: the frame's scope is borrowed by its running `poll_branch` (see `frames`).
+        unsafe { &*self.frame.scope }.parked.set(true);
         chain_ref(&mut self.frames()).expect("a current branch has at least one frame")
     }
 
@@ -553,6 +612,17 @@ pub(crate) fn refresh(me: Option<&Current<'_>>, sel: &mut Option<SelectRef>) {
         (Some(me), Some(current)) if me.is(current) => {}
         (me, _) => *sel = park_ref(me),
     }
+}
+
+/// `None` outside a `select!` branch; inside one, whether its `select!` is in a first look that
+/// defers parks (see [`SelectScope::look_first`]). One read of the thread's frame, as
+/// [`with_current`]: a lock-free path asks this instead of "outside a `select!`?".
+#[inline]
+pub(crate) fn first_look() -> Option<bool> {
+    let frame = CURRENT.with(Cell::get);
+    // SAFETY: as in `with_current`: a non-null frame is alive for the running branch's poll,
+    // and so is the scope it borrows.
+    unsafe { frame.as_ref().map(|frame| (*frame.scope).looking.get()) }
 }
 
 /// Runs `f` with the `select!` branch being polled on this thread, if any.

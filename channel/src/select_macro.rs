@@ -47,9 +47,12 @@
 ///    Without `default`, a gort channel operation on a buffered channel that finds it idle at a
 ///    glance (nothing to take or no room, nobody parked to pair with, not closed) does not park
 ///    in this first look: if no branch completes, the branches whose operations held back are
-///    polled once more (in a fresh order) and park then. So a `select!` whose ready branch comes after an idle
-///    one in the order never parks and cancels the idle one (Go's `selectgo` looks at every case
-///    before it enqueues on any).
+///    polled once more (in a fresh order) and park then; the look's last branch parks at once.
+///    So a `select!` whose ready branch comes after an idle one in the order never parks and
+///    cancels the idle one (Go's `selectgo` looks at every case before it enqueues on any). Each
+///    thread stops deferring after a look whose deferrals all ended in parks, and starts again
+///    after a look in which a parked branch lost to a later one: a `select!` loop that waits on
+///    every call pays for no second look.
 /// 4. When every branch is disabled, `else` runs; without `else`, `default` runs; without
 ///    either, the macro panics (as tokio's).
 /// 5. With `default` nothing waits: if no branch completes when first polled, `default` runs
@@ -316,6 +319,9 @@ macro_rules! select {
                                             if !__stands {
                                                 __superseded = true;
                                                 break;
+                                            }
+                                            if !__HAS_DEFAULT && __only == 0 {
+                                                __scope.completed_in_first_look();
                                             }
                                             return $crate::__private::Poll::Ready(
                                                 $crate::__private::SelectOutput::Branch(__outs),

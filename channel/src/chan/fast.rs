@@ -245,9 +245,6 @@ impl<T> Chan<T> {
         slow: impl FnOnce(&mut RecvOp, &mut Context<'_>, Miss) -> Poll<Option<T>>,
     ) -> Poll<Option<T>> {
         if !matches!(op, RecvOp::Idle) || !outside_select() {
-            if matches!(op, RecvOp::Idle) && self.defers_in_first_look() {
-                return Poll::Pending;
-            }
             return slow(op, cx, Miss::Skipped);
         }
         match coop::lock_free_turn(self.cheap_budget) {
@@ -317,7 +314,7 @@ impl<T> Chan<T> {
     /// before any claim, budget or pop ([`select::defer_park_if`]). A `select!` that parks
     /// looks at every branch twice, so this look is kept to a few loads.
     #[inline(never)]
-    fn defers_in_first_look(&self) -> bool {
+    pub(super) fn defers_in_first_look(&self) -> bool {
         select::with_current(|me| select::defer_park_if(me, || self.looks_empty_to_receive()))
     }
 

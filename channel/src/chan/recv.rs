@@ -173,6 +173,15 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
         try_lock_free: bool,
     ) -> Poll<Option<T>> {
+        if try_lock_free
+            && matches!(op, RecvOp::Idle)
+            && select::first_look() == Some(true)
+            && self.defers_in_first_look()
+        {
+            // A `select!`'s first look, on a channel that looks empty: before any budget,
+            // claim or pop.
+            return Poll::Pending;
+        }
         ready!(coop::poll_proceed(cx));
         let (hand_pin, hand) = (hand, hand.as_deref());
         let out = select::with_current(|me| {

@@ -513,6 +513,65 @@ fn select_first_look_parks_no_branch_when_a_later_one_is_ready() {
 }
 
 #[test]
+fn select_defers_parks_while_deferring_pays_on_this_thread() {
+    with_timeout(|| {
+        let (_idle_tx, idle_rx) = bounded::<u8>(4);
+        let (ready_tx, ready_rx) = bounded::<u8>(4);
+        // One `select!` whose idle branch comes first and a ready one last: how many receives
+        // the idle channel has parked when the ready branch is polled.
+        let parked_when_ready_polled = || {
+            ready_tx.try_send(1).unwrap();
+            let mut parked = None;
+            let mut sel = Box::pin(async {
+                select! {
+                    biased;
+                    _ = idle_rx.recv() => 0,
+                    Some(v) = async {
+                        parked = Some(idle_rx.chan.state.lock().recvq.len());
+                        ready_rx.recv().await
+                    } => v,
+                }
+            });
+            assert_eq!(poll_once(&mut sel), Poll::Ready(1));
+            drop(sel);
+            assert_eq!(
+                idle_rx.chan.state.lock().recvq.len(),
+                0,
+                "nothing left parked"
+            );
+            parked.unwrap()
+        };
+        assert_eq!(
+            parked_when_ready_polled(),
+            0,
+            "a thread starts out deferring"
+        );
+        assert_eq!(
+            parked_when_ready_polled(),
+            0,
+            "and keeps at it while it pays"
+        );
+        // A `select!` with nothing ready: its deferral only cost a second look.
+        let (_tx2, idle2_rx) = bounded::<u8>(4);
+        let mut idle = Box::pin(async {
+            select! {
+                _ = idle_rx.recv() => (),
+                _ = idle2_rx.recv() => (),
+            }
+        });
+        assert!(poll_once(&mut idle).is_pending());
+        drop(idle);
+        assert_eq!(
+            parked_when_ready_polled(),
+            1,
+            "after a wasted deferral, parks at once"
+        );
+        // That park was cancelled by the ready branch: deferring would have paid.
+        assert_eq!(parked_when_ready_polled(), 0, "deferring again");
+    });
+}
+
+#[test]
 fn select_with_nothing_ready_parks_every_deferred_branch_and_wakes_once() {
     let (tx1, rx1) = bounded::<u8>(2);
     let (tx2, rx2) = unbounded::<u8>();
