@@ -322,7 +322,7 @@ impl<T> Chan<T> {
     /// buffer, nothing in front, no sender parked, not closed. A stale glance costs nothing:
     /// the park, if the `select!` comes to it, looks under the lock.
     #[inline]
-    fn looks_empty_to_receive(&self) -> bool {
+    pub(super) fn looks_empty_to_receive(&self) -> bool {
         let empty = match &self.flavor {
             Flavor::Zero => false,
             Flavor::Array(ring) => ring.is_empty(),

@@ -185,8 +185,16 @@ impl<T> Chan<T> {
         ready!(coop::poll_proceed(cx));
         let (hand_pin, hand) = (hand, hand.as_deref());
         let out = select::with_current(|me| {
+            // The buffer was just found empty (the lock-free path missed, or the look below):
+            // under the lock only the front queue is worth a look; the park's second look sees
+            // anything pushed since.
+            let mut ring_missed = !try_lock_free;
             if try_lock_free && matches!(op, RecvOp::Idle) {
-                match self.fast_recv(me) {
+                ring_missed = true;
+                // A `select!` branch parking on an idle channel (a second look, say): a glance
+                // spares it the claim, pop and release of the lock-free receive.
+                let empty = me.is_some() && self.looks_empty_to_receive();
+                match if empty { None } else { self.fast_recv(me) } {
                     Some(Ok((value, lock_free))) => {
                         if lock_free && self.cheap_budget {
                             coop::rebate_lock_free();
@@ -204,7 +212,6 @@ impl<T> Chan<T> {
             self.locked(|st, wk| loop {
                 match *op {
                     RecvOp::Idle => {
-                        let ring_missed = !try_lock_free;
                         return self.start_recv(st, op, hand_pin, me, cx, wk, ring_missed);
                     }
                     RecvOp::Parked(id) => {
@@ -214,7 +221,11 @@ impl<T> Chan<T> {
                                 *op = RecvOp::Idle;
                                 return Poll::Ready(Some(value));
                             }
-                            Parked::Again => *op = RecvOp::Idle,
+                            Parked::Again => {
+                                // The buffer was not looked at in this poll.
+                                ring_missed = false;
+                                *op = RecvOp::Idle;
+                            }
                         }
                     }
                 }
