@@ -55,7 +55,11 @@ pub fn settle<B>(
 pub struct PollOrder<const N: usize> {
     unvisited: u64,
     random: bool,
+    /// A branch visited before all others ([`PollOrder::led_by`]); `NO_LEAD` if none.
+    lead: u32,
 }
+
+const NO_LEAD: u32 = u32::MAX;
 
 impl<const N: usize> PollOrder<N> {
     /// A fresh order for one poll.
@@ -70,7 +74,21 @@ impl<const N: usize> PollOrder<N> {
         PollOrder {
             unvisited: first_bits(N),
             random: !biased,
+            lead: NO_LEAD,
         }
+    }
+
+    /// The same order, but `lead` (if given and among the branches to visit) comes first: the
+    /// branch a peer already committed the `select!` to
+    /// ([`SelectScope::committed`](crate::select::SelectScope::committed)).
+    #[inline]
+    pub fn led_by(mut self, lead: Option<u32>) -> Self {
+        if let Some(lead) = lead {
+            if lead < 64 && self.unvisited & (1 << lead) != 0 {
+                self.lead = lead;
+            }
+        }
+        self
     }
 
     /// An order over the branches of `mask` alone (one bit each; `0`: all of them), for the
@@ -108,6 +126,11 @@ impl<const N: usize> Iterator for PollOrder<N> {
     fn next(&mut self) -> Option<u32> {
         if self.unvisited == 0 {
             return None;
+        }
+        if self.lead != NO_LEAD {
+            let lead = std::mem::replace(&mut self.lead, NO_LEAD);
+            self.unvisited &= !(1 << lead);
+            return Some(lead);
         }
         let left = self.unvisited.count_ones();
         let mut set = self.unvisited;
@@ -316,6 +339,23 @@ mod tests {
         // No mask: every branch; bits past the branches: none of them.
         assert_eq!(PollOrder::<3>::only(0, true).collect::<Vec<_>>(), [0, 1, 2]);
         assert_eq!(PollOrder::<3>::only(0b1000, true).next(), None);
+    }
+
+    #[test]
+    fn poll_order_led_by_a_branch_visits_it_first_then_the_rest() {
+        for _ in 0..200 {
+            let mut order: Vec<u32> = PollOrder::<5>::new(false).led_by(Some(3)).collect();
+            assert_eq!(order[0], 3);
+            order.sort_unstable();
+            assert_eq!(order, [0, 1, 2, 3, 4]);
+        }
+        let biased: Vec<u32> = PollOrder::<4>::new(true).led_by(Some(2)).collect();
+        assert_eq!(biased, [2, 0, 1, 3]);
+        // A lead outside the branches to visit changes nothing.
+        let only: Vec<u32> = PollOrder::<4>::only(0b0011, true).led_by(Some(2)).collect();
+        assert_eq!(only, [0, 1]);
+        assert_eq!(PollOrder::<4>::new(true).led_by(Some(70)).count(), 4);
+        assert_eq!(PollOrder::<4>::new(true).led_by(None).next(), Some(0));
     }
 
     #[test]

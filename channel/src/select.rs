@@ -251,6 +251,19 @@ impl SelectScope {
         deferred
     }
 
+    /// The branch a peer committed this `select!` to by completing one of its parked
+    /// operations (say, a send took a parked receive's place), if any: the outcome is decided,
+    /// so a poll looks at that branch first, and spares the others a look (each a lock, for a
+    /// parked gort operation) before they are dropped.
+    #[inline]
+    pub fn committed(&self) -> Option<u32> {
+        let token = self.token.get()?;
+        match token.state.load(Ordering::Acquire) {
+            OPEN => None,
+            won => Some(won - 1),
+        }
+    }
+
     /// Runs `poll` (one poll of branch `branch`) with this scope installed for gort futures.
     #[inline]
     pub fn poll_branch<R>(&self, branch: u32, poll: impl FnOnce() -> R) -> R {

@@ -246,6 +246,8 @@ macro_rules! select {
                     if !__HAS_DEFAULT {
                         __scope.look_first();
                     }
+                    // A branch a peer already committed this `select!` to is looked at first.
+                    let __lead = __scope.committed();
                     loop {
                         __looks_left -= 1;
                         let mut __waiting = 0u32;
@@ -260,7 +262,8 @@ macro_rules! select {
                                     // The search for a committed branch looks at them all.
                                     if __searching { 0 } else { __only },
                                     __searching || $crate::__select_biased!($start),
-                                );
+                                )
+                                .led_by(if __searching { ::core::option::Option::None } else { __lead });
                             while let ::core::option::Option::Some(__branch) = __order.next() {
                                 if __disabled.get(__branch) {
                                     continue;

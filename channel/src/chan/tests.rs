@@ -622,6 +622,31 @@ fn select_with_nothing_ready_parks_every_deferred_branch_and_wakes_once() {
 }
 
 #[test]
+fn select_repoll_looks_first_at_the_branch_a_peer_committed() {
+    let (tx, rx) = bounded::<u8>(1);
+    let mut other_polls = 0;
+    let mut sel = Box::pin(async {
+        select! {
+            biased;
+            _ = futures::future::poll_fn(|_| {
+                other_polls += 1;
+                Poll::<()>::Pending
+            }) => 0,
+            Some(v) = rx.recv() => v,
+        }
+    });
+    assert!(poll_once(&mut sel).is_pending());
+    // The send completes the parked receive: the `select!` is committed to branch 1.
+    tx.try_send(4).unwrap();
+    assert_eq!(poll_once(&mut sel), Poll::Ready(4));
+    drop(sel);
+    assert_eq!(
+        other_polls, 1,
+        "the re-poll went straight to the committed branch"
+    );
+}
+
+#[test]
 fn select_parked_recvs_take_exactly_one_value() {
     let (tx1, rx1) = bounded::<u8>(0);
     let (tx2, rx2) = bounded::<u8>(0);
