@@ -333,7 +333,7 @@ impl<T> Chan<T> {
 
     /// After a lock-free receive found nothing: true when the lock would find nothing either,
     /// at a glance (a buffered flavor, nothing in front, no sender parked, not closed), so a
-    /// `select!`'s first look may defer this receive's park ([`select::defer_park`]). A stale
+    /// `select!`'s first look may defer this receive's park ([`select::defer_park_if`]). A stale
     /// glance costs nothing: the park, if the `select!` comes to it, looks under the lock.
     #[inline]
     pub(super) fn looks_idle_to_receive(&self) -> bool {
